@@ -1,0 +1,17 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { proofActivities } from './proof.js';
+
+export interface ActivityDeps {
+  s3: S3Client;
+  snapshotsBucket: string;
+  auditBucket: string;
+}
+
+/** Every activity the worker registers; workflows proxy them by this type. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...proofActivities(deps.s3, deps.snapshotsBucket),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

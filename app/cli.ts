@@ -1,0 +1,118 @@
+import { Option, type Command } from 'commander';
+import { loadStackConfig, temporalUiUrl, type StackConfig } from '../src/config/stack.js';
+import { colours, printJson, progress } from '../src/cli/output.js';
+import { newProgram, runProgram } from '../src/cli/run.js';
+import { servers, stackDown, stackStatus, stackUp } from '../src/stack/servers.js';
+import type { ServerName } from '../src/stack/binaries.js';
+import { connectClient, runProof } from './client.js';
+import { runDemo } from './demo.js';
+import { createWorker } from './worker.js';
+
+const stackOption = new Option('--stack <file>', 'the local stack config').env('DREAMGATE_STACK_CONFIG');
+
+async function stackConfig(opts: { stack?: string }): Promise<StackConfig> {
+  return loadStackConfig(opts.stack);
+}
+
+function printStatus(rows: Awaited<ReturnType<typeof stackStatus>>, cfg: StackConfig): void {
+  const c = colours();
+  for (const r of rows) {
+    const state = r.healthy ? c.green('healthy') : c.red('down');
+    const owner = r.pid ? `pid ${r.pid}` : r.healthy ? 'started elsewhere' : '';
+    process.stdout.write(
+      `${r.server.padEnd(9)} ${state.padEnd(r.healthy ? 17 : 14)} ${r.address.padEnd(24)} ${owner}\n`,
+    );
+  }
+  if (rows.find((r) => r.server === 'temporal')?.healthy) process.stdout.write(`Temporal UI: ${temporalUiUrl(cfg)}\n`);
+}
+
+export function buildProgram(): Command {
+  const program = newProgram(
+    'dreamgate',
+    'Durable, gated memory consolidation ("dreaming") for AI agents, on Temporal and S3.',
+  );
+
+  const stack = program.command('stack').description('the local Temporal dev server and S3 gateway (loopback only)');
+  stack
+    .command('up')
+    .description('build or reuse the pinned servers, start them detached, wait for health, create the buckets')
+    .addOption(stackOption)
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { stack?: string; json?: boolean }) => {
+      const cfg = await stackConfig(opts);
+      const result = await stackUp(cfg, progress);
+      if (opts.json) printJson(result);
+      else printStatus(result.status, cfg);
+    });
+  stack
+    .command('down')
+    .description('stop the servers this clone started')
+    .addOption(stackOption)
+    .addOption(new Option('--only <server>', 'stop one server').choices(servers as ServerName[]))
+    .action(async (opts: { stack?: string; only?: ServerName }) => {
+      const cfg = await stackConfig(opts);
+      await stackDown(cfg, opts.only ? [opts.only] : servers, progress);
+    });
+  stack
+    .command('status')
+    .description('health of each server')
+    .addOption(stackOption)
+    .option('--json', 'print as JSON')
+    .action(async (opts: { stack?: string; json?: boolean }) => {
+      const cfg = await stackConfig(opts);
+      const rows = await stackStatus(cfg);
+      if (opts.json) printJson(rows);
+      else printStatus(rows, cfg);
+      if (!rows.every((r) => r.healthy)) process.exitCode = 1;
+    });
+
+  program
+    .command('worker')
+    .description('run a dreamgate worker until interrupted (Ctrl-C drains and stops it)')
+    .addOption(stackOption)
+    .action(async (opts: { stack?: string }) => {
+      const cfg = await stackConfig(opts);
+      const w = await createWorker(cfg);
+      progress(`worker polling task queue "${w.worker.options.taskQueue}" on ${w.worker.options.namespace}`);
+      try {
+        await w.worker.run();
+      } finally {
+        await w.close();
+      }
+    });
+
+  program
+    .command('proof')
+    .description('run the wiring proof: a workflow whose activity writes an object to the versioned bucket')
+    .addOption(stackOption)
+    .option('--message <text>', 'what to write', 'hello from dreamgate')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { stack?: string; message: string; json?: boolean }) => {
+      const cfg = await stackConfig(opts);
+      const client = await connectClient(cfg);
+      try {
+        const run = await runProof(client, opts.message, undefined, progress);
+        if (opts.json) printJson(run);
+        else
+          process.stdout.write(
+            `wrote s3://${run.object.bucket}/${run.object.key} version ${run.object.versionId}\n${run.url}\n`,
+          );
+      } finally {
+        await client.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('the main job of `npm start`: stack up, a worker, the proof workflow, and its Temporal UI link')
+    .addOption(stackOption)
+    .action(runDemo);
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  process.exitCode = await runProgram(buildProgram(), argv).then((code) =>
+    code === 0 ? ((process.exitCode as number | undefined) ?? 0) : code,
+  );
+}

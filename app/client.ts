@@ -1,0 +1,75 @@
+import { Client, Connection } from '@temporalio/client';
+import type { ProofObject } from '../activities/proof.js';
+import type { StackConfig } from '../src/config/stack.js';
+import { temporalSettings, workflowUrl, type TemporalSettings } from '../src/temporal/settings.js';
+import { proofWorkflow } from '../workflows/index.js';
+
+export interface DreamgateClient {
+  client: Client;
+  temporal: TemporalSettings;
+  close(): Promise<void>;
+}
+
+export async function connectClient(cfg: StackConfig): Promise<DreamgateClient> {
+  const temporal = temporalSettings(cfg);
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  return { client, temporal, close: () => connection.close() };
+}
+
+export interface ProofRun {
+  workflowId: string;
+  runId: string;
+  url: string;
+  object: ProofObject;
+}
+
+/**
+ * Waits for a workflow's result; if no worker has picked up its first task after `hintAfterMs`, says how
+ * to start one instead of waiting in silence.
+ */
+export async function resultWithHint<T>(
+  c: DreamgateClient,
+  handle: { result(): Promise<T>; fetchHistory(): Promise<{ events?: unknown[] | null }> },
+  hint: (line: string) => void,
+  hintAfterMs = 5000,
+): Promise<T> {
+  const timer = setTimeout(() => {
+    void handle
+      .fetchHistory()
+      .then((h) => {
+        // only "started" and "workflow task scheduled": nobody has polled it yet
+        if ((h.events?.length ?? 0) <= 2) {
+          hint(
+            `waiting for a worker on task queue "${c.temporal.taskQueue}" (${c.temporal.address}); is \`dreamgate worker\` running?`,
+          );
+        }
+      })
+      .catch(() => undefined);
+  }, hintAfterMs);
+  try {
+    return await handle.result();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function runProof(
+  c: DreamgateClient,
+  message: string,
+  workflowId = `proof-${Date.now()}`,
+  hint: (line: string) => void = () => {},
+): Promise<ProofRun> {
+  const handle = await c.client.workflow.start(proofWorkflow, {
+    taskQueue: c.temporal.taskQueue,
+    workflowId,
+    args: [{ message }],
+  });
+  const object = await resultWithHint(c, handle, hint);
+  return {
+    workflowId,
+    runId: handle.firstExecutionRunId,
+    url: workflowUrl(c.temporal, workflowId, handle.firstExecutionRunId),
+    object,
+  };
+}

@@ -1,0 +1,67 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.dreamgate/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['scripts/**/*.js', 'bin/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // workflow code runs in Temporal's deterministic sandbox: no I/O, no environment, no Node built-ins
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'child_process', 'os'],
+              message: 'workflows must stay deterministic: do I/O in an activity',
+            },
+            {
+              group: ['@aws-sdk/*', '@anthropic-ai/*', '../src/s3/*', '../src/stack/*'],
+              message: 'workflows must stay deterministic: do I/O in an activity',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'workflows must not read the environment' }],
+    },
+  },
+  {
+    // domain code never depends on the orchestration layer
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/**', '**/activities/**', '**/app/**'],
+              message: 'src/ must not import workflows/, activities/ or app/',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,93 @@
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from '../util/paths.js';
+import { loadYamlFile } from './yamlFile.js';
+
+const loopback = z.string().refine((h) => h === '127.0.0.1' || h === 'localhost' || h === '::1', {
+  message: 'the local stack binds loopback only: use 127.0.0.1',
+});
+const port = z.number().int().min(1).max(65535);
+const goModule = z.string().regex(/^[\w.-]+(\/[\w.-]+)+$/, 'expected a Go module path');
+const version = z.string().regex(/^v\d+\.\d+\.\d+$/, 'expected a pinned version such as v1.5.1');
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name');
+
+const stackSchema = z
+  .object({
+    binCache: z.string().min(1),
+    stateDir: z.string().min(1),
+    temporal: z
+      .object({
+        module: goModule,
+        version,
+        host: loopback,
+        port,
+        uiPort: port,
+        namespace: z.string().min(1),
+        dbFile: z.string().min(1),
+        searchAttributes: z.record(
+          z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/),
+          z.enum(['Keyword', 'Text', 'Int', 'Double', 'Bool', 'Datetime', 'KeywordList']),
+        ),
+      })
+      .strict(),
+    s3: z
+      .object({
+        module: goModule,
+        version,
+        host: loopback,
+        port,
+        healthPath: z.string().startsWith('/'),
+        region: z.string().min(1),
+        dataDir: z.string().min(1),
+        versioningDir: z.string().min(1),
+        accessKeyId: z.string().min(1),
+        secretAccessKey: z.string().min(8),
+        buckets: z
+          .object({
+            snapshots: z.object({ name: bucketName, versioning: z.literal(true) }).strict(),
+            audit: z
+              .object({
+                name: bucketName,
+                objectLock: z.literal(true),
+                retentionDays: z.number().int().min(1).max(36500),
+              })
+              .strict(),
+          })
+          .strict(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type StackFile = z.output<typeof stackSchema>;
+
+/** The stack config with every path made absolute. */
+export interface StackConfig extends StackFile {
+  file: string;
+  binCache: string;
+  stateDir: string;
+}
+
+export const defaultStackFile = join(projectRoot, 'temporal-dev.yml');
+
+export async function loadStackConfig(
+  file = process.env.DREAMGATE_STACK_CONFIG ?? defaultStackFile,
+): Promise<StackConfig> {
+  const parsed = await loadYamlFile(file, stackSchema);
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(base, p));
+  return { ...parsed, file: resolve(file), binCache: abs(parsed.binCache), stateDir: abs(parsed.stateDir) };
+}
+
+export function temporalAddress(c: StackConfig): string {
+  return `${c.temporal.host}:${c.temporal.port}`;
+}
+
+export function temporalUiUrl(c: StackConfig): string {
+  return `http://${c.temporal.host}:${c.temporal.uiPort}`;
+}
+
+export function s3Endpoint(c: StackConfig): string {
+  return `http://${c.s3.host}:${c.s3.port}`;
+}

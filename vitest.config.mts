@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/globalSetup.ts'],
+          setupFiles: ['test/integration/setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // the real servers are shared: files run one at a time so timings and ports stay predictable
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

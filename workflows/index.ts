@@ -1,0 +1,1 @@
+export { proofWorkflow } from './proof.js';
