@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.js', 'bin/**/*.js'],
+    files: ['scripts/**/*.js', 'bin/**/*.js', 'examples/**/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { loadStackConfig, temporalUiUrl, type StackConfig } from '../src/config/stack.js';
 import { colours, printJson, progress } from '../src/cli/output.js';
+import { dreamCommand } from '../src/cli/dream.js';
+import { evalCommand } from '../src/cli/evaluate.js';
 import { newProgram, runProgram } from '../src/cli/run.js';
 import { servers, stackDown, stackStatus, stackUp } from '../src/stack/servers.js';
 import type { ServerName } from '../src/stack/binaries.js';
@@ -101,6 +103,30 @@ export function buildProgram(): Command {
         await client.close();
       }
     });
+
+  program
+    .command('dream')
+    .description(
+      'run one dream locally, without Temporal or S3: read a store and sessions, write the consolidated store',
+    )
+    .requiredOption('--memory <dir>', 'the memory store to read (never modified)')
+    .requiredOption('--sessions <dir>', 'the sessions root: <dir>/<agent_id>/<session_id>.jsonl')
+    .requiredOption('--agent <agent_id>', 'whose sessions to read')
+    .requiredOption('--out <dir>', 'where to write the consolidated store (new or empty directory)')
+    .option('--dreamer <name>', 'heuristic (offline, deterministic)', 'heuristic')
+    .option('--since <time>', 'only sessions that ended after this RFC 3339 time')
+    .option('--limit <n>', 'at most this many sessions, newest first (default 100)')
+    .option('--json', 'print the change set as JSON instead of a diff')
+    .action(dreamCommand);
+
+  program
+    .command('eval')
+    .description('score a memory store against an eval suite (SPEC §3), with store-health figures')
+    .requiredOption('--memory <dir>', 'the memory store to score')
+    .requiredOption('--suite <file>', 'the eval suite (YAML)')
+    .option('--evaluator <command>', 'an external evaluator: given the store directory, prints {"score": 0.93}')
+    .option('--json', 'print the evaluation as JSON')
+    .action(evalCommand);
 
   program
     .command('demo')

@@ -1,0 +1,91 @@
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { HeuristicDreamer } from '../dream/heuristic.js';
+import { runDream } from '../dream/run.js';
+import type { DreamResult, Dreamer } from '../dream/dreamer.js';
+import { renderChangeSet } from '../memory/diff.js';
+import { summarize } from '../memory/changeSet.js';
+import { LocalDirStore } from '../memory/localDir.js';
+import { selectSessions } from '../sessions/source.js';
+import { InvalidInput } from '../util/errors.js';
+import { colours, printJson } from './output.js';
+
+export interface DreamOptions {
+  memory: string;
+  sessions: string;
+  agent: string;
+  out: string;
+  dreamer: string;
+  json?: boolean;
+  since?: string;
+  limit?: string;
+}
+
+export const dreamers: Record<string, () => Dreamer> = { heuristic: () => new HeuristicDreamer() };
+
+async function checkOut(out: string, memory: string): Promise<void> {
+  const rel = relative(memory, out);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    throw new InvalidInput(`--out ${out}: must not be the memory directory or inside it (the input is never modified)`);
+  }
+  const st = await stat(out).catch(() => undefined);
+  if (!st) return;
+  if (!st.isDirectory()) throw new InvalidInput(`--out ${out}: exists and is not a directory`);
+  if ((await readdir(out)).length > 0) throw new InvalidInput(`--out ${out}: directory is not empty`);
+}
+
+/** Writes the whole store to a hidden sibling, then renames it into place: --out is complete or absent. */
+async function writeOut(result: DreamResult, out: string): Promise<void> {
+  const tmp = join(dirname(out), `.${basename(out)}.dreamgate-${randomBytes(4).toString('hex')}`);
+  try {
+    await new LocalDirStore(tmp).replaceAll(result.store);
+    await rmdir(out).catch(() => undefined); // checked empty before the dream
+    await mkdir(dirname(out), { recursive: true });
+    await rename(tmp, out);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export async function dreamCommand(opts: DreamOptions): Promise<void> {
+  const make = dreamers[opts.dreamer];
+  if (!make)
+    throw new InvalidInput(
+      `--dreamer ${opts.dreamer}: unknown dreamer (available: ${Object.keys(dreamers).join(', ')})`,
+    );
+  const since = opts.since === undefined ? undefined : Date.parse(opts.since);
+  if (since !== undefined && Number.isNaN(since))
+    throw new InvalidInput(`--since ${opts.since}: not a date (use RFC 3339, e.g. 2026-11-01T00:00:00Z)`);
+  const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 1000))
+    throw new InvalidInput(`--limit ${opts.limit}: expected a whole number from 1 to 1000`);
+  const memory = resolve(opts.memory);
+  const out = resolve(opts.out);
+  await checkOut(out, memory);
+
+  const store = await new LocalDirStore(memory).read();
+  const sessions = await selectSessions(resolve(opts.sessions), opts.agent, {
+    ...(since !== undefined ? { since } : {}),
+    ...(limit ? { limit } : {}),
+  });
+  const result = await runDream(make(), { agentId: opts.agent, snapshotId: null, store, sessions });
+  await writeOut(result, out);
+
+  if (opts.json) printJson(result.changeSet);
+  else {
+    const c = colours();
+    process.stdout.write(renderChangeSet(result.changeSet, store, c));
+    const s = summarize(result.changeSet);
+    process.stdout.write(
+      `${c.bold('summary')}: ${Object.entries(s)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}; ${sessions.sessions.length} session(s) read; wrote ${result.store.size} file(s) to ${out}\n`,
+    );
+  }
+  if (sessions.invalid.length > 0) {
+    const lines = sessions.invalid.map((i) => `invalid session left out: ${i.error}`);
+    throw new InvalidInput(`${lines.join('\n')}\n(the other sessions were dreamed; the output in ${out} is complete)`);
+  }
+}

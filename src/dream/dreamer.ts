@@ -1,0 +1,35 @@
+import type { ChangeSet, Quarantine } from '../memory/changeSet.js';
+import type { MemoryStore } from '../memory/store.js';
+import type { SessionDigest } from '../sessions/digest.js';
+import type { SessionSelection } from '../sessions/source.js';
+import type { Ledger } from './ledger.js';
+
+export interface DreamInput {
+  agentId: string;
+  /** The snapshot the store was read from (its S3 version id), or null for a local dream. */
+  snapshotId: string | null;
+  store: MemoryStore;
+  sessions: SessionSelection;
+}
+
+/** What every dreamer is handed: screened sessions and a redacted store, never raw input. */
+export interface PreparedInput {
+  agentId: string;
+  /** The store with secrets redacted and quarantined sessions' lines taken out. */
+  store: MemoryStore;
+  /** Sessions that passed screening, newest first. */
+  sessions: SessionDigest[];
+  quarantined: Quarantine[];
+  ledger: Ledger;
+}
+
+/** A dreamer turns a prepared input into a candidate store, noting in the ledger why each path changed. */
+export interface Dreamer {
+  readonly name: string;
+  consolidate(input: PreparedInput, signal?: AbortSignal): Promise<MemoryStore>;
+}
+
+export interface DreamResult {
+  store: MemoryStore;
+  changeSet: ChangeSet;
+}

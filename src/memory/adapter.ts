@@ -1,0 +1,16 @@
+import type { Change } from './changeSet.js';
+import type { MemoryStore } from './store.js';
+
+/** Where a live store lives. Every adapter enforces SPEC §1 when it reads and when it writes. */
+export interface StoreAdapter {
+  /** e.g. `/srv/agents/a/memory` or `s3://bucket/prefix/` */
+  readonly location: string;
+  read(): Promise<MemoryStore>;
+  /**
+   * Applies changes after checking each `before_sha256` against the live store; a mismatch throws
+   * LiveStoreChanged and writes nothing. Each file is written atomically.
+   */
+  apply(changes: readonly Change[]): Promise<void>;
+  /** Makes the live store equal to `store` (restore, rollback). */
+  replaceAll(store: MemoryStore): Promise<void>;
+}

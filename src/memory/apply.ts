@@ -1,0 +1,63 @@
+import { InvalidInput } from '../util/errors.js';
+import type { Change } from './changeSet.js';
+import { defaultLimits, type StoreLimits } from './limits.js';
+import { MemoryStore } from './store.js';
+
+/** The live store no longer matches what a change set was made from. */
+export class LiveStoreChanged extends Error {
+  override readonly name = 'LiveStoreChanged';
+  constructor(readonly paths: string[]) {
+    super(`the live store changed since the snapshot at ${paths.map((p) => JSON.stringify(p)).join(', ')}`);
+  }
+}
+
+/** Paths whose current content does not match the change's `before_sha256` (or that exist for a create). */
+export function staleChanges(store: MemoryStore, changes: readonly Change[]): string[] {
+  const stale: string[] = [];
+  for (const c of changes) {
+    const current = store.fileHash(c.path);
+    if (c.op === 'create' ? current !== undefined : current !== c.before_sha256) stale.push(c.path);
+    if (c.op === 'rename' && c.new_path && store.get(c.new_path) !== undefined) stale.push(c.new_path);
+  }
+  return stale;
+}
+
+/** Applies a change set to a store in memory, after the before_sha256 checks. Pure: no I/O. */
+export function applyChanges(
+  store: MemoryStore,
+  cs: { changes: readonly Change[] },
+  limits: StoreLimits = defaultLimits,
+): MemoryStore {
+  const stale = staleChanges(store, cs.changes);
+  if (stale.length > 0) throw new LiveStoreChanged(stale);
+  const files = new Map(store.files);
+  for (const c of cs.changes) {
+    switch (c.op) {
+      case 'create':
+      case 'update':
+        files.set(c.path, c.after!);
+        break;
+      case 'delete':
+        files.delete(c.path);
+        break;
+      case 'rename': {
+        const content = files.get(c.path)!;
+        files.delete(c.path);
+        files.set(c.new_path!, c.after ?? content);
+        break;
+      }
+    }
+  }
+  return MemoryStore.from(files, limits, 'result of the change set');
+}
+
+/** Refuses a change set that touches a path twice: each change is checked against the same base. */
+export function assertDistinctPaths(changes: readonly Change[]): void {
+  const seen = new Set<string>();
+  for (const c of changes) {
+    for (const p of [c.path, c.new_path].filter((x): x is string => Boolean(x))) {
+      if (seen.has(p)) throw new InvalidInput(`change set touches ${JSON.stringify(p)} more than once`);
+      seen.add(p);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** SPEC §4 reasons, plus dreamgate's two safety reasons: a secret redacted, a quarantined session's lines removed. */
+export const reasons = [
+  'duplicate',
+  'superseded',
+  'stale',
+  'recurring-mistake',
+  'workflow',
+  'preference',
+  'insight',
+  'reorganize',
+  'redact',
+  'quarantine',
+] as const;
+export type Reason = (typeof reasons)[number];
+
+const evidence = z.object({ session_id: z.string().min(1), event_id: z.string().min(1).optional() }).strict();
+const sha = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
+
+export const changeSchema = z
+  .object({
+    op: z.enum(['create', 'update', 'delete', 'rename']),
+    path: z.string(),
+    new_path: z.string().optional(),
+    before_sha256: sha.optional(),
+    after: z.string().optional(),
+    reason: z.enum(reasons),
+    detail: z.string(),
+    evidence: z.array(evidence).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if ((c.op === 'create' || c.op === 'update') && c.after === undefined)
+      ctx.addIssue({ code: 'custom', message: `${c.op} needs "after"` });
+    if (c.op !== 'create' && !c.before_sha256)
+      ctx.addIssue({ code: 'custom', message: `${c.op} needs "before_sha256"` });
+    if (c.op === 'create' && c.before_sha256)
+      ctx.addIssue({ code: 'custom', message: 'create must not have "before_sha256"' });
+    if (c.op === 'rename' && !c.new_path) ctx.addIssue({ code: 'custom', message: 'rename needs "new_path"' });
+  });
+
+export const quarantineSchema = z
+  .object({
+    session_id: z.string(),
+    reason: z.string(),
+    event_id: z.string().optional(),
+    /** Memory lines this session wrote, taken out of the store (kept here and in the audit trail). */
+    removed_lines: z.array(z.object({ path: z.string(), line: z.string() }).strict()).default([]),
+  })
+  .strict();
+
+export const changeSetSchema = z
+  .object({
+    agent_id: z.string().min(1),
+    dreamer: z.string().min(1),
+    base: z.object({ snapshot: z.string().nullable(), sha256: sha }).strict(),
+    changes: z.array(changeSchema),
+    quarantined: z.array(quarantineSchema).default([]),
+    /** Secrets found and redacted: where and what kind, never the value. */
+    redactions: z
+      .array(z.object({ where: z.string(), kind: z.string(), count: z.number().int().positive() }).strict())
+      .default([]),
+    /** Changes the dreamer proposed that were refused before they could reach memory, and why. */
+    refused: z.array(z.object({ path: z.string(), reason: z.string() }).strict()).default([]),
+    /** Sessions the dream read, and those refused as invalid input. */
+    sessions: z
+      .object({
+        used: z.array(z.string()),
+        invalid: z.array(z.object({ file: z.string(), error: z.string() }).strict()),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type Change = z.output<typeof changeSchema>;
+export type ChangeSet = z.output<typeof changeSetSchema>;
+export type Quarantine = z.output<typeof quarantineSchema>;
+export type Evidence = z.output<typeof evidence>;
+
+export function summarize(cs: ChangeSet): Record<string, number> {
+  const out: Record<string, number> = { changes: cs.changes.length, quarantined: cs.quarantined.length };
+  for (const c of cs.changes) out[c.reason] = (out[c.reason] ?? 0) + 1;
+  return out;
+}

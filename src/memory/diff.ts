@@ -1,0 +1,96 @@
+import { createTwoFilesPatch } from 'diff';
+import type { Change, ChangeSet, Reason } from './changeSet.js';
+import type { MemoryStore } from './store.js';
+
+/** The changes that turn `before` into `after`, each with the reason and detail given by `explain`. */
+export function diffStores(
+  before: MemoryStore,
+  after: MemoryStore,
+  explain: (
+    path: string,
+    op: Change['op'],
+  ) => { reason: Reason; detail: string; evidence?: Change['evidence'] } = () => ({
+    reason: 'reorganize',
+    detail: 'edited',
+  }),
+): Change[] {
+  const changes: Change[] = [];
+  for (const [path, content] of after.files) {
+    const old = before.get(path);
+    if (old === undefined)
+      changes.push({ op: 'create', path, after: content, evidence: [], ...explain(path, 'create') });
+    else if (old !== content)
+      changes.push({
+        op: 'update',
+        path,
+        before_sha256: before.fileHash(path)!,
+        after: content,
+        evidence: [],
+        ...explain(path, 'update'),
+      });
+  }
+  for (const path of before.files.keys()) {
+    if (!after.files.has(path))
+      changes.push({
+        op: 'delete',
+        path,
+        before_sha256: before.fileHash(path)!,
+        evidence: [],
+        ...explain(path, 'delete'),
+      });
+  }
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export interface Painter {
+  red(s: string): string;
+  green(s: string): string;
+  cyan(s: string): string;
+  bold(s: string): string;
+  dim(s: string): string;
+}
+
+const plain: Painter = { red: (s) => s, green: (s) => s, cyan: (s) => s, bold: (s) => s, dim: (s) => s };
+
+/** A change set as a unified diff a reviewer reads top to bottom: each change's reason and evidence, then its hunks. */
+export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter = plain): string {
+  const out: string[] = [];
+  for (const c of cs.changes) {
+    const header = `${c.op} ${c.path}${c.new_path ? ` → ${c.new_path}` : ''}`;
+    out.push(paint.bold(header) + paint.dim(`  [${c.reason}] ${c.detail}`));
+    if (c.evidence.length > 0)
+      out.push(
+        paint.dim(
+          `  evidence: ${c.evidence.map((e) => (e.event_id ? `${e.session_id}#${e.event_id}` : e.session_id)).join(', ')}`,
+        ),
+      );
+    const oldText = c.op === 'create' ? '' : (base.get(c.path) ?? '');
+    const newText = c.op === 'delete' ? '' : (c.after ?? oldText);
+    const patch = createTwoFilesPatch(
+      `a${c.path}`,
+      `b${c.new_path ?? c.path}`,
+      oldText,
+      newText,
+      undefined,
+      undefined,
+      { context: 2 },
+    );
+    for (const line of patch.split('\n').slice(2)) {
+      if (line.startsWith('+') && !line.startsWith('+++')) out.push(paint.green(line));
+      else if (line.startsWith('-') && !line.startsWith('---')) out.push(paint.red(line));
+      else if (line.startsWith('@@')) out.push(paint.cyan(line));
+      else if (line.startsWith('---') || line.startsWith('+++') || line === '\\ No newline at end of file') continue;
+      else if (line !== '') out.push(line);
+    }
+    out.push('');
+  }
+  for (const q of cs.quarantined) {
+    out.push(
+      paint.red(`quarantined ${q.session_id}: ${q.reason}`) +
+        (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
+    );
+  }
+  for (const r of cs.redactions) out.push(paint.dim(`redacted ${r.count} ${r.kind} in ${r.where}`));
+  if (cs.changes.length === 0 && cs.quarantined.length === 0) out.push(paint.dim('no changes'));
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { InvalidInput } from '../util/errors.js';
+import type { StoreAdapter } from './adapter.js';
+import { LiveStoreChanged, staleChanges, assertDistinctPaths, applyChanges } from './apply.js';
+import type { Change } from './changeSet.js';
+import { defaultLimits, type StoreLimits } from './limits.js';
+import { assertPath } from './paths.js';
+import { decodeUtf8, MemoryStore } from './store.js';
+
+/** A store kept as files under a directory (SPEC §1, local form). */
+export class LocalDirStore implements StoreAdapter {
+  constructor(
+    readonly root: string,
+    private readonly limits: StoreLimits = defaultLimits,
+  ) {}
+
+  get location(): string {
+    return this.root;
+  }
+
+  async read(): Promise<MemoryStore> {
+    const st = await lstat(this.root).catch(() => undefined);
+    if (!st) throw new InvalidInput(`memory directory ${this.root} does not exist`);
+    if (!st.isDirectory()) throw new InvalidInput(`memory directory ${this.root} is not a directory`);
+    const files = new Map<string, string>();
+    await this.walk(this.root, '', files);
+    return MemoryStore.from(files, this.limits, this.root);
+  }
+
+  private async walk(dir: string, rel: string, out: Map<string, string>): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue; // not a memory (SPEC §1); left untouched
+      const path = `${rel}/${e.name}`;
+      const full = join(dir, e.name);
+      if (e.isSymbolicLink())
+        throw new InvalidInput(
+          `${full}: symbolic links are refused in a memory store (memory path ${JSON.stringify(path)})`,
+        );
+      if (e.isDirectory()) {
+        await this.walk(full, path, out);
+      } else if (e.isFile()) {
+        assertPath(path, this.root);
+        if (out.size >= this.limits.maxFiles)
+          throw new InvalidInput(`${this.root}: more than ${this.limits.maxFiles} files`);
+        const st = await lstat(full);
+        if (st.size > this.limits.maxFileBytes) {
+          throw new InvalidInput(
+            `memory ${path} is ${st.size} bytes, more than the limit of ${this.limits.maxFileBytes} (${full})`,
+          );
+        }
+        out.set(path, decodeUtf8(await readFile(full), `memory ${path} (${full})`));
+      } else {
+        throw new InvalidInput(`${full}: not a regular file (memory path ${JSON.stringify(path)})`);
+      }
+    }
+  }
+
+  private fullPath(path: string): string {
+    assertPath(path);
+    return join(this.root, ...path.slice(1).split('/'));
+  }
+
+  async apply(changes: readonly Change[]): Promise<void> {
+    assertDistinctPaths(changes);
+    const live = await this.read();
+    const stale = staleChanges(live, changes);
+    if (stale.length > 0) throw new LiveStoreChanged(stale);
+    applyChanges(live, { changes }, this.limits); // refuses a result that breaks SPEC §1 before anything is written
+    for (const c of changes) {
+      if (c.op === 'create' || c.op === 'update') await writeAtomic(this.fullPath(c.path), c.after!);
+      else if (c.op === 'delete') await this.remove(c.path);
+      else {
+        await writeAtomic(this.fullPath(c.new_path!), c.after ?? live.get(c.path)!);
+        await this.remove(c.path);
+      }
+    }
+  }
+
+  async replaceAll(store: MemoryStore): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const live = await this.read();
+    for (const path of live.paths()) if (store.get(path) === undefined) await this.remove(path);
+    for (const [path, content] of store.files)
+      if (live.get(path) !== content) await writeAtomic(this.fullPath(path), content);
+  }
+
+  /** Deletes a file and the folders it leaves empty (never the root, never a folder holding dot files). */
+  private async remove(path: string): Promise<void> {
+    const full = this.fullPath(path);
+    await rm(full, { force: true });
+    let dir = dirname(full);
+    while (dir.length > this.root.length && dir.startsWith(this.root + sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break;
+      }
+      dir = dirname(dir);
+    }
+  }
+}
+
+/** Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. */
+export async function writeAtomic(file: string, content: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = join(dirname(file), `.dreamgate-${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,137 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { InvalidInput } from '../util/errors.js';
+import { mapLimit } from '../util/concurrency.js';
+import type { StoreAdapter } from './adapter.js';
+import { LiveStoreChanged, staleChanges, assertDistinctPaths, applyChanges } from './apply.js';
+import type { Change } from './changeSet.js';
+import { defaultLimits, type StoreLimits } from './limits.js';
+import { assertPath } from './paths.js';
+import { decodeUtf8, MemoryStore } from './store.js';
+
+const isPreconditionFailed = (err: unknown) =>
+  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
+
+/**
+ * A store kept under an S3 prefix, one object per memory: what agents on many machines share. Every write
+ * is conditional (If-None-Match for a create, If-Match on the ETag read for an update or delete), so a
+ * write by an agent between our check and our write is detected, not overwritten.
+ */
+export class S3PrefixStore implements StoreAdapter {
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+    readonly prefix: string,
+    private readonly limits: StoreLimits = defaultLimits,
+  ) {
+    if (prefix !== '' && !prefix.endsWith('/')) this.prefix = `${prefix}/`;
+  }
+
+  get location(): string {
+    return `s3://${this.bucket}/${this.prefix}`;
+  }
+
+  private key(path: string): string {
+    assertPath(path);
+    return this.prefix + path.slice(1);
+  }
+
+  private async readWithEtags(): Promise<{ store: MemoryStore; etags: Map<string, string> }> {
+    const keys: { key: string; size: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) keys.push({ key: o.Key!, size: o.Size ?? 0 });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    const visible = keys.filter(
+      (k) =>
+        !k.key
+          .slice(this.prefix.length)
+          .split('/')
+          .some((s) => s.startsWith('.')),
+    );
+    if (visible.length > this.limits.maxFiles)
+      throw new InvalidInput(`${this.location}: ${visible.length} objects, more than ${this.limits.maxFiles}`);
+    const etags = new Map<string, string>();
+    const files = await mapLimit(visible, 16, async ({ key, size }) => {
+      const path = `/${key.slice(this.prefix.length)}`;
+      assertPath(path, this.location);
+      if (size > this.limits.maxFileBytes)
+        throw new InvalidInput(
+          `memory ${path} is ${size} bytes, more than the limit of ${this.limits.maxFileBytes} (${this.location})`,
+        );
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      etags.set(path, out.ETag!);
+      return [
+        path,
+        decodeUtf8(await out.Body!.transformToByteArray(), `memory ${path} (s3://${this.bucket}/${key})`),
+      ] as [string, string];
+    });
+    return { store: MemoryStore.from(files, this.limits, this.location), etags };
+  }
+
+  async read(): Promise<MemoryStore> {
+    return (await this.readWithEtags()).store;
+  }
+
+  async apply(changes: readonly Change[]): Promise<void> {
+    assertDistinctPaths(changes);
+    const { store: live, etags } = await this.readWithEtags();
+    const stale = staleChanges(live, changes);
+    if (stale.length > 0) throw new LiveStoreChanged(stale);
+    applyChanges(live, { changes }, this.limits);
+    for (const c of changes) {
+      try {
+        if (c.op === 'create') await this.put(c.path, c.after!, { IfNoneMatch: '*' });
+        else if (c.op === 'update') await this.put(c.path, c.after!, { IfMatch: etags.get(c.path)! });
+        else if (c.op === 'delete')
+          await this.s3.send(
+            new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(c.path), IfMatch: etags.get(c.path)! }),
+          );
+        else {
+          await this.put(c.new_path!, c.after ?? live.get(c.path)!, { IfNoneMatch: '*' });
+          await this.s3.send(
+            new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(c.path), IfMatch: etags.get(c.path)! }),
+          );
+        }
+      } catch (err) {
+        if (isPreconditionFailed(err)) throw new LiveStoreChanged([c.path]);
+        throw err;
+      }
+    }
+  }
+
+  private async put(path: string, content: string, cond: { IfMatch?: string; IfNoneMatch?: string }): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key(path),
+        Body: Buffer.from(content, 'utf8'),
+        ContentType: 'text/markdown; charset=utf-8',
+        ...cond,
+      }),
+    );
+  }
+
+  async replaceAll(store: MemoryStore): Promise<void> {
+    const live = await this.read();
+    await mapLimit(
+      [...store.files].filter(([p, c]) => live.get(p) !== c),
+      16,
+      ([p, c]) => this.put(p, c, {}),
+    );
+    await mapLimit(
+      live.paths().filter((p) => store.get(p) === undefined),
+      16,
+      (p) => this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(p) })),
+    );
+  }
+}

@@ -1,0 +1,52 @@
+/** The event shapes of SPEC §2 that dreaming reads (Managed Agents `sessions.events.list`). */
+export interface SessionEvent {
+  type: string;
+  processed_at: string;
+  id?: string;
+  content?: unknown;
+  name?: string;
+  input?: Record<string, unknown>;
+  tool_use_id?: string;
+  is_error?: boolean;
+  stop_reason?: unknown;
+  error?: { type?: string; message?: string };
+  [key: string]: unknown;
+}
+
+const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Why a parsed line is not a session event, or undefined. */
+export function eventProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const e = value as Record<string, unknown>;
+  if (typeof e.type !== 'string' || e.type === '') return 'no "type"';
+  if (typeof e.processed_at !== 'string') return 'no "processed_at"';
+  if (!rfc3339.test(e.processed_at) || Number.isNaN(Date.parse(e.processed_at)))
+    return `bad timestamp ${JSON.stringify(e.processed_at).slice(0, 60)}`;
+  if (e.id !== undefined && typeof e.id !== 'string') return '"id" is not a string';
+  return undefined;
+}
+
+/** The text of a content field: an array of blocks (text blocks read) or a plain string. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((b) => {
+      if (typeof b === 'string') return b;
+      if (b && typeof b === 'object') {
+        const block = b as Record<string, unknown>;
+        if (typeof block.text === 'string') return block.text;
+        if (block.content !== undefined) return contentText(block.content); // nested (e.g. web fetch documents)
+        if (
+          block.source &&
+          typeof block.source === 'object' &&
+          typeof (block.source as { data?: unknown }).data === 'string'
+        ) {
+          return (block.source as { data: string }).data;
+        }
+      }
+      return '';
+    })
+    .join('\n');
+}
