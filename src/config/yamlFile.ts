@@ -29,7 +29,9 @@ export function parseYaml<T extends z.ZodType>(text: string, file: string, schem
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const path = issue.path as (string | number)[];
-    const line = lineOf(doc.contents, path, lineCounter);
+    // an unknown key is found on its own line, not on its parent's
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const line = lineOf(doc.contents, keys.length > 0 ? [...path, keys[0]!] : path, lineCounter);
     const key = formatPath(path) || '(top level)';
     return `${file}${line ? `:${line}` : ''}: ${key}: ${issue.message}`;
   });

@@ -65,7 +65,8 @@ const injectionRules: InjectionRule[] = [
   },
 ];
 
-const base64Run = /[A-Za-z0-9+/]{160,}={0,2}/g;
+// runs worth decoding (an encoded sentence) and runs long enough to be a blob in themselves
+const base64Run = /[A-Za-z0-9+/]{40,}={0,2}/g;
 const hexRun = /\b[0-9a-fA-F]{200,}\b/;
 
 function decodeBase64Runs(text: string): string[] {
@@ -113,8 +114,12 @@ export function detectInjection(text: string, untrusted: boolean): Finding | und
   if (untrusted) {
     if (hexRun.test(text)) return { detector: 'encoded-blob', excerpt: 'long hex run' };
     const b64 = text.match(base64Run);
-    if (b64 && b64.some((r) => r.length >= 200 && /[a-z]/.test(r) && /[A-Z]/.test(r) && /\d/.test(r))) {
-      return { detector: 'encoded-blob', excerpt: `base64 run of ${Math.max(...b64.map((r) => r.length))} characters` };
+    const blobs = (b64 ?? []).filter((r) => r.length >= 200 && /[a-z]/.test(r) && /[A-Z]/.test(r) && /\d/.test(r));
+    if (blobs.length > 0) {
+      return {
+        detector: 'encoded-blob',
+        excerpt: `base64 run of ${Math.max(...blobs.map((r) => r.length))} characters`,
+      };
     }
   }
   return undefined;

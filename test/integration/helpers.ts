@@ -1,0 +1,21 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
+import { createS3Client } from '../../src/s3/client.js';
+import { storageSettings, type StorageSettings } from '../../src/s3/settings.js';
+
+export interface TestStorage {
+  cfg: StackConfig;
+  storage: StorageSettings;
+  s3: S3Client;
+}
+
+/** The real local S3 server of the stack globalSetup brought up. */
+export async function testStorage(): Promise<TestStorage> {
+  const cfg = await loadStackConfig();
+  const storage = storageSettings(cfg);
+  return { cfg, storage, s3: createS3Client(storage) };
+}
+
+/** A name no earlier run used, so tests on the shared servers never see each other's objects. */
+export const unique = (prefix: string) =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;

@@ -1,0 +1,162 @@
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/memory/store.js';
+import { AuditConflict, AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
+import { SnapshotStore } from '../../src/snapshots/snapshots.js';
+import { testStorage, unique, type TestStorage } from './helpers.js';
+
+let t: TestStorage;
+beforeAll(async () => {
+  t = await testStorage();
+});
+afterAll(() => t?.s3.destroy());
+
+function storeOf(n: number, tweak = ''): MemoryStore {
+  const files: Record<string, string> = {};
+  // ~2 KB a file, like real notes, so blob bytes dominate the manifest's
+  for (let i = 0; i < n; i++)
+    files[`/notes/n${String(i).padStart(3, '0')}.md`] =
+      `# Note ${i}\n\n- fact ${i} ✓${i === 0 ? tweak : ''}\n${`- detail line for note ${i}\n`.repeat(80)}`;
+  return MemoryStore.from(files);
+}
+
+describe('snapshots in the versioned bucket (real S3 server)', () => {
+  it('identifies each snapshot by an S3 VersionId and restores any of them byte-identically', async () => {
+    const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
+    const agent = unique('snap');
+    const v1 = storeOf(20);
+    const v2 = storeOf(20, ' (changed)');
+    const s1 = await snaps.take(agent, v1, 'cycle-1/snapshot');
+    const s2 = await snaps.take(agent, v2, 'cycle-2/snapshot');
+    expect(s1.id).not.toBe(s2.id);
+
+    const listed = await snaps.list(agent);
+    expect(listed.map((s) => s.id).sort()).toEqual([s1.id, s2.id].sort());
+    expect(listed.find((s) => s.id === s1.id)).toMatchObject({
+      sha256: v1.hash(),
+      label: 'cycle-1/snapshot',
+      files: 20,
+    });
+
+    const r1 = await snaps.restore(agent, s1.id);
+    const r2 = await snaps.restore(agent, s2.id);
+    expect(r1.hash()).toBe(v1.hash());
+    expect(r2.hash()).toBe(v2.hash());
+    expect(r1.toObject()).toEqual(v1.toObject());
+  });
+
+  it('writes only what changed: nothing but a manifest for an unchanged store, one blob for one changed file', async () => {
+    const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
+    const agent = unique('cost');
+    const first = await snaps.take(agent, storeOf(50), 'c1');
+    expect(first.cost.putRequests).toBe(51); // 50 blobs + the manifest
+    const unchanged = await snaps.take(agent, storeOf(50), 'c2');
+    expect(unchanged.cost.putRequests).toBe(1);
+    const oneChanged = await snaps.take(agent, storeOf(50, '!'), 'c3');
+    expect(oneChanged.cost.putRequests).toBe(2);
+    expect(oneChanged.cost.bytesWritten).toBeLessThan(first.cost.bytesWritten / 5);
+  });
+
+  it('is idempotent for a retried step: same label and hash returns the same snapshot', async () => {
+    const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
+    const agent = unique('retry');
+    const a = await snaps.take(agent, storeOf(3), 'wf-1/snapshot');
+    const b = await snaps.take(agent, storeOf(3), 'wf-1/snapshot');
+    expect(b.id).toBe(a.id);
+    expect(b.cost.putRequests).toBe(0);
+    expect(await snaps.list(agent)).toHaveLength(1);
+  });
+
+  it('refuses a corrupted blob on restore instead of returning wrong memory', async () => {
+    const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
+    const agent = unique('corrupt');
+    const store = storeOf(2);
+    const s = await snaps.take(agent, store, 'c1');
+    const hash = store.fileHash('/notes/n001.md')!;
+    await t.s3.send(
+      new PutObjectCommand({
+        Bucket: t.storage.snapshotsBucket,
+        Key: `agents/${agent}/blobs/${hash.slice(0, 2)}/${hash}`,
+        Body: 'tampered',
+      }),
+    );
+    await expect(snaps.restore(agent, s.id)).rejects.toThrow(/does not match its sha256/);
+  });
+
+  it('names a snapshot that does not exist', async () => {
+    const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
+    const agent = unique('none');
+    await snaps.take(agent, storeOf(1), 'c1');
+    await expect(snaps.restore(agent, 'no-such-version')).rejects.toThrow(
+      /snapshot no-such-version of agent .* does not exist/,
+    );
+  });
+});
+
+describe('audit log in the Object Lock bucket (real S3 server)', () => {
+  const record = (agent: string, seq: number, event: string, data: Record<string, unknown> = {}): AuditRecord => ({
+    agent_id: agent,
+    cycle_id: 'dream-cycle-1',
+    cycle_started_at: '2026-11-25T01:00:00.000Z',
+    seq,
+    event,
+    at: `2026-11-25T01:00:0${seq}.000Z`,
+    data,
+  });
+
+  it('appends create-only records and reads them back in order', async () => {
+    const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
+    const agent = unique('audit');
+    for (const [i, e] of ['snapshot-taken', 'baseline-scored', 'change-set-stored', 'approved', 'promoted'].entries()) {
+      await log.append(record(agent, i + 1, e, { i }));
+    }
+    const other = {
+      ...record(agent, 1, 'snapshot-taken'),
+      cycle_id: 'dream-cycle-0',
+      cycle_started_at: '2026-11-24T01:00:00.000Z',
+    };
+    await log.append(other);
+    const read = await log.read(agent);
+    expect(read.map((r) => `${r.cycle_id}:${r.event}`)).toEqual([
+      'dream-cycle-0:snapshot-taken',
+      'dream-cycle-1:snapshot-taken',
+      'dream-cycle-1:baseline-scored',
+      'dream-cycle-1:change-set-stored',
+      'dream-cycle-1:approved',
+      'dream-cycle-1:promoted',
+    ]);
+  });
+
+  it('treats a retried append as a no-op and refuses a different record under the same key', async () => {
+    const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
+    const agent = unique('audit-retry');
+    expect((await log.append(record(agent, 1, 'approved', { by: 'alice' }))).created).toBe(true);
+    expect((await log.append(record(agent, 1, 'approved', { by: 'alice' }))).created).toBe(false);
+    await expect(log.append(record(agent, 1, 'approved', { by: 'mallory' }))).rejects.toBeInstanceOf(AuditConflict);
+    expect((await log.read(agent)).map((r) => r.data)).toEqual([{ by: 'alice' }]);
+  });
+
+  it('cannot be overwritten with If-None-Match or deleted within its retention', async () => {
+    const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
+    const agent = unique('audit-lock');
+    const { key } = await log.append(record(agent, 1, 'rolled-back'));
+    await expect(
+      t.s3.send(new PutObjectCommand({ Bucket: t.storage.auditBucket, Key: key, Body: '{}', IfNoneMatch: '*' })),
+    ).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 412 },
+    });
+    const versions = await t.s3.send(
+      new (await import('@aws-sdk/client-s3')).ListObjectVersionsCommand({
+        Bucket: t.storage.auditBucket,
+        Prefix: key,
+      }),
+    );
+    const versionId = versions.Versions![0]!.VersionId!;
+    await expect(
+      t.s3.send(new DeleteObjectCommand({ Bucket: t.storage.auditBucket, Key: key, VersionId: versionId })),
+    ).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect((await log.read(agent))[0]!.event).toBe('rolled-back');
+  });
+});

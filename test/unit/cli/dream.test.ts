@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/util/paths.js';
+import { tempDir } from '../../support/sessions.js';
+
+const fleet = join(projectRoot, 'examples', 'fleet');
+const bin = join(projectRoot, 'bin', 'dreamgate.js');
+
+/** The real command line, as a user runs it (the built dist/; `npm test` builds first). */
+function dreamgate(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function listTree(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length));
+}
+
+// an ANSI colour escape
+const ansi = new RegExp(String.fromCharCode(27) + '\\[');
+
+describe('dreamgate dream (SPEC §5) on the example fleet', () => {
+  it.each(['coding-agent', 'support-agent', 'doc-review-agent'])(
+    '%s: dedupes, resolves, quarantines, redacts, and raises the suite score',
+    async (agent) => {
+      const out = join(await tempDir(), 'out');
+      const memory = join(fleet, agent, 'memory');
+      const before = await listTree(memory);
+      const r = dreamgate(
+        'dream',
+        '--memory',
+        memory,
+        '--sessions',
+        join(fleet, 'sessions'),
+        '--agent',
+        agent,
+        '--out',
+        out,
+        '--json',
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const cs = JSON.parse(r.stdout);
+      expect(cs.agent_id).toBe(agent);
+      expect(cs.quarantined).toHaveLength(1);
+      expect(cs.quarantined[0].removed_lines).toHaveLength(1);
+      expect(cs.changes.some((c: { reason: string }) => c.reason === 'superseded')).toBe(true);
+      expect(cs.redactions.length).toBeGreaterThan(0);
+      expect(await listTree(memory)).toEqual(before); // the input is never modified
+
+      const score = (dir: string) =>
+        JSON.parse(dreamgate('eval', '--memory', dir, '--suite', join(fleet, agent, 'suite.yml'), '--json').stdout);
+      const base = score(memory);
+      const post = score(out);
+      expect(post.score).toBeGreaterThan(base.score);
+      expect(post.health.duplicateRatio).toBe(0);
+      expect(post.health.contradictions).toBe(0);
+      for (const secret of ['AKIAZ3MHQXKP4TNW7R2D', 'sk_live_51HxQ2eK9mZ7vT4rW8yB3nC6dF1gJ0aLpQ', 'Tr0ub4dor-and-3']) {
+        expect(r.stdout).not.toContain(secret);
+        for (const f of await listTree(out)) expect(await readFile(join(out, f), 'utf8')).not.toContain(secret);
+      }
+    },
+  );
+
+  it('prints a readable diff without --json', async () => {
+    const r = dreamgate(
+      'dream',
+      '--memory',
+      join(fleet, 'coding-agent', 'memory'),
+      '--sessions',
+      join(fleet, 'sessions'),
+      '--agent',
+      'coding-agent',
+      '--out',
+      join(await tempDir(), 'o'),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^update \/project\.md {2}\[superseded\]/m);
+    expect(r.stdout).toMatch(/^-- Staging database host: db-1\.internal$/m);
+    expect(r.stdout).toMatch(/^quarantined sess_code_022/m);
+    expect(r.stdout).not.toMatch(ansi);
+  });
+});
+
+describe('dreamgate dream: bad input ends with exit 2 naming the culprit, and no partial output', () => {
+  async function setup() {
+    const dir = await tempDir();
+    await cp(join(fleet, 'coding-agent', 'memory'), join(dir, 'memory'), { recursive: true });
+    await cp(join(fleet, 'sessions', 'coding-agent'), join(dir, 'sessions', 'coding-agent'), { recursive: true });
+    return dir;
+  }
+  const run = (dir: string, ...extra: string[]) =>
+    dreamgate(
+      'dream',
+      '--memory',
+      join(dir, 'memory'),
+      '--sessions',
+      join(dir, 'sessions'),
+      '--agent',
+      'coding-agent',
+      '--out',
+      join(dir, 'out'),
+      ...extra,
+    );
+
+  it('names a malformed session line, dreams the others, and writes the whole output', async () => {
+    const dir = await setup();
+    await writeFile(
+      join(dir, 'sessions', 'coding-agent', 'sess_bad.jsonl'),
+      '{"type":"user.message","processed_at":"2026-11-20T00:00:00Z"}\n{oops\n',
+    );
+    const r = run(dir, '--json');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sess_bad\.jsonl:2: not JSON/);
+    expect(JSON.parse(r.stdout).sessions.invalid).toHaveLength(1);
+    expect(await listTree(join(dir, 'out'))).toContain('/project.md');
+  });
+
+  it.each([
+    [
+      'a non-empty --out',
+      async (dir: string) => mkdir(join(dir, 'out', 'x'), { recursive: true }),
+      /--out .*out: directory is not empty/,
+    ],
+    [
+      'a missing --memory',
+      async (dir: string) => (await import('node:fs/promises')).rm(join(dir, 'memory'), { recursive: true }),
+      /memory directory .*memory does not exist/,
+    ],
+    [
+      'a memory file that is not UTF-8',
+      async (dir: string) => writeFile(join(dir, 'memory', 'bad.md'), Buffer.from([0xff, 0xfe])),
+      /memory \/bad\.md .* is not valid UTF-8/,
+    ],
+    [
+      'an oversize memory file',
+      async (dir: string) => writeFile(join(dir, 'memory', 'big.md'), 'x'.repeat(200_000)),
+      /memory \/big\.md is 200000 bytes/,
+    ],
+  ])('%s', async (_name, breakIt, message) => {
+    const dir = await setup();
+    await breakIt(dir);
+    const r = run(dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    const leftovers = (await readdir(dir)).filter((n) => n.includes('dreamgate'));
+    expect(leftovers).toEqual([]);
+  });
+
+  it('refuses usage errors with exit 2: a missing flag, an unknown dreamer, a bad --since', async () => {
+    const dir = await setup();
+    expect(dreamgate('dream', '--memory', 'x').code).toBe(2);
+    const unknown = run(dir, '--dreamer', 'oracle');
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/--dreamer oracle: unknown dreamer/)]);
+    const since = run(dir, '--since', 'last tuesday');
+    expect([since.code, since.stderr]).toEqual([2, expect.stringMatching(/--since last tuesday: not a date/)]);
+    expect(dreamgate('dream', '--help').code).toBe(0);
+  });
+});
