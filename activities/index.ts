@@ -1,16 +1,19 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { cycleActivities } from './cycle.js';
 import { proofActivities } from './proof.js';
 
 export interface ActivityDeps {
   s3: S3Client;
   snapshotsBucket: string;
   auditBucket: string;
+  auditRetentionDays: number;
 }
 
 /** Every activity the worker registers; workflows proxy them by this type. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...proofActivities(deps.s3, deps.snapshotsBucket),
+    ...cycleActivities(deps),
   };
 }
 

@@ -29,7 +29,12 @@ export async function createWorker(cfg: StackConfig, overrides: Partial<WorkerOp
     connection,
     namespace: t.namespace,
     taskQueue: t.taskQueue,
-    activities: createActivities({ s3, snapshotsBucket: storage.snapshotsBucket, auditBucket: storage.auditBucket }),
+    activities: createActivities({
+      s3,
+      snapshotsBucket: storage.snapshotsBucket,
+      auditBucket: storage.auditBucket,
+      auditRetentionDays: cfg.s3.buckets.audit.retentionDays,
+    }),
     ...workflowSource(),
     ...overrides,
   });

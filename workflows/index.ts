@@ -1,1 +1,2 @@
 export { proofWorkflow } from './proof.js';
+export { dreamCycle } from './dreamCycle.js';

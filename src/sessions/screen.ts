@@ -148,8 +148,8 @@ const secretRules: SecretRule[] = [
   { kind: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b/g },
   { kind: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
   { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g },
-  { kind: 'password-in-url', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]{3,}(?=@)/gi },
-  { kind: 'bearer-token', pattern: /(?<=\bbearer\s+)[A-Za-z0-9._~+/-]{20,}=*/gi },
+  { kind: 'password-in-url', pattern: /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)(?!\[REDACTED)[^\s@/]{3,}(?=@)/gi },
+  { kind: 'bearer-token', pattern: /(?<=\bbearer\s+)(?!\[REDACTED)[A-Za-z0-9._~+/-]{20,}=*/gi },
   {
     kind: 'password',
     pattern:

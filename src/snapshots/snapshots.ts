@@ -51,9 +51,14 @@ const isStatus = (err: unknown, code: number) =>
  * slightly changed store writes only the changed blobs.
  */
 export class SnapshotStore {
+  /**
+   * @param series `snapshot` for the rollback points of the live store, `candidate` for dreamed stores
+   * awaiting the gate and review; both share the agent's blobs.
+   */
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
+    private readonly series: 'snapshot' | 'candidate' = 'snapshot',
   ) {}
 
   private prefix(agentId: string): string {
@@ -61,7 +66,8 @@ export class SnapshotStore {
       throw new InvalidInput(`agent id ${JSON.stringify(agentId)}: use letters, digits, ".", "_" and "-"`);
     return `agents/${agentId}/`;
   }
-  private manifestKey = (agentId: string) => `${this.prefix(agentId)}manifest.json`;
+  private manifestKey = (agentId: string) =>
+    `${this.prefix(agentId)}${this.series === 'snapshot' ? 'manifest' : 'candidate'}.json`;
   private blobKey = (agentId: string, hash: string) => `${this.prefix(agentId)}blobs/${hash.slice(0, 2)}/${hash}`;
 
   /**

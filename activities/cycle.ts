@@ -1,0 +1,318 @@
+import { Context } from '@temporalio/activity';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { AgentConfig, WebhookConfig } from '../src/config/fleet.js';
+import { CycleObjects } from '../src/cycle/objects.js';
+import { planPromotion } from '../src/cycle/promote.js';
+import type { AgentState, DreamRef, EvalSummary, PromoteResult, SnapshotRef } from '../src/cycle/types.js';
+import { HeuristicDreamer } from '../src/dream/heuristic.js';
+import { refusedPaths } from '../src/dream/guard.js';
+import { runDream } from '../src/dream/run.js';
+import { DeterministicScorer, ExternalScorer, type Scorer } from '../src/evaluate/scorer.js';
+import { loadSuite } from '../src/evaluate/suite.js';
+import { applyChanges } from '../src/memory/apply.js';
+import { changeSetSchema, summarize, type Change, type ChangeSet } from '../src/memory/changeSet.js';
+import { openStore } from '../src/memory/open.js';
+import { MemoryStore } from '../src/memory/store.js';
+import { sendWebhook, type Alert } from '../src/notify/webhook.js';
+import { selectSessions } from '../src/sessions/source.js';
+import { AuditLog, type AuditRecord } from '../src/snapshots/audit.js';
+import { SnapshotStore } from '../src/snapshots/snapshots.js';
+import { InvalidInput } from '../src/util/errors.js';
+import { typed } from './failures.js';
+
+export interface CycleDeps {
+  s3: S3Client;
+  snapshotsBucket: string;
+  auditBucket: string;
+  auditRetentionDays: number;
+}
+
+export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { series: 'live' };
+
+const stateKey = (agentId: string) => `agents/${agentId}/state.json`;
+
+/** Keeps a long activity alive and lets a cancelled cycle stop it. */
+function heartbeatWhile<T>(work: Promise<T>, detail: string): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(detail), 2_000);
+  return work.finally(() => clearInterval(timer));
+}
+
+export function cycleActivities(deps: CycleDeps) {
+  const objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
+  const snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot');
+  const candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate');
+  const audit = new AuditLog(deps.s3, deps.auditBucket, deps.auditRetentionDays);
+  const live = (agent: AgentConfig) => openStore(agent.store, { s3: deps.s3 });
+
+  async function storeOf(agent: AgentConfig, target: StoreTarget): Promise<MemoryStore> {
+    if (target.series === 'live') return live(agent).read();
+    return (target.series === 'snapshot' ? snapshots : candidates).restore(agent.id, target.id);
+  }
+
+  async function loadChangeSet(key: string): Promise<ChangeSet> {
+    const raw = await objects.getJson<unknown>(key);
+    if (raw === undefined) throw new InvalidInput(`change set ${key} does not exist`);
+    return changeSetSchema.parse(raw);
+  }
+
+  async function storeCandidate(
+    agent: AgentConfig,
+    cycleId: string,
+    name: string,
+    store: MemoryStore,
+    cs: ChangeSet,
+    newestSessionAt: number | null,
+  ): Promise<DreamRef> {
+    const candidate = await candidates.take(agent.id, store, `${cycleId}/${name}`);
+    const { key, sha256 } = await objects.putJson(
+      CycleObjects.cycleKey(agent.id, cycleId, `${name}.changeset.json`),
+      cs,
+    );
+    return {
+      candidateId: candidate.id,
+      candidateSha256: candidate.sha256,
+      changeSetKey: key,
+      changeSetId: sha256,
+      summary: summarize(cs),
+      paths: cs.changes.map((c) => c.path),
+      newestSessionAt,
+      sessionsUsed: cs.sessions?.used.length ?? 0,
+    };
+  }
+
+  return {
+    loadAgentState: typed(async (agentId: string): Promise<AgentState> => {
+      return (
+        (await objects.getJson<AgentState>(stateKey(agentId))) ?? { lastKeptSessionAt: null, consecutiveApprovals: 0 }
+      );
+    }),
+
+    saveAgentState: typed(async (agentId: string, state: AgentState): Promise<void> => {
+      await objects.putJson(stateKey(agentId), state);
+    }),
+
+    takeSnapshot: typed(async (agent: AgentConfig, cycleId: string): Promise<SnapshotRef> => {
+      const store = await live(agent).read();
+      const s = await snapshots.take(agent.id, store, `${cycleId}/snapshot`);
+      return { snapshotId: s.id, sha256: s.sha256, files: s.files };
+    }),
+
+    countNewSessions: typed(
+      async (agent: AgentConfig, since: number | null): Promise<{ count: number; invalid: number }> => {
+        const sel = await selectSessions(agent.sessions, agent.id, {
+          ...(since !== null ? { since } : {}),
+          limit: agent.maxSessions,
+        });
+        return { count: sel.sessions.length, invalid: sel.invalid.length };
+      },
+    ),
+
+    evaluate: typed(
+      async (agent: AgentConfig, cycleId: string, step: string, target: StoreTarget): Promise<EvalSummary> => {
+        const store = await storeOf(agent, target);
+        const suite = await loadSuite(agent.suite);
+        const scorer: Scorer = agent.evaluator ? new ExternalScorer(agent.evaluator) : new DeterministicScorer();
+        const result = await heartbeatWhile(
+          scorer.evaluate(store, suite, Context.current().cancellationSignal),
+          `evaluating ${step}`,
+        );
+        const { key } = await objects.putJson(CycleObjects.cycleKey(agent.id, cycleId, `eval-${step}.json`), {
+          target,
+          storeSha256: store.hash(),
+          ...result,
+        });
+        return {
+          score: result.score,
+          passed: result.cases.filter((c) => c.passed).length,
+          cases: result.cases.length,
+          reportKey: key,
+          failing: result.cases.filter((c) => !c.passed).map((c) => c.id),
+          duplicateRatio: result.health.duplicateRatio,
+          contradictions: result.health.contradictions,
+        };
+      },
+    ),
+
+    dream: typed(async (agent: AgentConfig, cycleId: string, snapshotId: string): Promise<DreamRef> => {
+      const ctx = Context.current();
+      const store = await snapshots.restore(agent.id, snapshotId);
+      const sessions = await selectSessions(agent.sessions, agent.id, { limit: agent.maxSessions });
+      const result = await heartbeatWhile(
+        runDream(new HeuristicDreamer(), { agentId: agent.id, snapshotId, store, sessions }, ctx.cancellationSignal),
+        `dreaming over ${sessions.sessions.length} sessions`,
+      );
+      const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
+      return storeCandidate(agent, cycleId, 'dream', result.store, result.changeSet, newest);
+    }),
+
+    /** A reviewer's narrowed or edited change set, as a new candidate to be evaluated again. */
+    reviseChangeSet: typed(
+      async (
+        agent: AgentConfig,
+        cycleId: string,
+        snapshotId: string,
+        base: DreamRef,
+        edit: { onlyPaths?: string[]; editedKey?: string; editedSha256?: string; revision: number },
+      ): Promise<DreamRef> => {
+        const cs = await loadChangeSet(base.changeSetKey);
+        const snapshot = await snapshots.restore(agent.id, snapshotId);
+        let changes: Change[] = cs.changes;
+        if (edit.onlyPaths) {
+          const unknown = edit.onlyPaths.filter((p) => !changes.some((c) => c.path === p));
+          if (unknown.length > 0)
+            throw new InvalidInput(`--only ${unknown.join(', ')}: not in change set ${base.changeSetId.slice(0, 12)}`);
+          changes = changes.filter((c) => edit.onlyPaths!.includes(c.path));
+        }
+        if (edit.editedKey) {
+          const text = await objects.getText(edit.editedKey);
+          if (text === undefined) throw new InvalidInput(`edited contents ${edit.editedKey} do not exist`);
+          const { createHash } = await import('node:crypto');
+          if (edit.editedSha256 && createHash('sha256').update(text).digest('hex') !== edit.editedSha256)
+            throw new InvalidInput(`edited contents ${edit.editedKey} do not match their sha256`);
+          const edited = JSON.parse(text) as Record<string, string>;
+          for (const [path, content] of Object.entries(edited)) {
+            const i = changes.findIndex((c) => c.path === path);
+            const before = snapshot.fileHash(path);
+            const change: Change = before
+              ? {
+                  op: 'update',
+                  path,
+                  before_sha256: before,
+                  after: content,
+                  reason: changes[i]?.reason ?? 'reorganize',
+                  detail: `edited by the reviewer${changes[i] ? `; was: ${changes[i]!.detail}` : ''}`,
+                  evidence: changes[i]?.evidence ?? [],
+                }
+              : {
+                  op: 'create',
+                  path,
+                  after: content,
+                  reason: changes[i]?.reason ?? 'reorganize',
+                  detail: 'written by the reviewer',
+                  evidence: [],
+                };
+            if (i === -1) changes = [...changes, change];
+            else changes = changes.map((c, j) => (j === i ? change : c));
+          }
+        }
+        const candidate = applyChanges(snapshot, { changes });
+        const refused = refusedPaths(snapshot, candidate);
+        if (refused.length > 0)
+          throw new InvalidInput(
+            `edited change set refused: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`,
+          );
+        const revised: ChangeSet = { ...cs, changes };
+        return storeCandidate(agent, cycleId, `revision-${edit.revision}`, candidate, revised, base.newestSessionAt);
+      },
+    ),
+
+    promote: typed(async (agent: AgentConfig, snapshotId: string, changeSetKey: string): Promise<PromoteResult> => {
+      const cs = await loadChangeSet(changeSetKey);
+      const snapshot = await snapshots.restore(agent.id, snapshotId);
+      const store = live(agent);
+      const plan = planPromotion(snapshot, await store.read(), cs.changes);
+      if (!plan.alreadyApplied) await store.apply(cs.changes);
+      return { expectedSha256: plan.target.hash(), rebased: plan.rebased, agentWrites: plan.agentWrites };
+    }),
+
+    /** Did every change land as written? (The agent's own writes elsewhere do not count against it.) */
+    verifyLive: typed(
+      async (
+        agent: AgentConfig,
+        snapshotId: string,
+        changeSetKey: string,
+      ): Promise<{ matches: boolean; mismatched: string[]; sha256: string }> => {
+        const cs = await loadChangeSet(changeSetKey);
+        const target = applyChanges(await snapshots.restore(agent.id, snapshotId), cs);
+        const now = await live(agent).read();
+        const mismatched = cs.changes
+          .flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])])
+          .filter((p) => now.get(p) !== target.get(p));
+        return { matches: mismatched.length === 0, mismatched, sha256: now.hash() };
+      },
+    ),
+
+    /**
+     * Undoes a promotion path by path: each touched path goes back to its snapshot content, unless the
+     * agent has written it since (then the agent's write stays, and is reported).
+     */
+    rollback: typed(
+      async (
+        agent: AgentConfig,
+        snapshotId: string,
+        changeSetKey: string,
+      ): Promise<{ restored: string[]; keptAgentWrites: string[] }> => {
+        const cs = await loadChangeSet(changeSetKey);
+        const snapshot = await snapshots.restore(agent.id, snapshotId);
+        const target = applyChanges(snapshot, cs);
+        const store = live(agent);
+        const now = await store.read();
+        const inverse: Change[] = [];
+        const kept: string[] = [];
+        for (const p of new Set(cs.changes.flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])]))) {
+          const ours = target.get(p);
+          const original = snapshot.get(p);
+          const current = now.get(p);
+          if (current === original) continue; // already restored (a retried rollback)
+          if (current !== ours) {
+            kept.push(p);
+            continue;
+          }
+          if (original === undefined)
+            inverse.push({
+              op: 'delete',
+              path: p,
+              before_sha256: now.fileHash(p)!,
+              reason: 'reorganize',
+              detail: 'rollback',
+              evidence: [],
+            });
+          else if (current === undefined)
+            inverse.push({
+              op: 'create',
+              path: p,
+              after: original,
+              reason: 'reorganize',
+              detail: 'rollback',
+              evidence: [],
+            });
+          else
+            inverse.push({
+              op: 'update',
+              path: p,
+              before_sha256: now.fileHash(p)!,
+              after: original,
+              reason: 'reorganize',
+              detail: 'rollback',
+              evidence: [],
+            });
+        }
+        if (inverse.length > 0) await store.apply(inverse);
+        return { restored: inverse.map((c) => c.path), keptAgentWrites: kept };
+      },
+    ),
+
+    /** Pages on-call (or notifies owners) once per cycle and kind: a retry never sends twice. */
+    alert: typed(
+      async (
+        target: WebhookConfig | undefined,
+        agentId: string,
+        cycleId: string,
+        kind: 'page' | 'notify',
+        alert: Alert,
+      ): Promise<{ sent: boolean }> => {
+        if (!target) return { sent: false };
+        const marker = CycleObjects.cycleKey(agentId, cycleId, `${kind}.sent`);
+        if (await objects.exists(marker)) return { sent: false };
+        await sendWebhook(target, alert, Context.current().cancellationSignal);
+        await objects.markOnce(marker);
+        return { sent: true };
+      },
+    ),
+
+    recordAudit: typed(async (record: AuditRecord): Promise<void> => {
+      await audit.append(record);
+    }),
+  };
+}

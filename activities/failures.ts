@@ -1,0 +1,38 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { LiveStoreChanged } from '../src/memory/apply.js';
+import { AuditConflict } from '../src/snapshots/audit.js';
+import { SnapshotCorrupt } from '../src/snapshots/snapshots.js';
+import { WebhookFailed } from '../src/notify/webhook.js';
+import { InvalidInput } from '../src/util/errors.js';
+
+/** The failure types a workflow (and on-call, in the UI) can tell apart. */
+export const failureTypes = {
+  invalidInput: 'InvalidInput',
+  liveStoreChanged: 'LiveStoreChanged',
+  snapshotCorrupt: 'SnapshotCorrupt',
+  auditConflict: 'AuditConflict',
+  evalRegression: 'EvalRegression',
+  webhook: 'WebhookFailed',
+} as const;
+
+/**
+ * Turns what retrying cannot fix into a non-retryable typed failure, so the cycle ends with a reason
+ * instead of retrying forever; everything else stays retryable.
+ */
+export function typed<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (err instanceof InvalidInput) throw ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
+      if (err instanceof LiveStoreChanged)
+        throw ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });
+      if (err instanceof SnapshotCorrupt)
+        throw ApplicationFailure.nonRetryable(err.message, failureTypes.snapshotCorrupt);
+      if (err instanceof AuditConflict) throw ApplicationFailure.nonRetryable(err.message, failureTypes.auditConflict);
+      if (err instanceof WebhookFailed && !err.retryable)
+        throw ApplicationFailure.nonRetryable(err.message, failureTypes.webhook);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,189 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { InvalidInput } from '../util/errors.js';
+import { parseDuration } from './duration.js';
+import { loadYamlFile } from './yamlFile.js';
+
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as "90s", "30m", "24h" (got ${JSON.stringify(v)})`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+const agentId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" and "-" (at most 64)');
+const mode = z.enum(['review', 'automatic', 'hybrid']);
+const webhook = z
+  .object({
+    url: z.url(),
+    format: z.enum(['json', 'pagerduty']).default('json'),
+    routingKey: z.string().optional(),
+  })
+  .strict();
+
+const agentFields = {
+  mode: mode.optional(),
+  threshold: z.number().min(0).max(1).optional(),
+  minNewSessions: z.number().int().min(0).optional(),
+  reviewTimeout: duration.optional(),
+  trustAfter: z.number().int().min(1).optional(),
+  dreamer: z.enum(['heuristic']).optional(),
+  evaluator: z.array(z.string().min(1)).min(1).optional(),
+  reviewers: z.array(z.string().min(1)).optional(),
+  owners: z.array(z.string().min(1)).optional(),
+  maxSessions: z.number().int().min(1).max(1000).optional(),
+};
+
+const fleetSchema = z
+  .object({
+    fleet: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    paging: webhook.optional(),
+    notify: webhook.optional(),
+    concurrency: z.number().int().min(1).max(100).default(4),
+    schedule: z
+      .object({
+        time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour)'),
+        timezone: z.string().refine((tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'expected an IANA time zone such as "Europe/Berlin"'),
+        jitter: duration.default(0),
+        catchupWindow: duration.default(3_600_000),
+      })
+      .strict()
+      .optional(),
+    teamStore: z.string().min(1).optional(),
+    defaults: z.object(agentFields).strict().default({}),
+    agents: z
+      .array(
+        z
+          .object({
+            id: agentId,
+            store: z.string().min(1),
+            sessions: z.string().min(1),
+            suite: z.string().min(1),
+            ...agentFields,
+          })
+          .strict(),
+      )
+      .min(1, 'a fleet needs at least one agent'),
+  })
+  .strict();
+
+/** One agent's settings as the cycle carries them: small, serializable, every default filled in. */
+export interface AgentConfig {
+  id: string;
+  /** A directory or s3://bucket/prefix/ */
+  store: string;
+  /** The sessions root: <sessions>/<id>/*.jsonl */
+  sessions: string;
+  suite: string;
+  mode: 'review' | 'automatic' | 'hybrid';
+  threshold: number;
+  minNewSessions: number;
+  reviewTimeoutMs: number;
+  trustAfter: number;
+  dreamer: 'heuristic';
+  evaluator?: string[];
+  reviewers: string[];
+  owners: string[];
+  maxSessions: number;
+}
+
+export interface WebhookConfig {
+  url: string;
+  format: 'json' | 'pagerduty';
+  routingKey?: string;
+}
+
+export interface FleetConfig {
+  file: string;
+  fleet: string;
+  paging?: WebhookConfig;
+  notify?: WebhookConfig;
+  concurrency: number;
+  schedule?: { time: string; timezone: string; jitterMs: number; catchupWindowMs: number };
+  teamStore?: string;
+  agents: AgentConfig[];
+}
+
+export const agentDefaults = {
+  mode: 'review',
+  threshold: 0.02,
+  minNewSessions: 3,
+  reviewTimeoutMs: 24 * 3_600_000,
+  trustAfter: 3,
+  dreamer: 'heuristic',
+  maxSessions: 100,
+} as const;
+
+export async function loadFleetConfig(file: string): Promise<FleetConfig> {
+  const raw = await loadYamlFile(file, fleetSchema);
+  const base = dirname(resolve(file));
+  const local = (p: string) => (p.startsWith('s3://') || isAbsolute(p) ? p : resolve(base, p));
+  const ids = new Set<string>();
+  const agents = raw.agents.map((a, i): AgentConfig => {
+    if (ids.has(a.id)) throw new InvalidInput(`${file}: agents[${i}].id: "${a.id}" is used twice`);
+    ids.add(a.id);
+    const d = raw.defaults;
+    const mode = a.mode ?? d.mode ?? agentDefaults.mode;
+    const reviewers = a.reviewers ?? d.reviewers ?? [];
+    if (mode !== 'automatic' && reviewers.length === 0)
+      throw new InvalidInput(`${file}: agents[${i}] (${a.id}): mode "${mode}" needs at least one reviewer`);
+    const evaluator = a.evaluator ?? d.evaluator;
+    return {
+      id: a.id,
+      store: local(a.store),
+      sessions: local(a.sessions),
+      suite: local(a.suite),
+      mode,
+      threshold: a.threshold ?? d.threshold ?? agentDefaults.threshold,
+      minNewSessions: a.minNewSessions ?? d.minNewSessions ?? agentDefaults.minNewSessions,
+      reviewTimeoutMs: a.reviewTimeout ?? d.reviewTimeout ?? agentDefaults.reviewTimeoutMs,
+      trustAfter: a.trustAfter ?? d.trustAfter ?? agentDefaults.trustAfter,
+      dreamer: a.dreamer ?? d.dreamer ?? agentDefaults.dreamer,
+      ...(evaluator ? { evaluator } : {}),
+      reviewers,
+      owners: a.owners ?? d.owners ?? [],
+      maxSessions: a.maxSessions ?? d.maxSessions ?? agentDefaults.maxSessions,
+    };
+  });
+  return {
+    file: resolve(file),
+    fleet: raw.fleet,
+    ...(raw.paging ? { paging: raw.paging } : {}),
+    ...(raw.notify ? { notify: raw.notify } : {}),
+    concurrency: raw.concurrency,
+    ...(raw.schedule
+      ? {
+          schedule: {
+            time: raw.schedule.time,
+            timezone: raw.schedule.timezone,
+            jitterMs: raw.schedule.jitter,
+            catchupWindowMs: raw.schedule.catchupWindow,
+          },
+        }
+      : {}),
+    ...(raw.teamStore ? { teamStore: local(raw.teamStore) } : {}),
+    agents,
+  };
+}
+
+export function agentById(fleet: FleetConfig, id: string): AgentConfig {
+  const a = fleet.agents.find((x) => x.id === id);
+  if (!a)
+    throw new InvalidInput(
+      `agent "${id}" is not in ${fleet.file} (agents: ${fleet.agents.map((x) => x.id).join(', ')})`,
+    );
+  return a;
+}

@@ -1,0 +1,280 @@
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approve, cycleState, reject, startCycle, type CycleHandle } from '../../app/cycles.js';
+import type { AgentConfig } from '../../src/config/fleet.js';
+import { LocalDirStore } from '../../src/memory/localDir.js';
+import { AuditLog } from '../../src/snapshots/audit.js';
+import { createS3Client } from '../../src/s3/client.js';
+import { storageSettings } from '../../src/s3/settings.js';
+import { projectRoot } from '../../src/util/paths.js';
+import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+const liveOf = (agent: AgentConfig) => new LocalDirStore(agent.store).read();
+const waitStage = (handle: CycleHandle, stage: string) =>
+  waitFor(`stage ${stage}`, async () => ((await cycleState(handle)).stage === stage ? true : undefined));
+
+/** Keeps a finished cycle's history for the replay tests (DREAMGATE_RECORD_HISTORIES=1). */
+async function keepHistory(handle: CycleHandle, name: string): Promise<void> {
+  if (!process.env.DREAMGATE_RECORD_HISTORIES) return;
+  const dir = join(projectRoot, 'test', 'histories');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${name}.json`), JSON.stringify(await handle.fetchHistory()));
+}
+
+async function auditEvents(agent: AgentConfig, cycleId: string): Promise<string[]> {
+  const s3 = createS3Client(storageSettings(h.cfg));
+  try {
+    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, cycleId)).map((r) => r.event);
+  } finally {
+    s3.destroy();
+  }
+}
+
+describe('the dream cycle on the real Temporal and S3 servers', () => {
+  it('automatic: keeps a dream that passes the gate, with search attributes, details and an audit trail', async () => {
+    const agent = await exampleAgent('coding-agent');
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    const result = await handle.result();
+    expect(result.outcome).toBe('kept');
+    expect(result.post!).toBeGreaterThan(result.baseline!);
+    const after = await liveOf(agent);
+    expect(after.hash()).not.toBe(before.hash());
+    expect(after.get('/conventions.md')).not.toContain('ledger-utils-telemetry');
+    expect(await auditEvents(agent, handle.workflowId)).toEqual([
+      'snapshot-taken',
+      'baseline-scored',
+      'change-set-stored',
+      'post-scored',
+      'promoted',
+      'verified',
+      'cycle-kept',
+    ]);
+    const desc = await handle.describe();
+    expect(desc.searchAttributes).toMatchObject({
+      DreamAgent: [agent.id],
+      DreamMode: ['automatic'],
+      DreamOutcome: ['kept'],
+    });
+    expect((desc.searchAttributes.DreamScoreDelta as number[])[0]).toBeCloseTo(result.post! - result.baseline!, 5);
+    expect(await desc.staticSummary()).toContain(`Dream cycle of ${agent.id}`);
+    // no memory content in the history: keys, hashes and scores only
+    const history = JSON.stringify(await handle.fetchHistory());
+    expect(history).not.toContain('Staging database host');
+    expect(history).not.toContain('AKIAZ3MHQXKP4TNW7R2D');
+    await keepHistory(handle, 'kept');
+  });
+
+  it('review: ignores an unlisted reviewer and a stale change set id, then keeps on an approval signal', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review', reviewers: ['alice', 'bob'] });
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'review');
+    expect((await liveOf(agent)).hash()).toBe(before.hash()); // nothing promoted while waiting
+    const pending = await cycleState(handle);
+    expect(pending.waitingFor).toContain('alice, bob');
+    await approve(handle, { reviewer: 'mallory', changeSetId: pending.changeSetId! });
+    await approve(handle, { reviewer: 'alice', changeSetId: 'f'.repeat(64) });
+    await waitFor('two ignored signals', async () =>
+      (await cycleState(handle)).ignoredSignals.length === 2 ? true : undefined,
+    );
+    expect((await cycleState(handle)).stage).toBe('review');
+    await approve(handle, { reviewer: 'bob', changeSetId: pending.changeSetId!, comment: 'looks right' });
+    const result = await handle.result();
+    expect(result.outcome).toBe('kept');
+    expect(result.decidedBy).toBe('bob');
+    expect(result.ignoredSignals.map((s) => s.why)).toEqual([
+      `mallory is not a reviewer of ${agent.id}`,
+      expect.stringMatching(/^names change set f{12}, not the pending/),
+    ]);
+    expect(await auditEvents(agent, handle.workflowId)).toEqual(
+      expect.arrayContaining(['signal-ignored', 'approved', 'promoted', 'cycle-kept']),
+    );
+    await keepHistory(handle, 'approved');
+  });
+
+  it('review: approval narrowed to some paths is evaluated again and only those paths change', async () => {
+    const agent = await exampleAgent('doc-review-agent', { mode: 'review' });
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'review');
+    const pending = await cycleState(handle);
+    await approve(handle, { reviewer: 'alice', changeSetId: pending.changeSetId!, onlyPaths: ['/counterparties.md'] });
+    const result = await handle.result();
+    expect(result.outcome).toBe('kept');
+    expect(result.changeSetId).not.toBe(pending.changeSetId);
+    const after = await liveOf(agent);
+    expect(after.get('/counterparties.md')).not.toBe(before.get('/counterparties.md'));
+    expect(after.get('/cheatsheet.md')).toBe(before.get('/cheatsheet.md'));
+    expect(await auditEvents(agent, handle.workflowId)).toEqual(
+      expect.arrayContaining(['change-set-revised', 'revised-scored']),
+    );
+  });
+
+  it('review: a rejection leaves the live store untouched', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review' });
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'review');
+    const { changeSetId } = await cycleState(handle);
+    await reject(handle, { reviewer: 'alice', changeSetId: changeSetId!, reason: 'want to check the Acme plan first' });
+    const result = await handle.result();
+    expect([result.outcome, result.reason]).toEqual([
+      'rejected',
+      'rejected by alice: want to check the Acme plan first',
+    ]);
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    await keepHistory(handle, 'rejected');
+  });
+
+  it('review: no answer within the timeout discards the candidate and notifies the owners once', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review', reviewTimeoutMs: 2_000 });
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    const result = await handle.result();
+    expect(result.outcome).toBe('timed_out');
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    const notes = h.receiver.received.filter(
+      (r) => r.path === '/notify' && (r.body.details as { cycle?: string }).cycle === handle.workflowId,
+    );
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.body).toMatchObject({
+      type: 'dreamgate.alert',
+      dedup_key: `dreamgate/${handle.workflowId}/notify`,
+    });
+    await keepHistory(handle, 'timed_out');
+  });
+
+  it('gate: a dream that regresses the eval is discarded, the cycle ends rolled_back, on-call is paged', async () => {
+    const pinned = `cases:
+  - id: pinned-cap
+    question: What liability cap did legal pin for the Q4 renewals?
+    expect:
+      all: ["12 months of fees"]
+  - id: residuals
+    question: Are residuals acceptable?
+    expect:
+      all: ["never acceptable"]
+`;
+    const agent = await exampleAgent('doc-review-agent', {}, pinned);
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    const result = await handle.result();
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.reason).toMatch(/^EvalRegression at the gate: 0\.500 < baseline 1\.000 − 0\.02; failing: pinned-cap/);
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    const pages = h.receiver.received.filter(
+      (r) => r.path === '/page' && r.body.dedup_key === `dreamgate/${handle.workflowId}/page`,
+    );
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.body).toMatchObject({
+      routing_key: 'R0UT1NGKEY',
+      event_action: 'trigger',
+      payload: { severity: 'error', source: `dreamgate/${agent.id}` },
+    });
+    expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['rolled_back']);
+    await keepHistory(handle, 'gate_rolled_back');
+  });
+
+  it('skip: fewer new sessions than minNewSessions ends cheaply, saying why', async () => {
+    const agent = await exampleAgent('coding-agent', { minNewSessions: 500 });
+    const result = await (await startCycle(h.client, h.fleet, agent)).result();
+    expect([result.outcome, result.reason]).toEqual([
+      'skipped',
+      '30 new session(s) since the last kept dream; 500 needed',
+    ]);
+  });
+
+  it('conflict: the agent rewrote a memory the dream changes; the agent’s write survives', async () => {
+    const agent = await exampleAgent('coding-agent', { mode: 'review' });
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'review');
+    const file = join(agent.store, 'project.md');
+    await writeFile(file, '# payments-api\n\n- The agent rewrote this file during the dream\n');
+    const { changeSetId } = await cycleState(handle);
+    await approve(handle, { reviewer: 'alice', changeSetId: changeSetId! });
+    const result = await handle.result();
+    expect(result.outcome).toBe('conflict');
+    expect(result.reason).toContain('"/project.md"');
+    expect((await liveOf(agent)).get('/project.md')).toBe(
+      '# payments-api\n\n- The agent rewrote this file during the dream\n',
+    );
+    await keepHistory(handle, 'conflict');
+  });
+
+  it('rebase: the agent wrote an untouched memory during review; the dream is kept and so is the write', async () => {
+    const agent = await exampleAgent('coding-agent', { mode: 'review' });
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'review');
+    await writeFile(
+      join(agent.store, 'people.md'),
+      '# People\n\n- Priya owns the refunds service\n- New: Sam joined the payments team\n',
+    );
+    const { changeSetId } = await cycleState(handle);
+    await approve(handle, { reviewer: 'alice', changeSetId: changeSetId! });
+    const result = await handle.result();
+    expect(result.outcome).toBe('kept');
+    expect(result.reason).toContain("rebased over the agent's writes to /people.md");
+    const live = await liveOf(agent);
+    expect(live.get('/people.md')).toContain('Sam joined the payments team');
+    expect(live.get('/project.md')).not.toContain('db-1.internal');
+  });
+
+  it('verify: a live store that scores below the gate after promotion is rolled back to the snapshot and paged', async () => {
+    // an evaluator whose third call (the verify step) regresses: what a broken agent-side reader looks like
+    const counter = join(await (await import('../support/sessions.js')).tempDir(), 'calls');
+    const script = join(counter + '.sh');
+    await writeFile(
+      script,
+      `#!/bin/sh\nn=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}\nif [ $n -ge 3 ]; then echo '{"score": 0.1}'; else echo "{\\"score\\": 0.$((4+n))}"; fi\n`,
+      { mode: 0o755 },
+    );
+    const agent = await exampleAgent('coding-agent', { evaluator: [script] });
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    const result = await handle.result();
+    expect(result.outcome).toBe('rolled_back');
+    expect(result.reason).toMatch(/^live score 0\.100 below the gate; restored \d+ path\(s\) from snapshot/);
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    expect(await auditEvents(agent, handle.workflowId)).toEqual(
+      expect.arrayContaining(['promoted', 'verified', 'rolled-back', 'cycle-rolled_back']),
+    );
+    expect(h.receiver.received.filter((r) => r.body.dedup_key === `dreamgate/${handle.workflowId}/page`)).toHaveLength(
+      1,
+    );
+    await keepHistory(handle, 'verify_rolled_back');
+  });
+
+  it('cancellation while waiting for review leaves the live store untouched and records why', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review' });
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'review');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    expect((await auditEvents(agent, handle.workflowId)).at(-1)).toBe('cycle-failed');
+    expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['failed']);
+  });
+
+  it('hybrid: reviews until N unedited approvals, then runs automatically', async () => {
+    const agent = await exampleAgent('coding-agent', { mode: 'hybrid', trustAfter: 1, minNewSessions: 0 });
+    const first = await startCycle(h.client, h.fleet, agent, 'manual', `${agent.id}-hybrid-1`);
+    await waitStage(first, 'review');
+    const { changeSetId } = await cycleState(first);
+    await approve(first, { reviewer: 'alice', changeSetId: changeSetId! });
+    expect((await first.result()).outcome).toBe('kept');
+    // new sessions arrive; the next cycle is trusted and needs no review
+    const second = await startCycle(h.client, h.fleet, agent, 'manual', `${agent.id}-hybrid-2`);
+    const result = await second.result();
+    expect(result.effectiveMode).toBe('automatic');
+    expect(['kept', 'skipped']).toContain(result.outcome);
+  });
+});
