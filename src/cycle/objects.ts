@@ -36,7 +36,7 @@ export class CycleObjects {
       if (!(opts.createOnly && isStatus(err, 412))) throw err;
       const existing = await this.getText(key);
       if (existing === undefined || createHash('sha256').update(existing).digest('hex') !== sha256)
-        throw new Error(`${key} exists with other content`);
+        throw new Error(`${key} exists with other content`, { cause: err });
     }
     return { key, sha256 };
   }
