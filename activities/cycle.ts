@@ -6,6 +6,7 @@ import { planPromotion } from '../src/cycle/promote.js';
 import type { AgentState, DreamRef, EvalSummary, PromoteResult, SnapshotRef } from '../src/cycle/types.js';
 import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { refusedPaths } from '../src/dream/guard.js';
+import { TeamLessonsDreamer } from '../src/dream/team.js';
 import { runDream } from '../src/dream/run.js';
 import { DeterministicScorer, ExternalScorer, type Scorer } from '../src/evaluate/scorer.js';
 import { loadSuite } from '../src/evaluate/suite.js';
@@ -111,7 +112,7 @@ export function cycleActivities(deps: CycleDeps) {
     evaluate: typed(
       async (agent: AgentConfig, cycleId: string, step: string, target: StoreTarget): Promise<EvalSummary> => {
         const store = await storeOf(agent, target);
-        const suite = await loadSuite(agent.suite);
+        const suite = agent.suite ? await loadSuite(agent.suite) : { file: '(no suite)', cases: [] };
         const scorer: Scorer = agent.evaluator ? new ExternalScorer(agent.evaluator) : new DeterministicScorer();
         const result = await heartbeatWhile(
           scorer.evaluate(store, suite, Context.current().cancellationSignal),
@@ -137,9 +138,22 @@ export function cycleActivities(deps: CycleDeps) {
     dream: typed(async (agent: AgentConfig, cycleId: string, snapshotId: string): Promise<DreamRef> => {
       const ctx = Context.current();
       const store = await snapshots.restore(agent.id, snapshotId);
-      const sessions = await selectSessions(agent.sessions, agent.id, { limit: agent.maxSessions });
+      const team = agent.dreamer === 'team-lessons';
+      const sessions = team
+        ? { sessions: [], invalid: [] }
+        : await selectSessions(agent.sessions, agent.id, { limit: agent.maxSessions });
+      const dreamer = team
+        ? new TeamLessonsDreamer(
+            await Promise.all(
+              (agent.sources ?? []).map(async (s) => ({
+                id: s.id,
+                store: await openStore(s.store, { s3: deps.s3 }).read(),
+              })),
+            ),
+          )
+        : new HeuristicDreamer();
       const result = await heartbeatWhile(
-        runDream(new HeuristicDreamer(), { agentId: agent.id, snapshotId, store, sessions }, ctx.cancellationSignal),
+        runDream(dreamer, { agentId: agent.id, snapshotId, store, sessions }, ctx.cancellationSignal),
         `dreaming over ${sessions.sessions.length} sessions`,
       );
       const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;

@@ -7,6 +7,18 @@ import { newProgram, runProgram } from '../src/cli/run.js';
 import { servers, stackDown, stackStatus, stackUp } from '../src/stack/servers.js';
 import type { ServerName } from '../src/stack/binaries.js';
 import { connectClient, runProof } from './client.js';
+import {
+  approveCommand,
+  blameCommand,
+  historyCommand,
+  rejectCommand,
+  reviewCommand,
+  rollbackCommand,
+  runCommand,
+  snapshotsCommand,
+  statusCommand,
+} from './commands/cycle.js';
+import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { runDemo } from './demo.js';
 import { createWorker } from './worker.js';
 
@@ -127,6 +139,80 @@ export function buildProgram(): Command {
     .option('--evaluator <command>', 'an external evaluator: given the store directory, prints {"score": 0.93}')
     .option('--json', 'print the evaluation as JSON')
     .action(evalCommand);
+
+  const fleetOption = new Option('--fleet <file>', 'the fleet config (default ./dreamgate.yml)').env('DREAMGATE_FLEET');
+  const cycleCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .addOption(fleetOption)
+      .addOption(stackOption)
+      .option('--json', 'print as JSON');
+
+  cycleCommand('run', 'start a dream cycle for an agent now and follow it')
+    .argument('<agent>')
+    .option('--wait', 'keep following while the cycle waits for review')
+    .option('--no-follow', 'start it and return')
+    .action(runCommand);
+  cycleCommand('status', 'latest cycles of every agent, or of one').argument('[agent]').action(statusCommand);
+  cycleCommand(
+    'review',
+    'the pending change set as a coloured diff, with both scores and each change’s reason and evidence',
+  )
+    .argument('<agent>')
+    .action(reviewCommand);
+  cycleCommand('approve', 'approve the pending change set (signal "approve")')
+    .argument('<agent>')
+    .option('--only <paths...>', 'approve only these paths (the narrowed set is evaluated again)')
+    .option('--as <reviewer>', 'your reviewer name (default $DREAMGATE_REVIEWER or your login)')
+    .option('--comment <text>', 'a note for the audit log')
+    .action(approveCommand);
+  cycleCommand('reject', 'reject the pending change set (signal "reject")')
+    .argument('<agent>')
+    .requiredOption('--reason <text>', 'why, for the audit log')
+    .option('--as <reviewer>', 'your reviewer name')
+    .action(rejectCommand);
+  cycleCommand('rollback', 'restore an agent’s live store to a snapshot (the current store is snapshotted first)')
+    .argument('<agent>')
+    .requiredOption('--to <snapshot>', 'a snapshot id from `dreamgate snapshots`')
+    .option('--as <name>', 'who, for the audit log')
+    .action(rollbackCommand);
+  cycleCommand('snapshots', 'an agent’s snapshots, newest first').argument('<agent>').action(snapshotsCommand);
+  cycleCommand('history', 'an agent’s audit log, cycle by cycle')
+    .argument('<agent>')
+    .option('--cycle <id>', 'one cycle only')
+    .action(historyCommand);
+  cycleCommand('blame', 'for each line of a memory file: the cycle that brought it, its sessions, who approved')
+    .argument('<agent>')
+    .argument('<path>')
+    .action(blameCommand);
+  const schedule = program.command('schedule').description('the nightly Temporal Schedule of the fleet');
+  for (const [action, description] of [
+    ['apply', 'create or update the schedule from the fleet config'],
+    ['list', 'schedules with their next run times'],
+    ['pause', 'pause the schedule'],
+    ['resume', 'resume the schedule'],
+    ['trigger', 'run the fleet now, through the schedule'],
+  ] as const) {
+    schedule
+      .command(action)
+      .description(description)
+      .addOption(fleetOption)
+      .addOption(stackOption)
+      .option('--json', 'print as JSON')
+      .option('--note <text>', 'why (pause, resume)')
+      .action((opts) => scheduleCommand(action, opts));
+  }
+  program
+    .command('fleet')
+    .description('the fleet run')
+    .command('run')
+    .description('dream every agent now (child workflows, bounded concurrency), then the team store')
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--json', 'print as JSON')
+    .option('--no-follow', 'start it and return')
+    .action(fleetRunCommand);
 
   program
     .command('demo')

@@ -32,7 +32,7 @@ export async function startCycle(
   trigger = 'manual',
   workflowId?: string,
 ): Promise<CycleHandle> {
-  const id = workflowId ?? `dream-${agent.id}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`;
+  const id = workflowId ?? `dream-${agent.id}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
   return c.client.workflow.start(dreamCycle, {
     taskQueue: c.temporal.taskQueue,
     workflowId: id,
@@ -79,10 +79,17 @@ export async function pendingReview(
   c: DreamgateClient,
   agentId: string,
 ): Promise<{ handle: CycleHandle; state: CycleState }> {
+  const unanswered: string[] = [];
   for (const row of await listCycles(c, agentId, { running: true })) {
     const handle = c.client.workflow.getHandle<typeof dreamCycle>(row.workflowId, row.runId);
-    const state = await handle.query(stateQuery);
-    if (state.stage === 'review') return { handle, state };
+    const state = await handle.query(stateQuery).catch(() => undefined);
+    if (!state) unanswered.push(row.workflowId);
+    else if (state.stage === 'review') return { handle, state };
+  }
+  if (unanswered.length > 0) {
+    throw new Error(
+      `running cycle(s) ${unanswered.join(', ')} of ${agentId} did not answer: is a worker running on task queue "${c.temporal.taskQueue}"? Start one with \`dreamgate worker\``,
+    );
   }
   throw new InvalidInput(`agent ${agentId} has no cycle waiting for review (see \`dreamgate status ${agentId}\`)`);
 }

@@ -1,40 +1,142 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadFleetConfig } from '../src/config/fleet.js';
 import { loadStackConfig } from '../src/config/stack.js';
 import { colours, progress } from '../src/cli/output.js';
 import { stackUp } from '../src/stack/servers.js';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { connectClient, runProof } from './client.js';
+import { workflowUrl } from '../src/temporal/settings.js';
+import { projectRoot } from '../src/util/paths.js';
+import { connectClient } from './client.js';
+import { cycleState, startCycle, type CycleResult } from './cycles.js';
 import { createWorker } from './worker.js';
 
-/** The main job of `npm start`: stack up, a worker, the proof workflow, and where to look at it. */
+/**
+ * The main job of `npm start`: the stack, a worker, and one cycle per example agent — one automatic and
+ * kept, one reviewed and approved from the command line, one rolled back by the gate — then where to look.
+ */
 export async function runDemo(opts: { stack?: string }): Promise<void> {
-  const cfg = await loadStackConfig(opts.stack);
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  const c = colours();
+  const stack = await loadStackConfig(opts.stack);
   progress('bringing the local stack up…');
-  await stackUp(cfg, progress);
-  const w = await createWorker(cfg);
-  const client = await connectClient(cfg);
+  await stackUp(stack, progress);
+
+  // a local stand-in for PagerDuty, so the page the gate sends can be shown
+  const pages: { path: string; body: { summary?: string; payload?: { summary?: string } } }[] = [];
+  const pager = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      pages.push({ path: req.url ?? '', body: JSON.parse(body || '{}') });
+      res.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((r) => pager.listen(0, '127.0.0.1', r));
+  const pagerPort = (pager.address() as { port: number }).port;
+
+  const dir = join(projectRoot, '.dreamgate', 'demo', new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15));
+  progress(`copying the example fleet to ${dir}`);
+  await cp(join(projectRoot, 'examples', 'fleet'), dir, { recursive: true });
+  await cp(
+    join(projectRoot, 'examples', 'demo', 'doc-review-pinned-suite.yml'),
+    join(dir, 'doc-review-pinned-suite.yml'),
+  );
+  await mkdir(join(dir, 'team', 'memory'), { recursive: true });
+  const fleetFile = join(dir, 'dreamgate.yml');
+  await writeFile(
+    fleetFile,
+    (await readFile(join(projectRoot, 'examples', 'demo', 'dreamgate.yml'), 'utf8')).replaceAll(
+      '${PAGER_PORT}',
+      String(pagerPort),
+    ),
+  );
+  const fleet = await loadFleetConfig(fleetFile);
+
+  const w = await createWorker(stack);
+  const running = w.worker.run();
+  const client = await connectClient(stack);
+  const results: { agent: string; workflowId: string; result: CycleResult }[] = [];
   try {
-    progress('running the proof workflow…');
-    const run = await w.worker.runUntil(runProof(client, `dreamgate proof at ${new Date().toISOString()}`));
-    const c = colours();
-    process.stdout.write(
-      [
-        `${c.green('✓')} proof workflow ${c.bold(run.workflowId)} completed`,
-        `  wrote s3://${run.object.bucket}/${run.object.key}`,
-        `  version ${run.object.versionId} (sha256 ${run.object.sha256.slice(0, 12)}…)`,
-        '',
-        `Open it in the Temporal UI: ${c.cyan(run.url)}`,
-        '',
-        'Look further:',
-        '  npx --no-install dreamgate stack status',
-        '  npx --no-install dreamgate worker          # in another terminal, then:',
-        '  npx --no-install dreamgate proof --json',
-        '  npx --no-install dreamgate stack down',
-        '',
-      ].join('\n'),
-    );
+    // every agent dreams on its own; the new sessions since its last kept dream are what it reads
+    const demoFleet = { ...fleet, agents: fleet.agents.map((a) => ({ ...a, minNewSessions: 0 })) };
+    const handles = await Promise.all(demoFleet.agents.map((a) => startCycle(client, demoFleet, a, 'demo')));
+    for (const h of handles) progress(`started ${h.workflowId}`);
+
+    const review = handles[1]!;
+    for (let i = 0; i < 600 && (await cycleState(review).catch(() => undefined))?.stage !== 'review'; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    progress('support-agent waits for review; approving from the command line:');
+    const cmd = [
+      'approve',
+      'support-agent',
+      '--fleet',
+      fleetFile,
+      '--as',
+      'demo-reviewer',
+      '--comment',
+      'demo approval',
+    ];
+    process.stderr.write(c.dim(`  $ dreamgate ${cmd.join(' ')}\n`));
+    // asynchronously: this process hosts the worker that answers the command's query
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), ...cmd], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: process.env,
+      });
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    if (code !== 0) throw new Error(`dreamgate approve exited ${code}`);
+
+    for (const [i, h] of handles.entries())
+      results.push({ agent: demoFleet.agents[i]!.id, workflowId: h.workflowId, result: await h.result() });
   } finally {
-    await client.close();
+    w.worker.shutdown();
+    await running;
     await w.close();
+    await client.close();
+    pager.close();
   }
+
+  const t = client.temporal;
+  const out: string[] = ['', c.bold('dreamgate demo: one cycle per example agent'), ''];
+  for (const { agent, workflowId, result } of results) {
+    const paint = result.outcome === 'kept' ? c.green : c.red;
+    const scores =
+      result.baseline !== undefined
+        ? `${result.baseline.toFixed(3)} → ${(result.post ?? result.baseline).toFixed(3)}`
+        : '';
+    out.push(
+      `  ${agent.padEnd(18)} ${paint(result.outcome.padEnd(12))} ${scores.padEnd(15)} ${c.dim(result.reason ?? '')}`,
+    );
+    out.push(`  ${''.padEnd(18)} ${c.cyan(workflowUrl(t, workflowId))}`);
+  }
+  const paged = pages.filter((p) => p.path === '/page');
+  if (paged.length > 0)
+    out.push(
+      '',
+      `on-call was paged ${paged.length} time(s): ${paged.map((p) => p.body.payload?.summary ?? p.body.summary).join(' | ')}`,
+    );
+  const query = encodeURIComponent(`DreamAgent IN (${results.map((r) => `"${r.agent}"`).join(', ')})`);
+  out.push(
+    '',
+    `Temporal UI (these cycles): ${c.cyan(`${t.uiUrl}/namespaces/${t.namespace}/workflows?query=${query}`)}`,
+    `  on-call filter: DreamOutcome = "rolled_back"`,
+    '',
+    'Look further (the demo fleet is in ' + dir + '):',
+    `  export DREAMGATE_FLEET=${fleetFile}`,
+    '  npx --no-install dreamgate status',
+    '  npx --no-install dreamgate history coding-agent',
+    '  npx --no-install dreamgate blame coding-agent /project.md',
+    '  npx --no-install dreamgate snapshots doc-review-agent',
+    '  npx --no-install dreamgate worker            # then, in another terminal:',
+    '  npx --no-install dreamgate run support-agent  # a new cycle; review it with `dreamgate review support-agent`',
+    '  npx --no-install dreamgate schedule apply && npx --no-install dreamgate schedule list',
+    '',
+  );
+  process.stdout.write(out.join('\n'));
+  if (results.some((r) => r.result.outcome === 'failed')) process.exitCode = 1;
 }

@@ -33,6 +33,11 @@ const dreaming = proxyActivities<Activities>({
   retry,
 });
 
+const alerts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...retry, maximumAttempts: 5 },
+});
+
 type Decision =
   { kind: 'approve'; signal: ApproveSignal } | { kind: 'reject'; signal: RejectSignal } | { kind: 'timeout' };
 
@@ -93,25 +98,32 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     });
     return { ...state, outcome };
   };
+  // a pager that is down must not change how the cycle ends: the failure is recorded and the cycle goes on
   const page = (kind: 'page' | 'notify', summary: string, extra: Record<string, unknown> = {}) =>
-    steps.alert(kind === 'page' ? input.paging : input.notify, agent.id, cycleId, kind, {
-      dedupKey: `dreamgate/${cycleId}/${kind}`,
-      summary,
-      severity: kind === 'page' ? 'error' : 'warning',
-      source: `dreamgate/${agent.id}`,
-      details: {
-        agent: agent.id,
-        cycle: cycleId,
-        baseline: state.baseline,
-        post: state.post,
-        threshold: agent.threshold,
-        snapshot: state.snapshotId,
-        changeSet: state.changeSetId,
-        owners: agent.owners,
-        ...extra,
-      },
-      ...(input.uiUrl ? { links: [{ href: input.uiUrl, text: 'cycle in the Temporal UI' }] } : {}),
-    });
+    alerts
+      .alert(kind === 'page' ? input.paging : input.notify, agent.id, cycleId, kind, {
+        dedupKey: `dreamgate/${cycleId}/${kind}`,
+        summary,
+        severity: kind === 'page' ? 'error' : 'warning',
+        source: `dreamgate/${agent.id}`,
+        details: {
+          agent: agent.id,
+          cycle: cycleId,
+          baseline: state.baseline,
+          post: state.post,
+          threshold: agent.threshold,
+          snapshot: state.snapshotId,
+          changeSet: state.changeSetId,
+          owners: agent.owners,
+          ...extra,
+        },
+        ...(input.uiUrl ? { links: [{ href: input.uiUrl, text: 'cycle in the Temporal UI' }] } : {}),
+      })
+      .catch(async (err: unknown) => {
+        if (isCancellation(err)) throw err;
+        await record(`${kind}-failed`, { error: failureMessage(err) });
+        return { sent: false };
+      });
   const gateFails = (e: EvalSummary) => e.score < state.baseline! - agent.threshold;
 
   let promoted: { changeSetKey: string } | undefined;

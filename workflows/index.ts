@@ -1,2 +1,3 @@
 export { proofWorkflow } from './proof.js';
 export { dreamCycle } from './dreamCycle.js';
+export { fleetRun } from './fleet.js';

@@ -63,7 +63,12 @@ const fleetSchema = z
       .strict()
       .optional(),
     teamStore: z.string().min(1).optional(),
-    defaults: z.object(agentFields).strict().default({}),
+    teamSuite: z.string().min(1).optional(),
+    defaults: z
+      .object(agentFields)
+      .strict()
+      .nullish()
+      .transform((d) => d ?? {}),
     agents: z
       .array(
         z
@@ -93,7 +98,10 @@ export interface AgentConfig {
   minNewSessions: number;
   reviewTimeoutMs: number;
   trustAfter: number;
-  dreamer: 'heuristic';
+  /** `heuristic` for an agent; `team-lessons` for the fleet's team store. */
+  dreamer: 'heuristic' | 'team-lessons';
+  /** For the team store: the stores whose lessons it gathers. */
+  sources?: { id: string; store: string }[];
   evaluator?: string[];
   reviewers: string[];
   owners: string[];
@@ -114,6 +122,8 @@ export interface FleetConfig {
   concurrency: number;
   schedule?: { time: string; timezone: string; jitterMs: number; catchupWindowMs: number };
   teamStore?: string;
+  /** The team store as the cycle runs it: an automatic agent whose dream gathers shared lessons. */
+  team?: AgentConfig;
   agents: AgentConfig[];
 }
 
@@ -175,6 +185,23 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
         }
       : {}),
     ...(raw.teamStore ? { teamStore: local(raw.teamStore) } : {}),
+    ...(raw.teamStore
+      ? {
+          team: {
+            ...agents[0]!,
+            id: `${raw.fleet}-team`,
+            store: local(raw.teamStore),
+            sessions: agents[0]!.sessions,
+            suite: raw.teamSuite ? local(raw.teamSuite) : '',
+            mode: 'automatic' as const,
+            minNewSessions: 0,
+            dreamer: 'team-lessons' as const,
+            sources: agents.map((a) => ({ id: a.id, store: a.store })),
+            reviewers: [],
+            evaluator: undefined,
+          },
+        }
+      : {}),
     agents,
   };
 }

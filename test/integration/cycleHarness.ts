@@ -64,9 +64,9 @@ export async function startHarness(): Promise<Harness> {
     fleet,
     running,
     async close() {
-      worker.worker.shutdown();
-      await running;
-      await worker.close();
+      if (this.worker.worker.getState() === 'RUNNING') this.worker.worker.shutdown();
+      await this.running;
+      await this.worker.close();
       await c.close();
       await receiver.close();
     },

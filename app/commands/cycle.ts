@@ -1,0 +1,295 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CycleObjects } from '../../src/cycle/objects.js';
+import { blame, type FileChange } from '../../src/cycle/blame.js';
+import type { CycleState } from '../../src/cycle/types.js';
+import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
+import { renderChangeSet } from '../../src/memory/diff.js';
+import { openStore } from '../../src/memory/open.js';
+import { assertPath } from '../../src/memory/paths.js';
+import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
+import { SnapshotStore } from '../../src/snapshots/snapshots.js';
+import { workflowUrl } from '../../src/temporal/settings.js';
+import { InvalidInput } from '../../src/util/errors.js';
+import { colours, printJson, progress } from '../../src/cli/output.js';
+import { approve, cycleState, listCycles, pendingReview, reject, startCycle } from '../cycles.js';
+import { reviewerName, withContext, type CommonOptions, type Context } from '../context.js';
+
+const c = () => colours();
+
+function formatScores(s: Pick<CycleState, 'baseline' | 'post' | 'delta'>): string {
+  if (s.baseline === undefined) return '';
+  return `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}`;
+}
+
+export async function runCommand(
+  agentId: string,
+  opts: CommonOptions & { wait?: boolean; follow?: boolean },
+): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const agent = ctx.agent(agentId);
+    const client = await ctx.client();
+    const handle = await startCycle(client, ctx.fleet, agent, 'manual');
+    const url = workflowUrl(client.temporal, handle.workflowId);
+    progress(`started ${handle.workflowId} (${agent.mode}) — ${url}`);
+    if (opts.follow === false) {
+      if (opts.json) printJson({ workflowId: handle.workflowId, url });
+      return;
+    }
+    // live progress: one line a stage, read from the cycle's query
+    let last = '';
+    let state: CycleState | undefined;
+    for (;;) {
+      const desc = await handle.describe();
+      state = await cycleState(handle).catch(() => state);
+      const line = state ? `${state.stage}${formatScores(state) ? `  ${formatScores(state)}` : ''}` : 'starting';
+      if (line !== last) progress(line);
+      last = line;
+      if (desc.status.name !== 'RUNNING') break;
+      if (state?.stage === 'review' && !opts.wait) {
+        progress(
+          `waiting for review by ${agent.reviewers.join(', ')}: \`dreamgate review ${agent.id}\`, then \`dreamgate approve ${agent.id}\` or \`dreamgate reject ${agent.id} --reason …\``,
+        );
+        break;
+      }
+      await sleep(500);
+    }
+    const final = await handle.describe();
+    if (final.status.name === 'RUNNING') {
+      if (opts.json) printJson({ workflowId: handle.workflowId, url, state });
+      return;
+    }
+    const result = final.status.name === 'COMPLETED' ? await handle.result() : undefined;
+    if (opts.json)
+      printJson({ workflowId: handle.workflowId, url, status: final.status.name, result: result ?? state });
+    else {
+      const outcome = result?.outcome ?? 'failed';
+      const paint = outcome === 'kept' ? c().green : outcome === 'skipped' ? c().yellow : c().red;
+      process.stdout.write(
+        `${paint(outcome)} ${agent.id}: ${result?.reason ?? state?.reason ?? final.status.name}\n${formatScores(result ?? state ?? {})}\n${url}\n`,
+      );
+    }
+    if (!result) process.exitCode = 1;
+  });
+}
+
+export async function statusCommand(agentId: string | undefined, opts: CommonOptions): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const client = await ctx.client();
+    const agents = agentId ? [ctx.agent(agentId)] : ctx.fleet.agents;
+    const rows = [];
+    for (const agent of agents) {
+      const cycles = await listCycles(client, agent.id, { limit: agentId ? 10 : 1 });
+      for (const cy of cycles) {
+        const state =
+          cy.status === 'RUNNING'
+            ? await cycleState(client.client.workflow.getHandle(cy.workflowId, cy.runId)).catch(() => undefined)
+            : undefined;
+        rows.push({
+          agent: agent.id,
+          mode: agent.mode,
+          ...cy,
+          ...(state ? { stage: state.stage, waitingFor: state.waitingFor } : {}),
+        });
+      }
+      if (cycles.length === 0) rows.push({ agent: agent.id, mode: agent.mode, status: 'no cycles yet' });
+    }
+    if (opts.json) return printJson(rows);
+    for (const r of rows) {
+      const outcome =
+        'outcome' in r && r.outcome ? r.outcome : 'stage' in r && r.stage ? `running: ${r.stage}` : r.status;
+      const delta = 'delta' in r && r.delta !== undefined ? ` Δ ${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}` : '';
+      const when = 'startTime' in r && r.startTime ? r.startTime.toISOString().replace('T', ' ').slice(0, 16) : '';
+      process.stdout.write(
+        `${r.agent.padEnd(22)} ${r.mode.padEnd(9)} ${when.padEnd(16)} ${String(outcome).padEnd(22)}${delta}  ${'workflowId' in r ? c().dim(r.workflowId ?? '') : ''}\n`,
+      );
+      if ('waitingFor' in r && r.waitingFor) process.stdout.write(c().dim(`    waiting for ${r.waitingFor}\n`));
+    }
+  });
+}
+
+async function loadChangeSet(ctx: Context, key: string): Promise<ChangeSet> {
+  const raw = await new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket).getJson(key);
+  if (!raw) throw new Error(`change set ${key} is missing from s3://${ctx.storage.snapshotsBucket}`);
+  return changeSetSchema.parse(raw);
+}
+
+export async function reviewCommand(agentId: string, opts: CommonOptions): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const { handle, state } = await pendingReview(await ctx.client(), agentId);
+    const cs = await loadChangeSet(ctx, state.changeSetKey!);
+    if (opts.json) return printJson({ workflowId: handle.workflowId, state, changeSet: cs });
+    const base = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(agentId, state.snapshotId!);
+    process.stdout.write(
+      `${c().bold(`change set ${state.changeSetId!.slice(0, 12)}`)} of ${agentId} · ${formatScores(state)} · cycle ${handle.workflowId}\n\n`,
+    );
+    process.stdout.write(renderChangeSet(cs, base, c()));
+    process.stdout.write(
+      `\napprove: dreamgate approve ${agentId} [--only <path>…]   reject: dreamgate reject ${agentId} --reason "…"\n`,
+    );
+  });
+}
+
+export async function approveCommand(
+  agentId: string,
+  opts: CommonOptions & { only?: string[]; as?: string; comment?: string },
+): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    for (const p of opts.only ?? []) assertPath(p, '--only');
+    const { handle, state } = await pendingReview(await ctx.client(), agentId);
+    const reviewer = reviewerName(opts.as);
+    if (!ctx.agent(agentId).reviewers.includes(reviewer))
+      progress(
+        c().yellow(
+          `warning: ${reviewer} is not a listed reviewer of ${agentId}; the cycle will record and ignore this approval`,
+        ),
+      );
+    await approve(handle, {
+      reviewer,
+      changeSetId: state.changeSetId!,
+      ...(opts.comment ? { comment: opts.comment } : {}),
+      ...(opts.only?.length ? { onlyPaths: opts.only } : {}),
+    });
+    if (opts.json) printJson({ workflowId: handle.workflowId, reviewer, changeSetId: state.changeSetId });
+    else
+      process.stdout.write(
+        `approved change set ${state.changeSetId!.slice(0, 12)} of ${agentId} as ${reviewer}; follow it with \`dreamgate status ${agentId}\`\n`,
+      );
+  });
+}
+
+export async function rejectCommand(
+  agentId: string,
+  opts: CommonOptions & { reason: string; as?: string },
+): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const { handle, state } = await pendingReview(await ctx.client(), agentId);
+    const reviewer = reviewerName(opts.as);
+    await reject(handle, { reviewer, changeSetId: state.changeSetId!, reason: opts.reason });
+    if (opts.json) printJson({ workflowId: handle.workflowId, reviewer, changeSetId: state.changeSetId });
+    else process.stdout.write(`rejected change set ${state.changeSetId!.slice(0, 12)} of ${agentId} as ${reviewer}\n`);
+  });
+}
+
+export async function snapshotsCommand(agentId: string, opts: CommonOptions): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    ctx.agent(agentId);
+    const list = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).list(agentId);
+    if (opts.json) return printJson(list);
+    if (list.length === 0) process.stdout.write(`no snapshots of ${agentId} yet\n`);
+    for (const s of list)
+      process.stdout.write(
+        `${s.id}  ${s.takenAt}  ${String(s.files).padStart(5)} files  ${s.sha256.slice(0, 12)}  ${c().dim(s.label)}\n`,
+      );
+  });
+}
+
+export async function historyCommand(agentId: string, opts: CommonOptions & { cycle?: string }): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    ctx.agent(agentId);
+    const records = await new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays).read(
+      agentId,
+      opts.cycle,
+    );
+    if (opts.json) return printJson(records);
+    let cycle = '';
+    for (const r of records) {
+      if (r.cycle_id !== cycle) process.stdout.write(`${c().bold(r.cycle_id)}\n`);
+      cycle = r.cycle_id;
+      const data = Object.entries(r.data ?? {})
+        .filter(([, v]) => v !== undefined && typeof v !== 'object')
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
+        .join(' ');
+      process.stdout.write(
+        `  ${r.at.slice(0, 19).replace('T', ' ')}  ${r.event.padEnd(18)} ${r.actor ? `by ${r.actor} ` : ''}${c().dim(data)}\n`,
+      );
+    }
+  });
+}
+
+export async function rollbackCommand(
+  agentId: string,
+  opts: CommonOptions & { to: string; as?: string },
+): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const agent = ctx.agent(agentId);
+    const snaps = new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket);
+    const store = await snaps.restore(agentId, opts.to);
+    const live = openStore(agent.store, { s3: ctx.s3 });
+    const before = await live.read();
+    // the live store is snapshotted first, so this rollback can itself be undone
+    const safety = await snaps.take(agentId, before, `manual-rollback-${new Date().toISOString()}/before`);
+    await live.replaceAll(store);
+    const log = new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays);
+    const now = new Date().toISOString();
+    const record: AuditRecord = {
+      agent_id: agentId,
+      cycle_id: `manual-rollback-${now.replace(/[:.]/g, '')}`,
+      cycle_started_at: now,
+      seq: 1,
+      event: 'manual-rollback',
+      at: now,
+      actor: reviewerName(opts.as),
+      data: { to: opts.to, sha256: store.hash(), previous: safety.id },
+    };
+    await log.append(record);
+    if (opts.json) printJson({ restored: opts.to, sha256: store.hash(), previousSnapshot: safety.id });
+    else
+      process.stdout.write(
+        `restored ${agentId} to snapshot ${opts.to} (${store.size} files); the store as it was is snapshot ${safety.id}\n`,
+      );
+  });
+}
+
+export async function blameCommand(agentId: string, path: string, opts: CommonOptions): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const agent = ctx.agent(agentId);
+    assertPath(path, 'blame');
+    const current = (await openStore(agent.store, { s3: ctx.s3 }).read()).get(path);
+    if (current === undefined) throw new InvalidInput(`${path} is not in the live store of ${agentId}`);
+    const records = await new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays).read(
+      agentId,
+    );
+    const history: FileChange[] = [];
+    const byCycle = new Map<string, AuditRecord[]>();
+    for (const r of records) byCycle.set(r.cycle_id, [...(byCycle.get(r.cycle_id) ?? []), r]);
+    const snaps = new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket);
+    for (const [cycleId, rs] of byCycle) {
+      if (!rs.some((r) => r.event === 'cycle-kept')) continue;
+      const key = [...rs].reverse().find((r) => r.event === 'change-set-revised' || r.event === 'change-set-stored')
+        ?.data?.key as string | undefined;
+      const snapshotId = rs.find((r) => r.event === 'snapshot-taken')?.data?.snapshot as string | undefined;
+      if (!key || !snapshotId) continue;
+      const cs = await loadChangeSet(ctx, key);
+      const change = cs.changes.find((ch) => ch.path === path || ch.new_path === path);
+      if (!change) continue;
+      const base = await snaps.restore(agentId, snapshotId);
+      history.push({
+        cycleId,
+        at: rs[0]!.cycle_started_at,
+        ...(rs.find((r) => r.event === 'approved')?.actor
+          ? { approvedBy: rs.find((r) => r.event === 'approved')!.actor! }
+          : {}),
+        before: base.get(change.path),
+        after: change.op === 'delete' ? undefined : (change.after ?? base.get(change.path)),
+        evidence: change.evidence,
+        reason: change.reason,
+      });
+    }
+    const lines = blame(current, history);
+    if (opts.json) return printJson(lines);
+    const width = Math.max(16, ...lines.map((l) => l.cycleId?.length ?? 0));
+    for (const l of lines) {
+      const sessions =
+        l.sessions.length === 0
+          ? ''
+          : l.sessions.length === 1
+            ? l.sessions[0]!
+            : `${l.sessions[0]} +${l.sessions.length - 1}`;
+      const who =
+        l.origin === 'dream'
+          ? `${l.cycleId!.padEnd(width)} ${(l.approvedBy ?? 'automatic').padEnd(14)} ${sessions.padEnd(20)}`
+          : `${(l.origin === 'agent' ? 'the agent, since' : 'before dreamgate').padEnd(width)} ${''.padEnd(14)} ${''.padEnd(20)}`;
+      process.stdout.write(`${c().dim(who)} │ ${l.line}\n`);
+    }
+  });
+}

@@ -1,0 +1,52 @@
+import { colours, printJson, progress } from '../../src/cli/output.js';
+import { workflowUrl } from '../../src/temporal/settings.js';
+import { withContext, type CommonOptions } from '../context.js';
+import { applySchedule, listSchedules, scheduleHandle, startFleetRun } from '../schedules.js';
+
+export async function scheduleCommand(
+  action: 'apply' | 'list' | 'pause' | 'resume' | 'trigger',
+  opts: CommonOptions & { note?: string },
+): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const client = await ctx.client();
+    if (action === 'apply') {
+      const r = await applySchedule(client, ctx.fleet);
+      return opts.json
+        ? printJson(r)
+        : void process.stdout.write(`${r.created ? 'created' : 'updated'} schedule ${r.id}\n`);
+    }
+    if (action === 'list') {
+      const rows = await listSchedules(client);
+      if (opts.json) return printJson(rows);
+      if (rows.length === 0)
+        process.stdout.write('no dreamgate schedules; create one with `dreamgate schedule apply`\n');
+      for (const r of rows) {
+        const state = r.paused ? colours().yellow(`paused${r.note ? ` (${r.note})` : ''}`) : colours().green('active');
+        process.stdout.write(
+          `${r.id}  ${state}  next: ${r.nextRuns.join(', ') || '—'}${r.timezone ? ` (UTC; schedule in ${r.timezone})` : ''}\n`,
+        );
+      }
+      return;
+    }
+    const handle = await scheduleHandle(client, ctx.fleet);
+    if (action === 'pause') await handle.pause(opts.note ?? 'paused from the dreamgate CLI');
+    if (action === 'resume') await handle.unpause(opts.note ?? 'resumed from the dreamgate CLI');
+    if (action === 'trigger') await handle.trigger();
+    if (opts.json) printJson({ id: handle.scheduleId, action });
+    else process.stdout.write(`${action}${action.endsWith('e') ? 'd' : 'ed'} schedule ${handle.scheduleId}\n`);
+  });
+}
+
+export async function fleetRunCommand(opts: CommonOptions & { follow?: boolean }): Promise<void> {
+  await withContext(opts, async (ctx) => {
+    const client = await ctx.client();
+    const handle = await startFleetRun(client, ctx.fleet);
+    const url = workflowUrl(client.temporal, handle.workflowId);
+    progress(`started ${handle.workflowId} — ${url}`);
+    if (opts.follow === false) return opts.json ? printJson({ workflowId: handle.workflowId, url }) : undefined;
+    const result = await handle.result();
+    if (opts.json) return printJson({ workflowId: handle.workflowId, url, ...result });
+    for (const o of [...result.outcomes, ...(result.team ? [{ agent: 'team', ...result.team }] : [])])
+      process.stdout.write(`${o.agent.padEnd(24)} ${o.outcome.padEnd(12)} ${colours().dim(o.reason ?? '')}\n`);
+  });
+}

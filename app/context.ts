@@ -1,0 +1,64 @@
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { agentById, loadFleetConfig, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
+import { loadStackConfig, type StackConfig } from '../src/config/stack.js';
+import { createS3Client } from '../src/s3/client.js';
+import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
+import { connectClient, type DreamgateClient } from './client.js';
+
+export interface CommonOptions {
+  fleet?: string;
+  stack?: string;
+  json?: boolean;
+}
+
+export const defaultFleetFile = 'dreamgate.yml';
+
+/** What a cycle command needs: the fleet, Temporal and S3. Opened lazily, closed once. */
+export class Context {
+  private clientP?: Promise<DreamgateClient>;
+  private s3c?: S3Client;
+  private constructor(
+    readonly stack: StackConfig,
+    readonly fleet: FleetConfig,
+    readonly storage: StorageSettings,
+  ) {}
+
+  static async open(opts: CommonOptions): Promise<Context> {
+    const stack = await loadStackConfig(opts.stack);
+    const fleet = await loadFleetConfig(resolve(opts.fleet ?? process.env.DREAMGATE_FLEET ?? defaultFleetFile));
+    return new Context(stack, fleet, storageSettings(stack));
+  }
+
+  agent(id: string): AgentConfig {
+    return agentById(this.fleet, id);
+  }
+
+  client(): Promise<DreamgateClient> {
+    return (this.clientP ??= connectClient(this.stack));
+  }
+
+  get s3(): S3Client {
+    return (this.s3c ??= createS3Client(this.storage));
+  }
+
+  async close(): Promise<void> {
+    if (this.clientP) await (await this.clientP).close();
+    this.s3c?.destroy();
+  }
+}
+
+export async function withContext<T>(opts: CommonOptions, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const ctx = await Context.open(opts);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Who is signing an approval: --as, $DREAMGATE_REVIEWER, or the login name. */
+export function reviewerName(as?: string): string {
+  return as ?? process.env.DREAMGATE_REVIEWER ?? userInfo().username;
+}

@@ -1,0 +1,175 @@
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cycleState, startCycle } from '../../app/cycles.js';
+import { applySchedule, listSchedules, scheduleHandle, startFleetRun } from '../../app/schedules.js';
+import { createWorker } from '../../app/worker.js';
+import type { FleetConfig } from '../../src/config/fleet.js';
+import { LocalDirStore } from '../../src/memory/localDir.js';
+import { projectRoot } from '../../src/util/paths.js';
+import { tempDir } from '../support/sessions.js';
+import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
+import { unique } from './helpers.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+async function fleetOf(...agents: Awaited<ReturnType<typeof exampleAgent>>[]): Promise<FleetConfig> {
+  const teamDir = join(await tempDir('dg-team-'), 'memory');
+  await mkdir(teamDir, { recursive: true });
+  const name = unique('fleet');
+  return {
+    file: '(test)',
+    fleet: name,
+    concurrency: 2,
+    ...h.fleet,
+    schedule: { time: '02:30', timezone: 'Europe/Berlin', jitterMs: 600_000, catchupWindowMs: 7_200_000 },
+    teamStore: teamDir,
+    team: {
+      ...agents[0]!,
+      id: `${name}-team`,
+      store: teamDir,
+      suite: '',
+      mode: 'automatic',
+      minNewSessions: 0,
+      dreamer: 'team-lessons',
+      sources: agents.map((a) => ({ id: a.id, store: a.store })),
+      reviewers: [],
+    },
+    agents,
+  };
+}
+
+describe('the fleet run and its schedule (real servers)', () => {
+  it('dreams every agent as a child workflow, then writes lessons two agents share to the team store', async () => {
+    const a = await exampleAgent('coding-agent');
+    const b = await exampleAgent('coding-agent');
+    const c = await exampleAgent('support-agent');
+    const fleet = await fleetOf(a, b, c);
+    const handle = await startFleetRun(h.client, fleet);
+    const result = await handle.result();
+    expect(result.outcomes.map((o) => [o.agent, o.outcome])).toEqual([
+      [a.id, 'kept'],
+      [b.id, 'kept'],
+      [c.id, 'kept'],
+    ]);
+    expect(result.team?.outcome).toBe('kept');
+    const team = await new LocalDirStore(fleet.teamStore!).read();
+    const lessons = team.get('/lessons/team.md')!;
+    expect(lessons).toContain('`bash` fails with "npm ERR! Missing script: "test:unit""');
+    expect(lessons).toContain(`(learned by ${[a.id, b.id].sort().join(', ')})`);
+    expect(lessons).not.toContain('crm_lookup'); // one agent only
+    const children = await h.client.client.workflow.list({ query: `WorkflowId STARTS_WITH "${handle.workflowId}-"` });
+    let n = 0;
+    for await (const _ of children) n++;
+    expect(n).toBe(4);
+  });
+
+  it('creates the nightly schedule from the config, lists its next runs, pauses, resumes and triggers it', async () => {
+    const agent = await exampleAgent('coding-agent');
+    const fleet = await fleetOf(agent);
+    expect(await applySchedule(h.client, fleet)).toEqual({ id: `dreamgate-${fleet.fleet}`, created: true });
+    expect((await applySchedule(h.client, fleet)).created).toBe(false); // idempotent: an update
+    const handle = await scheduleHandle(h.client, fleet);
+    const desc = await handle.describe();
+    expect(desc.spec.timezone).toBe('Europe/Berlin');
+    expect(desc.policies.overlap).toBe('SKIP');
+    expect(desc.policies.catchupWindow).toBe(7_200_000);
+    const row = (await listSchedules(h.client)).find((r) => r.id === handle.scheduleId)!;
+    expect(row.nextRuns.length).toBeGreaterThan(0);
+    // 02:30 in Berlin is 01:30 or 00:30 UTC, plus up to 10 minutes of jitter
+    const next = new Date(row.nextRuns[0]!);
+    expect([0, 1]).toContain(next.getUTCHours());
+    expect(next.getUTCMinutes()).toBeGreaterThanOrEqual(30);
+    expect(next.getUTCMinutes()).toBeLessThan(41);
+
+    await handle.pause('maintenance');
+    expect((await handle.describe()).state).toMatchObject({ paused: true, note: 'maintenance' });
+    await handle.unpause();
+    await handle.trigger();
+    const started = await waitFor(
+      'the triggered fleet run',
+      async () => (await handle.describe()).info.recentActions[0]?.action.workflow,
+    );
+    const run = h.client.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
+    expect(((await run.result()) as { outcomes: { outcome: string }[] }).outcomes[0]!.outcome).toBe('kept');
+    await handle.delete();
+  });
+
+  it('approves through the command line, as a reviewer would', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review' });
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
+    const fleetYaml = join(agent.dir, 'dreamgate.yml');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(
+      fleetYaml,
+      `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
+    );
+    const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [join(projectRoot, 'bin', 'dreamgate.js'), ...args, '--fleet', fleetYaml],
+          { env },
+        );
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+    const review = await cli('review', agent.id);
+    expect(review.code).toBe(0);
+    expect(review.out).toMatch(/^update \/customers\/acme\.md {2}\[duplicate\]/m);
+    expect(review.out).toContain('baseline 0.333 → 1.000');
+    const approved = await cli('approve', agent.id, '--as', 'alice');
+    expect([approved.code, approved.out]).toEqual([0, expect.stringContaining('as alice')]);
+    expect((await handle.result()).outcome).toBe('kept');
+    const history = await cli('history', agent.id, '--json');
+    expect(
+      JSON.parse(history.out.slice(history.out.indexOf('['))).find((r: { event: string }) => r.event === 'approved')
+        .actor,
+    ).toBe('alice');
+  });
+
+  it('a worker process killed mid-cycle: the cycle finishes correctly under a new worker', async () => {
+    const agent = await exampleAgent('coding-agent', { mode: 'review' });
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), 'worker'], {
+      env: { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue },
+      stdio: 'ignore',
+    });
+    try {
+      // the harness worker is stopped for this test, so the child is the only one polling
+      h.worker.worker.shutdown();
+      await h.running;
+      const handle = await startCycle(h.client, h.fleet, agent);
+      await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const fresh = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue });
+      const done = fresh.worker.runUntil(async () => {
+        const { changeSetId } = await cycleState(handle);
+        await handle.signal('approve', { reviewer: 'alice', changeSetId });
+        return handle.result();
+      });
+      const result = await done;
+      await fresh.close();
+      expect(result.outcome).toBe('kept');
+      expect((await new LocalDirStore(agent.store).read()).get('/conventions.md')).not.toContain(
+        'ledger-utils-telemetry',
+      );
+    } finally {
+      child.kill('SIGKILL');
+      // give later tests in this file a worker again
+      await h.worker.close();
+      const w = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue });
+      h.worker = w;
+      h.running = w.worker.run();
+    }
+  });
+});
