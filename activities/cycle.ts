@@ -35,7 +35,7 @@ const stateKey = (agentId: string) => `agents/${agentId}/state.json`;
 /** Keeps a long activity alive and lets a cancelled cycle stop it. */
 function heartbeatWhile<T>(work: Promise<T>, detail: string): Promise<T> {
   const ctx = Context.current();
-  const timer = setInterval(() => ctx.heartbeat(detail), 2_000);
+  const timer = setInterval(() => ctx.heartbeat(detail), 1_000);
   return work.finally(() => clearInterval(timer));
 }
 
@@ -141,7 +141,10 @@ export function cycleActivities(deps: CycleDeps) {
       const team = agent.dreamer === 'team-lessons';
       const sessions = team
         ? { sessions: [], invalid: [] }
-        : await selectSessions(agent.sessions, agent.id, { limit: agent.maxSessions });
+        : await heartbeatWhile(
+            selectSessions(agent.sessions, agent.id, { limit: agent.maxSessions, signal: ctx.cancellationSignal }),
+            'reading sessions',
+          );
       const dreamer = team
         ? new TeamLessonsDreamer(
             await Promise.all(

@@ -16,6 +16,8 @@ export interface SelectOptions {
   since?: number;
   /** At most this many sessions, newest first (Managed Agents dreams take up to 100). */
   limit?: number;
+  /** Stops reading when the dream is cancelled. */
+  signal?: AbortSignal;
 }
 
 export const defaultSessionLimit = 100;
@@ -41,6 +43,7 @@ export async function selectSessions(
   );
   const invalid: SessionSelection['invalid'] = [];
   const digests = await mapLimit(entries, 4, async (e) => {
+    opts.signal?.throwIfAborted();
     const file = join(dir, e.name);
     if (!e.isFile()) {
       invalid.push({ file, error: `${file}: not a regular file` });

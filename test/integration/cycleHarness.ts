@@ -56,7 +56,7 @@ export async function startHarness(): Promise<Harness> {
     paging: { url: `${receiver.url}/page`, format: 'pagerduty' as const, routingKey: 'R0UT1NGKEY' },
     notify: { url: `${receiver.url}/notify`, format: 'json' as const },
   };
-  return {
+  const harness: Harness = {
     cfg,
     client,
     worker,
@@ -64,13 +64,14 @@ export async function startHarness(): Promise<Harness> {
     fleet,
     running,
     async close() {
-      if (this.worker.worker.getState() === 'RUNNING') this.worker.worker.shutdown();
-      await this.running;
-      await this.worker.close();
+      if (harness.worker.worker.getState() === 'RUNNING') harness.worker.worker.shutdown();
+      await harness.running;
+      await harness.worker.close();
       await c.close();
       await receiver.close();
     },
   };
+  return harness;
 }
 
 /** A private copy of an example agent: its store, its sessions and a suite. */

@@ -1,5 +1,6 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approve, cycleState, reject, startCycle, type CycleHandle } from '../../app/cycles.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
@@ -25,7 +26,7 @@ async function keepHistory(handle: CycleHandle, name: string): Promise<void> {
   if (!process.env.DREAMGATE_RECORD_HISTORIES) return;
   const dir = join(projectRoot, 'test', 'histories');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${name}.json`), JSON.stringify(await handle.fetchHistory()));
+  await writeFile(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
 }
 
 async function auditEvents(agent: AgentConfig, cycleId: string): Promise<string[]> {
@@ -262,6 +263,35 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect((await liveOf(agent)).hash()).toBe(before.hash());
     expect((await auditEvents(agent, handle.workflowId)).at(-1)).toBe('cycle-failed');
     expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['failed']);
+  });
+
+  it('cancellation mid-dream: the dream stops and the live store is untouched', async () => {
+    const agent = await exampleAgent('coding-agent');
+    // a big night: 80 sessions of ~1 MB, so the dream is still reading when the cancel arrives
+    const dir = join(agent.sessions, agent.id);
+    const filler = JSON.stringify({
+      type: 'agent.tool_result',
+      tool_use_id: 'x',
+      content: 'build log line '.repeat(70),
+      is_error: false,
+    });
+    for (let i = 0; i < 80; i++) {
+      const t = Date.parse('2026-11-24T00:00:00Z') + i * 60_000;
+      const lines = Array.from({ length: 1000 }, (_, j) =>
+        filler.replace('}', `,"id":"e${j}","processed_at":"${new Date(t + j).toISOString()}"}`),
+      );
+      await writeFile(join(dir, `big_${i}.jsonl`), lines.join('\n') + '\n');
+    }
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'dream');
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    const history = (await handle.fetchHistory()).events ?? [];
+    expect(history.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    expect((await auditEvents(agent, handle.workflowId)).at(-1)).toBe('cycle-failed');
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
 
   it('hybrid: reviews until N unedited approvals, then runs automatically', async () => {

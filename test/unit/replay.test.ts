@@ -1,0 +1,38 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/util/paths.js';
+
+const dir = join(projectRoot, 'test', 'histories');
+
+/**
+ * Recorded histories of every outcome, replayed against the current workflow code: a change that would
+ * break a cycle already in flight fails here, not in production. Re-record with
+ * `DREAMGATE_RECORD_HISTORIES=1 npm test -- test/integration/dreamCycle.test.ts` after an intended change.
+ */
+describe('replay of recorded dream cycles', async () => {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  it('has a history for each outcome', () => {
+    expect(files.map((f) => f.replace('.json', ''))).toEqual([
+      'approved',
+      'conflict',
+      'gate_rolled_back',
+      'kept',
+      'rejected',
+      'timed_out',
+      'verify_rolled_back',
+    ]);
+  });
+  it.each(files)(
+    '%s replays without nondeterminism',
+    async (file) => {
+      const history = JSON.parse(await readFile(join(dir, file), 'utf8'));
+      await Worker.runReplayHistory(
+        { workflowsPath: join(projectRoot, 'workflows', 'index.ts'), replayName: file },
+        history,
+      );
+    },
+    60_000,
+  );
+});
