@@ -14,6 +14,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...proofActivities(deps.s3, deps.snapshotsBucket),
     ...cycleActivities(deps),
+    /** For the benchmark floor: an activity round trip and nothing else. */
+    async noop(i: number): Promise<number> {
+      return i;
+    },
   };
 }
 

@@ -42,6 +42,15 @@ export class SnapshotCorrupt extends Error {
   override readonly name = 'SnapshotCorrupt';
 }
 
+/** Restored stores by version (immutable), least recently used first. */
+const restored = new Map<string, MemoryStore>();
+const restoredCapacity = 16;
+
+/** Forgets restored stores (benchmarks measure a cold restore). */
+export function clearRestoreCache(): void {
+  restored.clear();
+}
+
 const isStatus = (err: unknown, code: number) =>
   (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === code;
 
@@ -225,8 +234,25 @@ export class SnapshotStore {
     return JSON.parse(await out.Body!.transformToString('utf-8')) as Manifest;
   }
 
-  /** Restores a snapshot exactly: every blob and the whole store are checked against their sha256. */
+  /**
+   * Restores a snapshot exactly: every blob and the whole store are checked against their sha256. A version
+   * never changes, so a cycle that restores the same snapshot several times downloads it once per process.
+   */
   async restore(agentId: string, snapshotId: string): Promise<MemoryStore> {
+    const key = `${this.bucket}\0${this.series}\0${agentId}\0${snapshotId}`;
+    const hit = restored.get(key);
+    if (hit) {
+      restored.delete(key); // most recently used last
+      restored.set(key, hit);
+      return hit;
+    }
+    const store = await this.download(agentId, snapshotId);
+    restored.set(key, store);
+    while (restored.size > restoredCapacity) restored.delete(restored.keys().next().value!);
+    return store;
+  }
+
+  private async download(agentId: string, snapshotId: string): Promise<MemoryStore> {
     const manifest = await this.manifest(agentId, snapshotId);
     const files = await mapLimit(manifest.files, 16, async (f) => {
       const out = await this.s3.send(

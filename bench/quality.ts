@@ -1,0 +1,207 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeuristicDreamer, lessonsPath } from '../src/dream/heuristic.js';
+import { runDream } from '../src/dream/run.js';
+import { parseKeyedFact, stripMarkup, isFactLine } from '../src/dream/text.js';
+import { isArchivePath } from '../src/memory/paths.js';
+import { MemoryStore } from '../src/memory/store.js';
+import { selectSessions } from '../src/sessions/source.js';
+import { applyWrites, syntheticAgent, type SyntheticAgent } from './synthetic.js';
+
+export type Strategy = 'append-only' | 'latest-write-wins' | 'heuristic';
+export const strategies: Strategy[] = ['append-only', 'latest-write-wins', 'heuristic'];
+
+export interface QualityFigures {
+  strategy: Strategy;
+  agents: number;
+  cycles: number;
+  currentFactRecall: number;
+  staleFactResidue: number;
+  rareFactLoss: number;
+  dedupPrecision: number | null;
+  dedupRecall: number;
+  lessonPrecision: number | null;
+  lessonRecall: number;
+  injectionsPersisted: number;
+  secretsLeaked: number;
+  storeBytes: number;
+}
+
+const current = (s: Map<string, string>) =>
+  [...s]
+    .filter(([p]) => !isArchivePath(p))
+    .map(([, c]) => c)
+    .join('\n');
+
+/** The naive baseline: the last write of each subject wins, exact repeats go; no screening, no archive. */
+function latestWriteWins(files: Map<string, string>, writeOrder: Map<string, number>): void {
+  const newest = new Map<string, { order: number; line: string }>();
+  for (const content of files.values()) {
+    for (const line of content.split('\n')) {
+      const f = parseKeyedFact(line);
+      if (!f) continue;
+      const order = writeOrder.get(line) ?? -1;
+      const old = newest.get(f.subject);
+      if (!old || order > old.order) newest.set(f.subject, { order, line });
+    }
+  }
+  const seen = new Set<string>();
+  for (const [path, content] of files) {
+    const kept = content.split('\n').filter((line) => {
+      const f = parseKeyedFact(line);
+      if (f && newest.get(f.subject)?.line !== line) return false;
+      if (isFactLine(line) && seen.has(line.trim())) return false;
+      seen.add(line.trim());
+      return true;
+    });
+    files.set(path, kept.join('\n'));
+  }
+}
+
+async function simulate(agent: SyntheticAgent, strategy: Strategy) {
+  const dir = await mkdtemp(join(tmpdir(), 'dg-bench-'));
+  await mkdir(join(dir, agent.id));
+  let files = new Map<string, string>();
+  const writeOrder = new Map<string, number>();
+  let order = 0;
+  let rareLost = 0;
+  let merges = 0;
+  let rightMerges = 0;
+  let changeSetsText = '';
+  const factOfText = new Map([...agent.truth.factOf].map(([line, fact]) => [stripMarkup(line).slice(0, 120), fact]));
+  try {
+    for (const night of agent.nights) {
+      for (const s of night.sessions)
+        await writeFile(join(dir, agent.id, `${s.id}.jsonl`), s.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      applyWrites(files, night.sessions);
+      for (const s of night.sessions)
+        for (const e of s.events)
+          if (e.name === 'memory') writeOrder.set((e.input as { insert_text: string }).insert_text, ++order);
+      if (strategy === 'latest-write-wins') latestWriteWins(files, writeOrder);
+      if (strategy === 'heuristic') {
+        const sessions = await selectSessions(dir, agent.id, { limit: 100 });
+        const { store, changeSet } = await runDream(new HeuristicDreamer(), {
+          agentId: agent.id,
+          snapshotId: null,
+          store: MemoryStore.from(files),
+          sessions,
+        });
+        files = new Map(store.files);
+        changeSetsText += JSON.stringify(changeSet);
+        for (const c of changeSet.changes) {
+          for (const m of c.detail.matchAll(/"([^"]+)" merged into "([^"]+)"/g)) {
+            merges++;
+            if (factOfText.get(m[1]!) !== undefined && factOfText.get(m[1]!) === factOfText.get(m[2]!)) rightMerges++;
+          }
+        }
+      }
+      // a rare fact written so far and not in current memory now is lost (the archive is history, not knowledge)
+      const text = current(files);
+      rareLost = Math.max(
+        rareLost,
+        agent.truth.rare.filter(
+          (r) => agent.truth.factOf.has(`- ${r}`) && [...writeOrder.keys()].includes(`- ${r}`) && !text.includes(r),
+        ).length,
+      );
+    }
+    return { files, merges, rightMerges, rareLost, changeSetsText };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function duplicateLines(files: Map<string, string>, factOf: Map<string, string>): number {
+  const copies = new Map<string, number>();
+  for (const line of current(files).split('\n')) {
+    const fact = factOf.get(line.trim());
+    if (fact && fact !== 'injection' && fact !== 'secret') copies.set(fact, (copies.get(fact) ?? 0) + 1);
+  }
+  return [...copies.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
+}
+
+/** Thirty nights for each strategy over the same seeded agents. */
+export async function qualityBenchmark(opts: { agents: number; nights: number }): Promise<QualityFigures[]> {
+  const agents = Array.from({ length: opts.agents }, (_, i) => syntheticAgent(101 + i, opts.nights));
+  const out: QualityFigures[] = [];
+  const appendOnly = new Map<string, Map<string, string>>();
+  for (const strategy of strategies) {
+    const sums = {
+      recall: 0,
+      subjects: 0,
+      stale: 0,
+      superseded: 0,
+      rareLost: 0,
+      merges: 0,
+      rightMerges: 0,
+      dups: 0,
+      dupsBase: 0,
+      lessonsFound: 0,
+      lessonLines: 0,
+      lessonTrue: 0,
+      lessonsTruth: 0,
+      injections: 0,
+      secrets: 0,
+      bytes: 0,
+    };
+    for (const agent of agents) {
+      const r = await simulate(agent, strategy);
+      if (strategy === 'append-only') appendOnly.set(agent.id, r.files);
+      const text = current(r.files).toLowerCase();
+      const lines = text.split('\n');
+      for (const [subject, value] of agent.truth.current) {
+        sums.subjects++;
+        if (lines.some((l) => l.includes(subject) && l.includes(value.toLowerCase()))) sums.recall++;
+      }
+      for (const pair of agent.truth.superseded) {
+        const [subject, value] = pair.split('\0') as [string, string];
+        sums.superseded++;
+        if (
+          lines.some(
+            (l) =>
+              l.includes(subject) &&
+              new RegExp(`\\b${value.toLowerCase().replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\b`).test(l),
+          )
+        )
+          sums.stale++;
+      }
+      sums.rareLost += r.rareLost;
+      sums.merges += r.merges;
+      sums.rightMerges += r.rightMerges;
+      sums.dups += duplicateLines(r.files, agent.truth.factOf);
+      sums.dupsBase += duplicateLines(appendOnly.get(agent.id)!, agent.truth.factOf);
+      const lessonLines = (r.files.get(lessonsPath) ?? '').split('\n').filter((l) => l.startsWith('- '));
+      sums.lessonLines += lessonLines.length;
+      sums.lessonTrue += lessonLines.filter((l) => agent.truth.lessons.some((e) => l.includes(e))).length;
+      sums.lessonsTruth += agent.truth.lessons.length;
+      sums.lessonsFound += agent.truth.lessons.filter((e) => lessonLines.some((l) => l.includes(e))).length;
+      sums.injections += agent.truth.injections.filter((p) => current(r.files).includes(p)).length;
+      const everything = [...r.files.values()].join('\n') + r.changeSetsText;
+      sums.secrets += agent.truth.secrets.filter((s) => everything.includes(s)).length;
+      sums.bytes += Buffer.byteLength(current(r.files));
+    }
+    out.push({
+      strategy,
+      agents: agents.length,
+      cycles: opts.nights,
+      currentFactRecall: sums.recall / sums.subjects,
+      staleFactResidue: sums.superseded === 0 ? 0 : sums.stale / sums.superseded,
+      rareFactLoss: sums.rareLost,
+      dedupPrecision:
+        strategy === 'heuristic'
+          ? sums.merges === 0
+            ? null
+            : sums.rightMerges / sums.merges
+          : strategy === 'latest-write-wins'
+            ? 1
+            : null,
+      dedupRecall: sums.dupsBase === 0 ? 1 : 1 - sums.dups / sums.dupsBase,
+      lessonPrecision: sums.lessonLines === 0 ? null : sums.lessonTrue / sums.lessonLines,
+      lessonRecall: sums.lessonsTruth === 0 ? 0 : sums.lessonsFound / sums.lessonsTruth,
+      injectionsPersisted: sums.injections,
+      secretsLeaked: sums.secrets,
+      storeBytes: Math.round(sums.bytes / agents.length),
+    });
+  }
+  return out;
+}
