@@ -197,7 +197,12 @@ async function main(): Promise<void> {
       const readme = join(projectRoot, 'README.md');
       const text = await readFile(readme, 'utf8');
       const block = `<!-- bench:start -->\n${table}\n\nMeasured ${machine.date.slice(0, 10)} on ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node} (\`npm run bench\`, ${results.seconds} s).\n<!-- bench:end -->`;
-      await writeFile(readme, text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block));
+      const prettier = await import('prettier');
+      const formatted = await prettier.format(text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block), {
+        ...((await prettier.resolveConfig(readme)) ?? {}),
+        filepath: readme,
+      });
+      await writeFile(readme, formatted);
     }
   } finally {
     w.worker.shutdown();
