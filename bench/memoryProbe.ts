@@ -1,4 +1,5 @@
 // Run in a child process by the benchmark: dreams over a sessions folder and prints its peak RSS.
+import { readFile } from 'node:fs/promises';
 import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { runDream } from '../src/dream/run.js';
 import { MemoryStore } from '../src/memory/store.js';
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
   } else {
     MemoryStore.from({ '/a': 'b' });
   }
-  process.stdout.write(JSON.stringify({ maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  // VmHWM starts anew at exec; ru_maxrss would carry the parent's peak over (Linux keeps it across execve)
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(await readFile('/proc/self/status', 'utf8').catch(() => ''));
+  process.stdout.write(JSON.stringify({ maxRssMb: (hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS) / 1024 }));
 }
 
 void main();

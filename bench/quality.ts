@@ -18,7 +18,10 @@ export interface QualityFigures {
   cycles: number;
   currentFactRecall: number;
   staleFactResidue: number;
+  /** Rare facts in neither current memory, the archive, nor a quarantine report. */
   rareFactLoss: number;
+  /** Rare facts a quarantined session wrote: out of memory, held in the report for a reviewer. */
+  rareFactsQuarantined: number;
   dedupPrecision: number | null;
   dedupRecall: number;
   lessonPrecision: number | null;
@@ -66,6 +69,8 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
   const writeOrder = new Map<string, number>();
   let order = 0;
   let rareLost = 0;
+  let rareHeld = 0;
+  const quarantinedLines = new Set<string>();
   let merges = 0;
   let rightMerges = 0;
   let changeSetsText = '';
@@ -89,6 +94,7 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
         });
         files = new Map(store.files);
         changeSetsText += JSON.stringify(changeSet);
+        for (const q of changeSet.quarantined) for (const r of q.removed_lines) quarantinedLines.add(r.line.trim());
         for (const c of changeSet.changes) {
           for (const m of c.detail.matchAll(/"([^"]+)" merged into "([^"]+)"/g)) {
             merges++;
@@ -96,16 +102,18 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
           }
         }
       }
-      // a rare fact written so far and not in current memory now is lost (the archive is history, not knowledge)
+      // a rare fact written so far is lost when it is nowhere: not in memory, not archived, not held in quarantine
       const text = current(files);
+      const everywhere = [...files.values()].join('\n');
+      const written = agent.truth.rare.filter((r) => writeOrder.has(`- ${r}`));
+      const held = written.filter((r) => !text.includes(r) && quarantinedLines.has(`- ${r}`));
+      rareHeld = Math.max(rareHeld, held.length);
       rareLost = Math.max(
         rareLost,
-        agent.truth.rare.filter(
-          (r) => agent.truth.factOf.has(`- ${r}`) && [...writeOrder.keys()].includes(`- ${r}`) && !text.includes(r),
-        ).length,
+        written.filter((r) => !everywhere.includes(r) && !quarantinedLines.has(`- ${r}`)).length,
       );
     }
-    return { files, merges, rightMerges, rareLost, changeSetsText };
+    return { files, merges, rightMerges, rareLost, rareHeld, changeSetsText };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -132,6 +140,7 @@ export async function qualityBenchmark(opts: { agents: number; nights: number })
       stale: 0,
       superseded: 0,
       rareLost: 0,
+      rareHeld: 0,
       merges: 0,
       rightMerges: 0,
       dups: 0,
@@ -166,6 +175,7 @@ export async function qualityBenchmark(opts: { agents: number; nights: number })
           sums.stale++;
       }
       sums.rareLost += r.rareLost;
+      sums.rareHeld += r.rareHeld;
       sums.merges += r.merges;
       sums.rightMerges += r.rightMerges;
       sums.dups += duplicateLines(r.files, agent.truth.factOf);
@@ -187,6 +197,7 @@ export async function qualityBenchmark(opts: { agents: number; nights: number })
       currentFactRecall: sums.recall / sums.subjects,
       staleFactResidue: sums.superseded === 0 ? 0 : sums.stale / sums.superseded,
       rareFactLoss: sums.rareLost,
+      rareFactsQuarantined: sums.rareHeld,
       dedupPrecision:
         strategy === 'heuristic'
           ? sums.merges === 0

@@ -79,6 +79,10 @@ function qualityTable(q: QualityFigures[]): string[] {
     ['current-fact recall', (r: QualityFigures) => pct(r.currentFactRecall)],
     ['stale-fact residue', (r: QualityFigures) => pct(r.staleFactResidue)],
     ['rare facts lost (must be 0)', (r: QualityFigures) => String(r.rareFactLoss)],
+    [
+      'rare facts held in quarantine (a flagged session wrote them)',
+      (r: QualityFigures) => String(r.rareFactsQuarantined),
+    ],
     ['dedup precision', (r: QualityFigures) => pct(r.dedupPrecision)],
     ['dedup recall', (r: QualityFigures) => pct(r.dedupRecall)],
     ['lessons precision', (r: QualityFigures) => pct(r.lessonPrecision)],

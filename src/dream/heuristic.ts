@@ -8,12 +8,13 @@ import {
   candidatePairs,
   isFactLine,
   isNearDuplicate,
+  type KeyedFact,
   minhash,
   normalizeLine,
   parseKeyedFact,
+  salientTokens,
   shingles,
   stripMarkup,
-  type KeyedFact,
 } from './text.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -165,11 +166,29 @@ export class HeuristicDreamer implements Dreamer {
       if (j === undefined) exact.set(l.norm, i);
       else union(i, j);
     });
-    const sh = live.map((l) => shingles(l.text));
-    for (const [a, b] of candidatePairs(sh.map(minhash))) {
-      const [x, y] = [live[a]!, live[b]!];
-      if (x.fact && y.fact && (this.scope(x) !== this.scope(y) || x.fact.value !== y.fact.value)) continue;
-      if (isNearDuplicate(x.text, y.text, sh[a], sh[b])) union(a, b);
+    // near duplicates share their numbers, hosts and identifiers: only lines with the same ones are compared
+    const groups = new Map<string, number[]>();
+    live.forEach((l, i) => {
+      const t = salientTokens(l.text);
+      const g = groups.get(t);
+      if (g) g.push(i);
+      else groups.set(t, [i]);
+    });
+    for (const [t, members] of groups) {
+      if (members.length < 2) continue;
+      const sh = members.map((i) => shingles(live[i]!.text));
+      // small groups are compared pair by pair; large ones through MinHash candidates
+      const pairs: Array<[number, number]> =
+        members.length <= 40
+          ? members.flatMap((_, a) => members.slice(a + 1).map((__, k) => [a, a + 1 + k] as [number, number]))
+          : candidatePairs(sh.map(minhash));
+      for (const [a, b] of pairs) {
+        const [i, j] = [members[a]!, members[b]!];
+        if (find(i) === find(j)) continue; // already one cluster
+        const [x, y] = [live[i]!, live[j]!];
+        if (x.fact && y.fact && (this.scope(x) !== this.scope(y) || x.fact.value !== y.fact.value)) continue;
+        if (isNearDuplicate(x.text, y.text, sh[a], sh[b], t, t)) union(i, j);
+      }
     }
     const clusters = new Map<number, Line[]>();
     live.forEach((l, i) => clusters.set(find(i), [...(clusters.get(find(i)) ?? []), l]));

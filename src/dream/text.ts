@@ -165,7 +165,8 @@ export function minhash(sh: Set<string>): number[] {
 
 /** Pairs of indices that share a locality-sensitive band: the only pairs worth comparing. */
 export function candidatePairs(signatures: number[][]): Array<[number, number]> {
-  const seen = new Set<string>();
+  const n = signatures.length;
+  const seen = new Set<number>(); // a * n + b: no string per pair
   const pairs: Array<[number, number]> = [];
   for (let b = 0; b < bands; b++) {
     const buckets = new Map<string, number[]>();
@@ -179,7 +180,7 @@ export function candidatePairs(signatures: number[][]): Array<[number, number]> 
       if (list.length < 2 || list.length > 200) continue; // a huge bucket is boilerplate, not duplicates
       for (let x = 0; x < list.length; x++)
         for (let y = x + 1; y < list.length; y++) {
-          const k = `${list[x]},${list[y]}`;
+          const k = list[x]! * n + list[y]!;
           if (!seen.has(k)) {
             seen.add(k);
             pairs.push([list[x]!, list[y]!]);
@@ -190,7 +191,14 @@ export function candidatePairs(signatures: number[][]): Array<[number, number]> 
   return pairs;
 }
 
-export function isNearDuplicate(a: string, b: string, sa = shingles(a), sb = shingles(b)): boolean {
+export function isNearDuplicate(
+  a: string,
+  b: string,
+  sa = shingles(a),
+  sb = shingles(b),
+  ta = salientTokens(a),
+  tb = salientTokens(b),
+): boolean {
   if (normalizeLine(a) === normalizeLine(b)) return true;
-  return salientTokens(a) === salientTokens(b) && jaccard(sa, sb) >= nearDuplicateThreshold;
+  return ta === tb && jaccard(sa, sb) >= nearDuplicateThreshold;
 }

@@ -157,6 +157,7 @@ export class SnapshotStore {
     cost.putRequests++;
     cost.bytesWritten += body.length;
     if (!out.VersionId) throw new Error(`bucket ${this.bucket} returned no VersionId: versioning must be on`);
+    this.remember(agentId, out.VersionId, store); // the version just written is the store in hand
     return {
       id: out.VersionId,
       agentId,
@@ -239,7 +240,7 @@ export class SnapshotStore {
    * never changes, so a cycle that restores the same snapshot several times downloads it once per process.
    */
   async restore(agentId: string, snapshotId: string): Promise<MemoryStore> {
-    const key = `${this.bucket}\0${this.series}\0${agentId}\0${snapshotId}`;
+    const key = this.cacheKey(agentId, snapshotId);
     const hit = restored.get(key);
     if (hit) {
       restored.delete(key); // most recently used last
@@ -247,9 +248,17 @@ export class SnapshotStore {
       return hit;
     }
     const store = await this.download(agentId, snapshotId);
-    restored.set(key, store);
-    while (restored.size > restoredCapacity) restored.delete(restored.keys().next().value!);
+    this.remember(agentId, snapshotId, store);
     return store;
+  }
+
+  private cacheKey(agentId: string, id: string): string {
+    return `${this.bucket}\0${this.series}\0${agentId}\0${id}`;
+  }
+
+  private remember(agentId: string, id: string, store: MemoryStore): void {
+    restored.set(this.cacheKey(agentId, id), store);
+    while (restored.size > restoredCapacity) restored.delete(restored.keys().next().value!);
   }
 
   private async download(agentId: string, snapshotId: string): Promise<MemoryStore> {

@@ -7,7 +7,7 @@ import { agentDefaults, type AgentConfig, type FleetConfig } from '../../src/con
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/sessions.js';
-import { unique } from './helpers.js';
+import { bundled, unique } from './helpers.js';
 
 export const fleetDir = join(projectRoot, 'examples', 'fleet');
 
@@ -49,7 +49,7 @@ export async function startHarness(): Promise<Harness> {
   const taskQueue = unique('cycle-test');
   const c = await connectClient(cfg);
   const client = { ...c, temporal: { ...c.temporal, taskQueue } };
-  const worker = await createWorker(cfg, { taskQueue, shutdownGraceTime: '2s' });
+  const worker = await createWorker(cfg, { taskQueue, shutdownGraceTime: '2s', ...bundled() });
   const running = worker.worker.run();
   const receiver = await startReceiver();
   const fleet = {

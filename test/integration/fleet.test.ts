@@ -10,7 +10,7 @@ import { LocalDirStore } from '../../src/memory/localDir.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/sessions.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
-import { unique } from './helpers.js';
+import { bundled, unique } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -151,7 +151,7 @@ describe('the fleet run and its schedule (real servers)', () => {
       await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      const fresh = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue });
+      const fresh = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue, ...bundled() });
       const done = fresh.worker.runUntil(async () => {
         const { changeSetId } = await cycleState(handle);
         await handle.signal('approve', { reviewer: 'alice', changeSetId });
@@ -167,7 +167,7 @@ describe('the fleet run and its schedule (real servers)', () => {
       child.kill('SIGKILL');
       // give later tests in this file a worker again
       await h.worker.close();
-      const w = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue });
+      const w = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue, ...bundled() });
       h.worker = w;
       h.running = w.worker.run();
     }

@@ -1,3 +1,4 @@
+import { inject } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import { createS3Client } from '../../src/s3/client.js';
@@ -19,3 +20,8 @@ export async function testStorage(): Promise<TestStorage> {
 /** A name no earlier run used, so tests on the shared servers never see each other's objects. */
 export const unique = (prefix: string) =>
   `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+/** Worker options for tests: the workflow bundle globalSetup built once. */
+export function bundled(): { workflowBundle: { codePath: string } } {
+  return { workflowBundle: { codePath: inject('workflowBundle') } };
+}

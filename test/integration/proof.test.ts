@@ -6,6 +6,7 @@ import { createWorker } from '../../app/worker.js';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
+import { bundled } from './helpers.js';
 
 describe('proof workflow on the real Temporal and S3 servers', () => {
   let cfg: StackConfig;
@@ -22,7 +23,7 @@ describe('proof workflow on the real Temporal and S3 servers', () => {
   it('writes an object through an activity and returns its VersionId, readable by that version', async () => {
     const storage = storageSettings(cfg);
     const s3 = createS3Client(storage);
-    const w = await createWorker(cfg, { taskQueue });
+    const w = await createWorker(cfg, { taskQueue, ...bundled() });
     try {
       const message = `proof ${Date.now()} ✓`;
       const run = await w.worker.runUntil(runProof(client, message, `proof-test-${Date.now()}`));

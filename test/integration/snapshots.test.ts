@@ -2,7 +2,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/memory/store.js';
 import { AuditConflict, AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
-import { SnapshotStore } from '../../src/snapshots/snapshots.js';
+import { clearRestoreCache, SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { testStorage, unique, type TestStorage } from './helpers.js';
 
 let t: TestStorage;
@@ -80,6 +80,7 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
         Body: 'tampered',
       }),
     );
+    clearRestoreCache(); // another worker, which has only S3 to go by
     await expect(snaps.restore(agent, s.id)).rejects.toThrow(/does not match its sha256/);
   });
 

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/paths.js';
 
@@ -13,6 +13,8 @@ const dir = join(projectRoot, 'test', 'histories');
  */
 describe('replay of recorded dream cycles', async () => {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
+  const bundle = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts'), logger: quiet });
   it('has a history for each outcome', () => {
     expect(files.map((f) => f.replace('.json', ''))).toEqual([
       'approved',
@@ -28,10 +30,7 @@ describe('replay of recorded dream cycles', async () => {
     '%s replays without nondeterminism',
     async (file) => {
       const history = JSON.parse(await readFile(join(dir, file), 'utf8'));
-      await Worker.runReplayHistory(
-        { workflowsPath: join(projectRoot, 'workflows', 'index.ts'), replayName: file },
-        history,
-      );
+      await Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history);
     },
     60_000,
   );
