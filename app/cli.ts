@@ -164,6 +164,7 @@ export function buildProgram(): Command {
   cycleCommand('approve', 'approve the pending change set (signal "approve")')
     .argument('<agent>')
     .option('--only <paths...>', 'approve only these paths (the narrowed set is evaluated again)')
+    .option('--edit <path=file...>', 'approve with your own content for a memory path (evaluated again)')
     .option('--as <reviewer>', 'your reviewer name (default $DREAMGATE_REVIEWER or your login)')
     .option('--comment <text>', 'a note for the audit log')
     .action(approveCommand);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { blame, type FileChange } from '../../src/cycle/blame.js';
@@ -6,6 +7,7 @@ import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
 import { openStore } from '../../src/memory/open.js';
 import { assertPath } from '../../src/memory/paths.js';
+import { decodeUtf8 } from '../../src/memory/store.js';
 import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { workflowUrl } from '../../src/temporal/settings.js';
@@ -129,12 +131,30 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
   });
 }
 
+/** `--edit /path=file`: the reviewer's own version of a memory file. */
+async function readEdits(edits: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of edits) {
+    const at = e.indexOf('=');
+    if (at < 1) throw new InvalidInput(`--edit ${e}: expected /memory/path=local-file`);
+    const path = e.slice(0, at);
+    assertPath(path, '--edit');
+    const file = e.slice(at + 1);
+    const bytes = await readFile(file).catch(() => {
+      throw new InvalidInput(`--edit ${e}: cannot read ${file}`);
+    });
+    out[path] = decodeUtf8(bytes, `--edit ${file}`);
+  }
+  return out;
+}
+
 export async function approveCommand(
   agentId: string,
-  opts: CommonOptions & { only?: string[]; as?: string; comment?: string },
+  opts: CommonOptions & { only?: string[]; edit?: string[]; as?: string; comment?: string },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
     for (const p of opts.only ?? []) assertPath(p, '--only');
+    const edits = opts.edit?.length ? await readEdits(opts.edit) : undefined;
     const { handle, state } = await pendingReview(await ctx.client(), agentId);
     const reviewer = reviewerName(opts.as);
     if (!ctx.agent(agentId).reviewers.includes(reviewer))
@@ -143,11 +163,19 @@ export async function approveCommand(
           `warning: ${reviewer} is not a listed reviewer of ${agentId}; the cycle will record and ignore this approval`,
         ),
       );
+    // edited contents travel through S3; the signal carries their key and hash only
+    const edited = edits
+      ? await new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket).putJson(
+          CycleObjects.cycleKey(agentId, handle.workflowId, `edits-${Date.now()}.json`),
+          edits,
+        )
+      : undefined;
     await approve(handle, {
       reviewer,
       changeSetId: state.changeSetId!,
       ...(opts.comment ? { comment: opts.comment } : {}),
       ...(opts.only?.length ? { onlyPaths: opts.only } : {}),
+      ...(edited ? { editedKey: edited.key, editedSha256: edited.sha256 } : {}),
     });
     if (opts.json) printJson({ workflowId: handle.workflowId, reviewer, changeSetId: state.changeSetId });
     else

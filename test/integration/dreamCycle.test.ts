@@ -10,6 +10,7 @@ import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
+import { historyText } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -67,9 +68,11 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect((desc.searchAttributes.DreamScoreDelta as number[])[0]).toBeCloseTo(result.post! - result.baseline!, 5);
     expect(await desc.staticSummary()).toContain(`Dream cycle of ${agent.id}`);
     // no memory content in the history: keys, hashes and scores only
-    const history = JSON.stringify(await handle.fetchHistory());
+    const history = historyText(await handle.fetchHistory());
+    expect(history).toContain(`"snapshot-taken"`); // the decoding works: audit events are found
     expect(history).not.toContain('Staging database host');
     expect(history).not.toContain('AKIAZ3MHQXKP4TNW7R2D');
+    expect(history).not.toContain('ledger-utils-telemetry');
     await keepHistory(handle, 'kept');
   });
 

@@ -10,7 +10,7 @@ import { LocalDirStore } from '../../src/memory/localDir.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/sessions.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
-import { bundled, unique } from './helpers.js';
+import { bundled, historyText, unique } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -135,6 +135,50 @@ describe('the fleet run and its schedule (real servers)', () => {
       JSON.parse(history.out.slice(history.out.indexOf('['))).find((r: { event: string }) => r.event === 'approved')
         .actor,
     ).toBe('alice');
+  });
+
+  it('approves with the reviewer’s edited contents: they go through S3, are evaluated again, and land', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review' });
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
+    const { writeFile } = await import('node:fs/promises');
+    const fleetYaml = join(agent.dir, 'dreamgate.yml');
+    await writeFile(
+      fleetYaml,
+      `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
+    );
+    const edited = join(agent.dir, 'acme.md');
+    const mine =
+      '# Acme Corp\n\n- Acme plan: Enterprise\n- Acme prefers email over phone calls\n- Reviewer note: renewal call booked for 2027-02-15\n';
+    await writeFile(edited, mine);
+    const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(projectRoot, 'bin', 'dreamgate.js'),
+          'approve',
+          agent.id,
+          '--as',
+          'alice',
+          '--edit',
+          `/customers/acme.md=${edited}`,
+          '--fleet',
+          fleetYaml,
+        ],
+        { env, stdio: 'ignore' },
+      );
+      child.on('close', resolve);
+    });
+    expect(code).toBe(0);
+    const result = await handle.result();
+    expect(result.outcome).toBe('kept');
+    expect((await new LocalDirStore(agent.store).read()).get('/customers/acme.md')).toBe(mine);
+    // content never travelled in the signal: the history holds the key and hash only
+    const history = historyText(await handle.fetchHistory());
+    expect(history).toContain('"editedSha256"');
+    expect(history).toContain('Dream cycle of'); // the decoding works: the static summary is found
+    expect(history).not.toContain('renewal call booked');
   });
 
   it('a worker process killed mid-cycle: the cycle finishes correctly under a new worker', async () => {

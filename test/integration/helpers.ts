@@ -25,3 +25,23 @@ export const unique = (prefix: string) =>
 export function bundled(): { workflowBundle: { codePath: string } } {
   return { workflowBundle: { codePath: inject('workflowBundle') } };
 }
+
+/** A history as searchable text: every payload's base64 data decoded, so content in it can be found. */
+export function historyText(history: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.metadata && o.data !== undefined) {
+        const data = o.data as Uint8Array | string;
+        parts.push(
+          typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data).toString('utf8'),
+        );
+      }
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(history);
+  return parts.join('\n');
+}
