@@ -297,6 +297,29 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
 
+  it('cancellation after promotion: compensation rolls the live store back to the snapshot', async () => {
+    // the third evaluation (verify) stalls, so the cycle is cancelled with its change set promoted
+    const counter = join(await (await import('../support/sessions.js')).tempDir(), 'calls');
+    const script = `${counter}.sh`;
+    await writeFile(
+      script,
+      `#!/bin/sh\nn=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}\nif [ $n -ge 3 ]; then exec sleep 8; fi\necho '{"score": 0.9}'\n`,
+      { mode: 0o755 },
+    );
+    const agent = await exampleAgent('coding-agent', { evaluator: [script] });
+    const before = await liveOf(agent);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitStage(handle, 'verify');
+    expect((await liveOf(agent)).hash()).not.toBe(before.hash()); // promoted
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    expect(await auditEvents(agent, handle.workflowId)).toEqual(
+      expect.arrayContaining(['promoted', 'rolled-back', 'cycle-failed']),
+    );
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  });
+
   it('hybrid: reviews until N unedited approvals, then runs automatically', async () => {
     const agent = await exampleAgent('coding-agent', { mode: 'hybrid', trustAfter: 1, minNewSessions: 0 });
     const first = await startCycle(h.client, h.fleet, agent, 'manual', `${agent.id}-hybrid-1`);
