@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/util/paths.js';
+import { tempDir } from '../support/sessions.js';
+import { corpus, type CorpusCase } from '../corpus/cases.js';
+
+const bin = join(projectRoot, 'bin', 'dreamgate.js');
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    // bounded: a hang is a failure, not a stuck test run
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function argsFor(c: CorpusCase, dir: string): string[] {
+  if (c.tool === 'eval') return ['eval', '--memory', join(dir, 'memory'), '--suite', join(dir, 'suite.yml')];
+  if (c.tool === 'fleet') return ['status', '--fleet', join(dir, 'dreamgate.yml')];
+  return [
+    'dream',
+    '--memory',
+    join(dir, 'memory'),
+    '--sessions',
+    join(dir, 'sessions'),
+    '--agent',
+    'agent',
+    '--out',
+    join(dir, 'out'),
+    '--json',
+  ];
+}
+
+describe('bad input corpus', () => {
+  it('has at least 50 cases', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(corpus.map((c) => c.name)).size).toBe(corpus.length);
+  });
+
+  it.each(corpus.map((c) => [c.name, c] as const))(
+    '%s',
+    async (_name, c) => {
+      const dir = await tempDir('dg-corpus-');
+      await c.build(dir);
+      const r = await run(argsFor(c, dir));
+      expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // never a crash with a stack trace
+      if (c.expect.code === 2) {
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(c.expect.stderr);
+        if (
+          c.tool === 'dream' &&
+          !/not valid UTF-8|not JSON|no "|bad timestamp|earlier|twice|no events|line longer|not a regular file|not a JSON object|is not a string/.test(
+            r.stderr,
+          )
+        ) {
+          // a refused store writes nothing: no --out, no temp folder left behind
+          expect((await readdir(dir)).filter((n) => n === 'out' || n.includes('dreamgate'))).toEqual([]);
+        }
+      } else {
+        expect(r.code).toBe(0);
+        const cs = JSON.parse(r.stdout) as { quarantined: unknown[]; changes: unknown[] };
+        expect(cs.quarantined).toHaveLength(c.expect.quarantined);
+        if (c.expect.changes === 'none') expect(cs.changes).toEqual([]);
+      }
+    },
+    60_000,
+  );
+});
