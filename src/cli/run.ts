@@ -5,8 +5,6 @@ import { colours } from './output.js';
 /** Exit codes of SPEC §5: 0 success, 2 invalid input or usage, 1 anything else. */
 export const exitCode = { ok: 0, failure: 1, usage: 2 } as const;
 
-export class UsageError extends InvalidInput {}
-
 /** A program whose subcommands (added after this call) throw instead of exiting, so runProgram sets the code. */
 export function newProgram(name: string, description: string): Command {
   return new Command(name)

@@ -1,8 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-
-const isStatus = (err: unknown, code: number) =>
-  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === code;
+import { httpStatus } from '../s3/errors.js';
 
 /** JSON artefacts of cycles (change sets, eval reports, agent state) in the snapshots bucket. */
 export class CycleObjects {
@@ -15,30 +13,12 @@ export class CycleObjects {
     return `agents/${agentId}/cycles/${cycleId}/${name}`;
   }
 
-  async putJson(
-    key: string,
-    value: unknown,
-    opts: { createOnly?: boolean } = {},
-  ): Promise<{ key: string; sha256: string }> {
+  async putJson(key: string, value: unknown): Promise<{ key: string; sha256: string }> {
     const body = JSON.stringify(value, null, 1);
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-          ...(opts.createOnly ? { IfNoneMatch: '*' } : {}),
-        }),
-      );
-    } catch (err) {
-      if (!(opts.createOnly && isStatus(err, 412))) throw err;
-      const existing = await this.getText(key);
-      if (existing === undefined || createHash('sha256').update(existing).digest('hex') !== sha256)
-        throw new Error(`${key} exists with other content`, { cause: err });
-    }
-    return { key, sha256 };
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+    );
+    return { key, sha256: createHash('sha256').update(body).digest('hex') };
   }
 
   async getText(key: string): Promise<string | undefined> {
@@ -46,7 +26,7 @@ export class CycleObjects {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return await out.Body!.transformToString('utf-8');
     } catch (err) {
-      if (isStatus(err, 404)) return undefined;
+      if (httpStatus(err) === 404) return undefined;
       throw err;
     }
   }
@@ -64,7 +44,7 @@ export class CycleObjects {
       );
       return true;
     } catch (err) {
-      if (isStatus(err, 412)) return false;
+      if (httpStatus(err) === 412) return false;
       throw err;
     }
   }

@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidInput } from '../util/errors.js';
+import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { StoreAdapter } from './adapter.js';
 import { LiveStoreChanged, staleChanges, assertDistinctPaths, applyChanges } from './apply.js';
@@ -13,9 +14,6 @@ import type { Change } from './changeSet.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
 import { decodeUtf8, MemoryStore } from './store.js';
-
-const isPreconditionFailed = (err: unknown) =>
-  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
 
 /**
  * A store kept under an S3 prefix, one object per memory: what agents on many machines share. Every write
@@ -103,7 +101,7 @@ export class S3PrefixStore implements StoreAdapter {
           );
         }
       } catch (err) {
-        if (isPreconditionFailed(err)) throw new LiveStoreChanged([c.path]);
+        if (httpStatus(err) === 412) throw new LiveStoreChanged([c.path]);
         throw err;
       }
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 
@@ -19,9 +20,6 @@ export interface AuditRecord {
 export class AuditConflict extends Error {
   override readonly name = 'AuditConflict';
 }
-
-const isStatus = (err: unknown, code: number) =>
-  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === code;
 
 /**
  * The append-only audit log: one create-only object per event (If-None-Match: *) in the Object Lock bucket,
@@ -69,7 +67,7 @@ export class AuditLog {
       );
       return { key, created: true };
     } catch (err) {
-      if (!isStatus(err, 412)) throw err;
+      if (httpStatus(err) !== 412) throw err;
       const existing = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if ((await existing.Body!.transformToString('utf-8')) === body.toString('utf8')) return { key, created: false };
       throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);

@@ -6,6 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256 } from '../memory/store.js';
@@ -50,9 +51,6 @@ const restoredCapacity = 16;
 export function clearRestoreCache(): void {
   restored.clear();
 }
-
-const isStatus = (err: unknown, code: number) =>
-  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === code;
 
 /**
  * Snapshots in a versioned bucket: each file is a content-addressed blob written once, and each snapshot
@@ -125,7 +123,7 @@ export class SnapshotStore {
           }),
         );
       } catch (err) {
-        if (!isStatus(err, 412)) throw err; // 412: another writer stored the same blob
+        if (httpStatus(err) !== 412) throw err; // 412: another writer stored the same blob
       }
       cost.putRequests++;
       cost.bytesWritten += body.length;
@@ -176,7 +174,7 @@ export class SnapshotStore {
       return this.info(agentId, head.VersionId!, head.Metadata ?? {});
     } catch (err) {
       cost.readRequests++;
-      if (isStatus(err, 404)) return undefined;
+      if (httpStatus(err) === 404) return undefined;
       throw err;
     }
   }
@@ -228,7 +226,7 @@ export class SnapshotStore {
         new GetObjectCommand({ Bucket: this.bucket, Key: this.manifestKey(agentId), VersionId: snapshotId }),
       );
     } catch (err) {
-      if (isStatus(err, 404) || isStatus(err, 400))
+      if (httpStatus(err) === 404 || httpStatus(err) === 400)
         throw new InvalidInput(`snapshot ${snapshotId} of agent ${agentId} does not exist`);
       throw err;
     }

@@ -8,14 +8,14 @@ import {
 import type { StackConfig } from '../config/stack.js';
 import { localS3Settings } from '../s3/settings.js';
 import { createS3Client } from '../s3/client.js';
+import { httpStatus } from '../s3/errors.js';
 
 async function exists(s3: S3Client, Bucket: string): Promise<boolean> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket }));
     return true;
   } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) return false;
+    if (httpStatus(err) === 404) return false;
     throw err;
   }
 }

@@ -8,6 +8,7 @@ import { createWorker } from '../../app/worker.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { projectRoot } from '../../src/util/paths.js';
+import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/sessions.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { bundled, historyText, unique } from './helpers.js';
@@ -111,18 +112,10 @@ describe('the fleet run and its schedule (real servers)', () => {
       `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
     );
     const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
-    const cli = (...args: string[]) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [join(projectRoot, 'bin', 'dreamgate.js'), ...args, '--fleet', fleetYaml],
-          { env },
-        );
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        child.on('close', (code) => resolve({ code, out }));
-      });
+    const cli = async (...args: string[]) => {
+      const r = await runCli([...args, '--fleet', fleetYaml], env);
+      return { code: r.code, out: r.stdout + r.stderr };
+    };
     const review = await cli('review', agent.id);
     expect(review.code).toBe(0);
     expect(review.out).toMatch(/^update \/customers\/acme\.md {2}\[duplicate\]/m);
@@ -152,24 +145,10 @@ describe('the fleet run and its schedule (real servers)', () => {
       '# Acme Corp\n\n- Acme plan: Enterprise\n- Acme prefers email over phone calls\n- Reviewer note: renewal call booked for 2027-02-15\n';
     await writeFile(edited, mine);
     const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          join(projectRoot, 'bin', 'dreamgate.js'),
-          'approve',
-          agent.id,
-          '--as',
-          'alice',
-          '--edit',
-          `/customers/acme.md=${edited}`,
-          '--fleet',
-          fleetYaml,
-        ],
-        { env, stdio: 'ignore' },
-      );
-      child.on('close', resolve);
-    });
+    const { code } = await runCli(
+      ['approve', agent.id, '--as', 'alice', '--edit', `/customers/acme.md=${edited}`, '--fleet', fleetYaml],
+      env,
+    );
     expect(code).toBe(0);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');

@@ -1,24 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/util/paths.js';
+import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/sessions.js';
 import { corpus, type CorpusCase } from '../corpus/cases.js';
-
-const bin = join(projectRoot, 'bin', 'dreamgate.js');
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // bounded: a hang is a failure, not a stuck test run
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function argsFor(c: CorpusCase, dir: string): string[] {
   if (c.tool === 'eval') return ['eval', '--memory', join(dir, 'memory'), '--suite', join(dir, 'suite.yml')];
@@ -48,7 +33,7 @@ describe('bad input corpus', () => {
     async (_name, c) => {
       const dir = await tempDir('dg-corpus-');
       await c.build(dir);
-      const r = await run(argsFor(c, dir));
+      const r = await runCli(argsFor(c, dir));
       expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // never a crash with a stack trace
       if (c.expect.code === 2) {
         expect(r.code).toBe(2);

@@ -1,18 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../src/util/paths.js';
+import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/sessions.js';
 
 const fleet = join(projectRoot, 'examples', 'fleet');
-const bin = join(projectRoot, 'bin', 'dreamgate.js');
 
-/** The real command line, as a user runs it (the built dist/; `npm test` builds first). */
-function dreamgate(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const dreamgate = (...args: string[]) => runCli(args);
 
 async function listTree(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true }))
@@ -30,7 +25,7 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
       const out = join(await tempDir(), 'out');
       const memory = join(fleet, agent, 'memory');
       const before = await listTree(memory);
-      const r = dreamgate(
+      const r = await dreamgate(
         'dream',
         '--memory',
         memory,
@@ -52,10 +47,12 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
       expect(cs.redactions.length).toBeGreaterThan(0);
       expect(await listTree(memory)).toEqual(before); // the input is never modified
 
-      const score = (dir: string) =>
-        JSON.parse(dreamgate('eval', '--memory', dir, '--suite', join(fleet, agent, 'suite.yml'), '--json').stdout);
-      const base = score(memory);
-      const post = score(out);
+      const score = async (dir: string) =>
+        JSON.parse(
+          (await dreamgate('eval', '--memory', dir, '--suite', join(fleet, agent, 'suite.yml'), '--json')).stdout,
+        );
+      const base = await score(memory);
+      const post = await score(out);
       expect(post.score).toBeGreaterThan(base.score);
       expect(post.health.duplicateRatio).toBe(0);
       expect(post.health.contradictions).toBe(0);
@@ -67,7 +64,7 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
   );
 
   it('prints a readable diff without --json', async () => {
-    const r = dreamgate(
+    const r = await dreamgate(
       'dream',
       '--memory',
       join(fleet, 'coding-agent', 'memory'),
@@ -113,7 +110,7 @@ describe('dreamgate dream: bad input ends with exit 2 naming the culprit, and no
       join(dir, 'sessions', 'coding-agent', 'sess_bad.jsonl'),
       '{"type":"user.message","processed_at":"2026-11-20T00:00:00Z"}\n{oops\n',
     );
-    const r = run(dir, '--json');
+    const r = await run(dir, '--json');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sess_bad\.jsonl:2: not JSON/);
     expect(JSON.parse(r.stdout).sessions.invalid).toHaveLength(1);
@@ -144,7 +141,7 @@ describe('dreamgate dream: bad input ends with exit 2 naming the culprit, and no
   ])('%s', async (_name, breakIt, message) => {
     const dir = await setup();
     await breakIt(dir);
-    const r = run(dir);
+    const r = await run(dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stdout).toBe('');
@@ -154,11 +151,11 @@ describe('dreamgate dream: bad input ends with exit 2 naming the culprit, and no
 
   it('refuses usage errors with exit 2: a missing flag, an unknown dreamer, a bad --since', async () => {
     const dir = await setup();
-    expect(dreamgate('dream', '--memory', 'x').code).toBe(2);
-    const unknown = run(dir, '--dreamer', 'oracle');
+    expect((await dreamgate('dream', '--memory', 'x')).code).toBe(2);
+    const unknown = await run(dir, '--dreamer', 'oracle');
     expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringMatching(/--dreamer oracle: unknown dreamer/)]);
-    const since = run(dir, '--since', 'last tuesday');
+    const since = await run(dir, '--since', 'last tuesday');
     expect([since.code, since.stderr]).toEqual([2, expect.stringMatching(/--since last tuesday: not a date/)]);
-    expect(dreamgate('dream', '--help').code).toBe(0);
+    expect((await dreamgate('dream', '--help')).code).toBe(0);
   });
 });
