@@ -1,6 +1,8 @@
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { claudeClient } from '../anthropic/client.js';
+import { ClaudeDreamer, claudeDefaults } from '../dream/claude/dreamer.js';
 import { HeuristicDreamer } from '../dream/heuristic.js';
 import { runDream } from '../dream/run.js';
 import type { DreamResult, Dreamer } from '../dream/dreamer.js';
@@ -20,9 +22,23 @@ export interface DreamOptions {
   json?: boolean;
   since?: string;
   limit?: string;
+  model?: string;
+  maxCostUsd?: string;
 }
 
-export const dreamers: Record<string, () => Dreamer> = { heuristic: () => new HeuristicDreamer() };
+export const dreamers: Record<string, (opts: DreamOptions) => Dreamer> = {
+  heuristic: () => new HeuristicDreamer(),
+  claude: (opts) => {
+    const maxCostUsd = opts.maxCostUsd === undefined ? claudeDefaults.budget.maxCostUsd : Number(opts.maxCostUsd);
+    if (!(Number.isFinite(maxCostUsd) && maxCostUsd > 0))
+      throw new InvalidInput(`--max-cost-usd ${opts.maxCostUsd}: expected a positive number of US dollars`);
+    return new ClaudeDreamer(claudeClient({ maxRetries: 2 }), {
+      ...claudeDefaults,
+      model: opts.model ?? process.env.DREAMGATE_CLAUDE_MODEL ?? claudeDefaults.model,
+      budget: { ...claudeDefaults.budget, maxCostUsd },
+    });
+  },
+};
 
 async function checkOut(out: string, memory: string): Promise<void> {
   const rel = relative(memory, out);
@@ -64,13 +80,14 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
   const memory = resolve(opts.memory);
   const out = resolve(opts.out);
   await checkOut(out, memory);
+  const dreamer = make(opts);
 
   const store = await new LocalDirStore(memory).read();
   const sessions = await selectSessions(resolve(opts.sessions), opts.agent, {
     ...(since !== undefined ? { since } : {}),
     ...(limit ? { limit } : {}),
   });
-  const result = await runDream(make(), { agentId: opts.agent, snapshotId: null, store, sessions });
+  const result = await runDream(dreamer, { agentId: opts.agent, snapshotId: null, store, sessions });
   await writeOut(result, out);
 
   if (opts.json) printJson(result.changeSet);

@@ -1,4 +1,5 @@
-import type { ChangeSet, Quarantine } from '../memory/changeSet.js';
+import type { Usage } from '../anthropic/usage.js';
+import type { ChangeSet, DroppedChange, Quarantine } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { SessionDigest } from '../sessions/digest.js';
 import type { SessionSelection } from '../sessions/source.js';
@@ -23,10 +24,18 @@ export interface PreparedInput {
   ledger: Ledger;
 }
 
+/** What a dreamer hands back: the candidate store, and for a model, what it spent and what was dropped. */
+export interface Consolidation {
+  store: MemoryStore;
+  /** Proposed changes that failed validation: reported, never applied. */
+  dropped?: DroppedChange[];
+  usage?: Usage;
+}
+
 /** A dreamer turns a prepared input into a candidate store, noting in the ledger why each path changed. */
 export interface Dreamer {
   readonly name: string;
-  consolidate(input: PreparedInput, signal?: AbortSignal): Promise<MemoryStore>;
+  consolidate(input: PreparedInput, signal?: AbortSignal): Promise<Consolidation>;
 }
 
 export interface DreamResult {

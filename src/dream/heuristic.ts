@@ -1,7 +1,7 @@
 import type { Evidence } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
-import type { Dreamer, PreparedInput } from './dreamer.js';
+import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
 import type { Ledger } from './ledger.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
 import {
@@ -52,7 +52,7 @@ const newer = (a: Line, b: Line) =>
 export class HeuristicDreamer implements Dreamer {
   readonly name = 'heuristic';
 
-  async consolidate(input: PreparedInput): Promise<MemoryStore> {
+  async consolidate(input: PreparedInput): Promise<Consolidation> {
     const { store, ledger } = input;
     const lines = this.readLines(store, input);
     const archive = new Map<string, string[]>();
@@ -80,7 +80,7 @@ export class HeuristicDreamer implements Dreamer {
       ledger.note(target, 'superseded', `superseded lines from ${path} kept as history`);
     }
     this.writePatterns(files, input);
-    return MemoryStore.from(files);
+    return { store: MemoryStore.from(files) };
   }
 
   private readLines(store: MemoryStore, input: PreparedInput): Line[] {

@@ -11,9 +11,10 @@ import { prepare } from './prepare.js';
  */
 export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: AbortSignal): Promise<DreamResult> {
   const prepared = prepare(input);
-  let candidate = await dreamer.consolidate(prepared, signal);
+  const consolidation = await dreamer.consolidate(prepared, signal);
+  let candidate = consolidation.store;
 
-  const refused = refusedPaths(prepared.store, candidate);
+  const refused = [...refusedPaths(prepared.store, candidate), ...reAddedQuarantine(prepared, candidate)];
   if (refused.length > 0) {
     const files = new Map(candidate.files);
     for (const { path } of refused) {
@@ -38,7 +39,28 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     quarantined: prepared.quarantined,
     redactions: prepared.redactions,
     refused,
+    ...(consolidation.dropped?.length ? { dropped: consolidation.dropped } : {}),
+    ...(consolidation.usage ? { usage: consolidation.usage } : {}),
     sessions: { used: prepared.sessions.map((s) => s.sessionId), invalid: input.sessions.invalid },
   });
   return { store: candidate, changeSet };
+}
+
+/** A dreamer must not put back what screening took out: a line a quarantined session wrote. */
+function reAddedQuarantine(
+  prepared: { store: MemoryStore; quarantined: { session_id: string; removed_lines: { line: string }[] }[] },
+  candidate: MemoryStore,
+): { path: string; reason: string }[] {
+  const removed = new Map<string, string>();
+  for (const q of prepared.quarantined)
+    for (const r of q.removed_lines) if (r.line.trim()) removed.set(r.line.trim(), q.session_id);
+  if (removed.size === 0) return [];
+  const out: { path: string; reason: string }[] = [];
+  for (const [path, content] of candidate.files) {
+    if (prepared.store.get(path) === content) continue;
+    const before = new Set((prepared.store.get(path) ?? '').split('\n').map((l) => l.trim()));
+    const line = content.split('\n').find((l) => removed.has(l.trim()) && !before.has(l.trim()));
+    if (line) out.push({ path, reason: `re-adds a line of quarantined session ${removed.get(line.trim())}` });
+  }
+  return out;
 }

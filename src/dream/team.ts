@@ -1,6 +1,6 @@
 import { MemoryStore } from '../memory/store.js';
 import { lessonsPath } from './heuristic.js';
-import type { Dreamer, PreparedInput } from './dreamer.js';
+import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
 import type { Ledger } from './ledger.js';
 
 export const teamLessonsPath = '/lessons/team.md';
@@ -57,7 +57,7 @@ export function teamLessons(
 export class TeamLessonsDreamer implements Dreamer {
   readonly name = 'team-lessons';
   constructor(private readonly sources: { id: string; store: MemoryStore }[]) {}
-  async consolidate(input: PreparedInput): Promise<MemoryStore> {
-    return teamLessons(input.store, this.sources, input.ledger);
+  async consolidate(input: PreparedInput): Promise<Consolidation> {
+    return { store: teamLessons(input.store, this.sources, input.ledger) };
   }
 }

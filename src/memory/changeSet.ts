@@ -63,6 +63,22 @@ export const changeSetSchema = z
       .default([]),
     /** Changes the dreamer proposed that were refused before they could reach memory, and why. */
     refused: z.array(z.object({ path: z.string(), reason: z.string() }).strict()).default([]),
+    /** Changes a model proposed that failed validation (paths, sizes, before_sha256, evidence): never applied. */
+    dropped: z
+      .array(z.object({ path: z.string().optional(), op: z.string().optional(), why: z.string() }).strict())
+      .optional(),
+    /** What a model dreamer spent. */
+    usage: z
+      .object({
+        requests: z.number().int().nonnegative(),
+        input_tokens: z.number().int().nonnegative(),
+        output_tokens: z.number().int().nonnegative(),
+        cache_creation_input_tokens: z.number().int().nonnegative(),
+        cache_read_input_tokens: z.number().int().nonnegative(),
+        cost_usd: z.number().nonnegative(),
+      })
+      .strict()
+      .optional(),
     /** Sessions the dream read, and those refused as invalid input. */
     sessions: z
       .object({
@@ -78,6 +94,7 @@ export type Change = z.output<typeof changeSchema>;
 export type ChangeSet = z.output<typeof changeSetSchema>;
 export type Quarantine = z.output<typeof quarantineSchema>;
 export type Evidence = z.output<typeof evidence>;
+export type DroppedChange = NonNullable<ChangeSet['dropped']>[number];
 
 export function summarize(cs: ChangeSet): Record<string, number> {
   const out: Record<string, number> = { changes: cs.changes.length, quarantined: cs.quarantined.length };

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import type { Change, DroppedChange } from '../../memory/changeSet.js';
+import { defaultLimits, type StoreLimits } from '../../memory/limits.js';
+import { pathProblem, prefixConflict } from '../../memory/paths.js';
+import { MemoryStore } from '../../memory/store.js';
+import type { SessionDigest } from '../../sessions/digest.js';
+
+/** Reasons a model may give; `redact` and `quarantine` belong to screening, never to a dreamer. */
+const modelReasons = [
+  'duplicate',
+  'superseded',
+  'stale',
+  'recurring-mistake',
+  'workflow',
+  'preference',
+  'insight',
+  'reorganize',
+] as const;
+
+/** One proposed edit, as the `propose_changes` tool takes it (SPEC §4's change shape). */
+export const proposedChange = z
+  .object({
+    op: z.enum(['create', 'update', 'delete', 'rename']),
+    path: z.string().describe('the file, starting with /'),
+    new_path: z.string().optional().describe('rename only: the new path'),
+    before_sha256: z.string().optional().describe('update, delete, rename: the sha256 printed with the file'),
+    after: z.string().optional().describe('create, update: the full new content'),
+    reason: z.enum(modelReasons),
+    detail: z.string().min(1).describe('one line for a reviewer; for a removal, where the information went'),
+    evidence: z
+      .array(z.object({ session_id: z.string(), event_id: z.string() }))
+      .describe('the session and event ids this change rests on, as printed'),
+  })
+  .strict();
+
+export const proposeChangesInput = z.object({ changes: z.array(z.unknown()) });
+
+/** The JSON schema of the `propose_changes` tool, made from the same definition that validates it. */
+export const proposeChangesSchema = z.toJSONSchema(z.object({ changes: z.array(proposedChange) }), {
+  target: 'draft-7',
+}) as { type: 'object'; [k: string]: unknown };
+
+export interface ValidationContext {
+  /** The store the model was shown (redacted): hashes are checked against it. */
+  store: MemoryStore;
+  /** Paths whose contents the model saw; it may edit no other. */
+  shown: ReadonlySet<string>;
+  sessions: readonly SessionDigest[];
+  limits?: StoreLimits;
+}
+
+export interface Validated {
+  changes: Change[];
+  dropped: DroppedChange[];
+  candidate: MemoryStore;
+}
+
+const namedPaths = (detail: string) => [...detail.matchAll(/\/[^\s,;:)"'`]+/g)].map((m) => m[0].replace(/[.]$/, ''));
+
+/**
+ * Checks a model's change set change by change: shape, paths, sizes, `before_sha256`, evidence pointing at
+ * real session events, one change per path, and that nothing is removed without saying where it went.
+ * An invalid change is dropped with the reason; the valid ones are applied to give the candidate.
+ */
+export function validateChanges(raw: readonly unknown[], ctx: ValidationContext): Validated {
+  const limits = ctx.limits ?? defaultLimits;
+  const events = new Map(ctx.sessions.map((s) => [s.sessionId, new Set(s.eventIds)]));
+  const dropped: DroppedChange[] = [];
+  const accepted: Change[] = [];
+  const touched = new Set<string>();
+  const files = new Map(ctx.store.files);
+
+  raw.forEach((item, i) => {
+    const drop = (why: string) => {
+      const c = item as { path?: unknown; op?: unknown };
+      dropped.push({
+        ...(typeof c?.path === 'string' ? { path: c.path } : {}),
+        ...(typeof c?.op === 'string' ? { op: c.op } : {}),
+        why: `change ${i + 1}: ${why}`,
+      });
+    };
+    const parsed = proposedChange.safeParse(item);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return drop(`${issue.path.join('.') || 'change'}: ${issue.message}`);
+    }
+    const c = parsed.data;
+    for (const p of [c.path, ...(c.new_path !== undefined ? [c.new_path] : [])]) {
+      const problem = pathProblem(p);
+      if (problem) return drop(`path ${JSON.stringify(p)}: ${problem}`);
+      if (touched.has(p)) return drop(`${p} is changed more than once`);
+    }
+    const current = ctx.store.fileHash(c.path);
+    if (c.op === 'create') {
+      if (current !== undefined) return drop(`create ${c.path}: the file exists (use update with its before_sha256)`);
+    } else {
+      if (current === undefined) return drop(`${c.op} ${c.path}: no such file in the store`);
+      if (!ctx.shown.has(c.path)) return drop(`${c.op} ${c.path}: its contents were not shown, so it cannot be edited`);
+      if (c.before_sha256 !== current)
+        return drop(
+          `${c.op} ${c.path}: before_sha256 ${String(c.before_sha256).slice(0, 12)} is not the file's ${current.slice(0, 12)}`,
+        );
+    }
+    if ((c.op === 'create' || c.op === 'update') && c.after === undefined) return drop(`${c.op} ${c.path}: no "after"`);
+    if (c.op === 'rename' && (c.new_path === undefined || files.has(c.new_path)))
+      return drop(`rename ${c.path}: ${c.new_path === undefined ? 'no new_path' : `${c.new_path} exists`}`);
+    if (c.after !== undefined && Buffer.byteLength(c.after, 'utf8') > limits.maxFileBytes)
+      return drop(`${c.path}: ${Buffer.byteLength(c.after, 'utf8')} bytes, over the ${limits.maxFileBytes}-byte limit`);
+    for (const ev of c.evidence) {
+      const ids = events.get(ev.session_id);
+      if (!ids) return drop(`evidence names session ${ev.session_id}, which the dream was not given`);
+      if (!ids.has(ev.event_id))
+        return drop(`evidence names event ${ev.event_id}, which session ${ev.session_id} does not have`);
+    }
+
+    const next = new Map(files);
+    if (c.op === 'delete') next.delete(c.path);
+    else if (c.op === 'rename') {
+      next.set(c.new_path!, c.after ?? next.get(c.path)!);
+      next.delete(c.path);
+    } else next.set(c.path, c.after!);
+    if (next.size > limits.maxFiles) return drop(`${c.path}: the store would exceed ${limits.maxFiles} files`);
+    const conflict = prefixConflict(next.keys());
+    if (conflict) return drop(`${conflict[0]} and ${conflict[1]} cannot both exist (a file is not a folder)`);
+
+    for (const p of [c.path, ...(c.new_path ? [c.new_path] : [])]) touched.add(p);
+    for (const [k, v] of next) files.set(k, v);
+    for (const k of [...files.keys()]) if (!next.has(k)) files.delete(k);
+    accepted.push({
+      op: c.op,
+      path: c.path,
+      ...(c.new_path !== undefined ? { new_path: c.new_path } : {}),
+      ...(c.op !== 'create' ? { before_sha256: current! } : {}),
+      ...(c.after !== undefined ? { after: c.after } : {}),
+      reason: c.reason,
+      detail: c.detail,
+      evidence: c.evidence,
+    });
+  });
+
+  // a removal must say where the information went, and that place must exist once the set is applied
+  const kept: Change[] = [];
+  for (const c of accepted) {
+    const before = ctx.store.get(c.path);
+    const removed =
+      c.op === 'delete' || (c.op === 'update' && before !== undefined && lostLines(before, c.after!).length > 0);
+    const where = namedPaths(c.detail).filter((p) => files.has(p));
+    const explained = where.length > 0 || (c.op === 'update' && (c.reason === 'superseded' || c.reason === 'stale'));
+    if (removed && !explained) {
+      dropped.push({
+        path: c.path,
+        op: c.op,
+        why: `${c.op} ${c.path} removes information without naming where it went (detail: ${JSON.stringify(c.detail)})`,
+      });
+      continue;
+    }
+    kept.push(c);
+  }
+  const base = new Map(ctx.store.files);
+  for (const c of kept) {
+    if (c.op === 'delete') base.delete(c.path);
+    else if (c.op === 'rename') {
+      base.set(c.new_path!, c.after ?? base.get(c.path)!);
+      base.delete(c.path);
+    } else base.set(c.path, c.after!);
+  }
+  return { changes: kept, dropped, candidate: MemoryStore.from(base, limits, 'the model change set') };
+}
+
+/** Non-blank lines of `before` that `after` no longer has. */
+function lostLines(before: string, after: string): string[] {
+  const now = new Set(after.split('\n').map((l) => l.trim()));
+  return before.split('\n').filter((l) => l.trim() !== '' && !now.has(l.trim()));
+}
