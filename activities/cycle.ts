@@ -1,9 +1,18 @@
 import { Context } from '@temporalio/activity';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { claudeClient } from '../src/anthropic/client.js';
 import type { AgentConfig, WebhookConfig } from '../src/config/fleet.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { planPromotion } from '../src/cycle/promote.js';
-import type { AgentState, DreamRef, EvalSummary, PromoteResult, SnapshotRef } from '../src/cycle/types.js';
+import type { AgentState, DreamRef, EvalSummary, PromoteResult, Redream, SnapshotRef } from '../src/cycle/types.js';
+import { ClaudeDreamer, type DreamFeedback } from '../src/dream/claude/dreamer.js';
+import type { Dreamer } from '../src/dream/dreamer.js';
+import { ManagedDreamer } from '../src/dream/managed.js';
+import { ClaudeScorer, type AnswerCache, type CachedAnswer } from '../src/evaluate/claudeScorer.js';
+import type { Evaluation } from '../src/evaluate/scorer.js';
+import { selectManagedSessions } from '../src/sessions/managedSource.js';
+import type { SelectOptions } from '../src/sessions/source.js';
 import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { refusedPaths } from '../src/dream/guard.js';
 import { TeamLessonsDreamer } from '../src/dream/team.js';
@@ -26,6 +35,11 @@ export interface CycleDeps {
   snapshotsBucket: string;
   auditBucket: string;
   auditRetentionDays: number;
+  /**
+   * The Claude API client, made on first use (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL). Its own retries are
+   * off: Temporal retries the activity instead, after the server's retry-after.
+   */
+  claude?: () => Anthropic;
 }
 
 export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { series: 'live' };
@@ -44,7 +58,78 @@ export function cycleActivities(deps: CycleDeps) {
   const snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot');
   const candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate');
   const audit = new AuditLog(deps.s3, deps.auditBucket, deps.auditRetentionDays);
-  const live = (agent: AgentConfig) => openStore(agent.store, { s3: deps.s3 });
+  let client: Anthropic | undefined;
+  const claude = () => (client ??= deps.claude ? deps.claude() : claudeClient({ maxRetries: 0 }));
+  const live = (agent: AgentConfig) => openStore(agent.store, { s3: deps.s3, claude });
+  const sessionsOf = (agent: AgentConfig, opts: SelectOptions) =>
+    agent.sessions.startsWith('anthropic:')
+      ? selectManagedSessions(claude(), agent.sessions.slice('anthropic:'.length), opts)
+      : selectSessions(agent.sessions, agent.id, opts);
+  const answers: AnswerCache = {
+    get: (key) => objects.getJson<CachedAnswer>(`eval-cache/${key}.json`),
+    put: async (key, value) => void (await objects.putJson(`eval-cache/${key}.json`, value)),
+  };
+
+  function scorerFor(agent: AgentConfig): Scorer {
+    if (agent.evaluator) return new ExternalScorer(agent.evaluator);
+    if (agent.scorer === 'claude') return new ClaudeScorer(claude(), agent.claude, answers);
+    return new DeterministicScorer();
+  }
+
+  /** The failing cases of a rejected candidate, from its eval report, for the next attempt. */
+  async function feedbackFrom(agent: AgentConfig, redo: Redream): Promise<DreamFeedback> {
+    const report = await objects.getJson<Evaluation>(redo.reportKey);
+    const suite = agent.suite ? await loadSuite(agent.suite) : { cases: [] };
+    const question = (id: string) => suite.cases.find((c) => c.id === id)?.question;
+    return {
+      attempt: redo.attempt,
+      score: redo.score,
+      baseline: redo.baseline,
+      failing: (report?.cases ?? [])
+        .filter((c) => !c.passed)
+        .map((c) => ({ id: c.id, ...(question(c.id) ? { question: question(c.id)! } : {}), reasons: c.reasons })),
+    };
+  }
+
+  async function dreamerFor(agent: AgentConfig, redo: Redream | undefined): Promise<Dreamer> {
+    const beat = (what: string) => Context.current().heartbeat(what);
+    switch (agent.dreamer) {
+      case 'team-lessons':
+        return new TeamLessonsDreamer(
+          await Promise.all(
+            (agent.sources ?? []).map(async (s) => ({
+              id: s.id,
+              store: await openStore(s.store, { s3: deps.s3, claude }).read(),
+            })),
+          ),
+        );
+      case 'claude': {
+        const spent = redo?.spent ?? { tokens: 0, costUsd: 0 };
+        const budget = {
+          maxTokens: agent.claude.budget.maxTokens - spent.tokens,
+          maxCostUsd: agent.claude.budget.maxCostUsd - spent.costUsd,
+        };
+        return new ClaudeDreamer(
+          claude(),
+          { ...agent.claude, budget },
+          redo && (await feedbackFrom(agent, redo)),
+          beat,
+        );
+      }
+      case 'managed':
+        return new ManagedDreamer(
+          claude(),
+          {
+            model: agent.claude.model,
+            memoryStoreId: agent.store.slice('anthropic:'.length),
+            pollIntervalMs: agent.claude.pollIntervalMs,
+          },
+          beat,
+        );
+      default:
+        return new HeuristicDreamer();
+    }
+  }
 
   async function storeOf(agent: AgentConfig, target: StoreTarget): Promise<MemoryStore> {
     if (target.series === 'live') return live(agent).read();
@@ -79,6 +164,8 @@ export function cycleActivities(deps: CycleDeps) {
       paths: cs.changes.map((c) => c.path),
       newestSessionAt,
       sessionsUsed: cs.sessions?.used.length ?? 0,
+      dropped: cs.dropped?.length ?? 0,
+      ...(cs.usage ? { usage: cs.usage } : {}),
     };
   }
 
@@ -101,7 +188,7 @@ export function cycleActivities(deps: CycleDeps) {
 
     countNewSessions: typed(
       async (agent: AgentConfig, since: number | null): Promise<{ count: number; invalid: number }> => {
-        const sel = await selectSessions(agent.sessions, agent.id, {
+        const sel = await sessionsOf(agent, {
           ...(since !== null ? { since } : {}),
           limit: agent.maxSessions,
         });
@@ -113,7 +200,7 @@ export function cycleActivities(deps: CycleDeps) {
       async (agent: AgentConfig, cycleId: string, step: string, target: StoreTarget): Promise<EvalSummary> => {
         const store = await storeOf(agent, target);
         const suite = agent.suite ? await loadSuite(agent.suite) : { file: '(no suite)', cases: [] };
-        const scorer: Scorer = agent.evaluator ? new ExternalScorer(agent.evaluator) : new DeterministicScorer();
+        const scorer = scorerFor(agent);
         const result = await heartbeatWhile(
           scorer.evaluate(store, suite, Context.current().cancellationSignal),
           `evaluating ${step}`,
@@ -131,36 +218,29 @@ export function cycleActivities(deps: CycleDeps) {
           failing: result.cases.filter((c) => !c.passed).map((c) => c.id),
           duplicateRatio: result.health.duplicateRatio,
           contradictions: result.health.contradictions,
+          ...(result.usage ? { costUsd: result.usage.cost_usd } : {}),
         };
       },
     ),
 
-    dream: typed(async (agent: AgentConfig, cycleId: string, snapshotId: string): Promise<DreamRef> => {
+    dream: typed(async (agent: AgentConfig, cycleId: string, snapshotId: string, redo?: Redream): Promise<DreamRef> => {
       const ctx = Context.current();
       const store = await snapshots.restore(agent.id, snapshotId);
-      const team = agent.dreamer === 'team-lessons';
-      const sessions = team
-        ? { sessions: [], invalid: [] }
-        : await heartbeatWhile(
-            selectSessions(agent.sessions, agent.id, { limit: agent.maxSessions, signal: ctx.cancellationSignal }),
-            'reading sessions',
-          );
-      const dreamer = team
-        ? new TeamLessonsDreamer(
-            await Promise.all(
-              (agent.sources ?? []).map(async (s) => ({
-                id: s.id,
-                store: await openStore(s.store, { s3: deps.s3 }).read(),
-              })),
-            ),
-          )
-        : new HeuristicDreamer();
+      const sessions =
+        agent.dreamer === 'team-lessons'
+          ? { sessions: [], invalid: [] }
+          : await heartbeatWhile(
+              sessionsOf(agent, { limit: agent.maxSessions, signal: ctx.cancellationSignal }),
+              'reading sessions',
+            );
+      const dreamer = await dreamerFor(agent, redo);
       const result = await heartbeatWhile(
         runDream(dreamer, { agentId: agent.id, snapshotId, store, sessions }, ctx.cancellationSignal),
         `dreaming over ${sessions.sessions.length} sessions`,
       );
       const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
-      return storeCandidate(agent, cycleId, 'dream', result.store, result.changeSet, newest);
+      const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
+      return storeCandidate(agent, cycleId, name, result.store, result.changeSet, newest);
     }),
 
     /** A reviewer's narrowed or edited change set, as a new candidate to be evaluated again. */

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
 import { AuditConflict } from '../src/snapshots/audit.js';
 import { SnapshotCorrupt } from '../src/snapshots/snapshots.js';
@@ -13,6 +14,9 @@ export const failureTypes = {
   auditConflict: 'AuditConflict',
   evalRegression: 'EvalRegression',
   webhook: 'WebhookFailed',
+  claudeApi: 'ClaudeApiError',
+  budgetExceeded: 'BudgetExceeded',
+  managedDreamFailed: 'ManagedDreamFailed',
 } as const;
 
 /**
@@ -30,6 +34,19 @@ export function typed<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (
       if (err instanceof SnapshotCorrupt)
         throw ApplicationFailure.nonRetryable(err.message, failureTypes.snapshotCorrupt);
       if (err instanceof AuditConflict) throw ApplicationFailure.nonRetryable(err.message, failureTypes.auditConflict);
+      if (err instanceof ClaudeApiError)
+        // 429, 529 and 5xx: Temporal retries after the server's retry-after; 400, 401, 403: fail fast
+        throw ApplicationFailure.create({
+          message: err.message,
+          type: failureTypes.claudeApi,
+          nonRetryable: !err.retryable,
+          details: [{ status: err.status, type: err.type, requestId: err.requestId }],
+          ...(err.retryable && err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+        });
+      if (err instanceof BudgetExceeded)
+        throw ApplicationFailure.nonRetryable(err.message, failureTypes.budgetExceeded);
+      if (err instanceof ManagedDreamFailed)
+        throw ApplicationFailure.nonRetryable(err.message, failureTypes.managedDreamFailed);
       if (err instanceof WebhookFailed && !err.retryable)
         throw ApplicationFailure.nonRetryable(err.message, failureTypes.webhook);
       throw err;

@@ -1,13 +1,7 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { cycleActivities } from './cycle.js';
+import { cycleActivities, type CycleDeps } from './cycle.js';
 import { proofActivities } from './proof.js';
 
-export interface ActivityDeps {
-  s3: S3Client;
-  snapshotsBucket: string;
-  auditBucket: string;
-  auditRetentionDays: number;
-}
+export type ActivityDeps = CycleDeps;
 
 /** Every activity the worker registers; workflows proxy them by this type. */
 export function createActivities(deps: ActivityDeps) {

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { DreamgateClient } from '../app/client.js';
 import { startCycle } from '../app/cycles.js';
 import { startFleetRun } from '../app/schedules.js';
-import { agentDefaults, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
+import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import { clearRestoreCache, SnapshotStore } from '../src/snapshots/snapshots.js';
@@ -71,6 +71,9 @@ export async function syntheticAgentOnDisk(id: string, files: number, sessions =
     minNewSessions: 0,
     reviewTimeoutMs: agentDefaults.reviewTimeoutMs,
     trustAfter: agentDefaults.trustAfter,
+    scorer: agentDefaults.scorer,
+    claude: claudeSettings(),
+    redreamAttempts: agentDefaults.redreamAttempts,
     dreamer: 'heuristic',
     reviewers: [],
     owners: [],
@@ -213,7 +216,7 @@ export async function fleetThroughput(c: DreamgateClient, agents: number, concur
       syntheticAgentOnDisk(`bench-fleet-${agents}-${i}-${Date.now().toString(36)}`, 5, 3),
     ),
   );
-  const fleet: FleetConfig = { file: '(bench)', fleet: `bench-${agents}`, concurrency, agents: list };
+  const fleet: FleetConfig = { file: '(bench)', fleet: `bench-${agents}`, concurrency, batch: false, agents: list };
   const [ms, result] = await timeIt(async () =>
     (await startFleetRun(c, fleet, `bench-fleet-${agents}-${Date.now().toString(36)}`)).result(),
   );

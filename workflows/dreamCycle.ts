@@ -95,6 +95,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
       baseline: state.baseline,
       post: state.post,
       changeSetId: state.changeSetId,
+      ...(state.usage ? { usage: state.usage } : {}),
     });
     return { ...state, outcome };
   };
@@ -125,6 +126,27 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
         return { sent: false };
       });
   const gateFails = (e: EvalSummary) => e.score < state.baseline! - agent.threshold;
+  const spend = (d: DreamRef) => {
+    if (!d.usage) return;
+    const u = (state.usage ??= { requests: 0, tokens: 0, costUsd: 0 });
+    u.requests += d.usage.requests;
+    u.tokens +=
+      d.usage.input_tokens +
+      d.usage.output_tokens +
+      d.usage.cache_creation_input_tokens +
+      d.usage.cache_read_input_tokens;
+    u.costUsd = Math.round((u.costUsd + d.usage.cost_usd) * 1e6) / 1e6;
+  };
+  const stored = (d: DreamRef) =>
+    record('change-set-stored', {
+      changeSet: d.changeSetId,
+      key: d.changeSetKey,
+      candidate: d.candidateId,
+      summary: d.summary,
+      sessions: d.sessionsUsed,
+      ...(d.dropped > 0 ? { dropped: d.dropped } : {}),
+      ...(d.usage ? { usage: d.usage } : {}),
+    });
 
   let promoted: { changeSetKey: string } | undefined;
   let snapshotId = '';
@@ -160,21 +182,38 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     enter('dream');
     let dream = await dreaming.dream(agent, cycleId, snapshotId);
     adopt(state, dream);
-    await record('change-set-stored', {
-      changeSet: dream.changeSetId,
-      key: dream.changeSetKey,
-      candidate: dream.candidateId,
-      summary: dream.summary,
-      sessions: dream.sessionsUsed,
-    });
+    spend(dream);
+    await stored(dream);
     if (dream.paths.length === 0) return await finish('skipped', 'the dream proposed no changes');
 
-    // 5. Post eval of the candidate, and 6. the gate.
+    // 5. Post eval of the candidate, and 6. the gate; a model dreamer may dream again with the failing cases.
     enter('post-eval');
     let post = await steps.evaluate(agent, cycleId, 'post', candidate(dream));
     score(state, post);
     await record('post-scored', scoreData(post));
-    if (gateFails(post)) return await regression('gate', post);
+    for (let attempt = 1; gateFails(post); attempt++) {
+      const modelDreamer = agent.dreamer === 'claude' || agent.dreamer === 'managed';
+      const budgetLeft = () => !state.usage || state.usage.costUsd < agent.claude.budget.maxCostUsd;
+      if (!modelDreamer || attempt > agent.redreamAttempts || !budgetLeft()) return await regression('gate', post);
+      await record('gate-failed', { ...scoreData(post), threshold: agent.threshold, redream: attempt });
+      enter('dream', `attempt ${attempt + 1} with the failing cases fed back`);
+      state.attempts = attempt + 1;
+      dream = await dreaming.dream(agent, cycleId, snapshotId, {
+        attempt,
+        reportKey: post.reportKey,
+        baseline: state.baseline!,
+        score: post.score,
+        spent: { tokens: state.usage?.tokens ?? 0, costUsd: state.usage?.costUsd ?? 0 },
+      });
+      adopt(state, dream);
+      spend(dream);
+      await stored(dream);
+      if (dream.paths.length === 0) return await regression('gate', post);
+      enter('post-eval');
+      post = await steps.evaluate(agent, cycleId, `post-${attempt + 1}`, candidate(dream));
+      score(state, post);
+      await record('post-scored', scoreData(post));
+    }
 
     // 7. Review, unless this agent runs automatically.
     let unedited = true;
@@ -407,6 +446,10 @@ function details(s: CycleState): string {
       `change set ${s.changeSetId.slice(0, 12)}: ${Object.entries(s.summary ?? {})
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
+    );
+  if (s.usage)
+    lines.push(
+      `model spend: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`,
     );
   if (s.waitingFor) lines.push(`waiting for ${s.waitingFor}`);
   if (s.outcome) lines.push(`outcome **${s.outcome}**: ${s.reason ?? ''}`);

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
 import { loadYamlFile } from './yamlFile.js';
@@ -27,13 +28,27 @@ const webhook = z
   })
   .strict();
 
+const claudeFields = z
+  .object({
+    model: z.string().min(1).optional(),
+    maxOutputTokens: z.number().int().min(256).max(128_000).optional(),
+    contextTokens: z.number().int().min(4_000).max(1_000_000).optional(),
+    maxTokensPerDream: z.number().int().min(1_000).optional(),
+    maxCostPerDreamUsd: z.number().positive().optional(),
+    pollInterval: duration.optional(),
+  })
+  .strict();
+
 const agentFields = {
   mode: mode.optional(),
   threshold: z.number().min(0).max(1).optional(),
   minNewSessions: z.number().int().min(0).optional(),
   reviewTimeout: duration.optional(),
   trustAfter: z.number().int().min(1).optional(),
-  dreamer: z.enum(['heuristic']).optional(),
+  dreamer: z.enum(['heuristic', 'claude', 'managed']).optional(),
+  scorer: z.enum(['deterministic', 'claude']).optional(),
+  claude: claudeFields.optional(),
+  redreamAttempts: z.number().int().min(0).max(5).optional(),
   evaluator: z.array(z.string().min(1)).min(1).optional(),
   reviewers: z.array(z.string().min(1)).optional(),
   owners: z.array(z.string().min(1)).optional(),
@@ -46,6 +61,7 @@ const fleetSchema = z
     paging: webhook.optional(),
     notify: webhook.optional(),
     concurrency: z.number().int().min(1).max(100).default(4),
+    batch: z.boolean().default(false),
     schedule: z
       .object({
         time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24-hour)'),
@@ -98,8 +114,15 @@ export interface AgentConfig {
   minNewSessions: number;
   reviewTimeoutMs: number;
   trustAfter: number;
-  /** `heuristic` for an agent; `team-lessons` for the fleet's team store. */
-  dreamer: 'heuristic' | 'team-lessons';
+  /** `heuristic`, `claude` or `managed` for an agent; `team-lessons` for the fleet's team store. */
+  dreamer: 'heuristic' | 'claude' | 'managed' | 'team-lessons';
+  scorer: 'deterministic' | 'claude';
+  /** Model, output cap, context and per-dream budget for the claude and managed dreamers and the claude scorer. */
+  claude: ClaudeSettings & { pollIntervalMs: number };
+  /** Dream again with the gate's failing cases when a model's candidate is rejected (model dreamers only). */
+  redreamAttempts: number;
+  /** Submit the dream through the Message Batches API (half price) and wait for it durably. */
+  batch?: boolean;
   /** For the team store: the stores whose lessons it gathers. */
   sources?: { id: string; store: string }[];
   evaluator?: string[];
@@ -120,6 +143,7 @@ export interface FleetConfig {
   paging?: WebhookConfig;
   notify?: WebhookConfig;
   concurrency: number;
+  batch: boolean;
   schedule?: { time: string; timezone: string; jitterMs: number; catchupWindowMs: number };
   teamStore?: string;
   /** The team store as the cycle runs it: an automatic agent whose dream gathers shared lessons. */
@@ -134,13 +158,30 @@ export const agentDefaults = {
   reviewTimeoutMs: 24 * 3_600_000,
   trustAfter: 3,
   dreamer: 'heuristic',
+  scorer: 'deterministic',
+  redreamAttempts: 1,
   maxSessions: 100,
 } as const;
+
+export function claudeSettings(c: z.output<typeof claudeFields> = {}, d: z.output<typeof claudeFields> = {}) {
+  const pick = <K extends keyof typeof c>(k: K) => c[k] ?? d[k];
+  return {
+    model: pick('model') ?? claudeDefaults.model,
+    maxOutputTokens: pick('maxOutputTokens') ?? claudeDefaults.maxOutputTokens,
+    contextTokens: pick('contextTokens') ?? claudeDefaults.contextTokens,
+    budget: {
+      maxTokens: pick('maxTokensPerDream') ?? claudeDefaults.budget.maxTokens,
+      maxCostUsd: pick('maxCostPerDreamUsd') ?? claudeDefaults.budget.maxCostUsd,
+    },
+    pollIntervalMs: pick('pollInterval') ?? 5_000,
+  };
+}
 
 export async function loadFleetConfig(file: string): Promise<FleetConfig> {
   const raw = await loadYamlFile(file, fleetSchema);
   const base = dirname(resolve(file));
-  const local = (p: string) => (p.startsWith('s3://') || isAbsolute(p) ? p : resolve(base, p));
+  const local = (p: string) =>
+    p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, p);
   const ids = new Set<string>();
   const agents = raw.agents.map((a, i): AgentConfig => {
     if (ids.has(a.id)) throw new InvalidInput(`${file}: agents[${i}].id: "${a.id}" is used twice`);
@@ -151,6 +192,11 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
     if (mode !== 'automatic' && reviewers.length === 0)
       throw new InvalidInput(`${file}: agents[${i}] (${a.id}): mode "${mode}" needs at least one reviewer`);
     const evaluator = a.evaluator ?? d.evaluator;
+    const dreamer = a.dreamer ?? d.dreamer ?? agentDefaults.dreamer;
+    if (dreamer === 'managed' && !a.store.startsWith('anthropic:'))
+      throw new InvalidInput(
+        `${file}: agents[${i}] (${a.id}): dreamer "managed" needs a Managed Agents store (store: anthropic:<memory_store_id>)`,
+      );
     return {
       id: a.id,
       store: local(a.store),
@@ -161,7 +207,11 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
       minNewSessions: a.minNewSessions ?? d.minNewSessions ?? agentDefaults.minNewSessions,
       reviewTimeoutMs: a.reviewTimeout ?? d.reviewTimeout ?? agentDefaults.reviewTimeoutMs,
       trustAfter: a.trustAfter ?? d.trustAfter ?? agentDefaults.trustAfter,
-      dreamer: a.dreamer ?? d.dreamer ?? agentDefaults.dreamer,
+      dreamer,
+      scorer: a.scorer ?? d.scorer ?? agentDefaults.scorer,
+      claude: claudeSettings(a.claude, d.claude ?? {}),
+      redreamAttempts: a.redreamAttempts ?? d.redreamAttempts ?? agentDefaults.redreamAttempts,
+      ...(raw.batch ? { batch: true } : {}),
       ...(evaluator ? { evaluator } : {}),
       reviewers,
       owners: a.owners ?? d.owners ?? [],
@@ -174,6 +224,7 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
     ...(raw.paging ? { paging: raw.paging } : {}),
     ...(raw.notify ? { notify: raw.notify } : {}),
     concurrency: raw.concurrency,
+    batch: raw.batch,
     ...(raw.schedule
       ? {
           schedule: {

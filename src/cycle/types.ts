@@ -1,3 +1,4 @@
+import type { Usage } from '../anthropic/usage.js';
 import type { AgentConfig, WebhookConfig } from '../config/fleet.js';
 
 /** How a cycle ended. */
@@ -46,6 +47,8 @@ export interface EvalSummary {
   failing: string[];
   duplicateRatio: number;
   contradictions: number;
+  /** What a model scorer spent. */
+  costUsd?: number;
 }
 
 export interface SnapshotRef {
@@ -65,6 +68,21 @@ export interface DreamRef {
   paths: string[];
   newestSessionAt: number | null;
   sessionsUsed: number;
+  /** Model changes dropped by validation. */
+  dropped: number;
+  /** What a model dreamer spent on this attempt (tokens and US dollars). */
+  usage?: Usage;
+}
+
+/** A model dreamer's next attempt after the gate rejected its candidate. */
+export interface Redream {
+  attempt: number;
+  /** The rejected candidate's eval report (S3 key): its failing cases and why. */
+  reportKey: string;
+  baseline: number;
+  score: number;
+  /** What earlier attempts spent, counted against the dream's budget. */
+  spent: { tokens: number; costUsd: number };
 }
 
 export interface PromoteResult {
@@ -108,6 +126,9 @@ export interface CycleState {
   changeSetId?: string;
   changeSetKey?: string;
   summary?: Record<string, number>;
+  /** A model dreamer's spend across attempts. */
+  usage?: { requests: number; tokens: number; costUsd: number };
+  attempts?: number;
   waitingFor?: string;
   reviewers: string[];
   decidedBy?: string;

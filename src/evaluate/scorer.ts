@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Usage } from '../anthropic/usage.js';
 import { LocalDirStore } from '../memory/localDir.js';
 import { isArchivePath } from '../memory/paths.js';
 import type { MemoryStore } from '../memory/store.js';
@@ -14,6 +15,10 @@ export interface CaseResult {
   weight: number;
   /** Why it failed: the items missing or wrongly present. */
   reasons: string[];
+  /** A model scorer's answer, judged instead of the store's text. */
+  answer?: string;
+  /** The answer came from the cache (same store, same question). */
+  cached?: boolean;
 }
 
 export interface Evaluation {
@@ -21,6 +26,8 @@ export interface Evaluation {
   score: number;
   cases: CaseResult[];
   health: StoreHealth;
+  /** What a model scorer spent. */
+  usage?: Usage;
 }
 
 /** Scores a store against a suite. The deterministic scorer is one; the Claude scorer is another. */

@@ -1,14 +1,23 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import type { StoreAdapter } from './adapter.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { LocalDirStore } from './localDir.js';
+import { ManagedStore } from './managedStore.js';
 import { S3PrefixStore } from './s3Prefix.js';
 
-/** Opens a store by its location: a directory path, or `s3://bucket/prefix/`. */
-export function openStore(location: string, deps: { s3?: S3Client; limits?: StoreLimits } = {}): StoreAdapter {
+/** Opens a store by its location: a directory path, `s3://bucket/prefix/` or `anthropic:<memory_store_id>`. */
+export function openStore(
+  location: string,
+  deps: { s3?: S3Client; claude?: () => Anthropic; limits?: StoreLimits } = {},
+): StoreAdapter {
   const limits = deps.limits ?? defaultLimits;
+  if (location.startsWith('anthropic:')) {
+    if (!deps.claude) throw new InvalidInput(`store ${location}: a Managed Agents store needs ANTHROPIC_API_KEY`);
+    return new ManagedStore(deps.claude(), location.slice('anthropic:'.length), limits);
+  }
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (m) {
     if (!deps.s3) throw new InvalidInput(`store ${location}: an S3 store needs S3 settings`);
@@ -16,7 +25,7 @@ export function openStore(location: string, deps: { s3?: S3Client; limits?: Stor
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(location))
     throw new InvalidInput(
-      `store ${JSON.stringify(location)}: unknown kind (expected a directory or s3://bucket/prefix/)`,
+      `store ${JSON.stringify(location)}: unknown kind (expected a directory, s3://bucket/prefix/ or anthropic:<memory_store_id>)`,
     );
   return new LocalDirStore(resolve(location), limits);
 }

@@ -59,6 +59,15 @@ export async function selectSessions(
       throw new Error(`${file}: ${errorMessage(err)}`, { cause: err });
     }
   });
+  return finishSelection(digests, invalid, opts);
+}
+
+/** Newest first, only those after `since`, at most `limit`: the same rule for every sessions source. */
+export function finishSelection(
+  digests: (SessionDigest | undefined)[],
+  invalid: SessionSelection['invalid'],
+  opts: SelectOptions,
+): SessionSelection {
   const since = opts.since ?? -Infinity;
   const sessions = digests
     .filter((d): d is SessionDigest => d !== undefined && d.events > 0 && d.endedAt > since)

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
 import { createWorker, type DreamgateWorker } from '../../app/worker.js';
-import { agentDefaults, type AgentConfig, type FleetConfig } from '../../src/config/fleet.js';
+import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../../src/config/fleet.js';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/sessions.js';
@@ -99,6 +99,9 @@ export async function exampleAgent(
     minNewSessions: agentDefaults.minNewSessions,
     reviewTimeoutMs: 60_000,
     trustAfter: agentDefaults.trustAfter,
+    scorer: agentDefaults.scorer,
+    claude: claudeSettings(),
+    redreamAttempts: agentDefaults.redreamAttempts,
     dreamer: 'heuristic',
     reviewers: ['alice'],
     owners: ['owner@example.test'],

@@ -27,6 +27,7 @@ async function fleetOf(...agents: Awaited<ReturnType<typeof exampleAgent>>[]): P
     file: '(test)',
     fleet: name,
     concurrency: 2,
+    batch: false,
     ...h.fleet,
     schedule: { time: '02:30', timezone: 'Europe/Berlin', jitterMs: 600_000, catchupWindowMs: 7_200_000 },
     teamStore: teamDir,
