@@ -15,6 +15,8 @@ export interface Recorded {
   headers: Record<string, string | string[] | undefined>;
   body: any;
   aborted: boolean;
+  /** When it arrived (ms since epoch). */
+  at: number;
 }
 
 export type Reply =
@@ -463,6 +465,7 @@ export async function startClaudeApi(): Promise<ClaudeApi> {
         headers: req.headers,
         body: raw ? JSON.parse(raw) : undefined,
         aborted: false,
+        at: Date.now(),
       };
       requests.push(rec);
       res.on('close', () => {
