@@ -73,6 +73,8 @@ export interface ClaudeApi {
   /** Messages requests only. */
   messages(): Recorded[];
   respond: (body: any, n: number) => Reply;
+  /** Runs before each request is handled (e.g. an agent's write racing a promotion). */
+  beforeHandle: (rec: Recorded) => void;
   dreamScript: DreamScript;
   stores: Map<string, Store>;
   sessions: ManagedSession[];
@@ -114,6 +116,7 @@ export async function startClaudeApi(): Promise<ClaudeApi> {
     requests,
     messages: () => requests.filter((r) => r.path === '/v1/messages'),
     respond: () => ({ toolInput: { changes: [] } }),
+    beforeHandle: () => {},
     dreamScript: { transform: (f) => f },
     stores,
     sessions: [],
@@ -471,6 +474,7 @@ export async function startClaudeApi(): Promise<ClaudeApi> {
       res.on('close', () => {
         if (!res.writableFinished) rec.aborted = true;
       });
+      api.beforeHandle(rec);
       void handle(req, res, rec).catch((err: unknown) => apiError(res, 500, 'api_error', String(err)));
     });
   });
