@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { claudeClient } from '../src/anthropic/client.js';
+import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
 import type { AgentConfig, WebhookConfig } from '../src/config/fleet.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { planPromotion } from '../src/cycle/promote.js';
@@ -91,7 +92,7 @@ export function cycleActivities(deps: CycleDeps) {
     };
   }
 
-  async function dreamerFor(agent: AgentConfig, redo: Redream | undefined): Promise<Dreamer> {
+  async function dreamerFor(agent: AgentConfig, cycleId: string, redo: Redream | undefined): Promise<Dreamer> {
     const beat = (what: string) => Context.current().heartbeat(what);
     switch (agent.dreamer) {
       case 'team-lessons':
@@ -109,12 +110,16 @@ export function cycleActivities(deps: CycleDeps) {
           maxTokens: agent.claude.budget.maxTokens - spent.tokens,
           maxCostUsd: agent.claude.budget.maxCostUsd - spent.costUsd,
         };
-        return new ClaudeDreamer(
-          claude(),
-          { ...agent.claude, budget },
-          redo && (await feedbackFrom(agent, redo)),
-          beat,
-        );
+        const ledger: BatchLedger = {
+          get: (key) => objects.getJson(CycleObjects.cycleKey(agent.id, cycleId, `batches/${key}.json`)),
+          put: async (key, value) =>
+            void (await objects.putJson(CycleObjects.cycleKey(agent.id, cycleId, `batches/${key}.json`), value)),
+        };
+        const sender = agent.batch
+          ? batchSender(claude(), ledger, { pollIntervalMs: agent.claude.pollIntervalMs, onProgress: beat })
+          : directSender(claude());
+        const feedback = redo && (await feedbackFrom(agent, redo));
+        return new ClaudeDreamer(claude(), { ...agent.claude, budget }, feedback, beat, sender);
       }
       case 'managed':
         return new ManagedDreamer(
@@ -233,7 +238,7 @@ export function cycleActivities(deps: CycleDeps) {
               sessionsOf(agent, { limit: agent.maxSessions, signal: ctx.cancellationSignal }),
               'reading sessions',
             );
-      const dreamer = await dreamerFor(agent, redo);
+      const dreamer = await dreamerFor(agent, cycleId, redo);
       const result = await heartbeatWhile(
         runDream(dreamer, { agentId: agent.id, snapshotId, store, sessions }, ctx.cancellationSignal),
         `dreaming over ${sessions.sessions.length} sessions`,

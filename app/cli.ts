@@ -126,7 +126,7 @@ export function buildProgram(): Command {
     .requiredOption('--agent <agent_id>', 'whose sessions to read')
     .requiredOption('--out <dir>', 'where to write the consolidated store (new or empty directory)')
     .option('--dreamer <name>', 'heuristic (offline, deterministic) or claude (needs ANTHROPIC_API_KEY)', 'heuristic')
-    .option('--model <id>', 'claude: the model (default $DREAMGATE_CLAUDE_MODEL or claude-sonnet-4-5)')
+    .option('--model <id>', 'claude: the model (default $DREAMGATE_CLAUDE_MODEL or claude-sonnet-5-5)')
     .option('--max-cost-usd <n>', 'claude: stop before the dream could cost more than this (default 5)')
     .option('--since <time>', 'only sessions that ended after this RFC 3339 time')
     .option('--limit <n>', 'at most this many sessions, newest first (default 100)')

@@ -33,6 +33,13 @@ const dreaming = proxyActivities<Activities>({
   retry,
 });
 
+// a batch dream waits for the Message Batches API (up to 24 h), heartbeating as it polls
+const batchDreaming = proxyActivities<Activities>({
+  startToCloseTimeout: '25 hours',
+  heartbeatTimeout: '2 minutes',
+  retry,
+});
+
 const alerts = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { ...retry, maximumAttempts: 5 },
@@ -180,7 +187,8 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
 
     // 4. Dream: a candidate store and change set in S3; the live store is not touched.
     enter('dream');
-    let dream = await dreaming.dream(agent, cycleId, snapshotId);
+    const dreamer = agent.batch && agent.dreamer === 'claude' ? batchDreaming : dreaming;
+    let dream = await dreamer.dream(agent, cycleId, snapshotId);
     adopt(state, dream);
     spend(dream);
     await stored(dream);
@@ -198,7 +206,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
       await record('gate-failed', { ...scoreData(post), threshold: agent.threshold, redream: attempt });
       enter('dream', `attempt ${attempt + 1} with the failing cases fed back`);
       state.attempts = attempt + 1;
-      dream = await dreaming.dream(agent, cycleId, snapshotId, {
+      dream = await dreamer.dream(agent, cycleId, snapshotId, {
         attempt,
         reportKey: post.reportKey,
         baseline: state.baseline!,

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ManagedDreamFailed, callClaude } from '../anthropic/errors.js';
+import { sleep } from '../anthropic/sender.js';
 import { addUsage, noUsage } from '../anthropic/usage.js';
 import { ManagedStore } from '../memory/managedStore.js';
 import { loadPrompt } from '../util/prompts.js';
@@ -69,12 +70,4 @@ export class ManagedDreamer implements Dreamer {
     addUsage(usage, this.settings.model, dream.usage);
     return { store, usage };
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
-  });
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cycleState, startCycle } from '../../app/cycles.js';
+import { startFleetRun } from '../../app/schedules.js';
+import { costOf } from '../../src/anthropic/usage.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import { claudeSettings } from '../../src/config/fleet.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
@@ -8,7 +10,7 @@ import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { startClaudeApi, type ClaudeApi, type Reply } from '../support/claudeApi.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
-import { historyText } from './helpers.js';
+import { historyText, unique } from './helpers.js';
 
 /**
  * The claude dreamer and scorer inside the real cycle: Temporal and S3 are the local servers, the Claude
@@ -45,7 +47,9 @@ const claudeAgent = (overrides: Partial<AgentConfig> = {}) =>
   exampleAgent('coding-agent', { dreamer: 'claude', minNewSessions: 1, ...overrides }, suite);
 
 const fileHash = (body: { messages: unknown }, path: string) =>
-  new RegExp(`path=\\\\"${path.replace(/[/.]/g, '\\$&')}\\\\" sha256=\\\\"([0-9a-f]{64})`).exec(JSON.stringify(body.messages))?.[1];
+  new RegExp(`path=\\\\"${path.replace(/[/.]/g, '\\$&')}\\\\" sha256=\\\\"([0-9a-f]{64})`).exec(
+    JSON.stringify(body.messages),
+  )?.[1];
 
 /** A harmless, valid change: a new lesson file. */
 const addLesson: Reply = {
@@ -70,7 +74,14 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
     const agent = await claudeAgent();
     api.respond = (_body, n) =>
       n === 1
-        ? { error: { status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit', headers: { 'retry-after': '3' } } }
+        ? {
+            error: {
+              status: 429,
+              type: 'rate_limit_error',
+              message: 'Number of request tokens has exceeded your per-minute rate limit',
+              headers: { 'retry-after': '3' },
+            },
+          }
         : addLesson;
     const handle = await startCycle(h.client, h.fleet, agent);
     const result = await handle.result();
@@ -81,7 +92,9 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
     const failed = history.events!.filter((e) => e.activityTaskStartedEventAttributes?.attempt === 2);
     expect(failed).toHaveLength(1);
     expect(historyText(history)).toContain('rate_limit_error');
-    expect(await new LocalDirStore(agent.store).read().then((s) => s.get('/lessons/pre-push.md'))).toContain('npm test');
+    expect(await new LocalDirStore(agent.store).read().then((s) => s.get('/lessons/pre-push.md'))).toContain(
+      'npm test',
+    );
     expect(result.usage!.requests).toBe(1);
     expect(result.usage!.costUsd).toBeGreaterThan(0);
     // the retry waited for retry-after (3 s), not the 1 s initial interval of the retry policy
@@ -90,7 +103,9 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
 
   it('fails fast on a 400 with the API message, one request, and pages on-call', async () => {
     const agent = await claudeAgent();
-    api.respond = () => ({ error: { status: 400, type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' } });
+    api.respond = () => ({
+      error: { status: 400, type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' },
+    });
     const pages = h.receiver.received.length;
     const handle = await startCycle(h.client, h.fleet, agent);
     const err = await handle.result().catch((e: unknown) => e);
@@ -124,8 +139,22 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
         return {
           toolInput: {
             changes: [
-              { op: 'create', path: '/archive/people.md', after: 'Priya owns refunds\n', reason: 'stale', detail: 'archived', evidence: [] },
-              { op: 'delete', path: '/people.md', before_sha256: hash, reason: 'stale', detail: 'moved to /archive/people.md', evidence: [] },
+              {
+                op: 'create',
+                path: '/archive/people.md',
+                after: 'Priya owns refunds\n',
+                reason: 'stale',
+                detail: 'archived',
+                evidence: [],
+              },
+              {
+                op: 'delete',
+                path: '/people.md',
+                before_sha256: hash,
+                reason: 'stale',
+                detail: 'moved to /archive/people.md',
+                evidence: [],
+              },
             ],
           },
         };
@@ -138,7 +167,9 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
     expect(result.attempts).toBe(2);
     const [first, second] = dreamRequests();
     expect(JSON.stringify(first!.body.messages)).not.toContain('Evaluation feedback');
-    expect(JSON.stringify(second!.body.messages)).toContain('refunds-owner (Who owns the refunds service?): missing Priya');
+    expect(JSON.stringify(second!.body.messages)).toContain(
+      'refunds-owner (Who owns the refunds service?): missing Priya',
+    );
     const live = await new LocalDirStore(agent.store).read();
     expect(live.get('/people.md')).toContain('Priya');
     expect(live.get('/lessons/pre-push.md')).toBeDefined();
@@ -146,7 +177,9 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
   });
 
   it('stops at the budget: a dream that would cost too much fails without a request', async () => {
-    const agent = await claudeAgent({ claude: { ...claudeSettings(), budget: { maxTokens: 2_000_000, maxCostUsd: 0.0001 } } });
+    const agent = await claudeAgent({
+      claude: { ...claudeSettings(), budget: { maxTokens: 2_000_000, maxCostUsd: 0.0001 } },
+    });
     api.respond = () => addLesson;
     const handle = await startCycle(h.client, h.fleet, agent);
     await expect(handle.result()).rejects.toThrow();
@@ -178,10 +211,58 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
       const verify = await objects.getJson<{ cases: { id: string; answer: string; cached: boolean }[] }>(
         CycleObjects.cycleKey(agent.id, handle.workflowId, 'eval-verify.json'),
       );
-      expect(verify!.cases.find((c) => c.id === 'refunds-owner')).toMatchObject({ cached: true, answer: expect.stringContaining('Priya') });
+      expect(verify!.cases.find((c) => c.id === 'refunds-owner')).toMatchObject({
+        cached: true,
+        answer: expect.stringContaining('Priya'),
+      });
     } finally {
       s3.destroy();
     }
   });
 });
 
+describe('batch mode', () => {
+  it('a fleet run with batch: true dreams through the Message Batches API, at half the price', async () => {
+    const agents = await Promise.all([
+      claudeAgent({ batch: true, claude: { ...claudeSettings(), pollIntervalMs: 300 } }),
+      claudeAgent({ batch: true, claude: { ...claudeSettings(), pollIntervalMs: 300 } }),
+    ]);
+    api.respond = () => addLesson;
+    const handle = await startFleetRun(h.client, {
+      file: '(test)',
+      fleet: unique('batch-fleet'),
+      concurrency: 2,
+      batch: true,
+      ...h.fleet,
+      agents,
+    });
+    const result = await handle.result();
+    expect(result.outcomes.map((o) => o.outcome)).toEqual(['kept', 'kept']);
+    expect(api.messages()).toHaveLength(0); // nothing went to the Messages API directly
+    const submitted = api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages/batches');
+    expect(submitted).toHaveLength(2);
+    expect(submitted[0]!.body.requests[0].params.tool_choice).toEqual({ type: 'tool', name: 'propose_changes' });
+    expect(api.requests.some((r) => r.path.endsWith('/results'))).toBe(true);
+    for (const a of agents) expect((await new LocalDirStore(a.store).read()).get('/lessons/pre-push.md')).toBeDefined();
+    // the cycle's recorded cost is the batch price: half of what the same usage costs directly
+    const child = await h.client.client.workflow.getHandle(result.outcomes[0]!.workflowId).result();
+    const usage = (child as { usage: { costUsd: number; tokens: number } }).usage;
+    expect(usage.costUsd).toBeGreaterThan(0);
+    const s3 = createS3Client(storageSettings(h.cfg));
+    try {
+      const objects = new CycleObjects(s3, storageSettings(h.cfg).snapshotsBucket);
+      const cs = await objects.getJson<{
+        usage: {
+          cost_usd: number;
+          input_tokens: number;
+          output_tokens: number;
+          cache_creation_input_tokens: number;
+          cache_read_input_tokens: number;
+        };
+      }>(CycleObjects.cycleKey(agents[0]!.id, result.outcomes[0]!.workflowId, 'dream.changeset.json'));
+      expect(cs!.usage.cost_usd).toBeCloseTo(costOf(claudeSettings().model, cs!.usage) / 2, 6);
+    } finally {
+      s3.destroy();
+    }
+  });
+});

@@ -71,7 +71,13 @@ async function managedAgent() {
     store: `anthropic:${storeId}`,
     sessions: 'anthropic:agent_coding',
     minNewSessions: 1,
-    claude: { model: 'claude-sonnet-4-5', maxOutputTokens: 16_000, contextTokens: 150_000, budget: { maxTokens: 2_000_000, maxCostUsd: 5 }, pollIntervalMs: 200 },
+    claude: {
+      model: 'claude-sonnet-5-5',
+      maxOutputTokens: 16_000,
+      contextTokens: 150_000,
+      budget: { maxTokens: 2_000_000, maxCostUsd: 5 },
+      pollIntervalMs: 200,
+    },
   });
   return { agent, storeId };
 }
@@ -106,17 +112,24 @@ describe('Managed Agents: store, sessions and the Dreams API in a cycle', () => 
     const output = api.stores.get(dream.outputs[0].memory_store_id)!;
     expect(output.archived_at).not.toBeNull();
     // every update and delete on the live store carried the content_sha256 it was made from
-    const writes = api.requests.filter((r) => r.path.startsWith(`/v1/memory_stores/${storeId}/memories/`) && r.method !== 'GET');
+    const writes = api.requests.filter(
+      (r) => r.path.startsWith(`/v1/memory_stores/${storeId}/memories/`) && r.method !== 'GET',
+    );
     expect(writes.length).toBeGreaterThan(0);
     for (const w of writes) {
-      if (w.method === 'POST') expect(w.body.precondition).toMatchObject({ type: 'content_sha256', content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      if (w.method === 'POST')
+        expect(w.body.precondition).toMatchObject({
+          type: 'content_sha256',
+          content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        });
     }
     expect(result.usage!.costUsd).toBeGreaterThan(0);
   });
 
   it('detects an agent write to the same memory during the dream: conflict, the agent wins', async () => {
     const { agent, storeId } = await managedAgent();
-    api.dreamScript.onComplete = () => api.agentWrite(storeId, '/project.md', '# Project\n- written by the agent mid-dream\n');
+    api.dreamScript.onComplete = () =>
+      api.agentWrite(storeId, '/project.md', '# Project\n- written by the agent mid-dream\n');
     const handle = await startCycle(h.client, h.fleet, agent);
     const result = await handle.result();
     expect(result.outcome).toBe('conflict');
@@ -147,7 +160,17 @@ describe('the Managed Agents store adapter', () => {
       }
     };
     const err = await store
-      .apply([{ op: 'update', path: '/a.md', before_sha256: before.fileHash('/a.md')!, after: 'dream\n', reason: 'insight', detail: 'd', evidence: [] }])
+      .apply([
+        {
+          op: 'update',
+          path: '/a.md',
+          before_sha256: before.fileHash('/a.md')!,
+          after: 'dream\n',
+          reason: 'insight',
+          detail: 'd',
+          evidence: [],
+        },
+      ])
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LiveStoreChanged);
     expect(api.storeFiles(storeId)['/a.md']).toBe('the agent got there first\n');

@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { callClaude } from '../../anthropic/errors.js';
+import { directSender, type MessageSender } from '../../anthropic/sender.js';
 import { Budget, type BudgetLimits } from '../../anthropic/usage.js';
 import type { SessionDigest } from '../../sessions/digest.js';
 import { mapLimit } from '../../util/concurrency.js';
@@ -19,7 +20,7 @@ export interface ClaudeSettings {
 }
 
 export const claudeDefaults: ClaudeSettings = {
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-5-5',
   maxOutputTokens: 16_000,
   contextTokens: 150_000,
   budget: { maxTokens: 2_000_000, maxCostUsd: 5 },
@@ -69,10 +70,12 @@ export class ClaudeDreamer implements Dreamer {
     private readonly feedback?: DreamFeedback,
     /** Called as each request finishes, so an activity can heartbeat. */
     private readonly onProgress: (what: string) => void = () => {},
+    /** Direct by default; the Message Batches API for a fleet run with `batch: true`. */
+    private readonly sender: MessageSender = directSender(client),
   ) {}
 
   async consolidate(input: PreparedInput, signal?: AbortSignal): Promise<Consolidation> {
-    const budget = new Budget(this.settings.model, this.settings.budget);
+    const budget = new Budget(this.settings.model, this.settings.budget, this.sender.batch);
     const store = input.store;
     let shown = new Set(store.paths());
     let sessionsText = input.sessions.map(renderSession);
@@ -92,7 +95,7 @@ export class ClaudeDreamer implements Dreamer {
     }
 
     budget.ensureRoom('the dream request', tokens, this.settings.maxOutputTokens);
-    const message = await callClaude('dream', () => this.client.messages.create(request, { signal }));
+    const message = await this.sender.send('dream', request, signal);
     budget.charge(message.usage);
     this.onProgress(`dream answered (${message.usage.output_tokens} output tokens)`);
 
@@ -171,7 +174,7 @@ export class ClaudeDreamer implements Dreamer {
       };
       const tokens = await this.count(request, signal);
       budget.ensureRoom(`summarizing session group ${i + 1} of ${groups.length}`, tokens, request.max_tokens);
-      const message = await callClaude('summarize sessions', () => this.client.messages.create(request, { signal }));
+      const message = await this.sender.send('summarize sessions', request, signal);
       budget.charge(message.usage);
       this.onProgress(`summarized session group ${i + 1} of ${groups.length}`);
       const call = message.content.find((b): b is Anthropic.Messages.ToolUseBlock => b.type === 'tool_use');
