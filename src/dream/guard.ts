@@ -1,28 +1,31 @@
-import { detectInjection, hasSecret } from '../sessions/screen.js';
+import { detectInjection, hasHiddenCharacters, hasSecret } from '../sessions/screen.js';
 import type { MemoryStore } from '../memory/store.js';
 
 /**
- * The check after the dream (defence in depth): a line the dream adds that instructs the agent or holds a
- * secret is refused, whatever the dreamer. Returns why, or undefined when the content may be promoted.
+ * The check after the dream (defence in depth): a line the dream adds that instructs the agent, hides
+ * characters or holds a secret is refused, whatever the dreamer. A line the store already had (moved, not
+ * added) is not new text. Returns why, or undefined when the content may be promoted.
  */
-export function refusalFor(content: string, before: string | undefined): string | undefined {
-  const old = new Set((before ?? '').split('\n'));
+export function refusalFor(content: string, known: ReadonlySet<string>): string | undefined {
   for (const line of content.split('\n')) {
-    if (old.has(line)) continue;
+    if (known.has(line.trim())) continue;
     if (hasSecret(line)) return 'adds a secret';
+    if (hasHiddenCharacters(line)) return 'adds invisible characters (zero-width, bidi or tag characters)';
+    // as if untrusted: memory that tells the agent what to remember or obey is an attacker's goal
     const finding = detectInjection(line, true);
-    if (finding && finding.detector !== 'memory-directive')
-      return `adds instruction-like text (${finding.detector}): "${finding.excerpt}"`;
+    if (finding) return `adds instruction-like text (${finding.detector}): "${finding.excerpt}"`;
   }
   return undefined;
 }
 
 /** Paths of `candidate` that add refused text compared with `base`. */
 export function refusedPaths(base: MemoryStore, candidate: MemoryStore): { path: string; reason: string }[] {
+  const known = new Set<string>();
+  for (const content of base.files.values()) for (const line of content.split('\n')) known.add(line.trim());
   const out: { path: string; reason: string }[] = [];
   for (const [path, content] of candidate.files) {
     if (base.get(path) === content) continue;
-    const reason = refusalFor(content, base.get(path));
+    const reason = refusalFor(content, known);
     if (reason) out.push({ path, reason });
   }
   return out;

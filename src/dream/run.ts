@@ -4,6 +4,7 @@ import { MemoryStore } from '../memory/store.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
 import { refusedPaths } from './guard.js';
 import { prepare } from './prepare.js';
+import { normalizeLine } from './text.js';
 
 /**
  * One dream: screen and redact, let the dreamer consolidate, refuse what must never become memory, and
@@ -46,21 +47,34 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
   return { store: candidate, changeSet };
 }
 
-/** A dreamer must not put back what screening took out: a line a quarantined session wrote. */
+/**
+ * A dreamer must not put back what screening took out: a line a quarantined session wrote, even with a
+ * new bullet or wrapped in other words.
+ */
 function reAddedQuarantine(
   prepared: { store: MemoryStore; quarantined: { session_id: string; removed_lines: { line: string }[] }[] },
   candidate: MemoryStore,
 ): { path: string; reason: string }[] {
   const removed = new Map<string, string>();
   for (const q of prepared.quarantined)
-    for (const r of q.removed_lines) if (r.line.trim()) removed.set(r.line.trim(), q.session_id);
+    for (const r of q.removed_lines) {
+      const n = normalizeLine(r.line);
+      if (n.length >= 12) removed.set(n, q.session_id);
+    }
   if (removed.size === 0) return [];
   const out: { path: string; reason: string }[] = [];
   for (const [path, content] of candidate.files) {
     if (prepared.store.get(path) === content) continue;
-    const before = new Set((prepared.store.get(path) ?? '').split('\n').map((l) => l.trim()));
-    const line = content.split('\n').find((l) => removed.has(l.trim()) && !before.has(l.trim()));
-    if (line) out.push({ path, reason: `re-adds a line of quarantined session ${removed.get(line.trim())}` });
+    const before = new Set((prepared.store.get(path) ?? '').split('\n').map(normalizeLine));
+    for (const line of content.split('\n')) {
+      const n = normalizeLine(line);
+      if (before.has(n)) continue;
+      const hit = [...removed].find(([r]) => n.includes(r));
+      if (hit) {
+        out.push({ path, reason: `re-adds a line of quarantined session ${hit[1]}` });
+        break;
+      }
+    }
   }
   return out;
 }

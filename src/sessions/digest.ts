@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, type SessionEvent } from './events.js';
 import { readLines } from './jsonl.js';
-import { detectInjection, mergeCounts, redactSecrets, type Finding } from './screen.js';
+import { detectInjection, hasHiddenCharacters, mergeCounts, redactSecrets, type Finding } from './screen.js';
 
 /** A memory line written during a session, and when (SPEC §2). */
 export interface MemoryWrite {
@@ -178,7 +178,13 @@ export async function digestSession(file: string): Promise<SessionDigest> {
       pending.set(id, { call, writes });
       // an agent that writes an instruction into memory is as suspect as the page that taught it
       const written = writes.flatMap((w) => w.lines).join('\n');
-      const finding = !d.injection && written ? detectInjection(written, false) : undefined;
+      const finding =
+        !d.injection && written
+          ? (detectInjection(written, false) ??
+            (hasHiddenCharacters(written)
+              ? { detector: 'hidden-unicode', excerpt: 'invisible characters in a memory write' }
+              : undefined))
+          : undefined;
       if (finding) d.injection = { ...finding, eventId };
     } else if (isToolResult(e.type)) {
       const t = contentText(e.content);

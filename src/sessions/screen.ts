@@ -12,6 +12,11 @@ export interface Finding {
 // Zero-width, bidi controls, word joiners, BOM and Unicode tag characters: invisible to a reader, not to a model.
 const hiddenChars = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]|\uDB40[\uDC00-\uDC7F]/g;
 
+/** Invisible characters: never legitimate in a memory line. */
+export function hasHiddenCharacters(text: string): boolean {
+  return new RegExp(hiddenChars.source).test(text);
+}
+
 /** NFKC (folds full-width and compatibility letters), hidden characters removed, whitespace collapsed. */
 export function normalizeForScreening(text: string): string {
   return text.normalize('NFKC').replace(hiddenChars, '').replace(/\s+/g, ' ');
