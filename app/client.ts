@@ -1,12 +1,18 @@
 import { Client, Connection } from '@temporalio/client';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { ProofObject } from '../activities/proof.js';
 import type { StackConfig } from '../src/config/stack.js';
+import { CycleObjects } from '../src/cycle/objects.js';
+import { createS3Client } from '../src/s3/client.js';
+import { storageSettings } from '../src/s3/settings.js';
 import { temporalSettings, workflowUrl, type TemporalSettings } from '../src/temporal/settings.js';
 import { proofWorkflow } from '../workflows/index.js';
 
 export interface DreamgateClient {
   client: Client;
   temporal: TemporalSettings;
+  /** The snapshots bucket, for what a workflow input must not carry (a fleet's agents, a reviewer's edit). */
+  objects: CycleObjects;
   close(): Promise<void>;
 }
 
@@ -14,7 +20,17 @@ export async function connectClient(cfg: StackConfig): Promise<DreamgateClient> 
   const temporal = temporalSettings(cfg);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
-  return { client, temporal, close: () => connection.close() };
+  const storage = storageSettings(cfg);
+  const s3: S3Client = createS3Client(storage);
+  return {
+    client,
+    temporal,
+    objects: new CycleObjects(s3, storage.snapshotsBucket),
+    async close() {
+      s3.destroy();
+      await connection.close();
+    },
+  };
 }
 
 export interface ProofRun {

@@ -1,17 +1,27 @@
+import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
 import type { FleetConfig } from '../src/config/fleet.js';
 import { workflowUrl } from '../src/temporal/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
-import type { FleetInput } from '../workflows/fleet.js';
+import type { FleetOutcome } from '../src/cycle/types.js';
+import type { FleetInput, FleetResult } from '../workflows/fleet.js';
 import { fleetRun } from '../workflows/index.js';
 import type { DreamgateClient } from './client.js';
 
 export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
 
-export function fleetInput(fleet: FleetConfig, uiBase?: string): FleetInput {
+/**
+ * The run's input: the agents go to S3 under a content-addressed key, so the input (and a schedule's
+ * action) stays small for any fleet, and a run always reads the list it was started with.
+ */
+export async function fleetInput(c: DreamgateClient, fleet: FleetConfig, uiBase?: string): Promise<FleetInput> {
+  const body = JSON.stringify(fleet.agents);
+  const agentsKey = `fleets/${fleet.fleet}/agents-${createHash('sha256').update(body).digest('hex').slice(0, 32)}.json`;
+  await c.objects.putJson(agentsKey, fleet.agents);
   return {
     fleet: fleet.fleet,
-    agents: fleet.agents,
+    agentsKey,
+    agentCount: fleet.agents.length,
     concurrency: fleet.concurrency,
     ...(fleet.team ? { team: fleet.team } : {}),
     ...(fleet.paging ? { paging: fleet.paging } : {}),
@@ -28,9 +38,15 @@ export async function startFleetRun(
   return c.client.workflow.start(fleetRun, {
     taskQueue: c.temporal.taskQueue,
     workflowId,
-    args: [fleetInput(fleet, workflowUrl(c.temporal, '').replace(/\/$/, ''))],
+    args: [await fleetInput(c, fleet, workflowUrl(c.temporal, '').replace(/\/$/, ''))],
     staticSummary: `Nightly dream of fleet ${fleet.fleet} (${fleet.agents.length} agents)`,
   });
+}
+
+/** Every agent's outcome of a finished fleet run, in the fleet's order, from its report in S3. */
+export async function fleetOutcomes(c: DreamgateClient, result: FleetResult): Promise<FleetOutcome[]> {
+  const pages = await c.objects.list(`${result.reportKey}/outcomes-`);
+  return (await Promise.all(pages.map((k) => c.objects.getJson<FleetOutcome[]>(k)))).flatMap((p) => p ?? []);
 }
 
 /**
@@ -51,7 +67,7 @@ export async function applySchedule(c: DreamgateClient, fleet: FleetConfig): Pro
     workflowType: fleetRun,
     taskQueue: c.temporal.taskQueue,
     workflowId: `fleet-${fleet.fleet}`,
-    args: [fleetInput(fleet)] as [FleetInput],
+    args: [await fleetInput(c, fleet)] as [FleetInput],
     staticSummary: `Nightly dream of fleet ${fleet.fleet} (${fleet.agents.length} agents)`,
   };
   const policies = {

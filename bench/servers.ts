@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DreamgateClient } from '../app/client.js';
 import { startCycle } from '../app/cycles.js';
-import { startFleetRun } from '../app/schedules.js';
+import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
@@ -220,9 +220,8 @@ export async function fleetThroughput(c: DreamgateClient, agents: number, concur
   const [ms, result] = await timeIt(async () =>
     (await startFleetRun(c, fleet, `bench-fleet-${agents}-${Date.now().toString(36)}`)).result(),
   );
-  const outcomes: Record<string, number> = {};
-  for (const o of result.outcomes) outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1;
-  const sample = result.outcomes.slice(0, 5);
+  const outcomes = result.counts;
+  const sample = (await fleetOutcomes(c, result)).slice(0, 5);
   let events = 0;
   for (const o of sample)
     events += ((await c.client.workflow.getHandle(o.workflowId).fetchHistory()).events ?? []).length;

@@ -1,35 +1,64 @@
-import { executeChild, workflowInfo, ParentClosePolicy } from '@temporalio/workflow';
+import { continueAsNew, executeChild, proxyActivities, workflowInfo, ParentClosePolicy } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
 import type { AgentConfig, WebhookConfig } from '../src/config/fleet.js';
-import type { Outcome } from '../src/cycle/types.js';
+import type { FleetOutcome } from '../src/cycle/types.js';
 import { dreamCycle } from './dreamCycle.js';
 
 export interface FleetInput {
   fleet: string;
-  agents: AgentConfig[];
+  /** The agents' configs in S3 (snapshots bucket): the input carries the key, never the list. */
+  agentsKey: string;
+  agentCount: number;
   team?: AgentConfig;
   concurrency: number;
   paging?: WebhookConfig;
   notify?: WebhookConfig;
   uiUrl?: string;
+  /** Carried across continue-as-new: how far the run got and what it found so far. */
+  progress?: FleetProgress;
+}
+
+interface FleetProgress {
+  offset: number;
+  counts: Record<string, number>;
+  notable: FleetOutcome[];
 }
 
 export interface FleetResult {
-  outcomes: { agent: string; workflowId: string; outcome: Outcome | 'failed'; reason?: string }[];
-  team?: { workflowId: string; outcome: Outcome | 'failed'; reason?: string };
+  agents: number;
+  /** Cycles by outcome. */
+  counts: Record<string, number>;
+  /** Where every agent's outcome is (S3 prefix in the snapshots bucket, pages `outcomes-NNNNNN.json`). */
+  reportKey: string;
+  /** The first cycles that did not end kept or skipped, for on-call. */
+  notable: FleetOutcome[];
+  team?: Omit<FleetOutcome, 'agent'>;
 }
 
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+});
+
+/** Agents read per page, and per workflow run before continuing as new: each run's history stays small. */
+const pageSize = 50;
+const agentsPerRun = 100;
+const maxNotable = 20;
+
 /**
- * The nightly run: every agent's cycle as a child workflow, at most `concurrency` at a time; then the
- * lessons that two or more agents learned go to the team store through the same cycle and gate.
+ * The nightly run: every agent's cycle as a child workflow, at most `concurrency` at a time, a page of
+ * agents at a time; then the lessons that two or more agents learned go to the team store through the same
+ * cycle and gate. Outcomes go to S3 page by page; the result carries counts.
  */
 export async function fleetRun(input: FleetInput): Promise<FleetResult> {
   const { workflowId } = workflowInfo();
+  const reportKey = `fleets/${input.fleet}/runs/${workflowId}`;
   const common = {
     ...(input.paging ? { paging: input.paging } : {}),
     ...(input.notify ? { notify: input.notify } : {}),
     trigger: `fleet ${workflowId}`,
   };
-  const run = async (agent: AgentConfig) => {
+  const run = async (agent: AgentConfig): Promise<FleetOutcome> => {
     const childId = `${workflowId}-${agent.id}`;
     try {
       const r = await executeChild(dreamCycle, {
@@ -51,20 +80,43 @@ export async function fleetRun(input: FleetInput): Promise<FleetResult> {
     }
   };
 
-  const outcomes: FleetResult['outcomes'] = new Array(input.agents.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(input.concurrency, input.agents.length) }, async () => {
-    while (next < input.agents.length) {
-      const i = next++;
-      outcomes[i] = await run(input.agents[i]!);
+  const progress: FleetProgress = input.progress ?? { offset: 0, counts: {}, notable: [] };
+  const end = Math.min(input.agentCount, progress.offset + agentsPerRun);
+  while (progress.offset < end) {
+    const agents = await steps.fleetAgents(input.agentsKey, progress.offset, Math.min(pageSize, end - progress.offset));
+    if (agents.length === 0) break;
+    const outcomes = await inLanes(agents, input.concurrency, run);
+    await steps.recordFleetOutcomes(reportKey, progress.offset, outcomes);
+    for (const o of outcomes) {
+      progress.counts[o.outcome] = (progress.counts[o.outcome] ?? 0) + 1;
+      if (o.outcome !== 'kept' && o.outcome !== 'skipped' && progress.notable.length < maxNotable)
+        progress.notable.push(o);
     }
-  });
-  await Promise.all(lanes);
+    progress.offset += agents.length;
+  }
+  if (progress.offset < input.agentCount) return continueAsNew<typeof fleetRun>({ ...input, progress });
 
-  if (!input.team) return { outcomes };
-  const team = await run(input.team);
-  return {
-    outcomes,
-    team: { workflowId: team.workflowId, outcome: team.outcome, ...(team.reason ? { reason: team.reason } : {}) },
+  const result: FleetResult = {
+    agents: input.agentCount,
+    counts: progress.counts,
+    reportKey,
+    notable: progress.notable,
   };
+  if (!input.team) return result;
+  const { agent: _, ...team } = await run(input.team);
+  return { ...result, team };
+}
+
+async function inLanes<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
 }

@@ -1,7 +1,7 @@
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { workflowUrl } from '../../src/temporal/settings.js';
 import { withContext, type CommonOptions } from '../context.js';
-import { applySchedule, listSchedules, scheduleHandle, startFleetRun } from '../schedules.js';
+import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../schedules.js';
 
 export async function scheduleCommand(
   action: 'apply' | 'list' | 'pause' | 'resume' | 'trigger',
@@ -45,8 +45,9 @@ export async function fleetRunCommand(opts: CommonOptions & { follow?: boolean }
     progress(`started ${handle.workflowId} — ${url}`);
     if (opts.follow === false) return opts.json ? printJson({ workflowId: handle.workflowId, url }) : undefined;
     const result = await handle.result();
-    if (opts.json) return printJson({ workflowId: handle.workflowId, url, ...result });
-    for (const o of [...result.outcomes, ...(result.team ? [{ agent: 'team', ...result.team }] : [])])
+    const outcomes = await fleetOutcomes(client, result);
+    if (opts.json) return printJson({ workflowId: handle.workflowId, url, ...result, outcomes });
+    for (const o of [...outcomes, ...(result.team ? [{ agent: 'team', ...result.team }] : [])])
       process.stdout.write(`${o.agent.padEnd(24)} ${o.outcome.padEnd(12)} ${colours().dim(o.reason ?? '')}\n`);
   });
 }

@@ -138,3 +138,11 @@ export interface CycleState {
 export interface CycleResult extends CycleState {
   outcome: Outcome;
 }
+
+/** One agent's cycle in a fleet run. */
+export interface FleetOutcome {
+  agent: string;
+  workflowId: string;
+  outcome: Outcome | 'failed';
+  reason?: string;
+}

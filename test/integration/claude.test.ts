@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cycleState, startCycle } from '../../app/cycles.js';
-import { startFleetRun } from '../../app/schedules.js';
+import { fleetOutcomes, startFleetRun } from '../../app/schedules.js';
 import { costOf } from '../../src/anthropic/usage.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import { claudeSettings } from '../../src/config/fleet.js';
@@ -190,6 +192,8 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
 
   it('the claude scorer answers from the store, keeps answers in the report, and pays once per store', async () => {
     const agent = await exampleAgent('coding-agent', { scorer: 'claude', minNewSessions: 1 }, suite);
+    // a store no earlier run has scored: answers are cached by store hash across cycles
+    await writeFile(join(agent.store, 'run.md'), `- run ${agent.id}\n`);
     api.respond = (body) => {
       // a faithful model: it answers with the store's lines that share a word with the question
       const text = (body.messages[0].content as { text: string }[]).map((b) => b.text).join('\n');
@@ -237,7 +241,8 @@ describe('batch mode', () => {
       agents,
     });
     const result = await handle.result();
-    expect(result.outcomes.map((o) => o.outcome)).toEqual(['kept', 'kept']);
+    const outcomes = await fleetOutcomes(h.client, result);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['kept', 'kept']);
     expect(api.messages()).toHaveLength(0); // nothing went to the Messages API directly
     const submitted = api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages/batches');
     expect(submitted).toHaveLength(2);
@@ -245,7 +250,7 @@ describe('batch mode', () => {
     expect(api.requests.some((r) => r.path.endsWith('/results'))).toBe(true);
     for (const a of agents) expect((await new LocalDirStore(a.store).read()).get('/lessons/pre-push.md')).toBeDefined();
     // the cycle's recorded cost is the batch price: half of what the same usage costs directly
-    const child = await h.client.client.workflow.getHandle(result.outcomes[0]!.workflowId).result();
+    const child = await h.client.client.workflow.getHandle(outcomes[0]!.workflowId).result();
     const usage = (child as { usage: { costUsd: number; tokens: number } }).usage;
     expect(usage.costUsd).toBeGreaterThan(0);
     const s3 = createS3Client(storageSettings(h.cfg));
@@ -259,7 +264,7 @@ describe('batch mode', () => {
           cache_creation_input_tokens: number;
           cache_read_input_tokens: number;
         };
-      }>(CycleObjects.cycleKey(agents[0]!.id, result.outcomes[0]!.workflowId, 'dream.changeset.json'));
+      }>(CycleObjects.cycleKey(agents[0]!.id, outcomes[0]!.workflowId, 'dream.changeset.json'));
       expect(cs!.usage.cost_usd).toBeCloseTo(costOf(claudeSettings().model, cs!.usage) / 2, 6);
     } finally {
       s3.destroy();

@@ -3,9 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState, startCycle } from '../../app/cycles.js';
-import { applySchedule, listSchedules, scheduleHandle, startFleetRun } from '../../app/schedules.js';
+import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../../app/schedules.js';
 import { createWorker } from '../../app/worker.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
+import type { FleetResult } from '../../workflows/fleet.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { runCli } from '../support/cli.js';
@@ -54,7 +55,8 @@ describe('the fleet run and its schedule (real servers)', () => {
     const fleet = await fleetOf(a, b, c);
     const handle = await startFleetRun(h.client, fleet);
     const result = await handle.result();
-    expect(result.outcomes.map((o) => [o.agent, o.outcome])).toEqual([
+    expect(result.counts).toEqual({ kept: 3 });
+    expect((await fleetOutcomes(h.client, result)).map((o) => [o.agent, o.outcome])).toEqual([
       [a.id, 'kept'],
       [b.id, 'kept'],
       [c.id, 'kept'],
@@ -98,7 +100,7 @@ describe('the fleet run and its schedule (real servers)', () => {
       async () => (await handle.describe()).info.recentActions[0]?.action.workflow,
     );
     const run = h.client.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId);
-    expect(((await run.result()) as { outcomes: { outcome: string }[] }).outcomes[0]!.outcome).toBe('kept');
+    expect(((await run.result()) as FleetResult).counts.kept).toBeGreaterThan(0);
     await handle.delete();
   });
 
