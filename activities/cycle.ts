@@ -314,7 +314,7 @@ export function cycleActivities(deps: CycleDeps) {
       const snapshot = await snapshots.restore(agent.id, snapshotId);
       const store = live(agent);
       const plan = planPromotion(snapshot, await store.read(), cs.changes);
-      if (!plan.alreadyApplied) await store.apply(cs.changes);
+      if (!plan.alreadyApplied) await store.apply(plan.remaining);
       return { expectedSha256: plan.target.hash(), rebased: plan.rebased, agentWrites: plan.agentWrites };
     }),
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
 import { AuditConflict } from '../src/snapshots/audit.js';
@@ -20,11 +20,15 @@ export const failureTypes = {
 } as const;
 
 /**
- * Turns what retrying cannot fix into a non-retryable typed failure, so the cycle ends with a reason
- * instead of retrying forever; everything else stays retryable.
+ * Every activity heartbeats while it runs, so a worker that dies mid-activity is noticed within the
+ * workflow's heartbeat timeout (seconds) instead of the activity's start-to-close timeout (minutes). And what
+ * retrying cannot fix becomes a non-retryable typed failure, so the cycle ends with a reason instead of
+ * retrying forever; everything else stays retryable.
  */
 export function typed<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 1_000);
     try {
       return await fn(...args);
     } catch (err) {
@@ -50,6 +54,8 @@ export function typed<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (
       if (err instanceof WebhookFailed && !err.retryable)
         throw ApplicationFailure.nonRetryable(err.message, failureTypes.webhook);
       throw err;
+    } finally {
+      clearInterval(beat);
     }
   };
 }

@@ -26,7 +26,8 @@ import type {
 import { approveSignal, rejectSignal, searchAttributes, stateQuery } from './definitions.js';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
-const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+// every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere
+const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry });
 const dreaming = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '30 seconds',

@@ -6,37 +6,36 @@ import type { MemoryStore } from '../memory/store.js';
 export interface PromotionPlan {
   /** The live store after promotion. */
   target: MemoryStore;
+  /** The changes still to write: those an earlier, interrupted attempt did not already write. */
+  remaining: Change[];
   rebased: boolean;
   agentWrites: string[];
-  /** True when the live store already is the target (a retried promotion). */
+  /** True when the live store already is the target (a retried promotion that went through). */
   alreadyApplied: boolean;
 }
 
 /**
  * Plans the promotion of a change set made from `snapshot` onto `live`. The agent's writes since the
- * snapshot are never lost: disjoint ones are kept (a rebase); overlapping ones make it a conflict.
+ * snapshot are never lost: disjoint ones are kept (a rebase); overlapping ones make it a conflict. A path
+ * that already holds its target content was written by an earlier attempt of this promotion (a worker or
+ * the store died half-way), not by the agent: the promotion resumes with the rest.
  */
 export function planPromotion(snapshot: MemoryStore, live: MemoryStore, changes: readonly Change[]): PromotionPlan {
-  const agentWrites = diffStores(snapshot, live).map((c) => c.path);
-  const touched = new Set(changes.flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])]));
   const target = applyChanges(snapshot, { changes });
-  // a retry after a promotion that went through: every touched path already holds its target content
-  const alreadyApplied = [...touched].every((p) => live.get(p) === target.get(p));
-  if (alreadyApplied) {
-    const rebasedTarget = applyChanges(live, { changes: [] });
-    return {
-      target: rebasedTarget,
-      rebased: agentWrites.some((p) => !touched.has(p)),
-      agentWrites: agentWrites.filter((p) => !touched.has(p)),
-      alreadyApplied: true,
-    };
-  }
+  const pathsOf = (c: Change) => [c.path, ...(c.new_path ? [c.new_path] : [])];
+  const touched = new Set(changes.flatMap(pathsOf));
+  const done = (p: string) => live.get(p) === target.get(p);
+  const agentWrites = diffStores(snapshot, live)
+    .map((c) => c.path)
+    .filter((p) => !(touched.has(p) && done(p)));
   const overlap = agentWrites.filter((p) => touched.has(p));
   if (overlap.length > 0) throw new LiveStoreChanged(overlap);
+  const remaining = changes.filter((c) => !pathsOf(c).every(done));
   return {
-    target: applyChanges(live, { changes }),
+    target: applyChanges(live, { changes: remaining }),
+    remaining,
     rebased: agentWrites.length > 0,
     agentWrites,
-    alreadyApplied: false,
+    alreadyApplied: remaining.length === 0,
   };
 }

@@ -112,6 +112,17 @@ describe('promotion with rebase', () => {
   it('recognizes a promotion that already went through (a retried activity)', () => {
     expect(planPromotion(snapshot, candidate, changes).alreadyApplied).toBe(true);
   });
+  it('resumes a promotion interrupted half-way: what it wrote is its own, not a conflict', () => {
+    const s = MemoryStore.from({ '/a.md': '- a\n', '/b.md': '- b\n', '/c.md': '- c\n' });
+    const c = MemoryStore.from({ '/a.md': '- A\n', '/b.md': '- B\n', '/d.md': '- d\n' });
+    const all = diffStores(s, c);
+    // the first attempt wrote /a.md and /d.md, then the worker died
+    const half = MemoryStore.from({ '/a.md': '- A\n', '/b.md': '- b\n', '/c.md': '- c\n', '/d.md': '- d\n' });
+    const plan = planPromotion(s, half, all);
+    expect(plan.remaining.map((x) => x.path)).toEqual(['/b.md', '/c.md']);
+    expect(plan.agentWrites).toEqual([]);
+    expect(plan.target.toObject()).toEqual(c.toObject());
+  });
 });
 
 describe('blame', () => {
