@@ -21,6 +21,20 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          // `npm run test:faults`: workers killed, servers restarted, a 200-agent fleet (slow; .ci/run runs it)
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/integration/globalSetup.ts'],
+          setupFiles: ['test/integration/setup.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          maxConcurrency: 4,
+        },
+      },
     ],
   },
 });

@@ -10,5 +10,10 @@ setup();
 step('format (prettier --check)', bin('prettier'), ['--check', '--log-level', 'warn', '.']);
 step('lint (eslint)', bin('eslint'), ['--max-warnings', '0', '.']);
 step('types (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
-step('tests (vitest)', bin('vitest'), ['run', ...process.argv.slice(2)]);
+// the fault and load runs are long: `npm run test:faults` (which .ci/run also runs)
+const args = process.argv.slice(2);
+step('tests (vitest)', bin('vitest'), [
+  'run',
+  ...(args.length > 0 ? args : ['--project', 'unit', '--project', 'integration']),
+]);
 process.stderr.write(`✓ npm test passed in ${Math.round((Date.now() - started) / 1000)}s\n`);
