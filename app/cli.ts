@@ -139,6 +139,8 @@ export function buildProgram(): Command {
     .requiredOption('--memory <dir>', 'the memory store to score')
     .requiredOption('--suite <file>', 'the eval suite (YAML)')
     .option('--evaluator <command>', 'an external evaluator: given the store directory, prints {"score": 0.93}')
+    .option('--scorer <name>', 'deterministic (default) or claude: Claude answers each question from the store')
+    .option('--model <id>', 'claude: the model (default $DREAMGATE_CLAUDE_MODEL or claude-sonnet-5-5)')
     .option('--json', 'print the evaluation as JSON')
     .action(evalCommand);
 

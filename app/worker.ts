@@ -36,6 +36,9 @@ export async function createWorker(cfg: StackConfig, overrides: Partial<WorkerOp
       auditRetentionDays: cfg.s3.buckets.audit.retentionDays,
     }),
     ...workflowSource(),
+    // heartbeats reach the server (and cancellations reach activities) within 2 s, not 80% of the timeout
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
     ...overrides,
   });
   return {

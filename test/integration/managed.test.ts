@@ -9,7 +9,7 @@ import { ManagedStore } from '../../src/memory/managedStore.js';
 import { sha256 } from '../../src/memory/store.js';
 import { selectSessions } from '../../src/sessions/source.js';
 import { startClaudeApi, type ClaudeApi, type ManagedSession } from '../support/claudeApi.js';
-import { exampleAgent, fleetDir, startHarness, type Harness } from './cycleHarness.js';
+import { exampleAgent, fleetDir, startHarness, waitFor, type Harness } from './cycleHarness.js';
 
 /**
  * Managed Agents end to end: the live store is a Managed Agents memory store, sessions come from the
@@ -53,6 +53,7 @@ afterAll(async () => {
 beforeEach(() => {
   api.sessions = sessions;
   api.requests.length = 0;
+  api.dreams.clear();
   api.beforeHandle = () => {};
   api.dreamScript = {
     polls: 2,
@@ -144,6 +145,24 @@ describe('Managed Agents: store, sessions and the Dreams API in a cycle', () => 
     const { reason } = await handle.query<{ reason: string }>('state');
     expect(reason).toMatch(/^ManagedDreamFailed: dream dream_\w+ ended failed: dream_error/);
     expect(api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/dreams')).toHaveLength(1);
+  });
+});
+
+describe('cancelling a managed dream', () => {
+  it('cancels the dream at the API too, so it stops spending; the live store is untouched', async () => {
+    const { agent, storeId } = await managedAgent();
+    const before = api.storeFiles(storeId);
+    api.dreamScript.polls = 10_000; // a dream that runs until cancelled
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitFor('the dream to run', async () =>
+      [...api.dreams.values()].some((d) => d.status === 'running') ? true : undefined,
+    );
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    await waitFor('the dream to be cancelled', async () =>
+      [...api.dreams.values()].every((d) => d.status === 'canceled') ? true : undefined,
+    );
+    expect(api.storeFiles(storeId)).toEqual(before);
   });
 });
 

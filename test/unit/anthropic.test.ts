@@ -159,3 +159,44 @@ describe('dreamgate dream --dreamer claude', () => {
     expect(r.stderr).toMatch(/ANTHROPIC_API_KEY is not set/);
   });
 });
+
+describe('dreamgate eval --scorer claude', () => {
+  it('answers each question through the API and judges the answers', async () => {
+    const fleet = join(projectRoot, 'examples', 'fleet');
+    api.respond = (body) => {
+      const q = JSON.stringify(body.messages);
+      return {
+        toolInput: {
+          answer: q.includes('refunds') ? 'Priya owns the refunds service' : 'The store does not say.',
+          paths: ['/people.md'],
+        },
+      };
+    };
+    const r = await runCli(
+      [
+        'eval',
+        '--memory',
+        join(fleet, 'coding-agent', 'memory'),
+        '--suite',
+        join(fleet, 'coding-agent', 'suite.yml'),
+        '--scorer',
+        'claude',
+        '--json',
+      ],
+      { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: api.url },
+    );
+    expect(r.stderr).toBe('');
+    const e = JSON.parse(r.stdout) as {
+      scorer: string;
+      cases: { id: string; passed: boolean; answer: string }[];
+      usage: { requests: number };
+    };
+    expect(e.scorer).toBe('claude');
+    expect(e.cases.find((c) => c.id === 'refunds-owner')).toMatchObject({
+      passed: true,
+      answer: 'Priya owns the refunds service',
+    });
+    expect(e.cases.find((c) => c.id === 'staging-db')!.passed).toBe(false);
+    expect(e.usage.requests).toBe(e.cases.length);
+  });
+});
