@@ -188,6 +188,30 @@ describe('SIGKILL the worker at each stage of a cycle', { concurrent: true }, ()
   });
 });
 
+describe('a slow dreamer cancelled', () => {
+  it('the cycle ends cancelled, its dream stopped, the live store untouched, nobody paged', async () => {
+    const queue = unique('fault-cancel');
+    const agent = await exampleAgent('coding-agent');
+    const before = await liveOf(agent);
+    const c = await clientOn(queue);
+    const worker = await spawnWorker(queue, 'dream');
+    try {
+      const handle = await startCycle(c, fleet(), agent);
+      await worker.paused();
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+      await checkRun('slow dreamer cancelled', agent, handle, before, 'failed');
+      expect((await cycleState(handle)).reason).toBe('cancelled');
+      expect(receiver.received.filter((r) => String(r.body.dedup_key ?? '').includes(handle.workflowId))).toEqual([]);
+      const history = await handle.fetchHistory();
+      expect(history.events!.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+    } finally {
+      await worker.kill('SIGTERM');
+      await c.close();
+    }
+  });
+});
+
 describe('a promotion cut off half-way', () => {
   it('worker killed after the first of many S3 writes: the next worker finishes it, never leaving a mix', async () => {
     const queue = unique('fault-midpromote');

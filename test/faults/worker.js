@@ -26,6 +26,8 @@ const pauseInterceptor = (ctx) => ({
         // heartbeat while paused, so only a real death (not the pause) times the activity out
         while (!existsSync(join(dir, 'release'))) {
           ctx.heartbeat('paused by the fault test');
+          // a slow activity still honours cancellation, as the real ones do
+          if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
           await sleep(200);
         }
       }
