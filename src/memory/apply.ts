@@ -61,3 +61,14 @@ export function assertDistinctPaths(changes: readonly Change[]): void {
     }
   }
 }
+
+/**
+ * What every adapter checks before it writes anything: one change per path, each `before_sha256` still
+ * true of the live store, and a result that keeps SPEC §1. Throws LiveStoreChanged or InvalidInput.
+ */
+export function assertApplicable(live: MemoryStore, changes: readonly Change[], limits: StoreLimits): void {
+  assertDistinctPaths(changes);
+  const stale = staleChanges(live, changes);
+  if (stale.length > 0) throw new LiveStoreChanged(stale);
+  applyChanges(live, { changes }, limits);
+}

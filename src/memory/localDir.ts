@@ -3,7 +3,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:f
 import { dirname, join, sep } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import type { StoreAdapter } from './adapter.js';
-import { LiveStoreChanged, staleChanges, assertDistinctPaths, applyChanges } from './apply.js';
+import { assertApplicable } from './apply.js';
 import type { Change } from './changeSet.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
@@ -65,11 +65,9 @@ export class LocalDirStore implements StoreAdapter {
   }
 
   async apply(changes: readonly Change[]): Promise<void> {
-    assertDistinctPaths(changes);
     const live = await this.read();
-    const stale = staleChanges(live, changes);
-    if (stale.length > 0) throw new LiveStoreChanged(stale);
-    applyChanges(live, { changes }, this.limits); // refuses a result that breaks SPEC §1 before anything is written
+    // refuses a stale or invalid change set before anything is written
+    assertApplicable(live, changes, this.limits);
     for (const c of changes) {
       if (c.op === 'create' || c.op === 'update') await writeAtomic(this.fullPath(c.path), c.after!);
       else if (c.op === 'delete') await this.remove(c.path);

@@ -3,7 +3,7 @@ import { ClaudeApiError, callClaude } from '../anthropic/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import type { StoreAdapter } from './adapter.js';
-import { LiveStoreChanged, applyChanges, assertDistinctPaths, staleChanges } from './apply.js';
+import { LiveStoreChanged, assertApplicable } from './apply.js';
 import type { Change } from './changeSet.js';
 import { diffStores } from './diff.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
@@ -76,11 +76,9 @@ export class ManagedStore implements StoreAdapter {
   }
 
   async apply(changes: readonly Change[]): Promise<void> {
-    assertDistinctPaths(changes);
     const { store: live, ids } = await this.readWithIds();
-    const stale = staleChanges(live, changes);
-    if (stale.length > 0) throw new LiveStoreChanged(stale);
-    applyChanges(live, { changes }, this.limits);
+    // refuses a stale or invalid change set before anything is written
+    assertApplicable(live, changes, this.limits);
     const memories = this.client.beta.memoryStores.memories;
     for (const c of changes) {
       const entry = ids.get(c.path);

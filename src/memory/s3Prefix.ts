@@ -9,7 +9,7 @@ import { InvalidInput } from '../util/errors.js';
 import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { StoreAdapter } from './adapter.js';
-import { LiveStoreChanged, staleChanges, assertDistinctPaths, applyChanges } from './apply.js';
+import { LiveStoreChanged, assertApplicable } from './apply.js';
 import type { Change } from './changeSet.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
@@ -81,11 +81,9 @@ export class S3PrefixStore implements StoreAdapter {
   }
 
   async apply(changes: readonly Change[]): Promise<void> {
-    assertDistinctPaths(changes);
     const { store: live, etags } = await this.readWithEtags();
-    const stale = staleChanges(live, changes);
-    if (stale.length > 0) throw new LiveStoreChanged(stale);
-    applyChanges(live, { changes }, this.limits);
+    // refuses a stale or invalid change set before anything is written
+    assertApplicable(live, changes, this.limits);
     for (const c of changes) {
       try {
         if (c.op === 'create') await this.put(c.path, c.after!, { IfNoneMatch: '*' });

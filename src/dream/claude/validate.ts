@@ -1,21 +1,12 @@
 import { z } from 'zod';
-import type { Change, DroppedChange } from '../../memory/changeSet.js';
+import { reasons, type Change, type DroppedChange } from '../../memory/changeSet.js';
 import { defaultLimits, type StoreLimits } from '../../memory/limits.js';
 import { pathProblem, prefixConflict } from '../../memory/paths.js';
 import { MemoryStore } from '../../memory/store.js';
 import type { SessionDigest } from '../../sessions/digest.js';
 
 /** Reasons a model may give; `redact` and `quarantine` belong to screening, never to a dreamer. */
-const modelReasons = [
-  'duplicate',
-  'superseded',
-  'stale',
-  'recurring-mistake',
-  'workflow',
-  'preference',
-  'insight',
-  'reorganize',
-] as const;
+const modelReasons = z.enum(reasons).exclude(['redact', 'quarantine']);
 
 /** One proposed edit, as the `propose_changes` tool takes it (SPEC §4's change shape). */
 export const proposedChange = z
@@ -25,7 +16,7 @@ export const proposedChange = z
     new_path: z.string().optional().describe('rename only: the new path'),
     before_sha256: z.string().optional().describe('update, delete, rename: the sha256 printed with the file'),
     after: z.string().optional().describe('create, update: the full new content'),
-    reason: z.enum(modelReasons),
+    reason: modelReasons,
     detail: z.string().min(1).describe('one line for a reviewer; for a removal, where the information went'),
     evidence: z
       .array(z.object({ session_id: z.string(), event_id: z.string() }))
