@@ -147,15 +147,33 @@ export function validateChanges(raw: readonly unknown[], ctx: ValidationContext)
     }
     kept.push(c);
   }
-  const base = new Map(ctx.store.files);
-  for (const c of kept) {
-    if (c.op === 'delete') base.delete(c.path);
-    else if (c.op === 'rename') {
-      base.set(c.new_path!, c.after ?? base.get(c.path)!);
-      base.delete(c.path);
-    } else base.set(c.path, c.after!);
+  // a removal dropped above can leave a file where a kept change made a folder: drop that change too
+  for (;;) {
+    const result = applyAll(ctx.store, kept);
+    const conflict = prefixConflict(result.keys());
+    if (!conflict)
+      return { changes: kept, dropped, candidate: MemoryStore.from(result, limits, 'the model change set') };
+    const i = kept.findIndex((c) => conflict.includes(c.new_path ?? c.path) && c.op !== 'delete');
+    if (i === -1) throw new Error(`validation left ${conflict.join(' and ')} both in the store`); // unreachable
+    const [c] = kept.splice(i, 1);
+    dropped.push({
+      path: c!.path,
+      op: c!.op,
+      why: `${conflict[0]} and ${conflict[1]} cannot both exist once the other drops are made`,
+    });
   }
-  return { changes: kept, dropped, candidate: MemoryStore.from(base, limits, 'the model change set') };
+}
+
+function applyAll(store: MemoryStore, changes: readonly Change[]): Map<string, string> {
+  const files = new Map(store.files);
+  for (const c of changes) {
+    if (c.op === 'delete') files.delete(c.path);
+    else if (c.op === 'rename') {
+      files.set(c.new_path!, c.after ?? files.get(c.path)!);
+      files.delete(c.path);
+    } else files.set(c.path, c.after!);
+  }
+  return files;
 }
 
 /** Non-blank lines of `before` that `after` no longer has. */

@@ -137,6 +137,40 @@ describe('the claude dreamer, through the real SDK against the local API server'
     expect(changeSet.changes.every((c) => c.reason === 'redact' || c.reason === 'quarantine')).toBe(true);
   });
 
+  it('drops a file made where a dropped delete leaves the old file standing', async () => {
+    api.respond = (body) => {
+      const m = /path=\\"\/people\.md\\" sha256=\\"([0-9a-f]{64})/.exec(JSON.stringify(body.messages));
+      return {
+        toolInput: {
+          changes: [
+            {
+              op: 'delete',
+              path: '/people.md',
+              before_sha256: m![1],
+              reason: 'reorganize',
+              detail: 'split up',
+              evidence: [],
+            },
+            {
+              op: 'create',
+              path: '/people.md/owners.md',
+              after: '- Priya owns refunds\n',
+              reason: 'reorganize',
+              detail: 'split from a file',
+              evidence: [],
+            },
+          ],
+        },
+      };
+    };
+    const { changeSet, store: out } = await dream();
+    expect(changeSet.dropped!.map((d) => d.why)).toEqual([
+      expect.stringMatching(/delete \/people\.md removes information without naming where it went/),
+      expect.stringMatching(/\/people\.md and \/people\.md\/owners\.md cannot both exist/),
+    ]);
+    expect(out.get('/people.md')).toBe(store.get('/people.md'));
+  });
+
   it('keeps a delete that names where the information went', async () => {
     api.respond = (body) => {
       const m = /path=\\"\/people\.md\\" sha256=\\"([0-9a-f]{64})/.exec(JSON.stringify(body.messages));
