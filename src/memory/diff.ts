@@ -91,6 +91,15 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
     );
   }
   for (const r of cs.redactions) out.push(paint.dim(`redacted ${r.count} ${r.kind} in ${r.where}`));
+  for (const r of cs.refused) out.push(paint.red(`refused ${r.path}: ${r.reason}`));
+  for (const d of cs.dropped ?? [])
+    out.push(paint.red(`dropped ${d.op ?? ''} ${d.path ?? ''}: ${d.why}`.replace(/ +/g, ' ')));
+  if (cs.usage)
+    out.push(
+      paint.dim(
+        `${cs.dreamer}: ${cs.usage.requests} request(s), ${cs.usage.input_tokens} input + ${cs.usage.output_tokens} output tokens (cache read ${cs.usage.cache_read_input_tokens}, write ${cs.usage.cache_creation_input_tokens}), $${cs.usage.cost_usd.toFixed(4)}`,
+      ),
+    );
   if (cs.changes.length === 0 && cs.quarantined.length === 0) out.push(paint.dim('no changes'));
   return out.join('\n') + '\n';
 }

@@ -136,6 +136,31 @@ describe('dreamgate dream --dreamer claude', () => {
     expect(cs.usage.requests).toBe(1);
   });
 
+  it('shows a reviewer what was dropped and what the dream cost, in the readable diff', async () => {
+    api.respond = () => ({
+      toolInput: {
+        changes: [
+          {
+            op: 'create',
+            path: '/lessons/cli.md',
+            after: '- Lesson from the CLI\n',
+            reason: 'insight',
+            detail: 'a lesson',
+            evidence: [],
+          },
+          { op: 'create', path: '/a/../b.md', after: 'x', reason: 'insight', detail: 'd', evidence: [] },
+        ],
+      },
+    });
+    const r = await runCli(args(join(await tempDir(), 'out')), env());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^create \/lessons\/cli\.md {2}\[insight\] a lesson$/m);
+    expect(r.stdout).toMatch(/^dropped create \/a\/\.\.\/b\.md: change 2: path "\/a\/\.\.\/b\.md": .*"\.\."/m);
+    expect(r.stdout).toMatch(
+      /^claude: 1 request\(s\), \d+ input \+ \d+ output tokens \(cache read 0, write \d+\), \$0\.\d{4}$/m,
+    );
+  });
+
   it('on an API error exits 1 naming the status and error type, and writes nothing', async () => {
     api.respond = () => ({
       error: {
