@@ -18,9 +18,12 @@ import { reviewerName, withContext, type CommonOptions, type Context } from '../
 
 const c = () => colours();
 
-function formatScores(s: Pick<CycleState, 'baseline' | 'post' | 'delta'>): string {
+function formatScores(s: Pick<CycleState, 'baseline' | 'post' | 'delta' | 'usage' | 'attempts'>): string {
   if (s.baseline === undefined) return '';
-  return `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}`;
+  const spend = s.usage
+    ? `; model: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`
+    : '';
+  return `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}${spend}`;
 }
 
 export async function runCommand(
