@@ -387,8 +387,10 @@ export async function startClaudeApi(): Promise<ClaudeApi> {
     // Managed Agents: sessions
     if (req.method === 'GET' && p === '/v1/sessions') {
       const agent = q.get('agent_id');
+      const statuses = [...q.getAll('statuses[]'), ...q.getAll('statuses')];
       const list = api.sessions
         .filter((s) => !agent || s.agentId === agent)
+        .filter((s) => statuses.length === 0 || statuses.includes(s.status))
         .map((s) => ({
           type: 'session',
           id: s.id,
