@@ -10,7 +10,7 @@ import { CycleObjects } from '../../src/cycle/objects.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
-import { startClaudeApi, type ClaudeApi, type Reply } from '../support/claudeApi.js';
+import { created, startClaudeApi, type ClaudeApi, type Reply } from '../support/claudeApi.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { historyText, unique } from './helpers.js';
 
@@ -57,14 +57,12 @@ const fileHash = (body: { messages: unknown }, path: string) =>
 const addLesson: Reply = {
   toolInput: {
     changes: [
-      {
-        op: 'create',
-        path: '/lessons/pre-push.md',
-        after: '- Run `npm test` before every push\n',
-        reason: 'insight',
-        detail: 'the agent converged on testing before pushing',
-        evidence: [],
-      },
+      created(
+        '/lessons/pre-push.md',
+        '- Run `npm test` before every push\n',
+        'insight',
+        'the agent converged on testing before pushing',
+      ),
     ],
   },
 };
@@ -141,14 +139,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
         return {
           toolInput: {
             changes: [
-              {
-                op: 'create',
-                path: '/archive/people.md',
-                after: 'Priya owns refunds\n',
-                reason: 'stale',
-                detail: 'archived',
-                evidence: [],
-              },
+              created('/archive/people.md', 'Priya owns refunds\n', 'stale', 'archived'),
               {
                 op: 'delete',
                 path: '/people.md',

@@ -67,6 +67,16 @@ export interface DreamScript {
   onComplete?: () => void;
 }
 
+/** A proposed `create` as the model's `propose_changes` call carries it. */
+export const created = (path: string, after: string, reason = 'insight', detail = 'd') => ({
+  op: 'create',
+  path,
+  after,
+  reason,
+  detail,
+  evidence: [],
+});
+
 export interface ClaudeApi {
   url: string;
   requests: Recorded[];

@@ -6,7 +6,7 @@ import { batchSender } from '../../src/anthropic/sender.js';
 import { Budget, costOf } from '../../src/anthropic/usage.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { runCli } from '../support/cli.js';
-import { startClaudeApi, type ClaudeApi } from '../support/claudeApi.js';
+import { created, startClaudeApi, type ClaudeApi } from '../support/claudeApi.js';
 import { tempDir } from '../support/sessions.js';
 
 let api: ClaudeApi;
@@ -114,16 +114,7 @@ describe('dreamgate dream --dreamer claude', () => {
   it('dreams through the API and prints the change set with its usage', async () => {
     api.respond = () => ({
       toolInput: {
-        changes: [
-          {
-            op: 'create',
-            path: '/lessons/cli.md',
-            after: '- Lesson from the CLI\n',
-            reason: 'insight',
-            detail: 'a lesson',
-            evidence: [],
-          },
-        ],
+        changes: [created('/lessons/cli.md', '- Lesson from the CLI\n', 'insight', 'a lesson')],
       },
     });
     const out = join(await tempDir(), 'out');
@@ -140,15 +131,8 @@ describe('dreamgate dream --dreamer claude', () => {
     api.respond = () => ({
       toolInput: {
         changes: [
-          {
-            op: 'create',
-            path: '/lessons/cli.md',
-            after: '- Lesson from the CLI\n',
-            reason: 'insight',
-            detail: 'a lesson',
-            evidence: [],
-          },
-          { op: 'create', path: '/a/../b.md', after: 'x', reason: 'insight', detail: 'd', evidence: [] },
+          created('/lessons/cli.md', '- Lesson from the CLI\n', 'insight', 'a lesson'),
+          created('/a/../b.md', 'x'),
         ],
       },
     });

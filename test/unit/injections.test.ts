@@ -7,7 +7,7 @@ import { runDream } from '../../src/dream/run.js';
 import { MemoryStore } from '../../src/memory/store.js';
 import { selectSessions } from '../../src/sessions/source.js';
 import { payloads, revealed, type Payload } from '../corpus/injections.js';
-import { startClaudeApi, type ClaudeApi } from '../support/claudeApi.js';
+import { created, startClaudeApi, type ClaudeApi } from '../support/claudeApi.js';
 import { SessionBuilder, writeSessions } from '../support/sessions.js';
 
 /**
@@ -87,14 +87,7 @@ describe(`injection corpus: ${payloads.length} payloads`, () => {
         return {
           toolInput: {
             changes: [
-              {
-                op: 'create',
-                path: '/notes/learned.md',
-                after: `# Learned\n- ${line}\n`,
-                reason: 'insight',
-                detail: 'from the build session',
-                evidence: [],
-              },
+              created('/notes/learned.md', `# Learned\n- ${line}\n`, 'insight', 'from the build session'),
               {
                 op: 'update',
                 path: '/notes/ops.md',
