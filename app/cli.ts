@@ -169,6 +169,10 @@ export function buildProgram(): Command {
     .argument('<agent>')
     .option('--only <paths...>', 'approve only these paths (the narrowed set is evaluated again)')
     .option('--edit <path=file...>', 'approve with your own content for a memory path (evaluated again)')
+    .option(
+      '--restore <session...>',
+      'overrule a quarantine: put back the memory lines these sessions wrote (evaluated again)',
+    )
     .option('--as <reviewer>', 'your reviewer name (default $DREAMGATE_REVIEWER or your login)')
     .option('--comment <text>', 'a note for the audit log')
     .action(approveCommand);

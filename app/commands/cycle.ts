@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { blame, type FileChange } from '../../src/cycle/blame.js';
 import type { CycleState } from '../../src/cycle/types.js';
+import { applyChanges } from '../../src/memory/apply.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
 import { openStore } from '../../src/memory/open.js';
@@ -151,14 +152,50 @@ async function readEdits(edits: string[]): Promise<Record<string, string>> {
   return out;
 }
 
+/**
+ * `--restore <session>`: a reviewer overrules a quarantine. The memory lines that session wrote, which
+ * screening took out, go back into their files (appended where the dream's version no longer has them).
+ */
+async function restoredEdits(
+  ctx: Context,
+  agentId: string,
+  state: CycleState,
+  sessions: string[],
+): Promise<Record<string, string>> {
+  const cs = await loadChangeSet(ctx, state.changeSetKey!);
+  const snapshot = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(agentId, state.snapshotId!);
+  const candidate = applyChanges(snapshot, cs);
+  const out: Record<string, string> = {};
+  for (const id of sessions) {
+    const q = cs.quarantined.find((x) => x.session_id === id);
+    if (!q)
+      throw new InvalidInput(
+        `--restore ${id}: not quarantined in change set ${state.changeSetId!.slice(0, 12)} (quarantined: ${cs.quarantined.map((x) => x.session_id).join(', ') || 'none'})`,
+      );
+    for (const { path, line } of q.removed_lines) {
+      const current = out[path] ?? candidate.get(path) ?? '';
+      if (current.split('\n').includes(line)) continue;
+      out[path] = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`;
+    }
+  }
+  return out;
+}
+
 export async function approveCommand(
   agentId: string,
-  opts: CommonOptions & { only?: string[]; edit?: string[]; as?: string; comment?: string },
+  opts: CommonOptions & { only?: string[]; edit?: string[]; restore?: string[]; as?: string; comment?: string },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
     for (const p of opts.only ?? []) assertPath(p, '--only');
-    const edits = opts.edit?.length ? await readEdits(opts.edit) : undefined;
+    const own = opts.edit?.length ? await readEdits(opts.edit) : undefined;
     const { handle, state } = await pendingReview(await ctx.client(), agentId);
+    const restored = opts.restore?.length ? await restoredEdits(ctx, agentId, state, opts.restore) : undefined;
+    for (const p of Object.keys(own ?? {}))
+      if (restored && p in restored)
+        throw new InvalidInput(
+          `--edit ${p} and --restore both change ${p}: put the restored lines in your edit instead`,
+        );
+    const edits = own || restored ? { ...restored, ...own } : undefined;
     const reviewer = reviewerName(opts.as);
     if (!ctx.agent(agentId).reviewers.includes(reviewer))
       progress(
@@ -176,7 +213,13 @@ export async function approveCommand(
     await approve(handle, {
       reviewer,
       changeSetId: state.changeSetId!,
-      ...(opts.comment ? { comment: opts.comment } : {}),
+      ...(opts.comment || opts.restore?.length
+        ? {
+            comment: [opts.comment, opts.restore?.length ? `restored quarantined ${opts.restore.join(', ')}` : '']
+              .filter(Boolean)
+              .join('; '),
+          }
+        : {}),
       ...(opts.only?.length ? { onlyPaths: opts.only } : {}),
       ...(edited ? { editedKey: edited.key, editedSha256: edited.sha256 } : {}),
     });

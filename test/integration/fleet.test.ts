@@ -6,6 +6,9 @@ import { cycleState, startCycle } from '../../app/cycles.js';
 import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../../app/schedules.js';
 import { createWorker } from '../../app/worker.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
+import type { ChangeSet } from '../../src/memory/changeSet.js';
+import { storageSettings } from '../../src/s3/settings.js';
+import { AuditLog } from '../../src/snapshots/audit.js';
 import type { FleetResult } from '../../workflows/fleet.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { projectRoot } from '../../src/util/paths.js';
@@ -161,6 +164,45 @@ describe('the fleet run and its schedule (real servers)', () => {
     expect(history).toContain('"editedSha256"');
     expect(history).toContain('Dream cycle of'); // the decoding works: the static summary is found
     expect(history).not.toContain('renewal call booked');
+  });
+
+  it('a reviewer overrules a quarantine: the lines it removed come back, are evaluated again, and land', async () => {
+    const suite =
+      'cases:\n  - id: unit-tests\n    question: How are tests run?\n    expect:\n      all: ["npm test"]\n';
+    const agent = await exampleAgent('coding-agent', { mode: 'review' }, suite);
+    const handle = await startCycle(h.client, h.fleet, agent);
+    await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
+    const { writeFile } = await import('node:fs/promises');
+    const fleetYaml = join(agent.dir, 'dreamgate.yml');
+    await writeFile(
+      fleetYaml,
+      `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
+    );
+    const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
+    const cs = (await h.client.objects.getJson<ChangeSet>((await cycleState(handle)).changeSetKey!))!;
+    const [q] = cs.quarantined.filter((x) => x.removed_lines.length > 0);
+    expect(q).toBeDefined();
+
+    const wrong = await runCli(
+      ['approve', agent.id, '--as', 'alice', '--restore', 'sess_nope', '--fleet', fleetYaml],
+      env,
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(new RegExp(`--restore sess_nope: not quarantined .*quarantined: .*${q!.session_id}`));
+
+    const { code } = await runCli(
+      ['approve', agent.id, '--as', 'alice', '--restore', q!.session_id, '--fleet', fleetYaml],
+      env,
+    );
+    expect(code).toBe(0);
+    const result = await handle.result();
+    expect(result.outcome).toBe('kept');
+    const live = await new LocalDirStore(agent.store).read();
+    for (const { path, line } of q!.removed_lines) expect(live.get(path)).toContain(line);
+    const approved = (
+      await new AuditLog(h.client.objects.s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, handle.workflowId)
+    ).find((r) => r.event === 'approved')!;
+    expect(approved.data).toMatchObject({ edited: true, comment: `restored quarantined ${q!.session_id}` });
   });
 
   it('a worker process killed mid-cycle: the cycle finishes correctly under a new worker', async () => {
