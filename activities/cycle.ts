@@ -29,7 +29,7 @@ import { selectSessions } from '../src/sessions/source.js';
 import { AuditLog, type AuditRecord } from '../src/snapshots/audit.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { InvalidInput } from '../src/util/errors.js';
-import { typed } from './failures.js';
+import { activity, progress } from './activity.js';
 
 export interface CycleDeps {
   s3: S3Client;
@@ -46,13 +46,6 @@ export interface CycleDeps {
 export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { series: 'live' };
 
 const stateKey = (agentId: string) => `agents/${agentId}/state.json`;
-
-/** Keeps a long activity alive and lets a cancelled cycle stop it. */
-function heartbeatWhile<T>(work: Promise<T>, detail: string): Promise<T> {
-  const ctx = Context.current();
-  const timer = setInterval(() => ctx.heartbeat(detail), 1_000);
-  return work.finally(() => clearInterval(timer));
-}
 
 export function cycleActivities(deps: CycleDeps) {
   const objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
@@ -93,7 +86,6 @@ export function cycleActivities(deps: CycleDeps) {
   }
 
   async function dreamerFor(agent: AgentConfig, cycleId: string, redo: Redream | undefined): Promise<Dreamer> {
-    const beat = (what: string) => Context.current().heartbeat(what);
     switch (agent.dreamer) {
       case 'team-lessons':
         return new TeamLessonsDreamer(
@@ -116,10 +108,10 @@ export function cycleActivities(deps: CycleDeps) {
             void (await objects.putJson(CycleObjects.cycleKey(agent.id, cycleId, `batches/${key}.json`), value)),
         };
         const sender = agent.batch
-          ? batchSender(claude(), ledger, { pollIntervalMs: agent.claude.pollIntervalMs, onProgress: beat })
+          ? batchSender(claude(), ledger, { pollIntervalMs: agent.claude.pollIntervalMs, onProgress: progress })
           : directSender(claude());
         const feedback = redo && (await feedbackFrom(agent, redo));
-        return new ClaudeDreamer(claude(), { ...agent.claude, budget }, feedback, beat, sender);
+        return new ClaudeDreamer(claude(), { ...agent.claude, budget }, feedback, progress, sender);
       }
       case 'managed':
         return new ManagedDreamer(
@@ -129,7 +121,7 @@ export function cycleActivities(deps: CycleDeps) {
             memoryStoreId: agent.store.slice('anthropic:'.length),
             pollIntervalMs: agent.claude.pollIntervalMs,
           },
-          beat,
+          progress,
         );
       default:
         return new HeuristicDreamer();
@@ -175,23 +167,23 @@ export function cycleActivities(deps: CycleDeps) {
   }
 
   return {
-    loadAgentState: typed(async (agentId: string): Promise<AgentState> => {
+    loadAgentState: activity(async (agentId: string): Promise<AgentState> => {
       return (
         (await objects.getJson<AgentState>(stateKey(agentId))) ?? { lastKeptSessionAt: null, consecutiveApprovals: 0 }
       );
     }),
 
-    saveAgentState: typed(async (agentId: string, state: AgentState): Promise<void> => {
+    saveAgentState: activity(async (agentId: string, state: AgentState): Promise<void> => {
       await objects.putJson(stateKey(agentId), state);
     }),
 
-    takeSnapshot: typed(async (agent: AgentConfig, cycleId: string): Promise<SnapshotRef> => {
+    takeSnapshot: activity(async (agent: AgentConfig, cycleId: string): Promise<SnapshotRef> => {
       const store = await live(agent).read();
       const s = await snapshots.take(agent.id, store, `${cycleId}/snapshot`);
       return { snapshotId: s.id, sha256: s.sha256, files: s.files };
     }),
 
-    countNewSessions: typed(
+    countNewSessions: activity(
       async (agent: AgentConfig, since: number | null): Promise<{ count: number; invalid: number }> => {
         const sel = await sessionsOf(agent, {
           ...(since !== null ? { since } : {}),
@@ -201,15 +193,13 @@ export function cycleActivities(deps: CycleDeps) {
       },
     ),
 
-    evaluate: typed(
+    evaluate: activity(
       async (agent: AgentConfig, cycleId: string, step: string, target: StoreTarget): Promise<EvalSummary> => {
         const store = await storeOf(agent, target);
         const suite = agent.suite ? await loadSuite(agent.suite) : { file: '(no suite)', cases: [] };
         const scorer = scorerFor(agent);
-        const result = await heartbeatWhile(
-          scorer.evaluate(store, suite, Context.current().cancellationSignal),
-          `evaluating ${step}`,
-        );
+        progress(`evaluating ${step}`);
+        const result = await scorer.evaluate(store, suite, Context.current().cancellationSignal);
         const { key } = await objects.putJson(CycleObjects.cycleKey(agent.id, cycleId, `eval-${step}.json`), {
           target,
           storeSha256: store.hash(),
@@ -228,28 +218,30 @@ export function cycleActivities(deps: CycleDeps) {
       },
     ),
 
-    dream: typed(async (agent: AgentConfig, cycleId: string, snapshotId: string, redo?: Redream): Promise<DreamRef> => {
-      const ctx = Context.current();
-      const store = await snapshots.restore(agent.id, snapshotId);
-      const sessions =
-        agent.dreamer === 'team-lessons'
-          ? { sessions: [], invalid: [] }
-          : await heartbeatWhile(
-              sessionsOf(agent, { limit: agent.maxSessions, signal: ctx.cancellationSignal }),
-              'reading sessions',
-            );
-      const dreamer = await dreamerFor(agent, cycleId, redo);
-      const result = await heartbeatWhile(
-        runDream(dreamer, { agentId: agent.id, snapshotId, store, sessions }, ctx.cancellationSignal),
-        `dreaming over ${sessions.sessions.length} sessions`,
-      );
-      const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
-      const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
-      return storeCandidate(agent, cycleId, name, result.store, result.changeSet, newest);
-    }),
+    dream: activity(
+      async (agent: AgentConfig, cycleId: string, snapshotId: string, redo?: Redream): Promise<DreamRef> => {
+        const ctx = Context.current();
+        const store = await snapshots.restore(agent.id, snapshotId);
+        progress('reading sessions');
+        const sessions =
+          agent.dreamer === 'team-lessons'
+            ? { sessions: [], invalid: [] }
+            : await sessionsOf(agent, { limit: agent.maxSessions, signal: ctx.cancellationSignal });
+        const dreamer = await dreamerFor(agent, cycleId, redo);
+        progress(`dreaming over ${sessions.sessions.length} sessions`);
+        const result = await runDream(
+          dreamer,
+          { agentId: agent.id, snapshotId, store, sessions },
+          ctx.cancellationSignal,
+        );
+        const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
+        const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
+        return storeCandidate(agent, cycleId, name, result.store, result.changeSet, newest);
+      },
+    ),
 
     /** A reviewer's narrowed or edited change set, as a new candidate to be evaluated again. */
-    reviseChangeSet: typed(
+    reviseChangeSet: activity(
       async (
         agent: AgentConfig,
         cycleId: string,
@@ -309,7 +301,7 @@ export function cycleActivities(deps: CycleDeps) {
       },
     ),
 
-    promote: typed(async (agent: AgentConfig, snapshotId: string, changeSetKey: string): Promise<PromoteResult> => {
+    promote: activity(async (agent: AgentConfig, snapshotId: string, changeSetKey: string): Promise<PromoteResult> => {
       const cs = await loadChangeSet(changeSetKey);
       const snapshot = await snapshots.restore(agent.id, snapshotId);
       const store = live(agent);
@@ -319,7 +311,7 @@ export function cycleActivities(deps: CycleDeps) {
     }),
 
     /** Did every change land as written? (The agent's own writes elsewhere do not count against it.) */
-    verifyLive: typed(
+    verifyLive: activity(
       async (
         agent: AgentConfig,
         snapshotId: string,
@@ -339,7 +331,7 @@ export function cycleActivities(deps: CycleDeps) {
      * Undoes a promotion path by path: each touched path goes back to its snapshot content, unless the
      * agent has written it since (then the agent's write stays, and is reported).
      */
-    rollback: typed(
+    rollback: activity(
       async (
         agent: AgentConfig,
         snapshotId: string,
@@ -396,7 +388,7 @@ export function cycleActivities(deps: CycleDeps) {
     ),
 
     /** Pages on-call (or notifies owners) once per cycle and kind: a retry never sends twice. */
-    alert: typed(
+    alert: activity(
       async (
         target: WebhookConfig | undefined,
         agentId: string,
@@ -413,7 +405,7 @@ export function cycleActivities(deps: CycleDeps) {
       },
     ),
 
-    recordAudit: typed(async (record: AuditRecord): Promise<void> => {
+    recordAudit: activity(async (record: AuditRecord): Promise<void> => {
       await audit.append(record);
     }),
   };

@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
 import { AuditConflict } from '../src/snapshots/audit.js';
@@ -20,42 +20,28 @@ export const failureTypes = {
 } as const;
 
 /**
- * Every activity heartbeats while it runs, so a worker that dies mid-activity is noticed within the
- * workflow's heartbeat timeout (seconds) instead of the activity's start-to-close timeout (minutes). And what
- * retrying cannot fix becomes a non-retryable typed failure, so the cycle ends with a reason instead of
- * retrying forever; everything else stays retryable.
+ * What retrying cannot fix, as a non-retryable typed failure, so the cycle ends with a reason instead of
+ * retrying forever; everything else is returned unchanged and stays retryable.
  */
-export function typed<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    const ctx = Context.current();
-    const beat = setInterval(() => ctx.heartbeat(), 1_000);
-    try {
-      return await fn(...args);
-    } catch (err) {
-      if (err instanceof InvalidInput) throw ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
-      if (err instanceof LiveStoreChanged)
-        throw ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });
-      if (err instanceof SnapshotCorrupt)
-        throw ApplicationFailure.nonRetryable(err.message, failureTypes.snapshotCorrupt);
-      if (err instanceof AuditConflict) throw ApplicationFailure.nonRetryable(err.message, failureTypes.auditConflict);
-      if (err instanceof ClaudeApiError)
-        // 429, 529 and 5xx: Temporal retries after the server's retry-after; 400, 401, 403: fail fast
-        throw ApplicationFailure.create({
-          message: err.message,
-          type: failureTypes.claudeApi,
-          nonRetryable: !err.retryable,
-          details: [{ status: err.status, type: err.type, requestId: err.requestId }],
-          ...(err.retryable && err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
-        });
-      if (err instanceof BudgetExceeded)
-        throw ApplicationFailure.nonRetryable(err.message, failureTypes.budgetExceeded);
-      if (err instanceof ManagedDreamFailed)
-        throw ApplicationFailure.nonRetryable(err.message, failureTypes.managedDreamFailed);
-      if (err instanceof WebhookFailed && !err.retryable)
-        throw ApplicationFailure.nonRetryable(err.message, failureTypes.webhook);
-      throw err;
-    } finally {
-      clearInterval(beat);
-    }
-  };
+export function asFailure(err: unknown): unknown {
+  if (err instanceof InvalidInput) return ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
+  if (err instanceof LiveStoreChanged)
+    return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });
+  if (err instanceof SnapshotCorrupt) return ApplicationFailure.nonRetryable(err.message, failureTypes.snapshotCorrupt);
+  if (err instanceof AuditConflict) return ApplicationFailure.nonRetryable(err.message, failureTypes.auditConflict);
+  if (err instanceof ClaudeApiError)
+    // 429, 529 and 5xx: Temporal retries after the server's retry-after; 400, 401, 403: fail fast
+    return ApplicationFailure.create({
+      message: err.message,
+      type: failureTypes.claudeApi,
+      nonRetryable: !err.retryable,
+      details: [{ status: err.status, type: err.type, requestId: err.requestId }],
+      ...(err.retryable && err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
+  if (err instanceof BudgetExceeded) return ApplicationFailure.nonRetryable(err.message, failureTypes.budgetExceeded);
+  if (err instanceof ManagedDreamFailed)
+    return ApplicationFailure.nonRetryable(err.message, failureTypes.managedDreamFailed);
+  if (err instanceof WebhookFailed && !err.retryable)
+    return ApplicationFailure.nonRetryable(err.message, failureTypes.webhook);
+  return err;
 }

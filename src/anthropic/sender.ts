@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
+import { sleep } from '../util/concurrency.js';
 import { ClaudeApiError, callClaude } from './errors.js';
 
 type Request = Anthropic.Messages.MessageCreateParamsNonStreaming;
@@ -84,12 +85,4 @@ export function batchSender(
       );
     },
   };
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
-  });
 }

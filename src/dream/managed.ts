@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ManagedDreamFailed, callClaude } from '../anthropic/errors.js';
-import { sleep } from '../anthropic/sender.js';
+import { sleep } from '../util/concurrency.js';
 import { addUsage, noUsage } from '../anthropic/usage.js';
 import { ManagedStore } from '../memory/managedStore.js';
 import { loadPrompt } from '../util/prompts.js';

@@ -15,3 +15,12 @@ export async function mapLimit<T, R>(
   await Promise.all(workers);
   return results;
 }
+
+/** Waits `ms`; a cancellation ends the wait at once with the signal's reason (e.g. Temporal's CancelledFailure). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
+  });
+}

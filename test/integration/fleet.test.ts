@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState, startCycle } from '../../app/cycles.js';
@@ -22,6 +22,16 @@ beforeAll(async () => {
   h = await startHarness();
 });
 afterAll(async () => h?.close());
+
+/** A one-agent fleet file for the command line, beside the agent's private copy. */
+async function cliFleet(agent: { id: string; dir: string }): Promise<string> {
+  const file = join(agent.dir, 'dreamgate.yml');
+  await writeFile(
+    file,
+    `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
+  );
+  return file;
+}
 
 async function fleetOf(...agents: Awaited<ReturnType<typeof exampleAgent>>[]): Promise<FleetConfig> {
   const teamDir = join(await tempDir('dg-team-'), 'memory');
@@ -111,12 +121,7 @@ describe('the fleet run and its schedule (real servers)', () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
     const handle = await startCycle(h.client, h.fleet, agent);
     await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
-    const fleetYaml = join(agent.dir, 'dreamgate.yml');
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(
-      fleetYaml,
-      `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
-    );
+    const fleetYaml = await cliFleet(agent);
     const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
     const cli = async (...args: string[]) => {
       const r = await runCli([...args, '--fleet', fleetYaml], env);
@@ -140,12 +145,7 @@ describe('the fleet run and its schedule (real servers)', () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
     const handle = await startCycle(h.client, h.fleet, agent);
     await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
-    const { writeFile } = await import('node:fs/promises');
-    const fleetYaml = join(agent.dir, 'dreamgate.yml');
-    await writeFile(
-      fleetYaml,
-      `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
-    );
+    const fleetYaml = await cliFleet(agent);
     const edited = join(agent.dir, 'acme.md');
     const mine =
       '# Acme Corp\n\n- Acme plan: Enterprise\n- Acme prefers email over phone calls\n- Reviewer note: renewal call booked for 2027-02-15\n';
@@ -172,12 +172,7 @@ describe('the fleet run and its schedule (real servers)', () => {
     const agent = await exampleAgent('coding-agent', { mode: 'review' }, suite);
     const handle = await startCycle(h.client, h.fleet, agent);
     await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
-    const { writeFile } = await import('node:fs/promises');
-    const fleetYaml = join(agent.dir, 'dreamgate.yml');
-    await writeFile(
-      fleetYaml,
-      `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
-    );
+    const fleetYaml = await cliFleet(agent);
     const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
     const cs = (await h.client.objects.getJson<ChangeSet>((await cycleState(handle)).changeSetKey!))!;
     const [q] = cs.quarantined.filter((x) => x.removed_lines.length > 0);

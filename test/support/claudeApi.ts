@@ -148,7 +148,12 @@ export async function startClaudeApi(): Promise<ClaudeApi> {
       if (existing) updateMemory(existing, content);
       else putMemory(s, path, content);
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    // hung requests (cancellation tests) hold their sockets: close them too
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 
   function putMemory(s: Store, path: string, content: string): Memory {
@@ -492,10 +497,5 @@ export async function startClaudeApi(): Promise<ClaudeApi> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   api.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const close = api.close;
-  api.close = async () => {
-    server.closeAllConnections();
-    await close();
-  };
   return api;
 }

@@ -26,3 +26,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** The arguments of `dreamgate dream` (SPEC §5) over a store and a sessions root. */
+export function dreamArgs(
+  o: { memory: string; sessions: string; agent: string; out: string },
+  ...extra: string[]
+): string[] {
+  return ['dream', '--memory', o.memory, '--sessions', o.sessions, '--agent', o.agent, '--out', o.out, ...extra];
+}

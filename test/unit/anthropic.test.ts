@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { batchSender } from '../../src/anthropic/sender.js';
 import { Budget, costOf } from '../../src/anthropic/usage.js';
 import { projectRoot } from '../../src/util/paths.js';
-import { runCli } from '../support/cli.js';
+import { dreamArgs, runCli } from '../support/cli.js';
 import { created, startClaudeApi, type ClaudeApi } from '../support/claudeApi.js';
 import { tempDir } from '../support/sessions.js';
 
@@ -96,19 +96,12 @@ describe('usage and budget', () => {
 
 describe('dreamgate dream --dreamer claude', () => {
   const fleet = join(projectRoot, 'examples', 'fleet');
-  const args = (out: string) => [
-    'dream',
-    '--memory',
-    join(fleet, 'coding-agent', 'memory'),
-    '--sessions',
-    join(fleet, 'sessions'),
-    '--agent',
-    'coding-agent',
-    '--out',
-    out,
-    '--dreamer',
-    'claude',
-  ];
+  const args = (out: string) =>
+    dreamArgs(
+      { memory: join(fleet, 'coding-agent', 'memory'), sessions: join(fleet, 'sessions'), agent: 'coding-agent', out },
+      '--dreamer',
+      'claude',
+    );
   const env = () => ({ ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: api.url });
 
   it('dreams through the API and prints the change set with its usage', async () => {

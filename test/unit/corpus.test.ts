@@ -1,25 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { dreamArgs, runCli } from '../support/cli.js';
 import { tempDir } from '../support/sessions.js';
 import { corpus, type CorpusCase } from '../corpus/cases.js';
 
 function argsFor(c: CorpusCase, dir: string): string[] {
   if (c.tool === 'eval') return ['eval', '--memory', join(dir, 'memory'), '--suite', join(dir, 'suite.yml')];
   if (c.tool === 'fleet') return ['status', '--fleet', join(dir, 'dreamgate.yml')];
-  return [
-    'dream',
-    '--memory',
-    join(dir, 'memory'),
-    '--sessions',
-    join(dir, 'sessions'),
-    '--agent',
-    'agent',
-    '--out',
-    join(dir, 'out'),
+  return dreamArgs(
+    { memory: join(dir, 'memory'), sessions: join(dir, 'sessions'), agent: 'agent', out: join(dir, 'out') },
     '--json',
-  ];
+  );
 }
 
 describe('bad input corpus', () => {

@@ -2,7 +2,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../src/util/paths.js';
-import { runCli } from '../../support/cli.js';
+import { dreamArgs, runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/sessions.js';
 
 const fleet = join(projectRoot, 'examples', 'fleet');
@@ -25,18 +25,7 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
       const out = join(await tempDir(), 'out');
       const memory = join(fleet, agent, 'memory');
       const before = await listTree(memory);
-      const r = await dreamgate(
-        'dream',
-        '--memory',
-        memory,
-        '--sessions',
-        join(fleet, 'sessions'),
-        '--agent',
-        agent,
-        '--out',
-        out,
-        '--json',
-      );
+      const r = await runCli(dreamArgs({ memory, sessions: join(fleet, 'sessions'), agent, out }, '--json'));
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const cs = JSON.parse(r.stdout);
@@ -64,16 +53,13 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
   );
 
   it('prints a readable diff without --json', async () => {
-    const r = await dreamgate(
-      'dream',
-      '--memory',
-      join(fleet, 'coding-agent', 'memory'),
-      '--sessions',
-      join(fleet, 'sessions'),
-      '--agent',
-      'coding-agent',
-      '--out',
-      join(await tempDir(), 'o'),
+    const r = await runCli(
+      dreamArgs({
+        memory: join(fleet, 'coding-agent', 'memory'),
+        sessions: join(fleet, 'sessions'),
+        agent: 'coding-agent',
+        out: join(await tempDir(), 'o'),
+      }),
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^update \/project\.md {2}\[superseded\]/m);
@@ -91,17 +77,11 @@ describe('dreamgate dream: bad input ends with exit 2 naming the culprit, and no
     return dir;
   }
   const run = (dir: string, ...extra: string[]) =>
-    dreamgate(
-      'dream',
-      '--memory',
-      join(dir, 'memory'),
-      '--sessions',
-      join(dir, 'sessions'),
-      '--agent',
-      'coding-agent',
-      '--out',
-      join(dir, 'out'),
-      ...extra,
+    runCli(
+      dreamArgs(
+        { memory: join(dir, 'memory'), sessions: join(dir, 'sessions'), agent: 'coding-agent', out: join(dir, 'out') },
+        ...extra,
+      ),
     );
 
   it('names a malformed session line, dreams the others, and writes the whole output', async () => {
