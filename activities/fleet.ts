@@ -1,26 +1,60 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { AgentConfig } from '../src/config/fleet.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
-import { CycleObjects } from '../src/cycle/objects.js';
-import { InvalidInput } from '../src/util/errors.js';
 import { activity } from './activity.js';
+import type { CycleContext } from './context.js';
 
-/**
- * A fleet's agents live in S3 (written by the client that starts the run or applies the schedule), and a
- * fleet run reads them a page at a time: the workflow's input and history stay small however many agents.
- */
-export function fleetActivities(deps: { s3: S3Client; snapshotsBucket: string }) {
-  const objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
+/** What a fleet run needs to know of its fleet, from the worker's configuration: counts, never configs. */
+export interface FleetOpening {
+  configHash: string;
+  agents: number;
+  concurrency: number;
+  team: boolean;
+}
+
+export function fleetActivities(w: CycleContext) {
   return {
-    fleetAgents: activity(async (agentsKey: string, offset: number, limit: number): Promise<AgentConfig[]> => {
-      const all = await objects.getJson<AgentConfig[]>(agentsKey);
-      if (!all) throw new InvalidInput(`fleet agents ${agentsKey} do not exist (start the run again)`);
-      return all.slice(offset, offset + limit);
-    }),
+    /** The fleet as this worker configures it: the named configuration, or (a schedule) its current one. */
+    openFleet: activity(
+      async ({ fleet, configHash }: { fleet: string; configHash?: string }): Promise<FleetOpening> => {
+        await w.deps.fleets.refresh();
+        const f = w.deps.fleets.config(fleet, configHash, { strict: true });
+        return {
+          configHash: f.sha256,
+          agents: f.agents.length,
+          concurrency: f.concurrency,
+          team: f.team !== undefined,
+        };
+      },
+    ),
+
+    /** A page of the fleet's agent ids: the run's history stays small however many agents. */
+    fleetAgents: activity(
+      async ({
+        fleet,
+        configHash,
+        offset,
+        limit,
+      }: {
+        fleet: string;
+        configHash: string;
+        offset: number;
+        limit: number;
+      }): Promise<string[]> => {
+        const f = w.deps.fleets.config(fleet, configHash, { strict: false });
+        return f.agents.slice(offset, offset + limit).map((a) => a.id);
+      },
+    ),
 
     recordFleetOutcomes: activity(
-      async (reportKey: string, offset: number, outcomes: FleetOutcome[]): Promise<void> => {
-        await objects.putJson(`${reportKey}/outcomes-${String(offset).padStart(6, '0')}.json`, outcomes);
+      async ({
+        reportKey,
+        offset,
+        outcomes,
+      }: {
+        reportKey: string;
+        offset: number;
+        outcomes: FleetOutcome[];
+      }): Promise<void> => {
+        await w.objects.putJson(`${reportKey}/outcomes-${String(offset).padStart(6, '0')}.json`, outcomes);
       },
     ),
   };

@@ -1,20 +1,36 @@
-import { cycleActivities, type CycleDeps } from './cycle.js';
+import { alertActivities } from './alert.js';
+import { CycleContext, type CycleDeps } from './context.js';
+import { dreamActivities } from './dream.js';
+import { evaluateActivities } from './evaluate.js';
 import { fleetActivities } from './fleet.js';
+import { acceptV1 } from './legacy.js';
+import { openActivities } from './open.js';
+import { promoteActivities } from './promote.js';
 import { proofActivities } from './proof.js';
+import { reviewActivities } from './review.js';
+import { snapshotActivities } from './snapshot.js';
 
 export type ActivityDeps = CycleDeps;
 
-/** Every activity the worker registers; workflows proxy them by this type. */
+/** Every activity the worker registers, by stage; workflows proxy them by this type. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  const w = new CycleContext(deps);
+  const activities = {
     ...proofActivities(deps.s3, deps.snapshotsBucket),
-    ...cycleActivities(deps),
-    ...fleetActivities(deps),
+    ...openActivities(w),
+    ...snapshotActivities(w),
+    ...evaluateActivities(w),
+    ...dreamActivities(w),
+    ...reviewActivities(w),
+    ...promoteActivities(w),
+    ...alertActivities(w),
+    ...fleetActivities(w),
     /** For the benchmark floor: an activity round trip and nothing else. */
     async noop(i: number): Promise<number> {
       return i;
     },
   };
+  return acceptV1(w, activities);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

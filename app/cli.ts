@@ -82,11 +82,28 @@ export function buildProgram(): Command {
 
   program
     .command('worker')
-    .description('run a dreamgate worker until interrupted (Ctrl-C drains and stops it)')
+    .description(
+      'run a dreamgate worker until interrupted (Ctrl-C drains and stops it); it runs only the fleets it is given',
+    )
     .addOption(stackOption)
-    .action(async (opts: { stack?: string }) => {
+    .addOption(
+      new Option(
+        '--fleet <source...>',
+        'fleet configs this worker serves: files (read again when they change) or s3://bucket/key#sha256=<hex> (default $DREAMGATE_FLEET or ./dreamgate.yml)',
+      ),
+    )
+    .option('--fleet-sha256 <hex>', 'the sha256 an S3 fleet config must have')
+    .action(async (opts: { stack?: string; fleet?: string[]; fleetSha256?: string }) => {
       const cfg = await stackConfig(opts);
-      const w = await createWorker(cfg);
+      const w = await createWorker(
+        cfg,
+        {},
+        { sources: opts.fleet ?? [], ...(opts.fleetSha256 ? { sha256: opts.fleetSha256 } : {}) },
+      );
+      for (const f of w.fleets.fleets())
+        progress(
+          `serving fleet ${f} (configuration ${w.fleets.current(f).sha256.slice(0, 12)}, ${w.fleets.current(f).file})`,
+        );
       progress(`worker polling task queue "${w.worker.options.taskQueue}" on ${w.worker.options.namespace}`);
       try {
         await w.worker.run();
@@ -165,8 +182,13 @@ export function buildProgram(): Command {
   )
     .argument('<agent>')
     .action(reviewCommand);
-  cycleCommand('approve', 'approve the pending change set (signal "approve")')
+  const keyOption = new Option(
+    '--key <file>',
+    'sign the decision with this SSH key (a private key, or a public key whose private half is in ssh-agent)',
+  ).env('DREAMGATE_SIGNING_KEY');
+  cycleCommand('approve', 'approve the change set you reviewed (update "approve"; the answer says accepted or why not)')
     .argument('<agent>')
+    .argument('<change-set-id>', 'the id `dreamgate review` printed (a prefix of 8 or more hex digits is enough)')
     .option('--only <paths...>', 'approve only these paths (the narrowed set is evaluated again)')
     .option('--edit <path=file...>', 'approve with your own content for a memory path (evaluated again)')
     .option(
@@ -175,13 +197,19 @@ export function buildProgram(): Command {
     )
     .option('--as <reviewer>', 'your reviewer name (default $DREAMGATE_REVIEWER or your login)')
     .option('--comment <text>', 'a note for the audit log')
+    .addOption(keyOption)
     .action(approveCommand);
-  cycleCommand('reject', 'reject the pending change set (signal "reject")')
+  cycleCommand('reject', 'reject the change set you reviewed (update "reject")')
     .argument('<agent>')
+    .argument('<change-set-id>', 'the id `dreamgate review` printed (a prefix of 8 or more hex digits is enough)')
     .requiredOption('--reason <text>', 'why, for the audit log')
     .option('--as <reviewer>', 'your reviewer name')
+    .addOption(keyOption)
     .action(rejectCommand);
-  cycleCommand('rollback', 'restore an agent’s live store to a snapshot (the current store is snapshotted first)')
+  cycleCommand(
+    'rollback',
+    'restore an agent’s live store to a snapshot, through the agent’s own workflow (refused while a cycle runs; the current store is snapshotted first)',
+  )
     .argument('<agent>')
     .requiredOption('--to <snapshot>', 'a snapshot id from `dreamgate snapshots`')
     .option('--as <name>', 'who, for the audit log')

@@ -1,45 +1,108 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
-import type { ApproveSignal, CycleInput, CycleResult, CycleState, RejectSignal } from '../src/cycle/types.js';
-import { workflowUrl } from '../src/temporal/settings.js';
+import { cycleWorkflowId, cyclesQuery, scopedName, teamId, type AgentScope } from '../src/config/scope.js';
+import type { Decision, Verdict } from '../src/cycle/decision.js';
+import type { CycleResult, CycleState, DecisionResult } from '../src/cycle/types.js';
 import { InvalidInput } from '../src/util/errors.js';
-import { approveSignal, rejectSignal, stateQuery } from '../workflows/definitions.js';
-import { dreamCycle } from '../workflows/index.js';
+import {
+  approveSignal,
+  approveUpdate,
+  rejectSignal,
+  rejectUpdate,
+  searchAttributes,
+  stateQuery,
+} from '../workflows/definitions.js';
+import { agentRollback, dreamCycle } from '../workflows/index.js';
+import type { RollbackResult } from '../workflows/rollback.js';
 import type { DreamgateClient } from './client.js';
 
 export type CycleHandle = WorkflowHandle<typeof dreamCycle>;
+/** A cycle this client started: its handle knows the run (the cycle's own id). */
+export type StartedCycle = WorkflowHandleWithFirstExecutionRunId<typeof dreamCycle>;
 
-export function cycleInput(
-  fleet: Pick<FleetConfig, 'paging' | 'notify'>,
-  agent: AgentConfig,
-  trigger: string,
-  uiUrl?: string,
-): CycleInput {
-  return {
-    agent,
-    trigger,
-    ...(fleet.paging ? { paging: fleet.paging } : {}),
-    ...(fleet.notify ? { notify: fleet.notify } : {}),
-    ...(uiUrl ? { uiUrl } : {}),
-  };
+/** A cycle of an agent is already running: a second one (or a rollback) is refused, naming it. */
+export class CycleRunning extends InvalidInput {}
+
+/** Whose cycles: an agent of a fleet, or the fleet's team store. */
+export function scopeOf(fleet: Pick<FleetConfig, 'fleet' | 'team'>, agent: AgentConfig): AgentScope {
+  return { fleet: fleet.fleet, id: fleet.team && agent === fleet.team ? teamId : agent.id };
 }
 
-/** Starts a cycle now; its id names the agent and the minute, so a double start is refused by Temporal. */
+/** The one cycle id an agent has: a second start while it runs is refused, and the refusal names it. */
+const exclusive = {
+  workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+  workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+} as const;
+
+async function refusedBecauseRunning(c: DreamgateClient, scope: AgentScope, what: string): Promise<CycleRunning> {
+  const handle = c.client.workflow.getHandle<typeof dreamCycle>(cycleWorkflowId(scope));
+  const desc = await handle.describe().catch(() => undefined);
+  const state = desc ? await handle.query(stateQuery).catch(() => undefined) : undefined;
+  const started = desc ? `, started ${desc.startTime.toISOString().replace('T', ' ').slice(0, 19)}` : '';
+  const stage = state?.stage ? `, stage ${state.stage}` : '';
+  return new CycleRunning(
+    `${what} refused: a cycle of ${scopedName(scope)} is already running: ${handle.workflowId} (run ${desc?.runId ?? '?'}${started}${stage}); follow it with \`dreamgate status ${scope.id}\``,
+  );
+}
+
+/**
+ * Starts a cycle now under the agent's one workflow id. Its input names the fleet, the agent and the hash of
+ * this command's fleet config; the worker refuses the hash if its own copy differs.
+ */
 export async function startCycle(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'paging' | 'notify'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
   agent: AgentConfig,
   trigger = 'manual',
-  workflowId?: string,
-): Promise<CycleHandle> {
-  const id = workflowId ?? `dream-${agent.id}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
-  return c.client.workflow.start(dreamCycle, {
-    taskQueue: c.temporal.taskQueue,
-    workflowId: id,
-    args: [cycleInput(fleet, agent, trigger, workflowUrl(c.temporal, id))],
-    staticSummary: `Dream cycle of ${agent.id} (${agent.mode}, ${trigger})`,
-    staticDetails: `snapshot → baseline eval → dream → post eval → ${agent.mode === 'automatic' ? '' : 'review → '}promote → verify. Reviewers: ${agent.reviewers.join(', ') || 'none'}.`,
-  });
+): Promise<StartedCycle> {
+  const scope = scopeOf(fleet, agent);
+  try {
+    return await c.client.workflow.start(dreamCycle, {
+      taskQueue: c.temporal.taskQueue,
+      workflowId: cycleWorkflowId(scope),
+      ...exclusive,
+      args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, trigger }],
+      staticSummary: `Dream cycle of ${scopedName(scope)} (${agent.mode}, ${trigger})`,
+      staticDetails: `snapshot → baseline eval → dream → post eval → ${agent.mode === 'automatic' ? '' : 'review → '}promote → verify. Reviewers: ${agent.reviewers.join(', ') || 'none'}.`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw await refusedBecauseRunning(c, scope, 'run');
+    throw err;
+  }
+}
+
+/**
+ * A manual rollback, run by the agent's own workflow (so it is refused while a cycle runs, and recorded in
+ * the agent's audit chain); waits for it.
+ */
+export async function rollbackAgent(
+  c: DreamgateClient,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  agent: AgentConfig,
+  snapshotId: string,
+  requestedBy: string,
+): Promise<RollbackResult> {
+  const scope = scopeOf(fleet, agent);
+  try {
+    const handle = await c.client.workflow.start(agentRollback, {
+      taskQueue: c.temporal.taskQueue,
+      workflowId: cycleWorkflowId(scope),
+      ...exclusive,
+      args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, snapshotId, requestedBy }],
+      staticSummary: `Manual rollback of ${scopedName(scope)} to snapshot ${snapshotId}`,
+    });
+    return await handle.result();
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw await refusedBecauseRunning(c, scope, 'rollback');
+    throw err;
+  }
 }
 
 export interface CycleRow {
@@ -54,52 +117,95 @@ export interface CycleRow {
 /** An agent's cycles, newest first, from Temporal's visibility (search attributes). */
 export async function listCycles(
   c: DreamgateClient,
-  agentId: string,
+  scope: AgentScope,
   opts: { running?: boolean; limit?: number } = {},
 ): Promise<CycleRow[]> {
-  const query = `DreamAgent = "${agentId.replace(/"/g, '')}"${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
   const rows: CycleRow[] = [];
-  for await (const w of c.client.workflow.list({ query })) {
-    const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
+  for await (const w of c.client.workflow.list({ query: cyclesQuery(scope, opts) })) {
+    const outcome = w.typedSearchAttributes.get(searchAttributes.outcome);
+    const delta = w.typedSearchAttributes.get(searchAttributes.scoreDelta);
     rows.push({
       workflowId: w.workflowId,
       runId: w.runId,
       status: w.status.name,
       startTime: w.startTime,
-      ...(sa.DreamOutcome?.[0] !== undefined ? { outcome: String(sa.DreamOutcome[0]) } : {}),
-      ...(sa.DreamScoreDelta?.[0] !== undefined ? { delta: Number(sa.DreamScoreDelta[0]) } : {}),
+      ...(outcome !== undefined ? { outcome } : {}),
+      ...(delta !== undefined ? { delta } : {}),
     });
     if (rows.length >= (opts.limit ?? 50)) break;
   }
   return rows.sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
 }
 
-/** The running cycle of an agent that waits for review. */
+/** The cycle of an agent that waits for review, and what it shows. */
+export interface Pending {
+  handle: CycleHandle;
+  state: CycleState;
+  /** Started by the previous version: it answers signals only, and its state has v1's shape. */
+  v1: boolean;
+}
+
 export async function pendingReview(
   c: DreamgateClient,
-  agentId: string,
-): Promise<{ handle: CycleHandle; state: CycleState }> {
-  const unanswered: string[] = [];
-  for (const row of await listCycles(c, agentId, { running: true })) {
-    const handle = c.client.workflow.getHandle<typeof dreamCycle>(row.workflowId, row.runId);
-    const state = await handle.query(stateQuery).catch(() => undefined);
-    if (!state) unanswered.push(row.workflowId);
-    else if (state.stage === 'review') return { handle, state };
-  }
-  if (unanswered.length > 0) {
-    throw new Error(
-      `running cycle(s) ${unanswered.join(', ')} of ${agentId} did not answer: is a worker running on task queue "${c.temporal.taskQueue}"? Start one with \`dreamgate worker\``,
+  fleet: Pick<FleetConfig, 'fleet' | 'team'>,
+  agent: AgentConfig,
+): Promise<Pending> {
+  const scope = scopeOf(fleet, agent);
+  const handle = c.client.workflow.getHandle<typeof dreamCycle>(cycleWorkflowId(scope));
+  const desc = await handle.describe().catch(() => undefined);
+  if (desc?.status.name === 'RUNNING') {
+    const state = await queryOrHint(c, handle);
+    if (state.stage === 'review')
+      return { handle: c.client.workflow.getHandle(handle.workflowId, desc.runId), state, v1: false };
+    throw new InvalidInput(
+      `${scopedName(scope)} has no change set waiting for review: its cycle ${handle.workflowId} is at stage ${state.stage} (see \`dreamgate status ${scope.id}\`)`,
     );
   }
-  throw new InvalidInput(`agent ${agentId} has no cycle waiting for review (see \`dreamgate status ${agentId}\`)`);
+  // a cycle the previous version started, under its timestamped id
+  for await (const w of c.client.workflow.list({
+    query: `DreamAgent = "${agent.id}" AND ExecutionStatus = "Running"`,
+  })) {
+    const old = c.client.workflow.getHandle<typeof dreamCycle>(w.workflowId, w.runId);
+    const state = (await queryOrHint(c, old)) as CycleState & { ignoredSignals?: unknown };
+    if (state.stage === 'review')
+      return {
+        handle: old,
+        // v1 named a cycle by its workflow id
+        state: { ...state, fleet: fleet.fleet, cycleId: w.workflowId, ignored: { count: 0, recent: [] } },
+        v1: true,
+      };
+  }
+  throw new InvalidInput(`${scopedName(scope)} has no cycle waiting for review (see \`dreamgate status ${scope.id}\`)`);
 }
 
-export async function approve(handle: CycleHandle, signal: ApproveSignal): Promise<void> {
-  await handle.signal(approveSignal, signal);
+async function queryOrHint(c: DreamgateClient, handle: CycleHandle): Promise<CycleState> {
+  try {
+    return await handle.query(stateQuery);
+  } catch {
+    throw new Error(
+      `cycle ${handle.workflowId} did not answer: is a worker running on task queue "${c.temporal.taskQueue}"? Start one with \`dreamgate worker\``,
+    );
+  }
 }
 
-export async function reject(handle: CycleHandle, signal: RejectSignal): Promise<void> {
-  await handle.signal(rejectSignal, signal);
+/**
+ * Sends a decision as an update, so the answer comes back: accepted, or refused and why. A cycle of the
+ * previous version answers signals only; it gets one, and checks it as the current version does.
+ */
+export async function decide(pending: Pending, verdict: Verdict, decision: Decision): Promise<DecisionResult> {
+  if (pending.v1) {
+    await pending.handle.signal(verdict === 'approve' ? approveSignal : rejectSignal, decision);
+    return { accepted: true, changeSetId: pending.state.changeSetId!, reviewer: decision.reviewer };
+  }
+  try {
+    return await pending.handle.executeUpdate(verdict === 'approve' ? approveUpdate : rejectUpdate, {
+      args: [decision],
+    });
+  } catch (err) {
+    // the validator refused it at once (not in review, not a reviewer, a stale id, unsigned, malformed)
+    if (err instanceof WorkflowUpdateFailedError) return { accepted: false, why: err.cause?.message ?? err.message };
+    throw err;
+  }
 }
 
 export async function cycleState(handle: CycleHandle): Promise<CycleState> {

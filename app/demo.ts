@@ -10,12 +10,13 @@ import { stackUp } from '../src/stack/servers.js';
 import { workflowUrl } from '../src/temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
 import { connectClient } from './client.js';
+import type { CycleState } from '../src/cycle/types.js';
 import { cycleState, startCycle, type CycleResult } from './cycles.js';
 import { createWorker } from './worker.js';
 
 /**
  * The main job of `npm start`: the stack, a worker, and one cycle per example agent — one automatic and
- * kept, one reviewed and approved from the command line, one rolled back by the gate — then where to look.
+ * kept, one reviewed and approved from the command line, one discarded by the gate — then where to look.
  */
 export async function runDemo(opts: { stack?: string }): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -37,7 +38,8 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
   await new Promise<void>((r) => pager.listen(0, '127.0.0.1', r));
   const pagerPort = (pager.address() as { port: number }).port;
 
-  const dir = join(projectRoot, '.dreamgate', 'demo', new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15));
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
+  const dir = join(projectRoot, '.dreamgate', 'demo', stamp);
   progress(`copying the example fleet to ${dir}`);
   await cp(join(projectRoot, 'examples', 'fleet'), dir, { recursive: true });
   await cp(
@@ -46,32 +48,34 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
   );
   await mkdir(join(dir, 'team', 'memory'), { recursive: true });
   const fleetFile = join(dir, 'dreamgate.yml');
+  // each demo is a fleet of its own (its own cycles, state and audit log), so a demo never meets an earlier one
   await writeFile(
     fleetFile,
-    (await readFile(join(projectRoot, 'examples', 'demo', 'dreamgate.yml'), 'utf8')).replaceAll(
-      '${PAGER_PORT}',
-      String(pagerPort),
-    ),
+    (await readFile(join(projectRoot, 'examples', 'demo', 'dreamgate.yml'), 'utf8'))
+      .replaceAll('${PAGER_PORT}', String(pagerPort))
+      .replace(/^fleet: demo$/m, `fleet: demo-${stamp}`),
   );
   const fleet = await loadFleetConfig(fleetFile);
 
-  const w = await createWorker(stack);
+  // the worker serves this fleet from the file, as a production worker serves its own
+  const w = await createWorker(stack, {}, { sources: [fleetFile] });
   const running = w.worker.run();
   const client = await connectClient(stack);
-  const results: { agent: string; workflowId: string; result: CycleResult }[] = [];
+  const results: { agent: string; workflowId: string; runId: string; result: CycleResult }[] = [];
   try {
-    // every agent dreams on its own; the new sessions since its last kept dream are what it reads
-    const demoFleet = { ...fleet, agents: fleet.agents.map((a) => ({ ...a, minNewSessions: 0 })) };
-    const handles = await Promise.all(demoFleet.agents.map((a) => startCycle(client, demoFleet, a, 'demo')));
+    const handles = await Promise.all(fleet.agents.map((a) => startCycle(client, fleet, a, 'demo')));
     for (const h of handles) progress(`started ${h.workflowId}`);
 
     const review = handles[1]!;
-    for (let i = 0; i < 600 && (await cycleState(review).catch(() => undefined))?.stage !== 'review'; i++)
+    let pending: CycleState | undefined;
+    for (let i = 0; i < 600 && (pending = await cycleState(review).catch(() => undefined))?.stage !== 'review'; i++)
       await new Promise((r) => setTimeout(r, 100));
-    progress('support-agent waits for review; approving from the command line:');
+    const id = pending?.changeSetId?.slice(0, 12) ?? '';
+    progress(`support-agent waits for review of change set ${id}; approving it from the command line:`);
     const cmd = [
       'approve',
       'support-agent',
+      id,
       '--fleet',
       fleetFile,
       '--as',
@@ -80,7 +84,7 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
       'demo approval',
     ];
     process.stderr.write(c.dim(`  $ dreamgate ${cmd.join(' ')}\n`));
-    // asynchronously: this process hosts the worker that answers the command's query
+    // asynchronously: this process hosts the worker that answers the command's update
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), ...cmd], {
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -92,7 +96,12 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
     if (code !== 0) throw new Error(`dreamgate approve exited ${code}`);
 
     for (const [i, h] of handles.entries())
-      results.push({ agent: demoFleet.agents[i]!.id, workflowId: h.workflowId, result: await h.result() });
+      results.push({
+        agent: fleet.agents[i]!.id,
+        workflowId: h.workflowId,
+        runId: h.firstExecutionRunId,
+        result: (await h.result()) as CycleResult,
+      });
   } finally {
     w.worker.shutdown();
     await running;
@@ -103,7 +112,7 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
 
   const t = client.temporal;
   const out: string[] = ['', c.bold('dreamgate demo: one cycle per example agent'), ''];
-  for (const { agent, workflowId, result } of results) {
+  for (const { agent, workflowId, runId, result } of results) {
     const paint = result.outcome === 'kept' ? c.green : c.red;
     const scores =
       result.baseline !== undefined
@@ -112,7 +121,7 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
     out.push(
       `  ${agent.padEnd(18)} ${paint(result.outcome.padEnd(12))} ${scores.padEnd(15)} ${c.dim(result.reason ?? '')}`,
     );
-    out.push(`  ${''.padEnd(18)} ${c.cyan(workflowUrl(t, workflowId))}`);
+    out.push(`  ${''.padEnd(18)} ${c.cyan(workflowUrl(t, workflowId, runId))}`);
   }
   const paged = pages.filter((p) => p.path === '/page');
   if (paged.length > 0)
@@ -120,11 +129,11 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
       '',
       `on-call was paged ${paged.length} time(s): ${paged.map((p) => p.body.payload?.summary ?? p.body.summary).join(' | ')}`,
     );
-  const query = encodeURIComponent(`DreamAgent IN (${results.map((r) => `"${r.agent}"`).join(', ')})`);
+  const query = encodeURIComponent(`DreamAgent IN (${results.map((r) => `"${fleet.fleet}/${r.agent}"`).join(', ')})`);
   out.push(
     '',
     `Temporal UI (these cycles): ${c.cyan(`${t.uiUrl}/namespaces/${t.namespace}/workflows?query=${query}`)}`,
-    `  on-call filter: DreamOutcome = "rolled_back"`,
+    `  on-call filter: DreamOutcome IN ("discarded", "rolled_back")`,
     '',
     'Look further (the demo fleet is in ' + dir + '):',
     `  export DREAMGATE_FLEET=${fleetFile}`,
@@ -132,8 +141,8 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
     '  npx --no-install dreamgate history coding-agent',
     '  npx --no-install dreamgate blame coding-agent /project.md',
     '  npx --no-install dreamgate snapshots doc-review-agent',
-    '  npx --no-install dreamgate worker            # then, in another terminal:',
-    '  npx --no-install dreamgate run support-agent  # a new cycle; review it with `dreamgate review support-agent`',
+    '  npx --no-install dreamgate worker            # serves $DREAMGATE_FLEET; then, in another terminal:',
+    '  npx --no-install dreamgate run support-agent  # a new cycle; `dreamgate review support-agent` prints its change set id',
     '  npx --no-install dreamgate schedule apply && npx --no-install dreamgate schedule list',
     '',
   );

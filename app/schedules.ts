@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
 import type { FleetConfig } from '../src/config/fleet.js';
-import { workflowUrl } from '../src/temporal/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';
@@ -11,23 +9,11 @@ import type { DreamgateClient } from './client.js';
 export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
 
 /**
- * The run's input: the agents go to S3 under a content-addressed key, so the input (and a schedule's
- * action) stays small for any fleet, and a run always reads the list it was started with.
+ * A run's input names the fleet; the worker serving it takes the agents from its own configuration. A run
+ * started now also names the hash of this command's fleet file, so a worker with another copy refuses it.
  */
-export async function fleetInput(c: DreamgateClient, fleet: FleetConfig, uiBase?: string): Promise<FleetInput> {
-  const body = JSON.stringify(fleet.agents);
-  const agentsKey = `fleets/${fleet.fleet}/agents-${createHash('sha256').update(body).digest('hex').slice(0, 32)}.json`;
-  await c.objects.putJson(agentsKey, fleet.agents);
-  return {
-    fleet: fleet.fleet,
-    agentsKey,
-    agentCount: fleet.agents.length,
-    concurrency: fleet.concurrency,
-    ...(fleet.team ? { team: fleet.team } : {}),
-    ...(fleet.paging ? { paging: fleet.paging } : {}),
-    ...(fleet.notify ? { notify: fleet.notify } : {}),
-    ...(uiBase ? { uiUrl: uiBase } : {}),
-  };
+export function fleetInput(fleet: Pick<FleetConfig, 'fleet' | 'sha256'>, pinned = true): FleetInput {
+  return { fleet: fleet.fleet, ...(pinned ? { configHash: fleet.sha256 } : {}) };
 }
 
 export async function startFleetRun(
@@ -38,13 +24,16 @@ export async function startFleetRun(
   return c.client.workflow.start(fleetRun, {
     taskQueue: c.temporal.taskQueue,
     workflowId,
-    args: [await fleetInput(c, fleet, workflowUrl(c.temporal, '').replace(/\/$/, ''))],
+    args: [fleetInput(fleet)],
     staticSummary: `Nightly dream of fleet ${fleet.fleet} (${fleet.agents.length} agents)`,
   });
 }
 
 /** Every agent's outcome of a finished fleet run, in the fleet's order, from its report in S3. */
-export async function fleetOutcomes(c: DreamgateClient, result: FleetResult): Promise<FleetOutcome[]> {
+export async function fleetOutcomes(
+  c: DreamgateClient,
+  result: Pick<FleetResult, 'reportKey'>,
+): Promise<FleetOutcome[]> {
   const pages = await c.objects.list(`${result.reportKey}/outcomes-`);
   return (await Promise.all(pages.map((k) => c.objects.getJson<FleetOutcome[]>(k)))).flatMap((p) => p ?? []);
 }
@@ -67,7 +56,9 @@ export async function applySchedule(c: DreamgateClient, fleet: FleetConfig): Pro
     workflowType: fleetRun,
     taskQueue: c.temporal.taskQueue,
     workflowId: `fleet-${fleet.fleet}`,
-    args: [await fleetInput(c, fleet)] as [FleetInput],
+    // a schedule names no hash: each run takes the worker's current configuration, so editing the fleet
+    // file (and the worker reading it again) never breaks the nightly run
+    args: [fleetInput(fleet, false)] as [FleetInput],
     staticSummary: `Nightly dream of fleet ${fleet.fleet} (${fleet.agents.length} agents)`,
   };
   const policies = {

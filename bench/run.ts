@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from '../app/client.js';
 import { createWorker } from '../app/worker.js';
+import { FleetRegistry } from '../src/config/registry.js';
 import { loadStackConfig } from '../src/config/stack.js';
 import { progress } from '../src/cli/output.js';
 import { createS3Client } from '../src/s3/client.js';
@@ -118,27 +119,28 @@ async function main(): Promise<void> {
   const storage = storageSettings(cfg);
   const s3 = createS3Client(storage);
   const taskQueue = `bench-${process.pid}`;
-  const w = await createWorker(cfg, {
-    taskQueue,
-    maxConcurrentActivityTaskExecutions: 20,
-    maxConcurrentWorkflowTaskExecutions: 20,
-  });
+  // the benchmark's fleets are written as files and served by this worker as they are made
+  const w = await createWorker(
+    cfg,
+    { taskQueue, maxConcurrentActivityTaskExecutions: 20, maxConcurrentWorkflowTaskExecutions: 20 },
+    new FleetRegistry(),
+  );
   const running = w.worker.run();
   const c0 = await connectClient(cfg);
   const client = { ...c0, temporal: { ...c0.temporal, taskQueue } };
   try {
-    await warmUp(client, s3, storage.snapshotsBucket);
+    await warmUp(client, w.fleets, s3, storage.snapshotsBucket);
     const overhead = [];
     for (const files of plan.sizes) {
       progress(`cycle overhead: ${files} files…`);
-      overhead.push(await cycleOverhead(client, s3, storage.snapshotsBucket, files, quick ? 1 : 3));
+      overhead.push(await cycleOverhead(client, w.fleets, s3, storage.snapshotsBucket, files, quick ? 1 : 3));
     }
     progress(`snapshot cost: ${plan.snapshotFiles} files…`);
     const snapshots = await snapshotCost(s3, storage.snapshotsBucket, plan.snapshotFiles);
     const fleets = [];
     for (const n of plan.fleets) {
       progress(`fleet throughput: ${n} agents…`);
-      fleets.push(await fleetThroughput(client, n, 20));
+      fleets.push(await fleetThroughput(client, w.fleets, n, 20));
     }
     progress(`memory: dreaming ${plan.sessions} sessions of ~1 MB…`);
     const memory = await memoryPeak(plan.sessions);

@@ -7,6 +7,8 @@ import type { DreamgateClient } from '../app/client.js';
 import { startCycle } from '../app/cycles.js';
 import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
+import { writeFleetFile, type FleetSpec } from '../src/config/fleetYaml.js';
+import type { FleetRegistry } from '../src/config/registry.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import { clearRestoreCache, SnapshotStore } from '../src/snapshots/snapshots.js';
@@ -97,8 +99,15 @@ export interface OverheadRow {
 }
 
 /** Runs the cycle and the floor once each, unmeasured, so neither pays for a cold worker cache or connection. */
-export async function warmUp(c: DreamgateClient, s3: S3Client, bucket: string): Promise<void> {
-  await measureOnce(c, s3, bucket, 5);
+export async function warmUp(c: DreamgateClient, fleets: FleetRegistry, s3: S3Client, bucket: string): Promise<void> {
+  await measureOnce(c, fleets, s3, bucket, 5);
+}
+
+/** A fleet file beside the first agent, served by the benchmark's worker. */
+async function served(fleets: FleetRegistry, spec: FleetSpec): Promise<FleetConfig> {
+  const file = join(await mkdtemp(join(tmpdir(), 'dg-bench-fleet-')), 'dreamgate.yml');
+  await writeFleetFile(file, spec);
+  return fleets.load({ file });
 }
 
 /**
@@ -107,24 +116,32 @@ export async function warmUp(c: DreamgateClient, s3: S3Client, bucket: string): 
  */
 export async function cycleOverhead(
   c: DreamgateClient,
+  fleets: FleetRegistry,
   s3: S3Client,
   bucket: string,
   files: number,
   runs = 3,
 ): Promise<OverheadRow> {
   const rows: OverheadRow[] = [];
-  for (let i = 0; i < runs; i++) rows.push(await measureOnce(c, s3, bucket, files));
+  for (let i = 0; i < runs; i++) rows.push(await measureOnce(c, fleets, s3, bucket, files));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const cycleMs = median(rows.map((r) => r.cycleMs));
   const floorMs = median(rows.map((r) => r.floorMs));
   return { ...rows[0]!, cycleMs, floorMs, ratio: cycleMs / floorMs };
 }
 
-async function measureOnce(c: DreamgateClient, s3: S3Client, bucket: string, files: number): Promise<OverheadRow> {
+async function measureOnce(
+  c: DreamgateClient,
+  fleets: FleetRegistry,
+  s3: S3Client,
+  bucket: string,
+  files: number,
+): Promise<OverheadRow> {
   const agent = await syntheticAgentOnDisk(`bench-${files}-${Date.now().toString(36)}`, files);
+  const fleet = await served(fleets, { fleet: `bench-${agent.id}`, agents: [agent] });
   clearRestoreCache();
   const [cycleMs, handle] = await timeIt(async () => {
-    const h = await startCycle(c, {}, agent, 'bench', `bench-cycle-${agent.id}`);
+    const h = await startCycle(c, fleet, fleet.agents[0]!, 'bench');
     const r = await h.result();
     if (r.outcome !== 'kept') throw new Error(`bench cycle ended ${r.outcome}: ${r.reason}`);
     return h;
@@ -210,13 +227,22 @@ export interface FleetRow {
   outcomes: Record<string, number>;
 }
 
-export async function fleetThroughput(c: DreamgateClient, agents: number, concurrency: number): Promise<FleetRow> {
+export async function fleetThroughput(
+  c: DreamgateClient,
+  fleets: FleetRegistry,
+  agents: number,
+  concurrency: number,
+): Promise<FleetRow> {
   const list = await Promise.all(
     Array.from({ length: agents }, (_, i) =>
       syntheticAgentOnDisk(`bench-fleet-${agents}-${i}-${Date.now().toString(36)}`, 5, 3),
     ),
   );
-  const fleet: FleetConfig = { file: '(bench)', fleet: `bench-${agents}`, concurrency, batch: false, agents: list };
+  const fleet = await served(fleets, {
+    fleet: `bench-${agents}-${Date.now().toString(36)}`,
+    concurrency,
+    agents: list,
+  });
   const [ms, result] = await timeIt(async () =>
     (await startFleetRun(c, fleet, `bench-fleet-${agents}-${Date.now().toString(36)}`)).result(),
   );

@@ -1,14 +1,31 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ApproveSignal, CycleState, RejectSignal } from '../src/cycle/types.js';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Decision } from '../src/cycle/decision.js';
+import type { CycleState, DecisionResult } from '../src/cycle/types.js';
 
-/** Signals and queries of the dream cycle, defined once and imported by clients (`temporal workflow signal` works too). */
-export const approveSignal = defineSignal<[ApproveSignal]>('approve');
-export const rejectSignal = defineSignal<[RejectSignal]>('reject');
+/**
+ * The cycle's messages, defined once and imported by clients. A decision is an update, so the caller hears
+ * at once whether it was accepted and why not; the signals of the same names stay (`temporal workflow signal
+ * --name approve` keeps working) and pass through the same checks, but can only be recorded and ignored.
+ */
+export const approveUpdate = defineUpdate<DecisionResult, [Decision]>('approve');
+export const rejectUpdate = defineUpdate<DecisionResult, [Decision]>('reject');
+export const approveSignal = defineSignal<[Decision]>('approve');
+export const rejectSignal = defineSignal<[Decision]>('reject');
 export const stateQuery = defineQuery<CycleState>('state');
 
+/** Search attributes, typed, shared by the workflows and the client. */
 export const searchAttributes = {
-  agent: 'DreamAgent',
-  mode: 'DreamMode',
-  outcome: 'DreamOutcome',
-  scoreDelta: 'DreamScoreDelta',
+  agent: defineSearchAttributeKey('DreamAgent', 'KEYWORD'),
+  mode: defineSearchAttributeKey('DreamMode', 'KEYWORD'),
+  outcome: defineSearchAttributeKey('DreamOutcome', 'KEYWORD'),
+  scoreDelta: defineSearchAttributeKey('DreamScoreDelta', 'DOUBLE'),
+} as const;
+
+/** Patch ids: histories written before each change replay through the code they were written by. */
+export const patches = {
+  /** The worker resolves the configuration; the input names fleet, agent and hash (v2 cycle and fleet run). */
+  workerAuthority: 'worker-authority',
+  /** A v1 cycle's decisions that arrive after the upgrade are checked as v2 checks them. */
+  v1DecisionsChecked: 'v1-decisions-checked',
 } as const;

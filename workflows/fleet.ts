@@ -1,24 +1,33 @@
-import { continueAsNew, executeChild, proxyActivities, workflowInfo, ParentClosePolicy } from '@temporalio/workflow';
+import {
+  ChildWorkflowFailure,
+  continueAsNew,
+  executeChild,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import type { AgentConfig, WebhookConfig } from '../src/config/fleet.js';
+import { cycleWorkflowId, isName, teamId } from '../src/config/scope.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
+import { failureMessage } from './cycle.js';
+import { patches } from './definitions.js';
 import { dreamCycle } from './dreamCycle.js';
+import { fleetRunV1, type FleetResultV1 } from './legacy/fleetV1.js';
+import type { FleetInputV1 } from './legacy/types.js';
 
+/** What starts a fleet run: the fleet's name. Its agents and settings come from the worker's configuration. */
 export interface FleetInput {
   fleet: string;
-  /** The agents' configs in S3 (snapshots bucket): the input carries the key, never the list. */
-  agentsKey: string;
-  agentCount: number;
-  team?: AgentConfig;
-  concurrency: number;
-  paging?: WebhookConfig;
-  notify?: WebhookConfig;
-  uiUrl?: string;
+  /** The configuration the starter read; absent (a schedule): the worker's current one when the run starts. */
+  configHash?: string;
   /** Carried across continue-as-new: how far the run got and what it found so far. */
   progress?: FleetProgress;
 }
 
 interface FleetProgress {
+  configHash: string;
   offset: number;
   counts: Record<string, number>;
   notable: FleetOutcome[];
@@ -48,45 +57,58 @@ const maxNotable = 20;
 /**
  * The nightly run: every agent's cycle as a child workflow, at most `concurrency` at a time, a page of
  * agents at a time; then the lessons that two or more agents learned go to the team store through the same
- * cycle and gate. Outcomes go to S3 page by page; the result carries counts.
+ * cycle and gate. Each child has its agent's one cycle id, so an agent already dreaming is not dreamt twice.
+ * Outcomes go to S3 page by page; the result carries counts.
  */
-export async function fleetRun(input: FleetInput): Promise<FleetResult> {
+export const fleetRun = async function fleetRun(
+  input: FleetInput | FleetInputV1,
+): Promise<FleetResult | FleetResultV1> {
+  if (!patched(patches.workerAuthority)) return fleetRunV1(input as FleetInputV1);
+  if (!isName(input.fleet)) throw new Error('fleet run input: fleet is not a fleet name');
+  const { fleet } = input;
   const { workflowId } = workflowInfo();
-  const reportKey = `fleets/${input.fleet}/runs/${workflowId}`;
-  const common = {
-    ...(input.paging ? { paging: input.paging } : {}),
-    ...(input.notify ? { notify: input.notify } : {}),
-    trigger: `fleet ${workflowId}`,
+  const reportKey = `fleets/${fleet}/runs/${workflowId}`;
+  const v2 = 'agentsKey' in input ? { fleet } : input; // a v1 run continued as new after the upgrade
+  const opening = await steps.openFleet({ fleet, ...(v2.configHash ? { configHash: v2.configHash } : {}) });
+  const progress: FleetProgress = v2.progress ?? {
+    configHash: opening.configHash,
+    offset: 0,
+    counts: {},
+    notable: [],
   };
-  const run = async (agent: AgentConfig): Promise<FleetOutcome> => {
-    const childId = `${workflowId}-${agent.id}`;
+  const { configHash } = progress;
+
+  const run = async (agent: string): Promise<FleetOutcome> => {
+    const childId = cycleWorkflowId({ fleet, id: agent });
     try {
       const r = await executeChild(dreamCycle, {
         workflowId: childId,
-        args: [
-          { agent, ...common, ...(input.uiUrl ? { uiUrl: `${input.uiUrl}/${encodeURIComponent(childId)}` } : {}) },
-        ],
+        args: [{ fleet, agent, configHash, trigger: `fleet run ${workflowId}` }],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        staticSummary: `Dream cycle of ${agent.id} (${agent.mode}, fleet ${input.fleet})`,
+        staticSummary: `Dream cycle of ${fleet}/${agent} (fleet run)`,
       });
-      return { agent: agent.id, workflowId: childId, outcome: r.outcome, reason: r.reason };
+      return { agent, workflowId: childId, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}) };
     } catch (err) {
-      return {
-        agent: agent.id,
-        workflowId: childId,
-        outcome: 'failed' as const,
-        reason: err instanceof Error ? err.message : String(err),
-      };
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return {
+          agent,
+          workflowId: childId,
+          outcome: 'skipped',
+          reason: `a cycle of ${agent} is already running (${childId})`,
+        };
+      // the child's own failure, not "Child Workflow execution failed"
+      const cause = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
+      return { agent, workflowId: childId, outcome: 'failed', reason: failureMessage(cause) };
     }
   };
 
-  const progress: FleetProgress = input.progress ?? { offset: 0, counts: {}, notable: [] };
-  const end = Math.min(input.agentCount, progress.offset + agentsPerRun);
+  const end = Math.min(opening.agents, progress.offset + agentsPerRun);
   while (progress.offset < end) {
-    const agents = await steps.fleetAgents(input.agentsKey, progress.offset, Math.min(pageSize, end - progress.offset));
+    const limit = Math.min(pageSize, end - progress.offset);
+    const agents = await steps.fleetAgents({ fleet, configHash, offset: progress.offset, limit });
     if (agents.length === 0) break;
-    const outcomes = await inLanes(agents, input.concurrency, run);
-    await steps.recordFleetOutcomes(reportKey, progress.offset, outcomes);
+    const outcomes = await inLanes(agents, opening.concurrency, run);
+    await steps.recordFleetOutcomes({ reportKey, offset: progress.offset, outcomes });
     for (const o of outcomes) {
       progress.counts[o.outcome] = (progress.counts[o.outcome] ?? 0) + 1;
       if (o.outcome !== 'kept' && o.outcome !== 'skipped' && progress.notable.length < maxNotable)
@@ -94,18 +116,14 @@ export async function fleetRun(input: FleetInput): Promise<FleetResult> {
     }
     progress.offset += agents.length;
   }
-  if (progress.offset < input.agentCount) return continueAsNew<typeof fleetRun>({ ...input, progress });
+  if (progress.offset < opening.agents) return continueAsNew<typeof fleetRun>({ fleet, configHash, progress });
 
-  const result: FleetResult = {
-    agents: input.agentCount,
-    counts: progress.counts,
-    reportKey,
-    notable: progress.notable,
-  };
-  if (!input.team) return result;
-  const { agent: _, ...team } = await run(input.team);
+  const result: FleetResult = { agents: opening.agents, counts: progress.counts, reportKey, notable: progress.notable };
+  if (!opening.team) return result;
+  const { agent: _, ...team } = await run(teamId);
   return { ...result, team };
-}
+  // clients start and read the current version; histories of v1 replay through the same function
+} as (input: FleetInput) => Promise<FleetResult>;
 
 async function inLanes<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

@@ -1,4 +1,5 @@
 export { proofWorkflow } from './proof.js';
 export { dreamCycle } from './dreamCycle.js';
 export { fleetRun } from './fleet.js';
+export { agentRollback } from './rollback.js';
 export { benchFloor } from './bench.js';

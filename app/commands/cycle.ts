@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { blame, type FileChange } from '../../src/cycle/blame.js';
-import type { CycleState } from '../../src/cycle/types.js';
-import { applyChanges } from '../../src/memory/apply.js';
+import type { AgentConfig } from '../../src/config/fleet.js';
+import { scopedName, teamId, type AgentScope } from '../../src/config/scope.js';
+import { signedText, type Decision, type Verdict } from '../../src/cycle/decision.js';
+import { reviseChanges } from '../../src/cycle/revise.js';
+import { signText } from '../../src/cycle/signing.js';
+import type { CycleResult, CycleState } from '../../src/cycle/types.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
 import { openStore } from '../../src/memory/open.js';
@@ -14,7 +19,17 @@ import { SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { workflowUrl } from '../../src/temporal/settings.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
-import { approve, cycleState, listCycles, pendingReview, reject, startCycle } from '../cycles.js';
+import { safeName } from '../../src/util/display.js';
+import {
+  cycleState,
+  decide,
+  listCycles,
+  pendingReview,
+  rollbackAgent,
+  scopeOf,
+  startCycle,
+  type Pending,
+} from '../cycles.js';
 import { reviewerName, withContext, type CommonOptions, type Context } from '../context.js';
 
 const c = () => colours();
@@ -27,18 +42,27 @@ function formatScores(s: Pick<CycleState, 'baseline' | 'post' | 'delta' | 'usage
   return `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}${spend}`;
 }
 
+/** An agent of the fleet, or its team store (`@team`). */
+function agentOf(ctx: Context, id: string): AgentConfig {
+  if (id === teamId) {
+    if (!ctx.fleet.team) throw new InvalidInput(`fleet ${ctx.fleet.fleet} has no team store`);
+    return ctx.fleet.team;
+  }
+  return ctx.agent(id);
+}
+
 export async function runCommand(
   agentId: string,
   opts: CommonOptions & { wait?: boolean; follow?: boolean },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const agent = ctx.agent(agentId);
+    const agent = agentOf(ctx, agentId);
     const client = await ctx.client();
     const handle = await startCycle(client, ctx.fleet, agent, 'manual');
-    const url = workflowUrl(client.temporal, handle.workflowId);
+    const url = workflowUrl(client.temporal, handle.workflowId, handle.firstExecutionRunId);
     progress(`started ${handle.workflowId} (${agent.mode}) — ${url}`);
     if (opts.follow === false) {
-      if (opts.json) printJson({ workflowId: handle.workflowId, url });
+      if (opts.json) printJson({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url });
       return;
     }
     // live progress: one line a stage, read from the cycle's query
@@ -52,8 +76,9 @@ export async function runCommand(
       last = line;
       if (desc.status.name !== 'RUNNING') break;
       if (state?.stage === 'review' && !opts.wait) {
+        const id = state.changeSetId!.slice(0, 12);
         progress(
-          `waiting for review by ${agent.reviewers.join(', ')}: \`dreamgate review ${agent.id}\`, then \`dreamgate approve ${agent.id}\` or \`dreamgate reject ${agent.id} --reason …\``,
+          `waiting for review by ${state.reviewers.join(', ')}: \`dreamgate review ${agentId}\`, then \`dreamgate approve ${agentId} ${id}\` or \`dreamgate reject ${agentId} ${id} --reason …\``,
         );
         break;
       }
@@ -61,17 +86,23 @@ export async function runCommand(
     }
     const final = await handle.describe();
     if (final.status.name === 'RUNNING') {
-      if (opts.json) printJson({ workflowId: handle.workflowId, url, state });
+      if (opts.json) printJson({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url, state });
       return;
     }
-    const result = final.status.name === 'COMPLETED' ? await handle.result() : undefined;
+    const result = final.status.name === 'COMPLETED' ? ((await handle.result()) as CycleResult) : undefined;
     if (opts.json)
-      printJson({ workflowId: handle.workflowId, url, status: final.status.name, result: result ?? state });
+      printJson({
+        workflowId: handle.workflowId,
+        runId: handle.firstExecutionRunId,
+        url,
+        status: final.status.name,
+        result: result ?? state,
+      });
     else {
       const outcome = result?.outcome ?? 'failed';
       const paint = outcome === 'kept' ? c().green : outcome === 'skipped' ? c().yellow : c().red;
       process.stdout.write(
-        `${paint(outcome)} ${agent.id}: ${result?.reason ?? state?.reason ?? final.status.name}\n${formatScores(result ?? state ?? {})}\n${url}\n`,
+        `${paint(outcome)} ${agentId}: ${result?.reason ?? state?.reason ?? final.status.name}\n${formatScores(result ?? state ?? {})}\n${url}\n`,
       );
     }
     if (!result) process.exitCode = 1;
@@ -81,23 +112,31 @@ export async function runCommand(
 export async function statusCommand(agentId: string | undefined, opts: CommonOptions): Promise<void> {
   await withContext(opts, async (ctx) => {
     const client = await ctx.client();
-    const agents = agentId ? [ctx.agent(agentId)] : ctx.fleet.agents;
+    const agents = agentId ? [agentOf(ctx, agentId)] : ctx.fleet.agents;
     const rows = [];
     for (const agent of agents) {
-      const cycles = await listCycles(client, agent.id, { limit: agentId ? 10 : 1 });
+      const scope = scopeOf(ctx.fleet, agent);
+      const cycles = await listCycles(client, scope, { limit: agentId ? 10 : 1 });
       for (const cy of cycles) {
         const state =
           cy.status === 'RUNNING'
             ? await cycleState(client.client.workflow.getHandle(cy.workflowId, cy.runId)).catch(() => undefined)
             : undefined;
         rows.push({
-          agent: agent.id,
+          agent: scope.id,
           mode: agent.mode,
           ...cy,
-          ...(state ? { stage: state.stage, waitingFor: state.waitingFor } : {}),
+          ...(state
+            ? {
+                stage: state.stage,
+                waitingFor: state.waitingFor,
+                ...(state.changeSetId ? { changeSetId: state.changeSetId } : {}),
+                ...(state.ignored?.count ? { ignoredDecisions: state.ignored.count } : {}),
+              }
+            : {}),
         });
       }
-      if (cycles.length === 0) rows.push({ agent: agent.id, mode: agent.mode, status: 'no cycles yet' });
+      if (cycles.length === 0) rows.push({ agent: scope.id, mode: agent.mode, status: 'no cycles yet' });
     }
     if (opts.json) return printJson(rows);
     for (const r of rows) {
@@ -106,32 +145,50 @@ export async function statusCommand(agentId: string | undefined, opts: CommonOpt
       const delta = 'delta' in r && r.delta !== undefined ? ` Δ ${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}` : '';
       const when = 'startTime' in r && r.startTime ? r.startTime.toISOString().replace('T', ' ').slice(0, 16) : '';
       process.stdout.write(
-        `${r.agent.padEnd(22)} ${r.mode.padEnd(9)} ${when.padEnd(16)} ${String(outcome).padEnd(22)}${delta}  ${'workflowId' in r ? c().dim(r.workflowId ?? '') : ''}\n`,
+        `${r.agent.padEnd(22)} ${r.mode.padEnd(9)} ${when.padEnd(16)} ${String(outcome).padEnd(22)}${delta}  ${'workflowId' in r ? c().dim(`${r.workflowId ?? ''} ${r.runId ?? ''}`) : ''}\n`,
       );
       if ('waitingFor' in r && r.waitingFor) process.stdout.write(c().dim(`    waiting for ${r.waitingFor}\n`));
+      if ('ignoredDecisions' in r && r.ignoredDecisions)
+        process.stdout.write(c().dim(`    ${r.ignoredDecisions} decision(s) refused or ignored\n`));
     }
   });
 }
 
-async function loadChangeSet(ctx: Context, key: string): Promise<ChangeSet> {
-  const raw = await new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket).getJson(key);
+/** The pending change set: content-addressed by its id (a v1 cycle's by its key), its hash checked. */
+async function pendingChangeSet(ctx: Context, agent: AgentConfig, pending: Pending): Promise<ChangeSet> {
+  const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
+  if (!pending.v1) return objects.loadChangeSet(scopeOf(ctx.fleet, agent), pending.state.changeSetId!);
+  const key = (pending.state as { changeSetKey?: string }).changeSetKey!;
+  const raw = await objects.getJson(key);
   if (!raw) throw new Error(`change set ${key} is missing from s3://${ctx.storage.snapshotsBucket}`);
   return changeSetSchema.parse(raw);
 }
 
 export async function reviewCommand(agentId: string, opts: CommonOptions): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const { handle, state } = await pendingReview(await ctx.client(), agentId);
-    const cs = await loadChangeSet(ctx, state.changeSetKey!);
-    if (opts.json) return printJson({ workflowId: handle.workflowId, state, changeSet: cs });
-    const base = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(agentId, state.snapshotId!);
+    const agent = agentOf(ctx, agentId);
+    const pending = await pendingReview(await ctx.client(), ctx.fleet, agent);
+    const { handle, state } = pending;
+    const cs = await pendingChangeSet(ctx, agent, pending);
+    if (opts.json)
+      return printJson({
+        workflowId: handle.workflowId,
+        cycle: state.cycleId,
+        changeSetId: state.changeSetId,
+        state,
+        changeSet: cs,
+      });
+    const base = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(agent.id, state.snapshotId!);
+    const id = state.changeSetId!;
     process.stdout.write(
-      `${c().bold(`change set ${state.changeSetId!.slice(0, 12)}`)} of ${agentId} · ${formatScores(state)} · cycle ${handle.workflowId}\n\n`,
+      `${c().bold(`change set ${id.slice(0, 12)}`)} of ${agentId} · ${formatScores(state)} · cycle ${handle.workflowId} (run ${state.cycleId})\n${c().dim(`id ${id}`)}\n\n`,
     );
     process.stdout.write(renderChangeSet(cs, base, c()));
+    const sign = state.signedDecisions ? ' --key <your ssh key>' : '';
     process.stdout.write(
-      `\napprove: dreamgate approve ${agentId} [--only <path>…]   reject: dreamgate reject ${agentId} --reason "…"\n`,
+      `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
     );
+    if (state.reviewDeadline) process.stdout.write(c().dim(`discarded at ${state.reviewDeadline} unless decided\n`));
   });
 }
 
@@ -152,95 +209,133 @@ async function readEdits(edits: string[]): Promise<Record<string, string>> {
   return out;
 }
 
+interface DecisionOptions extends CommonOptions {
+  as?: string;
+  key?: string;
+}
+
 /**
- * `--restore <session>`: a reviewer overrules a quarantine. The memory lines that session wrote, which
- * screening took out, go back into their files (appended where the dream's version no longer has them).
+ * The pending cycle, checked against the change-set id the reviewer names: a decision is for what the
+ * reviewer saw, never whatever is pending now.
  */
-async function restoredEdits(
+async function pendingFor(ctx: Context, agent: AgentConfig, changeSetId: string): Promise<Pending> {
+  if (!/^[0-9a-f]{8,64}$/.test(changeSetId))
+    throw new InvalidInput(
+      `change set id "${safeName(changeSetId)}": expected at least 8 hex digits, as \`dreamgate review\` prints it`,
+    );
+  const pending = await pendingReview(await ctx.client(), ctx.fleet, agent);
+  const id = pending.state.changeSetId!;
+  if (!id.startsWith(changeSetId))
+    throw new InvalidInput(
+      `change set ${changeSetId} is not the one waiting for review: ${scopedName(scopeOf(ctx.fleet, agent))} waits for ${id.slice(0, 12)} (cycle ${pending.state.cycleId}); see it with \`dreamgate review ${pending.state.agentId}\``,
+    );
+  return pending;
+}
+
+/** Signs, sends and reports a decision; a refusal exits 2 saying why. */
+async function send(
   ctx: Context,
-  agentId: string,
-  state: CycleState,
-  sessions: string[],
-): Promise<Record<string, string>> {
-  const cs = await loadChangeSet(ctx, state.changeSetKey!);
-  const snapshot = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(agentId, state.snapshotId!);
-  const candidate = applyChanges(snapshot, cs);
-  const out: Record<string, string> = {};
-  for (const id of sessions) {
-    const q = cs.quarantined.find((x) => x.session_id === id);
-    if (!q)
-      throw new InvalidInput(
-        `--restore ${id}: not quarantined in change set ${state.changeSetId!.slice(0, 12)} (quarantined: ${cs.quarantined.map((x) => x.session_id).join(', ') || 'none'})`,
-      );
-    for (const { path, line } of q.removed_lines) {
-      const current = out[path] ?? candidate.get(path) ?? '';
-      if (current.split('\n').includes(line)) continue;
-      out[path] = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`;
-    }
-  }
-  return out;
+  pending: Pending,
+  verdict: Verdict,
+  decision: Decision,
+  opts: DecisionOptions,
+): Promise<void> {
+  const { state } = pending;
+  const keyFile = opts.key ?? process.env.DREAMGATE_SIGNING_KEY;
+  if (state.signedDecisions && !keyFile)
+    throw new InvalidInput(
+      `${state.fleet}/${state.agentId} requires signed decisions: pass --key <your ssh key> (or set DREAMGATE_SIGNING_KEY); a public key file works with the key in ssh-agent`,
+    );
+  if (keyFile)
+    decision.signature = await signText(
+      signedText(
+        { fleet: state.fleet, agent: state.agentId, cycle: state.cycleId, changeSetId: state.changeSetId!, verdict },
+        decision,
+      ),
+      keyFile,
+    );
+  const answer = await decide(pending, verdict, decision);
+  const id = state.changeSetId!.slice(0, 12);
+  if (!answer.accepted)
+    throw new InvalidInput(
+      `${verdict === 'approve' ? 'approval' : 'rejection'} of change set ${id} refused: ${answer.why}`,
+    );
+  if (opts.json) printJson({ workflowId: pending.handle.workflowId, cycle: state.cycleId, ...answer });
+  else
+    process.stdout.write(
+      `${verdict === 'approve' ? 'approved' : 'rejected'} change set ${id} of ${state.agentId} as ${decision.reviewer}${answer.fingerprint ? ` (signed, ${answer.fingerprint})` : ''}${pending.v1 ? '; sent as a signal to a cycle of the previous version' : ''}; follow it with \`dreamgate status ${state.agentId}\`\n`,
+    );
 }
 
 export async function approveCommand(
   agentId: string,
-  opts: CommonOptions & { only?: string[]; edit?: string[]; restore?: string[]; as?: string; comment?: string },
+  changeSetId: string,
+  opts: DecisionOptions & { only?: string[]; edit?: string[]; restore?: string[]; comment?: string },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
+    const agent = agentOf(ctx, agentId);
     for (const p of opts.only ?? []) assertPath(p, '--only');
     const own = opts.edit?.length ? await readEdits(opts.edit) : undefined;
-    const { handle, state } = await pendingReview(await ctx.client(), agentId);
-    const restored = opts.restore?.length ? await restoredEdits(ctx, agentId, state, opts.restore) : undefined;
-    for (const p of Object.keys(own ?? {}))
-      if (restored && p in restored)
-        throw new InvalidInput(
-          `--edit ${p} and --restore both change ${p}: put the restored lines in your edit instead`,
-        );
-    const edits = own || restored ? { ...restored, ...own } : undefined;
+    const pending = await pendingFor(ctx, agent, changeSetId);
     const reviewer = reviewerName(opts.as);
-    if (!ctx.agent(agentId).reviewers.includes(reviewer))
-      progress(
-        c().yellow(
-          `warning: ${reviewer} is not a listed reviewer of ${agentId}; the cycle will record and ignore this approval`,
-        ),
+    if (!pending.state.reviewers.includes(reviewer))
+      throw new InvalidInput(
+        `${reviewer} is not a reviewer of ${pending.state.fleet}/${pending.state.agentId} (reviewers: ${pending.state.reviewers.join(', ')}); name yourself with --as`,
       );
-    // edited contents travel through S3; the signal carries their key and hash only
-    const edited = edits
-      ? await new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket).putJson(
-          CycleObjects.cycleKey(agentId, handle.workflowId, `edits-${Date.now()}.json`),
-          edits,
-        )
-      : undefined;
-    await approve(handle, {
+    // what the worker will do with the narrowing, edits and restores, tried here first: refused now, not mid-cycle
+    if (opts.only?.length || own || opts.restore?.length) {
+      const cs = await pendingChangeSet(ctx, agent, pending);
+      const snapshot = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(
+        agent.id,
+        pending.state.snapshotId!,
+      );
+      reviseChanges(cs, snapshot, {
+        ...(opts.only?.length ? { onlyPaths: opts.only } : {}),
+        ...(own ? { edited: own } : {}),
+        ...(opts.restore?.length ? { restoredSessions: opts.restore } : {}),
+      });
+    }
+    // edited contents travel through S3, named by their hash; the decision carries the key and the hash
+    const edited = own ? await putEdits(ctx, scopeOf(ctx.fleet, agent), pending.state.cycleId, own) : undefined;
+    const decision: Decision = {
       reviewer,
-      changeSetId: state.changeSetId!,
-      ...(opts.comment || opts.restore?.length
-        ? {
-            comment: [opts.comment, opts.restore?.length ? `restored quarantined ${opts.restore.join(', ')}` : '']
-              .filter(Boolean)
-              .join('; '),
-          }
-        : {}),
+      changeSetId: pending.state.changeSetId!,
+      cycle: pending.state.cycleId,
+      at: new Date().toISOString(),
+      ...(opts.comment ? { comment: opts.comment } : {}),
       ...(opts.only?.length ? { onlyPaths: opts.only } : {}),
       ...(edited ? { editedKey: edited.key, editedSha256: edited.sha256 } : {}),
-    });
-    if (opts.json) printJson({ workflowId: handle.workflowId, reviewer, changeSetId: state.changeSetId });
-    else
-      process.stdout.write(
-        `approved change set ${state.changeSetId!.slice(0, 12)} of ${agentId} as ${reviewer}; follow it with \`dreamgate status ${agentId}\`\n`,
-      );
+      ...(opts.restore?.length ? { restoredSessions: opts.restore } : {}),
+    };
+    await send(ctx, pending, 'approve', decision, opts);
   });
+}
+
+async function putEdits(ctx: Context, scope: AgentScope, cycleId: string, edits: Record<string, string>) {
+  const body = JSON.stringify(edits, null, 1);
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket).putJson(
+    CycleObjects.cycleKey(scope, cycleId, `edits-${sha256.slice(0, 16)}.json`),
+    edits,
+  );
 }
 
 export async function rejectCommand(
   agentId: string,
-  opts: CommonOptions & { reason: string; as?: string },
+  changeSetId: string,
+  opts: DecisionOptions & { reason: string },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const { handle, state } = await pendingReview(await ctx.client(), agentId);
-    const reviewer = reviewerName(opts.as);
-    await reject(handle, { reviewer, changeSetId: state.changeSetId!, reason: opts.reason });
-    if (opts.json) printJson({ workflowId: handle.workflowId, reviewer, changeSetId: state.changeSetId });
-    else process.stdout.write(`rejected change set ${state.changeSetId!.slice(0, 12)} of ${agentId} as ${reviewer}\n`);
+    const agent = agentOf(ctx, agentId);
+    const pending = await pendingFor(ctx, agent, changeSetId);
+    const decision: Decision = {
+      reviewer: reviewerName(opts.as),
+      changeSetId: pending.state.changeSetId!,
+      cycle: pending.state.cycleId,
+      at: new Date().toISOString(),
+      reason: opts.reason,
+    };
+    await send(ctx, pending, 'reject', decision, opts);
   });
 }
 
@@ -270,7 +365,8 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
       if (r.cycle_id !== cycle) process.stdout.write(`${c().bold(r.cycle_id)}\n`);
       cycle = r.cycle_id;
       const data = Object.entries(r.data ?? {})
-        .filter(([, v]) => v !== undefined && typeof v !== 'object')
+        // the signature itself is kept in the record (--json); the fingerprint says who signed
+        .filter(([k, v]) => v !== undefined && typeof v !== 'object' && k !== 'signature')
         .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
         .join(' ');
       process.stdout.write(
@@ -285,31 +381,15 @@ export async function rollbackCommand(
   opts: CommonOptions & { to: string; as?: string },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const agent = ctx.agent(agentId);
-    const snaps = new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket);
-    const store = await snaps.restore(agentId, opts.to);
-    const live = openStore(agent.store, { s3: ctx.s3 });
-    const before = await live.read();
-    // the live store is snapshotted first, so this rollback can itself be undone
-    const safety = await snaps.take(agentId, before, `manual-rollback-${new Date().toISOString()}/before`);
-    await live.replaceAll(store);
-    const log = new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays);
-    const now = new Date().toISOString();
-    const record: AuditRecord = {
-      agent_id: agentId,
-      cycle_id: `manual-rollback-${now.replace(/[:.]/g, '')}`,
-      cycle_started_at: now,
-      seq: 1,
-      event: 'manual-rollback',
-      at: now,
-      actor: reviewerName(opts.as),
-      data: { to: opts.to, sha256: store.hash(), previous: safety.id },
-    };
-    await log.append(record);
-    if (opts.json) printJson({ restored: opts.to, sha256: store.hash(), previousSnapshot: safety.id });
+    const agent = agentOf(ctx, agentId);
+    // the agent's own workflow does it: refused while a cycle runs, recorded in the agent's audit chain
+    progress(`rolling ${agentId} back to snapshot ${opts.to} (the store as it is becomes a snapshot first)`);
+    const r = await rollbackAgent(await ctx.client(), ctx.fleet, agent, opts.to, reviewerName(opts.as));
+    if (opts.json)
+      printJson({ restored: opts.to, sha256: r.sha256, previousSnapshot: r.previous, auditHead: r.auditHead });
     else
       process.stdout.write(
-        `restored ${agentId} to snapshot ${opts.to} (${store.size} files); the store as it was is snapshot ${safety.id}\n`,
+        `restored ${agentId} to snapshot ${opts.to} (${r.files} files); the store as it was is snapshot ${r.previous}\n`,
       );
   });
 }
@@ -329,11 +409,15 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
     const snaps = new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket);
     for (const [cycleId, rs] of byCycle) {
       if (!rs.some((r) => r.event === 'cycle-kept')) continue;
-      const key = [...rs].reverse().find((r) => r.event === 'change-set-revised' || r.event === 'change-set-stored')
-        ?.data?.key as string | undefined;
+      const stored = [...rs].reverse().find((r) => r.event === 'change-set-revised' || r.event === 'change-set-stored')
+        ?.data as { key?: string; changeSet?: string } | undefined;
       const snapshotId = rs.find((r) => r.event === 'snapshot-taken')?.data?.snapshot as string | undefined;
-      if (!key || !snapshotId) continue;
-      const cs = await loadChangeSet(ctx, key);
+      if (!stored || !snapshotId) continue;
+      // v2 records name the content-addressed change set by id; v1 records name its key
+      const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
+      const cs = stored.key
+        ? changeSetSchema.parse(await objects.getJson(stored.key))
+        : await objects.loadChangeSet(scopeOf(ctx.fleet, agent), stored.changeSet!);
       const change = cs.changes.find((ch) => ch.path === path || ch.new_path === path);
       if (!change) continue;
       const base = await snaps.restore(agentId, snapshotId);

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
-import { loadYamlFile } from './yamlFile.js';
+import { parseYaml } from './yamlFile.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -20,6 +22,26 @@ const agentId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" and "-" (at most 64)');
 const mode = z.enum(['review', 'automatic', 'hybrid']);
+/** A reviewer's name: what decisions carry and `allowed_signers` names as the principal. */
+export const reviewerNamePattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+const reviewerName = z
+  .string()
+  .regex(reviewerNamePattern, 'use letters, digits, ".", "_", "@", "+" and "-" (at most 64)');
+/** An SSH public key as `allowed_signers` (and a `.pub` file) writes it: `<type> <base64> [comment]`. */
+export const sshKeyPattern =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,8192}={0,3}(?: [^\n]{0,200})?$/;
+const reviewer = z.union([
+  reviewerName,
+  z
+    .object({
+      name: reviewerName,
+      key: z
+        .string()
+        .trim()
+        .regex(sshKeyPattern, 'expected an SSH public key such as "ssh-ed25519 AAAAC3Nza… alice@laptop"'),
+    })
+    .strict(),
+]);
 const webhook = z
   .object({
     url: z.url(),
@@ -50,7 +72,7 @@ const agentFields = {
   claude: claudeFields.optional(),
   redreamAttempts: z.number().int().min(0).max(5).optional(),
   evaluator: z.array(z.string().min(1)).min(1).optional(),
-  reviewers: z.array(z.string().min(1)).optional(),
+  reviewers: z.array(reviewer).optional(),
   owners: z.array(z.string().min(1)).optional(),
   maxSessions: z.number().int().min(1).max(1000).optional(),
 };
@@ -127,6 +149,11 @@ export interface AgentConfig {
   sources?: { id: string; store: string }[];
   evaluator?: string[];
   reviewers: string[];
+  /**
+   * Reviewers' SSH public keys (`<type> <base64>`), by name. When an agent has any, every decision on its
+   * change sets must be signed by the deciding reviewer's key.
+   */
+  reviewerKeys?: Record<string, string>;
   owners: string[];
   maxSessions: number;
 }
@@ -139,6 +166,8 @@ export interface WebhookConfig {
 
 export interface FleetConfig {
   file: string;
+  /** sha256 of the file's bytes: what a cycle's input names, so the worker knows which configuration it meant. */
+  sha256: string;
   fleet: string;
   paging?: WebhookConfig;
   notify?: WebhookConfig;
@@ -178,7 +207,19 @@ export function claudeSettings(c: z.output<typeof claudeFields> = {}, d: z.outpu
 }
 
 export async function loadFleetConfig(file: string): Promise<FleetConfig> {
-  const raw = await loadYamlFile(file, fleetSchema);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new InvalidInput(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseFleetConfig(bytes, file);
+}
+
+/** A fleet config from its bytes (a file, or an S3 object named by key and hash); paths resolve against `file`'s directory. */
+export function parseFleetConfig(bytes: Buffer, file: string): FleetConfig {
+  const raw = parseYaml(bytes.toString('utf8'), file, fleetSchema);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const base = dirname(resolve(file));
   const local = (p: string) =>
     p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, p);
@@ -188,9 +229,21 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
     ids.add(a.id);
     const d = raw.defaults;
     const mode = a.mode ?? d.mode ?? agentDefaults.mode;
-    const reviewers = a.reviewers ?? d.reviewers ?? [];
+    const entries = a.reviewers ?? d.reviewers ?? [];
+    const reviewers = entries.map((r) => (typeof r === 'string' ? r : r.name));
     if (mode !== 'automatic' && reviewers.length === 0)
       throw new InvalidInput(`${file}: agents[${i}] (${a.id}): mode "${mode}" needs at least one reviewer`);
+    const keyed = entries.flatMap((r) =>
+      typeof r === 'string' ? [] : [[r.name, r.key.split(' ').slice(0, 2).join(' ')]],
+    );
+    if (new Set(reviewers).size !== reviewers.length)
+      throw new InvalidInput(`${file}: agents[${i}] (${a.id}): a reviewer is listed twice`);
+    if (keyed.length > 0 && keyed.length < reviewers.length) {
+      const unkeyed = reviewers.filter((r) => !keyed.some(([n]) => n === r));
+      throw new InvalidInput(
+        `${file}: agents[${i}] (${a.id}): reviewers ${unkeyed.join(', ')} have no key while others do; decisions on this agent must be signed, so give every reviewer a key (or none)`,
+      );
+    }
     const evaluator = a.evaluator ?? d.evaluator;
     const dreamer = a.dreamer ?? d.dreamer ?? agentDefaults.dreamer;
     if (dreamer === 'managed' && !a.store.startsWith('anthropic:'))
@@ -214,12 +267,14 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
       ...(raw.batch ? { batch: true } : {}),
       ...(evaluator ? { evaluator } : {}),
       reviewers,
+      ...(keyed.length > 0 ? { reviewerKeys: Object.fromEntries(keyed) as Record<string, string> } : {}),
       owners: a.owners ?? d.owners ?? [],
       maxSessions: a.maxSessions ?? d.maxSessions ?? agentDefaults.maxSessions,
     };
   });
   return {
     file: resolve(file),
+    sha256,
     fleet: raw.fleet,
     ...(raw.paging ? { paging: raw.paging } : {}),
     ...(raw.notify ? { notify: raw.notify } : {}),

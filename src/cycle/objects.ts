@@ -1,6 +1,16 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { scopePrefix, type AgentScope } from '../config/scope.js';
+import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
 import { httpStatus } from '../s3/errors.js';
+import { InvalidInput } from '../util/errors.js';
+
+/** A change set whose stored bytes no longer hash to its id: swapped or tampered with in S3. */
+export class ChangeSetTampered extends Error {
+  override readonly name = 'ChangeSetTampered';
+}
+
+const sha256 = (body: string | Buffer) => createHash('sha256').update(body).digest('hex');
 
 /** JSON artefacts of cycles (change sets, eval reports, agent state) in the snapshots bucket. */
 export class CycleObjects {
@@ -9,8 +19,58 @@ export class CycleObjects {
     readonly bucket: string,
   ) {}
 
-  static cycleKey(agentId: string, cycleId: string, name: string): string {
-    return `agents/${agentId}/cycles/${cycleId}/${name}`;
+  /** Where one cycle keeps its objects: under its agent, by the run's own id. */
+  static cycleKey(scope: AgentScope, cycleId: string, name: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(cycleId)) throw new InvalidInput(`cycle id is not well formed`);
+    return `${scopePrefix(scope)}cycles/${cycleId}/${name}`;
+  }
+
+  /** A change set is content-addressed: its key is its sha256, the id a reviewer approves. */
+  static changeSetKey(scope: AgentScope, id: string): string {
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new InvalidInput(`change set id is not a sha256`);
+    return `${scopePrefix(scope)}change-sets/${id}.json`;
+  }
+
+  static stateKey(scope: AgentScope): string {
+    return `${scopePrefix(scope)}state.json`;
+  }
+
+  /** Stores a change set under its own hash and returns that hash: its id. */
+  async putChangeSet(scope: AgentScope, cs: ChangeSet): Promise<{ id: string; key: string }> {
+    const body = JSON.stringify(cs, null, 1);
+    const id = sha256(body);
+    const key = CycleObjects.changeSetKey(scope, id);
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+        }),
+      );
+    } catch (err) {
+      // already there: the same bytes (a retry), or a swap that loading will catch
+      if (httpStatus(err) !== 412) throw err;
+    }
+    return { id, key };
+  }
+
+  /**
+   * The one loader of change sets: by id, checking that the stored bytes still hash to it. A missing,
+   * swapped or tampered object is a ChangeSetTampered failure, which retrying cannot fix.
+   */
+  async loadChangeSet(scope: AgentScope, id: string): Promise<ChangeSet> {
+    const key = CycleObjects.changeSetKey(scope, id);
+    const text = await this.getText(key);
+    if (text === undefined) throw new ChangeSetTampered(`change set ${id.slice(0, 12)} is missing from ${key}`);
+    const actual = sha256(text);
+    if (actual !== id)
+      throw new ChangeSetTampered(
+        `change set ${id.slice(0, 12)} at ${key} hashes to ${actual.slice(0, 12)}: the object was replaced after it was approved`,
+      );
+    return changeSetSchema.parse(JSON.parse(text));
   }
 
   async putJson(key: string, value: unknown): Promise<{ key: string; sha256: string }> {
@@ -18,7 +78,7 @@ export class CycleObjects {
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
     );
-    return { key, sha256: createHash('sha256').update(body).digest('hex') };
+    return { key, sha256: sha256(body) };
   }
 
   async getText(key: string): Promise<string | undefined> {

@@ -1,8 +1,13 @@
 import type { Usage } from '../anthropic/usage.js';
-import type { AgentConfig, WebhookConfig } from '../config/fleet.js';
+import type { AgentConfig } from '../config/fleet.js';
+import type { FleetRef } from '../config/registry.js';
 
-/** How a cycle ended. */
-export type Outcome = 'kept' | 'rolled_back' | 'rejected' | 'timed_out' | 'skipped' | 'conflict' | 'failed';
+/**
+ * How a cycle ended. `discarded`: the gate refused the candidate before anything was written;
+ * `rolled_back`: a promotion was undone after verification failed.
+ */
+export type Outcome =
+  'kept' | 'discarded' | 'rolled_back' | 'rejected' | 'timed_out' | 'skipped' | 'conflict' | 'failed';
 
 export type Stage =
   | 'starting'
@@ -19,23 +24,67 @@ export type Stage =
   | 'rollback'
   | 'done';
 
+/**
+ * What starts a cycle: names only. The worker takes store, sessions, evaluator, mode, reviewers and
+ * webhooks from its own configuration of the fleet, and refuses a configuration hash it does not hold.
+ */
 export interface CycleInput {
-  agent: AgentConfig;
-  paging?: WebhookConfig;
-  notify?: WebhookConfig;
+  fleet: string;
+  /** The agent's id, or `@team` for the fleet's team store. */
+  agent: string;
+  /** sha256 of the fleet config the starter read; absent: the worker's current configuration. */
+  configHash?: string;
   /** Why it runs: a schedule, a person, a fleet run. */
   trigger: string;
-  /** Link to this cycle in the Temporal UI, for pages. */
-  uiUrl?: string;
 }
 
-/** Durable state of an agent across cycles (kept in S3 beside its snapshots). */
+/** Which cycle an activity works for: its fleet, agent and configuration, and the run's own id. */
+export interface CycleRef extends FleetRef {
+  /** The run id: unique per cycle even when the workflow id repeats night after night. */
+  cycleId: string;
+  /** When the cycle started (ISO): orders cycles in the audit log. */
+  startedAt: string;
+}
+
+/** What the workflow decides with. No paths, commands or webhooks: those never leave the worker. */
+export interface CycleSettings {
+  fleet: string;
+  agent: string;
+  configHash: string;
+  mode: AgentConfig['mode'];
+  threshold: number;
+  minNewSessions: number;
+  reviewTimeoutMs: number;
+  trustAfter: number;
+  dreamer: AgentConfig['dreamer'];
+  batch: boolean;
+  redreamAttempts: number;
+  maxCostUsd: number;
+  reviewers: string[];
+  /** Every decision must carry a valid SSH signature of the deciding reviewer. */
+  signedDecisions: boolean;
+  owners: string[];
+}
+
+/** Durable state of an agent across cycles (kept in S3 beside its snapshots, changed only by its own cycle). */
 export interface AgentState {
   /** Time (ms) of the newest session the last kept dream read. */
   lastKeptSessionAt: number | null;
   /** Unedited approvals in a row, for hybrid mode. */
   consecutiveApprovals: number;
   lastCycleId?: string;
+  /** sha256 of the newest audit record of this agent: the head of its chain. */
+  auditHead?: string | null;
+}
+
+/** What a cycle starts from: the worker's settings, the agent's state, and where its audit chain stands. */
+export interface CycleOpening {
+  settings: CycleSettings;
+  state: AgentState;
+  /** The chain head from the agent's last closed run in Temporal (an S3 writer cannot change it), else from S3. */
+  auditHead: string | null;
+  /** Set when the head kept in S3 differs from the one Temporal holds. */
+  headMismatch?: { s3: string | null; temporal: string | null };
 }
 
 export interface EvalSummary {
@@ -61,11 +110,11 @@ export interface DreamRef {
   /** The candidate store: a version of the agent's candidate manifest. */
   candidateId: string;
   candidateSha256: string;
-  changeSetKey: string;
-  /** sha256 of the stored change set: what a reviewer approves. */
+  /** sha256 of the stored change set: what a reviewer approves, and (content-addressed) where it is. */
   changeSetId: string;
   summary: Record<string, number>;
-  paths: string[];
+  /** How many changes the set holds (0: nothing to promote). */
+  changes: number;
   newestSessionAt: number | null;
   sessionsUsed: number;
   /** Model changes dropped by validation. */
@@ -93,27 +142,24 @@ export interface PromoteResult {
   agentWrites: string[];
 }
 
-/** A reviewer's answer, sent as a signal. Content never travels in it: an edit is a key in S3. */
-export interface ApproveSignal {
-  reviewer: string;
-  changeSetId: string;
-  comment?: string;
-  /** Keep only these paths of the change set. */
-  onlyPaths?: string[];
-  /** Edited contents: an S3 key (snapshots bucket) of a JSON { path: content } object, and its sha256. */
-  editedKey?: string;
-  editedSha256?: string;
-}
+/** What a decision sent as an update is told at once. */
+export type DecisionResult =
+  { accepted: true; changeSetId: string; reviewer: string; fingerprint?: string } | { accepted: false; why: string };
 
-export interface RejectSignal {
+/** A decision that was refused or ignored, in bounded form (a reviewer name cut short, never the payload). */
+export interface IgnoredDecision {
+  kind: 'approve' | 'reject';
+  via: 'update' | 'signal';
   reviewer: string;
-  changeSetId: string;
-  reason: string;
+  why: string;
 }
 
 /** What `dreamgate status` and the UI show: stage, scores, what it waits for. No content. */
 export interface CycleState {
+  fleet: string;
   agentId: string;
+  /** This run's own id. */
+  cycleId: string;
   mode: string;
   effectiveMode: 'review' | 'automatic';
   stage: Stage;
@@ -124,15 +170,22 @@ export interface CycleState {
   post?: number;
   delta?: number;
   changeSetId?: string;
-  changeSetKey?: string;
   summary?: Record<string, number>;
   /** A model dreamer's spend across attempts. */
   usage?: { requests: number; tokens: number; costUsd: number };
   attempts?: number;
   waitingFor?: string;
   reviewers: string[];
+  signedDecisions: boolean;
+  /** When an unanswered review times out (ISO). */
+  reviewDeadline?: string;
   decidedBy?: string;
-  ignoredSignals: { reviewer: string; why: string }[];
+  /** The SSH key fingerprint that signed the decision. */
+  signedBy?: string;
+  /** Refused and ignored decisions: how many, and the first few. */
+  ignored: { count: number; recent: IgnoredDecision[] };
+  /** sha256 of the newest audit record this cycle wrote. */
+  auditHead: string | null;
 }
 
 export interface CycleResult extends CycleState {

@@ -15,6 +15,8 @@ export interface AuditRecord {
   at: string;
   actor?: string;
   data?: Record<string, unknown>;
+  /** sha256 of the agent's previous record: the chain (absent in records written before it). */
+  prev?: string | null;
 }
 
 export class AuditConflict extends Error {

@@ -3,9 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
-import { approve, cycleState, startCycle, type CycleHandle } from '../../app/cycles.js';
+import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycles.js';
+import { writeFleetFile } from '../../src/config/fleetYaml.js';
+import { CycleObjects } from '../../src/cycle/objects.js';
+import { approveUpdate } from '../../workflows/definitions.js';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
-import type { AgentConfig } from '../../src/config/fleet.js';
+import type { AgentConfig, FleetConfig } from '../../src/config/fleet.js';
 import type { CycleResult } from '../../src/cycle/types.js';
 import { openStore } from '../../src/memory/open.js';
 import { S3PrefixStore } from '../../src/memory/s3Prefix.js';
@@ -43,10 +46,21 @@ afterAll(async () => {
   );
 });
 
-const fleet = () => ({
-  paging: { url: `${receiver.url}/page`, format: 'pagerduty' as const, routingKey: 'FAULTS' },
-  notify: { url: `${receiver.url}/notify`, format: 'json' as const },
-});
+/** A one-agent fleet file, paging the local receiver: what the test's worker process serves. */
+async function fleetOf(agent: AgentConfig): Promise<FleetConfig> {
+  return writeFleetFile(join(await tempDir('dg-fault-fleet-'), 'dreamgate.yml'), {
+    fleet: unique('faults'),
+    agents: [agent],
+    paging: { url: `${receiver.url}/page`, format: 'pagerduty', routingKey: 'FAULTS' },
+    notify: { url: `${receiver.url}/notify`, format: 'json' },
+  });
+}
+
+/** Where a cycle's pages are deduplicated: its fleet, agent and run. */
+const pagesOf = (fleet: FleetConfig, agent: AgentConfig, handle: CycleHandle) =>
+  receiver.received.filter((r) =>
+    String(r.body.dedup_key ?? '').startsWith(`dreamgate/${fleet.fleet}/${agent.id}/${handle.firstExecutionRunId}/`),
+  );
 
 async function clientOn(taskQueue: string): Promise<DreamgateClient> {
   const c = await connectClient(cfg);
@@ -79,6 +93,7 @@ async function resultOf(handle: CycleHandle): Promise<CycleResult> {
 /** The invariants every fault run must keep. */
 async function checkRun(
   name: string,
+  fleet: FleetConfig,
   agent: AgentConfig,
   handle: CycleHandle,
   before: MemoryStore,
@@ -88,7 +103,7 @@ async function checkRun(
   try {
     const state = await cycleState(handle);
     expect(state.outcome, `${name}: ${state.reason}`).toBe(outcome);
-    const records = await auditOf(agent, handle.workflowId);
+    const records = await auditOf(agent, handle.firstExecutionRunId);
     const events = records.map((r) => r.event);
     expect(new Set(records.map((r) => r.seq)).size, `${name}: audit seqs`).toBe(records.length);
     expect(new Set(events).size, `${name}: audit events ${events.join(', ')}`).toBe(events.length);
@@ -102,9 +117,7 @@ async function checkRun(
     } else {
       expect(live.hash(), `${name}: live is the old store`).toBe(before.hash());
     }
-    const pages = receiver.received.filter((r) =>
-      String(r.body.dedup_key ?? '').startsWith(`dreamgate/${handle.workflowId}/`),
-    );
+    const pages = pagesOf(fleet, agent, handle);
     expect(pages.length, `${name}: pages`).toBeLessThanOrEqual(1);
     ok = true;
   } finally {
@@ -143,17 +156,18 @@ describe('SIGKILL the worker at each stage of a cycle', { concurrent: true }, ()
   it.each(stages)('killed during %s: a new worker finishes the cycle correctly', async (stage) => {
     const queue = unique('fault-kill');
     const agent = await exampleAgent('coding-agent');
+    const fleet = await fleetOf(agent);
     const before = await liveOf(agent);
     const c = await clientOn(queue);
-    const first = await spawnWorker(queue, stage);
+    const first = await spawnWorker(queue, fleet.file, stage);
     let second: ProcWorker | undefined;
     try {
-      const handle = await startCycle(c, fleet(), agent);
+      const handle = await startCycle(c, fleet, agent);
       await first.paused();
       await first.kill('SIGKILL');
-      second = await spawnWorker(queue);
+      second = await spawnWorker(queue, fleet.file);
       await resultOf(handle);
-      await checkRun(`kill during ${stage}`, agent, handle, before, 'kept');
+      await checkRun(`kill during ${stage}`, fleet, agent, handle, before, 'kept');
     } finally {
       await first.kill();
       await second?.kill('SIGTERM');
@@ -164,22 +178,27 @@ describe('SIGKILL the worker at each stage of a cycle', { concurrent: true }, ()
   it('killed while waiting for review: the approval reaches the new worker', async () => {
     const queue = unique('fault-review');
     const agent = await exampleAgent('support-agent', { mode: 'review', reviewers: ['alice'] });
+    const fleet = await fleetOf(agent);
     const before = await liveOf(agent);
     const c = await clientOn(queue);
-    const first = await spawnWorker(queue);
+    const first = await spawnWorker(queue, fleet.file);
     let second: ProcWorker | undefined;
     try {
-      const handle = await startCycle(c, fleet(), agent);
+      const handle = await startCycle(c, fleet, agent);
       for (let i = 0; (await cycleState(handle)).stage !== 'review'; i++) {
         if (i > 300) throw new Error('never reached review');
         await new Promise((r) => setTimeout(r, 200));
       }
       const { changeSetId } = await cycleState(handle);
       await first.kill('SIGKILL');
-      await approve(handle, { reviewer: 'alice', changeSetId: changeSetId! });
-      second = await spawnWorker(queue);
+      // an update needs a worker to answer it: it is accepted once the new worker has replayed the cycle
+      second = await spawnWorker(queue, fleet.file);
+      const answer = await handle.executeUpdate(approveUpdate, {
+        args: [{ reviewer: 'alice', changeSetId: changeSetId! }],
+      });
+      expect(answer.accepted).toBe(true);
       await resultOf(handle);
-      await checkRun('kill during review', agent, handle, before, 'kept');
+      await checkRun('kill during review', fleet, agent, handle, before, 'kept');
     } finally {
       await first.kill();
       await second?.kill('SIGTERM');
@@ -192,17 +211,18 @@ describe('a slow dreamer cancelled', () => {
   it('the cycle ends cancelled, its dream stopped, the live store untouched, nobody paged', async () => {
     const queue = unique('fault-cancel');
     const agent = await exampleAgent('coding-agent');
+    const fleet = await fleetOf(agent);
     const before = await liveOf(agent);
     const c = await clientOn(queue);
-    const worker = await spawnWorker(queue, 'dream');
+    const worker = await spawnWorker(queue, fleet.file, 'dream');
     try {
-      const handle = await startCycle(c, fleet(), agent);
+      const handle = await startCycle(c, fleet, agent);
       await worker.paused();
       await handle.cancel();
       await expect(handle.result()).rejects.toThrow();
-      await checkRun('slow dreamer cancelled', agent, handle, before, 'failed');
+      await checkRun('slow dreamer cancelled', fleet, agent, handle, before, 'failed');
       expect((await cycleState(handle)).reason).toBe('cancelled');
-      expect(receiver.received.filter((r) => String(r.body.dedup_key ?? '').includes(handle.workflowId))).toEqual([]);
+      expect(pagesOf(fleet, agent, handle)).toEqual([]);
       const history = await handle.fetchHistory();
       expect(history.events!.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
     } finally {
@@ -216,7 +236,14 @@ describe('a promotion cut off half-way', () => {
   it('worker killed after the first of many S3 writes: the next worker finishes it, never leaving a mix', async () => {
     const queue = unique('fault-midpromote');
     const local = await syntheticAgentOnDisk(unique('mid'), 400, 5);
-    const agent = { ...(await s3Agent()), id: local.id, sessions: local.sessions, suite: '', minNewSessions: 1 };
+    const agent = {
+      ...(await s3Agent()),
+      id: local.id,
+      sessions: local.sessions,
+      suite: local.suite,
+      minNewSessions: 1,
+    };
+    const fleet = await fleetOf(agent);
     // the synthetic store (400 files, with duplicates and contradictions) replaces the example's
     const client = s3();
     const bucket = storageSettings(cfg).snapshotsBucket;
@@ -224,13 +251,15 @@ describe('a promotion cut off half-way', () => {
     await new S3PrefixStore(client, bucket, prefix).replaceAll(await new LocalDirStore(local.store).read());
     const before = await liveOf(agent, client);
     const c = await clientOn(queue);
-    const first = await spawnWorker(queue, 'promote');
+    const first = await spawnWorker(queue, fleet.file, 'promote');
     let second: ProcWorker | undefined;
     try {
-      const handle = await startCycle(c, fleet(), agent);
+      const handle = await startCycle(c, fleet, agent);
       await first.paused();
-      const { changeSetKey } = await cycleState(handle);
-      const cs = (await c.objects.getJson<{ changes: { path: string }[] }>(changeSetKey!))!;
+      const { changeSetId } = await cycleState(handle);
+      const cs = (await c.objects.getJson<{ changes: { path: string }[] }>(
+        CycleObjects.changeSetKey({ fleet: fleet.fleet, id: agent.id }, changeSetId!),
+      ))!;
       expect(cs.changes.length).toBeGreaterThan(20);
       const watched = cs.changes[0]!.path;
       const read = async (path: string) => {
@@ -249,9 +278,9 @@ describe('a promotion cut off half-way', () => {
       // a real mix: some of the change set written, not all
       expect(written).toBeGreaterThan(0);
       expect(written).toBeLessThan(cs.changes.length);
-      second = await spawnWorker(queue);
+      second = await spawnWorker(queue, fleet.file);
       await resultOf(handle);
-      await checkRun('kill in the middle of a promotion', agent, handle, before, 'kept');
+      await checkRun('kill in the middle of a promotion', fleet, agent, handle, before, 'kept');
     } finally {
       client.destroy();
       await first.kill();
@@ -270,11 +299,12 @@ describe('servers stopped and restarted mid-cycle', () => {
     outcome: CycleResult['outcome'],
   ) {
     const queue = unique('fault-server');
+    const fleet = await fleetOf(agent);
     const before = await liveOf(agent);
     const c = await clientOn(queue);
-    const worker = await spawnWorker(queue, pause);
+    const worker = await spawnWorker(queue, fleet.file, pause);
     try {
-      const handle = await startCycle(c, fleet(), agent);
+      const handle = await startCycle(c, fleet, agent);
       await worker.paused();
       await stackDown(cfg, [server]);
       expect(await isHealthy(cfg, server)).toBe(false); // really down
@@ -282,7 +312,7 @@ describe('servers stopped and restarted mid-cycle', () => {
       await new Promise((r) => setTimeout(r, 4_000));
       await stackUp(cfg);
       await resultOf(handle);
-      await checkRun(name, agent, handle, before, outcome);
+      await checkRun(name, fleet, agent, handle, before, outcome);
       if (server === 's3') {
         // the paused activity failed against the stopped server and was retried
         const [activity] = pause.split(':');

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
 import { fleetOutcomes, startFleetRun } from '../../app/schedules.js';
 import { syntheticAgentOnDisk } from '../../bench/servers.js';
+import { join } from 'node:path';
+import type { FleetConfig } from '../../src/config/fleet.js';
+import { writeFleetFile } from '../../src/config/fleetYaml.js';
 import { loadStackConfig } from '../../src/config/stack.js';
+import { tempDir } from '../support/sessions.js';
 import { mapLimit } from '../../src/util/concurrency.js';
 import { unique } from '../integration/helpers.js';
 import { spawnWorker, type ProcWorker } from './procWorker.js';
@@ -15,11 +19,22 @@ const agentCount = 200;
 let c: DreamgateClient;
 let worker: ProcWorker;
 
+let fleet: FleetConfig;
 beforeAll(async () => {
+  const agents = await mapLimit(
+    Array.from({ length: agentCount }, (_, i) => i),
+    16,
+    (i) => syntheticAgentOnDisk(`load-${i}-${Date.now().toString(36)}`, 5, 3),
+  );
+  fleet = await writeFleetFile(join(await tempDir('dg-load-'), 'dreamgate.yml'), {
+    fleet: unique('load-fleet'),
+    concurrency: 20,
+    agents,
+  });
   const queue = unique('load');
   c = await connectClient(await loadStackConfig());
   c = { ...c, temporal: { ...c.temporal, taskQueue: queue } };
-  worker = await spawnWorker(queue);
+  worker = await spawnWorker(queue, fleet.file);
 });
 afterAll(async () => {
   await worker?.kill('SIGTERM');
@@ -43,13 +58,8 @@ function largestPayload(value: unknown): number {
 
 describe(`a fleet run of ${agentCount} agents on one worker`, () => {
   it('ends with every cycle once, small histories and small payloads', async () => {
-    const agents = await mapLimit(
-      Array.from({ length: agentCount }, (_, i) => i),
-      16,
-      (i) => syntheticAgentOnDisk(`load-${i}-${Date.now().toString(36)}`, 5, 3),
-    );
-    const fleet = unique('load-fleet');
-    const handle = await startFleetRun(c, { file: '(load)', fleet, concurrency: 20, batch: false, agents });
+    const { agents } = fleet;
+    const handle = await startFleetRun(c, fleet);
     const result = await handle.result();
 
     // every agent once: none lost, none run twice

@@ -24,12 +24,14 @@ async function until(what: string, ok: () => boolean, timeoutMs: number): Promis
   }
 }
 
-export async function spawnWorker(taskQueue: string, pause?: string): Promise<ProcWorker> {
+/** A worker process on `taskQueue` serving the fleet file `fleet`, pausing (optionally) at `pause`. */
+export async function spawnWorker(taskQueue: string, fleet: string, pause?: string): Promise<ProcWorker> {
   const dir = await tempDir('dg-fault-');
   const child = spawn(process.execPath, [join(projectRoot, 'test', 'faults', 'worker.js')], {
     env: {
       ...process.env,
       DREAMGATE_TASK_QUEUE: taskQueue,
+      DREAMGATE_FLEET: fleet,
       DREAMGATE_FAULT_DIR: dir,
       DREAMGATE_FAULT_PAUSE: pause ?? '',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -15,7 +15,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function matches(info, args) {
   if (!pauseAt) return false;
   const [activity, step] = pauseAt.split(':');
-  return info.activityType === activity && info.attempt === 1 && (step === undefined || args[2] === step);
+  // activities take one object (`{ cycle, step, … }`); v1's took positional arguments
+  const named = args[0] && typeof args[0] === 'object' ? args[0].step : args[2];
+  return info.activityType === activity && info.attempt === 1 && (step === undefined || named === step);
 }
 
 const pauseInterceptor = (ctx) => ({
@@ -38,11 +40,16 @@ const pauseInterceptor = (ctx) => ({
 
 async function main() {
   const cfg = await loadStackConfig();
-  const { worker, close } = await createWorker(cfg, {
-    taskQueue: process.env.DREAMGATE_TASK_QUEUE,
-    shutdownGraceTime: '1s',
-    interceptors: { activity: [pauseInterceptor] },
-  });
+  // the worker serves the fleet file the test wrote ($DREAMGATE_FLEET), as a production worker serves its own
+  const { worker, close } = await createWorker(
+    cfg,
+    {
+      taskQueue: process.env.DREAMGATE_TASK_QUEUE,
+      shutdownGraceTime: '1s',
+      interceptors: { activity: [pauseInterceptor] },
+    },
+    { sources: [process.env.DREAMGATE_FLEET] },
+  );
   process.on('SIGTERM', () => worker.shutdown());
   writeFileSync(join(dir, `ready-${process.pid}`), 'ready\n');
   await worker.run();

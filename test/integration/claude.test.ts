@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cycleState, startCycle } from '../../app/cycles.js';
+import { cycleState, type CycleResult } from '../../app/cycles.js';
 import { fleetOutcomes, startFleetRun } from '../../app/schedules.js';
 import { costOf } from '../../src/anthropic/usage.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
@@ -12,7 +12,7 @@ import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { created, startClaudeApi, type ClaudeApi, type Reply } from '../support/claudeApi.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
-import { historyText, unique } from './helpers.js';
+import { historyText } from './helpers.js';
 
 /**
  * The claude dreamer and scorer inside the real cycle: Temporal and S3 are the local servers, the Claude
@@ -83,7 +83,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
             },
           }
         : addLesson;
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     const calls = dreamRequests();
@@ -107,7 +107,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
       error: { status: 400, type: 'invalid_request_error', message: 'messages: text content blocks must be non-empty' },
     });
     const pages = h.receiver.received.length;
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const err = await handle.result().catch((e: unknown) => e);
     expect(String((err as { cause?: { cause?: Error } }).cause?.cause?.message)).toMatch(
       /Claude API 400 invalid_request_error: messages: text content blocks must be non-empty/,
@@ -123,7 +123,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
     const agent = await claudeAgent();
     const before = await new LocalDirStore(agent.store).read();
     api.respond = () => ({ hang: true });
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitFor('the dream request', async () => (dreamRequests().length > 0 ? true : undefined));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
@@ -154,7 +154,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
       }
       return addLesson;
     };
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     expect(result.attempts).toBe(2);
@@ -174,7 +174,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
       claude: { ...claudeSettings(), budget: { maxTokens: 2_000_000, maxCostUsd: 0.0001 } },
     });
     api.respond = () => addLesson;
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await expect(handle.result()).rejects.toThrow();
     const state = await cycleState(handle);
     expect(state.reason).toMatch(/^BudgetExceeded: .*over its budget of \$0\.0001/);
@@ -193,7 +193,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
       const lines = text.split('\n').filter((l) => words.some((w) => l.toLowerCase().includes(w.replace(/s$/, ''))));
       return { toolInput: { answer: lines.join('\n') || 'The store does not say.', paths: [] } };
     };
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     const asked = api.messages().filter((r) => r.body.tool_choice?.name === 'answer');
@@ -204,7 +204,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
     try {
       const objects = new CycleObjects(s3, storageSettings(h.cfg).snapshotsBucket);
       const verify = await objects.getJson<{ cases: { id: string; answer: string; cached: boolean }[] }>(
-        CycleObjects.cycleKey(agent.id, handle.workflowId, 'eval-verify.json'),
+        CycleObjects.cycleKey({ fleet: result.fleet, id: agent.id }, handle.firstExecutionRunId, 'eval-verify.json'),
       );
       expect(verify!.cases.find((c) => c.id === 'refunds-owner')).toMatchObject({
         cached: true,
@@ -223,14 +223,8 @@ describe('batch mode', () => {
       claudeAgent({ batch: true, claude: { ...claudeSettings(), pollIntervalMs: 300 } }),
     ]);
     api.respond = () => addLesson;
-    const handle = await startFleetRun(h.client, {
-      file: '(test)',
-      fleet: unique('batch-fleet'),
-      concurrency: 2,
-      batch: true,
-      ...h.fleet,
-      agents,
-    });
+    const fleet = await h.serve(agents, { concurrency: 2, batch: true });
+    const handle = await startFleetRun(h.client, fleet);
     const result = await handle.result();
     const outcomes = await fleetOutcomes(h.client, result);
     expect(outcomes.map((o) => o.outcome)).toEqual(['kept', 'kept']);
@@ -241,8 +235,8 @@ describe('batch mode', () => {
     expect(api.requests.some((r) => r.path.endsWith('/results'))).toBe(true);
     for (const a of agents) expect((await new LocalDirStore(a.store).read()).get('/lessons/pre-push.md')).toBeDefined();
     // the cycle's recorded cost is the batch price: half of what the same usage costs directly
-    const child = await h.client.client.workflow.getHandle(outcomes[0]!.workflowId).result();
-    const usage = (child as { usage: { costUsd: number; tokens: number } }).usage;
+    const child = (await h.client.client.workflow.getHandle(outcomes[0]!.workflowId).result()) as CycleResult;
+    const usage = child.usage!;
     expect(usage.costUsd).toBeGreaterThan(0);
     const s3 = createS3Client(storageSettings(h.cfg));
     try {
@@ -255,7 +249,7 @@ describe('batch mode', () => {
           cache_creation_input_tokens: number;
           cache_read_input_tokens: number;
         };
-      }>(CycleObjects.cycleKey(agents[0]!.id, outcomes[0]!.workflowId, 'dream.changeset.json'));
+      }>(CycleObjects.changeSetKey({ fleet: fleet.fleet, id: agents[0]!.id }, child.changeSetId!));
       expect(cs!.usage.cost_usd).toBeCloseTo(costOf(claudeSettings().model, cs!.usage) / 2, 6);
     } finally {
       s3.destroy();

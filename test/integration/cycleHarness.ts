@@ -2,8 +2,11 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
+import { startCycle } from '../../app/cycles.js';
 import { createWorker, type DreamgateWorker } from '../../app/worker.js';
 import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../../src/config/fleet.js';
+import { writeFleetFile, type FleetSpec } from '../../src/config/fleetYaml.js';
+import { FleetRegistry } from '../../src/config/registry.js';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/sessions.js';
@@ -39,9 +42,28 @@ export interface Harness {
   client: DreamgateClient;
   worker: DreamgateWorker;
   receiver: Receiver;
+  /** The webhooks every fleet of this harness pages and notifies (the local receiver). */
   fleet: Pick<FleetConfig, 'paging' | 'notify'>;
   running: Promise<void>;
+  /**
+   * Writes a fleet file for these agents (with the receiver's webhooks) and has the worker serve it, as a
+   * production worker serves its own file.
+   */
+  serve(agents: AgentConfig[], spec?: Partial<FleetSpec>): Promise<FleetConfig>;
+  /** A one-agent fleet served by the worker, and a cycle of its agent started. */
+  start(agent: AgentConfig, trigger?: string): ReturnType<typeof startCycle>;
   close(): Promise<void>;
+}
+
+/** A fleet file in a fresh directory, served by `fleets`: the worker's own copy of the configuration. */
+export async function serveFleet(
+  fleets: FleetRegistry,
+  agents: AgentConfig[],
+  spec: Partial<FleetSpec> = {},
+): Promise<FleetConfig> {
+  const file = join(await tempDir('dg-fleet-'), 'dreamgate.yml');
+  await writeFleetFile(file, { fleet: unique('fleet'), agents, ...spec });
+  return fleets.load({ file });
 }
 
 export async function startHarness(): Promise<Harness> {
@@ -49,7 +71,7 @@ export async function startHarness(): Promise<Harness> {
   const taskQueue = unique('cycle-test');
   const c = await connectClient(cfg);
   const client = { ...c, temporal: { ...c.temporal, taskQueue } };
-  const worker = await createWorker(cfg, { taskQueue, shutdownGraceTime: '2s', ...bundled() });
+  const worker = await createWorker(cfg, { taskQueue, shutdownGraceTime: '2s', ...bundled() }, new FleetRegistry());
   const running = worker.worker.run();
   const receiver = await startReceiver();
   const fleet = {
@@ -63,6 +85,11 @@ export async function startHarness(): Promise<Harness> {
     receiver,
     fleet,
     running,
+    serve: (agents, spec = {}) => serveFleet(worker.fleets, agents, { ...fleet, ...spec }),
+    async start(agent, trigger = 'manual') {
+      const served = await harness.serve([agent]);
+      return startCycle(client, served, served.agents[0]!, trigger);
+    },
     async close() {
       if (harness.worker.worker.getState() === 'RUNNING') harness.worker.worker.shutdown();
       await harness.running;

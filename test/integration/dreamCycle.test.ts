@@ -2,8 +2,12 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approve, cycleState, reject, startCycle, type CycleHandle } from '../../app/cycles.js';
+import { createHash } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycles.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
+import type { Decision } from '../../src/cycle/decision.js';
+import { approveSignal, approveUpdate, rejectUpdate } from '../../workflows/definitions.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
@@ -25,17 +29,28 @@ const waitStage = (handle: CycleHandle, stage: string) =>
 /** Keeps a finished cycle's history for the replay tests (DREAMGATE_RECORD_HISTORIES=1). */
 async function keepHistory(handle: CycleHandle, name: string): Promise<void> {
   if (!process.env.DREAMGATE_RECORD_HISTORIES) return;
-  const dir = join(projectRoot, 'test', 'histories');
+  const dir = join(projectRoot, 'test', 'histories', 'v2');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
 }
 
-async function auditEvents(agent: AgentConfig, cycleId: string): Promise<string[]> {
+async function auditOf(agent: AgentConfig, cycleId?: string) {
   const s3 = createS3Client(storageSettings(h.cfg));
   try {
-    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, cycleId)).map((r) => r.event);
+    return await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, cycleId);
   } finally {
     s3.destroy();
+  }
+}
+const auditEvents = async (agent: AgentConfig, cycleId: string) => (await auditOf(agent, cycleId)).map((r) => r.event);
+
+/** A decision as an update: the answer, or the validator's refusal as `{ refused }`. */
+async function update(handle: CycleHandle, verdict: 'approve' | 'reject', d: Decision) {
+  try {
+    return await handle.executeUpdate(verdict === 'approve' ? approveUpdate : rejectUpdate, { args: [d] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return { refused: err.cause?.message ?? err.message };
+    throw err;
   }
 }
 
@@ -43,14 +58,14 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
   it('automatic: keeps a dream that passes the gate, with search attributes, details and an audit trail', async () => {
     const agent = await exampleAgent('coding-agent');
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     expect(result.post!).toBeGreaterThan(result.baseline!);
     const after = await liveOf(agent);
     expect(after.hash()).not.toBe(before.hash());
     expect(after.get('/conventions.md')).not.toContain('ledger-utils-telemetry');
-    expect(await auditEvents(agent, handle.workflowId)).toEqual([
+    expect(await auditEvents(agent, handle.firstExecutionRunId)).toEqual([
       'snapshot-taken',
       'baseline-scored',
       'change-set-stored',
@@ -61,12 +76,19 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     ]);
     const desc = await handle.describe();
     expect(desc.searchAttributes).toMatchObject({
-      DreamAgent: [agent.id],
+      DreamAgent: [`${result.fleet}/${agent.id}`],
       DreamMode: ['automatic'],
       DreamOutcome: ['kept'],
     });
+    // the audit chain: each record names the previous one's hash; the head is kept in Temporal too
+    const records = await auditOf(agent, handle.firstExecutionRunId);
+    const hash = (r: unknown) => createHash('sha256').update(JSON.stringify(r)).digest('hex');
+    expect(records[0]!.prev).toBeNull();
+    for (let i = 1; i < records.length; i++) expect(records[i]!.prev).toBe(hash(records[i - 1]));
+    expect(result.auditHead).toBe(hash(records.at(-1)));
+    expect(desc.memo).toEqual({ auditHead: result.auditHead });
     expect((desc.searchAttributes.DreamScoreDelta as number[])[0]).toBeCloseTo(result.post! - result.baseline!, 5);
-    expect(await desc.staticSummary()).toContain(`Dream cycle of ${agent.id}`);
+    expect(await desc.staticSummary()).toContain(`Dream cycle of ${result.fleet}/${agent.id}`);
     // no memory content in the history: keys, hashes and scores only
     const history = historyText(await handle.fetchHistory());
     expect(history).toContain(`"snapshot-taken"`); // the decoding works: audit events are found
@@ -76,48 +98,70 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     await keepHistory(handle, 'kept');
   });
 
-  it('review: ignores an unlisted reviewer and a stale change set id, then keeps on an approval signal', async () => {
+  it('review: refuses an unlisted reviewer and a stale id at once (update), records and ignores them (signal), keeps on an approval', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review', reviewers: ['alice', 'bob'] });
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'review');
     expect((await liveOf(agent)).hash()).toBe(before.hash()); // nothing promoted while waiting
     const pending = await cycleState(handle);
     expect(pending.waitingFor).toContain('alice, bob');
-    await approve(handle, { reviewer: 'mallory', changeSetId: pending.changeSetId! });
-    await approve(handle, { reviewer: 'alice', changeSetId: 'f'.repeat(64) });
+    const id = pending.changeSetId!;
+    // the update's validator answers at once, and nothing enters the history
+    expect(await update(handle, 'approve', { reviewer: 'mallory', changeSetId: id })).toEqual({
+      refused: `mallory is not a reviewer of ${pending.fleet}/${agent.id} (reviewers: alice, bob)`,
+    });
+    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: 'f'.repeat(64) })).toEqual({
+      refused: `names change set ffffffffffff, not the pending ${id.slice(0, 12)}`,
+    });
+    expect((await cycleState(handle)).ignored.count).toBe(0);
+    // a plain signal cannot be answered: the same checks, then recorded and ignored
+    await handle.signal(approveSignal, { reviewer: 'mallory', changeSetId: id });
+    await handle.signal(approveSignal, { reviewer: 'alice', changeSetId: 'f'.repeat(64) });
     await waitFor('two ignored signals', async () =>
-      (await cycleState(handle)).ignoredSignals.length === 2 ? true : undefined,
+      (await cycleState(handle)).ignored.count === 2 ? true : undefined,
     );
     expect((await cycleState(handle)).stage).toBe('review');
-    await approve(handle, { reviewer: 'bob', changeSetId: pending.changeSetId!, comment: 'looks right' });
+    expect(
+      await update(handle, 'approve', { reviewer: 'bob', changeSetId: id.slice(0, 12), comment: 'looks right' }),
+    ).toEqual({
+      accepted: true,
+      changeSetId: id,
+      reviewer: 'bob',
+    });
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     expect(result.decidedBy).toBe('bob');
-    expect(result.ignoredSignals.map((s) => s.why)).toEqual([
-      `mallory is not a reviewer of ${agent.id}`,
-      expect.stringMatching(/^names change set f{12}, not the pending/),
+    expect(result.ignored.recent.map((s) => [s.via, s.reviewer, s.why])).toEqual([
+      ['signal', 'mallory', `mallory is not a reviewer of ${pending.fleet}/${agent.id} (reviewers: alice, bob)`],
+      ['signal', 'alice', `names change set ffffffffffff, not the pending ${id.slice(0, 12)}`],
     ]);
-    expect(await auditEvents(agent, handle.workflowId)).toEqual(
-      expect.arrayContaining(['signal-ignored', 'approved', 'promoted', 'cycle-kept']),
-    );
+    const events = await auditEvents(agent, handle.firstExecutionRunId);
+    expect(events.filter((e) => e === 'decision-ignored')).toHaveLength(2);
+    expect(events).toEqual(expect.arrayContaining(['approved', 'promoted', 'cycle-kept']));
     await keepHistory(handle, 'approved');
   });
 
   it('review: approval narrowed to some paths is evaluated again and only those paths change', async () => {
     const agent = await exampleAgent('doc-review-agent', { mode: 'review' });
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'review');
     const pending = await cycleState(handle);
-    await approve(handle, { reviewer: 'alice', changeSetId: pending.changeSetId!, onlyPaths: ['/counterparties.md'] });
+    expect(
+      await update(handle, 'approve', {
+        reviewer: 'alice',
+        changeSetId: pending.changeSetId!,
+        onlyPaths: ['/counterparties.md'],
+      }),
+    ).toMatchObject({ accepted: true });
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     expect(result.changeSetId).not.toBe(pending.changeSetId);
     const after = await liveOf(agent);
     expect(after.get('/counterparties.md')).not.toBe(before.get('/counterparties.md'));
     expect(after.get('/cheatsheet.md')).toBe(before.get('/cheatsheet.md'));
-    expect(await auditEvents(agent, handle.workflowId)).toEqual(
+    expect(await auditEvents(agent, handle.firstExecutionRunId)).toEqual(
       expect.arrayContaining(['change-set-revised', 'revised-scored']),
     );
   });
@@ -125,10 +169,16 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
   it('review: a rejection leaves the live store untouched', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'review');
     const { changeSetId } = await cycleState(handle);
-    await reject(handle, { reviewer: 'alice', changeSetId: changeSetId!, reason: 'want to check the Acme plan first' });
+    expect(
+      await update(handle, 'reject', {
+        reviewer: 'alice',
+        changeSetId: changeSetId!,
+        reason: 'want to check the Acme plan first',
+      }),
+    ).toMatchObject({ accepted: true });
     const result = await handle.result();
     expect([result.outcome, result.reason]).toEqual([
       'rejected',
@@ -138,25 +188,38 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     await keepHistory(handle, 'rejected');
   });
 
-  it('review: no answer within the timeout discards the candidate and notifies the owners once', async () => {
-    const agent = await exampleAgent('support-agent', { mode: 'review', reviewTimeoutMs: 2_000 });
+  it('review: reviewers are told, reminded, and with no answer within the timeout the candidate is discarded', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review', reviewTimeoutMs: 3_000 });
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('timed_out');
     expect((await liveOf(agent)).hash()).toBe(before.hash());
+    const cycle = handle.firstExecutionRunId;
     const notes = h.receiver.received.filter(
-      (r) => r.path === '/notify' && (r.body.details as { cycle?: string }).cycle === handle.workflowId,
+      (r) => r.path === '/notify' && (r.body.details as { cycle?: string }).cycle === cycle,
     );
-    expect(notes).toHaveLength(1);
-    expect(notes[0]!.body).toMatchObject({
+    // one notice when the review opened, one reminder before the timeout, one when it timed out
+    expect(notes.map((n) => n.body.dedup_key)).toEqual(
+      ['review', 'reminder', 'notify'].map((k) => `dreamgate/${result.fleet}/${agent.id}/${cycle}/${k}`),
+    );
+    const [opened] = notes;
+    expect(opened!.body).toMatchObject({
       type: 'dreamgate.alert',
-      dedup_key: `dreamgate/${handle.workflowId}/notify`,
+      details: {
+        changeSet: result.changeSetId,
+        baseline: result.baseline,
+        post: result.post,
+        review: `dreamgate review ${agent.id}`,
+        approve: `dreamgate approve ${agent.id} ${result.changeSetId!.slice(0, 12)}`,
+      },
+      links: [{ href: expect.stringContaining(encodeURIComponent(handle.workflowId)) }],
     });
+    expect(notes[1]!.body.summary).toContain('is discarded at');
     await keepHistory(handle, 'timed_out');
   });
 
-  it('gate: a dream that regresses the eval is discarded, the cycle ends rolled_back, on-call is paged', async () => {
+  it('gate: a dream that regresses the eval is discarded before anything is written, on-call is paged', async () => {
     const pinned = `cases:
   - id: pinned-cap
     question: What liability cap did legal pin for the Q4 renewals?
@@ -169,27 +232,29 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
 `;
     const agent = await exampleAgent('doc-review-agent', {}, pinned);
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
-    expect(result.outcome).toBe('rolled_back');
+    expect(result.outcome).toBe('discarded');
     expect(result.reason).toMatch(/^EvalRegression at the gate: 0\.500 < baseline 1\.000 − 0\.02; failing: pinned-cap/);
     expect((await liveOf(agent)).hash()).toBe(before.hash());
     const pages = h.receiver.received.filter(
-      (r) => r.path === '/page' && r.body.dedup_key === `dreamgate/${handle.workflowId}/page`,
+      (r) =>
+        r.path === '/page' &&
+        r.body.dedup_key === `dreamgate/${result.fleet}/${agent.id}/${handle.firstExecutionRunId}/page`,
     );
     expect(pages).toHaveLength(1);
     expect(pages[0]!.body).toMatchObject({
       routing_key: 'R0UT1NGKEY',
       event_action: 'trigger',
-      payload: { severity: 'error', source: `dreamgate/${agent.id}` },
+      payload: { severity: 'error', source: `dreamgate/${result.fleet}/${agent.id}` },
     });
-    expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['rolled_back']);
-    await keepHistory(handle, 'gate_rolled_back');
+    expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['discarded']);
+    await keepHistory(handle, 'gate_discarded');
   });
 
   it('skip: fewer new sessions than minNewSessions ends cheaply, saying why', async () => {
     const agent = await exampleAgent('coding-agent', { minNewSessions: 500 });
-    const result = await (await startCycle(h.client, h.fleet, agent)).result();
+    const result = await (await h.start(agent)).result();
     expect([result.outcome, result.reason]).toEqual([
       'skipped',
       '30 new session(s) since the last kept dream; 500 needed',
@@ -198,12 +263,14 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
 
   it('conflict: the agent rewrote a memory the dream changes; the agent’s write survives', async () => {
     const agent = await exampleAgent('coding-agent', { mode: 'review' });
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'review');
     const file = join(agent.store, 'project.md');
     await writeFile(file, '# payments-api\n\n- The agent rewrote this file during the dream\n');
     const { changeSetId } = await cycleState(handle);
-    await approve(handle, { reviewer: 'alice', changeSetId: changeSetId! });
+    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: changeSetId! })).toMatchObject({
+      accepted: true,
+    });
     const result = await handle.result();
     expect(result.outcome).toBe('conflict');
     expect(result.reason).toContain('"/project.md"');
@@ -215,14 +282,16 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
 
   it('rebase: the agent wrote an untouched memory during review; the dream is kept and so is the write', async () => {
     const agent = await exampleAgent('coding-agent', { mode: 'review' });
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'review');
     await writeFile(
       join(agent.store, 'people.md'),
       '# People\n\n- Priya owns the refunds service\n- New: Sam joined the payments team\n',
     );
     const { changeSetId } = await cycleState(handle);
-    await approve(handle, { reviewer: 'alice', changeSetId: changeSetId! });
+    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: changeSetId! })).toMatchObject({
+      accepted: true,
+    });
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     expect(result.reason).toContain("rebased over the agent's writes to /people.md");
@@ -242,29 +311,28 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     );
     const agent = await exampleAgent('coding-agent', { evaluator: [script] });
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('rolled_back');
     expect(result.reason).toMatch(/^live score 0\.100 below the gate; restored \d+ path\(s\) from snapshot/);
     expect((await liveOf(agent)).hash()).toBe(before.hash());
-    expect(await auditEvents(agent, handle.workflowId)).toEqual(
+    expect(await auditEvents(agent, handle.firstExecutionRunId)).toEqual(
       expect.arrayContaining(['promoted', 'verified', 'rolled-back', 'cycle-rolled_back']),
     );
-    expect(h.receiver.received.filter((r) => r.body.dedup_key === `dreamgate/${handle.workflowId}/page`)).toHaveLength(
-      1,
-    );
+    const key = `dreamgate/${result.fleet}/${agent.id}/${handle.firstExecutionRunId}/page`;
+    expect(h.receiver.received.filter((r) => r.body.dedup_key === key)).toHaveLength(1);
     await keepHistory(handle, 'verify_rolled_back');
   });
 
   it('cancellation while waiting for review leaves the live store untouched and records why', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'review');
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     expect((await liveOf(agent)).hash()).toBe(before.hash());
-    expect((await auditEvents(agent, handle.workflowId)).at(-1)).toBe('cycle-failed');
+    expect((await auditEvents(agent, handle.firstExecutionRunId)).at(-1)).toBe('cycle-failed');
     expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['failed']);
   });
 
@@ -286,14 +354,14 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
       await writeFile(join(dir, `big_${i}.jsonl`), lines.join('\n') + '\n');
     }
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'dream');
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     const history = (await handle.fetchHistory()).events ?? [];
     expect(history.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
     expect((await liveOf(agent)).hash()).toBe(before.hash());
-    expect((await auditEvents(agent, handle.workflowId)).at(-1)).toBe('cycle-failed');
+    expect((await auditEvents(agent, handle.firstExecutionRunId)).at(-1)).toBe('cycle-failed');
     expect((await handle.describe()).status.name).toBe('CANCELLED');
   });
 
@@ -308,13 +376,13 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     );
     const agent = await exampleAgent('coding-agent', { evaluator: [script] });
     const before = await liveOf(agent);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitStage(handle, 'verify');
     expect((await liveOf(agent)).hash()).not.toBe(before.hash()); // promoted
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
     expect((await liveOf(agent)).hash()).toBe(before.hash());
-    expect(await auditEvents(agent, handle.workflowId)).toEqual(
+    expect(await auditEvents(agent, handle.firstExecutionRunId)).toEqual(
       expect.arrayContaining(['promoted', 'rolled-back', 'cycle-failed']),
     );
     expect((await handle.describe()).status.name).toBe('CANCELLED');
@@ -322,13 +390,17 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
 
   it('hybrid: reviews until N unedited approvals, then runs automatically', async () => {
     const agent = await exampleAgent('coding-agent', { mode: 'hybrid', trustAfter: 1, minNewSessions: 0 });
-    const first = await startCycle(h.client, h.fleet, agent, 'manual', `${agent.id}-hybrid-1`);
+    const fleet = await h.serve([agent]);
+    const first = await startCycle(h.client, fleet, fleet.agents[0]!);
     await waitStage(first, 'review');
     const { changeSetId } = await cycleState(first);
-    await approve(first, { reviewer: 'alice', changeSetId: changeSetId! });
+    expect(await update(first, 'approve', { reviewer: 'alice', changeSetId: changeSetId! })).toMatchObject({
+      accepted: true,
+    });
     expect((await first.result()).outcome).toBe('kept');
     // new sessions arrive; the next cycle is trusted and needs no review
-    const second = await startCycle(h.client, h.fleet, agent, 'manual', `${agent.id}-hybrid-2`);
+    const second = await startCycle(h.client, fleet, fleet.agents[0]!);
+    expect(second.workflowId).toBe(first.workflowId); // the agent's one cycle id, a new run
     const result = await second.result();
     expect(result.effectiveMode).toBe('automatic');
     expect(['kept', 'skipped']).toContain(result.outcome);

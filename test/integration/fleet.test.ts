@@ -6,7 +6,6 @@ import { cycleState, startCycle } from '../../app/cycles.js';
 import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../../app/schedules.js';
 import { createWorker } from '../../app/worker.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
-import type { ChangeSet } from '../../src/memory/changeSet.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import type { FleetResult } from '../../workflows/fleet.js';
@@ -15,7 +14,7 @@ import { projectRoot } from '../../src/util/paths.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/sessions.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
-import { bundled, historyText, unique } from './helpers.js';
+import { bundled, historyText } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -23,40 +22,23 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-/** A one-agent fleet file for the command line, beside the agent's private copy. */
-async function cliFleet(agent: { id: string; dir: string }): Promise<string> {
-  const file = join(agent.dir, 'dreamgate.yml');
-  await writeFile(
-    file,
-    `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
-  );
-  return file;
-}
-
+/** A fleet of these agents with a team store and a schedule, served by the harness's worker. */
 async function fleetOf(...agents: Awaited<ReturnType<typeof exampleAgent>>[]): Promise<FleetConfig> {
   const teamDir = join(await tempDir('dg-team-'), 'memory');
   await mkdir(teamDir, { recursive: true });
-  const name = unique('fleet');
-  return {
-    file: '(test)',
-    fleet: name,
+  return h.serve(agents, {
     concurrency: 2,
-    batch: false,
-    ...h.fleet,
-    schedule: { time: '02:30', timezone: 'Europe/Berlin', jitterMs: 600_000, catchupWindowMs: 7_200_000 },
     teamStore: teamDir,
-    team: {
-      ...agents[0]!,
-      id: `${name}-team`,
-      store: teamDir,
-      suite: '',
-      mode: 'automatic',
-      minNewSessions: 0,
-      dreamer: 'team-lessons',
-      sources: agents.map((a) => ({ id: a.id, store: a.store })),
-      reviewers: [],
-    },
-    agents,
+    schedule: { time: '02:30', timezone: 'Europe/Berlin', jitter: '10m', catchupWindow: '2h' },
+  });
+}
+
+/** The command line against the harness's worker and a fleet's own file. */
+function cliOn(fleet: FleetConfig) {
+  const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
+  return async (...args: string[]) => {
+    const r = await runCli([...args, '--fleet', fleet.file], env);
+    return { code: r.code, out: r.stdout + r.stderr, stdout: r.stdout, stderr: r.stderr };
   };
 }
 
@@ -80,10 +62,11 @@ describe('the fleet run and its schedule (real servers)', () => {
     expect(lessons).toContain('`bash` fails with "npm ERR! Missing script: "test:unit""');
     expect(lessons).toContain(`(learned by ${[a.id, b.id].sort().join(', ')})`);
     expect(lessons).not.toContain('crm_lookup'); // one agent only
-    const children = await h.client.client.workflow.list({ query: `WorkflowId STARTS_WITH "${handle.workflowId}-"` });
-    let n = 0;
-    for await (const _ of children) n++;
-    expect(n).toBe(4);
+    // each child under its agent's one cycle id; the team store's under the fleet's team id
+    const children = h.client.client.workflow.list({ query: `WorkflowId STARTS_WITH "dream:${fleet.fleet}:"` });
+    const ids: string[] = [];
+    for await (const w of children) ids.push(w.workflowId);
+    expect(ids.sort()).toEqual([a.id, b.id, c.id, '@team'].map((id) => `dream:${fleet.fleet}:${id}`).sort());
   });
 
   it('creates the nightly schedule from the config, lists its next runs, pauses, resumes and triggers it', async () => {
@@ -119,47 +102,48 @@ describe('the fleet run and its schedule (real servers)', () => {
 
   it('approves through the command line, as a reviewer would', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const fleet = await h.serve([agent]);
+    const handle = await startCycle(h.client, fleet, fleet.agents[0]!);
     await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
-    const fleetYaml = await cliFleet(agent);
-    const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
-    const cli = async (...args: string[]) => {
-      const r = await runCli([...args, '--fleet', fleetYaml], env);
-      return { code: r.code, out: r.stdout + r.stderr };
-    };
+    const cli = cliOn(fleet);
     const review = await cli('review', agent.id);
     expect(review.code).toBe(0);
     expect(review.out).toMatch(/^update \/customers\/acme\.md {2}\[duplicate\]/m);
     expect(review.out).toContain('baseline 0.333 → 1.000');
-    const approved = await cli('approve', agent.id, '--as', 'alice');
+    const { changeSetId } = await cycleState(handle);
+    expect(review.out).toContain(`id ${changeSetId}`);
+    expect(review.out).toContain(`dreamgate approve ${agent.id} ${changeSetId!.slice(0, 12)}`);
+    const approved = await cli('approve', agent.id, changeSetId!.slice(0, 12), '--as', 'alice');
     expect([approved.code, approved.out]).toEqual([0, expect.stringContaining('as alice')]);
     expect((await handle.result()).outcome).toBe('kept');
     const history = await cli('history', agent.id, '--json');
-    expect(
-      JSON.parse(history.out.slice(history.out.indexOf('['))).find((r: { event: string }) => r.event === 'approved')
-        .actor,
-    ).toBe('alice');
+    expect(JSON.parse(history.stdout).find((r: { event: string }) => r.event === 'approved').actor).toBe('alice');
   });
 
   it('approves with the reviewer’s edited contents: they go through S3, are evaluated again, and land', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const fleet = await h.serve([agent]);
+    const handle = await startCycle(h.client, fleet, fleet.agents[0]!);
     await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
-    const fleetYaml = await cliFleet(agent);
     const edited = join(agent.dir, 'acme.md');
     const mine =
       '# Acme Corp\n\n- Acme plan: Enterprise\n- Acme prefers email over phone calls\n- Reviewer note: renewal call booked for 2027-02-15\n';
     await writeFile(edited, mine);
-    const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
-    const { code } = await runCli(
-      ['approve', agent.id, '--as', 'alice', '--edit', `/customers/acme.md=${edited}`, '--fleet', fleetYaml],
-      env,
+    const { changeSetId } = await cycleState(handle);
+    const { code } = await cliOn(fleet)(
+      'approve',
+      agent.id,
+      changeSetId!,
+      '--as',
+      'alice',
+      '--edit',
+      `/customers/acme.md=${edited}`,
     );
     expect(code).toBe(0);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     expect((await new LocalDirStore(agent.store).read()).get('/customers/acme.md')).toBe(mine);
-    // content never travelled in the signal: the history holds the key and hash only
+    // content never travelled in the decision: the history holds the key and hash only
     const history = historyText(await handle.fetchHistory());
     expect(history).toContain('"editedSha256"');
     expect(history).toContain('Dream cycle of'); // the decoding works: the static summary is found
@@ -170,39 +154,38 @@ describe('the fleet run and its schedule (real servers)', () => {
     const suite =
       'cases:\n  - id: unit-tests\n    question: How are tests run?\n    expect:\n      all: ["npm test"]\n';
     const agent = await exampleAgent('coding-agent', { mode: 'review' }, suite);
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const fleet = await h.serve([agent]);
+    const handle = await startCycle(h.client, fleet, fleet.agents[0]!);
     await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
-    const fleetYaml = await cliFleet(agent);
-    const env = { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' };
-    const cs = (await h.client.objects.getJson<ChangeSet>((await cycleState(handle)).changeSetKey!))!;
+    const { changeSetId } = await cycleState(handle);
+    const cs = await h.client.objects.loadChangeSet({ fleet: fleet.fleet, id: agent.id }, changeSetId!);
     const [q] = cs.quarantined.filter((x) => x.removed_lines.length > 0);
     expect(q).toBeDefined();
+    const cli = cliOn(fleet);
 
-    const wrong = await runCli(
-      ['approve', agent.id, '--as', 'alice', '--restore', 'sess_nope', '--fleet', fleetYaml],
-      env,
-    );
+    const wrong = await cli('approve', agent.id, changeSetId!, '--as', 'alice', '--restore', 'sess_nope');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(new RegExp(`--restore sess_nope: not quarantined .*quarantined: .*${q!.session_id}`));
 
-    const { code } = await runCli(
-      ['approve', agent.id, '--as', 'alice', '--restore', q!.session_id, '--fleet', fleetYaml],
-      env,
-    );
+    const { code } = await cli('approve', agent.id, changeSetId!, '--as', 'alice', '--restore', q!.session_id);
     expect(code).toBe(0);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
     const live = await new LocalDirStore(agent.store).read();
     for (const { path, line } of q!.removed_lines) expect(live.get(path)).toContain(line);
     const approved = (
-      await new AuditLog(h.client.objects.s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, handle.workflowId)
+      await new AuditLog(h.client.objects.s3, storageSettings(h.cfg).auditBucket, 1).read(
+        agent.id,
+        handle.firstExecutionRunId,
+      )
     ).find((r) => r.event === 'approved')!;
-    expect(approved.data).toMatchObject({ edited: true, comment: `restored quarantined ${q!.session_id}` });
+    expect(approved.data).toMatchObject({ restoredSessions: [q!.session_id] });
   });
 
   it('a worker process killed mid-cycle: the cycle finishes correctly under a new worker', async () => {
     const agent = await exampleAgent('coding-agent', { mode: 'review' });
-    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), 'worker'], {
+    const fleet = await h.serve([agent]);
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), 'worker', '--fleet', fleet.file], {
       env: { ...process.env, DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue },
       stdio: 'ignore',
     });
@@ -210,13 +193,18 @@ describe('the fleet run and its schedule (real servers)', () => {
       // the harness worker is stopped for this test, so the child is the only one polling
       h.worker.worker.shutdown();
       await h.running;
-      const handle = await startCycle(h.client, h.fleet, agent);
+      const handle = await startCycle(h.client, fleet, fleet.agents[0]!);
       await waitFor('review', async () => ((await cycleState(handle)).stage === 'review' ? true : undefined));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      const fresh = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue, ...bundled() });
+      const fresh = await createWorker(
+        h.cfg,
+        { taskQueue: h.client.temporal.taskQueue, ...bundled() },
+        h.worker.fleets,
+      );
       const done = fresh.worker.runUntil(async () => {
         const { changeSetId } = await cycleState(handle);
+        // a plain signal, as `temporal workflow signal --name approve` sends it
         await handle.signal('approve', { reviewer: 'alice', changeSetId });
         return handle.result();
       });
@@ -230,7 +218,7 @@ describe('the fleet run and its schedule (real servers)', () => {
       child.kill('SIGKILL');
       // give later tests in this file a worker again
       await h.worker.close();
-      const w = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue, ...bundled() });
+      const w = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue, ...bundled() }, h.worker.fleets);
       h.worker = w;
       h.running = w.worker.run();
     }

@@ -2,7 +2,6 @@ import Anthropic from '@anthropic-ai/sdk';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCycle } from '../../app/cycles.js';
 import { LiveStoreChanged } from '../../src/memory/apply.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { ManagedStore } from '../../src/memory/managedStore.js';
@@ -86,7 +85,7 @@ async function managedAgent() {
 describe('Managed Agents: store, sessions and the Dreams API in a cycle', () => {
   it('dreams from creation to promotion: screened sessions in, output diffed, gated, promoted, archived', async () => {
     const { agent, storeId } = await managedAgent();
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
 
@@ -131,7 +130,7 @@ describe('Managed Agents: store, sessions and the Dreams API in a cycle', () => 
     const { agent, storeId } = await managedAgent();
     api.dreamScript.onComplete = () =>
       api.agentWrite(storeId, '/project.md', '# Project\n- written by the agent mid-dream\n');
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     const result = await handle.result();
     expect(result.outcome).toBe('conflict');
     expect(api.storeFiles(storeId)['/project.md']).toBe('# Project\n- written by the agent mid-dream\n');
@@ -140,7 +139,7 @@ describe('Managed Agents: store, sessions and the Dreams API in a cycle', () => 
   it('a failed dream is a typed, non-retryable failure', async () => {
     const { agent } = await managedAgent();
     api.dreamScript.transform = () => 'failed';
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await expect(handle.result()).rejects.toThrow();
     const { reason } = await handle.query<{ reason: string }>('state');
     expect(reason).toMatch(/^ManagedDreamFailed: dream dream_\w+ ended failed: dream_error/);
@@ -153,7 +152,7 @@ describe('cancelling a managed dream', () => {
     const { agent, storeId } = await managedAgent();
     const before = api.storeFiles(storeId);
     api.dreamScript.polls = 10_000; // a dream that runs until cancelled
-    const handle = await startCycle(h.client, h.fleet, agent);
+    const handle = await h.start(agent);
     await waitFor('the dream to run', async () =>
       [...api.dreams.values()].some((d) => d.status === 'running') ? true : undefined,
     );

@@ -1,0 +1,95 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { claudeClient } from '../src/anthropic/client.js';
+import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
+import type { FleetRegistry } from '../src/config/registry.js';
+import { teamId, type AgentScope } from '../src/config/scope.js';
+import { CycleObjects } from '../src/cycle/objects.js';
+import type { CycleRef } from '../src/cycle/types.js';
+import { ClaudeScorer, type AnswerCache, type CachedAnswer } from '../src/evaluate/claudeScorer.js';
+import { DeterministicScorer, ExternalScorer, type Scorer } from '../src/evaluate/scorer.js';
+import { openStore } from '../src/memory/open.js';
+import { selectManagedSessions } from '../src/sessions/managedSource.js';
+import { selectSessions, type SelectOptions } from '../src/sessions/source.js';
+import { AuditLog } from '../src/snapshots/audit.js';
+import { SnapshotStore } from '../src/snapshots/snapshots.js';
+
+export interface CycleDeps {
+  s3: S3Client;
+  snapshotsBucket: string;
+  auditBucket: string;
+  auditRetentionDays: number;
+  /** The fleets this worker serves: the only source of stores, sessions, commands, reviewers and webhooks. */
+  fleets: FleetRegistry;
+  /** The Temporal UI's page of a workflow run, for pages and review notices. */
+  uiUrl?: (workflowId: string, runId?: string) => string;
+  /**
+   * The Claude API client, made on first use (ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL). Its own retries are
+   * off: Temporal retries the activity instead, after the server's retry-after.
+   */
+  claude?: () => Anthropic;
+}
+
+/** An agent as the worker configures it, for one cycle. */
+export interface Agent {
+  scope: AgentScope;
+  fleet: FleetConfig;
+  config: AgentConfig;
+  configHash: string;
+}
+
+/** What every activity works with: the worker's fleets, S3 and the Claude client, made once. */
+export class CycleContext {
+  readonly objects: CycleObjects;
+  readonly snapshots: SnapshotStore;
+  readonly candidates: SnapshotStore;
+  readonly audit: AuditLog;
+  private client?: Anthropic;
+
+  constructor(readonly deps: CycleDeps) {
+    this.objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
+    this.snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot');
+    this.candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate');
+    this.audit = new AuditLog(deps.s3, deps.auditBucket, deps.auditRetentionDays);
+  }
+
+  claude = (): Anthropic => (this.client ??= this.deps.claude ? this.deps.claude() : claudeClient({ maxRetries: 0 }));
+
+  /**
+   * The agent a cycle names, from the worker's own configuration. `strict` (a cycle opening) refuses a
+   * configuration hash the worker does not hold; later steps of a cycle under way use the current one then.
+   */
+  async agent(ref: Pick<CycleRef, 'fleet' | 'agent' | 'configHash'>, strict = false): Promise<Agent> {
+    await this.deps.fleets.refresh();
+    const r = this.deps.fleets.resolve(ref, { strict });
+    const isTeam = r.fleet.team !== undefined && r.agent === r.fleet.team;
+    return {
+      scope: { fleet: r.fleet.fleet, id: isTeam ? teamId : r.agent.id },
+      fleet: r.fleet,
+      config: r.agent,
+      configHash: r.configHash,
+    };
+  }
+
+  live(agent: AgentConfig) {
+    return openStore(agent.store, { s3: this.deps.s3, claude: this.claude });
+  }
+
+  sessionsOf(agent: AgentConfig, opts: SelectOptions) {
+    return agent.sessions.startsWith('anthropic:')
+      ? selectManagedSessions(this.claude(), agent.sessions.slice('anthropic:'.length), opts)
+      : selectSessions(agent.sessions, agent.id, opts);
+  }
+
+  scorerFor(agent: AgentConfig): Scorer {
+    if (agent.evaluator) return new ExternalScorer(agent.evaluator);
+    if (agent.scorer === 'claude') return new ClaudeScorer(this.claude(), agent.claude, this.answers);
+    return new DeterministicScorer();
+  }
+
+  /** A model scorer's answers, by (model, store hash, question): an unchanged store is not paid for twice. */
+  private readonly answers: AnswerCache = {
+    get: (key) => this.objects.getJson<CachedAnswer>(`eval-cache/${key}.json`),
+    put: async (key, value) => void (await this.objects.putJson(`eval-cache/${key}.json`, value)),
+  };
+}

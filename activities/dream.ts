@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
+import type { AgentConfig } from '../src/config/fleet.js';
+import { CycleObjects } from '../src/cycle/objects.js';
+import { reviseChanges } from '../src/cycle/revise.js';
+import type { CycleRef, DreamRef, Redream } from '../src/cycle/types.js';
+import { ClaudeDreamer, type DreamFeedback } from '../src/dream/claude/dreamer.js';
+import type { Dreamer } from '../src/dream/dreamer.js';
+import { refusedPaths } from '../src/dream/guard.js';
+import { HeuristicDreamer } from '../src/dream/heuristic.js';
+import { ManagedDreamer } from '../src/dream/managed.js';
+import { runDream } from '../src/dream/run.js';
+import { TeamLessonsDreamer } from '../src/dream/team.js';
+import type { Evaluation } from '../src/evaluate/scorer.js';
+import { loadSuite } from '../src/evaluate/suite.js';
+import { applyChanges } from '../src/memory/apply.js';
+import { summarize, type ChangeSet } from '../src/memory/changeSet.js';
+import { openStore } from '../src/memory/open.js';
+import type { MemoryStore } from '../src/memory/store.js';
+import { InvalidInput } from '../src/util/errors.js';
+import { activity, progress } from './activity.js';
+import type { Agent, CycleContext } from './context.js';
+
+/** What a reviewer changed, as the decision names it: paths, an edit by key and hash, restored sessions. */
+export interface RevisionRequest {
+  onlyPaths?: string[];
+  editedKey?: string;
+  editedSha256?: string;
+  restoredSessions?: string[];
+}
+
+export function dreamActivities(w: CycleContext) {
+  /** The failing cases of a rejected candidate, from its eval report, for the next attempt. */
+  async function feedbackFrom(agent: AgentConfig, redo: Redream): Promise<DreamFeedback> {
+    const report = await w.objects.getJson<Evaluation>(redo.reportKey);
+    const suite = agent.suite ? await loadSuite(agent.suite) : { cases: [] };
+    const question = (id: string) => suite.cases.find((c) => c.id === id)?.question;
+    return {
+      attempt: redo.attempt,
+      score: redo.score,
+      baseline: redo.baseline,
+      failing: (report?.cases ?? [])
+        .filter((c) => !c.passed)
+        .map((c) => ({ id: c.id, ...(question(c.id) ? { question: question(c.id)! } : {}), reasons: c.reasons })),
+    };
+  }
+
+  async function dreamerFor(a: Agent, cycleId: string, redo: Redream | undefined): Promise<Dreamer> {
+    const agent = a.config;
+    switch (agent.dreamer) {
+      case 'team-lessons':
+        return new TeamLessonsDreamer(
+          await Promise.all(
+            (agent.sources ?? []).map(async (s) => ({
+              id: s.id,
+              store: await openStore(s.store, { s3: w.deps.s3, claude: w.claude }).read(),
+            })),
+          ),
+        );
+      case 'claude': {
+        const spent = redo?.spent ?? { tokens: 0, costUsd: 0 };
+        const budget = {
+          maxTokens: agent.claude.budget.maxTokens - spent.tokens,
+          maxCostUsd: agent.claude.budget.maxCostUsd - spent.costUsd,
+        };
+        const ledgerKey = (key: string) => CycleObjects.cycleKey(a.scope, cycleId, `batches/${key}.json`);
+        const ledger: BatchLedger = {
+          get: (key) => w.objects.getJson(ledgerKey(key)),
+          put: async (key, value) => void (await w.objects.putJson(ledgerKey(key), value)),
+        };
+        const sender = agent.batch
+          ? batchSender(w.claude(), ledger, { pollIntervalMs: agent.claude.pollIntervalMs, onProgress: progress })
+          : directSender(w.claude());
+        const feedback = redo && (await feedbackFrom(agent, redo));
+        return new ClaudeDreamer(w.claude(), { ...agent.claude, budget }, feedback, progress, sender);
+      }
+      case 'managed':
+        return new ManagedDreamer(
+          w.claude(),
+          {
+            model: agent.claude.model,
+            memoryStoreId: agent.store.slice('anthropic:'.length),
+            pollIntervalMs: agent.claude.pollIntervalMs,
+          },
+          progress,
+        );
+      default:
+        return new HeuristicDreamer();
+    }
+  }
+
+  /** The candidate store as a new candidate version, the change set under its own hash. */
+  async function storeCandidate(
+    a: Agent,
+    cycleId: string,
+    name: string,
+    store: MemoryStore,
+    cs: ChangeSet,
+    newestSessionAt: number | null,
+  ): Promise<DreamRef> {
+    const candidate = await w.candidates.take(a.config.id, store, `${cycleId}/${name}`);
+    const { id } = await w.objects.putChangeSet(a.scope, cs);
+    return {
+      candidateId: candidate.id,
+      candidateSha256: candidate.sha256,
+      changeSetId: id,
+      summary: summarize(cs),
+      changes: cs.changes.length,
+      newestSessionAt,
+      sessionsUsed: cs.sessions?.used.length ?? 0,
+      dropped: cs.dropped?.length ?? 0,
+      ...(cs.usage ? { usage: cs.usage } : {}),
+    };
+  }
+
+  /** The reviewer's own contents: only from this cycle's objects, and only if they still hash as signed. */
+  async function editedContents(
+    a: Agent,
+    cycleId: string,
+    r: RevisionRequest,
+  ): Promise<Record<string, string> | undefined> {
+    if (!r.editedKey) return undefined;
+    if (!r.editedKey.startsWith(CycleObjects.cycleKey(a.scope, cycleId, '')) || !r.editedSha256)
+      throw new InvalidInput(`edited contents must be one of this cycle's objects, with their sha256`);
+    const text = await w.objects.getText(r.editedKey);
+    if (text === undefined) throw new InvalidInput(`edited contents ${r.editedKey} do not exist`);
+    if (createHash('sha256').update(text).digest('hex') !== r.editedSha256)
+      throw new InvalidInput(`edited contents ${r.editedKey} do not match their sha256`);
+    const edited = JSON.parse(text) as unknown;
+    if (typeof edited !== 'object' || edited === null || Object.values(edited).some((v) => typeof v !== 'string'))
+      throw new InvalidInput(`edited contents ${r.editedKey} are not an object of path → text`);
+    return edited as Record<string, string>;
+  }
+
+  return {
+    /** A candidate store and its change set go to S3; the live store is not touched. */
+    dream: activity(
+      async ({
+        cycle,
+        snapshotId,
+        redo,
+      }: {
+        cycle: CycleRef;
+        snapshotId: string;
+        redo?: Redream;
+      }): Promise<DreamRef> => {
+        const ctx = Context.current();
+        const a = await w.agent(cycle);
+        const store = await w.snapshots.restore(a.config.id, snapshotId);
+        progress('reading sessions');
+        const sessions =
+          a.config.dreamer === 'team-lessons'
+            ? { sessions: [], invalid: [] }
+            : await w.sessionsOf(a.config, { limit: a.config.maxSessions, signal: ctx.cancellationSignal });
+        const dreamer = await dreamerFor(a, cycle.cycleId, redo);
+        progress(`dreaming over ${sessions.sessions.length} sessions`);
+        const result = await runDream(
+          dreamer,
+          { agentId: a.config.id, snapshotId, store, sessions },
+          ctx.cancellationSignal,
+        );
+        const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
+        const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
+        return storeCandidate(a, cycle.cycleId, name, result.store, result.changeSet, newest);
+      },
+    ),
+
+    /** A reviewer's narrowed, edited or restored change set, as a new candidate to be evaluated again. */
+    reviseChangeSet: activity(
+      async ({
+        cycle,
+        snapshotId,
+        base,
+        revision,
+        request,
+      }: {
+        cycle: CycleRef;
+        snapshotId: string;
+        base: Pick<DreamRef, 'changeSetId' | 'newestSessionAt'>;
+        revision: number;
+        request: RevisionRequest;
+      }): Promise<DreamRef> => {
+        const a = await w.agent(cycle);
+        const cs = await w.objects.loadChangeSet(a.scope, base.changeSetId);
+        const snapshot = await w.snapshots.restore(a.config.id, snapshotId);
+        const edited = await editedContents(a, cycle.cycleId, request);
+        const changes = reviseChanges(cs, snapshot, {
+          ...(request.onlyPaths ? { onlyPaths: request.onlyPaths } : {}),
+          ...(edited ? { edited } : {}),
+          ...(request.restoredSessions ? { restoredSessions: request.restoredSessions } : {}),
+        });
+        const candidate = applyChanges(snapshot, { changes });
+        const refused = refusedPaths(snapshot, candidate);
+        if (refused.length > 0)
+          throw new InvalidInput(
+            `edited change set refused: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`,
+          );
+        const revised: ChangeSet = { ...cs, changes };
+        return storeCandidate(a, cycle.cycleId, `revision-${revision}`, candidate, revised, base.newestSessionAt);
+      },
+    ),
+  };
+}

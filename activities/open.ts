@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { legacyPrefix, type AgentScope } from '../src/config/scope.js';
+import { CycleObjects } from '../src/cycle/objects.js';
+import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
+import type { AuditRecord } from '../src/snapshots/audit.js';
+import { activity } from './activity.js';
+import type { CycleContext } from './context.js';
+
+/** One audit record as the workflow knows it; the activity adds whose it is from the worker's configuration. */
+export interface AuditEntry {
+  seq: number;
+  event: string;
+  at: string;
+  actor?: string;
+  data?: Record<string, unknown>;
+  /** sha256 of the agent's previous record (the chain), or null for the first. */
+  prev: string | null;
+}
+
+const fresh: AgentState = { lastKeptSessionAt: null, consecutiveApprovals: 0 };
+
+/** The agent's state, from its own key or (written by the previous layout) its agent-only key. */
+export async function loadState(w: CycleContext, scope: AgentScope): Promise<AgentState> {
+  return (
+    (await w.objects.getJson<AgentState>(CycleObjects.stateKey(scope))) ??
+    (await w.objects.getJson<AgentState>(`${legacyPrefix(scope)}state.json`)) ??
+    fresh
+  );
+}
+
+/**
+ * The audit chain's head as Temporal holds it: the memo of the agent's newest closed run (cycle or manual
+ * rollback). An S3 writer cannot change it; undefined when Temporal has none (a first cycle, or a v1 one).
+ */
+async function headInTemporal(): Promise<string | null | undefined> {
+  const ctx = Context.current();
+  const workflowId = ctx.info.workflowExecution?.workflowId;
+  if (!workflowId) return undefined;
+  let newest: { closed: number; head: unknown } | undefined;
+  try {
+    const query = `WorkflowId = '${workflowId.replace(/'/g, '')}' AND ExecutionStatus != 'Running'`;
+    let n = 0;
+    for await (const w of ctx.client.workflow.list({ query })) {
+      const closed = w.closeTime?.getTime() ?? 0;
+      if (w.memo && 'auditHead' in w.memo && (!newest || closed > newest.closed))
+        newest = { closed, head: w.memo.auditHead };
+      if (++n >= 50) break;
+    }
+  } catch {
+    return undefined; // no visibility (an old server, a test environment): S3 state is all there is
+  }
+  if (!newest) return undefined;
+  return typeof newest.head === 'string' ? newest.head : null;
+}
+
+export function openActivities(w: CycleContext) {
+  return {
+    /**
+     * A cycle's first step: the worker's settings for the agent it names (refusing a configuration hash the
+     * worker does not hold), the agent's state, and the head of its audit chain.
+     */
+    openCycle: activity(
+      async ({ cycle }: { cycle: Omit<CycleRef, 'configHash'> & { configHash?: string } }): Promise<CycleOpening> => {
+        const a = await w.agent(cycle, true);
+        const c = a.config;
+        const state = await loadState(w, a.scope);
+        const temporal = await headInTemporal();
+        const s3 = state.auditHead ?? null;
+        const auditHead = temporal !== undefined ? temporal : s3;
+        return {
+          settings: {
+            fleet: a.scope.fleet,
+            agent: a.scope.id,
+            configHash: a.configHash,
+            mode: c.mode,
+            threshold: c.threshold,
+            minNewSessions: c.minNewSessions,
+            reviewTimeoutMs: c.reviewTimeoutMs,
+            trustAfter: c.trustAfter,
+            dreamer: c.dreamer,
+            batch: Boolean(c.batch),
+            redreamAttempts: c.redreamAttempts,
+            maxCostUsd: c.claude.budget.maxCostUsd,
+            reviewers: c.reviewers,
+            signedDecisions: c.reviewerKeys !== undefined,
+            owners: c.owners,
+          },
+          state,
+          auditHead,
+          ...(temporal !== undefined && temporal !== s3 ? { headMismatch: { s3, temporal } } : {}),
+        };
+      },
+    ),
+
+    saveAgentState: activity(async ({ cycle, state }: { cycle: CycleRef; state: AgentState }): Promise<void> => {
+      const a = await w.agent(cycle);
+      await w.objects.putJson(CycleObjects.stateKey(a.scope), state);
+    }),
+
+    /** Appends one record to the agent's audit log; returns its sha256, the chain's new head. */
+    recordAudit: activity(
+      async ({ cycle, entry }: { cycle: CycleRef; entry: AuditEntry }): Promise<{ sha256: string }> => {
+        const a = await w.agent(cycle);
+        const record: AuditRecord = {
+          agent_id: a.config.id,
+          cycle_id: cycle.cycleId,
+          cycle_started_at: cycle.startedAt,
+          ...entry,
+        };
+        await w.audit.append(record);
+        return { sha256: createHash('sha256').update(JSON.stringify(record)).digest('hex') };
+      },
+    ),
+  };
+}

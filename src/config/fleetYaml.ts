@@ -1,0 +1,63 @@
+import { writeFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+import { loadFleetConfig, type AgentConfig, type FleetConfig, type WebhookConfig } from './fleet.js';
+
+/** A fleet described by its agents' configurations, as tests and benchmarks build them. */
+export interface FleetSpec {
+  fleet: string;
+  agents: AgentConfig[];
+  concurrency?: number;
+  batch?: boolean;
+  paging?: WebhookConfig;
+  notify?: WebhookConfig;
+  teamStore?: string;
+  teamSuite?: string;
+  schedule?: { time: string; timezone: string; jitter?: string; catchupWindow?: string };
+}
+
+/** The YAML a fleet file holds for these agents: every setting written out, so loading it gives them back. */
+export function fleetYaml(spec: FleetSpec): string {
+  const agents = spec.agents.map((a) => ({
+    id: a.id,
+    store: a.store,
+    sessions: a.sessions,
+    suite: a.suite,
+    mode: a.mode,
+    threshold: a.threshold,
+    minNewSessions: a.minNewSessions,
+    reviewTimeout: `${a.reviewTimeoutMs}ms`,
+    trustAfter: a.trustAfter,
+    ...(a.dreamer !== 'team-lessons' ? { dreamer: a.dreamer } : {}),
+    scorer: a.scorer,
+    redreamAttempts: a.redreamAttempts,
+    ...(a.evaluator ? { evaluator: a.evaluator } : {}),
+    reviewers: a.reviewers.map((r) => (a.reviewerKeys?.[r] ? { name: r, key: a.reviewerKeys[r] } : r)),
+    owners: a.owners,
+    maxSessions: a.maxSessions,
+    claude: {
+      model: a.claude.model,
+      maxOutputTokens: a.claude.maxOutputTokens,
+      contextTokens: a.claude.contextTokens,
+      maxTokensPerDream: a.claude.budget.maxTokens,
+      maxCostPerDreamUsd: a.claude.budget.maxCostUsd,
+      pollInterval: `${a.claude.pollIntervalMs}ms`,
+    },
+  }));
+  return stringify({
+    fleet: spec.fleet,
+    ...(spec.concurrency ? { concurrency: spec.concurrency } : {}),
+    ...(spec.batch ? { batch: true } : {}),
+    ...(spec.paging ? { paging: spec.paging } : {}),
+    ...(spec.notify ? { notify: spec.notify } : {}),
+    ...(spec.teamStore ? { teamStore: spec.teamStore } : {}),
+    ...(spec.teamSuite ? { teamSuite: spec.teamSuite } : {}),
+    ...(spec.schedule ? { schedule: spec.schedule } : {}),
+    agents,
+  });
+}
+
+/** Writes a fleet file and loads it back, as a worker and the command line would. */
+export async function writeFleetFile(file: string, spec: FleetSpec): Promise<FleetConfig> {
+  await writeFile(file, fleetYaml(spec));
+  return loadFleetConfig(file);
+}

@@ -1,0 +1,86 @@
+import type { Change, ChangeSet } from '../memory/changeSet.js';
+import { applyChanges } from '../memory/apply.js';
+import type { MemoryStore } from '../memory/store.js';
+import { InvalidInput } from '../util/errors.js';
+
+/** What a reviewer changed about a change set before approving it. */
+export interface Revision {
+  /** Keep only these paths. */
+  onlyPaths?: string[];
+  /** The reviewer's own contents, by path. */
+  edited?: Record<string, string>;
+  /** Quarantined sessions whose memory lines go back in. */
+  restoredSessions?: string[];
+}
+
+/**
+ * The lines quarantined sessions wrote, put back: appended to their files where the dream's version no
+ * longer has them. A session that was not quarantined in this change set is refused by name.
+ */
+export function restoredContents(
+  cs: ChangeSet,
+  candidate: MemoryStore,
+  sessions: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const id of sessions) {
+    const q = cs.quarantined.find((x) => x.session_id === id);
+    if (!q)
+      throw new InvalidInput(
+        `--restore ${id}: not quarantined in this change set (quarantined: ${cs.quarantined.map((x) => x.session_id).join(', ') || 'none'})`,
+      );
+    for (const { path, line } of q.removed_lines) {
+      const current = out[path] ?? candidate.get(path) ?? '';
+      if (current.split('\n').includes(line)) continue;
+      out[path] = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`;
+    }
+  }
+  return out;
+}
+
+/**
+ * The change set a reviewer approved: narrowed to `onlyPaths`, then each edited (or restored) file as the
+ * reviewer wrote it, an update of the snapshot's file or a new file. Everything is evaluated again before
+ * promotion.
+ */
+export function reviseChanges(cs: ChangeSet, snapshot: MemoryStore, r: Revision): Change[] {
+  let changes: Change[] = cs.changes;
+  if (r.onlyPaths) {
+    const unknown = r.onlyPaths.filter((p) => !changes.some((c) => c.path === p));
+    if (unknown.length > 0) throw new InvalidInput(`--only ${unknown.join(', ')}: not in the change set`);
+    changes = changes.filter((c) => r.onlyPaths!.includes(c.path));
+  }
+  const restored = r.restoredSessions?.length
+    ? restoredContents(cs, applyChanges(snapshot, cs), r.restoredSessions)
+    : {};
+  const both = Object.keys(r.edited ?? {}).filter((p) => p in restored);
+  if (both.length > 0)
+    throw new InvalidInput(
+      `--edit ${both[0]} and --restore both change ${both[0]}: put the restored lines in your edit instead`,
+    );
+  for (const [path, content] of Object.entries({ ...restored, ...r.edited })) {
+    const i = changes.findIndex((c) => c.path === path);
+    const was = changes[i];
+    const before = snapshot.fileHash(path);
+    const change: Change = before
+      ? {
+          op: 'update',
+          path,
+          before_sha256: before,
+          after: content,
+          reason: was?.reason ?? 'reorganize',
+          detail: `${path in restored ? 'quarantined lines restored by the reviewer' : 'edited by the reviewer'}${was ? `; was: ${was.detail}` : ''}`,
+          evidence: was?.evidence ?? [],
+        }
+      : {
+          op: 'create',
+          path,
+          after: content,
+          reason: was?.reason ?? 'reorganize',
+          detail: path in restored ? 'quarantined lines restored by the reviewer' : 'written by the reviewer',
+          evidence: [],
+        };
+    changes = i === -1 ? [...changes, change] : changes.map((c, j) => (j === i ? change : c));
+  }
+  return changes;
+}

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidInput } from '../util/errors.js';
+
+/**
+ * Signed decisions with SSH keys, as git signs commits: `ssh-keygen -Y sign` by the reviewer, `ssh-keygen
+ * -Y verify` against an `allowed_signers` list on the worker. The namespace keeps a decision signature from
+ * being accepted as anything else (a commit, a file) and the other way round.
+ */
+export const signatureNamespace = 'dreamgate-decision';
+
+export type Verified = { ok: true; fingerprint: string } | { ok: false; why: string };
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], input: string, timeoutMs = 15_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ssh-keygen', args, { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-16_384)));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_096)));
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'ENOENT'
+          ? new InvalidInput('ssh-keygen is not installed (OpenSSH 8.2 or later signs and verifies decisions)')
+          : err,
+      ),
+    );
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * Signs `text` with a reviewer's key: a private key file, or a public key file whose private half is in the
+ * SSH agent (`SSH_AUTH_SOCK`), as `git config user.signingkey` allows.
+ */
+export async function signText(text: string, keyFile: string): Promise<string> {
+  const r = await run(['-Y', 'sign', '-q', '-n', signatureNamespace, '-f', keyFile], text, 120_000);
+  if (r.code !== 0 || !r.stdout.includes('-----BEGIN SSH SIGNATURE-----'))
+    throw new InvalidInput(`--key ${keyFile}: ssh-keygen could not sign (${firstLine(r.stderr) || `exit ${r.code}`})`);
+  return r.stdout.trim() + '\n';
+}
+
+/**
+ * Verifies that `signature` over `text` was made by `principal` with one of `keys` (`<type> <base64>`).
+ * A bad or foreign signature is an answer (`ok: false`), not an error.
+ */
+export async function verifySignature(
+  text: string,
+  signature: string,
+  principal: string,
+  keys: string[],
+): Promise<Verified> {
+  if (keys.length === 0) return { ok: false, why: `${principal} has no key configured` };
+  const dir = await mkdtemp(join(tmpdir(), 'dg-verify-'));
+  try {
+    const allowed = join(dir, 'allowed_signers');
+    const sig = join(dir, 'decision.sig');
+    // the principal is a checked reviewer name; key comments are left out (they are free text)
+    await writeFile(allowed, keys.map((k) => `${principal} ${k.split(' ').slice(0, 2).join(' ')}\n`).join(''), {
+      mode: 0o600,
+    });
+    await writeFile(sig, signature, { mode: 0o600 });
+    const r = await run(['-Y', 'verify', '-f', allowed, '-I', principal, '-n', signatureNamespace, '-s', sig], text);
+    const good = /^Good "[^"]+" signature for .+ with \S+ key (SHA256:[A-Za-z0-9+/=]+)/m.exec(r.stdout);
+    if (r.code === 0 && good) return { ok: true, fingerprint: good[1]! };
+    return { ok: false, why: `the signature does not verify for ${principal}'s key` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The SHA256 fingerprint of a public key (`<type> <base64>`), as `ssh-keygen -l` prints it. */
+export async function fingerprintOf(key: string): Promise<string> {
+  const r = await run(['-l', '-E', 'sha256', '-f', '-'], `${key}\n`);
+  const m = /(SHA256:[A-Za-z0-9+/=]+)/.exec(r.stdout);
+  if (r.code !== 0 || !m) throw new InvalidInput(`not an SSH public key (${firstLine(r.stderr) || `exit ${r.code}`})`);
+  return m[1]!;
+}
+
+const firstLine = (s: string) => s.trim().split('\n')[0]?.slice(0, 200) ?? '';

@@ -1,0 +1,655 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { AlertKind } from '../activities/alert.js';
+import type { ChangeSetStep } from '../activities/promote.js';
+import { isName, scopedName, teamId } from '../src/config/scope.js';
+import { described, parseDecision, type Decision, type Verdict } from '../src/cycle/decision.js';
+import type {
+  AgentState,
+  CycleInput,
+  CycleOpening,
+  CycleRef,
+  CycleResult,
+  CycleSettings,
+  CycleState,
+  DecisionResult,
+  DreamRef,
+  EvalSummary,
+  Outcome,
+  PromoteResult,
+  Redream,
+  Stage,
+} from '../src/cycle/types.js';
+import { safeName } from '../src/util/display.js';
+import {
+  approveSignal,
+  approveUpdate,
+  rejectSignal,
+  rejectUpdate,
+  searchAttributes,
+  stateQuery,
+} from './definitions.js';
+
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
+/** Every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere. */
+export const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry,
+});
+export const dreaming = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry,
+});
+/** A batch dream waits for the Message Batches API (up to 24 h), heartbeating as it polls. */
+export const batchDreaming = proxyActivities<Activities>({
+  startToCloseTimeout: '25 hours',
+  heartbeatTimeout: '2 minutes',
+  retry,
+});
+const alerts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...retry, maximumAttempts: 5 },
+});
+
+/** A decision that passed every check. */
+export interface Accepted {
+  verdict: Verdict;
+  decision: Decision;
+  via: 'update' | 'signal';
+  /** The SSH key that signed it. */
+  fingerprint?: string;
+}
+
+/** Refused and ignored decisions written to the audit log one by one; the rest are counted. */
+const recordedIgnored = 3;
+/** Signature checks that may fail in one cycle; after that, decisions are refused without a check. */
+const maxFailedChecks = 20;
+
+/**
+ * A cycle's state and everything around its story: the messages it answers (as Temporal's
+ * safe-message-handlers sample keeps them beside the workflow), its stages, its audit chain, its alerts and
+ * its model spend. `dreamCycle` reads as the story because this class holds the rest.
+ */
+export class CycleRun {
+  readonly ref: CycleRef;
+  readonly state: CycleState;
+  settings!: CycleSettings;
+  private agentState!: AgentState;
+  private seq = 0;
+  private head: string | null = null;
+  /** Records are appended one after another (each names the previous one's hash), whoever asks. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private decided?: Accepted;
+  private reviewOpen = false;
+  private failedChecks = 0;
+
+  constructor(input: Omit<CycleInput, 'fleet'> & { fleet?: string }) {
+    const info = workflowInfo();
+    this.ref = {
+      ...(input.fleet !== undefined ? { fleet: input.fleet } : {}),
+      agent: input.agent,
+      ...(input.configHash !== undefined ? { configHash: input.configHash } : {}),
+      cycleId: info.runId,
+      startedAt: info.startTime.toISOString(),
+    };
+    this.state = {
+      fleet: input.fleet ?? '',
+      agentId: input.agent,
+      cycleId: info.runId,
+      mode: '',
+      effectiveMode: 'review',
+      stage: 'starting',
+      reviewers: [],
+      signedDecisions: false,
+      ignored: { count: 0, recent: [] },
+      auditHead: null,
+    };
+  }
+
+  /** The agent's name in pages, the UI and search attributes: `<fleet>/<agent>`. */
+  get name(): string {
+    return scopedName({ fleet: this.ref.fleet!, id: this.ref.agent });
+  }
+
+  /** The query and the decisions: updates answer at once; signals of the same names pass the same checks. */
+  listen(): void {
+    setHandler(stateQuery, () => this.state);
+    const kinds = [
+      ['approve', approveUpdate, approveSignal],
+      ['reject', rejectUpdate, rejectSignal],
+    ] as const;
+    for (const [verdict, update, signal] of kinds) {
+      setHandler(update, (d) => this.decide(verdict, d, 'update'), {
+        validator: (d: unknown) => {
+          const why = this.refusal(verdict, d);
+          if (why) throw new Error(why);
+        },
+      });
+      setHandler(signal, async (d: unknown) => {
+        const why = this.refusal(verdict, d);
+        if (why) this.ignore(verdict, 'signal', d, why);
+        else await this.decide(verdict, d as Decision, 'signal');
+      });
+    }
+  }
+
+  /** The worker's settings for this agent, its state and its audit chain's head. */
+  async open(): Promise<CycleOpening> {
+    const opening = await steps.openCycle({ cycle: this.ref });
+    const s = (this.settings = opening.settings);
+    this.agentState = opening.state;
+    Object.assign(this.ref, { fleet: s.fleet, agent: s.agent, configHash: s.configHash });
+    this.head = opening.auditHead;
+    const trusted = s.mode === 'hybrid' && opening.state.consecutiveApprovals >= s.trustAfter;
+    Object.assign(this.state, {
+      fleet: s.fleet,
+      agentId: s.agent,
+      mode: s.mode,
+      effectiveMode: s.mode === 'automatic' || trusted ? 'automatic' : 'review',
+      reviewers: s.reviewers,
+      signedDecisions: s.signedDecisions,
+      auditHead: this.head,
+    });
+    upsertSearchAttributes([
+      { key: searchAttributes.agent, value: this.name },
+      { key: searchAttributes.mode, value: s.mode },
+    ]);
+    // the head S3 keeps is not the one Temporal holds: someone wrote the agent's state
+    if (opening.headMismatch) await this.record('audit-head-mismatch', opening.headMismatch);
+    return opening;
+  }
+
+  enter(stage: Stage, waitingFor?: string): void {
+    this.state.stage = stage;
+    this.state.waitingFor = waitingFor;
+    setCurrentDetails(details(this.state));
+  }
+
+  /** Appends an audit record naming the previous record's hash; records keep the order they were asked in. */
+  record(event: string, data: Record<string, unknown> = {}, actor?: string): Promise<void> {
+    const entry = { seq: ++this.seq, event, at: new Date().toISOString(), data, ...(actor ? { actor } : {}) };
+    const appended = this.chain.then(async () => {
+      const { sha256 } = await steps.recordAudit({ cycle: this.ref, entry: { ...entry, prev: this.head } });
+      this.head = this.state.auditHead = sha256;
+    });
+    this.chain = appended.catch(() => undefined);
+    return appended;
+  }
+
+  /** A pager or webhook that is down must not change how the cycle ends: the failure is recorded, the cycle goes on. */
+  async alert(kind: AlertKind, summary: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const s = this.state;
+    await alerts
+      .alert({
+        cycle: this.ref,
+        kind,
+        summary,
+        details: {
+          baseline: s.baseline,
+          post: s.post,
+          threshold: this.settings.threshold,
+          snapshot: s.snapshotId,
+          changeSet: s.changeSetId,
+          ...extra,
+        },
+      })
+      .catch(async (err: unknown) => {
+        if (isCancellation(err)) throw err;
+        await this.record(`${kind}-failed`, { error: safeName(failureMessage(err), 200) });
+      });
+  }
+
+  async snapshotTaken(snap: { snapshotId: string; sha256: string; files: number }): Promise<void> {
+    this.state.snapshotId = snap.snapshotId;
+    await this.record('snapshot-taken', { snapshot: snap.snapshotId, sha256: snap.sha256, files: snap.files });
+  }
+
+  /** A dream's candidate and change set are stored; the cycle now names them. */
+  async dreamt(d: DreamRef): Promise<void> {
+    this.adopt(d);
+    if (d.usage) {
+      const u = (this.state.usage ??= { requests: 0, tokens: 0, costUsd: 0 });
+      u.requests += d.usage.requests;
+      u.tokens +=
+        d.usage.input_tokens +
+        d.usage.output_tokens +
+        d.usage.cache_creation_input_tokens +
+        d.usage.cache_read_input_tokens;
+      u.costUsd = Math.round((u.costUsd + d.usage.cost_usd) * 1e6) / 1e6;
+    }
+    await this.record('change-set-stored', {
+      changeSet: d.changeSetId,
+      candidate: d.candidateId,
+      summary: d.summary,
+      sessions: d.sessionsUsed,
+      ...(d.dropped > 0 ? { dropped: d.dropped } : {}),
+      ...(d.usage ? { usage: d.usage } : {}),
+    });
+  }
+
+  async scored(step: 'baseline' | 'post' | 'revised', e: EvalSummary): Promise<void> {
+    if (step === 'baseline') this.state.baseline = e.score;
+    else {
+      this.state.post = e.score;
+      this.state.delta = Math.round((e.score - (this.state.baseline ?? 0)) * 1e6) / 1e6;
+    }
+    await this.record(`${step}-scored`, scoreData(e));
+  }
+
+  gateFails(e: EvalSummary): boolean {
+    return e.score < this.state.baseline! - this.settings.threshold;
+  }
+
+  /** A model dreamer may dream again with the gate's failing cases, within its attempts and budget. */
+  mayDreamAgain(attempt: number): boolean {
+    const s = this.settings;
+    const model = s.dreamer === 'claude' || s.dreamer === 'managed';
+    const budgetLeft = !this.state.usage || this.state.usage.costUsd < s.maxCostUsd;
+    return model && attempt <= s.redreamAttempts && budgetLeft;
+  }
+
+  async redream(attempt: number, post: EvalSummary): Promise<Redream> {
+    await this.record('gate-failed', { ...scoreData(post), threshold: this.settings.threshold, redream: attempt });
+    this.state.attempts = attempt + 1;
+    return {
+      attempt,
+      reportKey: post.reportKey,
+      baseline: this.state.baseline!,
+      score: post.score,
+      spent: { tokens: this.state.usage?.tokens ?? 0, costUsd: this.state.usage?.costUsd ?? 0 },
+    };
+  }
+
+  /**
+   * Waits for a reviewer's decision. The reviewers are told when the review opens (the `notify` webhook, with
+   * the change set's id, the scores, the commands and the UI link) and reminded before it times out.
+   */
+  async review(dream: DreamRef): Promise<Accepted | 'timeout'> {
+    const s = this.settings;
+    const short = dream.changeSetId.slice(0, 12);
+    const deadline = Date.now() + s.reviewTimeoutMs;
+    this.state.reviewDeadline = new Date(deadline).toISOString();
+    this.reviewOpen = true;
+    this.enter(
+      'review',
+      `approve or reject of change set ${short} by ${s.reviewers.join(', ')}${s.signedDecisions ? ' (signed)' : ''}`,
+    );
+    const commands = {
+      review: `dreamgate review ${s.agent}`,
+      approve: `dreamgate approve ${s.agent} ${short}`,
+      reject: `dreamgate reject ${s.agent} ${short} --reason "…"`,
+    };
+    await this.alert('review', `dreamgate: ${this.name} change set ${short} waits for review`, {
+      reviewers: s.reviewers,
+      deadline: this.state.reviewDeadline,
+      ...commands,
+    });
+    const decided = () => this.decided !== undefined;
+    const lead = Math.min(s.reviewTimeoutMs / 4, 3_600_000);
+    if (!(await condition(decided, Math.max(1, s.reviewTimeoutMs - lead)))) {
+      await this.alert(
+        'reminder',
+        `dreamgate: ${this.name} change set ${short} is discarded at ${this.state.reviewDeadline} unless reviewed`,
+        { reviewers: s.reviewers, deadline: this.state.reviewDeadline, ...commands },
+      );
+      const left = deadline - Date.now();
+      if (left > 0) await condition(decided, left);
+    }
+    this.reviewOpen = false;
+    const { count } = this.state.ignored;
+    if (count > recordedIgnored) await this.record('decisions-ignored', { count, recorded: recordedIgnored });
+    return this.decided ?? 'timeout';
+  }
+
+  async approved(a: Accepted): Promise<void> {
+    const d = a.decision;
+    this.state.decidedBy = d.reviewer;
+    if (a.fingerprint) this.state.signedBy = a.fingerprint;
+    await this.record(
+      'approved',
+      {
+        changeSet: this.state.changeSetId,
+        via: a.via,
+        comment: d.comment,
+        onlyPaths: d.onlyPaths,
+        edited: d.editedSha256,
+        restoredSessions: d.restoredSessions,
+        ...signature(a),
+      },
+      d.reviewer,
+    );
+  }
+
+  async revised(d: DreamRef, by: Accepted): Promise<void> {
+    this.adopt(d);
+    await this.record('change-set-revised', { changeSet: d.changeSetId, summary: d.summary }, by.decision.reviewer);
+  }
+
+  async promoted(d: DreamRef, r: PromoteResult): Promise<void> {
+    await this.record('promoted', {
+      changeSet: d.changeSetId,
+      expectedSha256: r.expectedSha256,
+      rebased: r.rebased,
+      agentWrites: r.agentWrites,
+    });
+  }
+
+  async verified(check: { matches: boolean; mismatched: string[] }, e: EvalSummary): Promise<void> {
+    await this.record('verified', { matches: check.matches, mismatched: check.mismatched, ...scoreData(e) });
+  }
+
+  // ---- endings ----
+
+  /** The gate refused the candidate: nothing was written, on-call is paged. */
+  async discard(where: string, e: EvalSummary): Promise<CycleResult> {
+    const { baseline } = this.state;
+    const { threshold } = this.settings;
+    const reason = `EvalRegression at ${where}: ${e.score.toFixed(3)} < baseline ${baseline!.toFixed(3)} − ${threshold}; failing: ${e.failing.join(', ') || 'none'}`;
+    await this.record('gate-failed', { ...scoreData(e), threshold });
+    await this.alert(
+      'page',
+      `dreamgate: ${this.name} dream regressed the eval (${e.score.toFixed(3)} < ${baseline!.toFixed(3)} − ${threshold}); candidate discarded`,
+      { failing: e.failing, report: e.reportKey },
+    );
+    return this.finish('discarded', reason, { consecutiveApprovals: 0 });
+  }
+
+  async timedOut(): Promise<CycleResult> {
+    const minutes = this.settings.reviewTimeoutMs / 60_000;
+    await this.alert('notify', `dreamgate: ${this.name} change set waited ${minutes} min for review and was discarded`);
+    return this.finish('timed_out', `no approval within ${minutes} min; candidate discarded, owners notified`, {
+      consecutiveApprovals: 0,
+    });
+  }
+
+  async rejected(a: Accepted): Promise<CycleResult> {
+    const d = a.decision;
+    this.state.decidedBy = d.reviewer;
+    if (a.fingerprint) this.state.signedBy = a.fingerprint;
+    await this.record(
+      'rejected',
+      { changeSet: this.state.changeSetId, via: a.via, reason: d.reason, ...signature(a) },
+      d.reviewer,
+    );
+    return this.finish('rejected', `rejected by ${d.reviewer}: ${safeName(d.reason, 200)}`, {
+      consecutiveApprovals: 0,
+    });
+  }
+
+  async conflict(err: unknown): Promise<CycleResult> {
+    const message = failureMessage(err);
+    await this.record('conflict', { changeSet: this.state.changeSetId, error: message });
+    return this.finish(
+      'conflict',
+      `the agent wrote the same memory during the dream (${message}); live store left as the agent left it`,
+    );
+  }
+
+  /** Verification failed after promotion and the promotion was undone. */
+  async rolledBack(
+    check: { matches: boolean; mismatched: string[] },
+    verified: EvalSummary,
+    undone: { restored: string[]; keptAgentWrites: string[] },
+  ): Promise<CycleResult> {
+    const why = !check.matches
+      ? `live store differs from the candidate at ${check.mismatched.join(', ')}`
+      : `live score ${verified.score.toFixed(3)} below the gate`;
+    const extra = { verifyScore: verified.score };
+    await this.record('rolled-back', {
+      why,
+      restored: undone.restored,
+      keptAgentWrites: undone.keptAgentWrites,
+      ...extra,
+    });
+    await this.alert('page', `dreamgate: ${this.name} promotion rolled back: ${why}`, extra);
+    return this.finish(
+      'rolled_back',
+      `${why}; restored ${undone.restored.length} path(s) from snapshot ${this.state.snapshotId}`,
+      { consecutiveApprovals: 0 },
+    );
+  }
+
+  async kept(d: DreamRef, r: PromoteResult, unedited: boolean): Promise<CycleResult> {
+    const was = this.agentState;
+    const reviewed = this.state.effectiveMode === 'review';
+    return this.finish(
+      'kept',
+      `promoted change set ${d.changeSetId.slice(0, 12)}${r.rebased ? ` (rebased over the agent's writes to ${r.agentWrites.join(', ')})` : ''}`,
+      {
+        lastKeptSessionAt: d.newestSessionAt ?? was.lastKeptSessionAt,
+        consecutiveApprovals: !reviewed ? was.consecutiveApprovals : unedited ? was.consecutiveApprovals + 1 : 0,
+      },
+    );
+  }
+
+  async finish(outcome: Outcome, reason: string, next: Partial<AgentState> = {}): Promise<CycleResult> {
+    this.state.outcome = outcome;
+    this.state.reason = reason;
+    this.enter('done');
+    upsertSearchAttributes([
+      { key: searchAttributes.outcome, value: outcome },
+      ...(this.state.delta !== undefined ? [{ key: searchAttributes.scoreDelta, value: this.state.delta }] : []),
+    ]);
+    const s = this.state;
+    await this.record(`cycle-${outcome}`, {
+      reason,
+      baseline: s.baseline,
+      post: s.post,
+      changeSetId: s.changeSetId,
+      ...(s.ignored.count > 0 ? { ignoredDecisions: s.ignored.count } : {}),
+      ...(s.usage ? { usage: s.usage } : {}),
+    });
+    await this.close(next);
+    return { ...this.state, outcome };
+  }
+
+  /**
+   * A cycle that fails or is cancelled: a promotion not yet verified is undone first (even when cancelled),
+   * the failure recorded and, unless cancelled, on-call paged.
+   */
+  async failed(err: unknown, promoted?: ChangeSetStep): Promise<void> {
+    await CancellationScope.nonCancellable(async () => {
+      if (!this.settings) return; // refused before it opened: there is no agent to record for
+      const cancelled = isCancellation(err);
+      if (promoted) {
+        this.enter('rollback');
+        await steps.rollback(promoted);
+        await this.record('rolled-back', { why: cancelled ? 'cancelled after promotion' : 'failed after promotion' });
+      }
+      const reason = cancelled ? 'cancelled' : `${failureType(err) ?? 'error'}: ${safeName(failureMessage(err), 500)}`;
+      this.state.outcome = 'failed';
+      this.state.reason = reason;
+      this.enter('done');
+      upsertSearchAttributes([{ key: searchAttributes.outcome, value: 'failed' }]);
+      await this.record('cycle-failed', { reason });
+      if (!cancelled) await this.alert('page', `dreamgate: ${this.name} cycle failed: ${reason}`);
+      await this.close();
+    });
+  }
+
+  /**
+   * The agent's state saved with the chain's head, and the head kept where an S3 writer cannot change it:
+   * this run's memo in Temporal, which the agent's next run reads.
+   */
+  async close(next: Partial<AgentState> = {}): Promise<void> {
+    await this.chain;
+    await steps.saveAgentState({
+      cycle: this.ref,
+      state: { ...this.agentState, ...next, lastCycleId: this.ref.cycleId, auditHead: this.head },
+    });
+    upsertMemo({ auditHead: this.head });
+    await condition(allHandlersFinished);
+  }
+
+  // ---- decisions ----
+
+  /** Why a decision is refused before anything else happens, or undefined. Never throws, whatever `raw` is. */
+  private refusal(verdict: Verdict, raw: unknown): string | undefined {
+    const parsed = parseDecision(verdict, raw);
+    if (!parsed.ok) return parsed.why;
+    const d = parsed.decision;
+    const s = this.settings;
+    if (!s || !this.reviewOpen)
+      return `cycle ${this.ref.cycleId} is not waiting for review (stage ${this.state.stage})`;
+    if (this.decided)
+      return `change set ${this.state.changeSetId!.slice(0, 12)} was already decided by ${this.decided.decision.reviewer}`;
+    if (!s.reviewers.includes(d.reviewer))
+      return `${d.reviewer} is not a reviewer of ${this.name} (reviewers: ${s.reviewers.join(', ')})`;
+    const pending = this.state.changeSetId!;
+    if (!pending.startsWith(d.changeSetId))
+      return `names change set ${d.changeSetId.slice(0, 12)}, not the pending ${pending.slice(0, 12)}`;
+    if (d.cycle !== undefined && d.cycle !== this.ref.cycleId)
+      return `is for cycle ${d.cycle}, not ${this.ref.cycleId}`;
+    if (s.signedDecisions && !d.signature)
+      return `${this.name} requires signed decisions: sign with \`dreamgate ${verdict} … --key <ssh key>\``;
+    if (this.failedChecks >= maxFailedChecks)
+      return `${maxFailedChecks} decisions on this cycle failed their signature check; it waits for its review to time out`;
+    return undefined;
+  }
+
+  /** Checks a valid-looking decision on the worker (its signature, against the worker's own keys), then takes it. */
+  private async decide(verdict: Verdict, raw: Decision, via: 'update' | 'signal'): Promise<DecisionResult> {
+    const parsed = parseDecision(verdict, raw);
+    if (!parsed.ok) return this.ignore(verdict, via, raw, parsed.why);
+    const d = parsed.decision;
+    let fingerprint: string | undefined;
+    try {
+      if (this.settings.signedDecisions) {
+        const answer = await steps.checkDecision({
+          cycle: this.ref,
+          verdict,
+          decision: d,
+          pendingChangeSetId: this.state.changeSetId!,
+        });
+        if (!answer.accepted) {
+          this.failedChecks++;
+          return this.ignore(verdict, via, raw, answer.why);
+        }
+        fingerprint = answer.fingerprint;
+      }
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return this.ignore(verdict, via, raw, `the decision could not be checked: ${failureMessage(err)}`);
+    }
+    // another decision, or the timeout, may have come first while this one was checked
+    const late = this.refusal(verdict, raw);
+    if (late) return this.ignore(verdict, via, raw, late);
+    this.decided = { verdict, decision: d, via, ...(fingerprint ? { fingerprint } : {}) };
+    return {
+      accepted: true,
+      changeSetId: this.state.changeSetId!,
+      reviewer: d.reviewer,
+      ...(fingerprint ? { fingerprint } : {}),
+    };
+  }
+
+  /** A refused decision, kept in bounded form: counted, the first few listed and recorded, never the payload. */
+  private ignore(verdict: Verdict, via: 'update' | 'signal', raw: unknown, why: string): DecisionResult {
+    const ig = this.state.ignored;
+    const entry = { kind: verdict, via, reviewer: described(raw).reviewer, why: safeName(why, 200) };
+    ig.count++;
+    if (ig.recent.length < 10) ig.recent.push(entry);
+    if (ig.count <= recordedIgnored && this.settings)
+      void this.record('decision-ignored', { kind: verdict, via, why: entry.why }, entry.reviewer).catch(
+        () => undefined,
+      );
+    return { accepted: false, why };
+  }
+
+  private adopt(d: DreamRef): void {
+    this.state.changeSetId = d.changeSetId;
+    this.state.summary = d.summary;
+  }
+}
+
+/** Checks a cycle's input (anyone with namespace access can start one) before anything runs. */
+export function checkedInput(raw: unknown): Omit<CycleInput, 'fleet'> & { fleet?: string } {
+  const bad = (why: string) => ApplicationFailure.nonRetryable(`cycle input: ${why}`, 'InvalidInput');
+  if (typeof raw !== 'object' || raw === null) throw bad('expected an object');
+  const i = raw as Record<string, unknown>;
+  // v1's input named the agent inside its whole configuration; only its id is taken (a v1 fleet run's child)
+  if (typeof i.agent === 'object' && i.agent !== null) {
+    const id = (i.agent as { id?: unknown }).id;
+    if (!isName(id)) throw bad('agent.id is not an agent id');
+    return { agent: id, trigger: 'v1 input' };
+  }
+  if (!isName(i.fleet)) throw bad('fleet is not a fleet name');
+  if (!isName(i.agent) && i.agent !== teamId) throw bad('agent is not an agent id');
+  if (i.configHash !== undefined && (typeof i.configHash !== 'string' || !/^[0-9a-f]{64}$/.test(i.configHash)))
+    throw bad('configHash is not a sha256');
+  if (typeof i.trigger !== 'string' || i.trigger.length > 200)
+    throw bad('trigger must be text of at most 200 characters');
+  const extra = Object.keys(i).filter((k) => !['fleet', 'agent', 'configHash', 'trigger'].includes(k));
+  if (extra.length > 0) throw bad(`unknown field ${JSON.stringify(extra[0]!.slice(0, 40))}`);
+  return {
+    fleet: i.fleet,
+    agent: i.agent as string,
+    ...(i.configHash ? { configHash: i.configHash as string } : {}),
+    trigger: i.trigger,
+  };
+}
+
+export const candidate = (d: DreamRef) => ({ series: 'candidate' as const, id: d.candidateId });
+
+const scoreData = (e: EvalSummary) => ({
+  score: e.score,
+  passed: e.passed,
+  cases: e.cases,
+  failing: e.failing,
+  report: e.reportKey,
+});
+
+const signature = (a: Accepted) =>
+  a.fingerprint
+    ? { signedBy: a.fingerprint, signature: a.decision.signature, signedAt: a.decision.at }
+    : { signed: false };
+
+export function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+export function failureMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** What the Temporal UI shows as the cycle's current details: readable without opening logs. */
+function details(s: CycleState): string {
+  const lines = [
+    `**${s.fleet}/${s.agentId}** · ${s.mode}${s.mode === 'hybrid' ? ` (now ${s.effectiveMode})` : ''} · stage **${s.stage}**`,
+  ];
+  if (s.baseline !== undefined)
+    lines.push(
+      `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → post ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}`,
+    );
+  if (s.changeSetId)
+    lines.push(
+      `change set ${s.changeSetId.slice(0, 12)}: ${Object.entries(s.summary ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  if (s.usage)
+    lines.push(
+      `model spend: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`,
+    );
+  if (s.waitingFor) lines.push(`waiting for ${s.waitingFor}${s.reviewDeadline ? ` until ${s.reviewDeadline}` : ''}`);
+  if (s.ignored.count > 0) lines.push(`${s.ignored.count} decision(s) refused or ignored`);
+  if (s.outcome) lines.push(`outcome **${s.outcome}**: ${s.reason ?? ''}`);
+  return lines.join('\n\n');
+}

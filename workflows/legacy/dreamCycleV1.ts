@@ -1,0 +1,532 @@
+/**
+ * The previous version's cycle (v1), kept so that cycles it started finish after an upgrade: `dreamCycle`
+ * runs it for histories without the `worker-authority` patch. Its steps and their order are frozen (the
+ * replay of v1 histories checks that); what changed runs only after the upgrade:
+ *
+ * - its activities resolve store, sessions, evaluator and webhooks on the worker from `agent.id` alone
+ *   (never the commands and paths in this input);
+ * - a payload that would have crashed it (not an object, a megabyte "name") is dropped at the handler;
+ * - decisions that arrive after the upgrade (patch `v1-decisions-checked`) are checked against the worker's
+ *   reviewers and keys, and ignored ones are recorded in bounded form.
+ *
+ * Delete this file (and test/histories/v1) once no v1 cycle is open.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  isCancellation,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { Stage } from '../../src/cycle/types.js';
+import { described, parseDecision } from '../../src/cycle/decision.js';
+import { approveSignal, patches, rejectSignal } from '../definitions.js';
+import type {
+  ActivitiesV1,
+  ApproveSignalV1 as ApproveSignal,
+  CycleInputV1 as CycleInput,
+  CycleResultV1 as CycleResult,
+  CycleStateV1 as CycleState,
+  DreamRefV1 as DreamRef,
+  EvalSummaryV1 as EvalSummary,
+  OutcomeV1,
+  RejectSignalV1 as RejectSignal,
+  StoreTargetV1 as StoreTarget,
+} from './types.js';
+
+const stateQuery = defineQuery<CycleState>('state');
+const searchAttributes = {
+  agent: 'DreamAgent',
+  mode: 'DreamMode',
+  outcome: 'DreamOutcome',
+  scoreDelta: 'DreamScoreDelta',
+} as const;
+
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
+// every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere
+const steps = proxyActivities<ActivitiesV1>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry,
+});
+const checks = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry });
+const dreaming = proxyActivities<ActivitiesV1>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry,
+});
+
+// a batch dream waits for the Message Batches API (up to 24 h), heartbeating as it polls
+const batchDreaming = proxyActivities<ActivitiesV1>({
+  startToCloseTimeout: '25 hours',
+  heartbeatTimeout: '2 minutes',
+  retry,
+});
+
+const alerts = proxyActivities<ActivitiesV1>({
+  startToCloseTimeout: '30 seconds',
+  retry: { ...retry, maximumAttempts: 5 },
+});
+
+type Decision =
+  { kind: 'approve'; signal: ApproveSignal } | { kind: 'reject'; signal: RejectSignal } | { kind: 'timeout' };
+
+/**
+ * One nightly dream for one agent:
+ * snapshot → skip check → baseline eval → dream → post eval → gate → review → promote → verify → keep or roll back.
+ * Memory, transcripts and diffs stay in S3; this workflow carries keys, hashes and scores.
+ */
+export async function dreamCycleV1(input: CycleInput): Promise<CycleResult> {
+  const { agent } = input;
+  const { workflowId: cycleId, startTime } = workflowInfo();
+  const state: CycleState = {
+    agentId: agent.id,
+    mode: agent.mode,
+    effectiveMode: agent.mode === 'automatic' ? 'automatic' : 'review',
+    stage: 'starting',
+    reviewers: agent.reviewers,
+    ignoredSignals: [],
+  };
+  const inbox: Decision[] = [];
+  let ignoredSince = 0;
+  setHandler(stateQuery, () => state);
+  // v1 failed its workflow task on these (null, a number, a megabyte string): they are dropped here
+  let dropped = 0;
+  const crashes = (raw: unknown) =>
+    typeof raw !== 'object' ||
+    raw === null ||
+    typeof (raw as { reviewer?: unknown }).reviewer !== 'string' ||
+    typeof (raw as { changeSetId?: unknown }).changeSetId !== 'string' ||
+    described(raw).bytes > 65_536;
+  setHandler(approveSignal, (signal: unknown) =>
+    crashes(signal) ? void dropped++ : void inbox.push({ kind: 'approve', signal: signal as ApproveSignal }),
+  );
+  setHandler(rejectSignal, (signal: unknown) =>
+    crashes(signal) ? void dropped++ : void inbox.push({ kind: 'reject', signal: signal as RejectSignal }),
+  );
+  upsertSearchAttributes([
+    { key: { name: searchAttributes.agent, type: 'KEYWORD' }, value: agent.id },
+    { key: { name: searchAttributes.mode, type: 'KEYWORD' }, value: agent.mode },
+  ]);
+
+  let seq = 0;
+  const record = (event: string, data: Record<string, unknown> = {}, actor?: string) =>
+    steps.recordAudit({
+      agent_id: agent.id,
+      cycle_id: cycleId,
+      cycle_started_at: startTime.toISOString(),
+      seq: ++seq,
+      event,
+      at: new Date().toISOString(),
+      data,
+      ...(actor ? { actor } : {}),
+    });
+  const enter = (stage: Stage, waitingFor?: string) => {
+    state.stage = stage;
+    state.waitingFor = waitingFor;
+    setCurrentDetails(details(state));
+  };
+  const finish = async (outcome: OutcomeV1, reason: string): Promise<CycleResult> => {
+    state.outcome = outcome;
+    state.reason = reason;
+    enter('done');
+    upsertSearchAttributes([{ key: { name: searchAttributes.outcome, type: 'KEYWORD' }, value: outcome }]);
+    if (state.delta !== undefined)
+      upsertSearchAttributes([{ key: { name: searchAttributes.scoreDelta, type: 'DOUBLE' }, value: state.delta }]);
+    await record(`cycle-${outcome}`, {
+      reason,
+      baseline: state.baseline,
+      post: state.post,
+      changeSetId: state.changeSetId,
+      ...(state.usage ? { usage: state.usage } : {}),
+    });
+    return { ...state, outcome };
+  };
+  // a pager that is down must not change how the cycle ends: the failure is recorded and the cycle goes on
+  const page = (kind: 'page' | 'notify', summary: string, extra: Record<string, unknown> = {}) =>
+    alerts
+      .alert(kind === 'page' ? input.paging : input.notify, agent.id, cycleId, kind, {
+        dedupKey: `dreamgate/${cycleId}/${kind}`,
+        summary,
+        severity: kind === 'page' ? 'error' : 'warning',
+        source: `dreamgate/${agent.id}`,
+        details: {
+          agent: agent.id,
+          cycle: cycleId,
+          baseline: state.baseline,
+          post: state.post,
+          threshold: agent.threshold,
+          snapshot: state.snapshotId,
+          changeSet: state.changeSetId,
+          owners: agent.owners,
+          ...extra,
+        },
+        ...(input.uiUrl ? { links: [{ href: input.uiUrl, text: 'cycle in the Temporal UI' }] } : {}),
+      })
+      .catch(async (err: unknown) => {
+        if (isCancellation(err)) throw err;
+        await record(`${kind}-failed`, { error: failureMessage(err) });
+        return { sent: false };
+      });
+  const gateFails = (e: EvalSummary) => e.score < state.baseline! - agent.threshold;
+  const spend = (d: DreamRef) => {
+    if (!d.usage) return;
+    const u = (state.usage ??= { requests: 0, tokens: 0, costUsd: 0 });
+    u.requests += d.usage.requests;
+    u.tokens +=
+      d.usage.input_tokens +
+      d.usage.output_tokens +
+      d.usage.cache_creation_input_tokens +
+      d.usage.cache_read_input_tokens;
+    u.costUsd = Math.round((u.costUsd + d.usage.cost_usd) * 1e6) / 1e6;
+  };
+  const stored = (d: DreamRef) =>
+    record('change-set-stored', {
+      changeSet: d.changeSetId,
+      key: d.changeSetKey,
+      candidate: d.candidateId,
+      summary: d.summary,
+      sessions: d.sessionsUsed,
+      ...(d.dropped > 0 ? { dropped: d.dropped } : {}),
+      ...(d.usage ? { usage: d.usage } : {}),
+    });
+
+  let promoted: { changeSetKey: string } | undefined;
+  let snapshotId = '';
+  try {
+    const history = await steps.loadAgentState(agent.id);
+    const trusted = agent.mode === 'hybrid' && history.consecutiveApprovals >= agent.trustAfter;
+    state.effectiveMode = agent.mode === 'automatic' || trusted ? 'automatic' : 'review';
+
+    // 1. Snapshot: the rollback point.
+    enter('snapshot');
+    const snap = await steps.takeSnapshot(agent, cycleId);
+    snapshotId = snap.snapshotId;
+    state.snapshotId = snapshotId;
+    await record('snapshot-taken', { snapshot: snapshotId, sha256: snap.sha256, files: snap.files });
+
+    // 2. Skip when there is nothing to consolidate.
+    enter('skip-check');
+    const fresh = await steps.countNewSessions(agent, history.lastKeptSessionAt);
+    if (fresh.count < agent.minNewSessions) {
+      return await finish(
+        'skipped',
+        `${fresh.count} new session(s) since the last kept dream; ${agent.minNewSessions} needed`,
+      );
+    }
+
+    // 3. Baseline eval of the snapshot.
+    enter('baseline-eval');
+    const baseline = await steps.evaluate(agent, cycleId, 'baseline', { series: 'snapshot', id: snapshotId });
+    state.baseline = baseline.score;
+    await record('baseline-scored', scoreData(baseline));
+
+    // 4. Dream: a candidate store and change set in S3; the live store is not touched.
+    enter('dream');
+    const dreamer = agent.batch && agent.dreamer === 'claude' ? batchDreaming : dreaming;
+    let dream = await dreamer.dream(agent, cycleId, snapshotId);
+    adopt(state, dream);
+    spend(dream);
+    await stored(dream);
+    if (dream.paths.length === 0) return await finish('skipped', 'the dream proposed no changes');
+
+    // 5. Post eval of the candidate, and 6. the gate; a model dreamer may dream again with the failing cases.
+    enter('post-eval');
+    let post = await steps.evaluate(agent, cycleId, 'post', candidate(dream));
+    score(state, post);
+    await record('post-scored', scoreData(post));
+    for (let attempt = 1; gateFails(post); attempt++) {
+      const modelDreamer = agent.dreamer === 'claude' || agent.dreamer === 'managed';
+      const budgetLeft = () => !state.usage || state.usage.costUsd < agent.claude.budget.maxCostUsd;
+      if (!modelDreamer || attempt > agent.redreamAttempts || !budgetLeft()) return await regression('gate', post);
+      await record('gate-failed', { ...scoreData(post), threshold: agent.threshold, redream: attempt });
+      enter('dream', `attempt ${attempt + 1} with the failing cases fed back`);
+      state.attempts = attempt + 1;
+      dream = await dreamer.dream(agent, cycleId, snapshotId, {
+        attempt,
+        reportKey: post.reportKey,
+        baseline: state.baseline!,
+        score: post.score,
+        spent: { tokens: state.usage?.tokens ?? 0, costUsd: state.usage?.costUsd ?? 0 },
+      });
+      adopt(state, dream);
+      spend(dream);
+      await stored(dream);
+      if (dream.paths.length === 0) return await regression('gate', post);
+      enter('post-eval');
+      post = await steps.evaluate(agent, cycleId, `post-${attempt + 1}`, candidate(dream));
+      score(state, post);
+      await record('post-scored', scoreData(post));
+    }
+
+    // 7. Review, unless this agent runs automatically.
+    let unedited = true;
+    if (state.effectiveMode === 'review') {
+      const decision = await review(dream);
+      if (decision.kind === 'timeout') {
+        await page(
+          'notify',
+          `dreamgate: ${agent.id} change set waited ${agent.reviewTimeoutMs / 60_000} min for review and was discarded`,
+        );
+        await saveStreak(0);
+        return await finish(
+          'timed_out',
+          `no approval within ${agent.reviewTimeoutMs / 60_000} min; candidate discarded, owners notified`,
+        );
+      }
+      if (decision.kind === 'reject') {
+        state.decidedBy = decision.signal.reviewer;
+        await record(
+          'rejected',
+          { changeSet: dream.changeSetId, reason: decision.signal.reason },
+          decision.signal.reviewer,
+        );
+        await saveStreak(0);
+        return await finish('rejected', `rejected by ${decision.signal.reviewer}: ${decision.signal.reason}`);
+      }
+      const approval = decision.signal;
+      state.decidedBy = approval.reviewer;
+      await record(
+        'approved',
+        {
+          changeSet: dream.changeSetId,
+          comment: approval.comment,
+          onlyPaths: approval.onlyPaths,
+          edited: Boolean(approval.editedKey),
+        },
+        approval.reviewer,
+      );
+      if (approval.onlyPaths || approval.editedKey) {
+        // an edited set is evaluated again before promotion
+        unedited = false;
+        enter('re-eval');
+        dream = await steps.reviseChangeSet(agent, cycleId, snapshotId, dream, { ...pick(approval), revision: 1 });
+        adopt(state, dream);
+        await record(
+          'change-set-revised',
+          { changeSet: dream.changeSetId, key: dream.changeSetKey, summary: dream.summary },
+          approval.reviewer,
+        );
+        post = await steps.evaluate(agent, cycleId, 'revised', candidate(dream));
+        score(state, post);
+        await record('revised-scored', scoreData(post));
+        if (gateFails(post)) return await regression('gate on the revised change set', post);
+      }
+    }
+
+    // 8. Promote onto the live store; the agent's own writes since the snapshot are never lost.
+    enter('promote');
+    promoted = { changeSetKey: dream.changeSetKey };
+    let result;
+    try {
+      result = await steps.promote(agent, snapshotId, dream.changeSetKey);
+    } catch (err) {
+      if (failureType(err) === 'LiveStoreChanged') {
+        promoted = undefined;
+        await record('conflict', { changeSet: dream.changeSetId, error: failureMessage(err) });
+        return await finish(
+          'conflict',
+          `the agent wrote the same memory during the dream (${failureMessage(err)}); live store left as the agent left it`,
+        );
+      }
+      throw err;
+    }
+    await record('promoted', {
+      changeSet: dream.changeSetId,
+      expectedSha256: result.expectedSha256,
+      rebased: result.rebased,
+      agentWrites: result.agentWrites,
+    });
+
+    // 9. Verify: read the live store back and evaluate it; roll back if it is not what passed the gate.
+    enter('verify');
+    const check = await steps.verifyLive(agent, snapshotId, dream.changeSetKey);
+    const verified = await steps.evaluate(agent, cycleId, 'verify', { series: 'live' });
+    await record('verified', { matches: check.matches, mismatched: check.mismatched, ...scoreData(verified) });
+    if (!check.matches || gateFails(verified)) {
+      const why = !check.matches
+        ? `live store differs from the candidate at ${check.mismatched.join(', ')}`
+        : `live score ${verified.score.toFixed(3)} below the gate`;
+      return await rollBack(why, dream.changeSetKey, { verifyScore: verified.score });
+    }
+
+    // 10. Keep.
+    promoted = undefined;
+    await steps.saveAgentState(agent.id, {
+      lastKeptSessionAt: dream.newestSessionAt ?? history.lastKeptSessionAt,
+      consecutiveApprovals:
+        state.effectiveMode === 'automatic'
+          ? history.consecutiveApprovals
+          : unedited
+            ? history.consecutiveApprovals + 1
+            : 0,
+      lastCycleId: cycleId,
+    });
+    return await finish(
+      'kept',
+      `promoted change set ${dream.changeSetId.slice(0, 12)}${result.rebased ? ` (rebased over the agent's writes to ${result.agentWrites.join(', ')})` : ''}`,
+    );
+  } catch (err) {
+    // compensation runs even when the cycle is cancelled: undo a promotion that was not verified
+    await CancellationScope.nonCancellable(async () => {
+      if (promoted) {
+        enter('rollback');
+        await steps.rollback(agent, snapshotId, promoted.changeSetKey);
+        await record('rolled-back', {
+          why: isCancellation(err) ? 'cancelled after promotion' : 'failed after promotion',
+        });
+      }
+      const reason = isCancellation(err) ? 'cancelled' : `${failureType(err) ?? 'error'}: ${failureMessage(err)}`;
+      state.outcome = 'failed';
+      state.reason = reason;
+      enter('done');
+      upsertSearchAttributes([{ key: { name: searchAttributes.outcome, type: 'KEYWORD' }, value: 'failed' }]);
+      await record('cycle-failed', { reason });
+      if (!isCancellation(err)) await page('page', `dreamgate: ${agent.id} cycle failed: ${reason}`);
+    });
+    throw err;
+  }
+
+  async function review(dream: DreamRef): Promise<Decision> {
+    const deadline = Date.now() + agent.reviewTimeoutMs;
+    for (;;) {
+      enter(
+        'review',
+        `approve or reject of change set ${dream.changeSetId.slice(0, 12)} by ${agent.reviewers.join(', ')}`,
+      );
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => inbox.length > 0, remaining))) return { kind: 'timeout' };
+      const next = inbox.shift()!;
+      if (next.kind === 'timeout') continue;
+      if (patched(patches.v1DecisionsChecked)) {
+        const why = await checked(next, dream);
+        if (!why) return next;
+        ignoredSince++;
+        if (state.ignoredSignals.length < 10)
+          state.ignoredSignals.push({ reviewer: described(next.signal).reviewer, why });
+        if (ignoredSince <= 3)
+          await record('signal-ignored', { kind: next.kind, why }, described(next.signal).reviewer);
+        continue;
+      }
+      const { reviewer, changeSetId } = next.signal;
+      const why = !agent.reviewers.includes(reviewer)
+        ? `${reviewer} is not a reviewer of ${agent.id}`
+        : changeSetId !== dream.changeSetId
+          ? `names change set ${String(changeSetId).slice(0, 12)}, not the pending ${dream.changeSetId.slice(0, 12)}`
+          : undefined;
+      if (!why) return next;
+      state.ignoredSignals.push({ reviewer, why });
+      await record('signal-ignored', { kind: next.kind, why }, reviewer);
+    }
+  }
+
+  /** After the upgrade: the payload checked whole, the reviewer and key checked against the worker's configuration. */
+  async function checked(next: Exclude<Decision, { kind: 'timeout' }>, pending: DreamRef): Promise<string | undefined> {
+    const parsed = parseDecision(next.kind, next.signal);
+    if (!parsed.ok) return parsed.why;
+    const answer = await checks.checkDecision({
+      cycle: { agent: agent.id, cycleId, startedAt: startTime.toISOString() },
+      verdict: next.kind,
+      decision: parsed.decision,
+      pendingChangeSetId: pending.changeSetId,
+    });
+    return answer.accepted ? undefined : answer.why;
+  }
+
+  async function regression(where: string, e: EvalSummary): Promise<CycleResult> {
+    const reason = `EvalRegression at the ${where}: ${e.score.toFixed(3)} < baseline ${state.baseline!.toFixed(3)} − ${agent.threshold}; failing: ${e.failing.join(', ') || 'none'}`;
+    await record('gate-failed', { ...scoreData(e), threshold: agent.threshold });
+    await page(
+      'page',
+      `dreamgate: ${agent.id} dream regressed the eval (${e.score.toFixed(3)} < ${state.baseline!.toFixed(3)} − ${agent.threshold}); candidate discarded`,
+      { failing: e.failing, report: e.reportKey },
+    );
+    await saveStreak(0);
+    return finish('rolled_back', reason);
+  }
+
+  async function rollBack(why: string, changeSetKey: string, extra: Record<string, unknown>): Promise<CycleResult> {
+    enter('rollback');
+    const undone = await steps.rollback(agent, snapshotId, changeSetKey);
+    promoted = undefined;
+    await record('rolled-back', { why, restored: undone.restored, keptAgentWrites: undone.keptAgentWrites, ...extra });
+    await page('page', `dreamgate: ${agent.id} promotion rolled back: ${why}`, extra);
+    await saveStreak(0);
+    return finish('rolled_back', `${why}; restored ${undone.restored.length} path(s) from snapshot ${snapshotId}`);
+  }
+
+  async function saveStreak(consecutiveApprovals: number): Promise<void> {
+    if (agent.mode !== 'hybrid') return;
+    const h = await steps.loadAgentState(agent.id);
+    await steps.saveAgentState(agent.id, { ...h, consecutiveApprovals, lastCycleId: cycleId });
+  }
+}
+
+const candidate = (d: DreamRef): StoreTarget => ({ series: 'candidate', id: d.candidateId });
+
+const pick = (a: ApproveSignal) => ({
+  ...(a.onlyPaths ? { onlyPaths: a.onlyPaths } : {}),
+  ...(a.editedKey ? { editedKey: a.editedKey } : {}),
+  ...(a.editedSha256 ? { editedSha256: a.editedSha256 } : {}),
+});
+
+function adopt(state: CycleState, d: DreamRef): void {
+  state.changeSetId = d.changeSetId;
+  state.changeSetKey = d.changeSetKey;
+  state.summary = d.summary;
+}
+
+function score(state: CycleState, e: EvalSummary): void {
+  state.post = e.score;
+  state.delta = Math.round((e.score - (state.baseline ?? 0)) * 1e6) / 1e6;
+}
+
+const scoreData = (e: EvalSummary) => ({
+  score: e.score,
+  passed: e.passed,
+  cases: e.cases,
+  failing: e.failing,
+  report: e.reportKey,
+});
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+function failureMessage(err: unknown): string {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** What the Temporal UI shows as the cycle's current details: readable without opening logs. */
+function details(s: CycleState): string {
+  const lines = [
+    `**${s.agentId}** · ${s.mode}${s.mode === 'hybrid' ? ` (now ${s.effectiveMode})` : ''} · stage **${s.stage}**`,
+  ];
+  if (s.baseline !== undefined)
+    lines.push(
+      `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → post ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}`,
+    );
+  if (s.changeSetId)
+    lines.push(
+      `change set ${s.changeSetId.slice(0, 12)}: ${Object.entries(s.summary ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  if (s.usage)
+    lines.push(
+      `model spend: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`,
+    );
+  if (s.waitingFor) lines.push(`waiting for ${s.waitingFor}`);
+  if (s.outcome) lines.push(`outcome **${s.outcome}**: ${s.reason ?? ''}`);
+  return lines.join('\n\n');
+}

@@ -1,0 +1,55 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import { checkedInput, CycleRun, steps } from './cycle.js';
+import { searchAttributes } from './definitions.js';
+
+export interface RollbackInput {
+  fleet: string;
+  agent: string;
+  configHash?: string;
+  /** A snapshot id of this agent (`dreamgate snapshots`). */
+  snapshotId: string;
+  /** Who asked, as they named themselves: recorded as the actor. */
+  requestedBy: string;
+}
+
+export interface RollbackResult {
+  snapshotId: string;
+  sha256: string;
+  files: number;
+  /** The snapshot of the store as it was, so this rollback can be undone too. */
+  previous: string;
+  auditHead: string | null;
+}
+
+/**
+ * A manual rollback, run under the agent's own workflow id: refused while a cycle of the agent runs, and
+ * recorded in the agent's audit chain like any cycle's step, so the chain never forks.
+ */
+export async function agentRollback(input: RollbackInput): Promise<RollbackResult> {
+  const { snapshotId, requestedBy, ...cycleInput } = input;
+  const run = new CycleRun(checkedInput({ ...cycleInput, trigger: 'manual rollback' }));
+  if (typeof snapshotId !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(snapshotId))
+    throw new Error('rollback input: snapshotId is not a snapshot id');
+  const actor =
+    typeof requestedBy === 'string' && /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/.test(requestedBy)
+      ? requestedBy
+      : 'unknown';
+  run.listen();
+  await run.open();
+  upsertSearchAttributes([{ key: searchAttributes.mode, value: 'rollback' }]);
+  try {
+    run.enter('rollback');
+    const r = await steps.restoreSnapshot({ cycle: run.ref, snapshotId });
+    await run.record(
+      'manual-rollback',
+      { to: snapshotId, sha256: r.sha256, files: r.files, previous: r.previous },
+      actor,
+    );
+    run.enter('done');
+    await run.close();
+    return { snapshotId, ...r, auditHead: run.state.auditHead };
+  } catch (err) {
+    await run.failed(err);
+    throw err;
+  }
+}
