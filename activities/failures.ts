@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
+import { ChangeSetTampered } from '../src/cycle/objects.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
 import { AuditConflict } from '../src/snapshots/audit.js';
 import { SnapshotCorrupt } from '../src/snapshots/snapshots.js';
@@ -12,6 +13,7 @@ export const failureTypes = {
   liveStoreChanged: 'LiveStoreChanged',
   snapshotCorrupt: 'SnapshotCorrupt',
   auditConflict: 'AuditConflict',
+  changeSetTampered: 'ChangeSetTampered',
   evalRegression: 'EvalRegression',
   webhook: 'WebhookFailed',
   claudeApi: 'ClaudeApiError',
@@ -29,6 +31,8 @@ export function asFailure(err: unknown): unknown {
     return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });
   if (err instanceof SnapshotCorrupt) return ApplicationFailure.nonRetryable(err.message, failureTypes.snapshotCorrupt);
   if (err instanceof AuditConflict) return ApplicationFailure.nonRetryable(err.message, failureTypes.auditConflict);
+  if (err instanceof ChangeSetTampered)
+    return ApplicationFailure.nonRetryable(err.message, failureTypes.changeSetTampered);
   if (err instanceof ClaudeApiError)
     // 429, 529 and 5xx: Temporal retries after the server's retry-after; 400, 401, 403: fail fast
     return ApplicationFailure.create({

@@ -51,7 +51,8 @@ export async function loadFleets(
 export async function createWorker(
   cfg: StackConfig,
   overrides: Partial<WorkerOptions> = {},
-  fleets: FleetRegistry | { sources: string[]; sha256?: string } = { sources: [] },
+  /** A registry (tests, benchmarks) or sources to load; none: a worker that serves no fleet (the proof only). */
+  fleets: FleetRegistry | { sources: string[]; sha256?: string } = new FleetRegistry(),
 ): Promise<DreamgateWorker> {
   const t = temporalSettings(cfg);
   const storage = storageSettings(cfg);

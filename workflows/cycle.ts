@@ -466,18 +466,27 @@ export class CycleRun {
     await CancellationScope.nonCancellable(async () => {
       if (!this.settings) return; // refused before it opened: there is no agent to record for
       const cancelled = isCancellation(err);
+      let reason = cancelled ? 'cancelled' : `${failureType(err) ?? 'error'}: ${safeName(failureMessage(err), 500)}`;
+      let undoFailed = false;
       if (promoted) {
         this.enter('rollback');
-        await steps.rollback(promoted);
-        await this.record('rolled-back', { why: cancelled ? 'cancelled after promotion' : 'failed after promotion' });
+        try {
+          await steps.rollback(promoted);
+          await this.record('rolled-back', { why: cancelled ? 'cancelled after promotion' : 'failed after promotion' });
+        } catch (undo) {
+          // the live store may hold part of the change set: say so, and page even a cancelled cycle
+          undoFailed = true;
+          const why = `${failureType(undo) ?? 'error'}: ${safeName(failureMessage(undo), 300)}`;
+          reason += `; undoing the promotion failed (${why})`;
+          await this.record('rollback-failed', { error: why });
+        }
       }
-      const reason = cancelled ? 'cancelled' : `${failureType(err) ?? 'error'}: ${safeName(failureMessage(err), 500)}`;
       this.state.outcome = 'failed';
       this.state.reason = reason;
       this.enter('done');
       upsertSearchAttributes([{ key: searchAttributes.outcome, value: 'failed' }]);
       await this.record('cycle-failed', { reason });
-      if (!cancelled) await this.alert('page', `dreamgate: ${this.name} cycle failed: ${reason}`);
+      if (!cancelled || undoFailed) await this.alert('page', `dreamgate: ${this.name} cycle failed: ${reason}`);
       await this.close();
     });
   }

@@ -74,9 +74,7 @@ export type Parsed = { ok: true; decision: Decision } | { ok: false; why: string
 export function parseDecision(verdict: Verdict, raw: unknown): Parsed {
   const no = (why: string): Parsed => ({ ok: false, why });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    return no(
-      `a ${verdict} decision is an object, not ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`,
-    );
+    return no(`a decision is an object, not ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
   const o = raw as Record<string, unknown>;
   const unknown = Object.keys(o).filter((k) => !(k in fields));
   if (unknown.length > 0)
