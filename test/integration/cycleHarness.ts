@@ -1,4 +1,6 @@
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
@@ -146,4 +148,19 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Keeps a finished workflow's history for the replay tests (with DREAMGATE_RECORD_HISTORIES=1), and the id
+ * it ran under (a fleet run's child ids derive from it).
+ */
+export async function keepHistory(handle: WorkflowHandle, name: string, version = 'v2'): Promise<void> {
+  if (!process.env.DREAMGATE_RECORD_HISTORIES) return;
+  const dir = join(projectRoot, 'test', 'histories', version);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+  const idsFile = join(dir, 'workflow-ids.json');
+  const ids = JSON.parse(await readFile(idsFile, 'utf8').catch(() => '{}')) as Record<string, string>;
+  ids[name] = handle.workflowId;
+  await writeFile(idsFile, `${JSON.stringify(ids, null, 2)}\n`);
 }

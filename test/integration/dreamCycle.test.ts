@@ -13,7 +13,7 @@ import { AuditLog } from '../../src/snapshots/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { projectRoot } from '../../src/util/paths.js';
-import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
+import { exampleAgent, keepHistory, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { historyText } from './helpers.js';
 
 let h: Harness;
@@ -25,14 +25,6 @@ afterAll(async () => h?.close());
 const liveOf = (agent: AgentConfig) => new LocalDirStore(agent.store).read();
 const waitStage = (handle: CycleHandle, stage: string) =>
   waitFor(`stage ${stage}`, async () => ((await cycleState(handle)).stage === stage ? true : undefined));
-
-/** Keeps a finished cycle's history for the replay tests (DREAMGATE_RECORD_HISTORIES=1). */
-async function keepHistory(handle: CycleHandle, name: string): Promise<void> {
-  if (!process.env.DREAMGATE_RECORD_HISTORIES) return;
-  const dir = join(projectRoot, 'test', 'histories', 'v2');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${name}.json`), historyToJSON(await handle.fetchHistory()));
-}
 
 async function auditOf(agent: AgentConfig, cycleId?: string) {
   const s3 = createS3Client(storageSettings(h.cfg));

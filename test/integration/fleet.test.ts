@@ -13,7 +13,7 @@ import { LocalDirStore } from '../../src/memory/localDir.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/sessions.js';
-import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
+import { exampleAgent, keepHistory, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { bundled, historyText } from './helpers.js';
 
 let h: Harness;
@@ -67,6 +67,7 @@ describe('the fleet run and its schedule (real servers)', () => {
     const ids: string[] = [];
     for await (const w of children) ids.push(w.workflowId);
     expect(ids.sort()).toEqual([a.id, b.id, c.id, '@team'].map((id) => `dream:${fleet.fleet}:${id}`).sort());
+    await keepHistory(handle, 'fleet');
   });
 
   it('creates the nightly schedule from the config, lists its next runs, pauses, resumes and triggers it', async () => {

@@ -4,41 +4,49 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/util/paths.js';
 
-const dir = join(projectRoot, 'test', 'histories', 'v1');
-
 /**
  * Recorded histories of every outcome, replayed against the current workflow code: a change that would
- * break a cycle already in flight fails here, not in production. Re-record with
- * `DREAMGATE_RECORD_HISTORIES=1 npm test -- test/integration/dreamCycle.test.ts` after an intended change.
+ * break a cycle already in flight fails here, not in production. `v1` holds the previous version's
+ * histories (before the worker became the authority), which must keep replaying through its patch; `v2` the
+ * current one's. Re-record v2 with `DREAMGATE_RECORD_HISTORIES=1 npx vitest run test/integration/dreamCycle.test.ts
+ * test/integration/fleet.test.ts` after an intended change (and keep the old ones as the previous version).
  */
-describe('replay of recorded dream cycles', async () => {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort();
-  // a fleet run's child ids derive from its own id, so its replay needs the id it ran under
-  const ids = JSON.parse(await readFile(join(dir, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
+const versions = {
+  v1: [
+    'approved',
+    'cancelled',
+    'conflict',
+    'fleet',
+    'gate_rolled_back',
+    'kept',
+    'redream',
+    'rejected',
+    'review_pending',
+    'timed_out',
+    'verify_rolled_back',
+  ],
+  v2: ['approved', 'conflict', 'fleet', 'gate_discarded', 'kept', 'rejected', 'timed_out', 'verify_rolled_back'],
+};
+
+describe('replay of recorded dream cycles and fleet runs', async () => {
   const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
   const bundle = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts'), logger: quiet });
-  it('has a history for each outcome', () => {
-    expect(files.map((f) => f.replace('.json', ''))).toEqual([
-      'approved',
-      'cancelled',
-      'conflict',
-      'fleet',
-      'gate_rolled_back',
-      'kept',
-      'redream',
-      'rejected',
-      'review_pending',
-      'timed_out',
-      'verify_rolled_back',
-    ]);
-  });
-  it.each(files)(
-    '%s replays without nondeterminism',
-    async (file) => {
-      const history = JSON.parse(await readFile(join(dir, file), 'utf8'));
-      const name = file.replace('.json', '');
-      await Worker.runReplayHistory({ workflowBundle: bundle, replayName: file }, history, ids[name]);
-    },
-    60_000,
-  );
+  for (const [version, expected] of Object.entries(versions)) {
+    const dir = join(projectRoot, 'test', 'histories', version);
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort();
+    // a fleet run's child ids derive from its own id, so its replay needs the id it ran under
+    const ids = JSON.parse(await readFile(join(dir, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
+    it(`${version}: has a history for each outcome`, () => {
+      expect(files.map((f) => f.replace('.json', ''))).toEqual(expected);
+    });
+    it.each(files)(
+      `${version}: %s replays without nondeterminism`,
+      async (file) => {
+        const history = JSON.parse(await readFile(join(dir, file), 'utf8'));
+        const name = file.replace('.json', '');
+        await Worker.runReplayHistory({ workflowBundle: bundle, replayName: `${version}/${file}` }, history, ids[name]);
+      },
+      60_000,
+    );
+  }
 });
