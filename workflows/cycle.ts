@@ -11,6 +11,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
+  type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { AlertKind } from '../activities/alert.js';
@@ -43,7 +44,12 @@ import {
   stateQuery,
 } from './definitions.js';
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 8,
+};
 /** Every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere. */
 export const steps = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

@@ -24,6 +24,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { Stage } from '../../src/cycle/types.js';
@@ -50,7 +51,12 @@ const searchAttributes = {
   scoreDelta: 'DreamScoreDelta',
 } as const;
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 8,
+};
 // every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere
 const steps = proxyActivities<ActivitiesV1>({
   startToCloseTimeout: '2 minutes',
