@@ -1,0 +1,142 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { limits, parseDecision, revises, signedText, type SignedContext } from '../../../src/cycle/decision.js';
+
+const id = 'ab'.repeat(32);
+
+describe('a decision payload', () => {
+  it('accepts what the command line sends', () => {
+    const d = {
+      reviewer: 'alice@example.com',
+      changeSetId: id,
+      cycle: '01a21572-2819-7da0-ac48-d8e3425cb085',
+      at: '2026-11-26T01:02:03.456Z',
+      comment: 'checked the Acme plan',
+      onlyPaths: ['/customers/acme.md'],
+      editedKey: 'fleets/acme/agents/support/cycles/01a2/edits-1.json',
+      editedSha256: 'cd'.repeat(32),
+      restoredSessions: ['sess_sup_021'],
+      signature: '-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n',
+    };
+    expect(parseDecision('approve', d)).toEqual({ ok: true, decision: d });
+    expect(parseDecision('reject', { reviewer: 'bob', changeSetId: id.slice(0, 8), reason: 'no' })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it.each([
+    ['null', null, 'a decision is an object, not null'],
+    ['a string', 'approve!', 'a decision is an object, not string'],
+    ['a list', [], 'a decision is an object, not an array'],
+    ['no reviewer', { changeSetId: id }, 'reviewer is required'],
+    [
+      'a reviewer of a megabyte',
+      { reviewer: 'x'.repeat(1_500_000), changeSetId: id },
+      'reviewer is 1500000 characters; at most 64',
+    ],
+    [
+      'a reviewer with a newline',
+      { reviewer: 'bob\napproved by alice', changeSetId: id },
+      'reviewer is not well formed',
+    ],
+    ['a number for a reviewer', { reviewer: 7, changeSetId: id }, 'reviewer must be a string, not number'],
+    ['a short id', { reviewer: 'a', changeSetId: 'abc' }, 'changeSetId is not well formed'],
+    [
+      'an unknown field',
+      { reviewer: 'a', changeSetId: id, approveEverything: true },
+      'unknown field "approveEverything"',
+    ],
+    [
+      'a key without its hash',
+      { reviewer: 'a', changeSetId: id, editedKey: 'k' },
+      'editedKey and editedSha256 go together',
+    ],
+    [
+      'too many paths',
+      { reviewer: 'a', changeSetId: id, onlyPaths: Array(limits.paths + 1).fill('/a') },
+      `onlyPaths has ${limits.paths + 1} entries; 1 to ${limits.paths}`,
+    ],
+    ['a relative path', { reviewer: 'a', changeSetId: id, onlyPaths: ['a.md'] }, 'onlyPaths[0] is not well formed'],
+    [
+      'a reason on an approval',
+      { reviewer: 'a', changeSetId: id, reason: 'x' },
+      'reason is for a rejection; an approval has a comment',
+    ],
+  ])('refuses %s, naming the field and never echoing it', (_name, raw, why) => {
+    expect(parseDecision('approve', raw)).toEqual({ ok: false, why });
+  });
+
+  it('a rejection needs a reason, and cannot narrow or edit', () => {
+    expect(parseDecision('reject', { reviewer: 'a', changeSetId: id })).toEqual({
+      ok: false,
+      why: 'reason is required',
+    });
+    expect(parseDecision('reject', { reviewer: 'a', changeSetId: id, reason: 'r', onlyPaths: ['/a'] })).toEqual({
+      ok: false,
+      why: 'a rejection cannot narrow, edit or restore',
+    });
+  });
+
+  it('never throws and never echoes what it is given, whatever that is', () => {
+    const marker = 'ZQX'.repeat(30);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.record(
+            { reviewer: fc.oneof(fc.string(), fc.constant(marker)), changeSetId: fc.anything() },
+            { requiredKeys: [] },
+          ),
+          fc.dictionary(fc.oneof(fc.string(), fc.constant(marker)), fc.anything()),
+        ),
+        fc.constantFrom('approve' as const, 'reject' as const),
+        (raw, verdict) => {
+          const r = parseDecision(verdict, raw);
+          if (!r.ok) {
+            expect(r.why).not.toContain(marker);
+            expect(r.why.length).toBeLessThan(120);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('revises when it narrows, edits or restores', () => {
+    expect(revises({ reviewer: 'a', changeSetId: id })).toBe(false);
+    expect(revises({ reviewer: 'a', changeSetId: id, restoredSessions: ['s'] })).toBe(true);
+  });
+});
+
+describe('the text a reviewer signs', () => {
+  const ctx: SignedContext = { fleet: 'acme', agent: 'support', cycle: 'run-1', changeSetId: id, verdict: 'approve' };
+  const d = { reviewer: 'alice', changeSetId: id.slice(0, 12), at: '2026-11-26T01:02:03Z', comment: 'ok' };
+
+  it('is one stable JSON line with sorted keys, covering the cycle from the workflow, not the message', () => {
+    const text = signedText(ctx, d);
+    expect(text).toBe(
+      `{"agent":"support","at":"2026-11-26T01:02:03Z","changeSetId":"${id}","comment":"ok","cycle":"run-1","editedSha256":null,"fleet":"acme","onlyPaths":null,"reason":null,"restoredSessions":null,"reviewer":"alice","v":1,"verdict":"approve"}`,
+    );
+    expect(signedText(ctx, { ...d, cycle: 'somewhere-else' })).toBe(text);
+  });
+
+  it.each([
+    ['another cycle', { cycle: 'run-2' }],
+    ['another fleet', { fleet: 'globex' }],
+    ['another change set', { changeSetId: 'ef'.repeat(32) }],
+    ['a rejection', { verdict: 'reject' as const }],
+  ])('differs for %s', (_name, other) => {
+    expect(signedText({ ...ctx, ...other }, d)).not.toBe(signedText(ctx, d));
+  });
+
+  it('covers narrowing, edits by hash, restored sessions and the time', () => {
+    const base = signedText(ctx, d);
+    for (const extra of [
+      { onlyPaths: ['/a'] },
+      { editedSha256: 'cd'.repeat(32) },
+      { restoredSessions: ['s1'] },
+      { at: '2026-11-27T00:00:00Z' },
+    ])
+      expect(signedText(ctx, { ...d, ...extra })).not.toBe(base);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { reviseChanges, restoredContents } from '../../../src/cycle/revise.js';
+import { planRollback } from '../../../src/cycle/rollback.js';
+import { applyChanges } from '../../../src/memory/apply.js';
+import { changeSetSchema } from '../../../src/memory/changeSet.js';
+import { diffStores } from '../../../src/memory/diff.js';
+import { MemoryStore } from '../../../src/memory/store.js';
+import { InvalidInput } from '../../../src/util/errors.js';
+
+const snapshot = MemoryStore.from({ '/a.md': '- a\n', '/b.md': '- b\n', '/c.md': '- c\n- said by sess_4\n' });
+const dreamed = MemoryStore.from({ '/a.md': '- A\n', '/b.md': '- B\n', '/c.md': '- c\n' });
+const cs = changeSetSchema.parse({
+  agent_id: 'x',
+  dreamer: 'heuristic',
+  base: { snapshot: 's', sha256: snapshot.hash() },
+  changes: diffStores(snapshot, dreamed),
+  quarantined: [
+    {
+      session_id: 'sess_4',
+      reason: 'instruction-like text',
+      removed_lines: [{ path: '/c.md', line: '- said by sess_4' }],
+    },
+  ],
+});
+
+describe('a reviewer’s revision of a change set', () => {
+  it('narrows to the named paths', () => {
+    expect(reviseChanges(cs, snapshot, { onlyPaths: ['/a.md'] }).map((c) => c.path)).toEqual(['/a.md']);
+  });
+  it('refuses a path that is not in the change set', () => {
+    expect(() => reviseChanges(cs, snapshot, { onlyPaths: ['/zzz.md'] })).toThrow(InvalidInput);
+  });
+  it('takes the reviewer’s own contents, as an update of the snapshot’s file or a new file', () => {
+    const changes = reviseChanges(cs, snapshot, { edited: { '/b.md': '- mine\n', '/new.md': '- new\n' } });
+    const out = applyChanges(snapshot, { changes });
+    expect([out.get('/b.md'), out.get('/new.md'), out.get('/a.md')]).toEqual(['- mine\n', '- new\n', '- A\n']);
+    expect(changes.find((c) => c.path === '/b.md')!.detail).toMatch(/^edited by the reviewer; was: /);
+  });
+  it('puts back the lines a quarantined session wrote', () => {
+    expect(restoredContents(cs, dreamed, ['sess_4'])).toEqual({ '/c.md': '- c\n- said by sess_4\n' });
+    const out = applyChanges(snapshot, { changes: reviseChanges(cs, snapshot, { restoredSessions: ['sess_4'] }) });
+    expect(out.get('/c.md')).toBe('- c\n- said by sess_4\n');
+  });
+  it('refuses a session that was not quarantined, and an edit and a restore of the same file', () => {
+    expect(() => restoredContents(cs, dreamed, ['sess_9'])).toThrow(
+      '--restore sess_9: not quarantined in this change set (quarantined: sess_4)',
+    );
+    expect(() => reviseChanges(cs, snapshot, { restoredSessions: ['sess_4'], edited: { '/c.md': 'x\n' } })).toThrow(
+      '--edit /c.md and --restore both change /c.md',
+    );
+  });
+});
+
+describe('rolling a promotion back', () => {
+  const promoted = applyChanges(snapshot, cs);
+  it('puts every touched path back to the snapshot', () => {
+    const plan = planRollback(snapshot, promoted, cs.changes);
+    expect(applyChanges(promoted, { changes: plan.inverse }).toObject()).toEqual(snapshot.toObject());
+    expect(plan.keptAgentWrites).toEqual([]);
+  });
+  it('never over a write the agent made since, and a retried rollback does nothing', () => {
+    const agentWrote = MemoryStore.from({ ...promoted.toObject(), '/b.md': '- the agent’s\n' });
+    const plan = planRollback(snapshot, agentWrote, cs.changes);
+    expect(plan.keptAgentWrites).toEqual(['/b.md']);
+    expect(plan.inverse.map((c) => c.path).sort()).toEqual(['/a.md', '/c.md']);
+    expect(planRollback(snapshot, snapshot, cs.changes).inverse).toEqual([]);
+  });
+});

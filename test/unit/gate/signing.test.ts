@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOf, signText, verifySignature } from '../../../src/cycle/signing.js';
+import { InvalidInput } from '../../../src/util/errors.js';
+import { tempDir } from '../../support/sessions.js';
+
+/** Keys made by ssh-keygen here, as reviewers make theirs; signatures by the real `ssh-keygen -Y`. */
+let alice: { file: string; key: string };
+let bob: { file: string; key: string };
+beforeAll(async () => {
+  const dir = await tempDir('dg-sign-');
+  const make = async (name: string) => {
+    const file = join(dir, name);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+    return { file, key: (await readFile(`${file}.pub`, 'utf8')).trim() };
+  };
+  [alice, bob] = [await make('alice'), await make('bob')];
+});
+
+describe('SSH-signed decisions', () => {
+  it('a signature by the reviewer’s key verifies, with the key’s fingerprint', async () => {
+    const sig = await signText('the decision', alice.file);
+    expect(sig).toMatch(/^-----BEGIN SSH SIGNATURE-----\n/);
+    const v = await verifySignature('the decision', sig, 'alice', [alice.key]);
+    expect(v).toEqual({ ok: true, fingerprint: await fingerprintOf(alice.key) });
+  });
+
+  it.each([
+    ['another text', 'the decision, edited', () => alice.key],
+    ['another key', 'the decision', () => bob.key],
+  ])('fails for %s', async (_name, text, key) => {
+    const sig = await signText('the decision', alice.file);
+    expect(await verifySignature(text, sig, 'alice', [key()])).toEqual({
+      ok: false,
+      why: "the signature does not verify for alice's key",
+    });
+  });
+
+  it('a signature made for git (another namespace) is not a decision', async () => {
+    const dir = await tempDir('dg-git-sig-');
+    const file = join(dir, 'msg');
+    execFileSync('sh', [
+      '-c',
+      `printf 'the decision' > ${file} && ssh-keygen -Y sign -q -n git -f ${alice.file} ${file}`,
+    ]);
+    const sig = await readFile(`${file}.sig`, 'utf8');
+    expect((await verifySignature('the decision', sig, 'alice', [alice.key])).ok).toBe(false);
+  });
+
+  it('no key configured, garbage for a signature: answers, not errors', async () => {
+    expect(await verifySignature('x', 'nonsense', 'alice', [])).toEqual({
+      ok: false,
+      why: 'alice has no key configured',
+    });
+    expect((await verifySignature('x', 'nonsense', 'alice', [alice.key])).ok).toBe(false);
+  });
+
+  it('a key file that cannot sign is invalid input naming it', async () => {
+    const err = await signText('x', '/nonexistent/key').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInput);
+    expect((err as Error).message).toContain('--key /nonexistent/key: ssh-keygen could not sign');
+  });
+});
