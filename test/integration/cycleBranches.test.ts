@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -9,7 +10,8 @@ import type { Decision } from '../../src/cycle/decision.js';
 import type { AgentState, CycleSettings, DecisionResult, DreamRef, EvalSummary } from '../../src/cycle/types.js';
 import { binaryPath } from '../../src/stack/binaries.js';
 import { approveSignal, approveUpdate, searchAttributes, stateQuery } from '../../workflows/definitions.js';
-import { dreamCycle } from '../../workflows/index.js';
+import { dreamCycle, fleetRun } from '../../workflows/index.js';
+import type { FleetOutcome } from '../../src/cycle/types.js';
 import { bundled, unique } from './helpers.js';
 
 /**
@@ -380,5 +382,52 @@ describe('the audit chain and the input', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(((err as WorkflowFailedError).cause as Error).message).toBe('cycle input: agent is not an agent id');
     expect(s.calls).toEqual([]);
+  });
+});
+
+describe('the fleet run', () => {
+  it('a child that fails reports its own cause; an agent whose cycle is already running is skipped, naming it', async () => {
+    const s = stubs({ settings: { mode: 'review' } });
+    const outcomes: FleetOutcome[] = [];
+    const activities = {
+      ...s.activities,
+      openCycle: async (arg: { cycle: { agent: string } }) => {
+        if (arg.cycle.agent === 'a2')
+          throw ApplicationFailure.nonRetryable('agent "a2" is not in the fleet this worker serves', 'InvalidInput');
+        const opened = (await s.activities.openCycle!(arg as never)) as { settings: CycleSettings };
+        const mode = arg.cycle.agent === 'a3' ? 'review' : 'automatic';
+        return { ...opened, settings: { ...opened.settings, agent: arg.cycle.agent, mode } };
+      },
+      openFleet: async () => ({ configHash: 'c'.repeat(64), agents: 3, concurrency: 2, team: false }),
+      fleetAgents: async () => ['a1', 'a2', 'a3'],
+      recordFleetOutcomes: async (arg: { outcomes: FleetOutcome[] }) => void outcomes.push(...arg.outcomes),
+    };
+    const taskQueue = unique('branches-fleet');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...bundled() });
+    const result = await worker.runUntil(async () => {
+      // a3 is already dreaming (started by hand) when the fleet run reaches it
+      const busy = await env.client.workflow.start(dreamCycle, {
+        taskQueue,
+        workflowId: 'dream:branches:a3',
+        args: [{ fleet: 'branches', agent: 'a3', trigger: 'manual' }],
+      });
+      for (let i = 0; (await busy.query(stateQuery)).stage !== 'review'; i++) {
+        if (i > 200) throw new Error('a3 never reached review');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const r = await env.client.workflow.execute(fleetRun, {
+        taskQueue,
+        workflowId: unique('fleet-branches'),
+        args: [{ fleet: 'branches' }],
+      });
+      await busy.cancel();
+      return r;
+    });
+    expect(result.counts).toEqual({ kept: 1, failed: 1, skipped: 1 });
+    expect(outcomes.map((o) => [o.agent, o.outcome, o.reason])).toEqual([
+      ['a1', 'kept', expect.stringContaining('promoted change set')],
+      ['a2', 'failed', 'agent "a2" is not in the fleet this worker serves'],
+      ['a3', 'skipped', 'a cycle of a3 is already running (dream:branches:a3)'],
+    ]);
   });
 });
