@@ -1,9 +1,8 @@
-import { writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycles.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import type { Decision } from '../../src/cycle/decision.js';
@@ -12,7 +11,6 @@ import { LocalDirStore } from '../../src/memory/localDir.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
-import { projectRoot } from '../../src/util/paths.js';
 import { exampleAgent, keepHistory, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { historyText } from './helpers.js';
 
