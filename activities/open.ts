@@ -30,28 +30,39 @@ export async function loadState(w: CycleContext, scope: AgentScope): Promise<Age
 }
 
 /**
- * The audit chain's head as Temporal holds it: the memo of the agent's newest closed run (cycle or manual
- * rollback). An S3 writer cannot change it; undefined when Temporal has none (a first cycle, or a v1 one).
+ * The audit chain's head as Temporal holds it, where an S3 writer cannot change it: the memo of the run the
+ * agent's state names as its last (read from the run itself, not the eventually consistent visibility
+ * store), or else of the newest closed run of the agent's workflow id that has one. Undefined when Temporal
+ * has none (a first cycle, a v1 one, or a server without visibility).
  */
-async function headInTemporal(): Promise<string | null | undefined> {
+async function headInTemporal(lastRun: string | undefined): Promise<string | null | undefined> {
   const ctx = Context.current();
   const workflowId = ctx.info.workflowExecution?.workflowId;
   if (!workflowId) return undefined;
-  let newest: { closed: number; head: unknown } | undefined;
+  const headOf = (memo: Record<string, unknown> | undefined) =>
+    memo && 'auditHead' in memo ? (typeof memo.auditHead === 'string' ? memo.auditHead : null) : undefined;
+  if (lastRun) {
+    const named = await ctx.client.workflow
+      .getHandle(workflowId, lastRun)
+      .describe()
+      .then((d) => headOf(d.memo))
+      .catch(() => undefined); // not a run of this workflow id (v1 named cycles otherwise): look further
+    if (named !== undefined) return named;
+  }
+  let newest: { closed: number; head: string | null } | undefined;
   try {
     const query = `WorkflowId = '${workflowId.replace(/'/g, '')}' AND ExecutionStatus != 'Running'`;
     let n = 0;
     for await (const w of ctx.client.workflow.list({ query })) {
       const closed = w.closeTime?.getTime() ?? 0;
-      if (w.memo && 'auditHead' in w.memo && (!newest || closed > newest.closed))
-        newest = { closed, head: w.memo.auditHead };
+      const head = headOf(w.memo);
+      if (head !== undefined && (!newest || closed > newest.closed)) newest = { closed, head };
       if (++n >= 50) break;
     }
   } catch {
-    return undefined; // no visibility (an old server, a test environment): S3 state is all there is
+    return undefined;
   }
-  if (!newest) return undefined;
-  return typeof newest.head === 'string' ? newest.head : null;
+  return newest?.head;
 }
 
 export function openActivities(w: CycleContext) {
@@ -65,7 +76,7 @@ export function openActivities(w: CycleContext) {
         const a = await w.agent(cycle, true);
         const c = a.config;
         const state = await loadState(w, a.scope);
-        const temporal = await headInTemporal();
+        const temporal = await headInTemporal(state.lastCycleId);
         const s3 = state.auditHead ?? null;
         const auditHead = temporal !== undefined ? temporal : s3;
         return {

@@ -196,6 +196,25 @@ describe('one cycle per agent', () => {
   });
 });
 
+describe('the audit chain across cycles', () => {
+  it('the next cycle chains from the head Temporal holds; a head changed in S3 is reported, not followed', async () => {
+    const agent = await exampleAgent('coding-agent', { minNewSessions: 0 });
+    const fleet = await h.serve([agent]);
+    const first = await (await startCycle(h.client, fleet, fleet.agents[0]!)).result();
+    // someone with S3 credentials rewrites the agent's state, to graft records onto another head
+    const stateKey = CycleObjects.stateKey({ fleet: fleet.fleet, id: agent.id });
+    const state = (await h.client.objects.getJson<Record<string, unknown>>(stateKey))!;
+    expect(state.auditHead).toBe(first.auditHead);
+    await h.client.objects.putJson(stateKey, { ...state, auditHead: 'f'.repeat(64) });
+    const second = await startCycle(h.client, fleet, fleet.agents[0]!);
+    await second.result();
+    const [opening] = await auditOf(agent, second.firstExecutionRunId);
+    expect(opening!.event).toBe('audit-head-mismatch');
+    expect(opening!.data).toEqual({ s3: 'f'.repeat(64), temporal: first.auditHead });
+    expect(opening!.prev).toBe(first.auditHead);
+  });
+});
+
 describe('content-addressed change sets', () => {
   it('a change set replaced in S3 after review fails promotion with a typed failure; the live store is untouched', async () => {
     const { agent, fleet, handle, state } = await inReview({ reviewers: ['alice'] });
