@@ -16,11 +16,11 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { AlertKind } from '../activities/alert.js';
 import type { ChangeSetStep } from '../activities/promote.js';
-import { isName, scopedName, teamId } from '../src/config/scope.js';
+import { scopedName } from '../src/config/scope.js';
 import { described, parseDecision, type Decision, type Verdict } from '../src/cycle/decision.js';
+import { cycleDetails as details, parseCycleInput, type StartInput } from '../src/cycle/input.js';
 import type {
   AgentState,
-  CycleInput,
   CycleOpening,
   CycleRef,
   CycleResult,
@@ -104,7 +104,7 @@ export class CycleRun {
   private reviewOpen = false;
   private failedChecks = 0;
 
-  constructor(input: Omit<CycleInput, 'fleet'> & { fleet?: string }) {
+  constructor(input: StartInput) {
     const info = workflowInfo();
     this.ref = {
       ...(input.fleet !== undefined ? { fleet: input.fleet } : {}),
@@ -592,31 +592,11 @@ export class CycleRun {
   }
 }
 
-/** Checks a cycle's input (anyone with namespace access can start one) before anything runs. */
-export function checkedInput(raw: unknown): Omit<CycleInput, 'fleet'> & { fleet?: string } {
-  const bad = (why: string) => ApplicationFailure.nonRetryable(`cycle input: ${why}`, 'InvalidInput');
-  if (typeof raw !== 'object' || raw === null) throw bad('expected an object');
-  const i = raw as Record<string, unknown>;
-  // v1's input named the agent inside its whole configuration; only its id is taken (a v1 fleet run's child)
-  if (typeof i.agent === 'object' && i.agent !== null) {
-    const id = (i.agent as { id?: unknown }).id;
-    if (!isName(id)) throw bad('agent.id is not an agent id');
-    return { agent: id, trigger: 'v1 input' };
-  }
-  if (!isName(i.fleet)) throw bad('fleet is not a fleet name');
-  if (!isName(i.agent) && i.agent !== teamId) throw bad('agent is not an agent id');
-  if (i.configHash !== undefined && (typeof i.configHash !== 'string' || !/^[0-9a-f]{64}$/.test(i.configHash)))
-    throw bad('configHash is not a sha256');
-  if (typeof i.trigger !== 'string' || i.trigger.length > 200)
-    throw bad('trigger must be text of at most 200 characters');
-  const extra = Object.keys(i).filter((k) => !['fleet', 'agent', 'configHash', 'trigger'].includes(k));
-  if (extra.length > 0) throw bad(`unknown field ${JSON.stringify(extra[0]!.slice(0, 40))}`);
-  return {
-    fleet: i.fleet,
-    agent: i.agent as string,
-    ...(i.configHash ? { configHash: i.configHash as string } : {}),
-    trigger: i.trigger,
-  };
+/** A cycle's input, checked (anyone with namespace access can start one) before anything runs. */
+export function checkedInput(raw: unknown): StartInput {
+  const r = parseCycleInput(raw);
+  if (!r.ok) throw ApplicationFailure.nonRetryable(`cycle input: ${r.why}`, 'InvalidInput');
+  return r.input;
 }
 
 export const candidate = (d: DreamRef) => ({ series: 'candidate' as const, id: d.candidateId });
@@ -642,29 +622,4 @@ export function failureType(err: unknown): string | undefined {
 export function failureMessage(err: unknown): string {
   const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
   return cause instanceof Error ? cause.message : String(cause);
-}
-
-/** What the Temporal UI shows as the cycle's current details: readable without opening logs. */
-function details(s: CycleState): string {
-  const lines = [
-    `**${s.fleet}/${s.agentId}** · ${s.mode}${s.mode === 'hybrid' ? ` (now ${s.effectiveMode})` : ''} · stage **${s.stage}**`,
-  ];
-  if (s.baseline !== undefined)
-    lines.push(
-      `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → post ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}`,
-    );
-  if (s.changeSetId)
-    lines.push(
-      `change set ${s.changeSetId.slice(0, 12)}: ${Object.entries(s.summary ?? {})
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}`,
-    );
-  if (s.usage)
-    lines.push(
-      `model spend: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`,
-    );
-  if (s.waitingFor) lines.push(`waiting for ${s.waitingFor}${s.reviewDeadline ? ` until ${s.reviewDeadline}` : ''}`);
-  if (s.ignored.count > 0) lines.push(`${s.ignored.count} decision(s) refused or ignored`);
-  if (s.outcome) lines.push(`outcome **${s.outcome}**: ${s.reason ?? ''}`);
-  return lines.join('\n\n');
 }

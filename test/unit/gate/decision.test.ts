@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { limits, parseDecision, revises, signedText, type SignedContext } from '../../../src/cycle/decision.js';
+import { parseCycleInput } from '../../../src/cycle/input.js';
 
 const id = 'ab'.repeat(32);
 
@@ -138,5 +139,27 @@ describe('the text a reviewer signs', () => {
       { at: '2026-11-27T00:00:00Z' },
     ])
       expect(signedText(ctx, { ...d, ...extra })).not.toBe(base);
+  });
+});
+
+describe('a cycle’s input', () => {
+  it('is names and a hash, or (v1) an agent whose id alone is taken', () => {
+    expect(
+      parseCycleInput({ fleet: 'acme', agent: 'support', configHash: 'a'.repeat(64), trigger: 'manual' }),
+    ).toMatchObject({ ok: true });
+    expect(parseCycleInput({ fleet: 'acme', agent: '@team', trigger: 'fleet run' })).toMatchObject({ ok: true });
+    expect(parseCycleInput({ agent: { id: 'support', evaluator: ['sh', '-c', 'id'] }, trigger: 't' })).toEqual({
+      ok: true,
+      input: { agent: 'support', trigger: 'v1 input' },
+    });
+  });
+  it.each([
+    [{ fleet: 'a/b', agent: 'x', trigger: 't' }, 'fleet is not a fleet name'],
+    [{ fleet: 'acme', agent: '../x', trigger: 't' }, 'agent is not an agent id'],
+    [{ fleet: 'acme', agent: 'x', configHash: 'zz', trigger: 't' }, 'configHash is not a sha256'],
+    [{ fleet: 'acme', agent: 'x', trigger: 't', evaluator: ['sh'] }, 'unknown field "evaluator"'],
+    [null, 'expected an object'],
+  ])('refuses %j', (raw, why) => {
+    expect(parseCycleInput(raw)).toEqual({ ok: false, why });
   });
 });

@@ -1,0 +1,62 @@
+import { isName, teamId } from '../config/scope.js';
+import type { CycleInput, CycleState } from './types.js';
+
+/** What a cycle starts with: its input, where a v1 input (which named no fleet) gives only its agent's id. */
+export type StartInput = Omit<CycleInput, 'fleet'> & { fleet?: string };
+
+/**
+ * Checks a cycle's input: names and a hash, nothing else. Pure (the workflow calls it); never throws, and
+ * the reason names the field, not its value.
+ */
+export function parseCycleInput(raw: unknown): { ok: true; input: StartInput } | { ok: false; why: string } {
+  const no = (why: string) => ({ ok: false as const, why });
+  if (typeof raw !== 'object' || raw === null) return no('expected an object');
+  const i = raw as Record<string, unknown>;
+  // v1's input named the agent inside its whole configuration; only its id is taken (a v1 fleet run's child)
+  if (typeof i.agent === 'object' && i.agent !== null) {
+    const id = (i.agent as { id?: unknown }).id;
+    return isName(id) ? { ok: true, input: { agent: id, trigger: 'v1 input' } } : no('agent.id is not an agent id');
+  }
+  if (!isName(i.fleet)) return no('fleet is not a fleet name');
+  if (!isName(i.agent) && i.agent !== teamId) return no('agent is not an agent id');
+  if (i.configHash !== undefined && (typeof i.configHash !== 'string' || !/^[0-9a-f]{64}$/.test(i.configHash)))
+    return no('configHash is not a sha256');
+  if (typeof i.trigger !== 'string' || i.trigger.length > 200)
+    return no('trigger must be text of at most 200 characters');
+  const extra = Object.keys(i).filter((k) => !['fleet', 'agent', 'configHash', 'trigger'].includes(k));
+  if (extra.length > 0) return no(`unknown field ${JSON.stringify(extra[0]!.slice(0, 40))}`);
+  return {
+    ok: true,
+    input: {
+      fleet: i.fleet,
+      agent: i.agent as string,
+      ...(i.configHash ? { configHash: i.configHash as string } : {}),
+      trigger: i.trigger,
+    },
+  };
+}
+
+/** What the Temporal UI shows as a cycle's current details: readable without opening logs. */
+export function cycleDetails(s: CycleState): string {
+  const lines = [
+    `**${s.fleet}/${s.agentId}** · ${s.mode}${s.mode === 'hybrid' ? ` (now ${s.effectiveMode})` : ''} · stage **${s.stage}**`,
+  ];
+  if (s.baseline !== undefined)
+    lines.push(
+      `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → post ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}`,
+    );
+  if (s.changeSetId)
+    lines.push(
+      `change set ${s.changeSetId.slice(0, 12)}: ${Object.entries(s.summary ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  if (s.usage)
+    lines.push(
+      `model spend: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`,
+    );
+  if (s.waitingFor) lines.push(`waiting for ${s.waitingFor}${s.reviewDeadline ? ` until ${s.reviewDeadline}` : ''}`);
+  if (s.ignored.count > 0) lines.push(`${s.ignored.count} decision(s) refused or ignored`);
+  if (s.outcome) lines.push(`outcome **${s.outcome}**: ${s.reason ?? ''}`);
+  return lines.join('\n\n');
+}
