@@ -18,7 +18,7 @@ interface Written {
 }
 
 interface Fact extends Unit {
-  /** Normalized text, with a task item's state: a done item and an open one differ. */
+  /** Normalized text (a task item's state included: a done item and an open one differ). */
   norm: string;
   fact?: KeyedFact;
   written?: Written;
@@ -75,7 +75,9 @@ export class HeuristicDreamer implements Dreamer {
           if (n === '') continue;
           const written = { at: w.at, sessionId: s.sessionId, eventId: w.eventId };
           remember(byPathNorm, `${w.path}\0${n}`, written);
-          remember(byNorm, n, written);
+          // a write to a file that is gone (renamed, merged) still dates its lines wherever they are now; a write
+          // to a file that exists dates only that file's lines (the same words elsewhere are another fact)
+          if (!docs.has(w.path)) remember(byNorm, n, written);
         }
     const facts: Fact[] = [];
     for (const doc of docs.values())
@@ -88,7 +90,7 @@ export class HeuristicDreamer implements Dreamer {
         const fact = u.start === u.end ? parseKeyedFact(first) : undefined;
         facts.push({
           ...u,
-          norm: `${u.checked === null ? '' : u.checked ? '[x] ' : '[ ] '}${norm}`,
+          norm,
           ...(fact ? { fact } : {}),
           ...(written ? { written } : {}),
         });
@@ -145,7 +147,12 @@ export class HeuristicDreamer implements Dreamer {
   }
 
   /** Takes removed units out of their files, archives superseded ones, and notes every move. */
-  private rewrite(docs: Map<string, MarkdownDocument>, facts: Fact[], files: Map<string, string>, ledger: Ledger): void {
+  private rewrite(
+    docs: Map<string, MarkdownDocument>,
+    facts: Fact[],
+    files: Map<string, string>,
+    ledger: Ledger,
+  ): void {
     const removedByPath = new Map<string, Fact[]>();
     for (const f of facts) if (f.removed) removedByPath.set(f.path, [...(removedByPath.get(f.path) ?? []), f]);
     // new line numbers of every file after its removals, so a move can name where the survivor now is
@@ -210,7 +217,11 @@ export class HeuristicDreamer implements Dreamer {
     for (const [target, entries] of archives) {
       const existing = files.get(target) ?? archiveHeader(target.slice('/archive'.length));
       files.set(target, `${existing.replace(/\n*$/, '\n')}${entries.join('\n')}\n`);
-      ledger.note(target, 'superseded', `history of ${target.slice('/archive'.length)}: superseded lines kept, each with where it was and what replaced it`);
+      ledger.note(
+        target,
+        'superseded',
+        `history of ${target.slice('/archive'.length)}: superseded lines kept, each with where it was and what replaced it`,
+      );
     }
   }
 
