@@ -127,7 +127,9 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
 /** A model dreamer's change names where a removed line went: a path of the candidate, in its detail. */
 function namesDestination(ledger: Ledger, path: string, candidate: MemoryStore): boolean {
   const detail = ledger.explain(path)?.detail ?? '';
-  return [...detail.matchAll(/\/[^\s,;:)"'`]+/g)].some((m) => m[0] !== path && candidate.get(m[0].replace(/[.]$/, '')) !== undefined);
+  return [...detail.matchAll(/\/[^\s,;:)"'`]+/g)].some(
+    (m) => m[0] !== path && candidate.get(m[0].replace(/[.]$/, '')) !== undefined,
+  );
 }
 
 /**

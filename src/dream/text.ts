@@ -8,14 +8,22 @@ export function isFactLine(line: string): boolean {
   return /[\p{L}\p{N}]/u.test(t);
 }
 
-/** The line without list marker, emphasis, code ticks and trailing punctuation. */
+/**
+ * The line without list marker, emphasis, code ticks and trailing punctuation. A task item keeps its state
+ * ("[x] " or "[ ] "): a done item and an open one are never the same line.
+ */
 export function stripMarkup(line: string): string {
-  return line
+  let task = '';
+  const t = line
     .trim()
-    .replace(/^(?:[-*+]|\d{1,9}[.)])\s{1,8}(?:\[[ xX]\]\s{1,8})?/, '')
+    .replace(/^(?:[-*+]|\d{1,9}[.)])\s{1,8}(?:\[([ xX])\]\s{1,8})?/, (_, box?: string) => {
+      if (box !== undefined) task = box === ' ' ? '[ ] ' : '[x] ';
+      return '';
+    })
     .replace(/\*\*|__|`/g, '')
     .replace(/[.;。]+$/, '')
     .trim();
+  return task + t;
 }
 
 /** Lower-case, markup stripped, whitespace collapsed: two lines equal here say the same thing. */
@@ -90,7 +98,9 @@ const fillers = new Set(
   ),
 );
 const relations = new Set(
-  'not no never without instead rather than over before after from to until unless except vs versus but only'.split(' '),
+  'not no never without instead rather than over before after from to until unless except vs versus but only'.split(
+    ' ',
+  ),
 );
 const hasSpaces = (s: string) => /\s/.test(s.trim());
 
@@ -102,7 +112,9 @@ const hasSpaces = (s: string) => /\s/.test(s.trim());
  */
 export function factKey(line: string): string {
   const n = normalizeLine(line);
-  if (!hasSpaces(n)) return n.replace(/[\p{P}\p{S}\s]/gu, '');
+  // scripts written without spaces between words: the text itself, punctuation and spacing aside
+  if (!hasSpaces(n) || /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(n))
+    return n.replace(/[\p{P}\p{S}\s]/gu, '');
   const tokens = n
     .split(/[\s,;:!?()"“”'‘’]+/)
     .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
@@ -111,7 +123,11 @@ export function factKey(line: string): string {
   const triples: string[] = [];
   tokens.forEach((w, i) => {
     if (!relations.has(w)) return;
-    const before = tokens.slice(0, i).reverse().find((x) => !relations.has(x)) ?? '';
+    const before =
+      tokens
+        .slice(0, i)
+        .reverse()
+        .find((x) => !relations.has(x)) ?? '';
     const after = tokens.slice(i + 1).find((x) => !relations.has(x)) ?? '';
     triples.push(`${before}<${w}>${after}`);
   });
