@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
 import type { AgentConfig } from '../src/config/fleet.js';
+import { isCycleObject } from '../src/cycle/keys.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { reviseChanges } from '../src/cycle/revise.js';
 import type { CycleRef, DreamRef, Redream } from '../src/cycle/types.js';
@@ -121,7 +122,7 @@ export function dreamActivities(w: CycleContext) {
     r: RevisionRequest,
   ): Promise<Record<string, string> | undefined> {
     if (!r.editedKey) return undefined;
-    if (!r.editedKey.startsWith(CycleObjects.cycleKey(a.scope, cycleId, '')) || !r.editedSha256)
+    if (!isCycleObject(a.scope, cycleId, r.editedKey) || !r.editedSha256)
       throw new InvalidInput(`edited contents must be one of this cycle's objects, with their sha256`);
     const text = await w.objects.getText(r.editedKey);
     if (text === undefined) throw new InvalidInput(`edited contents ${r.editedKey} do not exist`);

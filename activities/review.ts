@@ -1,6 +1,6 @@
 import { scopedName } from '../src/config/scope.js';
 import { parseDecision, signedText, type Decision, type Verdict } from '../src/cycle/decision.js';
-import { CycleObjects } from '../src/cycle/objects.js';
+import { isCycleObject } from '../src/cycle/keys.js';
 import { verifySignature } from '../src/cycle/signing.js';
 import type { CycleRef, DecisionResult } from '../src/cycle/types.js';
 import { activity } from './activity.js';
@@ -41,7 +41,7 @@ export function reviewActivities(w: CycleContext) {
           );
         if (d.cycle !== undefined && d.cycle !== cycle.cycleId)
           return no(`is for cycle ${d.cycle}, not ${cycle.cycleId}`);
-        if (d.editedKey && !d.editedKey.startsWith(CycleObjects.cycleKey(a.scope, cycle.cycleId, '')))
+        if (d.editedKey && !isCycleObject(a.scope, cycle.cycleId, d.editedKey))
           return no(`editedKey is not one of this cycle's objects`);
         const keys = a.config.reviewerKeys;
         if (!keys) return { accepted: true, changeSetId: pendingChangeSetId, reviewer: d.reviewer };

@@ -19,6 +19,7 @@ import type { ChangeSetStep } from '../activities/promote.js';
 import { scopedName } from '../src/config/scope.js';
 import { described, parseDecision, type Decision, type Verdict } from '../src/cycle/decision.js';
 import { cycleDetails as details, parseCycleInput, type StartInput } from '../src/cycle/input.js';
+import { isCycleObject } from '../src/cycle/keys.js';
 import type {
   AgentState,
   CycleOpening,
@@ -530,6 +531,8 @@ export class CycleRun {
       return `names change set ${d.changeSetId.slice(0, 12)}, not the pending ${pending.slice(0, 12)}`;
     if (d.cycle !== undefined && d.cycle !== this.ref.cycleId)
       return `is for cycle ${d.cycle}, not ${this.ref.cycleId}`;
+    if (d.editedKey && !isCycleObject({ fleet: s.fleet, id: s.agent }, this.ref.cycleId, d.editedKey))
+      return `editedKey is not one of this cycle's objects`;
     if (s.signedDecisions && !d.signature)
       return `${this.name} requires signed decisions: sign with \`dreamgate ${verdict} … --key <ssh key>\``;
     if (this.failedChecks >= maxFailedChecks)

@@ -1,9 +1,9 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { scopePrefix, type AgentScope } from '../config/scope.js';
+import type { AgentScope } from '../config/scope.js';
 import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
 import { httpStatus } from '../s3/errors.js';
-import { InvalidInput } from '../util/errors.js';
+import { changeSetKey, cycleKey, stateKey } from './keys.js';
 
 /** A change set whose stored bytes no longer hash to its id: swapped or tampered with in S3. */
 export class ChangeSetTampered extends Error {
@@ -19,21 +19,9 @@ export class CycleObjects {
     readonly bucket: string,
   ) {}
 
-  /** Where one cycle keeps its objects: under its agent, by the run's own id. */
-  static cycleKey(scope: AgentScope, cycleId: string, name: string): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(cycleId)) throw new InvalidInput(`cycle id is not well formed`);
-    return `${scopePrefix(scope)}cycles/${cycleId}/${name}`;
-  }
-
-  /** A change set is content-addressed: its key is its sha256, the id a reviewer approves. */
-  static changeSetKey(scope: AgentScope, id: string): string {
-    if (!/^[0-9a-f]{64}$/.test(id)) throw new InvalidInput(`change set id is not a sha256`);
-    return `${scopePrefix(scope)}change-sets/${id}.json`;
-  }
-
-  static stateKey(scope: AgentScope): string {
-    return `${scopePrefix(scope)}state.json`;
-  }
+  static cycleKey = cycleKey;
+  static changeSetKey = changeSetKey;
+  static stateKey = stateKey;
 
   /** Stores a change set under its own hash and returns that hash: its id. */
   async putChangeSet(scope: AgentScope, cs: ChangeSet): Promise<{ id: string; key: string }> {

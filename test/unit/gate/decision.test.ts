@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { limits, parseDecision, revises, signedText, type SignedContext } from '../../../src/cycle/decision.js';
 import { parseCycleInput } from '../../../src/cycle/input.js';
+import { isCycleObject } from '../../../src/cycle/keys.js';
 
 const id = 'ab'.repeat(32);
 
@@ -161,5 +162,19 @@ describe('a cycle’s input', () => {
     [null, 'expected an object'],
   ])('refuses %j', (raw, why) => {
     expect(parseCycleInput(raw)).toEqual({ ok: false, why });
+  });
+});
+
+describe('a cycle’s objects', () => {
+  const scope = { fleet: 'acme', id: 'support' };
+  it('an edit must be one of this cycle’s objects: not another agent’s, another cycle’s, or a way out', () => {
+    expect(isCycleObject(scope, 'run-1', 'fleets/acme/agents/support/cycles/run-1/edits-ab.json')).toBe(true);
+    for (const key of [
+      'fleets/acme/agents/other/cycles/run-1/edits-ab.json',
+      'fleets/acme/agents/support/cycles/run-2/edits-ab.json',
+      'fleets/acme/agents/support/cycles/run-1/../run-2/edits.json',
+      'fleets/acme/agents/support/cycles/run-1/',
+    ])
+      expect(isCycleObject(scope, 'run-1', key), key).toBe(false);
   });
 });
