@@ -89,6 +89,26 @@ describe('approve what you saw', () => {
   });
 });
 
+describe('edits by key and hash', () => {
+  it('an edit from another agent’s (or another cycle’s) objects, or without its hash, is refused at once', async () => {
+    const { fleet, handle, state } = await inReview({ reviewers: ['alice'] });
+    const refusal = (d: Decision) =>
+      handle.executeUpdate(approveUpdate, { args: [d] }).then(
+        () => 'accepted',
+        (e: WorkflowUpdateFailedError) => e.cause?.message,
+      );
+    const base = { reviewer: 'alice', changeSetId: state.changeSetId! };
+    const other = CycleObjects.cycleKey({ fleet: fleet.fleet, id: 'another-agent' }, state.cycleId, 'edits-1.json');
+    expect(await refusal({ ...base, editedKey: other, editedSha256: 'a'.repeat(64) })).toBe(
+      "editedKey is not one of this cycle's objects",
+    );
+    const mine = CycleObjects.cycleKey({ fleet: fleet.fleet, id: state.agentId }, state.cycleId, 'edits-1.json');
+    expect(await refusal({ ...base, editedKey: mine })).toBe('editedKey and editedSha256 go together');
+    expect((await cycleState(handle)).stage).toBe('review');
+    await handle.cancel();
+  });
+});
+
 describe('signed decisions', () => {
   it('with keys configured: a signed approval is accepted and its fingerprint shown in history; unsigned and wrongly signed ones are refused', async () => {
     const [alice, bob] = [await sshKey('alice'), await sshKey('bob')];
