@@ -27,8 +27,13 @@ export class Context {
 
   static async open(opts: CommonOptions): Promise<Context> {
     const stack = await loadStackConfig(opts.stack);
-    const fleet = await loadFleetConfig(resolve(opts.fleet ?? process.env.DREAMGATE_FLEET ?? defaultFleetFile));
-    return new Context(stack, fleet, storageSettings(stack));
+    const storage = storageSettings(stack);
+    // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
+    const fleet = await loadFleetConfig(resolve(opts.fleet ?? process.env.DREAMGATE_FLEET ?? defaultFleetFile), {
+      buckets: [storage.snapshotsBucket, storage.auditBucket],
+      dirs: [stack.stateDir],
+    });
+    return new Context(stack, fleet, storage);
   }
 
   agent(id: string): AgentConfig {

@@ -33,7 +33,7 @@ async function keepHistory(handle: CycleHandle, name: string): Promise<void> {
 async function auditEvents(agent: AgentConfig, cycleId: string): Promise<string[]> {
   const s3 = createS3Client(storageSettings(h.cfg));
   try {
-    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, cycleId)).map((r) => r.event);
+    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent, cycleId)).map((r) => r.event);
   } finally {
     s3.destroy();
   }
