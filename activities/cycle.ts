@@ -184,6 +184,7 @@ export function cycleActivities(deps: CycleDeps) {
 
     countNewSessions: activity(
       async (agent: AgentConfig, since: number | null): Promise<{ count: number; invalid: number }> => {
+        if (agent.dreamer === 'team-lessons') return { count: 0, invalid: 0 }; // the team store reads stores, not sessions
         const sel = await sessionsOf(agent, {
           ...(since !== null ? { since } : {}),
           limit: agent.maxSessions,

@@ -36,7 +36,7 @@ export class AuditConflict extends Error {
   override readonly name = 'AuditConflict';
 }
 
-const segment = /^[A-Za-z0-9@][A-Za-z0-9._:-]{0,200}$/;
+const segment = /^[A-Za-z0-9@][A-Za-z0-9._:@-]{0,200}$/;
 
 /** The bytes a record is stored as (canonical JSON): its sha256 is what the next record's `prev` names. */
 export const recordBytes = (record: AuditRecord): Buffer => Buffer.from(canonicalJson(record), 'utf8');
@@ -53,7 +53,7 @@ function recordName(r: Pick<AuditRecord, 'cycle_id' | 'cycle_started_at' | 'seq'
     ['event', r.event],
   ] as const) {
     if (typeof v !== 'string' || !segment.test(v))
-      throw new InvalidInput(`audit ${name} has characters outside [A-Za-z0-9._:-] or is longer than 200`);
+      throw new InvalidInput(`audit ${name} has characters outside [A-Za-z0-9._:@-] or is longer than 200`);
   }
   if (!Number.isInteger(r.seq) || r.seq < 0 || r.seq > 999_999)
     throw new InvalidInput('audit seq is not a small integer');

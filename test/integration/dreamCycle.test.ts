@@ -61,7 +61,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     ]);
     const desc = await handle.describe();
     expect(desc.searchAttributes).toMatchObject({
-      DreamAgent: [agent.id],
+      DreamAgent: [`${agent.fleet}/${agent.id}`],
       DreamMode: ['automatic'],
       DreamOutcome: ['kept'],
     });
@@ -181,7 +181,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect(pages[0]!.body).toMatchObject({
       routing_key: 'R0UT1NGKEY',
       event_action: 'trigger',
-      payload: { severity: 'error', source: `dreamgate/${agent.id}` },
+      payload: { severity: 'error', source: `dreamgate/${agent.fleet}/${agent.id}` },
     });
     expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['rolled_back']);
     await keepHistory(handle, 'gate_rolled_back');
