@@ -28,6 +28,7 @@ import { MemoryStore } from '../src/memory/store.js';
 import { sendWebhook, type Alert } from '../src/notify/webhook.js';
 import { selectSessions } from '../src/sessions/source.js';
 import { AuditLog, type AuditRecord } from '../src/snapshots/audit.js';
+import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { activity, progress } from './activity.js';
@@ -48,8 +49,9 @@ export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { s
 
 export function cycleActivities(deps: CycleDeps) {
   const objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
-  const snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot');
-  const candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate');
+  const redactions = new RedactionIndex(deps.s3, deps.auditBucket);
+  const snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot', redactions);
+  const candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate', redactions);
   const audit = new AuditLog(deps.s3, deps.auditBucket, deps.auditRetentionDays);
   let client: Anthropic | undefined;
   const claude = () => (client ??= deps.claude ? deps.claude() : claudeClient({ maxRetries: 0 }));

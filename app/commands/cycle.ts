@@ -13,7 +13,6 @@ import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { sha256Hex, type ChainReport, type RecordStatus } from '../../src/snapshots/chain.js';
 import { scopedName, type AgentScope } from '../../src/config/scope.js';
 import { safeName, safeText } from '../../src/util/display.js';
-import { SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { workflowUrl } from '../../src/temporal/settings.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
@@ -129,10 +128,7 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
     const { handle, state } = await pendingReview(await ctx.client(), ctx.agent(agentId));
     const cs = await loadChangeSet(ctx, state.changeSetKey!);
     if (opts.json) return printJson({ workflowId: handle.workflowId, state, changeSet: cs });
-    const base = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(
-      ctx.agent(agentId),
-      state.snapshotId!,
-    );
+    const base = await ctx.snapshotStore().restore(ctx.agent(agentId), state.snapshotId!);
     process.stdout.write(
       `${c().bold(`change set ${safeName(state.changeSetId!.slice(0, 12))}`)} of ${agentId} · ${formatScores(state)} · cycle ${safeName(handle.workflowId, 160)}\n\n`,
     );
@@ -171,10 +167,7 @@ async function restoredEdits(
   sessions: string[],
 ): Promise<Record<string, string>> {
   const cs = await loadChangeSet(ctx, state.changeSetKey!);
-  const snapshot = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).restore(
-    ctx.agent(agentId),
-    state.snapshotId!,
-  );
+  const snapshot = await ctx.snapshotStore().restore(ctx.agent(agentId), state.snapshotId!);
   const candidate = applyChanges(snapshot, cs);
   const out: Record<string, string> = {};
   for (const id of sessions) {
@@ -257,7 +250,7 @@ export async function rejectCommand(
 
 export async function snapshotsCommand(agentId: string, opts: CommonOptions): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const list = await new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket).list(ctx.agent(agentId));
+    const list = await ctx.snapshotStore().list(ctx.agent(agentId));
     if (opts.json) return printJson(list);
     if (list.length === 0) process.stdout.write(`no snapshots of ${agentId} yet\n`);
     for (const s of list)
@@ -358,7 +351,7 @@ export async function rollbackCommand(
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
     const agent = ctx.agent(agentId);
-    const snaps = new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket);
+    const snaps = ctx.snapshotStore();
     const store = await snaps.restore(agent, opts.to);
     const live = openStore(agent.store, { s3: ctx.s3 });
     const before = await live.read();
@@ -400,7 +393,7 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
     const byCycle = new Map<string, AuditRecord[]>();
     for (const { record: r } of trusted) byCycle.set(r!.cycle_id, [...(byCycle.get(r!.cycle_id) ?? []), r!]);
     const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
-    const snaps = new SnapshotStore(ctx.s3, ctx.storage.snapshotsBucket);
+    const snaps = ctx.snapshotStore();
     const history: FileChange[] = [];
     const warnings: string[] = [];
     for (const [cycleId, rs] of byCycle) {

@@ -10,7 +10,8 @@ export async function refusalFor(content: string, known: ReadonlySet<string>): P
   for (const [i, line] of content.split('\n').entries()) {
     if (known.has(line.trim())) continue;
     if (await hasSecret(line)) return `line ${i + 1} adds a secret`;
-    if (hasHiddenCharacters(line)) return `line ${i + 1} adds invisible characters (zero-width, bidi or tag characters)`;
+    if (hasHiddenCharacters(line))
+      return `line ${i + 1} adds invisible characters (zero-width, bidi or tag characters)`;
     // as if from outside: memory that tells the agent what to remember or obey is an attacker's goal
     const finding = detectInjection(line, true);
     if (finding) return `line ${i + 1} adds instruction-like text (${finding.detector})`;

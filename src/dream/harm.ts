@@ -41,7 +41,8 @@ export function structureHarm(path: string, before: string, after: string): stri
     }
   }
   const headings = missing(a.headings, b.headings);
-  if (headings.length > 0) out.push(`removes heading ${clip(headings[0]!)}${headings.length > 1 ? ` and ${headings.length - 1} more` : ''}`);
+  if (headings.length > 0)
+    out.push(`removes heading ${clip(headings[0]!)}${headings.length > 1 ? ` and ${headings.length - 1} more` : ''}`);
   const rows = missing(a.tableRows, b.tableRows);
   if (rows.length > 0) out.push(`removes ${rows.length} table row(s), first ${clip(rows[0]!)}`);
   const code = missing(a.codeBlocks, b.codeBlocks);

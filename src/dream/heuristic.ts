@@ -147,7 +147,12 @@ export class HeuristicDreamer implements Dreamer {
   }
 
   /** Takes removed units out of their files, archives superseded ones, and notes every move. */
-  private rewrite(docs: Map<string, MarkdownDocument>, facts: Fact[], files: Map<string, string>, ledger: Ledger): void {
+  private rewrite(
+    docs: Map<string, MarkdownDocument>,
+    facts: Fact[],
+    files: Map<string, string>,
+    ledger: Ledger,
+  ): void {
     const removedByPath = new Map<string, Fact[]>();
     for (const f of facts) if (f.removed) removedByPath.set(f.path, [...(removedByPath.get(f.path) ?? []), f]);
     // new line numbers of every file after its removals, so a move can name where the survivor now is
@@ -212,7 +217,11 @@ export class HeuristicDreamer implements Dreamer {
     for (const [target, entries] of archives) {
       const existing = files.get(target) ?? archiveHeader(target.slice('/archive'.length));
       files.set(target, `${existing.replace(/\n*$/, '\n')}${entries.join('\n')}\n`);
-      ledger.note(target, 'superseded', `history of ${target.slice('/archive'.length)}: superseded lines kept, each with where it was and what replaced it`);
+      ledger.note(
+        target,
+        'superseded',
+        `history of ${target.slice('/archive'.length)}: superseded lines kept, each with where it was and what replaced it`,
+      );
     }
   }
 

@@ -28,7 +28,8 @@ function oneLine(details: readonly string[]): string {
   if (details.length === 0) return '';
   let out = details[0]!;
   let shown = 1;
-  while (shown < details.length && out.length + 2 + details[shown]!.length <= maxDetail - 24) out += `; ${details[shown++]}`;
+  while (shown < details.length && out.length + 2 + details[shown]!.length <= maxDetail - 24)
+    out += `; ${details[shown++]}`;
   const rest = shown < details.length ? ` (+${details.length - shown} more, see moved)` : '';
   const room = maxDetail - rest.length;
   return (out.length > room ? `${out.slice(0, room - 1)}…` : out) + rest;
@@ -42,7 +43,13 @@ export class Ledger {
   >();
   private noticed: Finding[] = [];
 
-  note(path: string, reason: Reason, detail: string, evidence: readonly Evidence[] = [], moved: readonly Move[] = []): void {
+  note(
+    path: string,
+    reason: Reason,
+    detail: string,
+    evidence: readonly Evidence[] = [],
+    moved: readonly Move[] = [],
+  ): void {
     let e = this.entries.get(path);
     if (!e) this.entries.set(path, (e = { reasons: [], details: [], evidence: [], moved: [] }));
     e.reasons.push(reason);

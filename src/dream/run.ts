@@ -102,7 +102,10 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
     // a dream never takes a store past its file limit: the new files beyond it are dropped (and, below, the
     // changes that moved lines into them), so a store at its limit is still consolidated in place
     for (const path of overLimit(base, current, skipped.length, problems))
-      problems.set(path, { kind: 'dropped', why: `the store would exceed its limit of ${defaultLimits.maxFiles} files` });
+      problems.set(path, {
+        kind: 'dropped',
+        why: `the store would exceed its limit of ${defaultLimits.maxFiles} files`,
+      });
     // a move into a path that is refused or dropped is dropped with it
     for (const path of base.files.keys())
       if (!problems.has(path) && prepared.ledger.movesOf(path).some((m) => problems.has(m.to.path)))
@@ -150,7 +153,9 @@ function overLimit(
 /** A model dreamer's change names where a removed line went: a path of the candidate, in its detail. */
 function namesDestination(ledger: Ledger, path: string, candidate: MemoryStore): boolean {
   const detail = ledger.explain(path)?.detail ?? '';
-  return [...detail.matchAll(/\/[^\s,;:)"'`]+/g)].some((m) => m[0] !== path && candidate.get(m[0].replace(/[.]$/, '')) !== undefined);
+  return [...detail.matchAll(/\/[^\s,;:)"'`]+/g)].some(
+    (m) => m[0] !== path && candidate.get(m[0].replace(/[.]$/, '')) !== undefined,
+  );
 }
 
 /**

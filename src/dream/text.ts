@@ -90,7 +90,9 @@ const fillers = new Set(
   ),
 );
 const relations = new Set(
-  'not no never without instead rather than over before after from to until unless except vs versus but only'.split(' '),
+  'not no never without instead rather than over before after from to until unless except vs versus but only'.split(
+    ' ',
+  ),
 );
 const hasSpaces = (s: string) => /\s/.test(s.trim());
 
@@ -111,7 +113,11 @@ export function factKey(line: string): string {
   const triples: string[] = [];
   tokens.forEach((w, i) => {
     if (!relations.has(w)) return;
-    const before = tokens.slice(0, i).reverse().find((x) => !relations.has(x)) ?? '';
+    const before =
+      tokens
+        .slice(0, i)
+        .reverse()
+        .find((x) => !relations.has(x)) ?? '';
     const after = tokens.slice(i + 1).find((x) => !relations.has(x)) ?? '';
     triples.push(`${before}<${w}>${after}`);
   });

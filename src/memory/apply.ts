@@ -31,7 +31,9 @@ export function applyChanges(
   for (const c of cs.changes)
     for (const p of [c.path, c.new_path].filter((x): x is string => x !== undefined))
       if (store.skipped.has(p))
-        throw new InvalidInput(`change set writes ${JSON.stringify(p)}, a file the dream skipped (${store.skipped.get(p)!.reason})`);
+        throw new InvalidInput(
+          `change set writes ${JSON.stringify(p)}, a file the dream skipped (${store.skipped.get(p)!.reason})`,
+        );
   const stale = staleChanges(store, cs.changes);
   if (stale.length > 0) throw new LiveStoreChanged(stale);
   const files = new Map(store.files);

@@ -111,7 +111,9 @@ function validateFiles(
 ): void {
   const at = where ? ` (${where})` : '';
   if (files.size + skipped.size > limits.maxFiles) {
-    throw new InvalidInput(`store has ${files.size + skipped.size} files, more than the limit of ${limits.maxFiles}${at}`);
+    throw new InvalidInput(
+      `store has ${files.size + skipped.size} files, more than the limit of ${limits.maxFiles}${at}`,
+    );
   }
   for (const path of skipped.keys()) {
     assertPath(path, where);

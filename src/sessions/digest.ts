@@ -159,7 +159,9 @@ export function splitForwarded(text: string): { own: string; forwarded: string[]
       return ' ';
     });
   };
-  take(/(?:^|\n)(?:-{3,} ?(?:forwarded|original) message ?-{3,}|(?:fwd?|forwarded):|begin forwarded message:)[\s\S]{0,100000}$/i);
+  take(
+    /(?:^|\n)(?:-{3,} ?(?:forwarded|original) message ?-{3,}|(?:fwd?|forwarded):|begin forwarded message:)[\s\S]{0,100000}$/i,
+  );
   take(/```[\s\S]{0,100000}?```/g);
   take(/(?:^|\n)>[^\n]{0,10000}(?:\n>[^\n]{0,10000}){0,2000}/g);
   take(/["“«「][^"”»」\n]{40,4000}["”»」]/g);
@@ -176,7 +178,9 @@ export function distinctiveTokens(text: string): string[] {
     if (host) out.add(host.replace(/^www\./, ''));
     else if (t.includes('@')) out.add(t.split('@')[1]!);
   }
-  for (const m of text.matchAll(/\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6}\.(?:com|net|org|io|dev|app|co|ai|cn|de|example|invalid)\b/gi))
+  for (const m of text.matchAll(
+    /\b[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,6}\.(?:com|net|org|io|dev|app|co|ai|cn|de|example|invalid)\b/gi,
+  ))
     out.add(m[0].toLowerCase());
   for (const m of text.matchAll(/\b[A-Z][A-Z0-9]{1,20}(?:-[A-Z0-9]{1,20}){1,4}\b/g)) out.add(m[0].toLowerCase());
   for (const m of text.matchAll(/(?<![\w.])@[\w-]{2,40}(?:\.[\w-]{1,40}){0,4}/g)) out.add(m[0].toLowerCase());
@@ -372,7 +376,13 @@ export async function digestEvents(
         const source = p ? sourceOf({ name: p.call.name, rawTarget: p.rawTarget }) : 'a tool result';
         screenOutside(t, eventId, at, source, true);
         if (!d.injection && previousUntrusted)
-          screenOutside(`${previousUntrusted} ${t.slice(0, 2_000)}`, eventId, at, `${source}, read with the one before it`, true);
+          screenOutside(
+            `${previousUntrusted} ${t.slice(0, 2_000)}`,
+            eventId,
+            at,
+            `${source}, read with the one before it`,
+            true,
+          );
         previousUntrusted = t.slice(-2_000);
       }
       await settle(id, e.is_error === true);

@@ -246,9 +246,7 @@ const tokenLike = /[A-Za-z0-9_+/=-]{16,}/g;
 export function excerpt(text: string, at: number, len: number): string {
   const from = Math.max(0, at - 300);
   const window = text.slice(from, Math.min(text.length, at + len + 300));
-  const redacted = redactKnown(window).text.replace(tokenLike, (t) =>
-    /\d/.test(t) && /[A-Za-z]/.test(t) ? '[…]' : t,
-  );
+  const redacted = redactKnown(window).text.replace(tokenLike, (t) => (/\d/.test(t) && /[A-Za-z]/.test(t) ? '[…]' : t));
   // the match moved if something before it was redacted: find it again by its first words
   const head = text.slice(at, at + Math.min(len, 24));
   const i = redacted.indexOf(head);
@@ -267,7 +265,11 @@ export function detectInjection(text: string, untrusted: boolean): Finding | und
   if (untrusted) {
     const hidden = text.match(hiddenChars);
     if (hidden && hidden.length > 0)
-      return { detector: 'hidden-unicode', excerpt: `${hidden.length} invisible character(s)`, at: text.search(hiddenChars) };
+      return {
+        detector: 'hidden-unicode',
+        excerpt: `${hidden.length} invisible character(s)`,
+        at: text.search(hiddenChars),
+      };
   }
   for (const decoded of decodeBase64Runs(text)) {
     const inner = matchRules(decoded, true);
@@ -302,7 +304,8 @@ interface SecretRule {
 const providerRules: SecretRule[] = [
   {
     kind: 'private-key',
-    pattern: /-----BEGIN (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----[\s\S]{0,16384}?(?:-----END (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----|$)/g,
+    pattern:
+      /-----BEGIN (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----[\s\S]{0,16384}?(?:-----END (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----|$)/g,
   },
   { kind: 'anthropic-api-key', pattern: /\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{20,300}/g },
   { kind: 'openai-api-key', pattern: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,300}|[A-Za-z0-9]{32,300})\b/g },
@@ -404,14 +407,13 @@ function isReference(v: string): boolean {
 const tokenShaped = (v: string) => v.length >= 20 || (v.length >= 12 && /\d/.test(v) && /\p{L}/u.test(v));
 
 function redactLabelled(text: string, found: Record<string, number>): string {
-  const replace = (pattern: RegExp, kind: string, accept: (v: string) => boolean) =>
-    (s: string) =>
-      s.replace(pattern, (whole, label: string, value: string) => {
-        const v = value.replace(/[.!?:]+$/, '');
-        if (isReference(v) || !accept(v)) return whole;
-        found[kind] = (found[kind] ?? 0) + 1;
-        return `${label}[REDACTED:${kind}]${value.slice(v.length)}`;
-      });
+  const replace = (pattern: RegExp, kind: string, accept: (v: string) => boolean) => (s: string) =>
+    s.replace(pattern, (whole, label: string, value: string) => {
+      const v = value.replace(/[.!?:]+$/, '');
+      if (isReference(v) || !accept(v)) return whole;
+      found[kind] = (found[kind] ?? 0) + 1;
+      return `${label}[REDACTED:${kind}]${value.slice(v.length)}`;
+    });
   return replace(keyLabel, 'labelled-key', tokenShaped)(replace(passwordLabel, 'password', (v) => v.length >= 4)(text));
 }
 
@@ -434,7 +436,9 @@ export function redactKnown(text: string): Redaction {
   return { text: redactLabelled(out, found), found };
 }
 
-const secretlintConfig = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: secretlintRecommended }] };
+const secretlintConfig = {
+  rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: secretlintRecommended }],
+};
 // secretlint's rules look for tokens, URLs with credentials and key blocks: text without any is not worth a run
 const mayHoldToken = /[A-Za-z0-9_+/=.-]{16}|:\/\/|-----BEGIN/;
 

@@ -11,6 +11,7 @@ import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
 import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
+import type { RedactionLookup } from './redact.js';
 
 /** What a snapshot's manifest holds: the store's shape and hashes; contents live in blobs. */
 export interface Manifest {
@@ -68,10 +69,15 @@ export class SnapshotStore {
    * @param series `snapshot` for the rollback points of the live store, `candidate` for dreamed stores
    * awaiting the gate and review; both share the agent's blobs.
    */
+  /**
+   * @param redactions where a restore learns which blob replaced one that `dreamgate redact` removed (the
+   * markers in the audit bucket); without it, a redacted snapshot cannot be restored.
+   */
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
     private readonly series: 'snapshot' | 'candidate' = 'snapshot',
+    private readonly redactions?: RedactionLookup,
   ) {}
 
   /** Everything of one agent lives under its fleet's namespace; `legacy` reads what was written before. */
@@ -284,19 +290,40 @@ export class SnapshotStore {
     const manifest = await this.manifest(agent, snapshotId);
     const files: [string, string][] = [];
     const skipped: [string, OpaqueFile][] = [];
+    let redacted = 0;
     await mapLimit(manifest.files, 16, async (f) => {
-      const out = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.blobKey(agent, f.sha256, manifest.legacy) }),
-      );
-      const bytes = await out.Body!.transformToByteArray();
-      if (sha256(bytes) !== f.sha256)
+      let expected = f.sha256;
+      let bytes = await this.blob(agent, f.sha256, manifest.legacy);
+      if (bytes === undefined) {
+        // gone: redacted (a marker in the locked audit bucket names its replacement), or lost
+        const replacement = await this.redactions?.replacement(agent, f.sha256, Boolean(manifest.legacy));
+        bytes = replacement ? await this.blob(agent, replacement, manifest.legacy) : undefined;
+        if (!replacement || bytes === undefined)
+          throw new SnapshotCorrupt(`snapshot ${snapshotId}: the blob of ${f.path} is missing`);
+        expected = replacement;
+        redacted++;
+      }
+      if (sha256(bytes) !== expected)
         throw new SnapshotCorrupt(`snapshot ${snapshotId}: blob of ${f.path} does not match its sha256`);
       if (f.skipped !== undefined) skipped.push([f.path, { bytes, reason: f.skipped }]);
       else files.push([f.path, Buffer.from(bytes).toString('utf8')]);
     });
     const store = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }, undefined, skipped);
-    if (store.hash() !== manifest.sha256)
+    // a redacted snapshot hashes differently by design; each of its blobs was checked against its marker
+    if (redacted === 0 && store.hash() !== manifest.sha256)
       throw new SnapshotCorrupt(`snapshot ${snapshotId}: restored store does not match its sha256`);
     return store;
+  }
+
+  private async blob(agent: AgentScope, hash: string, legacy?: boolean): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.blobKey(agent, hash, legacy) }),
+      );
+      return await out.Body!.transformToByteArray();
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw err;
+    }
   }
 }
