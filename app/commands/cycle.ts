@@ -11,7 +11,7 @@ import { assertPath } from '../../src/memory/paths.js';
 import { decodeUtf8 } from '../../src/memory/store.js';
 import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { sha256Hex, type ChainReport, type RecordStatus } from '../../src/snapshots/chain.js';
-import { scopedName, type AgentScope } from '../../src/config/scope.js';
+import { cycleWorkflowId, scopedName, type AgentScope } from '../../src/config/scope.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { workflowUrl } from '../../src/temporal/settings.js';
 import { InvalidInput } from '../../src/util/errors.js';
@@ -260,10 +260,37 @@ export async function snapshotsCommand(agentId: string, opts: CommonOptions): Pr
   });
 }
 
-/** An agent's audit log, read as written and verified (see `AuditLog.verify`). */
-async function verifiedLog(ctx: Context, agent: AgentScope): Promise<ChainReport<AuditRecord>> {
-  return new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays).verify(agent);
+/**
+ * The head of an agent's audit chain as Temporal keeps it, where an S3 writer cannot change it: the running
+ * cycle's state, or the memo of the agent's newest closed run. Undefined when Temporal holds none.
+ */
+async function trustedHead(ctx: Context, agent: AgentScope): Promise<string | undefined> {
+  try {
+    const handle = (await ctx.client()).client.workflow.getHandle(cycleWorkflowId(agent));
+    const desc = await handle.describe();
+    if (desc.status.name === 'RUNNING') {
+      const state = await handle.query<{ auditHead?: unknown }>('state');
+      return typeof state.auditHead === 'string' ? state.auditHead : undefined;
+    }
+    const head = desc.memo?.auditHead;
+    return typeof head === 'string' ? head : undefined;
+  } catch {
+    return undefined; // no such workflow (yet), or Temporal unreachable: the chain is checked on its own
+  }
 }
+
+/** An agent's audit log, read as written and verified (see `AuditLog.verify`). */
+async function verifiedLog(ctx: Context, agent: AgentScope): Promise<ChainReport<AuditRecord> & { pinned: boolean }> {
+  const head = await trustedHead(ctx, agent);
+  const report = await new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays).verify(
+    agent,
+    head ? { trustedHead: head } : {},
+  );
+  return { ...report, pinned: head !== undefined };
+}
+
+/** The records of a reviewer's decision, which must carry a signature where reviewers have keys. */
+const decisions = new Set(['approved', 'rejected']);
 
 const statusMark: Record<RecordStatus, string> = {
   ok: ' ',
@@ -274,10 +301,13 @@ const statusMark: Record<RecordStatus, string> = {
 
 /** A record's data as `key=value` pairs: primitives only, every value escaped and cut to one short line. */
 function formatData(data: Record<string, unknown> | undefined): string {
-  return Object.entries(data ?? {})
-    .filter(([, v]) => v !== undefined && v !== null && typeof v !== 'object')
-    .map(([k, v]) => `${safeName(k, 40)}=${typeof v === 'number' ? Number(v.toFixed(3)) : safeName(v, 160)}`)
-    .join(' ');
+  return (
+    Object.entries(data ?? {})
+      // the signature itself is kept in the record (--json); `signedBy`, its key's fingerprint, says who signed
+      .filter(([k, v]) => v !== undefined && v !== null && typeof v !== 'object' && k !== 'signature')
+      .map(([k, v]) => `${safeName(k, 40)}=${typeof v === 'number' ? Number(v.toFixed(3)) : safeName(v, 160)}`)
+      .join(' ')
+  );
 }
 
 /** Says plainly what verification found; sets exit code 1 when the log was tampered with. */
@@ -296,12 +326,14 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
     const agent = ctx.agent(agentId);
     const report = await verifiedLog(ctx, agent);
     const shown = report.keys.filter((k) => !opts.cycle || k.record?.cycle_id === opts.cycle);
+    const signed = Object.keys((agent as { reviewerKeys?: Record<string, string> }).reviewerKeys ?? {}).length > 0;
     if (opts.json) {
       reportProblems(report, scopedName(agent));
       return printJson({
         agent: scopedName(agent),
         intact: report.intact,
         ...(report.head ? { head: report.head } : {}),
+        headFromTemporal: report.pinned,
         problems: report.problems,
         records: shown.map((k) => ({
           ...k.record,
@@ -323,7 +355,11 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
       `${c().bold(scopedName(agent))}: ${report.keys.length} record(s); ${
         report.intact
           ? c().green(`chain intact`) +
-            (report.head ? c().dim(` (${chained} chained, head ${report.head.slice(0, 12)})`) : '')
+            (report.head
+              ? c().dim(
+                  ` (${chained} chained, head ${report.head.slice(0, 12)}${report.pinned ? ', as Temporal keeps it' : ''})`,
+                )
+              : '')
           : c().red(`${report.problems.length} problem(s), see below`)
       }${legacy ? c().dim(`; ${legacy} written before the chain (·), not verifiable`) : ''}\n`,
     );
@@ -334,8 +370,10 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
       if (r && r.cycle_id !== cycle) process.stdout.write(`${c().bold(safeName(r.cycle_id, 120))}\n`);
       cycle = r?.cycle_id;
       const mark = statusMark[k.status];
+      // where reviewers have keys, a decision that carries no signature is shown as such
+      const unsigned = signed && r && decisions.has(r.event) && typeof r.data?.signedBy !== 'string';
       const line = r
-        ? `${safeName(r.at, 19).slice(0, 19).replace('T', ' ')}  ${safeName(r.event, 40).padEnd(18)} ${r.actor ? `by ${safeName(r.actor, 60)} ` : ''}${c().dim(formatData(r.data))}`
+        ? `${safeName(r.at, 19).slice(0, 19).replace('T', ' ')}  ${safeName(r.event, 40).padEnd(18)} ${r.actor ? `by ${safeName(r.actor, 60)} ` : ''}${unsigned ? c().red('UNSIGNED ') : ''}${c().dim(formatData(r.data))}`
         : `${safeName(k.key, 160)}`;
       process.stdout.write(`${k.status === 'ok' || k.status === 'legacy' ? mark : c().red(mark)} ${line}\n`);
       for (const note of k.status === 'legacy' ? k.notes.slice(1) : k.notes)
