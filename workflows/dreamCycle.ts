@@ -27,7 +27,12 @@ import type {
 import { scopedName } from '../src/config/scope.js';
 import { approveSignal, rejectSignal, searchAttributes, stateQuery } from './definitions.js';
 
-const retry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 8,
+};
 // every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere
 const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry });
 const dreaming = proxyActivities<Activities>({

@@ -19,7 +19,7 @@ interface Written {
 }
 
 interface Fact extends Unit {
-  /** Normalized text, with a task item's state: a done item and an open one differ. */
+  /** Normalized text (a task item's state included: a done item and an open one differ). */
   norm: string;
   fact?: KeyedFact;
   written?: Written;
@@ -77,7 +77,9 @@ export class HeuristicDreamer implements Dreamer {
           if (n === '') continue;
           const written = { at: w.at, sessionId: s.sessionId, eventId: w.eventId };
           remember(byPathNorm, `${w.path}\0${n}`, written);
-          remember(byNorm, n, written);
+          // a write to a file that is gone (renamed, merged) still dates its lines wherever they are now; a write
+          // to a file that exists dates only that file's lines (the same words elsewhere are another fact)
+          if (!docs.has(w.path)) remember(byNorm, n, written);
         }
     const facts: Fact[] = [];
     for (const doc of docs.values())
@@ -90,7 +92,7 @@ export class HeuristicDreamer implements Dreamer {
         const fact = u.start === u.end ? parseKeyedFact(first) : undefined;
         facts.push({
           ...u,
-          norm: `${u.checked === null ? '' : u.checked ? '[x] ' : '[ ] '}${norm}`,
+          norm,
           ...(fact ? { fact } : {}),
           ...(written ? { written } : {}),
         });

@@ -62,6 +62,14 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
   for (const c of cs.changes) {
     const header = `${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
     out.push(paint.bold(header) + paint.dim(`  [${t(c.reason)}] ${t(c.detail)}`));
+    for (const m of c.moved ?? [])
+      out.push(
+        paint.dim(
+          t(
+            `  moved: line ${m.from.line}${m.from.section ? ` (${m.from.section.slice(0, 40)})` : ''} → ${m.to.path === c.path ? '' : `${m.to.path} `}line ${m.to.line}`,
+          ),
+        ),
+      );
     if (c.evidence.length > 0)
       out.push(
         paint.dim(
@@ -99,7 +107,13 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
         (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
     );
   }
+  for (const f of cs.findings)
+    out.push(
+      paint.cyan(t(`finding (${f.kind}): ${f.detail}`)) +
+        paint.dim(t(` at ${f.at.map((a) => `${a.path}:${a.line}`).join(', ')}`)),
+    );
   for (const r of cs.redactions) out.push(paint.dim(t(`redacted ${r.count} ${r.kind} in ${r.where}`)));
+  for (const s of cs.skipped) out.push(paint.dim(t(`skipped ${s.path}: ${s.reason} (kept as it is)`)));
   for (const r of cs.refused) out.push(paint.red(t(`refused ${r.path}: ${r.reason}`)));
   for (const d of cs.dropped ?? [])
     out.push(paint.red(t(`dropped ${d.op ?? ''} ${d.path ?? ''}: ${d.why}`.replace(/ +/g, ' '))));
@@ -109,6 +123,7 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
         `${cs.dreamer}: ${cs.usage.requests} request(s), ${cs.usage.input_tokens} input + ${cs.usage.output_tokens} output tokens (cache read ${cs.usage.cache_read_input_tokens}, write ${cs.usage.cache_creation_input_tokens}), $${cs.usage.cost_usd.toFixed(4)}`,
       ),
     );
-  if (cs.changes.length === 0 && cs.quarantined.length === 0) out.push(paint.dim('no changes'));
+  if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.findings.length === 0)
+    out.push(paint.dim('no changes'));
   return out.join('\n') + '\n';
 }
