@@ -245,7 +245,7 @@ describe('the tamper-evident audit log (real servers)', () => {
     process.env.DREAMGATE_AUDIT_BUCKET = buckets().snapshotsBucket;
     try {
       await expect(createWorker(h.cfg, { taskQueue: unique('nolock'), ...bundled() })).rejects.toThrow(
-        /audit bucket dreamgate-snapshots has no Object Lock/,
+        /audit bucket "?dreamgate-snapshots"? has no Object Lock/,
       );
     } finally {
       if (previous === undefined) delete process.env.DREAMGATE_AUDIT_BUCKET;
@@ -391,6 +391,15 @@ describe('dreamgate redact (real servers)', () => {
     );
     const [snapshot] = (await snaps.list(scope)).slice(-1);
     expect((await snaps.restore(scope, snapshot!.id)).get('/infra/staging.md')).toContain(password);
+
+    // a "secret" too short to be one would redact ordinary words everywhere: refused, naming file and line
+    const short = join(agent.dir, 'short.txt');
+    await writeFile(short, `${password}\nabc\n`);
+    const refused = await runCli(['redact', agent.id, '--secret-file', short, '--fleet', fleet], env());
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      expect.stringMatching(/short\.txt:2: shorter than 8 characters/),
+    ]);
 
     const secrets = join(agent.dir, 'leaked.txt');
     await writeFile(secrets, `# rotated on 2026-11-26\n${password}\n`);
