@@ -1,4 +1,4 @@
-import type { Evidence, Place } from '../memory/changeSet.js';
+import type { Evidence, Move, Place } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
@@ -246,9 +246,10 @@ export class HeuristicDreamer implements Dreamer {
             lessonsPath,
             'recurring-mistake',
             old
-              ? `recurring mistake: ${quote(old)} updated to ${quote(e.line)}`
+              ? `recurring mistake: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
               : `new lesson: ${e.lesson.tool} ${quote(e.lesson.error)} in ${e.lesson.sessions.length} sessions`,
             e.lesson.evidence,
+            old ? [old.move] : [],
           ),
       );
     }
@@ -269,9 +270,10 @@ export class HeuristicDreamer implements Dreamer {
             workflowsPath,
             'workflow',
             old
-              ? `workflow: ${quote(old)} updated to ${quote(e.line)}`
+              ? `workflow: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
               : `new workflow of ${e.workflow.steps.length} steps in ${e.workflow.sessions.length} sessions`,
             e.workflow.evidence,
+            old ? [old.move] : [],
           ),
       );
     }
@@ -283,7 +285,7 @@ export class HeuristicDreamer implements Dreamer {
     path: string,
     header: string,
     entries: E[],
-    noted: (e: E, replaced?: string) => void,
+    noted: (e: E, replaced?: { line: number; text: string; move: Move }) => void,
   ): void {
     const lines = (files.get(path) ?? header).split('\n');
     for (const e of entries) {
@@ -294,7 +296,9 @@ export class HeuristicDreamer implements Dreamer {
       } else if (lines[at] !== e.line) {
         const old = lines[at]!;
         lines[at] = e.line;
-        noted(e, old);
+        // the same entry, brought up to date in place: the old wording went to the line that replaced it
+        const here = { path, section: '', line: at + 1 };
+        noted(e, { line: at + 1, text: old, move: { from: here, to: here } });
       }
     }
     const text = `${lines.join('\n').replace(/\n*$/, '')}\n`;
