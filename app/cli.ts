@@ -203,6 +203,10 @@ export function buildProgram(): Command {
     .argument('<agent>')
     .option('--secret-file <file>', 'also redact these literal secrets, one a line (e.g. a key known to have leaked)')
     .option('--dry-run', 'say what holds a secret, change nothing')
+    .option(
+      '--legacy',
+      'also rewrite snapshots kept before fleet namespaces (agents/<id>/…), shared by every fleet with an agent of this id',
+    )
     .option('--as <name>', 'who, for the audit log')
     .action(redactCommand);
   const schedule = program.command('schedule').description('the nightly Temporal Schedule of the fleet');

@@ -38,7 +38,7 @@ async function literals(file: string | undefined): Promise<string[]> {
  */
 export async function redactCommand(
   agentId: string,
-  opts: CommonOptions & { secretFile?: string; dryRun?: boolean; as?: string },
+  opts: CommonOptions & { secretFile?: string; dryRun?: boolean; as?: string; legacy?: boolean },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
     const agent = ctx.agent(agentId);
@@ -50,7 +50,7 @@ export async function redactCommand(
       scope,
       { snapshots: ctx.snapshotStore('snapshot'), candidates: ctx.snapshotStore('candidate') },
       redactor,
-      progress,
+      { legacy: Boolean(opts.legacy), onProgress: progress },
     );
     const c = colours();
     const summary = () => {
@@ -58,7 +58,9 @@ export async function redactCommand(
         process.stdout.write(
           `  ${b.old.slice(0, 12)} → ${b.new.slice(0, 12)}  ${Object.entries(b.found)
             .map(([k, n]) => `${n} ${safeName(k, 40)}`)
-            .join(', ')}  ${c.dim(b.paths.map((p) => safeName(p, 200)).join(', ') || '(in no manifest)')}\n`,
+            .join(
+              ', ',
+            )}  ${c.dim(b.paths.map((p) => safeName(p, 200)).join(', ') || '(in no manifest)')}${b.legacy ? c.dim('  (kept before fleet namespaces)') : ''}\n`,
         );
     };
     if (plan.blobs.length === 0) {

@@ -141,15 +141,20 @@ export function verifyChain<R extends ChainFields>(
         problems.push(`${s.key} was added: ${why}`);
         return checked;
       }
-      if (record.prev === undefined) {
-        if (opts.isLegacyKey(s.key)) {
+      if (opts.isLegacyKey(s.key)) {
+        if (record.prev === undefined) {
           checked.status = 'legacy';
           notes.push('written before the chain: not verifiable');
         } else {
+          // the layout before namespaces never held a linked record: no writer of this chain put it there
           checked.status = 'added';
-          notes.push('carries no link to the previous record');
-          problems.push(`${s.key} was added: it carries no link to the previous record`);
+          notes.push('a linked record where records were kept before the chain');
+          problems.push(`${s.key} was added: a linked record where records were kept before the chain`);
         }
+      } else if (record.prev === undefined) {
+        checked.status = 'added';
+        notes.push('carries no link to the previous record');
+        problems.push(`${s.key} was added: it carries no link to the previous record`);
       }
       return checked;
     });

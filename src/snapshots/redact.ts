@@ -137,14 +137,16 @@ export async function planRedaction(
   scope: AgentScope,
   stores: { snapshots: SnapshotStore; candidates: SnapshotStore },
   redactor: Redactor,
-  onProgress: (line: string) => void = () => {},
+  opts: { legacy?: boolean; onProgress?: (line: string) => void } = {},
 ): Promise<{ plan: RedactionPlan; contents: Map<string, Buffer> }> {
+  const onProgress = opts.onProgress ?? (() => {});
   const manifests: { id: string; kind: 'snapshot' | 'candidate'; files: { path: string; sha256: string }[] }[] = [];
   for (const [kind, store] of [
     ['snapshot', stores.snapshots],
     ['candidate', stores.candidates],
   ] as const) {
-    const list = await store.list(scope);
+    // objects from before namespaces are shared by every fleet with an agent of this id: only when asked
+    const list = (await store.list(scope)).filter((s) => opts.legacy || !s.legacy);
     onProgress(`reading ${list.length} ${kind} manifest(s)`);
     for (const s of await mapLimit(list, 8, async (info) => ({ info, m: await store.manifest(scope, info.id) })))
       manifests.push({ id: s.info.id, kind, files: s.m.files });
@@ -154,7 +156,7 @@ export async function planRedaction(
     for (const f of m.files) paths.set(f.sha256, (paths.get(f.sha256) ?? new Set()).add(f.path));
 
   const blobs: { key: string; hash: string; legacy: boolean }[] = [];
-  for (const legacy of [false, true]) {
+  for (const legacy of opts.legacy ? [false, true] : [false]) {
     const prefix = `${legacy ? legacyPrefix(scope) : scopePrefix(scope)}blobs/`;
     let token: string | undefined;
     do {
@@ -190,7 +192,9 @@ export async function planRedaction(
       ...(b.legacy ? { legacy: true } : {}),
     });
   });
-  found.sort((a, b) => (a.old < b.old ? -1 : 1));
+  found.sort((a, b) =>
+    a.old < b.old ? -1 : a.old > b.old ? 1 : Number(Boolean(a.legacy)) - Number(Boolean(b.legacy)),
+  );
   const hit = new Set(found.map((f) => f.old));
   const named = (kind: 'snapshot' | 'candidate') =>
     manifests.filter((m) => m.kind === kind && m.files.some((f) => hit.has(f.sha256))).map((m) => m.id);

@@ -171,6 +171,15 @@ describe('the audit chain', () => {
     expect(report.keys.map((k) => k.status)).toEqual(['legacy', 'legacy', 'ok', 'ok']);
   });
 
+  it('does not let a linked record in the layout before the chain fork the chain', () => {
+    // a writer that knows the chain but not namespaces (or another fleet's agent of the same id)
+    const stray = rec(1, null, { fleet: undefined, cycle_id: 'c0' });
+    const report = verify([...stored([stray]), ...stored(chain(2))]);
+    expect(report.keys.map((k) => k.status)).toEqual(['added', 'ok', 'ok']);
+    expect(report.keys.filter((k) => k.status === 'forked')).toEqual([]);
+    expect(report.problems.join()).toMatch(/a linked record where records were kept before the chain/);
+  });
+
   it('says when a record was replaced, or hidden by a delete marker, and shows the original', () => {
     const report = verify(stored(chain(3), { 1: { replacedBy: 1 }, 2: { hidden: true } }));
     expect(report.intact).toBe(false);
