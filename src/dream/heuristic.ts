@@ -130,21 +130,37 @@ export class HeuristicDreamer implements Dreamer {
   private reportAcrossScopes(facts: Fact[], ledger: Ledger): void {
     const groups = new Map<string, Fact[]>();
     for (const f of facts) {
-      if (f.removed || f.norm.length < 16) continue;
+      // a lead-in or a parent item names a topic ("2. **Currency**:"), not a fact
+      if (f.removed || !f.removable || f.norm.length < 16) continue;
       const key = f.fact ? `f\0${f.fact.subject}\0${f.fact.value}` : `k\0${factKey(f.text)}`;
       groups.set(key, [...(groups.get(key) ?? []), f]);
     }
-    let reported = 0;
-    for (const group of groups.values()) {
-      const scopes = new Set(group.map((f) => f.scope));
-      if (scopes.size < 2 || reported >= maxFindings) continue;
-      reported++;
-      const files = new Set(group.map((f) => f.path)).size;
-      ledger.find({
-        kind: 'duplicate',
-        detail: `the same fact in ${group.length} places (${files > 1 ? `${files} files` : `${scopes.size} sections of one file`}), left for a reviewer: ${quote(group[0]!.text)}`,
-        at: group.slice(0, 20).map((f) => place(f)),
-      });
+    // copies in several scopes, in document order; a run of them that repeats line after line in the same
+    // places (a block pasted into two files) is one finding
+    const found = [...groups.values()]
+      .filter((g) => new Set(g.map((f) => f.scope)).size >= 2)
+      .map((g) => [...g].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start)))
+      .sort((a, b) => (a[0]!.path < b[0]!.path ? -1 : a[0]!.path > b[0]!.path ? 1 : a[0]!.start - b[0]!.start));
+    const runs: Fact[][][] = [];
+    for (const g of found) {
+      const run = runs.at(-1);
+      const last = run?.at(-1);
+      const continues =
+        last !== undefined &&
+        last.length === g.length &&
+        g.every((f, i) => f.path === last[i]!.path && f.scope === last[i]!.scope && f.start === last[i]!.end + 1);
+      if (continues) run!.push(g);
+      else runs.push([g]);
+    }
+    for (const run of runs.slice(0, maxFindings)) {
+      const first = run[0]!;
+      const files = new Set(first.map((f) => f.path)).size;
+      const where = `${files > 1 ? `${files} files` : `${new Set(first.map((f) => f.scope)).size} sections of one file`}`;
+      const detail =
+        run.length === 1
+          ? `the same fact in ${first.length} places (${where}), left for a reviewer: ${quote(first[0]!.text)}`
+          : `${run.length} lines in a row repeated in ${first.length} places (${where}): ${first.map((f) => `${f.path} lines ${f.start + 1}–${run.at(-1)!.find((x) => x.path === f.path && x.scope === f.scope)!.end + 1}`).join(', ')}; left for a reviewer`;
+      ledger.find({ kind: 'duplicate', detail, at: first.slice(0, 20).map((f) => place(f)) });
     }
   }
 
