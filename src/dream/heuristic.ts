@@ -1,5 +1,6 @@
 import type { Evidence, Move, Place } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
+import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
 import { quote, type Ledger } from './ledger.js';
@@ -65,7 +66,8 @@ export class HeuristicDreamer implements Dreamer {
     const files = new Map(store.files);
     this.rewrite(docs, facts, files, ledger);
     this.writePatterns(files, input);
-    return { store: MemoryStore.from(files) };
+    // the file limit is enforced when the candidate is vetted (runDream), by dropping new files beyond it
+    return { store: MemoryStore.from(files, { ...defaultLimits, maxFiles: Infinity }) };
   }
 
   private readFacts(docs: Map<string, MarkdownDocument>, input: PreparedInput): Fact[] {
