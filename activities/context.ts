@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { claudeClient } from '../src/anthropic/client.js';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
 import type { FleetRegistry } from '../src/config/registry.js';
-import { teamId, type AgentScope } from '../src/config/scope.js';
+import type { AgentScope } from '../src/config/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import type { CycleRef } from '../src/cycle/types.js';
 import { ClaudeScorer, type AnswerCache, type CachedAnswer } from '../src/evaluate/claudeScorer.js';
@@ -12,6 +12,7 @@ import { openStore } from '../src/memory/open.js';
 import { selectManagedSessions } from '../src/sessions/managedSource.js';
 import { selectSessions, type SelectOptions } from '../src/sessions/source.js';
 import { AuditLog } from '../src/snapshots/audit.js';
+import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 
 export interface CycleDeps {
@@ -48,8 +49,10 @@ export class CycleContext {
 
   constructor(readonly deps: CycleDeps) {
     this.objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
-    this.snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot');
-    this.candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate');
+    // a snapshot whose blobs `dreamgate redact` replaced is restored through the redaction markers
+    const redactions = new RedactionIndex(deps.s3, deps.auditBucket);
+    this.snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot', redactions);
+    this.candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate', redactions);
     this.audit = new AuditLog(deps.s3, deps.auditBucket, deps.auditRetentionDays);
   }
 
@@ -62,9 +65,8 @@ export class CycleContext {
   async agent(ref: Pick<CycleRef, 'fleet' | 'agent' | 'configHash'>, strict = false): Promise<Agent> {
     await this.deps.fleets.refresh();
     const r = this.deps.fleets.resolve(ref, { strict });
-    const isTeam = r.fleet.team !== undefined && r.agent === r.fleet.team;
     return {
-      scope: { fleet: r.fleet.fleet, id: isTeam ? teamId : r.agent.id },
+      scope: { fleet: r.fleet.fleet, id: r.agent.id },
       fleet: r.fleet,
       config: r.agent,
       configHash: r.configHash,

@@ -100,7 +100,7 @@ export function dreamActivities(w: CycleContext) {
     cs: ChangeSet,
     newestSessionAt: number | null,
   ): Promise<DreamRef> {
-    const candidate = await w.candidates.take(a.config.id, store, `${cycleId}/${name}`);
+    const candidate = await w.candidates.take(a.scope, store, `${cycleId}/${name}`);
     const { id } = await w.objects.putChangeSet(a.scope, cs);
     return {
       candidateId: candidate.id,
@@ -148,7 +148,7 @@ export function dreamActivities(w: CycleContext) {
       }): Promise<DreamRef> => {
         const ctx = Context.current();
         const a = await w.agent(cycle);
-        const store = await w.snapshots.restore(a.config.id, snapshotId);
+        const store = await w.snapshots.restore(a.scope, snapshotId);
         progress('reading sessions');
         const sessions =
           a.config.dreamer === 'team-lessons'
@@ -184,7 +184,7 @@ export function dreamActivities(w: CycleContext) {
       }): Promise<DreamRef> => {
         const a = await w.agent(cycle);
         const cs = await w.objects.loadChangeSet(a.scope, base.changeSetId);
-        const snapshot = await w.snapshots.restore(a.config.id, snapshotId);
+        const snapshot = await w.snapshots.restore(a.scope, snapshotId);
         const edited = await editedContents(a, cycle.cycleId, request);
         const changes = reviseChanges(cs, snapshot, {
           ...(request.onlyPaths ? { onlyPaths: request.onlyPaths } : {}),

@@ -11,7 +11,7 @@ export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { s
 
 export async function storeOf(w: CycleContext, a: Agent, target: StoreTarget): Promise<MemoryStore> {
   if (target.series === 'live') return w.live(a.config).read();
-  return (target.series === 'snapshot' ? w.snapshots : w.candidates).restore(a.config.id, target.id);
+  return (target.series === 'snapshot' ? w.snapshots : w.candidates).restore(a.scope, target.id);
 }
 
 export function evaluateActivities(w: CycleContext) {

@@ -157,8 +157,14 @@ export function acceptV1<A extends Record<string, Fn>>(w: CycleContext, a: A): A
     ],
     recordAudit: [
       (args) => typeof args[0] === 'object' && args[0] !== null && 'agent_id' in args[0],
-      // v1 records are written as v1 wrote them; the chain starts at the agent's first v2 record
-      async (record: AuditRecord) => void (await w.audit.append(record)),
+      // a v1 cycle keeps no chain head: its record names its fleet (resolved on the worker) and links to the
+      // newest record in the log, so the chain goes on through it
+      async (record: AuditRecord) => {
+        const { scope } = await w.agent({ agent: record.agent_id });
+        const named: AuditRecord = { ...record, fleet: scope.fleet, agent_id: scope.id };
+        const prev = await w.audit.head(scope, w.audit.key(named));
+        return w.audit.append({ ...named, prev });
+      },
     ],
     fleetAgents: [
       (args) => typeof args[0] === 'string',

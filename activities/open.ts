@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { legacyPrefix, type AgentScope } from '../src/config/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
@@ -114,13 +113,14 @@ export function openActivities(w: CycleContext) {
       async ({ cycle, entry }: { cycle: CycleRef; entry: AuditEntry }): Promise<{ sha256: string }> => {
         const a = await w.agent(cycle);
         const record: AuditRecord = {
-          agent_id: a.config.id,
+          fleet: a.scope.fleet,
+          agent_id: a.scope.id,
           cycle_id: cycle.cycleId,
           cycle_started_at: cycle.startedAt,
           ...entry,
         };
-        await w.audit.append(record);
-        return { sha256: createHash('sha256').update(JSON.stringify(record)).digest('hex') };
+        const { sha256 } = await w.audit.append(record);
+        return { sha256 };
       },
     ),
   };

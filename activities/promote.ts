@@ -18,7 +18,7 @@ export function promoteActivities(w: CycleContext) {
     promote: activity(async ({ cycle, snapshotId, changeSetId }: ChangeSetStep): Promise<PromoteResult> => {
       const a = await w.agent(cycle);
       const cs = await w.objects.loadChangeSet(a.scope, changeSetId);
-      const snapshot = await w.snapshots.restore(a.config.id, snapshotId);
+      const snapshot = await w.snapshots.restore(a.scope, snapshotId);
       const store = w.live(a.config);
       const plan = planPromotion(snapshot, await store.read(), cs.changes);
       progress(`writing ${plan.remaining.length} change(s)`);
@@ -35,7 +35,7 @@ export function promoteActivities(w: CycleContext) {
       }: ChangeSetStep): Promise<{ matches: boolean; mismatched: string[]; sha256: string }> => {
         const a = await w.agent(cycle);
         const cs = await w.objects.loadChangeSet(a.scope, changeSetId);
-        const target = applyChanges(await w.snapshots.restore(a.config.id, snapshotId), cs);
+        const target = applyChanges(await w.snapshots.restore(a.scope, snapshotId), cs);
         const now = await w.live(a.config).read();
         const mismatched = cs.changes
           .flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])])
@@ -53,7 +53,7 @@ export function promoteActivities(w: CycleContext) {
       }: ChangeSetStep): Promise<{ restored: string[]; keptAgentWrites: string[] }> => {
         const a = await w.agent(cycle);
         const cs = await w.objects.loadChangeSet(a.scope, changeSetId);
-        const snapshot = await w.snapshots.restore(a.config.id, snapshotId);
+        const snapshot = await w.snapshots.restore(a.scope, snapshotId);
         const store = w.live(a.config);
         const plan = planRollback(snapshot, await store.read(), cs.changes);
         if (plan.inverse.length > 0) await store.apply(plan.inverse);

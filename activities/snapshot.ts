@@ -9,7 +9,7 @@ export function snapshotActivities(w: CycleContext) {
       const a = await w.agent(cycle);
       progress('reading the live store');
       const store = await w.live(a.config).read();
-      const s = await w.snapshots.take(a.config.id, store, `${cycle.cycleId}/snapshot`);
+      const s = await w.snapshots.take(a.scope, store, `${cycle.cycleId}/snapshot`);
       return { snapshotId: s.id, sha256: s.sha256, files: s.files };
     }),
 
@@ -40,14 +40,14 @@ export function snapshotActivities(w: CycleContext) {
         snapshotId: string;
       }): Promise<{ previous: string; sha256: string; files: number }> => {
         const a = await w.agent(cycle);
-        const store = await w.snapshots.restore(a.config.id, snapshotId);
+        const store = await w.snapshots.restore(a.scope, snapshotId);
         const live = w.live(a.config);
         const before = await live.read();
         // a retried attempt finds the snapshot its first attempt took of the store as it was
         const label = `${cycle.cycleId}/before-rollback`;
         const safety =
-          (await w.snapshots.list(a.config.id)).find((s) => s.label === label) ??
-          (await w.snapshots.take(a.config.id, before, label));
+          (await w.snapshots.list(a.scope)).find((s) => s.label === label) ??
+          (await w.snapshots.take(a.scope, before, label));
         if (before.hash() !== store.hash()) await live.replaceAll(store);
         return { previous: safety.id, sha256: store.hash(), files: store.size };
       },

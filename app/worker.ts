@@ -3,9 +3,11 @@ import { extname, join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import type { Reserved } from '../src/config/fleet.js';
 import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
+import { checkAuditLock } from '../src/snapshots/audit.js';
 import { storageSettings } from '../src/s3/settings.js';
 import { temporalSettings, workflowUrl } from '../src/temporal/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
@@ -33,12 +35,13 @@ export async function loadFleets(
   s3: S3Client,
   sources: string[],
   sha256?: string,
+  reserved: Reserved = {},
   fallback = process.env.DREAMGATE_FLEET ?? 'dreamgate.yml',
 ): Promise<FleetRegistry> {
   const registry = new FleetRegistry(async (bucket, key) => {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return Buffer.from(await out.Body!.transformToByteArray());
-  });
+  }, reserved);
   const list = sources.length > 0 ? sources : existsSync(fallback) ? [fallback] : [];
   if (list.length === 0)
     throw new InvalidInput(
@@ -57,7 +60,18 @@ export async function createWorker(
   const t = temporalSettings(cfg);
   const storage = storageSettings(cfg);
   const s3 = createS3Client(storage);
-  const registry = fleets instanceof FleetRegistry ? fleets : await loadFleets(s3, fleets.sources, fleets.sha256);
+  // an audit bucket without Object Lock would let anyone with S3 access rewrite the log: refuse to start
+  let registry: FleetRegistry;
+  try {
+    const lock = await checkAuditLock(s3, storage.auditBucket);
+    for (const w of lock.warnings) process.stderr.write(`warning: ${w}\n`);
+    // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
+    const reserved = { buckets: [storage.snapshotsBucket, storage.auditBucket], dirs: [cfg.stateDir] };
+    registry = fleets instanceof FleetRegistry ? fleets : await loadFleets(s3, fleets.sources, fleets.sha256, reserved);
+  } catch (err) {
+    s3.destroy();
+    throw err;
+  }
   const connection = await NativeConnection.connect({ address: t.address });
   const worker = await Worker.create({
     connection,

@@ -9,6 +9,7 @@ import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
 import { writeFleetFile, type FleetSpec } from '../src/config/fleetYaml.js';
 import type { FleetRegistry } from '../src/config/registry.js';
+import { scopePrefix } from '../src/config/scope.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import { clearRestoreCache, SnapshotStore } from '../src/snapshots/snapshots.js';
@@ -64,6 +65,7 @@ export async function syntheticAgentOnDisk(id: string, files: number, sessions =
     'cases:\n  - id: owner\n    question: Who owns service 5?\n    expect:\n      all: ["team-5"]\n',
   );
   return {
+    fleet: 'bench',
     id,
     store: join(dir, 'memory'),
     sessions: join(dir, 'sessions'),
@@ -182,7 +184,7 @@ export async function snapshotCost(
   files: number,
 ): Promise<{ rows: SnapshotRow[]; restoreMs: number; rawDownloadMs: number; restoreRatio: number }> {
   const snaps = new SnapshotStore(s3, bucket);
-  const agent = `bench-snap-${files}-${Date.now().toString(36)}`;
+  const agent = { fleet: 'bench', id: `bench-snap-${files}-${Date.now().toString(36)}` };
   const base = syntheticStore(files);
   const first = await snaps.take(agent, base, 'initial');
   const row = (changed: string, cost: typeof first.cost, store: MemoryStore): SnapshotRow => ({
@@ -211,7 +213,10 @@ export async function snapshotCost(
     mapLimit(manifest.files, 16, async (f) =>
       (
         await s3.send(
-          new GetObjectCommand({ Bucket: bucket, Key: `agents/${agent}/blobs/${f.sha256.slice(0, 2)}/${f.sha256}` }),
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: `${scopePrefix(agent)}blobs/${f.sha256.slice(0, 2)}/${f.sha256}`,
+          }),
         )
       ).Body!.transformToByteArray(),
     ),

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { InvalidInput } from '../util/errors.js';
-import { agentById, loadFleetConfig, parseFleetConfig, type AgentConfig, type FleetConfig } from './fleet.js';
+import {
+  agentById,
+  loadFleetConfig,
+  parseFleetConfig,
+  type AgentConfig,
+  type FleetConfig,
+  type Reserved,
+} from './fleet.js';
 import { teamId } from './scope.js';
 
 /** Where a worker reads a fleet from: its own file, or an S3 object pinned by its sha256. */
@@ -42,7 +49,14 @@ export class FleetRegistry {
   private readonly held = new Map<string, Held>();
   private checkedAt = 0;
 
-  constructor(private readonly readS3?: (bucket: string, key: string) => Promise<Buffer>) {}
+  /**
+   * @param readS3 reads a fleet kept in S3 (pinned by its hash)
+   * @param reserved dreamgate's own buckets and state, where no store may lie
+   */
+  constructor(
+    private readonly readS3?: (bucket: string, key: string) => Promise<Buffer>,
+    private readonly reserved: Reserved = {},
+  ) {}
 
   /** Parses `--fleet` values: a file path, or `s3://bucket/key` with its sha256 (`…#sha256=<hex>`). */
   static parseSource(text: string, sha256?: string): FleetSource {
@@ -100,7 +114,7 @@ export class FleetRegistry {
    */
   resolve(ref: FleetRef, opts: { strict: boolean }): Resolved {
     const fleet = this.config(ref.fleet ?? this.fleetOfAgent(ref.agent), ref.configHash, opts);
-    const agent = ref.agent === teamId || ref.agent === fleet.team?.id ? fleet.team : agentById(fleet, ref.agent);
+    const agent = ref.agent === teamId ? fleet.team : agentById(fleet, ref.agent);
     if (!agent) throw new InvalidInput(`fleet "${fleet.fleet}" has no team store`);
     return { fleet, agent, configHash: fleet.sha256 };
   }
@@ -139,7 +153,7 @@ export class FleetRegistry {
       if (!now || (h.seen && now.mtimeMs === h.seen.mtimeMs && now.size === h.seen.size)) continue;
       h.seen = now;
       try {
-        const config = await loadFleetConfig(h.source.file);
+        const config = await loadFleetConfig(h.source.file, this.reserved);
         if (config.fleet !== name)
           throw new InvalidInput(
             `${h.source.file}: fleet renamed from "${name}" to "${config.fleet}"; restart the worker`,
@@ -152,7 +166,7 @@ export class FleetRegistry {
   }
 
   private async read(source: FleetSource): Promise<FleetConfig> {
-    if ('file' in source) return loadFleetConfig(source.file);
+    if ('file' in source) return loadFleetConfig(source.file, this.reserved);
     if (!this.readS3) throw new InvalidInput(`s3://${source.bucket}/${source.key}: this worker has no S3 client`);
     const bytes = await this.readS3(source.bucket, source.key);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -161,7 +175,7 @@ export class FleetRegistry {
         `s3://${source.bucket}/${source.key}: sha256 is ${sha256}, not the pinned ${source.sha256}`,
       );
     // relative paths in a fleet from S3 resolve against the worker's working directory
-    return parseFleetConfig(bytes, `${process.cwd()}/s3-${source.key.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+    return parseFleetConfig(bytes, `${process.cwd()}/s3-${source.key.replace(/[^A-Za-z0-9._-]/g, '_')}`, this.reserved);
   }
 
   private fleetOfAgent(agent: string): string {

@@ -2,6 +2,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
 import { startCycle } from '../../app/cycles.js';
@@ -63,8 +64,13 @@ export async function serveFleet(
   agents: AgentConfig[],
   spec: Partial<FleetSpec> = {},
 ): Promise<FleetConfig> {
-  const file = join(await tempDir('dg-fleet-'), 'dreamgate.yml');
-  await writeFleetFile(file, { fleet: unique('fleet'), agents, ...spec });
+  // the fleet the (first) agent names, so its objects, audit log and cycles are found by its scope
+  const name = spec.fleet ?? agents[0]?.fleet ?? unique('fleet');
+  for (const a of agents) a.fleet = name;
+  const dir = join(tmpdir(), 'dg-fleets', name);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'dreamgate.yml');
+  await writeFleetFile(file, { ...spec, fleet: name, agents });
   return fleets.load({ file });
 }
 
@@ -119,6 +125,8 @@ export async function exampleAgent(
   else await cp(join(fleetDir, example, 'suite.yml'), suite);
   return {
     dir,
+    // each agent in a fleet of its own, so tests on the shared servers never meet
+    fleet: unique('tests'),
     id,
     store: join(dir, 'memory'),
     sessions: join(dir, 'sessions'),

@@ -27,7 +27,7 @@ const waitStage = (handle: CycleHandle, stage: string) =>
 async function auditOf(agent: AgentConfig, cycleId?: string) {
   const s3 = createS3Client(storageSettings(h.cfg));
   try {
-    return await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, cycleId);
+    return await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent, cycleId);
   } finally {
     s3.destroy();
   }

@@ -119,7 +119,9 @@ describe('the fleet run and its schedule (real servers)', () => {
     expect([approved.code, approved.out]).toEqual([0, expect.stringContaining('as alice')]);
     expect((await handle.result()).outcome).toBe('kept');
     const history = await cli('history', agent.id, '--json');
-    expect(JSON.parse(history.stdout).find((r: { event: string }) => r.event === 'approved').actor).toBe('alice');
+    expect(JSON.parse(history.stdout).records.find((r: { event: string }) => r.event === 'approved').actor).toBe(
+      'alice',
+    );
   });
 
   it('approves with the reviewer’s edited contents: they go through S3, are evaluated again, and land', async () => {
@@ -177,7 +179,7 @@ describe('the fleet run and its schedule (real servers)', () => {
     for (const { path, line } of q!.removed_lines) expect(live.get(path)).toContain(line);
     const approved = (
       await new AuditLog(h.client.objects.s3, storageSettings(h.cfg).auditBucket, 1).read(
-        agent.id,
+        agent,
         handle.firstExecutionRunId,
       )
     ).find((r) => r.event === 'approved')!;

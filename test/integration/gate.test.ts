@@ -43,7 +43,7 @@ function cliOn(fleet: FleetConfig) {
 async function auditOf(agent: AgentConfig, cycleId?: string) {
   const s3 = createS3Client(storageSettings(h.cfg));
   try {
-    return await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, cycleId);
+    return await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent, cycleId);
   } finally {
     s3.destroy();
   }
@@ -188,9 +188,7 @@ describe('one cycle per agent', () => {
       `run refused: a cycle of ${fleet.fleet}/${agent.id} is already running: ${workflowId} (run ${runId}`,
     );
 
-    const snapshots = await new SnapshotStore(h.client.objects.s3, storageSettings(h.cfg).snapshotsBucket).list(
-      agent.id,
-    );
+    const snapshots = await new SnapshotStore(h.client.objects.s3, storageSettings(h.cfg).snapshotsBucket).list(agent);
     const handle = h.client.client.workflow.getHandle<typeof dreamCycle>(workflowId, runId);
     await waitFor('the snapshot', async () => ((await cycleState(handle)).snapshotId ? true : undefined));
     const to = (await cycleState(handle)).snapshotId ?? snapshots[0]!.id;

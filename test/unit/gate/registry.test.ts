@@ -145,6 +145,7 @@ describe('fleet files written from configurations', () => {
   it('load back to the same agents', async () => {
     const dir = await tempDir('dg-yaml-');
     const agent: AgentConfig = {
+      fleet: 'f',
       id: 'a1',
       store: join(dir, 'memory'),
       sessions: join(dir, 'sessions'),
