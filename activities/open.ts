@@ -108,9 +108,9 @@ export function openActivities(w: CycleContext) {
       await w.objects.putJson(CycleObjects.stateKey(a.scope), state);
     }),
 
-    /** Appends one record to the agent's audit log; returns its sha256, the chain's new head. */
+    /** Appends one record to the agent's audit log; returns its key and sha256, the chain's new head. */
     recordAudit: activity(
-      async ({ cycle, entry }: { cycle: CycleRef; entry: AuditEntry }): Promise<{ sha256: string }> => {
+      async ({ cycle, entry }: { cycle: CycleRef; entry: AuditEntry }): Promise<{ key: string; sha256: string }> => {
         const a = await w.agent(cycle);
         const record: AuditRecord = {
           fleet: a.scope.fleet,
@@ -119,8 +119,8 @@ export function openActivities(w: CycleContext) {
           cycle_started_at: cycle.startedAt,
           ...entry,
         };
-        const { sha256 } = await w.audit.append(record);
-        return { sha256 };
+        const { key, sha256 } = await w.audit.append(record);
+        return { key, sha256 };
       },
     ),
   };

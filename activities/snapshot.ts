@@ -22,6 +22,7 @@ export function snapshotActivities(w: CycleContext) {
         since: number | null;
       }): Promise<{ count: number; invalid: number }> => {
         const a = await w.agent(cycle);
+        if (a.config.dreamer === 'team-lessons') return { count: 0, invalid: 0 }; // the team store reads stores, not sessions
         const sel = await w.sessionsOf(a.config, { ...(since !== null ? { since } : {}), limit: a.config.maxSessions });
         return { count: sel.sessions.length, invalid: sel.invalid.length };
       },

@@ -19,7 +19,7 @@ import {
   searchAttributes,
   stateQuery,
 } from '../workflows/definitions.js';
-import { agentRollback, dreamCycle } from '../workflows/index.js';
+import { agentRecord, agentRollback, dreamCycle } from '../workflows/index.js';
 import type { RollbackResult } from '../workflows/rollback.js';
 import type { DreamgateClient } from './client.js';
 
@@ -102,6 +102,53 @@ export async function rollbackAgent(
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw await refusedBecauseRunning(c, scope, 'rollback');
     throw err;
+  }
+}
+
+/** Refuses (naming it) when a cycle of the agent runs: an operator's change would race it. */
+export async function assertNoCycleRunning(
+  c: DreamgateClient,
+  fleet: Pick<FleetConfig, 'fleet' | 'team'>,
+  agent: AgentConfig,
+  what: string,
+): Promise<void> {
+  const scope = scopeOf(fleet, agent);
+  const desc = await c.client.workflow
+    .getHandle(cycleWorkflowId(scope))
+    .describe()
+    .catch(() => undefined);
+  if (desc?.status.name === 'RUNNING') throw await refusedBecauseRunning(c, scope, what);
+}
+
+/**
+ * Appends a record an operator's command made (a redaction) through the agent's own workflow, so it joins
+ * the audit chain from the head Temporal keeps. A cycle that started meanwhile is waited for (at most
+ * `patienceMs`): the record then follows its records.
+ */
+export async function recordForAgent(
+  c: DreamgateClient,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  agent: AgentConfig,
+  record: { event: 'redacted'; actor: string; data: Record<string, unknown> },
+  onWait: (line: string) => void = () => {},
+  patienceMs = 30 * 60_000,
+): Promise<{ key: string; auditHead: string | null }> {
+  const scope = scopeOf(fleet, agent);
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    try {
+      return await c.client.workflow.execute(agentRecord, {
+        taskQueue: c.temporal.taskQueue,
+        workflowId: cycleWorkflowId(scope),
+        ...exclusive,
+        args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, record }],
+        staticSummary: `${record.event} of ${scopedName(scope)}, recorded by ${record.actor}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || Date.now() > deadline) throw err;
+      onWait(`a cycle of ${scopedName(scope)} is running; the record follows it when it ends`);
+      await new Promise((r) => setTimeout(r, 5_000));
+    }
   }
 }
 

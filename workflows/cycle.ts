@@ -188,11 +188,12 @@ export class CycleRun {
   }
 
   /** Appends an audit record naming the previous record's hash; records keep the order they were asked in. */
-  record(event: string, data: Record<string, unknown> = {}, actor?: string): Promise<void> {
+  record(event: string, data: Record<string, unknown> = {}, actor?: string): Promise<{ key: string }> {
     const entry = { seq: ++this.seq, event, at: new Date().toISOString(), data, ...(actor ? { actor } : {}) };
     const appended = this.chain.then(async () => {
-      const { sha256 } = await steps.recordAudit({ cycle: this.ref, entry: { ...entry, prev: this.head } });
+      const { key, sha256 } = await steps.recordAudit({ cycle: this.ref, entry: { ...entry, prev: this.head } });
       this.head = this.state.auditHead = sha256;
+      return { key };
     });
     this.chain = appended.catch(() => undefined);
     return appended;

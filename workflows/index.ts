@@ -3,3 +3,4 @@ export { dreamCycle } from './dreamCycle.js';
 export { fleetRun } from './fleet.js';
 export { agentRollback } from './rollback.js';
 export { benchFloor } from './bench.js';
+export { agentRecord } from './record.js';

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { scopedName } from '../../src/config/scope.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { redactSecrets } from '../../src/sessions/screen.js';
-import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import {
   deleteOldBlobs,
   planRedaction,
@@ -12,6 +11,7 @@ import {
 } from '../../src/snapshots/redact.js';
 import { safeName } from '../../src/util/display.js';
 import { InvalidInput } from '../../src/util/errors.js';
+import { assertNoCycleRunning, recordForAgent } from '../cycles.js';
 import { reviewerName, withContext, type CommonOptions } from '../context.js';
 
 /** `--secret-file`: one secret a line (a key known to have leaked), so it never sits in shell history. */
@@ -43,6 +43,8 @@ export async function redactCommand(
   await withContext(opts, async (ctx) => {
     const agent = ctx.agent(agentId);
     const scope = { fleet: agent.fleet, id: agent.id };
+    // the record goes through the agent's own workflow, which a running cycle holds: refuse now, not half-way
+    if (!opts.dryRun) await assertNoCycleRunning(await ctx.client(), ctx.fleet, agent, 'redact');
     const redactor = redactorWith(redactSecrets, await literals(opts.secretFile));
     const { plan, contents } = await planRedaction(
       ctx.s3,
@@ -81,17 +83,10 @@ export async function redactCommand(
     // leaves every snapshot restorable, and running the command again finishes the job
     await writeRedactedBlobs(ctx.s3, ctx.storage.snapshotsBucket, scope, plan, contents);
     const retention = ctx.stack.s3.buckets.audit.retentionDays;
-    const log = new AuditLog(ctx.s3, ctx.storage.auditBucket, retention);
     const now = new Date().toISOString();
     const by = reviewerName(opts.as);
-    const record: AuditRecord = {
-      fleet: scope.fleet,
-      agent_id: scope.id,
-      cycle_id: `redact-${now.replace(/[-:.]/g, '')}`,
-      cycle_started_at: now,
-      seq: 1,
-      event: 'redacted',
-      at: now,
+    const record = {
+      event: 'redacted' as const,
       actor: by,
       data: {
         files: plan.blobs.length,
@@ -102,8 +97,8 @@ export async function redactCommand(
         candidates: plan.candidates,
       },
     };
-    // a record outside a cycle: chained onto the newest record in the log
-    const { key } = await log.append({ ...record, prev: await log.head(scope, log.key(record)) });
+    // a record outside a cycle, appended by the agent's workflow from the chain head Temporal keeps
+    const { key } = await recordForAgent(await ctx.client(), ctx.fleet, agent, record, progress);
     const index = new RedactionIndex(ctx.s3, ctx.storage.auditBucket);
     for (const b of plan.blobs)
       await index.mark(

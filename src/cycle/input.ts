@@ -60,3 +60,31 @@ export function cycleDetails(s: CycleState): string {
   if (s.outcome) lines.push(`outcome **${s.outcome}**: ${s.reason ?? ''}`);
   return lines.join('\n\n');
 }
+
+/** A record written outside a cycle, through the agent's workflow: what it may be. */
+export interface OperatorRecord {
+  /** Only what an operator's command records: a redaction of older snapshots. */
+  event: 'redacted';
+  /** Who ran it, as they named themselves. */
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+const maxRecordBytes = 256 * 1024;
+
+/**
+ * Checks a record an operator's command asks the agent's workflow to append (anyone with namespace access
+ * could ask): a known event, a plain name, data of JSON primitives, lists and objects, bounded in size.
+ */
+export function parseOperatorRecord(raw: unknown): { ok: true; record: OperatorRecord } | { ok: false; why: string } {
+  const no = (why: string) => ({ ok: false as const, why });
+  if (typeof raw !== 'object' || raw === null) return no('expected an object');
+  const r = raw as Record<string, unknown>;
+  if (r.event !== 'redacted') return no('event must be "redacted"');
+  if (typeof r.actor !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/.test(r.actor))
+    return no('actor is not a name');
+  if (typeof r.data !== 'object' || r.data === null || Array.isArray(r.data)) return no('data must be an object');
+  const size = JSON.stringify(r.data).length;
+  if (size > maxRecordBytes) return no(`data is ${size} bytes; at most ${maxRecordBytes}`);
+  return { ok: true, record: { event: 'redacted', actor: r.actor, data: r.data as Record<string, unknown> } };
+}

@@ -198,6 +198,13 @@ describe('one cycle per agent', () => {
       expect.stringContaining(`rollback refused: a cycle of ${fleet.fleet}/${agent.id} is already running`),
     ]);
 
+    // a redaction records through the agent's workflow too: refused before it touches anything
+    const redact = await cli('redact', agent.id);
+    expect([redact.code, redact.stderr]).toEqual([
+      2,
+      expect.stringContaining(`redact refused: a cycle of ${fleet.fleet}/${agent.id} is already running`),
+    ]);
+
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
     // now the rollback goes through the agent's own workflow, and joins its audit chain

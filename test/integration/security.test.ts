@@ -38,14 +38,12 @@ const buckets = () => storageSettings(h.cfg);
 const audit = () => new AuditLog(s3(), buckets().auditBucket, 1);
 const env = () => ({ DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue, NO_COLOR: '1' });
 
-/** A fleet file for the command line, beside the agent's private copy. */
-async function fleetFile(agent: AgentConfig & { dir: string }, extra = ''): Promise<string> {
-  const file = join(agent.dir, 'dreamgate.yml');
-  await writeFile(
-    file,
-    `fleet: ${agent.fleet}\n${extra}agents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: ${agent.mode}\n    reviewers: [alice]\n`,
-  );
-  return file;
+/**
+ * The fleet file of the agent's own fleet, as the harness's worker serves it: the command line reads the
+ * same file (and so names the configuration hash the worker holds).
+ */
+async function fleetFile(agent: AgentConfig & { dir: string }): Promise<string> {
+  return (await h.serve([agent])).file;
 }
 
 /** A kept cycle of the agent, served by the harness's worker in the agent's own fleet; its workflow and run ids. */
@@ -152,7 +150,8 @@ describe('the tamper-evident audit log (real servers)', () => {
     );
     expect(tampered.stdout).toMatch(/verified[^\n]*\n\s+! hidden by a delete marker/);
     expect(tampered.stdout).toMatch(
-      /\? [^\n]*approved +by alice[^\n]*\n\s+! one of 2 records that follow the same record/,
+      // the chain's head the agent's workflow keeps in Temporal tells which branch dreamgate wrote
+      /! [^\n]*approved +by alice[^\n]*\n\s+! it is not on the chain dreamgate wrote/,
     );
     const json = JSON.parse((await runCli(['history', agent.id, '--json', '--fleet', fleet], env())).stdout) as {
       intact: boolean;

@@ -1,0 +1,35 @@
+import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { parseOperatorRecord } from '../src/cycle/input.js';
+import { checkedInput, CycleRun } from './cycle.js';
+import { searchAttributes } from './definitions.js';
+
+export interface RecordInput {
+  fleet: string;
+  agent: string;
+  configHash?: string;
+  /** The record: an event an operator's command writes (a redaction), who ran it, and what it did. */
+  record: unknown;
+}
+
+/**
+ * A record written outside a cycle (a redaction), appended by the agent's own workflow: refused while a
+ * cycle runs, and chained from the head Temporal keeps, so the audit chain never forks.
+ */
+export async function agentRecord(input: RecordInput): Promise<{ key: string; auditHead: string | null }> {
+  const { record, ...cycleInput } = input;
+  const run = new CycleRun(checkedInput({ ...cycleInput, trigger: 'operator record' }));
+  const parsed = parseOperatorRecord(record);
+  if (!parsed.ok) throw ApplicationFailure.nonRetryable(`record input: ${parsed.why}`, 'InvalidInput');
+  run.listen();
+  await run.open();
+  upsertSearchAttributes([{ key: searchAttributes.mode, value: parsed.record.event }]);
+  try {
+    const { key } = await run.record(parsed.record.event, parsed.record.data, parsed.record.actor);
+    run.enter('done');
+    await run.close();
+    return { key, auditHead: run.state.auditHead };
+  } catch (err) {
+    await run.failed(err);
+    throw err;
+  }
+}
