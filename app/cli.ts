@@ -4,8 +4,8 @@ import { colours, printJson, progress } from '../src/cli/output.js';
 import { dreamCommand } from '../src/cli/dream.js';
 import { evalCommand } from '../src/cli/evaluate.js';
 import { newProgram, runProgram } from '../src/cli/run.js';
-import { servers, stackDown, stackStatus, stackUp } from '../src/stack/servers.js';
-import type { ServerName } from '../src/stack/binaries.js';
+import { servers, stackDown, stackStatus, stackUp } from './stack/servers.js';
+import type { ServerName } from './stack/binaries.js';
 import { connectClient, runProof } from './client.js';
 import {
   approveCommand,

@@ -5,7 +5,7 @@ import type { StackConfig } from '../src/config/stack.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { createS3Client } from '../src/s3/client.js';
 import { storageSettings } from '../src/s3/settings.js';
-import { temporalSettings, workflowUrl, type TemporalSettings } from '../src/temporal/settings.js';
+import { temporalSettings, workflowUrl, type TemporalSettings } from './temporal/settings.js';
 import { proofWorkflow } from '../workflows/index.js';
 
 export interface DreamgateClient {

@@ -5,7 +5,7 @@ import { createActivities } from '../activities/index.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
 import { storageSettings } from '../src/s3/settings.js';
-import { temporalSettings } from '../src/temporal/settings.js';
+import { temporalSettings } from './temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
 
 /** Compiled workers load the prebuilt workflow bundle; from source (tests) the worker bundles on start. */

@@ -10,7 +10,7 @@ import { loadStackConfig } from '../src/config/stack.js';
 import { progress } from '../src/cli/output.js';
 import { createS3Client } from '../src/s3/client.js';
 import { storageSettings } from '../src/s3/settings.js';
-import { stackDown, stackUp } from '../src/stack/servers.js';
+import { stackDown, stackUp } from '../app/stack/servers.js';
 import { projectRoot } from '../src/util/paths.js';
 import { qualityBenchmark, type QualityFigures } from './quality.js';
 import { cycleOverhead, fleetThroughput, snapshotCost, warmUp } from './servers.js';

@@ -11,7 +11,7 @@ import { assertPath } from '../../src/memory/paths.js';
 import { decodeUtf8 } from '../../src/memory/store.js';
 import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { SnapshotStore } from '../../src/snapshots/snapshots.js';
-import { workflowUrl } from '../../src/temporal/settings.js';
+import { workflowUrl } from '../temporal/settings.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { approve, cycleState, listCycles, pendingReview, reject, startCycle } from '../cycles.js';

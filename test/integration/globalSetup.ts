@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadStackConfig } from '../../src/config/stack.js';
-import { stackDown, stackUp } from '../../src/stack/servers.js';
+import { stackDown, stackUp } from '../../app/stack/servers.js';
 import { projectRoot } from '../../src/util/paths.js';
 
 declare module 'vitest' {

@@ -1,4 +1,4 @@
-import { temporalAddress, temporalUiUrl, type StackConfig } from '../config/stack.js';
+import { temporalAddress, temporalUiUrl, type StackConfig } from '../../src/config/stack.js';
 
 export interface TemporalSettings {
   address: string;
