@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
 import { storageSettings } from '../src/s3/settings.js';
-import { temporalSettings } from './temporal/settings.js';
+import { connectNative } from './temporal/connect.js';
+import { temporalSettings, warnOnce, type TemporalSettings } from './temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
 
 /** Compiled workers load the prebuilt workflow bundle; from source (tests) the worker bundles on start. */
@@ -20,11 +21,15 @@ export interface DreamgateWorker {
   close(): Promise<void>;
 }
 
-export async function createWorker(cfg: StackConfig, overrides: Partial<WorkerOptions> = {}): Promise<DreamgateWorker> {
-  const t = temporalSettings(cfg);
+export async function createWorker(
+  cfg: StackConfig,
+  overrides: Partial<WorkerOptions> = {},
+  t: TemporalSettings = temporalSettings(cfg),
+): Promise<DreamgateWorker> {
+  t.warnings.forEach(warnOnce);
   const storage = storageSettings(cfg);
+  const connection = await connectNative(t);
   const s3 = createS3Client(storage);
-  const connection = await NativeConnection.connect({ address: t.address });
   const worker = await Worker.create({
     connection,
     namespace: t.namespace,
