@@ -24,6 +24,7 @@ import type {
   Stage,
 } from '../src/cycle/types.js';
 import { approveSignal, rejectSignal, searchAttributes, stateQuery } from './definitions.js';
+import { CycleMetrics } from './metrics.js';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
 // every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere
@@ -66,6 +67,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     ignoredSignals: [],
   };
   const inbox: Decision[] = [];
+  const metrics = new CycleMetrics(agent.id, agent.dreamer);
   setHandler(stateQuery, () => state);
   setHandler(approveSignal, (signal) => void inbox.push({ kind: 'approve', signal }));
   setHandler(rejectSignal, (signal) => void inbox.push({ kind: 'reject', signal }));
@@ -89,11 +91,13 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   const enter = (stage: Stage, waitingFor?: string) => {
     state.stage = stage;
     state.waitingFor = waitingFor;
+    metrics.enter(stage);
     setCurrentDetails(details(state));
   };
   const finish = async (outcome: Outcome, reason: string): Promise<CycleResult> => {
     state.outcome = outcome;
     state.reason = reason;
+    metrics.end(outcome);
     enter('done');
     upsertSearchAttributes([{ key: { name: searchAttributes.outcome, type: 'KEYWORD' }, value: outcome }]);
     if (state.delta !== undefined)
@@ -128,14 +132,21 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
         },
         ...(input.uiUrl ? { links: [{ href: input.uiUrl, text: 'cycle in the Temporal UI' }] } : {}),
       })
+      .then((r) => {
+        if (kind === 'page' ? input.paging : input.notify) metrics.alert(kind, true);
+        return r;
+      })
       .catch(async (err: unknown) => {
         if (isCancellation(err)) throw err;
+        metrics.alert(kind, false);
         await record(`${kind}-failed`, { error: failureMessage(err) });
         return { sent: false };
       });
   const gateFails = (e: EvalSummary) => e.score < state.baseline! - agent.threshold;
   const spend = (d: DreamRef) => {
+    metrics.quarantine(d.summary.quarantined ?? 0);
     if (!d.usage) return;
+    metrics.spend(d.usage);
     const u = (state.usage ??= { requests: 0, tokens: 0, costUsd: 0 });
     u.requests += d.usage.requests;
     u.tokens +=
@@ -344,6 +355,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
       const reason = isCancellation(err) ? 'cancelled' : `${failureType(err) ?? 'error'}: ${failureMessage(err)}`;
       state.outcome = 'failed';
       state.reason = reason;
+      metrics.end('failed');
       enter('done');
       upsertSearchAttributes([{ key: { name: searchAttributes.outcome, type: 'KEYWORD' }, value: 'failed' }]);
       await record('cycle-failed', { reason });

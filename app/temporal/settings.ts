@@ -8,7 +8,7 @@ import {
   type ClientConnectConfig,
 } from '@temporalio/envconfig';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { temporalAddress, temporalUiUrl, type StackConfig } from '../../src/config/stack.js';
+import { isLocalStackForced, temporalAddress, temporalUiUrl, type StackConfig } from '../../src/config/stack.js';
 import { errorMessage, InvalidInput } from '../../src/util/errors.js';
 
 /**
@@ -34,17 +34,6 @@ export interface TemporalSettings {
 
 export type SettingName =
   'address' | 'namespace' | 'apiKey' | 'clientCert' | 'clientKey' | 'serverCa' | 'serverName' | 'tls';
-
-/**
- * Set by `npm test`, `npm start`, `npm run bench`, `npm run test:faults`, the vitest config and `dreamgate
- * demo`: use the local stack and ignore the machine's Temporal environment and AWS settings, so a
- * developer's `temporal.toml` profile for a real cluster is never what a test or the demo talks to.
- */
-export const localStackVariable = 'DREAMGATE_LOCAL_STACK';
-
-export function isLocalStackForced(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env[localStackVariable] === '1' || env[localStackVariable] === 'true';
-}
 
 /** The variables of earlier releases, kept for one release with a notice naming the replacement. */
 const deprecated = [

@@ -63,7 +63,11 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
   it('runs a cycle through it: worker and client connect with the TEMPORAL_* settings', async () => {
     const t = { ...temporalSettings(cfg, secured()), taskQueue: unique('tls') };
     expect(t.local).toBe(false);
-    const worker = await createWorker(cfg, { taskQueue: t.taskQueue, shutdownGraceTime: '1s', ...bundled() }, t);
+    const worker = await createWorker(
+      cfg,
+      { taskQueue: t.taskQueue, shutdownGraceTime: '1s', ...bundled() },
+      { temporal: t },
+    );
     const running = worker.worker.run();
     const client = await connectClient(cfg, t);
     try {
@@ -165,7 +169,7 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
         const t = { ...temporalSettings(cfg, secured(resolved)), taskQueue: unique('tls-refused') };
         for (const connect of [
           () => connectClient(cfg, t),
-          () => createWorker(cfg, { taskQueue: t.taskQueue, ...bundled() }, t),
+          () => createWorker(cfg, { taskQueue: t.taskQueue, ...bundled() }, { temporal: t }),
         ]) {
           const err = (await connect().then(
             () => new Error('connected'),
