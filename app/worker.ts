@@ -5,7 +5,7 @@ import { createActivities } from '../activities/index.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { checkStorage } from '../src/s3/checks.js';
 import { createS3Client } from '../src/s3/client.js';
-import { storageSettings } from '../src/s3/settings.js';
+import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
 import { projectRoot } from '../src/util/paths.js';
 import type { Tracing } from './observability.js';
 import { connectNative } from './temporal/connect.js';
@@ -33,6 +33,8 @@ export interface DreamgateWorker {
 export interface WorkerSetup {
   /** The Temporal to poll; by default what the environment names (the local stack without settings). */
   temporal?: TemporalSettings;
+  /** Where snapshots and the audit log go; by default what the environment names (the local gateway). */
+  storage?: StorageSettings;
   tracing?: Tracing;
 }
 
@@ -47,7 +49,7 @@ export async function createWorker(
 ): Promise<DreamgateWorker> {
   const t = setup.temporal ?? temporalSettings(cfg);
   t.warnings.forEach(warnOnce);
-  const storage = storageSettings(cfg);
+  const storage = setup.storage ?? storageSettings(cfg);
   const s3 = createS3Client(storage);
   let connection;
   try {
