@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run against the local stack even when this machine's environment or temporal.toml names a real
+// cluster (`npx vitest` directly as well as `npm test`); test workers inherit this. A test that exercises
+// the Temporal environment passes its own variables explicitly.
+process.env.DREAMGATE_LOCAL_STACK = '1';
+
 export default defineConfig({
   test: {
     pool: 'forks',

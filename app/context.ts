@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -5,6 +6,7 @@ import { agentById, loadFleetConfig, type AgentConfig, type FleetConfig } from '
 import { loadStackConfig, type StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
+import { InvalidInput } from '../src/util/errors.js';
 import { connectClient, type DreamgateClient } from './client.js';
 
 export interface CommonOptions {
@@ -27,7 +29,14 @@ export class Context {
 
   static async open(opts: CommonOptions): Promise<Context> {
     const stack = await loadStackConfig(opts.stack);
-    const fleet = await loadFleetConfig(resolve(opts.fleet ?? process.env.DREAMGATE_FLEET ?? defaultFleetFile));
+    const named = opts.fleet ?? (process.env.DREAMGATE_FLEET || undefined);
+    const file = resolve(named ?? defaultFleetFile);
+    if (named === undefined && !existsSync(file)) {
+      // nothing to read here: a Temporal that cannot be reached is the first thing to fix, so say that first
+      await (await connectClient(stack)).close();
+      throw new InvalidInput(`no fleet config: ${file} does not exist; pass --fleet <file> or set DREAMGATE_FLEET`);
+    }
+    const fleet = await loadFleetConfig(file);
     return new Context(stack, fleet, storageSettings(stack));
   }
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
-import { loadStackConfig } from '../src/config/stack.js';
+import { loadStackConfig, localStackVariable } from '../src/config/stack.js';
 import { colours, progress } from '../src/cli/output.js';
 import { stackUp } from './stack/servers.js';
 import { workflowUrl } from './temporal/settings.js';
@@ -18,6 +18,8 @@ import { createWorker } from './worker.js';
  * kept, one reviewed and approved from the command line, one rolled back by the gate — then where to look.
  */
 export async function runDemo(opts: { stack?: string }): Promise<void> {
+  // the demo is the local stack's, whatever Temporal or AWS this machine is set up for (its children inherit it)
+  process.env[localStackVariable] = '1';
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const c = colours();
   const stack = await loadStackConfig(opts.stack);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../app/client.js';
@@ -185,4 +185,69 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
       },
     );
   }
+});
+
+describe('the Temporal environment, as a user sets it for the command line', () => {
+  const cli = (args: string[], env: NodeJS.ProcessEnv, cwd?: string) =>
+    runCli(args, { DREAMGATE_LOCAL_STACK: '', TEMPORAL_CONFIG_FILE: emptyConfig, ...env }, 30_000, cwd);
+
+  it('TEMPORAL_ADDRESS=127.0.0.1:1 dreamgate status: one line naming that address, exit 1, no hang', async () => {
+    // where there is no dreamgate.yml, and where there is one
+    const empty = await tempDir('dg-nofleet-');
+    const fleetDir = await tempDir('dg-fleet-');
+    await writeFile(
+      join(fleetDir, 'dreamgate.yml'),
+      'fleet: f\nagents:\n  - { id: a, store: ./m, sessions: ./s, suite: ./s.yml, mode: automatic }\n',
+    );
+    for (const cwd of [empty, fleetDir]) {
+      const r = await cli(['status'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }, cwd);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        'error: cannot connect to Temporal at 127.0.0.1:1 (TEMPORAL_ADDRESS): connection refused: nothing is listening there\n',
+      );
+    }
+    // with Temporal reachable, the missing fleet config is what is said
+    const r = await cli(['status'], {}, empty);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `error: no fleet config: ${join(empty, 'dreamgate.yml')} does not exist; pass --fleet <file> or set DREAMGATE_FLEET\n`,
+    );
+  });
+
+  it('a temporal.toml profile for a real cluster is ignored under DREAMGATE_LOCAL_STACK=1 (as npm test and npm start set it)', async () => {
+    const home = await tempDir('dg-home-');
+    await mkdir(join(home, '.config', 'temporalio'), { recursive: true });
+    await writeFile(
+      join(home, '.config', 'temporalio', 'temporal.toml'),
+      '[profile.default]\naddress = "127.0.0.1:1"\nnamespace = "production"\n',
+    );
+    const fleetDir = await tempDir('dg-fleet-');
+    await writeFile(
+      join(fleetDir, 'dreamgate.yml'),
+      'fleet: f\nagents:\n  - { id: a, store: ./m, sessions: ./s, suite: ./s.yml, mode: automatic }\n',
+    );
+    const env = { HOME: home, TEMPORAL_CONFIG_FILE: undefined };
+    const real = await cli(['status', '--json'], env, fleetDir);
+    expect(real.code).toBe(1);
+    expect(real.stderr).toMatch(
+      /^error: cannot connect to Temporal at 127\.0\.0\.1:1 \(profile "default" of .*temporal\.toml\): /,
+    );
+    const local = await cli(['status', '--json'], { ...env, DREAMGATE_LOCAL_STACK: '1' }, fleetDir);
+    expect(local.stderr).toBe('');
+    expect(local.code).toBe(0);
+    expect(JSON.parse(local.stdout)).toEqual([expect.objectContaining({ agent: 'a', status: 'no cycles yet' })]);
+  });
+
+  it('DREAMGATE_TEMPORAL_ADDRESS still works, once, with a notice naming TEMPORAL_ADDRESS', async () => {
+    const fleetDir = await tempDir('dg-fleet-');
+    await writeFile(
+      join(fleetDir, 'dreamgate.yml'),
+      'fleet: f\nagents:\n  - { id: a, store: ./m, sessions: ./s, suite: ./s.yml, mode: automatic }\n',
+    );
+    const r = await cli(['status', '--json'], { DREAMGATE_TEMPORAL_ADDRESS: temporalAddress(cfg) }, fleetDir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      "dreamgate: warning: DREAMGATE_TEMPORAL_ADDRESS is deprecated and will stop working in the next release: use TEMPORAL_ADDRESS (the variable Temporal's CLI and SDKs read)\n",
+    );
+  });
 });
