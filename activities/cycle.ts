@@ -291,7 +291,7 @@ export function cycleActivities(deps: CycleDeps) {
           }
         }
         const candidate = applyChanges(snapshot, { changes });
-        const refused = refusedPaths(snapshot, candidate);
+        const refused = await refusedPaths(snapshot, candidate);
         if (refused.length > 0)
           throw new InvalidInput(
             `edited change set refused: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`,

@@ -9,6 +9,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { StoreTarget } from '../activities/cycle.js';
@@ -26,7 +27,12 @@ import type {
 import { approveSignal, rejectSignal, searchAttributes, stateQuery } from './definitions.js';
 import { CycleMetrics } from './metrics.js';
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 8,
+};
 // every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere
 const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry });
 const dreaming = proxyActivities<Activities>({
