@@ -66,7 +66,7 @@ export async function createWorker(
         auditBucket: storage.auditBucket,
         auditRetentionDays: storageCheck.auditRetentionDays,
       }),
-      ...workflowSource(Boolean(setup.tracing)),
+      ...(overrides.workflowBundle ? {} : workflowSource(Boolean(setup.tracing))),
       ...(setup.tracing ? { plugins: [setup.tracing.plugin] } : {}),
       // heartbeats reach the server (and cancellations reach activities) within 2 s, not 80% of the timeout
       maxHeartbeatThrottleInterval: '2 seconds',

@@ -29,13 +29,23 @@ async function withDiagnosis<C extends { close(): Promise<void> }>(
   t: TemporalSettings,
   connect: () => Promise<C>,
 ): Promise<C> {
+  const failure = (reason: string) =>
+    new TemporalUnreachable(`cannot connect to Temporal at ${t.address} (${t.sources.address}): ${reason}`);
   let timer: NodeJS.Timeout | undefined;
+  let giveUp: (err: Error) => void = () => {};
   const attempt = connect();
+  // the probe runs beside the connection: nothing listening, or no such host, is said at once instead of
+  // after the SDK's deadline (unless a proxy, which the SDK may use and the probe does not, is configured)
+  const diagnosis = probe(t);
+  void diagnosis.then((reason) => {
+    if (reason && unreachable.some((r) => reason.startsWith(r)) && !proxied()) giveUp(failure(reason));
+  });
   try {
-    // the native connection has no connect timeout of its own: a TLS handshake nobody answers waits forever
     return await Promise.race([
       attempt,
       new Promise<never>((_, reject) => {
+        giveUp = reject;
+        // the native connection has no connect timeout of its own: a TLS handshake nobody answers waits forever
         timer = setTimeout(
           () => reject(new Error(`no answer within ${connectTimeoutMs / 1000} s`)),
           connectTimeoutMs * 2,
@@ -44,12 +54,16 @@ async function withDiagnosis<C extends { close(): Promise<void> }>(
     ]);
   } catch (err) {
     void attempt.then((c) => c.close()).catch(() => undefined);
-    const reason = (await probe(t)) ?? errorMessage(err).split('\n')[0];
-    throw new TemporalUnreachable(`cannot connect to Temporal at ${t.address} (${t.sources.address}): ${reason}`);
+    if (err instanceof TemporalUnreachable) throw err;
+    throw failure((await diagnosis) ?? errorMessage(err).split('\n')[0]!);
   } finally {
     clearTimeout(timer);
   }
 }
+
+const unreachable = ['connection refused', 'host '];
+const proxied = () =>
+  ['grpc_proxy', 'https_proxy', 'http_proxy'].some((v) => process.env[v] || process.env[v.toUpperCase()]);
 
 const caErrors = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
