@@ -8,6 +8,7 @@ import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
 import { normalizeLine } from './text.js';
+import { redactSecrets } from '../sessions/screen.js';
 
 /**
  * One dream: screen and redact, let the dreamer consolidate, refuse what must never become memory or would
@@ -39,12 +40,31 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     quarantined: prepared.quarantined,
     redactions: prepared.redactions,
     refused: vetted.refused,
-    skipped: [...input.store.skipped].map(([path, f]) => ({ path, reason: f.reason })),
+    skipped: await skippedReport(input.store),
     ...(dropped.length ? { dropped } : {}),
     ...(consolidation.usage ? { usage: consolidation.usage } : {}),
     sessions: { used: prepared.sessions.map((s) => s.sessionId), invalid: input.sessions.invalid },
   });
   return { store: candidate, changeSet };
+}
+
+/**
+ * Files the dream could not take, and why. One that is text (only too large) is still read for secrets: a
+ * secret there cannot be redacted by a dream (the file is never written), so the report says where it is.
+ */
+async function skippedReport(store: MemoryStore): Promise<{ path: string; reason: string }[]> {
+  const out: { path: string; reason: string }[] = [];
+  for (const [path, f] of store.skipped) {
+    let reason = f.reason;
+    if (!/UTF-8|binary/.test(f.reason)) {
+      const text = Buffer.from(f.bytes).toString('utf8');
+      const found = Object.entries((await redactSecrets(text)).found);
+      if (found.length > 0)
+        reason += `; holds ${found.map(([k, n]) => `${n} ${k}`).join(', ')} that a dream cannot redact here (the file is never written): remove it by hand or with dreamgate redact`;
+    }
+    out.push({ path, reason });
+  }
+  return out;
 }
 
 interface Vetted {

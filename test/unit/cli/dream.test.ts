@@ -43,10 +43,13 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
       const base = await score(memory);
       const post = await score(out);
       expect(post.score).toBeGreaterThan(base.score);
-      // duplicates within a section are gone; those across files are left for a reviewer, as findings
-      expect(post.health.duplicateRatio).toBeLessThanOrEqual(base.health.duplicateRatio);
+      // duplicates within a section are gone; a value superseded in another file is updated in place, so the
+      // same fact may now stand in two files: such copies are left for a reviewer
       const crossFile = cs.findings.filter((f: { kind: string }) => f.kind === 'duplicate').length;
-      if (post.health.duplicateRatio > 0) expect(crossFile).toBeGreaterThan(0);
+      const archived = cs.changes.filter((c: { moved?: { to: { path: string } }[] }) =>
+        (c.moved ?? []).some((m) => m.to.path.startsWith('/archive/')),
+      );
+      if (post.health.duplicateRatio > 0) expect(crossFile + archived.length).toBeGreaterThan(0);
       expect(post.health.contradictions).toBe(0);
       for (const secret of ['AKIAZ3MHQXKP4TNW7R2D', 'sk_live_51HxQ2eK9mZ7vT4rW8yB3nC6dF1gJ0aLpQ', 'Tr0ub4dor-and-3']) {
         expect(r.stdout).not.toContain(secret);
