@@ -146,6 +146,11 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
       /the server's certificate is not signed by the CA given in TEMPORAL_TLS_SERVER_CA_CERT_PATH$/,
     ],
     [
+      'no server name override (the certificate names temporal.test, not the address)',
+      { TEMPORAL_TLS_SERVER_NAME: undefined },
+      /the server's certificate is not issued for "127\.0\.0\.1": set TEMPORAL_TLS_SERVER_NAME to a name it carries$/,
+    ],
+    [
       'no API key',
       { TEMPORAL_API_KEY: undefined },
       /the server demands an API key and none is configured: set TEMPORAL_API_KEY \(no API key: /,
@@ -164,7 +169,7 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
       { timeout: 60_000 },
       async () => {
         const resolved = Object.fromEntries(
-          Object.entries(change).map(([k, v]) => [k, v && !v.startsWith('not-') ? join(pki.dir, v) : v]),
+          Object.entries(change).map(([k, v]) => [k, v && k.endsWith('_PATH') ? join(pki.dir, v) : v]),
         );
         const t = { ...temporalSettings(cfg, secured(resolved)), taskQueue: unique('tls-refused') };
         for (const connect of [
