@@ -5,6 +5,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { agentById, loadFleetConfig, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
 import { loadStackConfig, type StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
+import { RedactionIndex } from '../src/snapshots/redact.js';
+import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { connectClient, type DreamgateClient } from './client.js';
@@ -29,6 +31,7 @@ export class Context {
 
   static async open(opts: CommonOptions): Promise<Context> {
     const stack = await loadStackConfig(opts.stack);
+    const storage = storageSettings(stack);
     const named = opts.fleet ?? (process.env.DREAMGATE_FLEET || undefined);
     const file = resolve(named ?? defaultFleetFile);
     if (named === undefined && !existsSync(file)) {
@@ -36,8 +39,12 @@ export class Context {
       await (await connectClient(stack)).close();
       throw new InvalidInput(`no fleet config: ${file} does not exist; pass --fleet <file> or set DREAMGATE_FLEET`);
     }
-    const fleet = await loadFleetConfig(file);
-    return new Context(stack, fleet, storageSettings(stack));
+    // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
+    const fleet = await loadFleetConfig(file, {
+      buckets: [storage.snapshotsBucket, storage.auditBucket],
+      dirs: [stack.stateDir],
+    });
+    return new Context(stack, fleet, storage);
   }
 
   agent(id: string): AgentConfig {
@@ -50,6 +57,16 @@ export class Context {
 
   get s3(): S3Client {
     return (this.s3c ??= createS3Client(this.storage));
+  }
+
+  /** An agent's snapshots (or candidates); a snapshot `dreamgate redact` rewrote is restored through its markers. */
+  snapshotStore(series: 'snapshot' | 'candidate' = 'snapshot'): SnapshotStore {
+    return new SnapshotStore(
+      this.s3,
+      this.storage.snapshotsBucket,
+      series,
+      new RedactionIndex(this.s3, this.storage.auditBucket),
+    );
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,11 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
+import { webhookUrlProblem } from '../notify/webhook.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
+import { overlapProblems, placeOf, type Named } from './overlap.js';
+import { teamId } from './scope.js';
 import { loadYamlFile } from './yamlFile.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -22,7 +25,10 @@ const agentId = z
 const mode = z.enum(['review', 'automatic', 'hybrid']);
 const webhook = z
   .object({
-    url: z.url(),
+    url: z.url().superRefine((url, ctx) => {
+      const problem = webhookUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     format: z.enum(['json', 'pagerduty']).default('json'),
     routingKey: z.string().optional(),
   })
@@ -103,6 +109,9 @@ const fleetSchema = z
 
 /** One agent's settings as the cycle carries them: small, serializable, every default filled in. */
 export interface AgentConfig {
+  /** The fleet it belongs to: with `id`, the agent's namespace (see scope.ts). */
+  fleet: string;
+  /** The agent's id, or `@team` for the fleet's team store. */
   id: string;
   /** A directory or s3://bucket/prefix/ */
   store: string;
@@ -177,15 +186,77 @@ export function claudeSettings(c: z.output<typeof claudeFields> = {}, d: z.outpu
   };
 }
 
-export async function loadFleetConfig(file: string): Promise<FleetConfig> {
-  const raw = await loadYamlFile(file, fleetSchema);
-  const base = dirname(resolve(file));
+/** What a fleet's stores must stay out of: dreamgate's own buckets and local state. */
+export interface Reserved {
+  /** The snapshots and audit buckets. */
+  buckets?: string[];
+  /** Local directories of dreamgate's own (the local stack's state, where the S3 gateway keeps its buckets). */
+  dirs?: string[];
+}
+
+type RawFleet = z.output<typeof fleetSchema>;
+
+/**
+ * Every store against every other store, every agent's sessions, every suite and evaluator program, the
+ * fleet file itself and dreamgate's own buckets: an overlap would let one agent's dream or reviewer rewrite
+ * what belongs to another, or to the gate.
+ */
+function checkPlaces(raw: RawFleet, file: string, base: string, reserved: Reserved, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  for (const [i, a] of raw.agents.entries()) {
+    if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `"${a.id}" is used twice` });
+    seen.add(a.id);
+  }
+  if (seen.size < raw.agents.length) return;
   const local = (p: string) =>
     p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, p);
-  const ids = new Set<string>();
+  const stores: Named[] = raw.agents.map((a, i) => ({
+    at: ['agents', i, 'store'],
+    label: `the store of ${a.id}`,
+    place: placeOf(local(a.store)),
+  }));
+  if (raw.teamStore) stores.push({ at: ['teamStore'], label: 'the team store', place: placeOf(local(raw.teamStore)) });
+  const others: Named[] = [{ at: [], label: `the fleet file ${file}`, place: placeOf(resolve(file), 'file') }];
+  raw.agents.forEach((a, i) => {
+    if (!a.sessions.startsWith('anthropic:'))
+      others.push({
+        at: ['agents', i, 'sessions'],
+        label: `the sessions of ${a.id}`,
+        place: placeOf(resolve(local(a.sessions), a.id)),
+      });
+    others.push({ at: ['agents', i, 'suite'], label: `the suite of ${a.id}`, place: placeOf(local(a.suite), 'file') });
+    const program = (a.evaluator ?? raw.defaults.evaluator)?.[0];
+    if (program?.includes('/'))
+      others.push({
+        at: ['agents', i, 'evaluator'],
+        label: `the evaluator of ${a.id}`,
+        place: placeOf(local(program), 'file'),
+      });
+  });
+  if (raw.teamSuite)
+    others.push({ at: ['teamSuite'], label: 'the team suite', place: placeOf(local(raw.teamSuite), 'file') });
+  const dirs: Named[] = (reserved.dirs ?? []).map((d) => ({
+    at: [],
+    label: `dreamgate's own state (${d})`,
+    place: placeOf(d),
+  }));
+  for (const p of overlapProblems(stores, others, { buckets: reserved.buckets ?? [], dirs }))
+    ctx.addIssue({ code: 'custom', path: p.at, message: p.message });
+}
+
+/**
+ * Loads and checks a fleet file. `reserved` names dreamgate's own buckets and state, which no store may
+ * lie in; errors name the file, the line and the key.
+ */
+export async function loadFleetConfig(file: string, reserved: Reserved = {}): Promise<FleetConfig> {
+  const base = dirname(resolve(file));
+  const raw = await loadYamlFile(
+    file,
+    fleetSchema.superRefine((f, ctx) => checkPlaces(f, file, base, reserved, ctx)),
+  );
+  const local = (p: string) =>
+    p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, p);
   const agents = raw.agents.map((a, i): AgentConfig => {
-    if (ids.has(a.id)) throw new InvalidInput(`${file}: agents[${i}].id: "${a.id}" is used twice`);
-    ids.add(a.id);
     const d = raw.defaults;
     const mode = a.mode ?? d.mode ?? agentDefaults.mode;
     const reviewers = a.reviewers ?? d.reviewers ?? [];
@@ -198,6 +269,7 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
         `${file}: agents[${i}] (${a.id}): dreamer "managed" needs a Managed Agents store (store: anthropic:<memory_store_id>)`,
       );
     return {
+      fleet: raw.fleet,
       id: a.id,
       store: local(a.store),
       sessions: local(a.sessions),
@@ -240,7 +312,7 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
       ? {
           team: {
             ...agents[0]!,
-            id: `${raw.fleet}-team`,
+            id: teamId,
             store: local(raw.teamStore),
             sessions: agents[0]!.sessions,
             suite: raw.teamSuite ? local(raw.teamSuite) : '',

@@ -1,5 +1,6 @@
 import type { Evidence, Move, Place } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
+import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
 import { quote, type Ledger } from './ledger.js';
@@ -26,11 +27,8 @@ interface Fact extends Unit {
   norm: string;
   fact?: KeyedFact;
   written?: Written;
-  /**
-   * Why the unit leaves its place: a duplicate of `by`, or superseded by `by`. A line superseded from another
-   * section or file keeps its place with the newer value in it (`replaceWith`); the old line goes to /archive/.
-   */
-  removed?: { kind: 'duplicate' | 'superseded'; by: Fact; evidence: Evidence[]; replaceWith?: string };
+  /** Why the unit leaves its place: a duplicate of `by` (which stays), or superseded by `by` (to /archive/). */
+  removed?: { kind: 'duplicate' | 'superseded'; by: Fact; evidence: Evidence[] };
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -38,8 +36,6 @@ const evidenceOf = (w?: Written): Evidence[] => (w ? [{ session_id: w.sessionId,
 const place = (f: Fact): Place => ({ path: f.path, section: f.section, line: f.line });
 const clipped = (s: string, n = 40) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const where = (f: Fact) => `line ${f.line}${f.section ? ` in "${clipped(f.section)}"` : ''}`;
-/** A list item's marker (and indent, and task box), so a value can be put in another item's place. */
-const marker = /^(\s{0,16}(?:[-*+]|\d{1,9}[.)])\s{1,8}(?:\[[ xX]\]\s{1,8})?)/;
 /** A line with no write event is older than any that has one (SPEC §2). */
 const writtenAt = (f: Fact) => f.written?.at ?? -Infinity;
 
@@ -70,7 +66,8 @@ export class HeuristicDreamer implements Dreamer {
     const files = new Map(store.files);
     this.rewrite(docs, facts, files, ledger);
     this.writePatterns(files, input);
-    return { store: MemoryStore.from(files) };
+    // the file limit is enforced when the candidate is vetted (runDream), by dropping new files beyond it
+    return { store: MemoryStore.from(files, { ...defaultLimits, maxFiles: Infinity }) };
   }
 
   private readFacts(docs: Map<string, MarkdownDocument>, input: PreparedInput): Fact[] {
@@ -212,7 +209,7 @@ export class HeuristicDreamer implements Dreamer {
     for (const [path, removed] of removedByPath) {
       const lines = docs.get(path)!.lines;
       const drop = new Set<number>();
-      for (const f of removed) if (!f.removed!.replaceWith) for (let i = f.start; i <= f.end; i++) drop.add(i);
+      for (const f of removed) for (let i = f.start; i <= f.end; i++) drop.add(i);
       const all = droppedLines(lines, drop);
       cut.set(path, all);
       let n = 0;
@@ -225,11 +222,10 @@ export class HeuristicDreamer implements Dreamer {
 
     const archives = new Map<string, string[]>();
     for (const [path, removed] of removedByPath) {
-      const lines = [...docs.get(path)!.lines];
-      for (const f of removed) if (f.removed!.replaceWith !== undefined) lines[f.start] = f.removed!.replaceWith;
+      const lines = docs.get(path)!.lines;
       files.set(path, lines.filter((_, i) => !cut.get(path)!.has(i)).join('\n'));
       for (const f of removed.sort((a, b) => a.start - b.start)) {
-        const { by, evidence, replaceWith } = f.removed!;
+        const { by, evidence } = f.removed!;
         // lines are named as the input has them; `moved.to` says where the line is in the output
         const byWhere = `line ${by.line}${by.section ? ` in "${clipped(by.section)}"` : ''}${by.path === f.path ? '' : ` of ${by.path}`}`;
         if (f.removed!.kind === 'duplicate') {
@@ -247,20 +243,16 @@ export class HeuristicDreamer implements Dreamer {
         const entries = archives.get(target) ?? [];
         const when = by.written ? ` (${by.written.sessionId}, ${day(by.written.at)})` : '';
         entries.push(
-          ...docs
-            .get(path)!
-            .lines.slice(f.start, f.end + 1)
-            .map((l) => l.replace(/\r$/, '')),
+          ...lines.slice(f.start, f.end + 1).map((l) => l.replace(/\r$/, '')),
           `  <!-- from ${f.path} ${where(f)}; superseded by ${byWhere}${when} -->`,
         );
         archives.set(target, entries);
         const existing = (files.get(target) ?? archiveHeader(path)).replace(/\n*$/, '\n').split('\n').length;
         const archiveLine = existing + entries.length - (f.end - f.start + 2);
-        const kept = replaceWith !== undefined ? '; the newer value put in its place' : '';
         ledger.note(
           path,
           'superseded',
-          `superseded: ${where(f)} ${quote(f.text)} by ${byWhere} ${quote(by.text)}${when}; old line moved to ${target}${kept}`,
+          `superseded: ${where(f)} ${quote(f.text)} by ${byWhere} ${quote(by.text)}${when}; old line moved to ${target}`,
           evidence,
           [{ from: place(f), to: { path: target, section: f.section, line: archiveLine } }],
           `superseded: line ${f.line} by line ${by.line}${by.path === f.path ? '' : ` of ${by.path}`}${when}`,
@@ -358,13 +350,6 @@ export class HeuristicDreamer implements Dreamer {
 }
 
 const maxFindings = 200;
-/** The newer line's words with the old line's list marker (and indent, and line end). */
-function inPlaceOf(oldLine: string, newLine: string): string {
-  const cr = oldLine.endsWith('\r') ? '\r' : '';
-  const prefix = marker.exec(oldLine)?.[1] ?? oldLine.match(/^\s*/)![0];
-  return `${prefix}${newLine.replace(/\r$/, '').replace(marker, '').trimStart()}${cr}`;
-}
-
 const archiveHeader = (path: string) =>
   `# Archive of ${path}\n\nSuperseded memory, kept as history (not current knowledge).\n`;
 
@@ -382,18 +367,28 @@ class Supersession {
     private readonly facts: Fact[],
     private readonly ledger: Ledger,
   ) {
-    const seen = new Map<string, { scopes: Set<string>; values: Set<string>; with: Map<string, Set<string>> }>();
+    const seen = new Map<string, { scopes: Set<string>; values: Set<string>; repeated: boolean }>();
     const subjectsByScope = new Map<string, Set<string>>();
     for (const f of facts) {
       if (!f.fact || f.written) continue; // the baseline: what the store held before these sessions
-      const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), with: new Map() };
+      const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), repeated: false };
+      const inScope = subjectsByScope.get(f.scope) ?? new Set<string>();
+      if (inScope.has(f.fact.subject)) s.repeated = true;
       s.scopes.add(f.scope);
       s.values.add(f.fact.value);
       seen.set(f.fact.subject, s);
-      subjectsByScope.set(f.scope, (subjectsByScope.get(f.scope) ?? new Set()).add(f.fact.subject));
+      subjectsByScope.set(f.scope, inScope.add(f.fact.subject));
     }
+    // a subject that sessions wrote again and again with new values (one line at a time, not as part of a new
+    // record) is one thing being updated, whatever its older copies look like
+    const updated = new Map<string, Set<string>>();
+    for (const f of facts)
+      if (f.fact && f.written && !this.isTemplateWrite(f))
+        updated.set(f.fact.subject, (updated.get(f.fact.subject) ?? new Set()).add(f.fact.value));
     for (const [subject, s] of seen) {
-      if (s.scopes.size < 2 || s.values.size < 2) continue;
+      // a record of a repeated shape fills each of its fields once; a subject stated again and again in one
+      // place is one thing with a history
+      if (s.scopes.size < 2 || s.values.size < 2 || s.repeated || (updated.get(subject)?.size ?? 0) >= 2) continue;
       // two places with their own value: a field when they share another label too, or three places do
       const siblings = [...s.scopes].map((sc) => subjectsByScope.get(sc)!);
       const shared = [...siblings[0]!].some((x) => x !== subject && siblings.slice(1).some((o) => o.has(x)));
@@ -421,14 +416,18 @@ class Supersession {
       if (older.length === 0) continue;
       const local = older.filter((l) => l.scope === w.scope);
       const template = this.isTemplateWrite(w);
-      if (local.length === 1 && !template && this.supersede(local[0]!, w)) winners.add(w);
-      else if (local.length > 1 || (local.length === 1 && template))
+      const oneThing = this.namesOneThing(w.fact!.subject);
+      // several older values in one section: the history of one thing when the subject names one, else
+      // (a "Status" per item of a list) a reviewer's call
+      if ((local.length === 1 || (local.length > 1 && oneThing)) && !template) {
+        for (const l of local) if (this.supersede(l, w)) winners.add(w);
+      } else if (local.length > 0)
         this.ledger.find({
           kind: 'contradiction',
           detail: `"${w.fact!.subject}" has ${local.length + 1} values in one section and no write tells which is current; left for a reviewer`,
           at: [place(w), ...local.map((l) => place(l))],
         });
-      if (local.length > 1 || template || !this.namesOneThing(w.fact!.subject)) continue;
+      if ((local.length > 1 && !oneThing) || template || !oneThing) continue;
       for (const l of older) if (l.scope !== w.scope && !l.removed && this.supersede(l, w)) winners.add(w);
     }
     return winners;
@@ -465,10 +464,7 @@ class Supersession {
       });
       return false;
     }
-    // in its own section the newer line is right there; elsewhere the old place gets the newer value, so a
-    // file that named the fact still does
-    const replaceWith = old.scope === by.scope ? undefined : inPlaceOf(old.text, by.text);
-    old.removed = { kind: 'superseded', by, evidence: evidenceOf(by.written), ...(replaceWith ? { replaceWith } : {}) };
+    old.removed = { kind: 'superseded', by, evidence: evidenceOf(by.written) };
     return true;
   }
 }

@@ -1,6 +1,7 @@
 import { changeSetSchema, type ChangeSet, type DroppedChange } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
-import { prefixConflict } from '../memory/paths.js';
+import { defaultLimits } from '../memory/limits.js';
+import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
 import { refusedPaths } from './guard.js';
@@ -118,6 +119,13 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
           why: `removes ${untraced.length} line(s) without a trace of where they went (first: line ${untraced[0]!.line})`,
         });
     }
+    // a dream never takes a store past its file limit: the new files beyond it are dropped (and, below, the
+    // changes that moved lines into them), so a store at its limit is still consolidated in place
+    for (const path of overLimit(base, current, skipped.length, problems))
+      problems.set(path, {
+        kind: 'dropped',
+        why: `the store would exceed its limit of ${defaultLimits.maxFiles} files`,
+      });
     // a move into a path that is refused or dropped is dropped with it
     for (const path of base.files.keys())
       if (!problems.has(path) && prepared.ledger.movesOf(path).some((m) => problems.has(m.to.path)))
@@ -142,6 +150,24 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
     }
   }
   return { store: MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }), refused, dropped };
+}
+
+/**
+ * The files a candidate creates beyond the store's file limit, to be dropped: new files first, archives last
+ * (an archive lets a stale line leave its file), each group from the end of the alphabet, so the choice is
+ * the same on every retry.
+ */
+function overLimit(
+  base: MemoryStore,
+  candidate: MemoryStore,
+  skipped: number,
+  problems: ReadonlyMap<string, unknown>,
+): string[] {
+  const excess = candidate.size + skipped - defaultLimits.maxFiles;
+  if (excess <= 0) return [];
+  const created = candidate.paths().filter((p) => base.get(p) === undefined && !problems.has(p));
+  const rank = (p: string) => (isArchivePath(p) ? 1 : 0);
+  return created.sort((a, b) => rank(a) - rank(b) || (a < b ? 1 : a > b ? -1 : 0)).slice(0, excess);
 }
 
 /** A model dreamer's change names where a removed line went: a path of the candidate, in its detail. */

@@ -11,7 +11,9 @@ export class StorageMisconfigured extends Error {
 export interface AuditLockStatus {
   bucket: string;
   /** The bucket's default retention, when it has one. */
-  defaultRetention?: { mode: 'COMPLIANCE' | 'GOVERNANCE'; days: number };
+  defaultMode?: 'COMPLIANCE' | 'GOVERNANCE';
+  defaultDays?: number;
+  /** What an operator should know but that does not stop the worker. */
   warnings: string[];
 }
 
@@ -28,7 +30,8 @@ function unreadable(what: string, bucket: string, err: unknown, permission: stri
 /**
  * The audit bucket's Object Lock: it must be enabled, since every audit record is written under COMPLIANCE
  * retention so that no one (not even the account's root user) can rewrite or delete it while it is retained.
- * The one place that reads the lock configuration: the worker checks it at start, and so can anyone else.
+ * The one place that reads the lock configuration (src/snapshots/audit.ts re-exports it): the worker checks
+ * it at start.
  */
 export async function checkAuditLock(s3: S3Client, bucket: string): Promise<AuditLockStatus> {
   let config;
@@ -39,13 +42,13 @@ export async function checkAuditLock(s3: S3Client, bucket: string): Promise<Audi
       throw new StorageMisconfigured(`audit bucket "${bucket}" does not exist: create it with Object Lock enabled`);
     if (errorName(err) === 'ObjectLockConfigurationNotFoundError' || httpStatus(err) === 404)
       throw new StorageMisconfigured(
-        `audit bucket "${bucket}" has no Object Lock: enable it (with a default retention in COMPLIANCE mode), or audit records could be deleted or rewritten`,
+        `audit bucket "${bucket}" has no Object Lock, so its records could be overwritten or deleted: create it with Object Lock enabled (aws s3api create-bucket --object-lock-enabled-for-bucket) and a default retention in COMPLIANCE mode`,
       );
     throw unreadable('Object Lock configuration', bucket, err, 's3:GetBucketObjectLockConfiguration');
   }
   if (config?.ObjectLockEnabled !== 'Enabled')
     throw new StorageMisconfigured(
-      `audit bucket "${bucket}" has no Object Lock: enable it (with a default retention in COMPLIANCE mode), or audit records could be deleted or rewritten`,
+      `audit bucket "${bucket}" has no Object Lock, so its records could be overwritten or deleted: create it with Object Lock enabled (aws s3api create-bucket --object-lock-enabled-for-bucket) and a default retention in COMPLIANCE mode`,
     );
   const rule = config.Rule?.DefaultRetention;
   const days = rule?.Days ?? (rule?.Years !== undefined ? rule.Years * 365 : undefined);
@@ -60,7 +63,8 @@ export async function checkAuditLock(s3: S3Client, bucket: string): Promise<Audi
     );
   return {
     bucket,
-    ...(rule?.Mode && days !== undefined ? { defaultRetention: { mode: rule.Mode, days } } : {}),
+    ...(rule?.Mode ? { defaultMode: rule.Mode } : {}),
+    ...(days !== undefined ? { defaultDays: days } : {}),
     warnings,
   };
 }
@@ -93,7 +97,7 @@ export async function checkStorage(s3: S3Client, storage: StorageSettings): Prom
     checkVersioning(s3, storage.snapshotsBucket),
     checkAuditLock(s3, storage.auditBucket),
   ]);
-  const auditRetentionDays = storage.auditRetentionDays ?? lock.defaultRetention?.days;
+  const auditRetentionDays = storage.auditRetentionDays ?? lock.defaultDays;
   if (auditRetentionDays === undefined)
     throw new StorageMisconfigured(
       `audit bucket "${storage.auditBucket}" has no default retention: set one (COMPLIANCE mode) or DREAMGATE_AUDIT_RETENTION_DAYS`,

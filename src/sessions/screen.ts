@@ -22,9 +22,14 @@ export interface Finding {
 // Zero-width, bidi controls, word joiners, BOM and Unicode tag characters: invisible to a reader, not to a model.
 const hiddenChars = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]|\uDB40[\uDC00-\uDC7F]/g;
 
-/** Invisible characters: never legitimate in a memory line. */
+// Terminal control characters — an escape sequence, a carriage return that repaints its line (one that ends a
+// CRLF line is text), a bell — in a memory line: text that would forge what a reviewer's terminal shows.
+// eslint-disable-next-line no-control-regex
+const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n|$)/;
+
+/** Invisible or control characters: never legitimate in a memory line. */
 export function hasHiddenCharacters(text: string): boolean {
-  return new RegExp(hiddenChars.source).test(text);
+  return new RegExp(hiddenChars.source).test(text) || controlChars.test(text);
 }
 
 /** NFKC (folds full-width and compatibility letters), hidden characters removed, whitespace collapsed. */

@@ -151,7 +151,8 @@ describe('S3 in production', () => {
   it('a worker checks the buckets before it takes work: Object Lock on the audit bucket, versions on the snapshots bucket', async () => {
     expect(await checkAuditLock(admin, local.auditBucket)).toEqual({
       bucket: local.auditBucket,
-      defaultRetention: { mode: 'COMPLIANCE', days: cfg.s3.buckets.audit.retentionDays },
+      defaultMode: 'COMPLIANCE',
+      defaultDays: cfg.s3.buckets.audit.retentionDays,
       warnings: [],
     });
     expect(await checkStorage(admin, { ...local, auditRetentionDays: undefined })).toEqual({
@@ -165,7 +166,7 @@ describe('S3 in production', () => {
     const cases: [Partial<StorageSettings>, string][] = [
       [
         { auditBucket: unlocked },
-        `audit bucket "${unlocked}" has no Object Lock: enable it (with a default retention in COMPLIANCE mode), or audit records could be deleted or rewritten`,
+        `audit bucket "${unlocked}" has no Object Lock, so its records could be overwritten or deleted: create it with Object Lock enabled (aws s3api create-bucket --object-lock-enabled-for-bucket) and a default retention in COMPLIANCE mode`,
       ],
       [{ auditBucket: missing }, `audit bucket "${missing}" does not exist: create it with Object Lock enabled`],
       [
@@ -204,7 +205,7 @@ describe('S3 in production', () => {
     });
     expect(cli.code).toBe(1);
     expect(cli.stderr).toBe(
-      `error: audit bucket "${unlocked}" has no Object Lock: enable it (with a default retention in COMPLIANCE mode), or audit records could be deleted or rewritten\n`,
+      `error: audit bucket "${unlocked}" has no Object Lock, so its records could be overwritten or deleted: create it with Object Lock enabled (aws s3api create-bucket --object-lock-enabled-for-bucket) and a default retention in COMPLIANCE mode\n`,
     );
   });
 });

@@ -64,8 +64,7 @@ describe('heuristic dreamer', () => {
       },
       [s],
     );
-    // the old line's place now holds the newer value (a file that named the fact still does)
-    expect(store.get('/notes.md')).toBe('- Staging DB host: db-2.internal\n- keep me\n');
+    expect(store.get('/notes.md')).toBe('- keep me\n');
     expect(store.get('/archive/notes.md')).toContain('- The staging DB host is db-1.internal\n');
     expect(store.get('/archive/notes.md')).toContain('superseded by line 1 of /infra.md (sess_9, 2026-11-10)');
     const c = changeSet.changes.find((x) => x.path === '/notes.md')!;
@@ -82,7 +81,7 @@ describe('heuristic dreamer', () => {
     const s = new SessionBuilder('sess_1', day(1)).memory('create', '/z.md', { file_text: '- Release manager: Dana' });
     const { store } = await dream({ '/a.md': '- Release manager: Sam\n', '/z.md': '- Release manager: Dana\n' }, [s]);
     expect(store.get('/z.md')).toContain('Dana');
-    expect(store.get('/a.md')).toBe('- Release manager: Dana\n'); // updated in place, never deleted
+    expect(store.get('/a.md')).toBe(''); // a file is never deleted by the offline dreamer
     expect(store.get('/archive/a.md')).toContain('Release manager: Sam');
   });
 
