@@ -64,7 +64,15 @@ export class CycleContext {
    */
   async agent(ref: Pick<CycleRef, 'fleet' | 'agent' | 'configHash'>, strict = false): Promise<Agent> {
     await this.deps.fleets.refresh();
-    const r = this.deps.fleets.resolve(ref, { strict });
+    let r;
+    try {
+      r = this.deps.fleets.resolve(ref, { strict });
+    } catch (err) {
+      // a configuration the worker does not hold may be an edit it has not read yet: read now, then decide
+      await this.deps.fleets.refresh(0);
+      r = this.deps.fleets.resolve(ref, { strict });
+      void err;
+    }
     return {
       scope: { fleet: r.fleet.fleet, id: r.agent.id },
       fleet: r.fleet,

@@ -4,8 +4,8 @@ import { colours, printJson, progress } from '../src/cli/output.js';
 import { dreamCommand } from '../src/cli/dream.js';
 import { evalCommand } from '../src/cli/evaluate.js';
 import { newProgram, runProgram } from '../src/cli/run.js';
-import { servers, stackDown, stackStatus, stackUp } from '../src/stack/servers.js';
-import type { ServerName } from '../src/stack/binaries.js';
+import { servers, stackDown, stackStatus, stackUp } from './stack/servers.js';
+import type { ServerName } from './stack/binaries.js';
 import { connectClient, runProof } from './client.js';
 import {
   approveCommand,
@@ -21,6 +21,7 @@ import {
 import { redactCommand } from './commands/redact.js';
 import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { runDemo } from './demo.js';
+import { installRuntime, observabilitySettings } from './observability.js';
 import { createWorker } from './worker.js';
 
 const stackOption = new Option('--stack <file>', 'the local stack config').env('DREAMGATE_STACK_CONFIG');
@@ -89,29 +90,43 @@ export function buildProgram(): Command {
     .addOption(stackOption)
     .addOption(
       new Option(
+        '--metrics <host:port>',
+        "serve Prometheus metrics at http://<host:port>/metrics: the SDK's and dreamgate_* (off by default)",
+      ).env('DREAMGATE_METRICS_ADDRESS'),
+    )
+    .option('--tracing', 'OpenTelemetry traces over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT (or DREAMGATE_TRACING=1)')
+    .addOption(
+      new Option(
         '--fleet <source...>',
         'fleet configs this worker serves: files (read again when they change) or s3://bucket/key#sha256=<hex> (default $DREAMGATE_FLEET or ./dreamgate.yml)',
       ),
     )
     .option('--fleet-sha256 <hex>', 'the sha256 an S3 fleet config must have')
-    .action(async (opts: { stack?: string; fleet?: string[]; fleetSha256?: string }) => {
-      const cfg = await stackConfig(opts);
-      const w = await createWorker(
-        cfg,
-        {},
-        { sources: opts.fleet ?? [], ...(opts.fleetSha256 ? { sha256: opts.fleetSha256 } : {}) },
-      );
-      for (const f of w.fleets.fleets())
-        progress(
-          `serving fleet ${f} (configuration ${w.fleets.current(f).sha256.slice(0, 12)}, ${w.fleets.current(f).file})`,
-        );
-      progress(`worker polling task queue "${w.worker.options.taskQueue}" on ${w.worker.options.namespace}`);
-      try {
-        await w.worker.run();
-      } finally {
-        await w.close();
-      }
-    });
+    .action(
+      async (opts: { stack?: string; metrics?: string; tracing?: boolean; fleet?: string[]; fleetSha256?: string }) => {
+        const cfg = await stackConfig(opts);
+        const observability = observabilitySettings(opts);
+        const { tracing } = await installRuntime(observability);
+        const fleets = { sources: opts.fleet ?? [], ...(opts.fleetSha256 ? { sha256: opts.fleetSha256 } : {}) };
+        const w = await createWorker(cfg, {}, { fleets, ...(tracing ? { tracing } : {}) });
+        for (const f of w.fleets.fleets())
+          progress(
+            `serving fleet ${f} (configuration ${w.fleets.current(f).sha256.slice(0, 12)}, ${w.fleets.current(f).file})`,
+          );
+        const t = w.worker.options;
+        progress(`worker polling task queue "${t.taskQueue}" on namespace ${t.namespace}`);
+        if (observability.metrics) progress(`metrics: http://${observability.metrics}/metrics`);
+        if (tracing)
+          progress(
+            `tracing: OTLP/HTTP to ${process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'}`,
+          );
+        try {
+          await w.worker.run();
+        } finally {
+          await w.close();
+        }
+      },
+    );
 
   program
     .command('proof')
@@ -275,7 +290,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  process.exitCode = await runProgram(buildProgram(), argv).then((code) =>
-    code === 0 ? ((process.exitCode as number | undefined) ?? 0) : code,
-  );
+  const code = await runProgram(buildProgram(), argv);
+  process.exitCode = code === 0 ? ((process.exitCode as number | undefined) ?? 0) : code;
+  // a failed connection attempt may leave a native handle behind: a failed command ends now, never hangs
+  if (code !== 0) process.exit(code);
 }

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
 import { scopedName } from '../src/config/scope.js';
-import { loadStackConfig } from '../src/config/stack.js';
+import { loadStackConfig, localStackVariable } from '../src/config/stack.js';
 import { colours, progress } from '../src/cli/output.js';
-import { stackUp } from '../src/stack/servers.js';
-import { workflowUrl } from '../src/temporal/settings.js';
+import { stackUp } from './stack/servers.js';
+import { workflowUrl } from './temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
 import { connectClient } from './client.js';
 import type { CycleState } from '../src/cycle/types.js';
@@ -20,6 +20,8 @@ import { createWorker } from './worker.js';
  * kept, one reviewed and approved from the command line, one discarded by the gate — then where to look.
  */
 export async function runDemo(opts: { stack?: string }): Promise<void> {
+  // the demo is the local stack's, whatever Temporal or AWS this machine is set up for (its children inherit it)
+  process.env[localStackVariable] = '1';
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const c = colours();
   const stack = await loadStackConfig(opts.stack);
@@ -59,7 +61,7 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
   const fleet = await loadFleetConfig(fleetFile);
 
   // the worker serves this fleet from the file, as a production worker serves its own
-  const w = await createWorker(stack, {}, { sources: [fleetFile] });
+  const w = await createWorker(stack, {}, { fleets: { sources: [fleetFile] } });
   const running = w.worker.run();
   const client = await connectClient(stack);
   const results: { agent: string; workflowId: string; runId: string; result: CycleResult }[] = [];

@@ -1,21 +1,30 @@
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Reserved } from '../src/config/fleet.js';
 import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
+import { checkStorage } from '../src/s3/checks.js';
 import { createS3Client } from '../src/s3/client.js';
-import { checkAuditLock } from '../src/snapshots/audit.js';
-import { storageSettings } from '../src/s3/settings.js';
-import { temporalSettings, workflowUrl } from '../src/temporal/settings.js';
+import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';
+import type { Tracing } from './observability.js';
+import { connectNative } from './temporal/connect.js';
+import { temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
 
-/** Compiled workers load the prebuilt workflow bundle; from source (tests) the worker bundles on start. */
-function workflowSource(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  const bundle = join(projectRoot, 'dist', 'workflow-bundle.js');
+/** The Temporal OpenTelemetry workflow interceptors, bundled into the tracing variant of the workflow code. */
+export const otelWorkflowInterceptors =
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+/**
+ * Compiled workers load a prebuilt workflow bundle (with the tracing interceptors when tracing is on); from
+ * source (tests) the worker bundles on start.
+ */
+function workflowSource(tracing: boolean): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  const bundle = join(projectRoot, 'dist', tracing ? 'workflow-bundle-otel.js' : 'workflow-bundle.js');
   if (__filename.endsWith('.js') && existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
   return { workflowsPath: join(__dirname, '..', 'workflows', `index${extname(__filename)}`) };
 }
@@ -51,52 +60,73 @@ export async function loadFleets(
   return registry;
 }
 
+export interface WorkerSetup {
+  /** The Temporal to poll; by default what the environment names (the local stack without settings). */
+  temporal?: TemporalSettings;
+  /** Where snapshots and the audit log go; by default what the environment names (the local gateway). */
+  storage?: StorageSettings;
+  tracing?: Tracing;
+  /**
+   * The fleets it serves: a registry (tests, benchmarks) or sources to load (`--fleet`); none, a worker that
+   * serves no fleet (the wiring proof only).
+   */
+  fleets?: FleetRegistry | { sources: string[]; sha256?: string };
+}
+
+/**
+ * A worker on dreamgate's task queue. Before it takes work it checks the buckets (versioning on the
+ * snapshots bucket, Object Lock on the audit bucket) and connects to Temporal; either failure is one line.
+ */
 export async function createWorker(
   cfg: StackConfig,
   overrides: Partial<WorkerOptions> = {},
-  /** A registry (tests, benchmarks) or sources to load; none: a worker that serves no fleet (the proof only). */
-  fleets: FleetRegistry | { sources: string[]; sha256?: string } = new FleetRegistry(),
+  setup: WorkerSetup = {},
 ): Promise<DreamgateWorker> {
-  const t = temporalSettings(cfg);
-  const storage = storageSettings(cfg);
+  const t = setup.temporal ?? temporalSettings(cfg);
+  t.warnings.forEach(warnOnce);
+  const storage = setup.storage ?? storageSettings(cfg);
   const s3 = createS3Client(storage);
-  // an audit bucket without Object Lock would let anyone with S3 access rewrite the log: refuse to start
-  let registry: FleetRegistry;
+  let connection;
   try {
-    const lock = await checkAuditLock(s3, storage.auditBucket);
-    for (const w of lock.warnings) process.stderr.write(`warning: ${w}\n`);
+    const storageCheck = await checkStorage(s3, storage);
+    storageCheck.warnings.forEach(warnOnce);
     // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
     const reserved = { buckets: [storage.snapshotsBucket, storage.auditBucket], dirs: [cfg.stateDir] };
-    registry = fleets instanceof FleetRegistry ? fleets : await loadFleets(s3, fleets.sources, fleets.sha256, reserved);
+    const given = setup.fleets ?? new FleetRegistry();
+    const fleets = given instanceof FleetRegistry ? given : await loadFleets(s3, given.sources, given.sha256, reserved);
+    connection = await connectNative(t);
+    const worker = await Worker.create({
+      connection,
+      namespace: t.namespace,
+      taskQueue: t.taskQueue,
+      activities: createActivities({
+        s3,
+        snapshotsBucket: storage.snapshotsBucket,
+        auditBucket: storage.auditBucket,
+        auditRetentionDays: storageCheck.auditRetentionDays,
+        fleets,
+        uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
+      }),
+      ...(overrides.workflowBundle ? {} : workflowSource(Boolean(setup.tracing))),
+      ...(setup.tracing ? { plugins: [setup.tracing.plugin] } : {}),
+      // heartbeats reach the server (and cancellations reach activities) within 2 s, not 80% of the timeout
+      maxHeartbeatThrottleInterval: '2 seconds',
+      defaultHeartbeatThrottleInterval: '2 seconds',
+      ...overrides,
+    });
+    const open = connection;
+    return {
+      worker,
+      fleets,
+      async close() {
+        await open.close();
+        s3.destroy();
+        await setup.tracing?.shutdown();
+      },
+    };
   } catch (err) {
+    await connection?.close().catch(() => undefined);
     s3.destroy();
     throw err;
   }
-  const connection = await NativeConnection.connect({ address: t.address });
-  const worker = await Worker.create({
-    connection,
-    namespace: t.namespace,
-    taskQueue: t.taskQueue,
-    activities: createActivities({
-      s3,
-      snapshotsBucket: storage.snapshotsBucket,
-      auditBucket: storage.auditBucket,
-      auditRetentionDays: cfg.s3.buckets.audit.retentionDays,
-      fleets: registry,
-      uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
-    }),
-    ...workflowSource(),
-    // heartbeats reach the server (and cancellations reach activities) within 2 s, not 80% of the timeout
-    maxHeartbeatThrottleInterval: '2 seconds',
-    defaultHeartbeatThrottleInterval: '2 seconds',
-    ...overrides,
-  });
-  return {
-    worker,
-    fleets: registry,
-    async close() {
-      await connection.close();
-      s3.destroy();
-    },
-  };
 }

@@ -44,6 +44,7 @@ import {
   searchAttributes,
   stateQuery,
 } from './definitions.js';
+import { CycleMetrics } from './metrics.js';
 
 const retry: RetryPolicy = {
   initialInterval: '1 second',
@@ -101,6 +102,8 @@ export class CycleRun {
   private head: string | null = null;
   /** Records are appended one after another (each names the previous one's hash), whoever asks. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** dreamgate_* metrics, through the SDK's replay-safe meter. */
+  private metrics?: CycleMetrics;
   private decided?: Accepted;
   private reviewOpen = false;
   private failedChecks = 0;
@@ -160,6 +163,7 @@ export class CycleRun {
     const opening = await steps.openCycle({ cycle: this.ref });
     const s = (this.settings = opening.settings);
     this.agentState = opening.state;
+    this.metrics = new CycleMetrics(scopedName({ fleet: s.fleet, id: s.agent }), s.dreamer);
     Object.assign(this.ref, { fleet: s.fleet, agent: s.agent, configHash: s.configHash });
     this.head = opening.auditHead;
     const trusted = s.mode === 'hybrid' && opening.state.consecutiveApprovals >= s.trustAfter;
@@ -184,6 +188,7 @@ export class CycleRun {
   enter(stage: Stage, waitingFor?: string): void {
     this.state.stage = stage;
     this.state.waitingFor = waitingFor;
+    this.metrics?.enter(stage);
     setCurrentDetails(details(this.state));
   }
 
@@ -216,8 +221,12 @@ export class CycleRun {
           ...extra,
         },
       })
+      .then((r) => {
+        if (r.sent) this.metrics?.alert(kind === 'page' ? 'page' : 'notify', true);
+      })
       .catch(async (err: unknown) => {
         if (isCancellation(err)) throw err;
+        this.metrics?.alert(kind === 'page' ? 'page' : 'notify', false);
         await this.record(`${kind}-failed`, { error: safeName(failureMessage(err), 200) });
       });
   }
@@ -230,7 +239,9 @@ export class CycleRun {
   /** A dream's candidate and change set are stored; the cycle now names them. */
   async dreamt(d: DreamRef): Promise<void> {
     this.adopt(d);
+    this.metrics?.quarantine(d.summary.quarantined ?? 0);
     if (d.usage) {
+      this.metrics?.spend(d.usage);
       const u = (this.state.usage ??= { requests: 0, tokens: 0, costUsd: 0 });
       u.requests += d.usage.requests;
       u.tokens +=
@@ -448,6 +459,7 @@ export class CycleRun {
   async finish(outcome: Outcome, reason: string, next: Partial<AgentState> = {}): Promise<CycleResult> {
     this.state.outcome = outcome;
     this.state.reason = reason;
+    this.metrics?.end(outcome);
     this.enter('done');
     upsertSearchAttributes([
       { key: searchAttributes.outcome, value: outcome },
@@ -491,6 +503,7 @@ export class CycleRun {
       }
       this.state.outcome = 'failed';
       this.state.reason = reason;
+      this.metrics?.end('failed');
       this.enter('done');
       upsertSearchAttributes([{ key: searchAttributes.outcome, value: 'failed' }]);
       await this.record('cycle-failed', { reason });

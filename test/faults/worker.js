@@ -48,7 +48,7 @@ async function main() {
       shutdownGraceTime: '1s',
       interceptors: { activity: [pauseInterceptor] },
     },
-    { sources: [process.env.DREAMGATE_FLEET] },
+    { fleets: { sources: [process.env.DREAMGATE_FLEET] } },
   );
   process.on('SIGTERM', () => worker.shutdown());
   writeFileSync(join(dir, `ready-${process.pid}`), 'ready\n');

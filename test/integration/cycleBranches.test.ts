@@ -8,7 +8,7 @@ import type { Activities } from '../../activities/index.js';
 import { loadStackConfig } from '../../src/config/stack.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import type { AgentState, CycleSettings, DecisionResult, DreamRef, EvalSummary } from '../../src/cycle/types.js';
-import { binaryPath } from '../../src/stack/binaries.js';
+import { binaryPath } from '../../app/stack/binaries.js';
 import { approveSignal, approveUpdate, searchAttributes, stateQuery } from '../../workflows/definitions.js';
 import { dreamCycle, fleetRun } from '../../workflows/index.js';
 import type { FleetOutcome } from '../../src/cycle/types.js';

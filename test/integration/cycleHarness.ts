@@ -79,7 +79,11 @@ export async function startHarness(): Promise<Harness> {
   const taskQueue = unique('cycle-test');
   const c = await connectClient(cfg);
   const client = { ...c, temporal: { ...c.temporal, taskQueue } };
-  const worker = await createWorker(cfg, { taskQueue, shutdownGraceTime: '2s', ...bundled() }, new FleetRegistry());
+  const worker = await createWorker(
+    cfg,
+    { taskQueue, shutdownGraceTime: '2s', ...bundled() },
+    { fleets: new FleetRegistry() },
+  );
   const running = worker.worker.run();
   const receiver = await startReceiver();
   const fleet = {

@@ -204,7 +204,7 @@ describe('the fleet run and its schedule (real servers)', () => {
       const fresh = await createWorker(
         h.cfg,
         { taskQueue: h.client.temporal.taskQueue, ...bundled() },
-        h.worker.fleets,
+        { fleets: h.worker.fleets },
       );
       const done = fresh.worker.runUntil(async () => {
         const { changeSetId } = await cycleState(handle);
@@ -222,7 +222,11 @@ describe('the fleet run and its schedule (real servers)', () => {
       child.kill('SIGKILL');
       // give later tests in this file a worker again
       await h.worker.close();
-      const w = await createWorker(h.cfg, { taskQueue: h.client.temporal.taskQueue, ...bundled() }, h.worker.fleets);
+      const w = await createWorker(
+        h.cfg,
+        { taskQueue: h.client.temporal.taskQueue, ...bundled() },
+        { fleets: h.worker.fleets },
+      );
       h.worker = w;
       h.running = w.worker.run();
     }

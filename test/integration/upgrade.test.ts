@@ -57,7 +57,7 @@ describe('a v1 cycle in flight at an upgrade', () => {
           logger: quiet,
         }),
       },
-      fleets,
+      { fleets },
     );
     const input: CycleInputV1 = {
       agent: { ...agent, evaluator: ['sh', '-c', `id > ${owned}`] },
@@ -80,7 +80,7 @@ describe('a v1 cycle in flight at an upgrade', () => {
     await v1.close();
 
     // 2. the current worker, and a reviewer with the current command line
-    const v2 = await createWorker(cfg, { taskQueue, ...bundled() }, fleets);
+    const v2 = await createWorker(cfg, { taskQueue, ...bundled() }, { fleets });
     const result = await v2.worker.runUntil(async () => {
       const env = { DREAMGATE_TASK_QUEUE: taskQueue };
       const state = await handle.query<CycleStateV1>('state');

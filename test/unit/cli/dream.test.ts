@@ -143,6 +143,18 @@ describe('dreamgate dream: bad input ends with exit 2 naming the culprit, and no
     expect(await readFile(join(dir, 'out', 'big.md'), 'utf8')).toBe('x'.repeat(200_000));
   });
 
+  it('keeps what is in the memory folder but not memory (dot files), so --out can replace it', async () => {
+    const dir = await setup();
+    await writeFile(join(dir, 'memory', '.clinerules'), '# rules\n');
+    await mkdir(join(dir, 'memory', '.git'));
+    await writeFile(join(dir, 'memory', '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    const r = await run(dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/copied \.clinerules \(not memory\) as it is/);
+    expect(await readFile(join(dir, 'out', '.clinerules'), 'utf8')).toBe('# rules\n');
+    expect(await listTree(join(dir, 'out'))).not.toContain('/.git/HEAD');
+  });
+
   it('refuses usage errors with exit 2: a missing flag, an unknown dreamer, a bad --since', async () => {
     const dir = await setup();
     expect((await dreamgate('dream', '--memory', 'x')).code).toBe(2);
