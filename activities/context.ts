@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { log } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { claudeClient } from '../src/anthropic/client.js';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
@@ -30,6 +31,9 @@ export interface CycleDeps {
    */
   claude?: () => Anthropic;
 }
+
+/** A fleet file the worker could not read again: said in its log, the previous configuration kept. */
+const warn = (line: string) => log.warn(line);
 
 /** An agent as the worker configures it, for one cycle. */
 export interface Agent {
@@ -63,13 +67,13 @@ export class CycleContext {
    * configuration hash the worker does not hold; later steps of a cycle under way use the current one then.
    */
   async agent(ref: Pick<CycleRef, 'fleet' | 'agent' | 'configHash'>, strict = false): Promise<Agent> {
-    await this.deps.fleets.refresh();
+    await this.deps.fleets.refresh(undefined, warn);
     let r;
     try {
       r = this.deps.fleets.resolve(ref, { strict });
     } catch (err) {
       // a configuration the worker does not hold may be an edit it has not read yet: read now, then decide
-      await this.deps.fleets.refresh(0);
+      await this.deps.fleets.refresh(0, warn);
       r = this.deps.fleets.resolve(ref, { strict });
       void err;
     }

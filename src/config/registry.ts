@@ -143,8 +143,19 @@ export class FleetRegistry {
     );
   }
 
-  /** Reads changed fleet files again (at most every `everyMs`); a broken edit keeps the previous configuration. */
-  async refresh(everyMs = 2_000, warn: (line: string) => void = () => {}): Promise<void> {
+  /**
+   * Reads changed fleet files again (at most every `everyMs`); a broken edit keeps the previous configuration.
+   * Refreshes run one at a time, so a cycle never resolves against a file another is half-way through reading.
+   */
+  refresh(everyMs = 2_000, warn: (line: string) => void = () => {}): Promise<void> {
+    const next = this.refreshing.then(() => this.reread(everyMs, warn));
+    this.refreshing = next.catch(() => undefined);
+    return next;
+  }
+
+  private refreshing: Promise<unknown> = Promise.resolve();
+
+  private async reread(everyMs: number, warn: (line: string) => void): Promise<void> {
     if (Date.now() - this.checkedAt < everyMs) return;
     this.checkedAt = Date.now();
     for (const [name, h] of this.held) {

@@ -77,6 +77,18 @@ describe('the fleets a worker serves', () => {
     expect(r.hashes('acme')).toEqual([current.sha256, first.sha256]);
   });
 
+  it('refreshes run one at a time: a cycle never resolves against a file another refresh is still reading', async () => {
+    const f = await file(yaml('acme'));
+    const r = new FleetRegistry();
+    await r.load({ file: f });
+    await new Promise((res) => setTimeout(res, 20));
+    await writeFile(f, yaml('acme', '\n    mode: automatic'));
+    const edited = (await loadFleetConfig(f)).sha256;
+    // as two cycles opening at once: one throttled refresh, one forced because the hash is new to it
+    await Promise.all([r.refresh(0), r.refresh(0)]);
+    expect(r.resolve({ fleet: 'acme', agent: 'coder', configHash: edited }, { strict: true }).configHash).toBe(edited);
+  });
+
   it('a broken edit keeps the last good configuration, and says why', async () => {
     const f = await file(yaml('acme'));
     const r = new FleetRegistry();
