@@ -1,4 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,14 +127,20 @@ async function checkRun(
 }
 
 /** An example agent whose live store is an S3 prefix (for the S3 faults: the promote writes go to S3 too). */
+/** A bucket for agents' memory, apart from dreamgate's own (a store may not lie in those). */
+const memoryBucket = 'dreamgate-faults-memory';
+
 async function s3Agent(overrides: Partial<AgentConfig> = {}): Promise<AgentConfig> {
   const agent = await exampleAgent('coding-agent', overrides);
   const client = s3();
   try {
+    await client.send(new CreateBucketCommand({ Bucket: memoryBucket })).catch((err: { name?: string }) => {
+      if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err;
+    });
     const prefix = `faults/${agent.id}/memory/`;
     const local = await new LocalDirStore(agent.store).read();
-    await new S3PrefixStore(client, storageSettings(cfg).snapshotsBucket, prefix).replaceAll(local);
-    return { ...agent, store: `s3://${storageSettings(cfg).snapshotsBucket}/${prefix}` };
+    await new S3PrefixStore(client, memoryBucket, prefix).replaceAll(local);
+    return { ...agent, store: `s3://${memoryBucket}/${prefix}` };
   } finally {
     client.destroy();
   }
@@ -247,7 +253,7 @@ describe('a promotion cut off half-way', () => {
     const fleet = await fleetOf(agent);
     // the synthetic store (400 files, with duplicates and contradictions) replaces the example's
     const client = s3();
-    const bucket = storageSettings(cfg).snapshotsBucket;
+    const bucket = memoryBucket;
     const prefix = agent.store.slice(`s3://${bucket}/`.length);
     await new S3PrefixStore(client, bucket, prefix).replaceAll(await new LocalDirStore(local.store).read());
     const before = await liveOf(agent, client);
