@@ -48,8 +48,9 @@ afterAll(async () => {
 
 /** A one-agent fleet file, paging the local receiver: what the test's worker process serves. */
 async function fleetOf(agent: AgentConfig): Promise<FleetConfig> {
+  // the agent's own fleet: its objects and audit log are found by that scope
   return writeFleetFile(join(await tempDir('dg-fault-fleet-'), 'dreamgate.yml'), {
-    fleet: unique('faults'),
+    fleet: agent.fleet,
     agents: [agent],
     paging: { url: `${receiver.url}/page`, format: 'pagerduty', routingKey: 'FAULTS' },
     notify: { url: `${receiver.url}/notify`, format: 'json' },
