@@ -106,12 +106,43 @@ function summarizeInput(input: unknown): string {
 const isToolUse = (t: string) => t === 'agent.tool_use' || t === 'agent.custom_tool_use' || t === 'agent.mcp_tool_use';
 const isToolResult = (t: string) => t.endsWith('tool_result');
 
+/** One event of a session in the SPEC §2 shape, with the line of its source file it came from. */
+export interface EventAt {
+  line: number;
+  event: unknown;
+}
+
 /**
- * Reads one session file (SPEC §2, local form) as a stream. A malformed line, an event out of time order
- * or a repeated event id is invalid input naming the file and line.
+ * The events of a session file in SPEC §2's local form, one JSON object a line, read as a stream; a line
+ * that is not JSON is invalid input naming the file and line.
  */
+export async function* readEvents(file: string): AsyncGenerator<EventAt> {
+  for await (const { line, text } of readLines(file)) {
+    if (text.trim() === '') continue;
+    try {
+      yield { line, event: JSON.parse(text) as unknown };
+    } catch (err) {
+      throw new InvalidInput(`${file}:${line}: not JSON (${(err as Error).message.slice(0, 80)})`);
+    }
+  }
+}
+
+/** Reads one session file (SPEC §2, local form) as a stream. */
 export async function digestSession(file: string): Promise<SessionDigest> {
-  const sessionId = basename(file).replace(/\.jsonl$/, '');
+  return digestEvents(readEvents(file), { sessionId: basename(file).replace(/\.jsonl$/, ''), file });
+}
+
+/**
+ * Digests one session from its events in order: every source (local JSONL, Managed Agents, Claude Code
+ * transcripts, Messages API logs) is translated into SPEC §2 events and comes through here, so screening
+ * and the digest are the same for all. An event that is not SPEC §2's shape, one out of time order or a
+ * repeated event id is invalid input naming the file and line.
+ */
+export async function digestEvents(
+  events: AsyncIterable<EventAt> | Iterable<EventAt>,
+  origin: { sessionId: string; file: string },
+): Promise<SessionDigest> {
+  const { sessionId, file } = origin;
   const d: SessionDigest = {
     sessionId,
     file,
@@ -143,14 +174,7 @@ export async function digestSession(file: string): Promise<SessionDigest> {
   // untrusted text of the previous result, so an instruction split across two results is still seen
   let previousUntrusted = '';
 
-  for await (const { line, text } of readLines(file)) {
-    if (text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new InvalidInput(`${file}:${line}: not JSON (${(err as Error).message.slice(0, 80)})`);
-    }
+  for await (const { line, event: value } of events) {
     const problem = eventProblem(value);
     if (problem) throw new InvalidInput(`${file}:${line}: ${problem}`);
     const e = value as SessionEvent;
