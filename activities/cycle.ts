@@ -12,20 +12,21 @@ import type { Dreamer } from '../src/dream/dreamer.js';
 import { ManagedDreamer } from '../src/dream/managed.js';
 import { ClaudeScorer, type AnswerCache, type CachedAnswer } from '../src/evaluate/claudeScorer.js';
 import type { Evaluation } from '../src/evaluate/scorer.js';
-import { selectManagedSessions } from '../src/sessions/managedSource.js';
 import type { SelectOptions } from '../src/sessions/source.js';
 import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { refusedPaths } from '../src/dream/guard.js';
 import { TeamLessonsDreamer } from '../src/dream/team.js';
 import { runDream } from '../src/dream/run.js';
 import { DeterministicScorer, ExternalScorer, type Scorer } from '../src/evaluate/scorer.js';
-import { loadSuite } from '../src/evaluate/suite.js';
+import { deriveCases, withDerived, type DerivedCase } from '../src/evaluate/derive.js';
+import { loadSuite, type Suite } from '../src/evaluate/suite.js';
 import { applyChanges } from '../src/memory/apply.js';
 import { changeSetSchema, summarize, type Change, type ChangeSet } from '../src/memory/changeSet.js';
+import { reconciled } from '../src/memory/adapter.js';
 import { openStore } from '../src/memory/open.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { sendWebhook, type Alert } from '../src/notify/webhook.js';
-import { selectSessions } from '../src/sessions/source.js';
+import { selectSessionsAt } from '../src/sessions/source.js';
 import { AuditLog, type AuditRecord } from '../src/snapshots/audit.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { InvalidInput } from '../src/util/errors.js';
@@ -46,6 +47,8 @@ export interface CycleDeps {
 export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { series: 'live' };
 
 const stateKey = (agentId: string) => `agents/${agentId}/state.json`;
+const derivedKey = (agent: AgentConfig, cycleId: string) =>
+  CycleObjects.cycleKey(agent.id, cycleId, 'derived-suite.json');
 
 export function cycleActivities(deps: CycleDeps) {
   const objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
@@ -56,9 +59,7 @@ export function cycleActivities(deps: CycleDeps) {
   const claude = () => (client ??= deps.claude ? deps.claude() : claudeClient({ maxRetries: 0 }));
   const live = (agent: AgentConfig) => openStore(agent.store, { s3: deps.s3, claude });
   const sessionsOf = (agent: AgentConfig, opts: SelectOptions) =>
-    agent.sessions.startsWith('anthropic:')
-      ? selectManagedSessions(claude(), agent.sessions.slice('anthropic:'.length), opts)
-      : selectSessions(agent.sessions, agent.id, opts);
+    selectSessionsAt(agent.sessions, agent.id, opts, { claude });
   const answers: AnswerCache = {
     get: (key) => objects.getJson<CachedAnswer>(`eval-cache/${key}.json`),
     put: async (key, value) => void (await objects.putJson(`eval-cache/${key}.json`, value)),
@@ -71,9 +72,10 @@ export function cycleActivities(deps: CycleDeps) {
   }
 
   /** The failing cases of a rejected candidate, from its eval report, for the next attempt. */
-  async function feedbackFrom(agent: AgentConfig, redo: Redream): Promise<DreamFeedback> {
+  async function feedbackFrom(agent: AgentConfig, cycleId: string, redo: Redream): Promise<DreamFeedback> {
     const report = await objects.getJson<Evaluation>(redo.reportKey);
-    const suite = agent.suite ? await loadSuite(agent.suite) : { cases: [] };
+    const derived = (await objects.getJson<DerivedCase[]>(derivedKey(agent, cycleId))) ?? [];
+    const suite = withDerived(agent.suite ? await loadSuite(agent.suite) : undefined, derived);
     const question = (id: string) => suite.cases.find((c) => c.id === id)?.question;
     return {
       attempt: redo.attempt,
@@ -83,6 +85,31 @@ export function cycleActivities(deps: CycleDeps) {
         .filter((c) => !c.passed)
         .map((c) => ({ id: c.id, ...(question(c.id) ? { question: question(c.id)! } : {}), reasons: c.reasons })),
     };
+  }
+
+  /**
+   * The suite of a cycle: the hand-written one beside the cases derived from the baseline store and the
+   * sessions. They are derived once, at the baseline eval, and kept in S3, so every later eval of the cycle
+   * (post, revised, verify) asks the same questions.
+   */
+  async function suiteFor(
+    agent: AgentConfig,
+    cycleId: string,
+    target: StoreTarget,
+    store: MemoryStore,
+  ): Promise<Suite> {
+    const written = agent.suite ? await loadSuite(agent.suite) : undefined;
+    if (agent.deriveSuite === false) return written ?? { file: '(no suite)', cases: [] };
+    const key = derivedKey(agent, cycleId);
+    let derived = await objects.getJson<DerivedCase[]>(key);
+    if (!derived) {
+      if (target.series !== 'snapshot') throw new Error(`derived suite ${key} is missing: the baseline eval makes it`);
+      const sessions =
+        agent.dreamer === 'team-lessons' ? [] : (await sessionsOf(agent, { limit: agent.maxSessions })).sessions;
+      derived = deriveCases(store, sessions);
+      await objects.putJson(key, derived);
+    }
+    return withDerived(written, derived);
   }
 
   async function dreamerFor(agent: AgentConfig, cycleId: string, redo: Redream | undefined): Promise<Dreamer> {
@@ -110,7 +137,7 @@ export function cycleActivities(deps: CycleDeps) {
         const sender = agent.batch
           ? batchSender(claude(), ledger, { pollIntervalMs: agent.claude.pollIntervalMs, onProgress: progress })
           : directSender(claude());
-        const feedback = redo && (await feedbackFrom(agent, redo));
+        const feedback = redo && (await feedbackFrom(agent, cycleId, redo));
         return new ClaudeDreamer(claude(), { ...agent.claude, budget }, feedback, progress, sender);
       }
       case 'managed':
@@ -196,7 +223,7 @@ export function cycleActivities(deps: CycleDeps) {
     evaluate: activity(
       async (agent: AgentConfig, cycleId: string, step: string, target: StoreTarget): Promise<EvalSummary> => {
         const store = await storeOf(agent, target);
-        const suite = agent.suite ? await loadSuite(agent.suite) : { file: '(no suite)', cases: [] };
+        const suite = await suiteFor(agent, cycleId, target, store);
         const scorer = scorerFor(agent);
         progress(`evaluating ${step}`);
         const result = await scorer.evaluate(store, suite, Context.current().cancellationSignal);
@@ -229,11 +256,12 @@ export function cycleActivities(deps: CycleDeps) {
             : await sessionsOf(agent, { limit: agent.maxSessions, signal: ctx.cancellationSignal });
         const dreamer = await dreamerFor(agent, cycleId, redo);
         progress(`dreaming over ${sessions.sessions.length} sessions`);
-        const result = await runDream(
+        const dreamed = await runDream(
           dreamer,
           { agentId: agent.id, snapshotId, store, sessions },
           ctx.cancellationSignal,
         );
+        const result = reconciled(live(agent), store, dreamed);
         const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
         const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
         return storeCandidate(agent, cycleId, name, result.store, result.changeSet, newest);
@@ -290,6 +318,7 @@ export function cycleActivities(deps: CycleDeps) {
             else changes = changes.map((c, j) => (j === i ? change : c));
           }
         }
+        ({ changes } = live(agent).reconcile?.(snapshot, { ...cs, changes }) ?? { changes });
         const candidate = applyChanges(snapshot, { changes });
         const refused = refusedPaths(snapshot, candidate);
         if (refused.length > 0)

@@ -7,6 +7,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -284,7 +285,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     promoted = { changeSetKey: dream.changeSetKey };
     let result;
     try {
-      result = await steps.promote(agent, snapshotId, dream.changeSetKey);
+      result = await unlocked(() => steps.promote(agent, snapshotId, dream.changeSetKey));
     } catch (err) {
       if (failureType(err) === 'LiveStoreChanged') {
         promoted = undefined;
@@ -336,7 +337,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     await CancellationScope.nonCancellable(async () => {
       if (promoted) {
         enter('rollback');
-        await steps.rollback(agent, snapshotId, promoted.changeSetKey);
+        await unlocked(() => steps.rollback(agent, snapshotId, promoted!.changeSetKey));
         await record('rolled-back', {
           why: isCancellation(err) ? 'cancelled after promotion' : 'failed after promotion',
         });
@@ -387,9 +388,31 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     return finish('rolled_back', reason);
   }
 
+  /**
+   * A store whose owner is consolidating it (Claude Code's `.consolidate-lock`, held by a live process for at
+   * most an hour) is written once the lock is free: the step is tried again on a durable timer, the wait shown
+   * in the cycle's details and recorded once.
+   */
+  async function unlocked<T>(step: () => Promise<T>): Promise<T> {
+    for (let wait = 2_000, recorded = false; ; wait = Math.min(wait * 2, 60_000)) {
+      try {
+        const result = await step();
+        if (recorded) state.waitingFor = undefined;
+        return result;
+      } catch (err) {
+        if (failureType(err) !== 'StoreLocked') throw err;
+        state.waitingFor = `the store's consolidation lock: ${failureMessage(err)}`;
+        setCurrentDetails(details(state));
+        if (!recorded) await record('store-locked', { error: failureMessage(err) });
+        recorded = true;
+        await sleep(wait);
+      }
+    }
+  }
+
   async function rollBack(why: string, changeSetKey: string, extra: Record<string, unknown>): Promise<CycleResult> {
     enter('rollback');
-    const undone = await steps.rollback(agent, snapshotId, changeSetKey);
+    const undone = await unlocked(() => steps.rollback(agent, snapshotId, changeSetKey));
     promoted = undefined;
     await record('rolled-back', { why, restored: undone.restored, keptAgentWrites: undone.keptAgentWrites, ...extra });
     await page('page', `dreamgate: ${agent.id} promotion rolled back: ${why}`, extra);

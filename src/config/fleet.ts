@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
+import { expandHome } from '../memory/claudeCodePaths.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
 import { loadYamlFile } from './yamlFile.js';
@@ -53,6 +54,7 @@ const agentFields = {
   reviewers: z.array(z.string().min(1)).optional(),
   owners: z.array(z.string().min(1)).optional(),
   maxSessions: z.number().int().min(1).max(1000).optional(),
+  deriveSuite: z.boolean().optional(),
 };
 
 const fleetSchema = z
@@ -90,9 +92,21 @@ const fleetSchema = z
         z
           .object({
             id: agentId,
-            store: z.string().min(1),
-            sessions: z.string().min(1),
-            suite: z.string().min(1),
+            store: z
+              .string()
+              .min(1)
+              .refine(
+                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(s3:\/\/|anthropic:|claude-code:)/.test(v),
+                'expected a directory, s3://bucket/prefix/, anthropic:<memory_store_id> or claude-code:<project dir>',
+              ),
+            sessions: z
+              .string()
+              .min(1)
+              .refine(
+                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(anthropic|claude-code|messages):/.test(v),
+                'expected a directory, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>',
+              ),
+            suite: z.string().min(1).optional(),
             ...agentFields,
           })
           .strict(),
@@ -106,9 +120,15 @@ export interface AgentConfig {
   id: string;
   /** A directory or s3://bucket/prefix/ */
   store: string;
-  /** The sessions root: <sessions>/<id>/*.jsonl */
+  /**
+   * The sessions: a root in SPEC §2 form (`<sessions>/<id>/*.jsonl`), `claude-code:<project dir>`,
+   * `messages:<dir>` or `anthropic:<agent_id>`.
+   */
   sessions: string;
+  /** A hand-written suite (SPEC §3), or '' for none: the derived suite runs either way unless turned off. */
   suite: string;
+  /** Derive retention and session cases from the baseline store and the sessions (default true). */
+  deriveSuite?: boolean;
   mode: 'review' | 'automatic' | 'hybrid';
   threshold: number;
   minNewSessions: number;
@@ -180,8 +200,12 @@ export function claudeSettings(c: z.output<typeof claudeFields> = {}, d: z.outpu
 export async function loadFleetConfig(file: string): Promise<FleetConfig> {
   const raw = await loadYamlFile(file, fleetSchema);
   const base = dirname(resolve(file));
-  const local = (p: string) =>
-    p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, p);
+  // a path, or the path of a `claude-code:` / `messages:` location, is relative to the config file
+  const local = (p: string) => {
+    const kind = /^(claude-code|messages):(.*)$/.exec(p);
+    if (kind) return `${kind[1]}:${resolve(base, expandHome(kind[2]!))}`;
+    return p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, expandHome(p));
+  };
   const ids = new Set<string>();
   const agents = raw.agents.map((a, i): AgentConfig => {
     if (ids.has(a.id)) throw new InvalidInput(`${file}: agents[${i}].id: "${a.id}" is used twice`);
@@ -192,6 +216,10 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
     if (mode !== 'automatic' && reviewers.length === 0)
       throw new InvalidInput(`${file}: agents[${i}] (${a.id}): mode "${mode}" needs at least one reviewer`);
     const evaluator = a.evaluator ?? d.evaluator;
+    if (!a.suite && (a.deriveSuite ?? d.deriveSuite) === false && !evaluator)
+      throw new InvalidInput(
+        `${file}: agents[${i}] (${a.id}): deriveSuite is false and there is no suite or evaluator: the gate would have nothing to check`,
+      );
     const dreamer = a.dreamer ?? d.dreamer ?? agentDefaults.dreamer;
     if (dreamer === 'managed' && !a.store.startsWith('anthropic:'))
       throw new InvalidInput(
@@ -201,7 +229,8 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
       id: a.id,
       store: local(a.store),
       sessions: local(a.sessions),
-      suite: local(a.suite),
+      suite: a.suite ? local(a.suite) : '',
+      ...((a.deriveSuite ?? d.deriveSuite) === false ? { deriveSuite: false } : {}),
       mode,
       threshold: a.threshold ?? d.threshold ?? agentDefaults.threshold,
       minNewSessions: a.minNewSessions ?? d.minNewSessions ?? agentDefaults.minNewSessions,

@@ -1,3 +1,4 @@
+import { applyChanges } from './apply.js';
 import type { Change, ChangeSet } from './changeSet.js';
 import type { MemoryStore } from './store.js';
 
@@ -18,4 +19,15 @@ export interface StoreAdapter {
    * changes added to the change set, so a reviewer sees them and the gate scores them.
    */
   reconcile?(base: MemoryStore, changeSet: ChangeSet): ChangeSet;
+}
+
+/** A dream's result with what the store's kind keeps in step (see `reconcile`) added to change set and candidate. */
+export function reconciled<R extends { store: MemoryStore; changeSet: ChangeSet }>(
+  adapter: StoreAdapter,
+  base: MemoryStore,
+  result: R,
+): R {
+  if (!adapter.reconcile) return result;
+  const changeSet = adapter.reconcile(base, result.changeSet);
+  return changeSet === result.changeSet ? result : { ...result, changeSet, store: applyChanges(base, changeSet) };
 }

@@ -40,6 +40,8 @@ export interface SessionDigest {
   eventIds: string[];
   userStatements: UserStatement[];
   memoryWrites: MemoryWrite[];
+  /** Memory files the agent read (a memory-tool `view` of a file, a file-tool `read`), and when. */
+  memoryReads: { eventId: string; at: number; path: string }[];
   toolCalls: ToolCall[];
   /** The first instruction-like text found in untrusted content: the session is quarantined. */
   injection?: Finding & { eventId: string };
@@ -67,6 +69,13 @@ interface PendingWrite {
 }
 
 /** The memory writes a tool call makes, before its result says whether it happened. */
+/** The memory file a tool call reads, if any: a memory-tool `view` of a file, or a file-tool `read` of one. */
+function memoryReadOf(e: SessionEvent): string | undefined {
+  const input = (e.input ?? {}) as Record<string, unknown>;
+  if (e.name === 'memory') return input.command === 'view' ? memoryPath('memory', input.path) : undefined;
+  return e.name === 'read' ? memoryPath('read', input.file_path) : undefined;
+}
+
 function memoryWritesOf(e: SessionEvent): PendingWrite[] {
   const input = (e.input ?? {}) as Record<string, unknown>;
   const linesOf = (v: unknown) => (typeof v === 'string' ? v.split('\n') : []);
@@ -152,10 +161,11 @@ export async function digestEvents(
     eventIds: [],
     userStatements: [],
     memoryWrites: [],
+    memoryReads: [],
     toolCalls: [],
     secrets: {},
   };
-  const pending = new Map<string, { call: ToolCall; writes: PendingWrite[] }>();
+  const pending = new Map<string, { call: ToolCall; writes: PendingWrite[]; reads?: string }>();
   const seenIds = new Set<string>();
   let lastAt = -Infinity;
   const redact = (text: string) => {
@@ -167,6 +177,7 @@ export async function digestEvents(
     const p = pending.get(id);
     if (!p) return;
     pending.delete(id);
+    if (!failed && p.reads) d.memoryReads.push({ eventId: p.call.eventId, at: p.call.at, path: p.reads });
     if (!failed)
       for (const w of p.writes)
         d.memoryWrites.push({ eventId: p.call.eventId, at: p.call.at, path: w.path, lines: w.lines.map(redact) });
@@ -199,7 +210,8 @@ export async function digestEvents(
       const writes = memoryWritesOf(e);
       const call: ToolCall = { eventId, at, name: e.name, input: redact(summarizeInput(e.input)) };
       d.toolCalls.push(call);
-      pending.set(id, { call, writes });
+      const reads = memoryReadOf(e);
+      pending.set(id, { call, writes, ...(reads ? { reads } : {}) });
       // an agent that writes an instruction into memory is as suspect as the page that taught it
       const written = writes.flatMap((w) => w.lines).join('\n');
       const finding =
