@@ -106,7 +106,7 @@ export function cycleActivities(deps: CycleDeps) {
       if (target.series !== 'snapshot') throw new Error(`derived suite ${key} is missing: the baseline eval makes it`);
       const sessions =
         agent.dreamer === 'team-lessons' ? [] : (await sessionsOf(agent, { limit: agent.maxSessions })).sessions;
-      derived = deriveCases(store, sessions);
+      derived = await deriveCases(store, sessions);
       await objects.putJson(key, derived);
     }
     return withDerived(written, derived);
@@ -320,7 +320,7 @@ export function cycleActivities(deps: CycleDeps) {
         }
         ({ changes } = live(agent).reconcile?.(snapshot, { ...cs, changes }) ?? { changes });
         const candidate = applyChanges(snapshot, { changes });
-        const refused = refusedPaths(snapshot, candidate);
+        const refused = await refusedPaths(snapshot, candidate);
         if (refused.length > 0)
           throw new InvalidInput(
             `edited change set refused: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`,

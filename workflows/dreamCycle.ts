@@ -10,6 +10,7 @@ import {
   sleep,
   upsertSearchAttributes,
   workflowInfo,
+  type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { StoreTarget } from '../activities/cycle.js';
@@ -26,7 +27,12 @@ import type {
 } from '../src/cycle/types.js';
 import { approveSignal, rejectSignal, searchAttributes, stateQuery } from './definitions.js';
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 };
+const retry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 8,
+};
 // every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere
 const steps = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '10 seconds', retry });
 const dreaming = proxyActivities<Activities>({

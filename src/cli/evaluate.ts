@@ -49,7 +49,7 @@ export async function evalCommand(opts: EvalOptions): Promise<void> {
   let suite = written ?? { file: '(no suite)', cases: [] };
   if (opts.baseline) {
     const input = await derivationInput({ memory: opts.baseline, sessions: opts.sessions, agent: opts.agent });
-    const derived = deriveCases(input.store, input.sessions.sessions);
+    const derived = await deriveCases(input.store, input.sessions.sessions);
     progress(`derived from ${opts.baseline}: ${describeCases(derived)}`);
     suite = withDerived(written, derived);
   }

@@ -53,7 +53,7 @@ export async function suiteDeriveCommand(opts: DeriveOptions): Promise<void> {
     throw new InvalidInput(`--out ${opts.out}: exists (add --force to replace it)`);
   const { store, sessions } = await derivationInput(opts);
   progress(`deriving from ${store.size} file(s) and ${sessions.sessions.length} session(s)`);
-  const cases = deriveCases(store, sessions.sessions);
+  const cases = await deriveCases(store, sessions.sessions);
   if (opts.json) printJson(cases);
   else {
     const header = [

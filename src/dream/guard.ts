@@ -4,28 +4,32 @@ import type { MemoryStore } from '../memory/store.js';
 /**
  * The check after the dream (defence in depth): a line the dream adds that instructs the agent, hides
  * characters or holds a secret is refused, whatever the dreamer. A line the store already had (moved, not
- * added) is not new text. Returns why, or undefined when the content may be promoted.
+ * added) is not new text. Returns why (the detector, never the text), or undefined when it may be promoted.
  */
-export function refusalFor(content: string, known: ReadonlySet<string>): string | undefined {
-  for (const line of content.split('\n')) {
+export async function refusalFor(content: string, known: ReadonlySet<string>): Promise<string | undefined> {
+  for (const [i, line] of content.split('\n').entries()) {
     if (known.has(line.trim())) continue;
-    if (hasSecret(line)) return 'adds a secret';
-    if (hasHiddenCharacters(line)) return 'adds invisible characters (zero-width, bidi or tag characters)';
-    // as if untrusted: memory that tells the agent what to remember or obey is an attacker's goal
+    if (await hasSecret(line)) return `line ${i + 1} adds a secret`;
+    if (hasHiddenCharacters(line))
+      return `line ${i + 1} adds invisible characters (zero-width, bidi or tag characters)`;
+    // as if from outside: memory that tells the agent what to remember or obey is an attacker's goal
     const finding = detectInjection(line, true);
-    if (finding) return `adds instruction-like text (${finding.detector}): "${finding.excerpt}"`;
+    if (finding) return `line ${i + 1} adds instruction-like text (${finding.detector})`;
   }
   return undefined;
 }
 
 /** Paths of `candidate` that add refused text compared with `base`. */
-export function refusedPaths(base: MemoryStore, candidate: MemoryStore): { path: string; reason: string }[] {
+export async function refusedPaths(
+  base: MemoryStore,
+  candidate: MemoryStore,
+): Promise<{ path: string; reason: string }[]> {
   const known = new Set<string>();
   for (const content of base.files.values()) for (const line of content.split('\n')) known.add(line.trim());
   const out: { path: string; reason: string }[] = [];
   for (const [path, content] of candidate.files) {
     if (base.get(path) === content) continue;
-    const reason = refusalFor(content, known);
+    const reason = await refusalFor(content, known);
     if (reason) out.push({ path, reason });
   }
   return out;

@@ -1,218 +1,225 @@
-import type { Evidence } from '../memory/changeSet.js';
+import type { Evidence, Place } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
-import type { Ledger } from './ledger.js';
+import { quote, type Ledger } from './ledger.js';
+import { documentKind, parseMarkdown, type MarkdownDocument, type Unit } from './markdown.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
-import {
-  candidatePairs,
-  isFactLine,
-  isNearDuplicate,
-  type KeyedFact,
-  minhash,
-  normalizeLine,
-  parseKeyedFact,
-  salientTokens,
-  shingles,
-  stripMarkup,
-} from './text.js';
+import { factKey, normalizeLine, parseKeyedFact, type KeyedFact } from './text.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
 export const workflowsPath = '/workflows/converged.md';
 
+/** The session write that put a line in the store. */
 interface Written {
   at: number;
   sessionId: string;
   eventId: string;
 }
 
-interface Line {
-  path: string;
-  index: number;
-  text: string;
+interface Fact extends Unit {
+  /** Normalized text, with a task item's state: a done item and an open one differ. */
   norm: string;
-  heading: string;
   fact?: KeyedFact;
   written?: Written;
-  removed?: boolean;
+  removed?: { kind: 'duplicate' | 'superseded'; by: Fact; evidence: Evidence[] };
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const quote = (s: string) => `"${stripMarkup(s).slice(0, 120)}"`;
 const evidenceOf = (w?: Written): Evidence[] => (w ? [{ session_id: w.sessionId, event_id: w.eventId }] : []);
-/** Newest first; a line with no write event is older than any that has one (SPEC §2); then store order. */
-const newer = (a: Line, b: Line) =>
-  (b.written?.at ?? -Infinity) - (a.written?.at ?? -Infinity) ||
-  (a.path < b.path ? -1 : a.path > b.path ? 1 : a.index - b.index);
+const place = (f: Fact, line = f.start + 1): Place => ({ path: f.path, section: f.section, line });
+const clipped = (s: string, n = 40) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const where = (f: Fact) => `line ${f.start + 1}${f.section ? ` in "${clipped(f.section)}"` : ''}`;
+/** A line with no write event is older than any that has one (SPEC §2). */
+const writtenAt = (f: Fact) => f.written?.at ?? -Infinity;
 
 /**
- * The offline dreamer: deterministic, no key, no network. Merges duplicates, resolves contradictions by
- * recency (the loser goes to /archive/), and writes recurring mistakes and converged workflows as memory.
+ * The offline dreamer: deterministic, no key, no network, and it does no harm. It reads each markdown file as
+ * a document and changes a line only when it can say why: the same fact twice in one section (one copy goes),
+ * or an older value of the same subject replaced by a newer one that a session wrote (the old line moves to
+ * /archive/). Duplicates across files or sections and contradictions it cannot settle are reported as
+ * findings for a reviewer. Front matter, code, tables, HTML and non-markdown files are never edited here.
+ * It also writes recurring mistakes and converged workflows as memory.
  */
 export class HeuristicDreamer implements Dreamer {
   readonly name = 'heuristic';
 
   async consolidate(input: PreparedInput): Promise<Consolidation> {
     const { store, ledger } = input;
-    const lines = this.readLines(store, input);
-    const archive = new Map<string, string[]>();
-    this.resolveContradictions(lines, archive, ledger);
-    this.mergeDuplicates(lines, ledger);
+    const docs = new Map<string, MarkdownDocument>();
+    for (const [path, content] of store.files)
+      if (!isArchivePath(path) && documentKind(path) === 'markdown') docs.set(path, parseMarkdown(path, content));
+    const facts = this.readFacts(docs, input);
+
+    const winners = new Supersession(facts, ledger).run();
+    this.dedupeWithinScopes(facts, winners);
+    this.reportAcrossScopes(facts, ledger);
 
     const files = new Map(store.files);
-    const byPath = new Map<string, Line[]>();
-    for (const l of lines) byPath.set(l.path, [...(byPath.get(l.path) ?? []), l]);
-    for (const [path, ls] of byPath) {
-      if (!ls.some((l) => l.removed)) continue;
-      const removed = new Set(ls.filter((l) => l.removed).map((l) => l.index));
-      const kept = store
-        .get(path)!
-        .split('\n')
-        .filter((_, i) => !removed.has(i));
-      if (kept.some(isFactLine)) files.set(path, kept.join('\n'));
-      else files.delete(path); // nothing left but structure: every line's destination is in the detail
-    }
-    for (const [path, added] of archive) {
-      const target = `/archive${path}`;
-      const existing =
-        files.get(target) ?? `# Archive of ${path}\n\nSuperseded memory, kept as history (not current knowledge).\n`;
-      files.set(target, `${existing.replace(/\n*$/, '\n')}${added.join('\n')}\n`);
-      ledger.note(target, 'superseded', `superseded lines from ${path} kept as history`);
-    }
+    this.rewrite(docs, facts, files, ledger);
     this.writePatterns(files, input);
     return { store: MemoryStore.from(files) };
   }
 
-  private readLines(store: MemoryStore, input: PreparedInput): Line[] {
+  private readFacts(docs: Map<string, MarkdownDocument>, input: PreparedInput): Fact[] {
     const byPathNorm = new Map<string, Written>();
     const byNorm = new Map<string, Written>();
     const remember = (map: Map<string, Written>, key: string, w: Written) => {
       const old = map.get(key);
       if (!old || old.at < w.at) map.set(key, w);
     };
-    for (const s of input.sessions) {
-      for (const w of s.memoryWrites) {
+    for (const s of input.sessions)
+      for (const w of s.memoryWrites)
         for (const l of w.lines) {
-          if (!isFactLine(l)) continue;
+          const n = normalizeLine(l);
+          if (n === '') continue;
           const written = { at: w.at, sessionId: s.sessionId, eventId: w.eventId };
-          remember(byPathNorm, `${w.path}\0${normalizeLine(l)}`, written);
-          remember(byNorm, normalizeLine(l), written);
+          remember(byPathNorm, `${w.path}\0${n}`, written);
+          remember(byNorm, n, written);
         }
+    const facts: Fact[] = [];
+    for (const doc of docs.values())
+      for (const u of doc.units) {
+        const first = doc.lines[u.start]!;
+        const norm = normalizeLine(u.text);
+        if (!/[\p{L}\p{N}]/u.test(norm)) continue;
+        const firstNorm = normalizeLine(first);
+        const written = byPathNorm.get(`${u.path}\0${firstNorm}`) ?? byNorm.get(firstNorm);
+        const fact = u.start === u.end ? parseKeyedFact(first) : undefined;
+        facts.push({
+          ...u,
+          norm: `${u.checked === null ? '' : u.checked ? '[x] ' : '[ ] '}${norm}`,
+          ...(fact ? { fact } : {}),
+          ...(written ? { written } : {}),
+        });
+      }
+    return facts;
+  }
+
+  /** The same fact twice in one scope (file, section, enclosing item): one copy is enough. */
+  private dedupeWithinScopes(facts: Fact[], winners: ReadonlySet<Fact>): void {
+    const groups = new Map<string, Fact[]>();
+    for (const f of facts) {
+      if (f.removed) continue;
+      const state = f.checked === null ? '' : String(f.checked);
+      const key = f.fact ? `f\0${f.fact.subject}\0${f.fact.value}` : `k\0${factKey(f.text)}`;
+      for (const k of new Set([`n\0${f.norm}`, `${key}\0${state}`])) {
+        const id = `${f.scope}\0${k}`;
+        groups.set(id, [...(groups.get(id) ?? []), f]);
       }
     }
-    const lines: Line[] = [];
-    for (const [path, content] of store.files) {
-      if (isArchivePath(path)) continue; // history, not current knowledge
-      let heading = '';
-      content.split('\n').forEach((text, index) => {
-        if (/^\s*#/.test(text)) heading = text.trim().toLowerCase();
-        if (!isFactLine(text)) return;
-        const norm = normalizeLine(text);
-        const written = byPathNorm.get(`${path}\0${norm}`) ?? byNorm.get(norm);
-        const fact = parseKeyedFact(text);
-        lines.push({ path, index, text, norm, heading, ...(fact ? { fact } : {}), ...(written ? { written } : {}) });
+    for (const group of groups.values()) {
+      const live = group.filter((f) => !f.removed);
+      if (live.length < 2) continue;
+      // a line that superseded another stays (the archive names it); then the newest write's wording; then the first copy
+      const [survivor, ...others] = [...live].sort(
+        (a, b) => Number(winners.has(b)) - Number(winners.has(a)) || writtenAt(b) - writtenAt(a) || a.start - b.start,
+      );
+      for (const f of others) {
+        if (!f.removable) continue;
+        f.removed = { kind: 'duplicate', by: survivor!, evidence: evidenceOf(survivor!.written) };
+      }
+    }
+  }
+
+  /** The same fact in several files or sections is a reviewer's call: reported, not deleted. */
+  private reportAcrossScopes(facts: Fact[], ledger: Ledger): void {
+    const groups = new Map<string, Fact[]>();
+    for (const f of facts) {
+      if (f.removed || f.norm.length < 16) continue;
+      const key = f.fact ? `f\0${f.fact.subject}\0${f.fact.value}` : `k\0${factKey(f.text)}`;
+      groups.set(key, [...(groups.get(key) ?? []), f]);
+    }
+    let reported = 0;
+    for (const group of groups.values()) {
+      const scopes = new Set(group.map((f) => f.scope));
+      if (scopes.size < 2 || reported >= maxFindings) continue;
+      reported++;
+      const files = new Set(group.map((f) => f.path)).size;
+      ledger.find({
+        kind: 'duplicate',
+        detail: `the same fact in ${group.length} places (${files > 1 ? `${files} files` : `${scopes.size} sections of one file`}), left for a reviewer: ${quote(group[0]!.text)}`,
+        at: group.slice(0, 20).map((f) => place(f)),
       });
     }
-    return lines;
   }
 
-  /** A one-word subject ("owner") is only the same fact within one file and section; a longer one, anywhere. */
-  private scope(l: Line): string {
-    const f = l.fact!;
-    return f.subject.includes(' ') ? f.subject : `${l.path}\0${l.heading}\0${f.subject}`;
-  }
+  /** Takes removed units out of their files, archives superseded ones, and notes every move. */
+  private rewrite(
+    docs: Map<string, MarkdownDocument>,
+    facts: Fact[],
+    files: Map<string, string>,
+    ledger: Ledger,
+  ): void {
+    const removedByPath = new Map<string, Fact[]>();
+    for (const f of facts) if (f.removed) removedByPath.set(f.path, [...(removedByPath.get(f.path) ?? []), f]);
+    // new line numbers of every file after its removals, so a move can name where the survivor now is
+    const renumber = new Map<string, (line: number) => number>();
+    const cut = new Map<string, Set<number>>();
+    for (const [path, removed] of removedByPath) {
+      const lines = docs.get(path)!.lines;
+      const drop = new Set<number>();
+      for (const f of removed) for (let i = f.start; i <= f.end; i++) drop.add(i);
+      // a removal must not leave two blank lines where there was one
+      for (let i = 0; i < lines.length; i++) {
+        if (drop.has(i) || lines[i]!.trim() !== '') continue;
+        let j = i + 1;
+        while (j < lines.length && drop.has(j)) j++;
+        if (j > i + 1 && j < lines.length && lines[j]!.trim() === '') drop.add(i);
+      }
+      cut.set(path, drop);
+      const map: number[] = [];
+      let n = 0;
+      lines.forEach((_, i) => (map[i] = drop.has(i) ? -1 : ++n));
+      renumber.set(path, (line) => map[line - 1] ?? line);
+    }
+    const newLine = (f: Fact) => renumber.get(f.path)?.(f.start + 1) ?? f.start + 1;
 
-  private resolveContradictions(lines: Line[], archive: Map<string, string[]>, ledger: Ledger): void {
-    const groups = new Map<string, Line[]>();
-    for (const l of lines) if (l.fact) groups.set(this.scope(l), [...(groups.get(this.scope(l)) ?? []), l]);
-    for (const group of groups.values()) {
-      const values = new Set(group.map((l) => l.fact!.value));
-      if (values.size < 2) continue;
-      const ordered = [...group].sort(newer);
-      const winner = ordered[0]!;
-      const runnerUp = ordered.find((l) => l.fact!.value !== winner.fact!.value)!;
-      // no write tells them apart: leave the contradiction for a reviewer rather than guess
-      if ((winner.written?.at ?? -Infinity) === (runnerUp.written?.at ?? -Infinity)) continue;
-      const when = winner.written ? ` (${winner.written.sessionId}, ${day(winner.written.at)})` : '';
-      for (const l of ordered) {
-        if (l.fact!.value === winner.fact!.value || l.removed) continue;
-        l.removed = true;
-        const archived = archive.get(l.path) ?? [];
-        if (!archived.some((a) => normalizeLine(a.split(' <!--')[0]!) === l.norm)) {
-          archived.push(`${l.text.trim()} <!-- superseded by ${quote(winner.text)} in ${winner.path}${when} -->`);
+    const archives = new Map<string, string[]>();
+    for (const [path, removed] of removedByPath) {
+      const lines = docs.get(path)!.lines;
+      files.set(path, lines.filter((_, i) => !cut.get(path)!.has(i)).join('\n'));
+      for (const f of removed.sort((a, b) => a.start - b.start)) {
+        const by = f.removed!.by;
+        const to: Place = { ...place(by), line: newLine(by) };
+        const byWhere = `line ${to.line}${by.section ? ` in "${clipped(by.section)}"` : ''}${by.path === f.path ? '' : ` of ${by.path}`}`;
+        if (f.removed!.kind === 'duplicate') {
+          ledger.note(
+            path,
+            'duplicate',
+            `duplicate: ${where(f)} ${quote(f.text)} is the same fact as ${byWhere}; one copy kept`,
+            f.removed!.evidence,
+            [{ from: place(f), to }],
+          );
+          continue;
         }
-        archive.set(l.path, archived);
+        const target = `/archive${path}`;
+        const entries = archives.get(target) ?? [];
+        const when = by.written ? ` (${by.written.sessionId}, ${day(by.written.at)})` : '';
+        entries.push(
+          ...lines.slice(f.start, f.end + 1).map((l) => l.replace(/\r$/, '')),
+          `  <!-- from ${f.path} ${where(f)}; superseded by ${byWhere}${when} -->`,
+        );
+        archives.set(target, entries);
+        const existing = (files.get(target) ?? archiveHeader(path)).replace(/\n*$/, '\n').split('\n').length;
+        const archiveLine = existing + entries.length - (f.end - f.start + 2);
         ledger.note(
-          l.path,
+          path,
           'superseded',
-          `${l.fact!.subject}: ${quote(l.fact!.value)} superseded by ${quote(winner.fact!.value)}${when}; old line moved to /archive${l.path}`,
-          evidenceOf(winner.written),
+          `superseded: ${where(f)} ${quote(f.text)} by ${byWhere} ${quote(by.text)}${when}; moved to ${target}`,
+          f.removed!.evidence,
+          [{ from: place(f), to: { path: target, section: f.section, line: archiveLine } }],
         );
       }
     }
-  }
-
-  private mergeDuplicates(lines: Line[], ledger: Ledger): void {
-    const live = lines.filter((l) => !l.removed);
-    const parent = live.map((_, i) => i);
-    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-    const union = (a: number, b: number) => {
-      const [x, y] = [find(a), find(b)];
-      if (x !== y) parent[Math.max(x, y)] = Math.min(x, y);
-    };
-    const exact = new Map<string, number>();
-    live.forEach((l, i) => {
-      const j = exact.get(l.norm);
-      if (j === undefined) exact.set(l.norm, i);
-      else union(i, j);
-    });
-    // near duplicates share their numbers, hosts and identifiers: only lines with the same ones are compared
-    const groups = new Map<string, number[]>();
-    live.forEach((l, i) => {
-      const t = salientTokens(l.text);
-      const g = groups.get(t);
-      if (g) g.push(i);
-      else groups.set(t, [i]);
-    });
-    for (const [t, members] of groups) {
-      if (members.length < 2) continue;
-      const sh = members.map((i) => shingles(live[i]!.text));
-      // small groups are compared pair by pair; large ones through MinHash candidates
-      const pairs: Array<[number, number]> =
-        members.length <= 40
-          ? members.flatMap((_, a) => members.slice(a + 1).map((__, k) => [a, a + 1 + k] as [number, number]))
-          : candidatePairs(sh.map(minhash));
-      for (const [a, b] of pairs) {
-        const [i, j] = [members[a]!, members[b]!];
-        if (find(i) === find(j)) continue; // already one cluster
-        const [x, y] = [live[i]!, live[j]!];
-        if (x.fact && y.fact && (this.scope(x) !== this.scope(y) || x.fact.value !== y.fact.value)) continue;
-        if (isNearDuplicate(x.text, y.text, sh[a], sh[b], t, t)) union(i, j);
-      }
-    }
-    const clusters = new Map<number, Line[]>();
-    live.forEach((l, i) => clusters.set(find(i), [...(clusters.get(find(i)) ?? []), l]));
-    for (const cluster of clusters.values()) {
-      if (cluster.length < 2) continue;
-      // newest wins; with no write to tell, the copy in the file that holds most of them (its topical home)
-      const perPath = new Map<string, number>();
-      for (const l of cluster) perPath.set(l.path, (perPath.get(l.path) ?? 0) + 1);
-      const [survivor, ...others] = [...cluster].sort(
-        (a, b) =>
-          (b.written?.at ?? -Infinity) - (a.written?.at ?? -Infinity) ||
-          perPath.get(b.path)! - perPath.get(a.path)! ||
-          newer(a, b),
+    for (const [target, entries] of archives) {
+      const existing = files.get(target) ?? archiveHeader(target.slice('/archive'.length));
+      files.set(target, `${existing.replace(/\n*$/, '\n')}${entries.join('\n')}\n`);
+      ledger.note(
+        target,
+        'superseded',
+        `history of ${target.slice('/archive'.length)}: superseded lines kept, each with where it was and what replaced it`,
       );
-      for (const l of others) {
-        l.removed = true;
-        const where = l.path === survivor!.path ? 'the same file' : survivor!.path;
-        ledger.note(
-          l.path,
-          'duplicate',
-          `${quote(l.text)} merged into ${quote(survivor!.text)} in ${where}`,
-          evidenceOf(survivor!.written),
-        );
-      }
     }
   }
 
@@ -235,7 +242,7 @@ export class HeuristicDreamer implements Dreamer {
             lessonsPath,
             'recurring-mistake',
             old
-              ? `${quote(old)} merged into the updated lesson ${quote(e.line)}`
+              ? `recurring mistake: ${quote(old)} updated to ${quote(e.line)}`
               : `new lesson: ${e.lesson.tool} ${quote(e.lesson.error)} in ${e.lesson.sessions.length} sessions`,
             e.lesson.evidence,
           ),
@@ -258,7 +265,7 @@ export class HeuristicDreamer implements Dreamer {
             workflowsPath,
             'workflow',
             old
-              ? `${quote(old)} merged into the updated workflow ${quote(e.line)}`
+              ? `workflow: ${quote(old)} updated to ${quote(e.line)}`
               : `new workflow of ${e.workflow.steps.length} steps in ${e.workflow.sessions.length} sessions`,
             e.workflow.evidence,
           ),
@@ -288,5 +295,111 @@ export class HeuristicDreamer implements Dreamer {
     }
     const text = `${lines.join('\n').replace(/\n*$/, '')}\n`;
     if (text !== files.get(path)) files.set(path, text);
+  }
+}
+
+const maxFindings = 200;
+const archiveHeader = (path: string) =>
+  `# Archive of ${path}\n\nSuperseded memory, kept as history (not current knowledge).\n`;
+
+/**
+ * Contradictions need a subject and evidence. A line is superseded only by a newer line that a session
+ * wrote about the same subject: in the same scope (file, section, enclosing item) when the subject occurs
+ * there once; elsewhere only when the subject names one thing (a phrase, not a field that many places fill
+ * in with their own value, like "Why" or "Status"). Everything else is left, and the doubtful cases reported.
+ */
+class Supersession {
+  /** Subjects that are fields of a repeated shape: several places give them different values. */
+  private readonly fields = new Set<string>();
+
+  constructor(
+    private readonly facts: Fact[],
+    private readonly ledger: Ledger,
+  ) {
+    const seen = new Map<string, { scopes: Set<string>; values: Set<string>; with: Map<string, Set<string>> }>();
+    const subjectsByScope = new Map<string, Set<string>>();
+    for (const f of facts) {
+      if (!f.fact || f.written) continue; // the baseline: what the store held before these sessions
+      const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), with: new Map() };
+      s.scopes.add(f.scope);
+      s.values.add(f.fact.value);
+      seen.set(f.fact.subject, s);
+      subjectsByScope.set(f.scope, (subjectsByScope.get(f.scope) ?? new Set()).add(f.fact.subject));
+    }
+    for (const [subject, s] of seen) {
+      if (s.scopes.size < 2 || s.values.size < 2) continue;
+      // two places with their own value: a field when they share another label too, or three places do
+      const siblings = [...s.scopes].map((sc) => subjectsByScope.get(sc)!);
+      const shared = [...siblings[0]!].some((x) => x !== subject && siblings.slice(1).some((o) => o.has(x)));
+      if (s.scopes.size >= 3 || shared) this.fields.add(subject);
+    }
+  }
+
+  /** Resolves what it can; returns the lines that superseded another (they must stay). */
+  run(): Set<Fact> {
+    const winners = new Set<Fact>();
+    const writers = this.facts
+      .filter((f) => f.fact && f.written)
+      .sort((a, b) => writtenAt(a) - writtenAt(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start));
+    for (const w of writers) {
+      if (w.removed) continue;
+      const older = this.facts.filter(
+        (l) =>
+          l !== w &&
+          !l.removed &&
+          l.fact?.subject === w.fact!.subject &&
+          l.fact.value !== w.fact!.value &&
+          writtenAt(l) < writtenAt(w) &&
+          l.written?.eventId !== w.written!.eventId,
+      );
+      if (older.length === 0) continue;
+      const local = older.filter((l) => l.scope === w.scope);
+      const template = this.isTemplateWrite(w);
+      if (local.length === 1 && !template && this.supersede(local[0]!, w)) winners.add(w);
+      else if (local.length > 1 || (local.length === 1 && template))
+        this.ledger.find({
+          kind: 'contradiction',
+          detail: `"${w.fact!.subject}" has ${local.length + 1} values in one section and no write tells which is current; left for a reviewer`,
+          at: [place(w), ...local.map((l) => place(l))],
+        });
+      if (local.length > 1 || template || !this.namesOneThing(w.fact!.subject)) continue;
+      for (const l of older) if (l.scope !== w.scope && !l.removed && this.supersede(l, w)) winners.add(w);
+    }
+    return winners;
+  }
+
+  /** A subject that names one thing: a phrase or an identifier, not a one-word field and not a field of a repeated shape. */
+  private namesOneThing(subject: string): boolean {
+    return !this.fields.has(subject) && (subject.includes(' ') || /\w[._-]\w/.test(subject));
+  }
+
+  /**
+   * A write that adds several labelled lines whose labels another place already has together is a new
+   * record of the same shape (a new memory file, a new account, a new persona), not an update of the old one.
+   */
+  private isTemplateWrite(w: Fact): boolean {
+    const mine = new Set(
+      this.facts.filter((f) => f.written?.eventId === w.written!.eventId && f.fact).map((f) => f.fact!.subject),
+    );
+    if (mine.size < 2) return false;
+    const byScope = new Map<string, Set<string>>();
+    for (const f of this.facts) {
+      if (!f.fact || f.written?.eventId === w.written!.eventId || !mine.has(f.fact.subject)) continue;
+      byScope.set(f.scope, (byScope.get(f.scope) ?? new Set()).add(f.fact.subject));
+    }
+    return [...byScope.values()].some((s) => s.size >= 2);
+  }
+
+  private supersede(old: Fact, by: Fact): boolean {
+    if (!old.removable) {
+      this.ledger.find({
+        kind: 'stale',
+        detail: `"${old.fact!.subject}" was rewritten by ${by.written!.sessionId} (${day(by.written!.at)}); the older line heads other lines, so it stays for a reviewer`,
+        at: [place(old), place(by)],
+      });
+      return false;
+    }
+    old.removed = { kind: 'superseded', by, evidence: evidenceOf(by.written) };
+    return true;
   }
 }

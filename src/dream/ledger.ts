@@ -1,36 +1,94 @@
-import type { Evidence, Reason } from '../memory/changeSet.js';
+import type { Evidence, Finding, Move, Reason } from '../memory/changeSet.js';
 
-/** What happened to each path during a dream, for the change set's reason, detail and evidence. */
+/** A reviewer reads a detail on one line: longer ones are cut, and the rest is in `moved`. */
+export const maxDetail = 300;
+
+/** The most important reason first: safety, then removals, then what was learned. */
+const priority: Reason[] = [
+  'quarantine',
+  'redact',
+  'superseded',
+  'duplicate',
+  'stale',
+  'recurring-mistake',
+  'workflow',
+  'preference',
+  'insight',
+  'reorganize',
+];
+
+/** A text quoted in a detail: markup and line breaks out, cut short. */
+export const quote = (s: string, n = 60): string => {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return `"${t.length > n ? `${t.slice(0, n - 1)}…` : t}"`;
+};
+
+/** Details joined while they fit on one line; what does not fit is counted (each move is in `moved`). */
+function oneLine(details: readonly string[]): string {
+  if (details.length === 0) return '';
+  let out = details[0]!;
+  let shown = 1;
+  while (shown < details.length && out.length + 2 + details[shown]!.length <= maxDetail - 24)
+    out += `; ${details[shown++]}`;
+  const rest = shown < details.length ? ` (+${details.length - shown} more, see moved)` : '';
+  const room = maxDetail - rest.length;
+  return (out.length > room ? `${out.slice(0, room - 1)}…` : out) + rest;
+}
+
+/** What happened to each path during a dream, for the change set's reason, detail, evidence and moves. */
 export class Ledger {
-  private entries = new Map<string, { reasons: Reason[]; details: string[]; evidence: Evidence[] }>();
+  private entries = new Map<
+    string,
+    { reasons: Reason[]; details: { reason: Reason; text: string }[]; evidence: Evidence[]; moved: Move[] }
+  >();
+  private noticed: Finding[] = [];
 
-  note(path: string, reason: Reason, detail: string, evidence: readonly Evidence[] = []): void {
+  note(
+    path: string,
+    reason: Reason,
+    detail: string,
+    evidence: readonly Evidence[] = [],
+    moved: readonly Move[] = [],
+  ): void {
     let e = this.entries.get(path);
-    if (!e) this.entries.set(path, (e = { reasons: [], details: [], evidence: [] }));
+    if (!e) this.entries.set(path, (e = { reasons: [], details: [], evidence: [], moved: [] }));
     e.reasons.push(reason);
-    if (!e.details.includes(detail)) e.details.push(detail);
+    if (!e.details.some((d) => d.text === detail)) e.details.push({ reason, text: detail });
     for (const ev of evidence) {
       if (!e.evidence.some((x) => x.session_id === ev.session_id && x.event_id === ev.event_id)) e.evidence.push(ev);
     }
+    e.moved.push(...moved);
   }
 
-  /** The most important reason first: safety, then removals, then what was learned. */
-  explain(path: string): { reason: Reason; detail: string; evidence: Evidence[] } | undefined {
+  /** Something left for a reviewer: reported in the change set's `findings`, nothing changed for it. */
+  find(finding: Finding): void {
+    this.noticed.push({ ...finding, detail: oneLine([finding.detail]) });
+  }
+
+  findings(): Finding[] {
+    return this.noticed;
+  }
+
+  /** Forgets what was said of a path whose change was dropped. */
+  forget(path: string): void {
+    this.entries.delete(path);
+  }
+
+  movesOf(path: string): readonly Move[] {
+    return this.entries.get(path)?.moved ?? [];
+  }
+
+  explain(path: string): { reason: Reason; detail: string; evidence: Evidence[]; moved?: Move[] } | undefined {
     const e = this.entries.get(path);
     if (!e) return undefined;
-    const order: Reason[] = [
-      'quarantine',
-      'redact',
-      'superseded',
-      'duplicate',
-      'stale',
-      'recurring-mistake',
-      'workflow',
-      'preference',
-      'insight',
-      'reorganize',
-    ];
-    const reason = order.find((r) => e.reasons.includes(r)) ?? e.reasons[0]!;
-    return { reason, detail: e.details.join('; '), evidence: e.evidence.slice(0, 50) };
+    const reason = priority.find((r) => e.reasons.includes(r)) ?? e.reasons[0]!;
+    // the detail of the reason that names the change comes first
+    const ordered = [...e.details].sort((a, b) => Number(a.reason !== reason) - Number(b.reason !== reason));
+    return {
+      reason,
+      detail: oneLine(ordered.map((d) => d.text)),
+      evidence: e.evidence.slice(0, 50),
+      ...(e.moved.length > 0 ? { moved: e.moved } : {}),
+    };
   }
 }

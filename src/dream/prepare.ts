@@ -2,29 +2,31 @@ import type { Quarantine } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { SessionDigest } from '../sessions/digest.js';
-import { redactSecrets } from '../sessions/screen.js';
+import { detectInjection, hasHiddenCharacters, redactSecrets } from '../sessions/screen.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
 import { Ledger } from './ledger.js';
 import { isFactLine, normalizeLine } from './text.js';
 
 export interface Prepared extends PreparedInput {
   redactions: { where: string; kind: string; count: number }[];
+  /** Files the dream cannot take (kept byte for byte beside the candidate): no dreamer may write them. */
+  skippedPaths: string[];
 }
 
 /**
- * Sanitizes before the dream: secrets in the store and sessions are redacted, sessions with
- * instruction-like text are quarantined, and the memory lines those sessions wrote leave the store for
- * the quarantine report.
+ * Sanitizes before the dream: secrets in the store and sessions are redacted, sessions with instruction-like
+ * text from outside are quarantined (left out of the dream), and of the memory lines such a session wrote,
+ * those that carry the flagged content leave the store for the quarantine report. Its other writes stay.
  */
-export function prepare(input: DreamInput): Prepared {
+export async function prepare(input: DreamInput): Promise<Prepared> {
   const ledger = new Ledger();
   const redactions: Prepared['redactions'] = [];
   const files = new Map<string, string>();
   for (const [path, content] of input.store.files) {
-    const r = redactSecrets(content);
+    const r = await redactSecrets(content);
     for (const [kind, count] of Object.entries(r.found)) {
       redactions.push({ where: path, kind, count });
-      ledger.note(path, 'redact', `redacted ${count} ${kind} (a secret never stays in memory)`);
+      ledger.note(path, 'redact', `redact: ${count} ${kind} replaced in place (a secret never stays in memory)`);
     }
     files.set(path, r.text);
   }
@@ -43,39 +45,68 @@ export function prepare(input: DreamInput): Prepared {
 
   const quarantined: Quarantine[] = [];
   for (const s of flagged) {
+    const inj = s.injection!;
     const q: Quarantine = {
       session_id: s.sessionId,
-      reason: `instruction-like text in a tool result (${s.injection!.detector}): "${s.injection!.excerpt}"`,
-      event_id: s.injection!.eventId,
+      reason: `instruction-like text (${inj.detector}) in ${inj.source}, event ${inj.eventId}: "${inj.excerpt}"`,
+      event_id: inj.eventId,
       removed_lines: [],
     };
+    const carries = carrier(s);
     const written = new Map<string, Set<string>>();
     for (const w of s.memoryWrites) {
+      if (w.at < inj.at && !inj.lines) continue; // written before the flagged text arrived
       const set = written.get(w.path) ?? new Set<string>();
-      for (const l of w.lines) if (isFactLine(l)) set.add(normalizeLine(l));
+      for (const l of w.lines) if (isFactLine(l) && carries(l)) set.add(normalizeLine(l));
       written.set(w.path, set);
     }
     for (const [path, norms] of written) {
       const content = files.get(path);
-      if (content === undefined || isArchivePath(path)) continue;
+      if (content === undefined || isArchivePath(path) || norms.size === 0) continue;
       const keep: string[] = [];
       for (const line of content.split('\n')) {
         const n = normalizeLine(line);
         if (isFactLine(line) && norms.has(n) && !cleanWrites.has(`${path}\0${n}`)) q.removed_lines.push({ path, line });
         else keep.push(line);
       }
-      if (keep.length !== content.split('\n').length) {
-        const removed = content.split('\n').length - keep.length;
+      const removed = content.split('\n').length - keep.length;
+      if (removed > 0) {
         files.set(path, keep.join('\n'));
         ledger.note(
           path,
           'quarantine',
-          `removed ${removed} line(s) written by quarantined session ${s.sessionId} (kept in the quarantine report)`,
-          [{ session_id: s.sessionId, event_id: s.injection!.eventId }],
+          `quarantine: ${removed} line(s) carrying the instruction found in ${s.sessionId} removed (kept in the quarantine report)`,
+          [{ session_id: s.sessionId, event_id: inj.eventId }],
         );
       }
     }
     quarantined.push(q);
   }
-  return { agentId: input.agentId, store: MemoryStore.from(files), sessions: kept, quarantined, redactions, ledger };
+  return {
+    agentId: input.agentId,
+    store: MemoryStore.from(files),
+    sessions: kept,
+    quarantined,
+    redactions,
+    ledger,
+    skippedPaths: [...input.store.skipped.keys()],
+  };
+}
+
+/**
+ * Does a line a quarantined session wrote carry the flagged content: it is itself instruction-like (read as
+ * text from outside), hides characters, is one of the flagged lines of a memory write, or repeats an address
+ * or identifier of the flagged text that the user did not say.
+ */
+function carrier(s: SessionDigest): (line: string) => boolean {
+  const inj = s.injection!;
+  const said = s.userStatements.map((u) => u.text.toLowerCase()).join('\n');
+  const tokens = inj.tokens.filter((t) => !said.includes(t));
+  const flaggedLines = new Set((inj.lines ?? []).map(normalizeLine));
+  return (line) => {
+    if (flaggedLines.has(normalizeLine(line))) return true;
+    if (hasHiddenCharacters(line) || detectInjection(line, true)) return true;
+    const lower = line.toLowerCase();
+    return tokens.some((t) => lower.includes(t));
+  };
 }

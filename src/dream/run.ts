@@ -1,30 +1,27 @@
-import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
+import { changeSetSchema, type ChangeSet, type DroppedChange } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
+import { prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
 import { refusedPaths } from './guard.js';
-import { prepare } from './prepare.js';
+import { lineIndex, structureHarm, untracedLines } from './harm.js';
+import type { Ledger } from './ledger.js';
+import { prepare, type Prepared } from './prepare.js';
 import { normalizeLine } from './text.js';
 
 /**
- * One dream: screen and redact, let the dreamer consolidate, refuse what must never become memory, and
- * describe the result as a change set against the input store.
+ * One dream: screen and redact, let the dreamer consolidate, refuse what must never become memory or would
+ * do harm, and describe the result as a change set against the input store.
  */
 export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: AbortSignal): Promise<DreamResult> {
-  const prepared = prepare(input);
+  const prepared = await prepare(input);
   const consolidation = await dreamer.consolidate(prepared, signal);
-  let candidate = consolidation.store;
-
-  const refused = [...refusedPaths(prepared.store, candidate), ...reAddedQuarantine(prepared, candidate)];
-  if (refused.length > 0) {
-    const files = new Map(candidate.files);
-    for (const { path } of refused) {
-      const safe = prepared.store.get(path);
-      if (safe === undefined) files.delete(path);
-      else files.set(path, safe);
-    }
-    candidate = MemoryStore.from(files);
-  }
+  const vetted = await vet(prepared, consolidation.store);
+  // files the dream could not take go back byte for byte: no path disappears because it could not be read
+  const candidate = vetted.store.withSkipped(input.store.skipped, {
+    maxFiles: Infinity,
+    maxFileBytes: Infinity,
+  });
 
   const changes = diffStores(
     input.store,
@@ -32,19 +29,107 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     (path) =>
       prepared.ledger.explain(path) ?? { reason: 'reorganize', detail: `edited by the ${dreamer.name} dreamer` },
   );
+  const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped];
   const changeSet: ChangeSet = changeSetSchema.parse({
     agent_id: input.agentId,
     dreamer: dreamer.name,
     base: { snapshot: input.snapshotId, sha256: input.store.hash() },
     changes,
+    findings: prepared.ledger.findings(),
     quarantined: prepared.quarantined,
     redactions: prepared.redactions,
-    refused,
-    ...(consolidation.dropped?.length ? { dropped: consolidation.dropped } : {}),
+    refused: vetted.refused,
+    skipped: [...input.store.skipped].map(([path, f]) => ({ path, reason: f.reason })),
+    ...(dropped.length ? { dropped } : {}),
     ...(consolidation.usage ? { usage: consolidation.usage } : {}),
     sessions: { used: prepared.sessions.map((s) => s.sessionId), invalid: input.sessions.invalid },
   });
   return { store: candidate, changeSet };
+}
+
+interface Vetted {
+  store: MemoryStore;
+  refused: { path: string; reason: string }[];
+  dropped: DroppedChange[];
+}
+
+/**
+ * What the dreamer proposed, minus what may not be promoted: text that adds a secret, an instruction or
+ * invisible characters (refused), and changes that break a file's structure or remove a line with no trace
+ * of where it went (dropped). A change is dropped whole, with the changes that moved lines into it, and
+ * the check runs again until nothing more is dropped: a removal is never half applied.
+ */
+async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
+  const base = prepared.store;
+  const files = new Map(proposed.files);
+  const refused: Vetted['refused'] = [];
+  const dropped: DroppedChange[] = [];
+  const skipped = [...prepared.skippedPaths];
+  for (const path of [...files.keys()])
+    if (skipped.includes(path) || prefixConflict([path, ...skipped])) {
+      files.delete(path);
+      dropped.push({ path, op: 'create', why: `${path} would replace or nest under a file the dream skipped` });
+    }
+
+  for (let round = 0; round <= base.size + files.size; round++) {
+    const current = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity });
+    const problems = new Map<string, { kind: 'refused' | 'dropped'; why: string }>();
+    for (const r of [...(await refusedPaths(base, current)), ...reAddedQuarantine(prepared, current)])
+      problems.set(r.path, { kind: 'refused', why: r.reason });
+    const everywhere = lineIndex(current.files.values());
+    for (const [path, before] of base.files) {
+      const after = current.get(path);
+      if (after === before || problems.has(path)) continue;
+      const harm = after === undefined ? [] : structureHarm(path, before, after);
+      if (harm.length > 0) {
+        problems.set(path, { kind: 'dropped', why: harm.join('; ') });
+        continue;
+      }
+      const moved = new Set(
+        prepared.ledger
+          .movesOf(path)
+          .filter((m) => current.get(m.to.path) !== undefined)
+          .map((m) => m.from.line),
+      );
+      const untraced = untracedLines(before, everywhere).filter((l) => !moved.has(l.line));
+      if (untraced.length > 0 && !namesDestination(prepared.ledger, path, current))
+        problems.set(path, {
+          kind: 'dropped',
+          why: `removes ${untraced.length} line(s) without a trace of where they went (first: line ${untraced[0]!.line})`,
+        });
+    }
+    // a move into a path that is refused or dropped is dropped with it
+    for (const path of base.files.keys())
+      if (!problems.has(path) && prepared.ledger.movesOf(path).some((m) => problems.has(m.to.path)))
+        problems.set(path, { kind: 'dropped', why: 'the place its lines moved to was refused' });
+    if (problems.size === 0) break;
+
+    for (const [path, p] of problems) {
+      const op = base.get(path) === undefined ? 'create' : current.get(path) === undefined ? 'delete' : 'update';
+      if (p.kind === 'refused') refused.push({ path, reason: p.why });
+      else dropped.push({ path, op, why: `${op} ${path} dropped: ${p.why}` });
+      // the archive that received this change's lines goes back too: the lines never left
+      const archives = prepared.ledger
+        .movesOf(path)
+        .map((m) => m.to.path)
+        .filter((t) => t.startsWith('/archive/'));
+      for (const target of new Set([path, ...archives])) {
+        const safe = base.get(target);
+        if (safe === undefined) files.delete(target);
+        else files.set(target, safe);
+      }
+      prepared.ledger.forget(path);
+    }
+  }
+  return { store: MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }), refused, dropped };
+}
+
+/** A model dreamer's change names where a removed line went: a path of the candidate, in its detail. */
+function namesDestination(ledger: Ledger, path: string, candidate: MemoryStore): boolean {
+  const detail = ledger.explain(path)?.detail ?? '';
+  return [...detail.matchAll(/\/[^\s,;:)"'`]+/g)].some(
+    (m) => m[0] !== path && candidate.get(m[0].replace(/[.]$/, '')) !== undefined,
+  );
 }
 
 /**

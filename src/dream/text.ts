@@ -1,4 +1,4 @@
-/** Reading memory lines as facts: normalization, `subject: value` facts, and similarity. */
+/** Reading memory lines as facts: normalization, `subject: value` facts, and when two lines state the same fact. */
 
 /** A line that states something (not blank, not a heading, fence, rule or table border). */
 export function isFactLine(line: string): boolean {
@@ -12,9 +12,9 @@ export function isFactLine(line: string): boolean {
 export function stripMarkup(line: string): string {
   return line
     .trim()
-    .replace(/^(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '')
+    .replace(/^(?:[-*+]|\d{1,9}[.)])\s{1,8}(?:\[[ xX]\]\s{1,8})?/, '')
     .replace(/\*\*|__|`/g, '')
-    .replace(/[.;]+$/, '')
+    .replace(/[.;。]+$/, '')
     .trim();
 }
 
@@ -24,36 +24,12 @@ export function normalizeLine(line: string): string {
 }
 
 export interface KeyedFact {
+  /** What the line is about, normalized ("staging database host"). */
   subject: string;
   value: string;
+  /** Written as a `Label: value` line (a label), or as a sentence ("The X is v", "X uses v"). */
+  form: 'label' | 'sentence';
 }
-
-// Words that start a line with a colon without naming a subject ("Note: …").
-const notSubjects = new Set([
-  'note',
-  'notes',
-  'todo',
-  'tip',
-  'warning',
-  'important',
-  'example',
-  'e.g',
-  'nb',
-  'fix',
-  'update',
-  'lesson',
-  'reminder',
-  'why',
-  'how',
-  'see',
-  'also',
-  'caveat',
-  'context',
-  'question',
-  'answer',
-  'q',
-  'a',
-]);
 
 function normalizeSubject(s: string): string {
   return s
@@ -69,136 +45,91 @@ function normalizeValue(v: string): string {
     .toLowerCase()
     .replace(/^["'“”‘’]+|["'“”‘’]+$/g, '')
     .replace(/^(?:now|currently)\s+/, '')
+    .replace(/[.;。]+$/, '')
     .replace(/\s+/g, ' ')
     .trim();
 }
 
+// a label names a thing only when it is a short phrase of words: not a date, version, id, URL, path or sentence
+const notASubject = (s: string) =>
+  s.split(' ').length > 6 ||
+  /\d/.test(s) || // dates, versions, ids, numbered items
+  /[.!?;/\\<>|`=[\](){}]|https?|->|→/.test(s.replace(/(?<=\w)\.(?=\w)/g, '')) || // a sentence, URL, path or edge
+  !/\p{L}/u.test(s);
+
 /**
- * Reads `subject: value`, `The subject is value` and `subject uses value` as the same fact
- * (subject, value); anything else is not a keyed fact.
+ * Reads a `Label: value` line (`**Label:** value`, `- Label: value`, `名稱：值`) and the short sentences
+ * "The subject is value" and "subject uses value" as a (subject, value) fact; anything else is not a keyed
+ * fact. A sentence's value must be short (a value, not a clause).
  */
 export function parseKeyedFact(line: string): KeyedFact | undefined {
   const t = stripMarkup(line);
-  if (t.length > 200 || t.length < 3) return undefined;
-  const patterns = [
-    /^(?<s>[^:=]{2,60}?)\s*(?::|=|→|->)\s+(?<v>.+)$/,
-    /^(?<s>.{2,60}?)\s+(?:is|are|was set to|is set to)\s+(?<v>.+)$/i,
-    /^(?<s>.{2,60}?)\s+(?:uses|use|runs on|lives at|lives in)\s+(?<v>.+)$/i,
-  ];
-  for (const p of patterns) {
-    const m = p.exec(t);
-    if (!m?.groups) continue;
-    const subject = normalizeSubject(m.groups.s!);
-    const value = normalizeValue(m.groups.v!);
-    const words = subject.split(' ');
-    if (words.length > 6 || notSubjects.has(subject) || /^https?$/.test(subject) || value === '') continue;
-    if (/[.!?:]/.test(subject)) continue; // a sentence or a label, not a subject
-    return { subject, value };
+  if (t.length > 300 || t.length < 3) return undefined;
+  const label = /^(?<s>[^:=：]{1,60}?)\s{0,4}(?::\s{1,4}|：\s{0,4}|=\s{1,4})(?<v>\S.{0,280})$/u.exec(t);
+  if (label?.groups) {
+    const subject = normalizeSubject(label.groups.s!);
+    const value = normalizeValue(label.groups.v!);
+    if (!notASubject(subject) && value !== '') return { subject, value, form: 'label' };
+    return undefined;
+  }
+  const sentence =
+    /^(?<s>.{2,60}?)\s+(?:is|are|was set to|is set to|uses|use|runs on|lives at|lives in)\s+(?<v>.{1,80})$/i.exec(t);
+  if (sentence?.groups) {
+    const subject = normalizeSubject(sentence.groups.s!);
+    const value = normalizeValue(sentence.groups.v!);
+    if (notASubject(subject) || value === '' || value.split(' ').length > 3) return undefined;
+    return { subject, value, form: 'sentence' };
   }
   return undefined;
 }
 
-/** Tokens that carry identity: numbers, versions, hosts, flags, paths, identifiers. They must match for two lines to be duplicates. */
-export function salientTokens(line: string): string {
-  const tokens =
-    normalizeLine(line).match(/[\p{L}\p{N}_./:@+-]*\d[\p{L}\p{N}_./:@+-]*|--?[a-z][\w-]*|[\w.-]*[/@][\w./@-]+/gu) ?? [];
-  return [...new Set(tokens.map((t) => t.replace(/[.,:;]+$/, '')))].sort().join(' ');
-}
-
-/** Character 3-gram shingles of the normalized line (stop words kept: they are cheap and mostly shared). */
-export function shingles(line: string): Set<string> {
-  const t = ` ${normalizeLine(line)
-    .replace(/[^\p{L}\p{N} ]/gu, ' ')
-    .replace(/\s+/g, ' ')} `;
-  const out = new Set<string>();
-  for (let i = 0; i + 3 <= t.length; i++) out.add(t.slice(i, i + 3));
-  return out;
-}
-
-export function jaccard(a: Set<string>, b: Set<string>): number {
-  if (a.size === 0 && b.size === 0) return 1;
-  let inter = 0;
-  const [small, large] = a.size < b.size ? [a, b] : [b, a];
-  for (const x of small) if (large.has(x)) inter++;
-  return inter / (a.size + b.size - inter);
-}
+// words that only hold a sentence together; relation words (not, over, before, to, …) are kept
+const fillers = new Set(
+  'a an the of on onto in into at for with by is are was were be been being it its this that these those and or please also just then'.split(
+    ' ',
+  ),
+);
+const relations = new Set(
+  'not no never without instead rather than over before after from to until unless except vs versus but only'.split(
+    ' ',
+  ),
+);
+const hasSpaces = (s: string) => /\s/.test(s.trim());
 
 /**
- * Lines at or above this shingle similarity, with the same salient tokens, are near duplicates. Chosen
- * with the paraphrase and near-miss pairs in test/unit/dream/text.test.ts.
+ * A key two lines share only when they state the same fact in other words: the same words (fillers
+ * aside, in any order) with every relation ("A not B", "A over B", "A before B") between the same words.
+ * "Use pnpm, not npm, in web/" and "In web/ use pnpm, not npm" share it; "Meal costs …" and "Lodging
+ * costs …", or "prefers email over phone" and "prefers phone over email", do not.
  */
-export const nearDuplicateThreshold = 0.75;
-
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-const numHashes = 32;
-const bands = 8;
-const rows = numHashes / bands;
-const seeds = Array.from({ length: numHashes }, (_, i) => fnv1a(`seed-${i}`));
-
-function mix(x: number, seed: number): number {
-  let h = (x ^ seed) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** MinHash signature of a shingle set. */
-export function minhash(sh: Set<string>): number[] {
-  const hashes = [...sh].map(fnv1a);
-  return seeds.map((seed) => {
-    let min = 0xffffffff;
-    for (const h of hashes) {
-      const v = mix(h, seed);
-      if (v < min) min = v;
-    }
-    return min;
+export function factKey(line: string): string {
+  const n = normalizeLine(line);
+  if (!hasSpaces(n)) return n.replace(/[\p{P}\p{S}\s]/gu, '');
+  const tokens = n
+    .split(/[\s,;:!?()"“”'‘’]+/)
+    .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
+    .filter((w) => w !== '' && !fillers.has(w));
+  const words = tokens.filter((w) => !relations.has(w));
+  const triples: string[] = [];
+  tokens.forEach((w, i) => {
+    if (!relations.has(w)) return;
+    const before =
+      tokens
+        .slice(0, i)
+        .reverse()
+        .find((x) => !relations.has(x)) ?? '';
+    const after = tokens.slice(i + 1).find((x) => !relations.has(x)) ?? '';
+    triples.push(`${before}<${w}>${after}`);
   });
+  // a bare key of words would merge "A, not B" into "B, not A": the relations are part of the key
+  return `${[...words].sort().join(' ')}|${triples.sort().join(' ')}`;
 }
 
-/** Pairs of indices that share a locality-sensitive band: the only pairs worth comparing. */
-export function candidatePairs(signatures: number[][]): Array<[number, number]> {
-  const n = signatures.length;
-  const seen = new Set<number>(); // a * n + b: no string per pair
-  const pairs: Array<[number, number]> = [];
-  for (let b = 0; b < bands; b++) {
-    const buckets = new Map<string, number[]>();
-    signatures.forEach((sig, i) => {
-      const key = sig.slice(b * rows, (b + 1) * rows).join(',');
-      const list = buckets.get(key);
-      if (list) list.push(i);
-      else buckets.set(key, [i]);
-    });
-    for (const list of buckets.values()) {
-      if (list.length < 2 || list.length > 200) continue; // a huge bucket is boilerplate, not duplicates
-      for (let x = 0; x < list.length; x++)
-        for (let y = x + 1; y < list.length; y++) {
-          const k = list[x]! * n + list[y]!;
-          if (!seen.has(k)) {
-            seen.add(k);
-            pairs.push([list[x]!, list[y]!]);
-          }
-        }
-    }
-  }
-  return pairs;
-}
-
-export function isNearDuplicate(
-  a: string,
-  b: string,
-  sa = shingles(a),
-  sb = shingles(b),
-  ta = salientTokens(a),
-  tb = salientTokens(b),
-): boolean {
+/** Do two lines state the same fact: equal when normalized, the same keyed fact, or the same fact key. */
+export function sameFact(a: string, b: string): boolean {
   if (normalizeLine(a) === normalizeLine(b)) return true;
-  return ta === tb && jaccard(sa, sb) >= nearDuplicateThreshold;
+  const fa = parseKeyedFact(a);
+  const fb = parseKeyedFact(b);
+  if (fa && fb) return fa.subject === fb.subject && fa.value === fb.value;
+  return factKey(a) === factKey(b);
 }

@@ -1,7 +1,7 @@
 import { isArchivePath } from '../memory/paths.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { SessionDigest } from '../sessions/digest.js';
-import { redactSecrets } from '../sessions/screen.js';
+import { redactKnown, redactSecrets } from '../sessions/screen.js';
 import type { Matcher, Suite, SuiteCase } from './suite.js';
 
 /**
@@ -181,7 +181,7 @@ function wordsOf(text: string): string[] {
  * than "rebase".
  */
 export function factTokens(text: string, wordFrequency: (w: string) => number = () => 0): FactTokens {
-  const clean = redactSecrets(strip(text)).text.replace(/\[REDACTED:[^\]]*\]/g, ' ');
+  const clean = redactKnown(strip(text)).text.replace(/\[REDACTED:[^\]]*\]/g, ' ');
   const values = valuesOf(clean).slice(0, 4);
   const words = wordsOf(clean)
     .filter((w) => !values.some((v) => v.includes(w)))
@@ -305,12 +305,17 @@ const rememberCue =
   /\b(?:please\s+)?(?:remember(?:\s+that)?|don'?t forget(?:\s+that)?|do not forget(?:\s+that)?|keep in mind(?:\s+that)?|note that|make a note(?: that)?|for future reference,?)\s*[:,-]?\s*(.+)$/i;
 
 /** Derives the cases (see the comment at the top); `sessions` as selected, before screening. */
-export function deriveCases(store: MemoryStore, sessions: readonly SessionDigest[]): DerivedCase[] {
+export async function deriveCases(store: MemoryStore, sessions: readonly SessionDigest[]): Promise<DerivedCase[]> {
   const trusted = sessions.filter((s) => !s.injection);
   const quarantinedLines = new Set(
     sessions.filter((s) => s.injection).flatMap((s) => s.memoryWrites.flatMap((w) => w.lines.map(normalized))),
   );
-  const facts = factsOf(store).filter((f) => !quarantinedLines.has(normalized(f.text)));
+  // redacted first: a secret never reaches a case, a YAML file or S3 (the dream redacts it from the store too)
+  const facts = await Promise.all(
+    factsOf(store)
+      .filter((f) => !quarantinedLines.has(normalized(f.text)))
+      .map(async (f) => ({ ...f, text: (await redactSecrets(f.text)).text })),
+  );
   const frequency = new Map<string, number>();
   for (const f of facts) for (const w of new Set(wordsOf(f.text))) frequency.set(w, (frequency.get(w) ?? 0) + 1);
   const freq = (w: string) => frequency.get(w) ?? 0;

@@ -28,6 +28,12 @@ export function applyChanges(
   cs: { changes: readonly Change[] },
   limits: StoreLimits = defaultLimits,
 ): MemoryStore {
+  for (const c of cs.changes)
+    for (const p of [c.path, c.new_path].filter((x): x is string => x !== undefined))
+      if (store.skipped.has(p))
+        throw new InvalidInput(
+          `change set writes ${JSON.stringify(p)}, a file the dream skipped (${store.skipped.get(p)!.reason})`,
+        );
   const stale = staleChanges(store, cs.changes);
   if (stale.length > 0) throw new LiveStoreChanged(stale);
   const files = new Map(store.files);
@@ -48,7 +54,7 @@ export function applyChanges(
       }
     }
   }
-  return MemoryStore.from(files, limits, 'result of the change set');
+  return MemoryStore.from(files, limits, 'result of the change set', store.skipped);
 }
 
 /** Refuses a change set that touches a path twice: each change is checked against the same base. */

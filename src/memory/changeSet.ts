@@ -18,6 +18,21 @@ export type Reason = (typeof reasons)[number];
 const evidence = z.object({ session_id: z.string().min(1), event_id: z.string().min(1).optional() }).strict();
 const sha = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
 
+/** A line of the store: its file, the heading it sits under ('' before the first) and its 1-based number. */
+export const placeSchema = z
+  .object({ path: z.string(), section: z.string(), line: z.number().int().positive() })
+  .strict();
+/** A line that left its place, and where it went (the surviving duplicate, the archive). */
+export const moveSchema = z.object({ from: placeSchema, to: placeSchema }).strict();
+/** What a dream noticed and left for a reviewer (or a model dreamer) to decide. */
+export const findingSchema = z
+  .object({
+    kind: z.enum(['duplicate', 'contradiction', 'stale']),
+    detail: z.string(),
+    at: z.array(placeSchema).min(1),
+  })
+  .strict();
+
 export const changeSchema = z
   .object({
     op: z.enum(['create', 'update', 'delete', 'rename']),
@@ -28,6 +43,8 @@ export const changeSchema = z
     reason: z.enum(reasons),
     detail: z.string(),
     evidence: z.array(evidence).default([]),
+    /** Each line the change takes out of `path`, and where it went. */
+    moved: z.array(moveSchema).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -56,7 +73,10 @@ export const changeSetSchema = z
     dreamer: z.string().min(1),
     base: z.object({ snapshot: z.string().nullable(), sha256: sha }).strict(),
     changes: z.array(changeSchema),
+    findings: z.array(findingSchema).default([]),
     quarantined: z.array(quarantineSchema).default([]),
+    /** Files the dream could not take as memory (too large, not UTF-8 text): left byte-identical. */
+    skipped: z.array(z.object({ path: z.string(), reason: z.string() }).strict()).default([]),
     /** Secrets found and redacted: where and what kind, never the value. */
     redactions: z
       .array(z.object({ where: z.string(), kind: z.string(), count: z.number().int().positive() }).strict())
@@ -94,6 +114,9 @@ export type Change = z.output<typeof changeSchema>;
 export type ChangeSet = z.output<typeof changeSetSchema>;
 export type Quarantine = z.output<typeof quarantineSchema>;
 export type Evidence = z.output<typeof evidence>;
+export type Place = z.output<typeof placeSchema>;
+export type Move = z.output<typeof moveSchema>;
+export type Finding = z.output<typeof findingSchema>;
 export type DroppedChange = NonNullable<ChangeSet['dropped']>[number];
 
 export function summarize(cs: ChangeSet): Record<string, number> {

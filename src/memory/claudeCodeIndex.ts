@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { applyChanges } from './apply.js';
-import type { Change, ChangeSet } from './changeSet.js';
+import type { Change, ChangeSet, Finding, Move } from './changeSet.js';
 import { isArchivePath } from './paths.js';
 import type { MemoryStore } from './store.js';
 
@@ -18,8 +18,8 @@ export interface IndexReport {
   lines: number;
   bytes: number;
   relinked: { from: string; to: string }[];
-  /** Lines taken out because their topic file left the store (archived, merged or deleted), and where it went. */
-  removed: { line: number; text: string; file: string; to?: string }[];
+  /** Lines taken out because their topic file left the store (archived or merged), and where it went. */
+  removed: { line: number; section: string; text: string; file: string; to: string }[];
   added: string[];
   /** Topic files the dream created but the index had no room for. */
   unindexed: string[];
@@ -86,14 +86,22 @@ export function reconcileIndex(
   const renamedTo = new Map<string, string>();
   for (const c of changeSet.changes) if (c.op === 'rename' && c.new_path) renamedTo.set(c.path, c.new_path);
   const gone = (p: string) => base.get(p) !== undefined && candidate.get(p) === undefined;
-  const whereTo = (p: string) => {
+  // where a topic file went: renamed, archived whole, or merged (the first place its lines moved to)
+  const whereTo = (p: string): { to?: string; relink: boolean } => {
     const to = renamedTo.get(p);
     if (to) return { to, relink: !isArchivePath(to) };
     const archived = `/archive${p}`;
-    return candidate.get(archived) !== undefined ? { to: archived, relink: false } : { relink: false };
+    if (candidate.get(archived) !== undefined) return { to: archived, relink: false };
+    const change = changeSet.changes.find((c) => c.path === p);
+    const merged = [
+      ...(change?.moved ?? []).map((m) => m.to.path),
+      ...[...(change?.detail ?? '').matchAll(/\/[^\s,;:)"'`]+/g)].map((m) => m[0].replace(/\.$/, '')),
+    ].find((x) => x !== p && candidate.get(x) !== undefined);
+    return merged ? { to: merged, relink: false } : { relink: false };
   };
 
   const eol = index.includes('\r\n') ? '\r\n' : '\n';
+  const baseLines = (base.get(indexPath) ?? '').split('\n');
   const lines = index.split('\n');
   const report: IndexReport = {
     lines: 0,
@@ -106,12 +114,15 @@ export function reconcileIndex(
   };
   const linked = new Set<string>();
   const kept: string[] = [];
+  let section = '';
   lines.forEach((line, i) => {
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line.replace(/\r$/, ''));
+    if (heading) section = heading[1]!;
     const links = [...line.matchAll(linkPattern)]
       .map((m) => ({ href: m[2]!, path: linkTarget(m[2]!) }))
       .filter((l): l is { href: string; path: string } => l.path !== undefined);
     let text = line;
-    let dropped: { file: string; to?: string } | undefined;
+    let dropped: { file: string; to: string } | undefined;
     let live = 0;
     for (const l of links) {
       if (!gone(l.path)) {
@@ -125,10 +136,13 @@ export function reconcileIndex(
         report.relinked.push({ from: l.path, to: w.to });
         linked.add(w.to);
         live++;
-      } else dropped ??= { file: l.path, ...(w.to ? { to: w.to } : {}) };
+      } else if (w.to) dropped ??= { file: l.path, to: w.to };
+      else live++; // nowhere to point it: the line stays rather than vanish without a trace
     }
-    if (dropped && live === 0) report.removed.push({ line: i + 1, text: line.replace(/\r$/, ''), ...dropped });
-    else kept.push(text);
+    if (dropped && live === 0) {
+      const at = baseLines.indexOf(line); // the line as the base store numbers it (the dreamer may have edited the index)
+      report.removed.push({ line: at === -1 ? i + 1 : at + 1, section, text: line.replace(/\r$/, ''), ...dropped });
+    } else kept.push(text);
   });
 
   const trailing = kept.length > 0 && kept.at(-1)!.replace(/\r$/, '') === '';
@@ -163,16 +177,33 @@ export function reconcileIndex(
   report.bytes = s.bytes;
   report.overLimit = !fits(body);
 
+  const findings: Finding[] = report.overLimit
+    ? [
+        {
+          kind: 'stale',
+          detail: `${indexPath} has ${report.lines} lines, ${report.bytes} bytes: Claude Code loads the first ${indexLimits.lines} lines or ${indexLimits.bytes} bytes, so the rest is not seen at session start`,
+          at: [{ path: indexPath, section: '', line: Math.min(report.lines, indexLimits.lines + 1) }],
+        },
+      ]
+    : [];
+  const withFindings = findings.length ? { ...changeSet, findings: [...changeSet.findings, ...findings] } : changeSet;
   const touched = report.relinked.length + report.removed.length + report.added.length > 0;
-  if (!touched) return report.overLimit || report.unindexed.length > 0 ? { changeSet, report } : { changeSet };
-  return { changeSet: { ...changeSet, changes: withIndex(base, changeSet.changes, next, summary(report)) }, report };
+  if (!touched) return { changeSet: withFindings, ...(report.overLimit || report.unindexed.length ? { report } : {}) };
+  const moved: Move[] = report.removed.map((r) => ({
+    from: { path: indexPath, section: r.section, line: r.line },
+    to: { path: r.to, section: '', line: 1 },
+  }));
+  return {
+    changeSet: { ...withFindings, changes: withIndex(base, changeSet.changes, next, summary(report), moved) },
+    report,
+  };
 }
 
 /** One line for a reviewer: what happened to the index, and how full it is. */
 export function summary(r: IndexReport): string {
   const parts = [
     ...r.relinked.map((x) => `relinked ${x.from} → ${x.to}`),
-    ...r.removed.map((x) => `line ${x.line} of ${x.file} removed (${x.to ? `moved to ${x.to}` : 'file deleted'})`),
+    ...r.removed.map((x) => `line ${x.line} (${x.file}) removed: the file went to ${x.to}`),
     ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
     ...(r.unindexed.length ? [`no room for ${r.unindexed.join(', ')}`] : []),
   ];
@@ -181,7 +212,13 @@ export function summary(r: IndexReport): string {
   return text.length > 300 ? `${text.slice(0, 250)}… (${parts.length} index edits); ${fill}` : text;
 }
 
-function withIndex(base: MemoryStore, changes: readonly Change[], after: string, detail: string): Change[] {
+function withIndex(
+  base: MemoryStore,
+  changes: readonly Change[],
+  after: string,
+  detail: string,
+  moved: Move[],
+): Change[] {
   const i = changes.findIndex((c) => c.path === indexPath);
   if (i === -1)
     return [
@@ -194,8 +231,12 @@ function withIndex(base: MemoryStore, changes: readonly Change[], after: string,
         reason: 'reorganize',
         detail,
         evidence: [],
+        ...(moved.length ? { moved } : {}),
       },
     ];
   const c = changes[i]!;
-  return changes.map((x, j) => (j === i ? { ...c, after, detail: `${c.detail}; ${detail}` } : x));
+  const all = [...(c.moved ?? []), ...moved];
+  return changes.map((x, j) =>
+    j === i ? { ...c, after, detail: `${c.detail}; ${detail}`, ...(all.length ? { moved: all } : {}) } : x,
+  );
 }

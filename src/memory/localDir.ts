@@ -7,7 +7,7 @@ import { assertApplicable } from './apply.js';
 import type { Change } from './changeSet.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
-import { decodeUtf8, MemoryStore } from './store.js';
+import { maxOpaqueBytes, MemoryStore, opaqueReason, type OpaqueFile } from './store.js';
 
 /** A store kept as files under a directory (SPEC §1, local form). */
 export class LocalDirStore implements StoreAdapter {
@@ -25,11 +25,17 @@ export class LocalDirStore implements StoreAdapter {
     if (!st) throw new InvalidInput(`memory directory ${this.root} does not exist`);
     if (!st.isDirectory()) throw new InvalidInput(`memory directory ${this.root} is not a directory`);
     const files = new Map<string, string>();
-    await this.walk(this.root, '', files);
-    return MemoryStore.from(files, this.limits, this.root);
+    const skipped = new Map<string, OpaqueFile>();
+    await this.walk(this.root, '', files, skipped);
+    return MemoryStore.from(files, this.limits, this.root, skipped);
   }
 
-  private async walk(dir: string, rel: string, out: Map<string, string>): Promise<void> {
+  private async walk(
+    dir: string,
+    rel: string,
+    out: Map<string, string>,
+    skipped: Map<string, OpaqueFile>,
+  ): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
@@ -41,18 +47,19 @@ export class LocalDirStore implements StoreAdapter {
           `${full}: symbolic links are refused in a memory store (memory path ${JSON.stringify(path)})`,
         );
       if (e.isDirectory()) {
-        await this.walk(full, path, out);
+        await this.walk(full, path, out, skipped);
       } else if (e.isFile()) {
         assertPath(path, this.root);
-        if (out.size >= this.limits.maxFiles)
+        if (out.size + skipped.size >= this.limits.maxFiles)
           throw new InvalidInput(`${this.root}: more than ${this.limits.maxFiles} files`);
         const st = await lstat(full);
-        if (st.size > this.limits.maxFileBytes) {
-          throw new InvalidInput(
-            `memory ${path} is ${st.size} bytes, more than the limit of ${this.limits.maxFileBytes} (${full})`,
-          );
-        }
-        out.set(path, decodeUtf8(await readFile(full), `memory ${path} (${full})`));
+        if (st.size > maxOpaqueBytes)
+          throw new InvalidInput(`${full}: ${st.size} bytes, too large to keep even as a file the dream skips`);
+        const bytes = await readFile(full);
+        // a file the dream cannot take (too large, not text) is kept byte for byte and reported, not refused
+        const reason = opaqueReason(bytes, this.limits);
+        if (reason) skipped.set(path, { bytes, reason });
+        else out.set(path, bytes.toString('utf8'));
       } else {
         throw new InvalidInput(`${full}: not a regular file (memory path ${JSON.stringify(path)})`);
       }
@@ -81,9 +88,12 @@ export class LocalDirStore implements StoreAdapter {
   async replaceAll(store: MemoryStore): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     const live = await this.read();
-    for (const path of live.paths()) if (store.get(path) === undefined) await this.remove(path);
+    for (const path of [...live.files.keys(), ...live.skipped.keys()])
+      if (store.fileHash(path) === undefined) await this.remove(path);
     for (const [path, content] of store.files)
       if (live.get(path) !== content) await writeAtomic(this.fullPath(path), content);
+    for (const [path, file] of store.skipped)
+      if (live.fileHash(path) !== store.fileHash(path)) await writeAtomic(this.fullPath(path), file.bytes);
   }
 
   /** Deletes a file and the folders it leaves empty (never the root, never a folder holding dot files). */
@@ -103,12 +113,12 @@ export class LocalDirStore implements StoreAdapter {
 }
 
 /** Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. */
-export async function writeAtomic(file: string, content: string): Promise<void> {
+export async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = join(dirname(file), `.dreamgate-${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o600);
   try {
-    await fh.writeFile(content, 'utf8');
+    await (typeof content === 'string' ? fh.writeFile(content, 'utf8') : fh.writeFile(content));
     await fh.sync();
   } finally {
     await fh.close();

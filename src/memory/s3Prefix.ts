@@ -13,7 +13,7 @@ import { LiveStoreChanged, assertApplicable } from './apply.js';
 import type { Change } from './changeSet.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
-import { decodeUtf8, MemoryStore } from './store.js';
+import { maxOpaqueBytes, MemoryStore, opaqueReason, type OpaqueFile } from './store.js';
 
 /**
  * A store kept under an S3 prefix, one object per memory: what agents on many machines share. Every write
@@ -59,21 +59,24 @@ export class S3PrefixStore implements StoreAdapter {
     if (visible.length > this.limits.maxFiles)
       throw new InvalidInput(`${this.location}: ${visible.length} objects, more than ${this.limits.maxFiles}`);
     const etags = new Map<string, string>();
-    const files = await mapLimit(visible, 16, async ({ key, size }) => {
+    const files = new Map<string, string>();
+    const skipped = new Map<string, OpaqueFile>();
+    await mapLimit(visible, 16, async ({ key, size }) => {
       const path = `/${key.slice(this.prefix.length)}`;
       assertPath(path, this.location);
-      if (size > this.limits.maxFileBytes)
+      if (size > maxOpaqueBytes)
         throw new InvalidInput(
-          `memory ${path} is ${size} bytes, more than the limit of ${this.limits.maxFileBytes} (${this.location})`,
+          `s3://${this.bucket}/${key}: ${size} bytes, too large to keep even as a file the dream skips`,
         );
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       etags.set(path, out.ETag!);
-      return [
-        path,
-        decodeUtf8(await out.Body!.transformToByteArray(), `memory ${path} (s3://${this.bucket}/${key})`),
-      ] as [string, string];
+      const bytes = await out.Body!.transformToByteArray();
+      // a file the dream cannot take (too large, not text) is kept byte for byte and reported, not refused
+      const reason = opaqueReason(bytes, this.limits);
+      if (reason) skipped.set(path, { bytes, reason });
+      else files.set(path, Buffer.from(bytes).toString('utf8'));
     });
-    return { store: MemoryStore.from(files, this.limits, this.location), etags };
+    return { store: MemoryStore.from(files, this.limits, this.location, skipped), etags };
   }
 
   async read(): Promise<MemoryStore> {
@@ -105,13 +108,18 @@ export class S3PrefixStore implements StoreAdapter {
     }
   }
 
-  private async put(path: string, content: string, cond: { IfMatch?: string; IfNoneMatch?: string }): Promise<void> {
+  private async put(
+    path: string,
+    content: string | Uint8Array,
+    cond: { IfMatch?: string; IfNoneMatch?: string },
+  ): Promise<void> {
+    const text = typeof content === 'string';
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: this.key(path),
-        Body: Buffer.from(content, 'utf8'),
-        ContentType: 'text/markdown; charset=utf-8',
+        Body: text ? Buffer.from(content, 'utf8') : content,
+        ContentType: text ? 'text/markdown; charset=utf-8' : 'application/octet-stream',
         ...cond,
       }),
     );
@@ -119,13 +127,14 @@ export class S3PrefixStore implements StoreAdapter {
 
   async replaceAll(store: MemoryStore): Promise<void> {
     const live = await this.read();
+    const all = [...store.files, ...[...store.skipped].map(([p, f]) => [p, f.bytes] as const)];
     await mapLimit(
-      [...store.files].filter(([p, c]) => live.get(p) !== c),
+      all.filter(([p]) => live.fileHash(p) !== store.fileHash(p)),
       16,
       ([p, c]) => this.put(p, c, {}),
     );
     await mapLimit(
-      live.paths().filter((p) => store.get(p) === undefined),
+      [...live.files.keys(), ...live.skipped.keys()].filter((p) => store.fileHash(p) === undefined),
       16,
       (p) => this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(p) })),
     );

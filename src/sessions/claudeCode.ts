@@ -75,7 +75,7 @@ interface ReaderState {
 export async function* transcriptEvents(
   file: string,
   opts: { toMemory?: (path: unknown) => unknown; sidechain?: boolean } = {},
-): AsyncGenerator<EventAt> {
+): AsyncGenerator<{ line: number; event: Json }> {
   const toMemory = opts.toMemory ?? ((p: unknown) => p);
   const st: ReaderState = {
     lastAt: -Infinity,
@@ -255,14 +255,14 @@ export async function digestTranscript(
   toMemory?: (path: unknown) => unknown,
 ): Promise<SessionDigest | undefined> {
   let events = 0;
-  async function* counted() {
+  async function* counted(): AsyncGenerator<EventAt> {
     for await (const e of transcriptEvents(t.file, { sidechain: t.sidechain, ...(toMemory ? { toMemory } : {}) })) {
       events++;
       yield e;
     }
   }
   try {
-    return await digestEvents(counted(), { sessionId: t.sessionId, file: t.file });
+    return await digestEvents(t.sessionId, t.file, counted());
   } catch (err) {
     if (err instanceof InvalidInput && events === 0 && /no events/.test(err.message)) return undefined;
     throw err;

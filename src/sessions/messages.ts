@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput, errorMessage } from '../util/errors.js';
-import { digestEvents, type EventAt, type SessionDigest } from './digest.js';
+import { digestEvents, type SessionDigest } from './digest.js';
 import { readLines } from './jsonl.js';
 import { finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
 
@@ -99,7 +99,7 @@ const isToolUse = (t: unknown) => t === 'tool_use' || t === 'server_tool_use' ||
 const isToolResult = (t: unknown) => typeof t === 'string' && t.endsWith('tool_result');
 
 /** One conversation file as SPEC §2 events. */
-export async function conversationEvents(file: string): Promise<EventAt[]> {
+export async function conversationEvents(file: string): Promise<{ line: number; event: Json }[]> {
   const located = await readMessages(file);
   const times: (number | undefined)[] = located.map(({ line, message }, i) => {
     if (!isObject(message)) throw new InvalidInput(`${file}:${line}: message ${i + 1} is not a JSON object`);
@@ -120,7 +120,7 @@ export async function conversationEvents(file: string): Promise<EventAt[]> {
     times.forEach((t, i) => (times[i] = last = t ?? last));
   }
 
-  const out: EventAt[] = [];
+  const out: { line: number; event: Json }[] = [];
   located.forEach(({ line, message }, i) => {
     const m = message as Json;
     const at = new Date(times[i]!).toISOString();
@@ -201,10 +201,7 @@ export async function selectMessagesSessions(dir: string, opts: SelectOptions = 
     }
     if (opts.since !== undefined && (await stat(file)).mtimeMs <= opts.since) return undefined;
     try {
-      return await digestEvents(await conversationEvents(file), {
-        sessionId: basename(file).replace(/\.jsonl?$/, ''),
-        file,
-      });
+      return await digestEvents(basename(file).replace(/\.jsonl?$/, ''), file, await conversationEvents(file));
     } catch (err) {
       if (err instanceof InvalidInput) {
         invalid.push({ file, error: err.message });

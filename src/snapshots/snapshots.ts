@@ -9,7 +9,7 @@ import {
 import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
-import { MemoryStore, sha256 } from '../memory/store.js';
+import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
 
 /** What a snapshot's manifest holds: the store's shape and hashes; contents live in blobs. */
 export interface Manifest {
@@ -18,7 +18,8 @@ export interface Manifest {
   sha256: string;
   label: string;
   taken_at: string;
-  files: { path: string; sha256: string; bytes: number }[];
+  /** `skipped` marks a file the dream could not take as memory (kept as an opaque blob), with why. */
+  files: { path: string; sha256: string; bytes: number; skipped?: string }[];
 }
 
 export interface SnapshotInfo {
@@ -106,12 +107,17 @@ export class SnapshotStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
 
-    const files = store
-      .paths()
-      .map((path) => ({ path, sha256: store.fileHash(path)!, bytes: Buffer.byteLength(store.get(path)!, 'utf8') }));
+    const bytesOf = (path: string): Uint8Array =>
+      store.skipped.get(path)?.bytes ?? Buffer.from(store.get(path)!, 'utf8');
+    const files: Manifest['files'] = [...store.paths(), ...store.skipped.keys()].sort().map((path) => ({
+      path,
+      sha256: store.fileHash(path)!,
+      bytes: bytesOf(path).length,
+      ...(store.skipped.has(path) ? { skipped: store.skipped.get(path)!.reason } : {}),
+    }));
     const missing = [...new Map(files.filter((f) => !existing.has(f.sha256)).map((f) => [f.sha256, f.path])).entries()];
     await mapLimit(missing, 16, async ([hash, path]) => {
-      const body = Buffer.from(store.get(path)!, 'utf8');
+      const body = bytesOf(path);
       try {
         await this.s3.send(
           new PutObjectCommand({
@@ -119,7 +125,7 @@ export class SnapshotStore {
             Key: this.blobKey(agentId, hash),
             Body: body,
             IfNoneMatch: '*',
-            ContentType: 'text/plain; charset=utf-8',
+            ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
           }),
         );
       } catch (err) {
@@ -261,16 +267,19 @@ export class SnapshotStore {
 
   private async download(agentId: string, snapshotId: string): Promise<MemoryStore> {
     const manifest = await this.manifest(agentId, snapshotId);
-    const files = await mapLimit(manifest.files, 16, async (f) => {
+    const files: [string, string][] = [];
+    const skipped: [string, OpaqueFile][] = [];
+    await mapLimit(manifest.files, 16, async (f) => {
       const out = await this.s3.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.blobKey(agentId, f.sha256) }),
       );
       const bytes = await out.Body!.transformToByteArray();
       if (sha256(bytes) !== f.sha256)
         throw new SnapshotCorrupt(`snapshot ${snapshotId}: blob of ${f.path} does not match its sha256`);
-      return [f.path, Buffer.from(bytes).toString('utf8')] as [string, string];
+      if (f.skipped !== undefined) skipped.push([f.path, { bytes, reason: f.skipped }]);
+      else files.push([f.path, Buffer.from(bytes).toString('utf8')]);
     });
-    const store = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity });
+    const store = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }, undefined, skipped);
     if (store.hash() !== manifest.sha256)
       throw new SnapshotCorrupt(`snapshot ${snapshotId}: restored store does not match its sha256`);
     return store;

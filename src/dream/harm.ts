@@ -1,0 +1,71 @@
+/**
+ * The do-no-harm check, for every dreamer: in a file that survives the dream, a change may not remove
+ * front-matter keys, headings or table rows, change a code block, or leave a JSON or YAML file that parsed
+ * unparseable; and no line may leave the store without a trace of where it went.
+ */
+import { documentKind, structureOf } from './markdown.js';
+import { normalizeLine } from './text.js';
+
+/** What `b` lacks of `a`, counting repeats. */
+function missing(a: readonly string[], b: readonly string[]): string[] {
+  const left = new Map<string, number>();
+  for (const x of b) left.set(x, (left.get(x) ?? 0) + 1);
+  const out: string[] = [];
+  for (const x of a) {
+    const n = left.get(x) ?? 0;
+    if (n > 0) left.set(x, n - 1);
+    else out.push(x);
+  }
+  return out;
+}
+
+const clip = (s: string, n = 60) => JSON.stringify(s.length > n ? `${s.slice(0, n)}…` : s);
+
+/** Why an edit of `path` from `before` to `after` breaks its structure; empty when it keeps it. */
+export function structureHarm(path: string, before: string, after: string): string[] {
+  if (before === after) return [];
+  const kind = documentKind(path);
+  const a = structureOf(path, before);
+  const b = structureOf(path, after);
+  const out: string[] = [];
+  if (kind === 'json' || kind === 'yaml') {
+    if (a.parses && !b.parses) out.push(`leaves the ${kind.toUpperCase()} file unparseable`);
+    return out;
+  }
+  if (kind !== 'markdown') return out;
+  if (Array.isArray(a.frontMatter)) {
+    if (b.frontMatter === 'invalid') out.push('leaves the front matter unparseable');
+    else {
+      const gone = missing(a.frontMatter, b.frontMatter ?? []);
+      if (gone.length > 0) out.push(`removes front-matter key${gone.length > 1 ? 's' : ''} ${gone.join(', ')}`);
+    }
+  }
+  const headings = missing(a.headings, b.headings);
+  if (headings.length > 0)
+    out.push(`removes heading ${clip(headings[0]!)}${headings.length > 1 ? ` and ${headings.length - 1} more` : ''}`);
+  const rows = missing(a.tableRows, b.tableRows);
+  if (rows.length > 0) out.push(`removes ${rows.length} table row(s), first ${clip(rows[0]!)}`);
+  const code = missing(a.codeBlocks, b.codeBlocks);
+  if (code.length > 0) out.push(`changes ${code.length} code block(s) (first: ${clip(code[0]!.split('\n')[1] ?? '')})`);
+  return out;
+}
+
+/**
+ * Non-blank lines of `before` that are nowhere in the candidate (compared normalized): information a
+ * change removes. A line that moved (to another place, another file or /archive/) is still somewhere.
+ */
+export function untracedLines(before: string, everywhere: ReadonlySet<string>): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = [];
+  before.split('\n').forEach((text, i) => {
+    const n = normalizeLine(text);
+    if (n !== '' && /[\p{L}\p{N}]/u.test(n) && !everywhere.has(n)) out.push({ line: i + 1, text });
+  });
+  return out;
+}
+
+/** Every normalized line of a set of files, for `untracedLines`. */
+export function lineIndex(contents: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const c of contents) for (const l of c.split('\n')) out.add(normalizeLine(l));
+  return out;
+}

@@ -1,0 +1,216 @@
+/**
+ * Memory files as documents. A markdown file is parsed into a tree (remark: CommonMark, GFM tables and task
+ * lists, YAML/TOML front matter) before anyone edits it, so front matter, code, diagrams, tables and HTML
+ * are nodes a dream can recognise and leave alone, not lines that happen to look alike.
+ */
+import type { List, ListItem, Paragraph, Root, RootContent } from 'mdast';
+import remarkFrontmatter from 'remark-frontmatter';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { parse as parseYaml } from 'yaml';
+
+export type DocumentKind = 'markdown' | 'json' | 'yaml' | 'other';
+
+/** What a path holds, by its extension. Only markdown is ever edited line by line. */
+export function documentKind(path: string): DocumentKind {
+  const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
+  if (/\.(md|markdown|mdx)$/.test(name)) return 'markdown';
+  if (/\.(json|jsonl|ndjson)$/.test(name)) return 'json';
+  if (/\.(ya?ml)$/.test(name)) return 'yaml';
+  return 'other';
+}
+
+/**
+ * One editable piece of a markdown document: a list item without nested blocks, a one-line paragraph, or
+ * one line of a paragraph whose every line is a `Label: value` line. Lines are 0-based and inclusive.
+ */
+export interface Unit {
+  path: string;
+  start: number;
+  end: number;
+  /** The unit's lines as they are in the file. */
+  text: string;
+  /** File, heading path and enclosing list items: two units are in one scope only when all three agree. */
+  scope: string;
+  /** The nearest heading's text ('' before the first heading). */
+  section: string;
+  /** May the unit be taken out without breaking the structure around it (a lead-in or a parent may not). */
+  removable: boolean;
+  /** A task-list item's state: a done item and an open one are never the same line. */
+  checked: boolean | null;
+}
+
+export interface Heading {
+  line: number;
+  depth: number;
+  text: string;
+}
+
+export interface MarkdownDocument {
+  path: string;
+  lines: string[];
+  units: Unit[];
+  headings: Heading[];
+}
+
+const processor = unified().use(remarkParse).use(remarkFrontmatter, ['yaml', 'toml']).use(remarkGfm);
+
+export function parseMarkdownTree(content: string): Root {
+  return processor.parse(content);
+}
+
+const startLine = (n: { position?: { start: { line: number } } }) => (n.position?.start.line ?? 1) - 1;
+const endLine = (n: { position?: { end: { line: number } } }) => (n.position?.end.line ?? 1) - 1;
+
+/** Inline text of a node (headings), without markup. */
+function plainText(node: unknown): string {
+  if (!node || typeof node !== 'object') return '';
+  const n = node as { value?: unknown; children?: unknown[] };
+  if (typeof n.value === 'string') return n.value;
+  return (n.children ?? []).map(plainText).join('');
+}
+
+// a `Label: value` line, with the label optionally bold or italic (`**Why:**`, `- **Owner**: …`, `名稱：…`)
+const labelLine = /^\s{0,8}(?:[-*+]\s{1,4})?(?:\*\*|__|\*|_)?[^\s:*_：][^:：\n]{0,60}?(?:\*\*|__|\*|_)?\s{0,2}[:：]/u;
+
+/**
+ * Parses a markdown document into its editable units and headings. Everything else (front matter, code,
+ * HTML, tables, block quotes, rules, definitions) is structure: it produces no unit and is never edited.
+ */
+export function parseMarkdown(path: string, content: string): MarkdownDocument {
+  const lines = content.split('\n');
+  const tree = parseMarkdownTree(content);
+  const units: Unit[] = [];
+  const headings: Heading[] = [];
+  const titles: string[] = []; // by depth - 1
+  const sectionOf = () => titles.filter(Boolean).at(-1) ?? '';
+  const scopeOf = (parents: string) => `${path}\0${titles.filter(Boolean).join(' › ')}\0${parents}`;
+  const slice = (a: number, b: number) => lines.slice(a, b + 1).join('\n');
+
+  const paragraph = (p: Paragraph, parents: string) => {
+    const [a, b] = [startLine(p), endLine(p)];
+    const text = slice(a, b);
+    const base = { path, scope: scopeOf(parents), section: sectionOf(), checked: null };
+    if (a !== b && lines.slice(a, b + 1).every((l) => labelLine.test(l))) {
+      for (let i = a; i <= b; i++) units.push({ ...base, start: i, end: i, text: lines[i]!, removable: true });
+      return;
+    }
+    // a paragraph that ends with a colon introduces the block after it: it goes only with that block
+    units.push({ ...base, start: a, end: b, text, removable: !/[:：]\s*$/.test(text) });
+  };
+
+  const list = (l: List, parents: string) => {
+    for (const item of l.children as ListItem[]) {
+      const [a, b] = [startLine(item), endLine(item)];
+      const kids = item.children;
+      const leaf = kids.length === 1 && kids[0]!.type === 'paragraph';
+      if (leaf) {
+        units.push({
+          path,
+          start: a,
+          end: b,
+          text: slice(a, b),
+          scope: scopeOf(parents),
+          section: sectionOf(),
+          removable: true,
+          checked: item.checked ?? null,
+        });
+        continue;
+      }
+      // an item with nested blocks: its first line may state something, but the item is a parent, never removed
+      const head = kids[0];
+      if (head?.type === 'paragraph') {
+        const hb = endLine(head);
+        units.push({
+          path,
+          start: a,
+          end: hb,
+          text: slice(a, hb),
+          scope: scopeOf(parents),
+          section: sectionOf(),
+          removable: false,
+          checked: item.checked ?? null,
+        });
+      }
+      for (const child of kids.slice(head?.type === 'paragraph' ? 1 : 0)) {
+        if (child.type === 'list') list(child, `${parents}/${a}`);
+      }
+    }
+  };
+
+  for (const node of tree.children as RootContent[]) {
+    switch (node.type) {
+      case 'heading': {
+        const text = plainText(node).trim();
+        headings.push({ line: startLine(node), depth: node.depth, text });
+        titles.length = node.depth - 1;
+        titles[node.depth - 1] = text;
+        break;
+      }
+      case 'paragraph':
+        paragraph(node, '');
+        break;
+      case 'list':
+        list(node, '');
+        break;
+      default:
+        break; // structure: front matter, code, html, table, blockquote, thematic break, definitions
+    }
+  }
+  return { path, lines, units, headings };
+}
+
+/** What a dream must keep of a file: the parts a line-by-line edit must never break. */
+export interface Structure {
+  /** Front-matter keys, or null when the file has none; `invalid` when it does not parse. */
+  frontMatter: string[] | null | 'invalid';
+  headings: string[];
+  tableRows: string[];
+  codeBlocks: string[];
+  /** For JSON and YAML files: does the whole file parse. */
+  parses?: boolean;
+}
+
+function frontMatterKeys(value: string, kind: 'yaml' | 'toml'): string[] | 'invalid' {
+  if (kind === 'toml') return value.split('\n').flatMap((l) => /^\s*([A-Za-z0-9_.-]+)\s*=/.exec(l)?.[1] ?? []);
+  try {
+    const doc = parseYaml(value) as unknown;
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? Object.keys(doc) : [];
+  } catch {
+    return 'invalid';
+  }
+}
+
+function parses(kind: 'json' | 'yaml', path: string, content: string): boolean {
+  try {
+    if (kind === 'yaml') parseYaml(content);
+    else if (path.endsWith('.json')) JSON.parse(content);
+    else for (const line of content.split('\n')) if (line.trim()) JSON.parse(line); // JSON lines
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function structureOf(path: string, content: string): Structure {
+  const kind = documentKind(path);
+  if (kind === 'json' || kind === 'yaml')
+    return { frontMatter: null, headings: [], tableRows: [], codeBlocks: [], parses: parses(kind, path, content) };
+  if (kind !== 'markdown') return { frontMatter: null, headings: [], tableRows: [], codeBlocks: [] };
+  const tree = parseMarkdownTree(content);
+  const lines = content.split('\n');
+  const s: Structure = { frontMatter: null, headings: [], tableRows: [], codeBlocks: [] };
+  const visit = (node: RootContent) => {
+    const type = node.type as string; // 'toml' comes from remark-frontmatter, outside mdast's types
+    if (type === 'yaml' || type === 'toml')
+      s.frontMatter = frontMatterKeys((node as { value: string }).value, type as 'yaml' | 'toml');
+    else if (node.type === 'heading') s.headings.push(`${'#'.repeat(node.depth)} ${plainText(node).trim()}`);
+    else if (node.type === 'table')
+      for (const row of node.children) s.tableRows.push(lines[startLine(row)]!.replace(/\r$/, '').trim());
+    else if (node.type === 'code') s.codeBlocks.push(`${node.lang ?? ''}\n${node.value.replace(/\r/g, '')}`);
+    if ('children' in node) for (const child of node.children as RootContent[]) visit(child);
+  };
+  for (const node of tree.children) visit(node);
+  return s;
+}
