@@ -1,5 +1,7 @@
 import { isArchivePath } from '../memory/paths.js';
 import type { MemoryStore } from '../memory/store.js';
+import { documentKind, parseMarkdown } from '../dream/markdown.js';
+import { parseKeyedFact } from '../dream/text.js';
 import type { SessionDigest } from '../sessions/digest.js';
 import { redactKnown, redactSecrets } from '../sessions/screen.js';
 import type { Matcher, Suite, SuiteCase } from './suite.js';
@@ -50,61 +52,35 @@ export interface Fact {
   label?: string;
 }
 
-const factFile = /(\.(md|markdown|mdx|txt|rst|org)|\/[^./]+)$/i;
-
 const stopWords = new Set(
   (
     'about above after again also always among another because been before being below between both could does doing done down during each ' +
-    'either every from further have having here into itself just like made make many more most much must never none only other over same ' +
+    'either every from further have having here into itself just like made make many more most much must never none only onto other over same ' +
     'should since some such than that their them then there these they this those through under until upon very were what when where ' +
     'which while will with within would your yours used uses using need needs note please also able'
   ).split(' '),
 );
 
-/** Front matter, fenced code, headings, table borders, HTML comments and index links are not facts. */
+/**
+ * The fact lines of a store, read with the dreamer's own markdown parser: the lines of its paragraphs and list
+ * items (front matter, code, tables, HTML and index links are structure, guarded by the do-no-harm check);
+ * of a plain-text file, every line. JSON, YAML and other files hold no facts for this suite.
+ */
 export function factsOf(store: MemoryStore): Fact[] {
   const out: Fact[] = [];
+  const add = (path: string, line: number, section: string, raw: string) => {
+    const text = raw.replace(/\r$/, '');
+    const t = text.trim();
+    if (t === '' || !/[\p{L}\p{N}]/u.test(t) || isIndexLine(t)) return;
+    const label = labelOf(t);
+    out.push({ path, line, section, text, ...(label ? { label } : {}) });
+  };
   for (const [path, content] of store.files) {
-    if (isArchivePath(path) || !factFile.test(path)) continue;
-    const lines = content.split('\n');
-    let i = 0;
-    if (/^---\s*$/.test(lines[0] ?? '')) {
-      const end = lines.findIndex((l, j) => j > 0 && /^(---|\.\.\.)\s*$/.test(l));
-      if (end > 0) i = end + 1;
-    }
-    let fence: string | undefined;
-    let comment = false;
-    let section = '';
-    for (; i < lines.length; i++) {
-      const raw = lines[i]!.replace(/\r$/, '');
-      const t = raw.trim();
-      const f = /^(`{3,}|~{3,})/.exec(t);
-      if (fence) {
-        if (f && t.startsWith(fence)) fence = undefined;
-        continue;
-      }
-      if (f) {
-        fence = f[1]!;
-        continue;
-      }
-      if (comment) {
-        if (t.includes('-->')) comment = false;
-        continue;
-      }
-      if (t.startsWith('<!--')) {
-        comment = !t.includes('-->');
-        continue;
-      }
-      const h = /^#{1,6}\s+(.*)$/.exec(t);
-      if (h) {
-        section = h[1]!.replace(/#+\s*$/, '').trim();
-        continue;
-      }
-      if (t === '' || /^\|?[\s:|-]+\|?$/.test(t) || /^[-*_=]{3,}$/.test(t)) continue;
-      if (isIndexLine(t)) continue;
-      const label = labelOf(t);
-      out.push({ path, line: i + 1, section, text: raw, ...(label ? { label } : {}) });
-    }
+    if (isArchivePath(path)) continue;
+    if (documentKind(path) === 'markdown') {
+      const doc = parseMarkdown(path, content);
+      for (const u of doc.units) for (let i = u.start; i <= u.end; i++) add(path, i + 1, u.section, doc.lines[i]!);
+    } else if (/\.txt$/i.test(path)) content.split('\n').forEach((l, i) => add(path, i + 1, '', l));
   }
   return out;
 }
@@ -121,25 +97,22 @@ const strip = (t: string) =>
     .replace(/\*\*|__|`/g, '')
     .trim();
 
+/** A line as a reviewer reads it in a case: without its list marker. */
+const shown = (t: string) => t.replace(/^\s*(?:[-*+]|\d+[.)])\s+/, '').trim();
+
 /**
- * The subject a line gives a value to, lower-cased, at most six words: `label: value` (`**Label:** value`,
- * `label = value`) or `The subject is value` (`… uses …`, `… runs on …`).
+ * The line as tokens are taken from it: markup becomes a gap, never glue, so every token is a substring of
+ * the line as written (`brightness**2` gives "brightness" and "2", not "brightness2").
  */
-export function labelOf(text: string): string | undefined {
-  const t = strip(text);
-  const m =
-    /^([^:=|]{1,60}?)\s*(?::|=|→|->)\s+\S/.exec(t) ??
-    /^(?:the |our |my )?([^:=|,.;!?]{2,60}?)\s+(?:is|are|is set to|was set to|uses|runs on|lives at|lives in)\s+\S/i.exec(
-      t,
-    );
-  if (!m) return undefined;
-  const label = m[1]!
-    .toLowerCase()
-    .replace(/^(?:the|our|my)\s+/, '')
-    .replace(/\s+/g, ' ')
+const tokenSource = (t: string) =>
+  t
+    .replace(/^\s*(?:[-*+>]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, '')
+    .replace(/[`*~]+|(?<![\p{L}\p{N}])_+|_+(?![\p{L}\p{N}])/gu, ' ')
     .trim();
-  if (label.split(' ').length > 6 || /^https?$/.test(label) || !/\p{L}/u.test(label)) return undefined;
-  return label;
+
+/** The subject a line gives a value to (`Label: value`, "The subject is value"), read as the dreamer reads it. */
+export function labelOf(text: string): string | undefined {
+  return parseKeyedFact(text)?.subject;
 }
 
 const valuePattern = /[\p{L}\p{N}_]*\d[\p{L}\p{N}_./:@+%-]*|[\p{L}\p{N}_-]+(?:[./@:][\p{L}\p{N}_-]+)+|--?[a-z][\w-]+/gu;
@@ -181,7 +154,7 @@ function wordsOf(text: string): string[] {
  * than "rebase".
  */
 export function factTokens(text: string, wordFrequency: (w: string) => number = () => 0): FactTokens {
-  const clean = redactKnown(strip(text)).text.replace(/\[REDACTED:[^\]]*\]/g, ' ');
+  const clean = redactKnown(tokenSource(text)).text.replace(/\[REDACTED:[^\]]*\]/g, ' ');
   const values = valuesOf(clean).slice(0, 4);
   const words = wordsOf(clean)
     .filter((w) => !values.some((v) => v.includes(w)))
@@ -258,39 +231,79 @@ interface Write {
 }
 
 /**
- * Baseline lines that a session write shows replaced, each with the line that replaced it: a newer write
- * (a `str_replace`, an `edit`, an insert or a new file) of a line with the same label in the same file and
- * section — or in another file, when the label has two words or more and occurs in at most these two places
- * (a label found in many places, like "Why", "How to apply" or "Status", names a kind of line, not a thing).
+ * Baseline lines that a session write shows replaced, each with the line that replaced it: a newer write of a
+ * line with the same subject in the same file and section, or elsewhere when the subject names one thing (a
+ * phrase or an identifier that is not a field of a repeated shape: "Why", "How to apply" or "Status" fill many
+ * places, each with its own value); and a copy of a line a `str_replace` / `edit` took out.
  */
 export function replacements(facts: Fact[], sessions: readonly SessionDigest[]): { old: Fact; by: Fact }[] {
-  const writes: Write[] = sessions.flatMap((s) =>
-    s.memoryWrites.flatMap((w) => w.lines.map((text) => ({ at: w.at, path: w.path, text, sessionId: s.sessionId }))),
-  );
+  const writes = sessions.flatMap((s) => s.memoryWrites);
   const writtenAt = new Map<string, number>();
-  for (const w of writes) {
-    const k = normalized(w.text);
-    writtenAt.set(k, Math.max(writtenAt.get(k) ?? -Infinity, w.at));
-  }
-  const labelPlaces = new Map<string, Set<string>>();
+  const writtenBy = new Map<string, string>();
+  for (const w of writes)
+    for (const text of w.lines) {
+      const k = normalized(text);
+      if (w.at >= (writtenAt.get(k) ?? -Infinity)) {
+        writtenAt.set(k, w.at);
+        writtenBy.set(k, `${w.eventId}@${w.at}`);
+      }
+    }
+  const places = new Map<string, Set<string>>();
+  const labelsAt = new Map<string, Set<string>>();
   for (const f of facts)
-    if (f.label) labelPlaces.set(f.label, (labelPlaces.get(f.label) ?? new Set()).add(`${f.path}#${f.section}`));
+    if (f.label) {
+      const scope = `${f.path}#${f.section}`;
+      places.set(f.label, (places.get(f.label) ?? new Set()).add(scope));
+      labelsAt.set(scope, (labelsAt.get(scope) ?? new Set()).add(f.label));
+    }
+  // a field of a repeated shape: found in three places, or in two that share another label
+  const isField = (label: string) => {
+    const at = [...(places.get(label) ?? [])];
+    if (at.length >= 3) return true;
+    if (at.length < 2) return false;
+    const [a, b] = at.map((x) => labelsAt.get(x)!);
+    return [...a!].some((x) => x !== label && b!.has(x));
+  };
+  const namesOneThing = (label: string) => (label.includes(' ') || /\w[._-]\w/.test(label)) && !isField(label);
+  const at = (f: Fact) => writtenAt.get(normalized(f.text)) ?? -Infinity; // no write: older than any write
+  const event = (f: Fact) => writtenBy.get(normalized(f.text));
+  // a write of several labelled lines that another place holds together is a new record of the same shape (a
+  // new file, a new account), not an update of the old one
+  const isTemplate = (by: Fact) => {
+    const mine = new Set(facts.filter((f) => f.label && event(f) === event(by)).map((f) => f.label!));
+    if (mine.size < 2) return false;
+    const together = new Map<string, number>();
+    for (const f of facts)
+      if (f.label && mine.has(f.label) && event(f) !== event(by))
+        together.set(`${f.path}#${f.section}`, (together.get(`${f.path}#${f.section}`) ?? 0) + 1);
+    return [...together.values()].some((n) => n >= 2);
+  };
+  const related = (old: Fact, by: Fact) =>
+    (old.path === by.path && old.section === by.section) || (old.label !== undefined && namesOneThing(old.label));
 
   const out = new Map<Fact, Fact>();
-  for (const f of facts) {
-    if (!f.label) continue;
-    const fAt = writtenAt.get(normalized(f.text)) ?? -Infinity; // a line with no write is older than any that has one
-    for (const g of facts) {
-      if (g === f || g.label !== f.label || normalized(g.text) === normalized(f.text)) continue;
-      const gAt = writtenAt.get(normalized(g.text));
-      if (gAt === undefined || gAt <= fAt) continue;
-      const sameSection = g.path === f.path && g.section === f.section;
-      const oneThing = (labelPlaces.get(f.label)?.size ?? 0) <= 2 && f.label.split(' ').length >= 2;
-      if (!sameSection && !oneThing) continue;
-      const prev = out.get(f);
-      if (!prev || (writtenAt.get(normalized(prev.text)) ?? 0) < gAt) out.set(f, g);
-    }
+  const propose = (old: Fact, by: Fact) => {
+    const prev = out.get(old);
+    if (!prev || at(prev) < at(by)) out.set(old, by);
+  };
+  for (const by of facts) {
+    if (!by.label || at(by) === -Infinity || isTemplate(by)) continue;
+    for (const old of facts)
+      if (old !== by && old.label === by.label && normalized(old.text) !== normalized(by.text) && at(old) < at(by))
+        if (related(old, by)) propose(old, by);
   }
+  // what an edit took out may still stand elsewhere (an index line, a summary): the edit shows it replaced
+  const byText = new Map(facts.map((f) => [normalized(f.text), f]));
+  for (const w of writes)
+    for (const gone of w.replaced ?? []) {
+      const label = labelOf(gone);
+      const by = w.lines
+        .map((l) => byText.get(normalized(l)))
+        .find((f): f is Fact => f !== undefined && (label === undefined || f.label === label));
+      if (!by) continue;
+      for (const old of facts)
+        if (old !== by && normalized(old.text) === normalized(gone) && at(old) < w.at) propose(old, by);
+    }
   return [...out].map(([old, by]) => ({ old, by }));
 }
 
@@ -321,7 +334,7 @@ export async function deriveCases(store: MemoryStore, sessions: readonly Session
   const freq = (w: string) => frequency.get(w) ?? 0;
   const item = (f: Fact): DerivedItem | undefined => {
     const tokens = factTokens(f.text, freq);
-    return hasTokens(tokens) ? { ...tokens, from: `${f.path}:${f.line}`, text: strip(f.text) } : undefined;
+    return hasTokens(tokens) ? { ...tokens, from: `${f.path}:${f.line}`, text: shown(f.text) } : undefined;
   };
 
   const replaced = replacements(facts, trusted);
