@@ -223,13 +223,6 @@ const normalized = (t: string) =>
     .replace(/\s+/g, ' ')
     .trim();
 
-interface Write {
-  at: number;
-  path: string;
-  text: string;
-  sessionId: string;
-}
-
 /**
  * Baseline lines that a session write shows replaced, each with the line that replaced it: a newer write of a
  * line with the same subject in the same file and section, or elsewhere when the subject names one thing (a
