@@ -202,7 +202,8 @@ async function reviewerFor(dir: string | undefined): Promise<{ name: string; fro
   return { name: userInfo().username, from: 'your login (no git config user.email)' };
 }
 
-const scalar = (v: string) => (/^[\w./~@+-]+$/.test(v) && !/^[-~]/.test(v) ? v : JSON.stringify(v));
+// plain when YAML reads it back as the same string (`claude-code:/a/b` is; `-x`, `~` or `a:` are not), else quoted
+const scalar = (v: string) => (/^[\w./~@+:-]+$/.test(v) && !/^[-~:]|:$/.test(v) ? v : JSON.stringify(v));
 
 /** `dreamgate init [path]`: a commented dreamgate.yml for what is at `path`, and the two commands that come next. */
 export async function initCommand(path: string | undefined, opts: InitOptions): Promise<void> {
@@ -242,7 +243,8 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
     throw err;
   }
 
-  const fleetFlag = out === resolve('dreamgate.yml') ? '' : ` --fleet ${relative(process.cwd(), out) || out}`;
+  const rel = relative(process.cwd(), out);
+  const fleetFlag = out === resolve('dreamgate.yml') ? '' : ` --fleet ${rel.startsWith('..') ? out : rel}`;
   const next = [`dreamgate run ${d.agent}${fleetFlag}`, `dreamgate schedule apply${fleetFlag}`];
   if (opts.json) {
     printJson({

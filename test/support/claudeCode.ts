@@ -160,3 +160,79 @@ export async function writeTranscript(folder: string, t: TranscriptBuilder, file
   await writeFile(path, t.jsonl());
   return path;
 }
+
+const memoryFile = (name: string, description: string, type: string, body: string) =>
+  `---\nname: ${name}\ndescription: ${description}\ntype: ${type}\n---\n\n${body}`;
+
+/**
+ * A Claude Code project as one finds it after a few weeks: an auto-memory directory (index, topic files with
+ * front matter, Why / How to apply lines) and transcripts that edit it — a newer staging host written by an
+ * `Edit`, the same failing command in three sessions, a subagent, a session in a git worktree.
+ */
+export async function claudeProject(): Promise<ClaudeHome & { sessions: string[] }> {
+  const home = await claudeHome({
+    'MEMORY.md': [
+      '# Memory',
+      '',
+      '- [Deploy process](deploy.md) — how releases go out',
+      '- [Staging](staging.md) — staging hosts and ports',
+      '- [Testing policy](feedback_testing.md) — integration tests hit a real database',
+      '',
+    ].join('\n'),
+    'deploy.md': memoryFile(
+      'Deploy process',
+      'how releases go out',
+      'project',
+      'Releases go out on Wednesdays.\n\n**Why:** the Thursday freeze\n**How to apply:** never merge release branches on Thursday\n',
+    ),
+    'staging.md': memoryFile(
+      'Staging',
+      'staging hosts and ports',
+      'reference',
+      '# Staging\n\n- Staging database host: db-1.internal\n- Staging database host: db-2.internal\n- Redis cache: redis-staging-2.internal:6379\n',
+    ),
+    'feedback_testing.md': memoryFile(
+      'Testing policy',
+      'integration tests hit a real database',
+      'feedback',
+      'Never mock the database in integration tests.\n\n**Why:** mocked tests passed while a migration broke production\n**How to apply:** use the docker-free PGlite fixture in test/db\n',
+    ),
+  });
+  const ids = ['a', 'b', 'c', 'd'].map((x) => `7e1f0${x}2c-4b5d-4e6f-8a9b-${x.repeat(12)}`);
+  const start = (i: number) => Date.parse('2026-11-10T09:00:00Z') + i * 3_600_000;
+  const staging = join(home.memoryDir, 'staging.md');
+
+  const first = new TranscriptBuilder(ids[0]!, home.project, start(0))
+    .summary('Staging database moved')
+    .snapshot()
+    .user('The staging database moved to db-2.internal last night.')
+    .tool('Read', { file_path: staging }, '     1→---\n     …\n     8→- Staging database host: db-1.internal')
+    .tool(
+      'Edit',
+      {
+        file_path: staging,
+        old_string: '- Staging database host: db-1.internal\n',
+        new_string: '- Staging database host: db-1.internal\n- Staging database host: db-2.internal\n',
+      },
+      'The file has been updated.',
+    )
+    .say('Noted the new staging host.');
+  await writeTranscript(home.folder, first);
+
+  // the same mistake in three sessions: a lesson
+  for (let i = 1; i <= 3; i++) {
+    const t = new TranscriptBuilder(ids[i]!, home.project, start(i))
+      .user('Run the unit tests please.')
+      .tool('Bash', { command: 'npm run test:unit' }, 'npm ERR! Missing script: "test:unit"', true)
+      .tool('Bash', { command: 'npm test' }, 'Test Files  12 passed (12)')
+      .progress()
+      .say('All tests pass.');
+    await writeTranscript(home.folder, t);
+  }
+  // a subagent of the second session
+  const sub = new TranscriptBuilder(ids[1]!, home.project, start(1) + 1_500, true)
+    .user('Find where the test scripts are defined')
+    .tool('Grep', { pattern: '"test', path: home.project }, 'package.json:7: "test": "vitest run"');
+  await writeTranscript(home.folder, sub, join(home.folder, ids[1]!, 'subagents', 'agent-a5c9e21.jsonl'));
+  return { ...home, sessions: ids };
+}
