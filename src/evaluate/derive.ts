@@ -289,7 +289,11 @@ class TextView {
       for (let i = 0, j = 0; i < out.length && j < other.length;)
         if (out[i]! < other[j]!) i++;
         else if (out[i]! > other[j]!) j++;
-        else (next.push(out[i]!), i++, j++);
+        else {
+          next.push(out[i]!);
+          i++;
+          j++;
+        }
       out = next;
     }
     return out;
