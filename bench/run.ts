@@ -13,6 +13,8 @@ import { storageSettings } from '../src/s3/settings.js';
 import { stackDown, stackUp } from '../src/stack/servers.js';
 import { projectRoot } from '../src/util/paths.js';
 import { qualityBenchmark, type QualityFigures } from './quality.js';
+import { realworldBenchmark, realworldTable } from './realworld.js';
+import { screeningThroughput } from './screening.js';
 import { cycleOverhead, fleetThroughput, snapshotCost, warmUp } from './servers.js';
 
 const quick = process.argv.includes('--quick');
@@ -98,7 +100,23 @@ function qualityTable(q: QualityFigures[]): string[] {
   ];
 }
 
+/** `--realworld <dir>`: the offline dreamer over real agents' memory, no servers needed. */
+async function realworld(dir: string): Promise<void> {
+  const rows = await realworldBenchmark(dir, progress);
+  process.stdout.write(`\n${realworldTable(rows)}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
+  const at = process.argv.indexOf('--realworld');
+  if (at !== -1) {
+    const dir = process.argv[at + 1];
+    if (!dir || dir.startsWith('--')) {
+      process.stderr.write('--realworld needs a directory: npm run bench -- --realworld ../shared/realworld\n');
+      process.exit(2);
+    }
+    return realworld(dir);
+  }
   const started = Date.now();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const machine = {
@@ -112,6 +130,8 @@ async function main(): Promise<void> {
 
   progress(`quality: ${plan.agents} synthetic agents × ${plan.nights} nights, three strategies…`);
   const quality = await qualityBenchmark({ agents: plan.agents, nights: plan.nights });
+  progress('screening throughput: ordinary and adversarial inputs of 1 MB…');
+  const screening = await screeningThroughput();
 
   const cfg = await loadStackConfig();
   const { started: startedServers } = await stackUp(cfg, progress);
@@ -171,6 +191,10 @@ async function main(): Promise<void> {
             .join(', ')} |`,
       ),
       '',
+      '| screening (injection detectors + secret redaction), 1 MB | ms | MB/s | × ordinary |',
+      '| --- | --- | --- | --- |',
+      ...screening.map((r) => `| ${r.input} | ${f1(r.ms)} | ${f1(r.mbPerSecond)} | ${r.ratio.toFixed(2)}× |`),
+      '',
       `| memory | peak RSS |`,
       '| --- | --- |',
       `| dreaming ${plan.sessions} sessions of ~1 MB | ${f1(memory.dreamMb)} MB |`,
@@ -186,6 +210,7 @@ async function main(): Promise<void> {
       machine,
       seconds: Math.round((Date.now() - started) / 1000),
       quality,
+      screening,
       overhead,
       snapshots,
       fleets,

@@ -1,4 +1,4 @@
-import type { Evidence, Place } from '../memory/changeSet.js';
+import type { Evidence, Move, Place } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
@@ -18,7 +18,7 @@ interface Written {
 }
 
 interface Fact extends Unit {
-  /** Normalized text, with a task item's state: a done item and an open one differ. */
+  /** Normalized text (a task item's state included: a done item and an open one differ). */
   norm: string;
   fact?: KeyedFact;
   written?: Written;
@@ -75,7 +75,9 @@ export class HeuristicDreamer implements Dreamer {
           if (n === '') continue;
           const written = { at: w.at, sessionId: s.sessionId, eventId: w.eventId };
           remember(byPathNorm, `${w.path}\0${n}`, written);
-          remember(byNorm, n, written);
+          // a write to a file that is gone (renamed, merged) still dates its lines wherever they are now; a write
+          // to a file that exists dates only that file's lines (the same words elsewhere are another fact)
+          if (!docs.has(w.path)) remember(byNorm, n, written);
         }
     const facts: Fact[] = [];
     for (const doc of docs.values())
@@ -88,7 +90,7 @@ export class HeuristicDreamer implements Dreamer {
         const fact = u.start === u.end ? parseKeyedFact(first) : undefined;
         facts.push({
           ...u,
-          norm: `${u.checked === null ? '' : u.checked ? '[x] ' : '[ ] '}${norm}`,
+          norm,
           ...(fact ? { fact } : {}),
           ...(written ? { written } : {}),
         });
@@ -126,21 +128,37 @@ export class HeuristicDreamer implements Dreamer {
   private reportAcrossScopes(facts: Fact[], ledger: Ledger): void {
     const groups = new Map<string, Fact[]>();
     for (const f of facts) {
-      if (f.removed || f.norm.length < 16) continue;
+      // a lead-in or a parent item names a topic ("2. **Currency**:"), not a fact
+      if (f.removed || !f.removable || f.norm.length < 16) continue;
       const key = f.fact ? `f\0${f.fact.subject}\0${f.fact.value}` : `k\0${factKey(f.text)}`;
       groups.set(key, [...(groups.get(key) ?? []), f]);
     }
-    let reported = 0;
-    for (const group of groups.values()) {
-      const scopes = new Set(group.map((f) => f.scope));
-      if (scopes.size < 2 || reported >= maxFindings) continue;
-      reported++;
-      const files = new Set(group.map((f) => f.path)).size;
-      ledger.find({
-        kind: 'duplicate',
-        detail: `the same fact in ${group.length} places (${files > 1 ? `${files} files` : `${scopes.size} sections of one file`}), left for a reviewer: ${quote(group[0]!.text)}`,
-        at: group.slice(0, 20).map((f) => place(f)),
-      });
+    // copies in several scopes, in document order; a run of them that repeats line after line in the same
+    // places (a block pasted into two files) is one finding
+    const found = [...groups.values()]
+      .filter((g) => new Set(g.map((f) => f.scope)).size >= 2)
+      .map((g) => [...g].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start)))
+      .sort((a, b) => (a[0]!.path < b[0]!.path ? -1 : a[0]!.path > b[0]!.path ? 1 : a[0]!.start - b[0]!.start));
+    const runs: Fact[][][] = [];
+    for (const g of found) {
+      const run = runs.at(-1);
+      const last = run?.at(-1);
+      const continues =
+        last !== undefined &&
+        last.length === g.length &&
+        g.every((f, i) => f.path === last[i]!.path && f.scope === last[i]!.scope && f.start === last[i]!.end + 1);
+      if (continues) run!.push(g);
+      else runs.push([g]);
+    }
+    for (const run of runs.slice(0, maxFindings)) {
+      const first = run[0]!;
+      const files = new Set(first.map((f) => f.path)).size;
+      const where = `${files > 1 ? `${files} files` : `${new Set(first.map((f) => f.scope)).size} sections of one file`}`;
+      const detail =
+        run.length === 1
+          ? `the same fact in ${first.length} places (${where}), left for a reviewer: ${quote(first[0]!.text)}`
+          : `${run.length} lines in a row repeated in ${first.length} places (${where}): ${first.map((f) => `${f.path} lines ${f.start + 1}–${run.at(-1)!.find((x) => x.path === f.path && x.scope === f.scope)!.end + 1}`).join(', ')}; left for a reviewer`;
+      ledger.find({ kind: 'duplicate', detail, at: first.slice(0, 20).map((f) => place(f)) });
     }
   }
 
@@ -242,9 +260,10 @@ export class HeuristicDreamer implements Dreamer {
             lessonsPath,
             'recurring-mistake',
             old
-              ? `recurring mistake: ${quote(old)} updated to ${quote(e.line)}`
+              ? `recurring mistake: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
               : `new lesson: ${e.lesson.tool} ${quote(e.lesson.error)} in ${e.lesson.sessions.length} sessions`,
             e.lesson.evidence,
+            old ? [old.move] : [],
           ),
       );
     }
@@ -265,9 +284,10 @@ export class HeuristicDreamer implements Dreamer {
             workflowsPath,
             'workflow',
             old
-              ? `workflow: ${quote(old)} updated to ${quote(e.line)}`
+              ? `workflow: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
               : `new workflow of ${e.workflow.steps.length} steps in ${e.workflow.sessions.length} sessions`,
             e.workflow.evidence,
+            old ? [old.move] : [],
           ),
       );
     }
@@ -279,7 +299,7 @@ export class HeuristicDreamer implements Dreamer {
     path: string,
     header: string,
     entries: E[],
-    noted: (e: E, replaced?: string) => void,
+    noted: (e: E, replaced?: { line: number; text: string; move: Move }) => void,
   ): void {
     const lines = (files.get(path) ?? header).split('\n');
     for (const e of entries) {
@@ -290,7 +310,9 @@ export class HeuristicDreamer implements Dreamer {
       } else if (lines[at] !== e.line) {
         const old = lines[at]!;
         lines[at] = e.line;
-        noted(e, old);
+        // the same entry, brought up to date in place: the old wording went to the line that replaced it
+        const here = { path, section: '', line: at + 1 };
+        noted(e, { line: at + 1, text: old, move: { from: here, to: here } });
       }
     }
     const text = `${lines.join('\n').replace(/\n*$/, '')}\n`;

@@ -1,7 +1,7 @@
 import type { Quarantine } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
-import type { SessionDigest } from '../sessions/digest.js';
+import { overlap, wordsOf, type SessionDigest } from '../sessions/digest.js';
 import { detectInjection, hasHiddenCharacters, redactSecrets } from '../sessions/screen.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
 import { Ledger } from './ledger.js';
@@ -95,8 +95,8 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
 
 /**
  * Does a line a quarantined session wrote carry the flagged content: it is itself instruction-like (read as
- * text from outside), hides characters, is one of the flagged lines of a memory write, or repeats an address
- * or identifier of the flagged text that the user did not say.
+ * text from outside), hides characters, is one of the flagged lines of a memory write, repeats an address
+ * or identifier of the flagged text that the user did not say, or restates most of the flagged text.
  */
 function carrier(s: SessionDigest): (line: string) => boolean {
   const inj = s.injection!;
@@ -107,6 +107,8 @@ function carrier(s: SessionDigest): (line: string) => boolean {
     if (flaggedLines.has(normalizeLine(line))) return true;
     if (hasHiddenCharacters(line) || detectInjection(line, true)) return true;
     const lower = line.toLowerCase();
-    return tokens.some((t) => lower.includes(t));
+    if (tokens.some((t) => lower.includes(t))) return true;
+    // the flagged order in the agent's own words: most of the line is said there
+    return wordsOf(line).length >= 4 && overlap(line, inj.context) >= 0.6;
   };
 }

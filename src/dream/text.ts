@@ -8,14 +8,22 @@ export function isFactLine(line: string): boolean {
   return /[\p{L}\p{N}]/u.test(t);
 }
 
-/** The line without list marker, emphasis, code ticks and trailing punctuation. */
+/**
+ * The line without list marker, emphasis, code ticks and trailing punctuation. A task item keeps its state
+ * ("[x] " or "[ ] "): a done item and an open one are never the same line.
+ */
 export function stripMarkup(line: string): string {
-  return line
+  let task = '';
+  const t = line
     .trim()
-    .replace(/^(?:[-*+]|\d{1,9}[.)])\s{1,8}(?:\[[ xX]\]\s{1,8})?/, '')
+    .replace(/^(?:[-*+]|\d{1,9}[.)])\s{1,8}(?:\[([ xX])\]\s{1,8})?/, (_, box?: string) => {
+      if (box !== undefined) task = box === ' ' ? '[ ] ' : '[x] ';
+      return '';
+    })
     .replace(/\*\*|__|`/g, '')
     .replace(/[.;。]+$/, '')
     .trim();
+  return task + t;
 }
 
 /** Lower-case, markup stripped, whitespace collapsed: two lines equal here say the same thing. */
@@ -104,7 +112,9 @@ const hasSpaces = (s: string) => /\s/.test(s.trim());
  */
 export function factKey(line: string): string {
   const n = normalizeLine(line);
-  if (!hasSpaces(n)) return n.replace(/[\p{P}\p{S}\s]/gu, '');
+  // scripts written without spaces between words: the text itself, punctuation and spacing aside
+  if (!hasSpaces(n) || /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(n))
+    return n.replace(/[\p{P}\p{S}\s]/gu, '');
   const tokens = n
     .split(/[\s,;:!?()"“”'‘’]+/)
     .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))

@@ -58,6 +58,12 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
   for (const c of cs.changes) {
     const header = `${c.op} ${c.path}${c.new_path ? ` → ${c.new_path}` : ''}`;
     out.push(paint.bold(header) + paint.dim(`  [${c.reason}] ${c.detail}`));
+    for (const m of c.moved ?? [])
+      out.push(
+        paint.dim(
+          `  moved: line ${m.from.line}${m.from.section ? ` (${m.from.section.slice(0, 40)})` : ''} → ${m.to.path === c.path ? '' : `${m.to.path} `}line ${m.to.line}`,
+        ),
+      );
     if (c.evidence.length > 0)
       out.push(
         paint.dim(
@@ -90,7 +96,13 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
         (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
     );
   }
+  for (const f of cs.findings)
+    out.push(
+      paint.cyan(`finding (${f.kind}): ${f.detail}`) +
+        paint.dim(` at ${f.at.map((a) => `${a.path}:${a.line}`).join(', ')}`),
+    );
   for (const r of cs.redactions) out.push(paint.dim(`redacted ${r.count} ${r.kind} in ${r.where}`));
+  for (const s of cs.skipped) out.push(paint.dim(`skipped ${s.path}: ${s.reason} (kept as it is)`));
   for (const r of cs.refused) out.push(paint.red(`refused ${r.path}: ${r.reason}`));
   for (const d of cs.dropped ?? [])
     out.push(paint.red(`dropped ${d.op ?? ''} ${d.path ?? ''}: ${d.why}`.replace(/ +/g, ' ')));
@@ -100,6 +112,7 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
         `${cs.dreamer}: ${cs.usage.requests} request(s), ${cs.usage.input_tokens} input + ${cs.usage.output_tokens} output tokens (cache read ${cs.usage.cache_read_input_tokens}, write ${cs.usage.cache_creation_input_tokens}), $${cs.usage.cost_usd.toFixed(4)}`,
       ),
     );
-  if (cs.changes.length === 0 && cs.quarantined.length === 0) out.push(paint.dim('no changes'));
+  if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.findings.length === 0)
+    out.push(paint.dim('no changes'));
   return out.join('\n') + '\n';
 }

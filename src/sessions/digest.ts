@@ -52,6 +52,8 @@ export interface Injection extends Finding {
   tokens: string[];
   /** For a flagged memory write: the lines of it that are flagged. */
   lines?: string[];
+  /** The flagged text (normalized, redacted, bounded): a line that says much of it carries it. */
+  context: string;
 }
 
 /**
@@ -190,7 +192,7 @@ export function distinctiveTokens(text: string): string[] {
 }
 
 const stem = (w: string) => w.slice(0, 5);
-const wordsOf = (text: string) =>
+export const wordsOf = (text: string): string[] =>
   (text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'-]{2,40}/gu) ?? []).filter(
     (w) => !/^(the|and|for|with|you|your|this|that|from|into|have|will|right|when|after|before)$/.test(w),
   );
@@ -204,10 +206,15 @@ function usersOwnOrder(line: string, own: string, untrustedTokens: ReadonlySet<s
   const tokens = distinctiveTokens(line);
   if (tokens.some((t) => untrustedTokens.has(t) && !ownLower.includes(t))) return false;
   if (tokens.length > 0 && tokens.every((t) => ownLower.includes(t))) return true;
+  return overlap(line, own) >= 0.6;
+}
+
+/** The share of a line's words (by their first letters) that another text has too. */
+export function overlap(line: string, text: string): number {
   const words = wordsOf(line);
-  if (words.length === 0) return false;
-  const said = new Set(wordsOf(own).map(stem));
-  return words.filter((w) => said.has(stem(w))).length / words.length >= 0.6;
+  if (words.length === 0) return 0;
+  const there = new Set(wordsOf(text).map(stem));
+  return words.filter((w) => there.has(stem(w))).length / words.length;
 }
 
 /** A tool result's provenance, in words a reviewer reads: which tool, on what. */
@@ -225,7 +232,7 @@ async function screenWrites(
   ownWords: string,
   untrustedTokens: ReadonlySet<string>,
   redact: (t: string) => Promise<string>,
-): Promise<Omit<Injection, 'eventId' | 'at'> | undefined> {
+): Promise<Omit<Injection, 'eventId'> | undefined> {
   for (const w of writes) {
     const flagged = w.lines.filter((l) => {
       if (hasHiddenCharacters(l)) return true;
@@ -238,6 +245,8 @@ async function screenWrites(
     return {
       detector: f?.detector ?? 'hidden-unicode',
       excerpt: f?.excerpt ?? 'invisible characters in a memory write',
+      at: 0,
+      context: redactKnown(joined).text,
       source: `the agent's memory write to ${w.path}`,
       tokens: distinctiveTokens(redactKnown(joined).text),
       lines: await Promise.all(flagged.map(redact)),
@@ -301,13 +310,17 @@ export async function digestEvents(
   const flag = (injection: Injection) => {
     if (!d.injection) d.injection = injection;
   };
+  const noteAddresses = (text: string) => {
+    // only addresses matter here (where a standing order sends things): most tool output has none
+    if (untrustedTokens.size >= 2_000 || (!text.includes('@') && !text.includes('://'))) return;
+    for (const t of distinctiveTokens(text.slice(0, 100_000))) untrustedTokens.add(t);
+  };
   const screenOutside = (text: string, eventId: string, at: number, source: string, rules: boolean) => {
-    for (const t of distinctiveTokens(text.slice(0, 100_000))) if (untrustedTokens.size < 2_000) untrustedTokens.add(t);
+    noteAddresses(text);
     if (d.injection) return;
     const f = rules ? detectInjection(text, true) : undefined;
     if (!f) return;
-    const window = text.slice(Math.max(0, f.at - 300), f.at + 400);
-    flag({ ...f, eventId, at, source, tokens: distinctiveTokens(redactKnown(window).text) });
+    flag({ ...f, eventId, at, source, tokens: distinctiveTokens(f.context) });
   };
   const settle = async (id: string, failed: boolean) => {
     const p = pending.get(id);
@@ -363,7 +376,7 @@ export async function digestEvents(
         ownWords = `${ownWords} ${words}`.slice(-20_000);
       }
       for (const f of forwarded) {
-        for (const t of distinctiveTokens(f)) if (untrustedTokens.size < 2_000) untrustedTokens.add(t);
+        noteAddresses(f);
         if (d.injection) continue;
         // a user's forwarded text is outside content, but only its plainest orders count: a pasted document may
         // well talk about system prompts
@@ -374,7 +387,7 @@ export async function digestEvents(
             eventId,
             at,
             source: 'text the user forwarded or quoted',
-            tokens: distinctiveTokens(redactKnown(f.slice(Math.max(0, finding.at - 300), finding.at + 400)).text),
+            tokens: distinctiveTokens(finding.context),
           });
       }
     } else if (isToolUse(e.type) && typeof e.name === 'string') {

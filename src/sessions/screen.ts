@@ -15,6 +15,8 @@ export interface Finding {
   excerpt: string;
   /** Where in the screened text the match starts. */
   at: number;
+  /** The flagged text around the match (normalized, redacted, at most ~700 characters): what marks a line carrying it. */
+  context: string;
 }
 
 // Zero-width, bidi controls, word joiners, BOM and Unicode tag characters: invisible to a reader, not to a model.
@@ -162,7 +164,7 @@ const address = '(?:https?:\\/\\/|[\\w.+-]{1,64}@[\\w-]{1,63}\\.[\\w.]{1,63}|@[\
 /** Where a standing order sends things: a URL, an e-mail address, or a handle. */
 export const destination = /https?:\/\/[^\s)>\]"'`<]{1,200}|[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}/gi;
 
-export const injectionRules: InjectionRule[] = [
+const rules: InjectionRule[] = [
   {
     detector: 'ignore-instructions',
     pattern:
@@ -172,7 +174,7 @@ export const injectionRules: InjectionRule[] = [
     // a recurring order that sends something to an address: in any order of "when" and "send"
     detector: 'standing-order',
     pattern: new RegExp(
-      `(?:(?:${when}).{0,80}(?:${transfer})|(?:${transfer}).{0,80}(?:${when})).{0,120}?${recipient}${address}`,
+      `(?:(?:${when}).{0,80}(?:${transfer})|(?:${transfer}).{0,80}(?:${when}))(?:\\s{1,3}|.{0,120}?${recipient})${address}`,
       'iu',
     ),
   },
@@ -213,6 +215,12 @@ export const injectionRules: InjectionRule[] = [
   },
 ];
 
+/** The rules run on lower-cased text: case-insensitive matching is ten times slower on long tool results. */
+export const injectionRules: InjectionRule[] = rules.map((r) => ({
+  ...r,
+  pattern: new RegExp(r.pattern.source, r.pattern.flags.replace('i', '')),
+}));
+
 // runs worth decoding (an encoded sentence) and runs long enough to be a blob in themselves
 const base64Run = /[A-Za-z0-9+/]{40,4096}={0,2}/g;
 const hexRun = /\b[0-9a-fA-F]{200,8192}\b/;
@@ -231,16 +239,23 @@ function decodeBase64Runs(text: string): string[] {
 
 function matchRules(text: string, untrusted: boolean): Finding | undefined {
   const norm = foldConfusables(normalizeForScreening(text));
+  const lower = norm.toLowerCase();
   for (const rule of injectionRules) {
     if (rule.untrustedOnly && !untrusted) continue;
-    const m = rule.pattern.exec(norm);
-    if (m) return { detector: rule.detector, excerpt: excerpt(norm, m.index, m[0].length), at: m.index };
+    const m = rule.pattern.exec(lower);
+    if (m)
+      return {
+        detector: rule.detector,
+        excerpt: excerpt(norm, m.index, m[0].length),
+        at: m.index,
+        context: redactKnown(norm.slice(Math.max(0, m.index - 300), m.index + m[0].length + 300)).text,
+      };
   }
   return undefined;
 }
 
 /** Long tokens of letters and digits: masked in excerpts, whatever they are. */
-const tokenLike = /[A-Za-z0-9_+/=-]{16,}/g;
+const tokenLike = /[A-Za-z0-9_+/=-]{16,4096}/g;
 
 /** An excerpt of `text` around a match, cut from a window redacted first, so no part of a secret is quoted. */
 export function excerpt(text: string, at: number, len: number): string {
@@ -264,19 +279,22 @@ export function detectInjection(text: string, untrusted: boolean): Finding | und
   if (direct) return direct;
   if (untrusted) {
     const hidden = text.match(hiddenChars);
-    if (hidden && hidden.length > 0)
+    if (hidden && hidden.length > 0) {
+      const at = text.search(hiddenChars);
       return {
         detector: 'hidden-unicode',
         excerpt: `${hidden.length} invisible character(s)`,
-        at: text.search(hiddenChars),
+        at,
+        context: redactKnown(normalizeForScreening(text.slice(Math.max(0, at - 300), at + 300))).text,
       };
+    }
   }
   for (const decoded of decodeBase64Runs(text)) {
     const inner = matchRules(decoded, true);
-    if (inner) return { detector: `encoded-${inner.detector}`, excerpt: inner.excerpt, at: 0 };
+    if (inner) return { ...inner, detector: `encoded-${inner.detector}`, at: 0 };
   }
   if (untrusted) {
-    if (hexRun.test(text)) return { detector: 'encoded-blob', excerpt: 'long hex run', at: 0 };
+    if (hexRun.test(text)) return { detector: 'encoded-blob', excerpt: 'long hex run', at: 0, context: '' };
     const blobs = [...text.matchAll(base64Run)]
       .map((m) => m[0])
       .filter((r) => r.length >= 200 && /[a-z]/.test(r) && /[A-Z]/.test(r) && /\d/.test(r));
@@ -285,6 +303,7 @@ export function detectInjection(text: string, untrusted: boolean): Finding | und
         detector: 'encoded-blob',
         excerpt: `base64 run of ${Math.max(...blobs.map((r) => r.length))} characters`,
         at: 0,
+        context: '',
       };
     }
   }
@@ -409,7 +428,8 @@ const tokenShaped = (v: string) => v.length >= 20 || (v.length >= 12 && /\d/.tes
 function redactLabelled(text: string, found: Record<string, number>): string {
   const replace = (pattern: RegExp, kind: string, accept: (v: string) => boolean) => (s: string) =>
     s.replace(pattern, (whole, label: string, value: string) => {
-      const v = value.replace(/[.!?:]+$/, '');
+      // a quoted value is taken whole; a bare one ends before the sentence's punctuation
+      const v = /["'`]$/.test(label) ? value : value.replace(/[.!?:]+$/, '');
       if (isReference(v) || !accept(v)) return whole;
       found[kind] = (found[kind] ?? 0) + 1;
       return `${label}[REDACTED:${kind}]${value.slice(v.length)}`;

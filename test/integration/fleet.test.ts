@@ -129,7 +129,7 @@ describe('the fleet run and its schedule (real servers)', () => {
     };
     const review = await cli('review', agent.id);
     expect(review.code).toBe(0);
-    expect(review.out).toMatch(/^update \/customers\/acme\.md {2}\[duplicate\]/m);
+    expect(review.out).toMatch(/^update \/followups\.md {2}\[superseded\]/m);
     expect(review.out).toContain('baseline 0.333 → 1.000');
     const approved = await cli('approve', agent.id, '--as', 'alice');
     expect([approved.code, approved.out]).toEqual([0, expect.stringContaining('as alice')]);

@@ -41,9 +41,10 @@ describe('bad input corpus', () => {
         }
       } else {
         expect(r.code).toBe(0);
-        const cs = JSON.parse(r.stdout) as { quarantined: unknown[]; changes: unknown[] };
+        const cs = JSON.parse(r.stdout) as { quarantined: unknown[]; changes: unknown[]; skipped: { path: string }[] };
         expect(cs.quarantined).toHaveLength(c.expect.quarantined);
         if (c.expect.changes === 'none') expect(cs.changes).toEqual([]);
+        expect(cs.skipped.map((s) => s.path)).toEqual(c.expect.skipped ?? []);
       }
     },
     60_000,

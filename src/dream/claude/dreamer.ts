@@ -8,7 +8,7 @@ import { mapLimit } from '../../util/concurrency.js';
 import { loadPrompt } from '../../util/prompts.js';
 import type { Consolidation, Dreamer, PreparedInput } from '../dreamer.js';
 import { orderedPaths, renderFile, renderSession, renderStore, roughTokens } from './render.js';
-import { proposeChangesInput, proposeChangesSchema, validateChanges } from './validate.js';
+import { proposeChangesInput, proposeChangesSchema, validateChanges, validateFindings } from './validate.js';
 
 export interface ClaudeSettings {
   model: string;
@@ -120,6 +120,7 @@ export class ClaudeDreamer implements Dreamer {
       input.ledger.note(c.path, c.reason, c.detail, c.evidence);
       if (c.new_path) input.ledger.note(c.new_path, c.reason, c.detail, c.evidence);
     }
+    for (const f of validateFindings(parsed.data.findings ?? [], store)) input.ledger.find(f);
     return { store: candidate, dropped, usage: budget.used };
   }
 

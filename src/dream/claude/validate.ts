@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { reasons, type Change, type DroppedChange } from '../../memory/changeSet.js';
+import { findingSchema, reasons, type Change, type DroppedChange, type Finding } from '../../memory/changeSet.js';
 import { defaultLimits, type StoreLimits } from '../../memory/limits.js';
 import { pathProblem, prefixConflict } from '../../memory/paths.js';
 import { MemoryStore } from '../../memory/store.js';
 import type { SessionDigest } from '../../sessions/digest.js';
+import { structureHarm } from '../harm.js';
 
 /** Reasons a model may give; `redact` and `quarantine` belong to screening, never to a dreamer. */
 const modelReasons = z.enum(reasons).exclude(['redact', 'quarantine']);
@@ -24,12 +25,39 @@ export const proposedChange = z
   })
   .strict();
 
-export const proposeChangesInput = z.object({ changes: z.array(z.unknown()) });
+export const proposeChangesInput = z.object({
+  changes: z.array(z.unknown()),
+  findings: z.array(z.unknown()).optional(),
+});
 
 /** The JSON schema of the `propose_changes` tool, made from the same definition that validates it. */
-export const proposeChangesSchema = z.toJSONSchema(z.object({ changes: z.array(proposedChange) }), {
-  target: 'draft-7',
-}) as { type: 'object'; [k: string]: unknown };
+export const proposeChangesSchema = z.toJSONSchema(
+  z.object({
+    changes: z.array(proposedChange),
+    findings: z
+      .array(findingSchema)
+      .optional()
+      .describe(
+        'what you noticed but left for a reviewer: duplicates across files or sections, contradictions without evidence',
+      ),
+  }),
+  { target: 'draft-7' },
+) as { type: 'object'; [k: string]: unknown };
+
+/** The model's findings that name real places of the store it was shown; the others are left out. */
+export function validateFindings(raw: readonly unknown[], store: MemoryStore): Finding[] {
+  const out: Finding[] = [];
+  for (const item of raw.slice(0, 200)) {
+    const f = findingSchema.safeParse(item);
+    if (!f.success) continue;
+    const real = f.data.at.every((a) => {
+      const lines = store.get(a.path)?.split('\n');
+      return lines !== undefined && a.line <= lines.length;
+    });
+    if (real) out.push({ ...f.data, detail: f.data.detail.slice(0, 300) });
+  }
+  return out;
+}
 
 export interface ValidationContext {
   /** The store the model was shown (redacted): hashes are checked against it. */
@@ -97,6 +125,11 @@ export function validateChanges(raw: readonly unknown[], ctx: ValidationContext)
       return drop(`rename ${c.path}: ${c.new_path === undefined ? 'no new_path' : `${c.new_path} exists`}`);
     if (c.after !== undefined && Buffer.byteLength(c.after, 'utf8') > limits.maxFileBytes)
       return drop(`${c.path}: ${Buffer.byteLength(c.after, 'utf8')} bytes, over the ${limits.maxFileBytes}-byte limit`);
+    // a file keeps its structure: front matter, headings, table rows, code blocks, parseable JSON/YAML
+    if (c.op === 'update' || (c.op === 'rename' && c.after !== undefined)) {
+      const harm = structureHarm(c.path, ctx.store.get(c.path)!, c.after!);
+      if (harm.length > 0) return drop(`${c.op} ${c.path}: ${harm.join('; ')}`);
+    }
     for (const ev of c.evidence) {
       const ids = events.get(ev.session_id);
       if (!ids) return drop(`evidence names session ${ev.session_id}, which the dream was not given`);

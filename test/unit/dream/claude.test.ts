@@ -164,6 +164,54 @@ describe('the claude dreamer, through the real SDK against the local API server'
     expect(out.get('/people.md')).toBe(store.get('/people.md'));
   });
 
+  it("drops a change that breaks a file's structure, and keeps the findings the model reports", async () => {
+    const project = store.get('/project.md')!;
+    api.respond = (body) => {
+      const text = JSON.stringify(body.messages);
+      const m = /path=\\"\/project\.md\\" sha256=\\"([0-9a-f]{64})/.exec(text);
+      return {
+        toolInput: {
+          changes: [
+            {
+              op: 'update',
+              path: '/project.md',
+              before_sha256: m?.[1],
+              after: project.replace('# payments-api\n', ''),
+              reason: 'reorganize',
+              detail: 'tidied the title away',
+              evidence: [],
+            },
+          ],
+          findings: [
+            {
+              kind: 'duplicate',
+              detail: 'the test command stands in two files',
+              at: [
+                { path: '/project.md', section: 'payments-api', line: 5 },
+                { path: '/conventions.md', section: 'Conventions', line: 5 },
+              ],
+            },
+            {
+              kind: 'stale',
+              detail: 'names a line that is not there',
+              at: [{ path: '/nope.md', section: '', line: 1 }],
+            },
+          ],
+        },
+      };
+    };
+    const { changeSet, store: out } = await dream();
+    expect(out.get('/project.md')).toBe(store.get('/project.md'));
+    expect(changeSet.dropped).toContainEqual({
+      path: '/project.md',
+      op: 'update',
+      why: expect.stringMatching(/removes heading "# payments-api"/),
+    });
+    expect(changeSet.findings).toEqual([
+      expect.objectContaining({ kind: 'duplicate', detail: 'the test command stands in two files' }),
+    ]);
+  });
+
   it('keeps a delete that names where the information went', async () => {
     api.respond = (body) => {
       const m = /path=\\"\/people\.md\\" sha256=\\"([0-9a-f]{64})/.exec(JSON.stringify(body.messages));

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  candidatePairs,
-  isFactLine,
-  isNearDuplicate,
-  jaccard,
-  minhash,
-  nearDuplicateThreshold,
-  normalizeLine,
-  parseKeyedFact,
-  shingles,
-} from '../../../src/dream/text.js';
+import { factKey, isFactLine, normalizeLine, parseKeyedFact, sameFact } from '../../../src/dream/text.js';
 
 // Said twice in other words: should merge.
 export const paraphrases: Array<[string, string]> = [
@@ -35,51 +25,45 @@ export const nearMisses: Array<[string, string]> = [
   ['- Lint with eslint before committing', '- Format with prettier before committing'],
 ];
 
-describe('near-duplicate similarity', () => {
-  it.each(paraphrases)('merges %s ≈ %s', (a, b) => {
-    expect(isNearDuplicate(a, b)).toBe(true);
+describe('the same fact in other words', () => {
+  it.each(paraphrases)('%s = %s', (a, b) => {
+    expect(sameFact(a, b)).toBe(true);
   });
-  it.each(nearMisses)('keeps %s ≠ %s', (a, b) => {
-    expect(isNearDuplicate(a, b)).toBe(false);
+  it.each(nearMisses)('%s ≠ %s', (a, b) => {
+    expect(sameFact(a, b)).toBe(false);
   });
-  it('has a threshold that separates the two sets on shingles alone where salient tokens agree', () => {
-    const para = paraphrases.map(([a, b]) => jaccard(shingles(a), shingles(b)));
-    expect(Math.min(...para)).toBeGreaterThanOrEqual(nearDuplicateThreshold);
-    const missesSameTokens = [nearMisses[2]!, nearMisses[3]!, nearMisses[5]!, nearMisses[6]!].map(([a, b]) =>
-      jaccard(shingles(a), shingles(b)),
-    );
-    expect(Math.max(...missesSameTokens)).toBeLessThan(nearDuplicateThreshold);
+  it.each([
+    // siblings that share most of their words state different facts
+    ["- Lodging costs adjusted by location's cost of living", "- Meal costs adjusted by location's cost of living"],
+    ['- `blocks.attach(agent, block)` adds a block', '- `blocks.detach(agent, block)` adds a block'],
+    ['- Use pnpm, not npm, in web/', '- Use npm, not pnpm, in web/'],
+    ['- [ ] Install gh', '- [x] Install gh'],
+  ])('keeps siblings apart: %s ≠ %s', (a, b) => {
+    expect(sameFact(a, b)).toBe(false);
   });
-  it('finds paraphrases as MinHash candidates among unrelated lines', () => {
-    const lines = [
-      ...paraphrases.flat(),
-      ...Array.from({ length: 50 }, (_, i) => `- unrelated note number ${i} about topic ${i * 7}`),
-    ];
-    const pairs = candidatePairs(lines.map((l) => minhash(shingles(l))));
-    const found = new Set(pairs.map(([a, b]) => `${a},${b}`));
-    for (let i = 0; i < paraphrases.length; i++) expect(found.has(`${2 * i},${2 * i + 1}`)).toBe(true);
+  it('reads text without spaces (Chinese, Japanese) as one token, punctuation aside', () => {
+    expect(factKey('- 構建狀態：成功。')).toBe(factKey('構建狀態: 成功'));
+    expect(sameFact('- 構建狀態：成功', '- 構建狀態：失敗')).toBe(false);
   });
 });
 
 describe('keyed facts', () => {
   it('reads "subject: value", "The subject is value" and "subject uses value" as one fact', () => {
-    expect(parseKeyedFact('- Staging database host: db-2.internal')).toEqual({
-      subject: 'staging database host',
-      value: 'db-2.internal',
-    });
-    expect(parseKeyedFact('The staging database host is db-2.internal.')).toEqual({
-      subject: 'staging database host',
-      value: 'db-2.internal',
-    });
-    expect(parseKeyedFact('- **Staging database host** uses `db-2.internal`')).toEqual({
-      subject: 'staging database host',
-      value: 'db-2.internal',
-    });
+    const fact = { subject: 'staging database host', value: 'db-2.internal' };
+    expect(parseKeyedFact('- Staging database host: db-2.internal')).toEqual({ ...fact, form: 'label' });
+    expect(parseKeyedFact('The staging database host is db-2.internal.')).toEqual({ ...fact, form: 'sentence' });
+    expect(parseKeyedFact('- **Staging database host** uses `db-2.internal`')).toEqual({ ...fact, form: 'sentence' });
+    expect(parseKeyedFact('- **Staging database host:** db-2.internal')).toEqual({ ...fact, form: 'label' });
+    expect(parseKeyedFact('- **構建狀態**：成功')).toEqual({ subject: '構建狀態', value: '成功', form: 'label' });
   });
-  it('does not read notes, URLs or prose as keyed facts', () => {
-    expect(parseKeyedFact('- Note: the build is flaky')).toBeUndefined();
+  it('does not read URLs, prose, dates, versions, ids or edges as subjects', () => {
     expect(parseKeyedFact('- https://example.com/docs')).toBeUndefined();
     expect(parseKeyedFact('- When the build fails on CI, check the cache first. It is usually stale')).toBeUndefined();
+    expect(parseKeyedFact('- The main goal is to build a calculator for travel stipends')).toBeUndefined();
+    expect(parseKeyedFact('- 2026-03-06: installed the router')).toBeUndefined();
+    expect(parseKeyedFact('- v1.2.0: first release')).toBeUndefined();
+    expect(parseKeyedFact('- sess_0042: read only')).toBeUndefined();
+    expect(parseKeyedFact('SWAP --> MONGO: writes')).toBeUndefined();
   });
   it('tells fact lines from structure', () => {
     expect(isFactLine('# Infra')).toBe(false);

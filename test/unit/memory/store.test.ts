@@ -62,7 +62,7 @@ describe('memory paths (SPEC §1)', () => {
 });
 
 describe('local directory store', () => {
-  it('reads every regular file, skipping dot files, and refuses symlinks and bad UTF-8 naming the path', async () => {
+  it('reads every regular file, skipping dot files, refuses symlinks naming the path, and keeps what is not text aside', async () => {
     const root = await tempDir();
     await mkdir(join(root, 'notes'));
     await writeFile(join(root, 'notes', 'a.md'), '- a\n');
@@ -76,8 +76,29 @@ describe('local directory store', () => {
 
     const root2 = await tempDir();
     await writeFile(join(root2, 'bin.md'), Buffer.from([0xc3, 0x28]));
-    await expect(new LocalDirStore(root2).read()).rejects.toThrow(/memory \/bin.md .* is not valid UTF-8/);
+    await writeFile(join(root2, 'a.md'), '- a\n');
+    const read = await new LocalDirStore(root2).read();
+    expect(read.toObject()).toEqual({ '/a.md': '- a\n' });
+    expect([...read.skipped]).toEqual([['/bin.md', { bytes: Buffer.from([0xc3, 0x28]), reason: 'not UTF-8 text' }]]);
+    // the store's hash covers the skipped file: a snapshot of it restores it too
+    expect(read.hash()).not.toBe(MemoryStore.from({ '/a.md': '- a\n' }).hash());
+    const copy = await tempDir();
+    await new LocalDirStore(copy).replaceAll(read);
+    expect(await readFile(join(copy, 'bin.md'))).toEqual(Buffer.from([0xc3, 0x28]));
+    expect((await new LocalDirStore(copy).read()).hash()).toBe(read.hash());
     await expect(new LocalDirStore(join(root2, 'nope')).read()).rejects.toBeInstanceOf(InvalidInput);
+  });
+
+  it('refuses a change set that would write a file the dream skipped', () => {
+    const store = MemoryStore.from({ '/a.md': '- a\n' }, undefined, undefined, [
+      ['/img.png', { bytes: new Uint8Array([0xff]), reason: 'not UTF-8 text' }],
+    ]);
+    expect(() =>
+      applyChanges(store, {
+        changes: [{ op: 'create', path: '/img.png', after: 'x', reason: 'insight', detail: 'd', evidence: [] }],
+      }),
+    ).toThrow(/writes "\/img\.png", a file the dream skipped/);
+    expect(applyChanges(store, { changes: [] }).skipped.size).toBe(1);
   });
 
   it('applies a change set atomically per file, leaves dot files alone and leaves no temp files', async () => {
