@@ -258,6 +258,7 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
     });
     return;
   }
+  const width = Math.max(...next.map((n) => n.length)) + 2;
   process.stdout.write(
     [
       `wrote ${out} for ${d.what}`,
@@ -267,8 +268,8 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
       `  reviewer  ${reviewer.name}  (${reviewer.from})`,
       '',
       'next, with the stack and a worker running (`dreamgate stack up`, then `dreamgate worker` in another terminal):',
-      `  ${next[0]!.padEnd(44)} a dream now; it waits for \`dreamgate review ${d.agent}\` and \`dreamgate approve ${d.agent}\``,
-      `  ${next[1]!.padEnd(44)} the same every night at 03:00 ${timezone}`,
+      `  ${next[0]!.padEnd(width)} a dream now; it waits for \`dreamgate review ${d.agent}\` and \`dreamgate approve ${d.agent}\``,
+      `  ${next[1]!.padEnd(width)} the same every night at 03:00 ${timezone}`,
       '',
     ].join('\n'),
   );
