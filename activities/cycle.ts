@@ -49,6 +49,8 @@ export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { s
 const stateKey = (agentId: string) => `agents/${agentId}/state.json`;
 const derivedKey = (agent: AgentConfig, cycleId: string) =>
   CycleObjects.cycleKey(agent.id, cycleId, 'derived-suite.json');
+// paths whose facts the dream no longer answers for (a reviewer's edits, the agent's writes since the snapshot)
+const exemptName = 'derived-exempt.json';
 
 export function cycleActivities(deps: CycleDeps) {
   const objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
@@ -109,7 +111,14 @@ export function cycleActivities(deps: CycleDeps) {
       derived = await deriveCases(store, sessions);
       await objects.putJson(key, derived);
     }
-    return withDerived(written, derived);
+    const exempt = (await objects.getJson<string[]>(CycleObjects.cycleKey(agent.id, cycleId, exemptName))) ?? [];
+    return withDerived(written, derived, exempt);
+  }
+
+  async function exemptFromRetention(key: string, paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const before = (await objects.getJson<string[]>(key)) ?? [];
+    await objects.putJson(key, [...new Set([...before, ...paths])].sort());
   }
 
   async function dreamerFor(agent: AgentConfig, cycleId: string, redo: Redream | undefined): Promise<Dreamer> {
@@ -280,6 +289,7 @@ export function cycleActivities(deps: CycleDeps) {
         const cs = await loadChangeSet(base.changeSetKey);
         const snapshot = await snapshots.restore(agent.id, snapshotId);
         let changes: Change[] = cs.changes;
+        const reviewerPaths: string[] = [];
         if (edit.onlyPaths) {
           const unknown = edit.onlyPaths.filter((p) => !changes.some((c) => c.path === p));
           if (unknown.length > 0)
@@ -293,6 +303,7 @@ export function cycleActivities(deps: CycleDeps) {
           if (edit.editedSha256 && createHash('sha256').update(text).digest('hex') !== edit.editedSha256)
             throw new InvalidInput(`edited contents ${edit.editedKey} do not match their sha256`);
           const edited = JSON.parse(text) as Record<string, string>;
+          reviewerPaths.push(...Object.keys(edited));
           for (const [path, content] of Object.entries(edited)) {
             const i = changes.findIndex((c) => c.path === path);
             const before = snapshot.fileHash(path);
@@ -320,6 +331,7 @@ export function cycleActivities(deps: CycleDeps) {
         }
         ({ changes } = live(agent).reconcile?.(snapshot, { ...cs, changes }) ?? { changes });
         const candidate = applyChanges(snapshot, { changes });
+        await exemptFromRetention(CycleObjects.cycleKey(agent.id, cycleId, exemptName), reviewerPaths);
         const refused = await refusedPaths(snapshot, candidate);
         if (refused.length > 0)
           throw new InvalidInput(
@@ -335,6 +347,11 @@ export function cycleActivities(deps: CycleDeps) {
       const snapshot = await snapshots.restore(agent.id, snapshotId);
       const store = live(agent);
       const plan = planPromotion(snapshot, await store.read(), cs.changes);
+      // the change set lives beside the cycle's other objects: the agent's own writes are its to answer for
+      await exemptFromRetention(
+        `${changeSetKey.slice(0, changeSetKey.lastIndexOf('/'))}/${exemptName}`,
+        plan.agentWrites,
+      );
       if (!plan.alreadyApplied) await store.apply(plan.remaining);
       return { expectedSha256: plan.target.hash(), rebased: plan.rebased, agentWrites: plan.agentWrites };
     }),

@@ -566,20 +566,28 @@ export async function deriveCases(store: MemoryStore, sessions: readonly Session
  * a candidate that lost a fact scores 0. The derived cases are scored when no person wrote a suite; beside a
  * hand-written one they weigh nothing (reported, never outvoting what a person wrote) and retention only vetoes.
  */
-export function withDerived(written: Suite | undefined, derived: readonly DerivedCase[]): Suite {
+export function withDerived(
+  written: Suite | undefined,
+  derived: readonly DerivedCase[],
+  /** Paths whose facts the dream no longer answers for: a reviewer edited them, or the agent wrote them since. */
+  exempt: readonly string[] = [],
+): Suite {
   const cases: SuiteCase[] = (written?.cases ?? []).map((c) => c);
+  const answers = (i: DerivedItem) => !exempt.some((p) => i.from.startsWith(`${p}:`));
   const byPerson = cases.length > 0;
   // alone, retention weighs as much as the rest, so a baseline never scores under one half and a lost fact (0)
   // is a regression at any threshold below that; beside a person's suite it weighs nothing and only vetoes
   const others = derived.filter((d) => d.kind !== 'retention').reduce((n, d) => n + d.weight, 0);
   for (const d of derived) {
     if (cases.some((c) => c.id === d.id)) continue; // a hand-written case of the same id wins
+    const all = d.kind === 'retention' ? d.expect.all.filter(answers) : d.expect.all;
+    if (d.kind !== 'retention' && ![...d.expect.all, ...d.expect.none].every(answers)) continue;
     cases.push({
       id: d.id,
       question: d.question,
       weight: byPerson ? 0 : d.kind === 'retention' ? Math.max(1, others) : d.weight,
       ...(d.kind === 'retention' ? { required: true } : {}),
-      expect: { all: d.expect.all.map(tokenMatcher), any: [], none: d.expect.none.map(tokenMatcher) },
+      expect: { all: all.map(tokenMatcher), any: [], none: d.expect.none.map(tokenMatcher) },
       onText: true,
     });
   }

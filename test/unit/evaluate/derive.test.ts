@@ -138,6 +138,10 @@ describe('the derived suite', () => {
     expect(d.score).toBe(0);
     expect(gateFails(d.score)).toBe(true);
 
+    // unless a reviewer edited that file, or the agent wrote it since the snapshot: then it is theirs to answer for
+    const theirs = await score(withDerived(undefined, await deriveCases(store, sel.sessions), ['/notes.md']), dropped);
+    expect(theirs.cases.find((c) => c.id === 'retain-all')!.passed).toBe(true);
+
     // a dream that keeps the superseded host beside the new one: the case for the current value fails
     const kept = mutate(good.store, '/notes.md', (t) => `${t}- Staging database host: db-1.internal\n`);
     const k = await score(suite, kept);
