@@ -214,7 +214,7 @@ class TextView {
   readonly exact: Set<string>;
   readonly files = new Map<string, [number, number]>();
 
-  constructor(readonly text: string) {
+  constructor(public text: string) {
     this.lower = text.toLowerCase();
     this.lines = this.lower.split('\n');
     this.exact = new Set(this.lines.map((l) => shown(l)));
@@ -303,7 +303,12 @@ class TextView {
 const piecePattern = /[\p{L}\p{N}]+/gu;
 
 let shared: TextView | undefined;
-const viewOf = (text: string) => (shared?.text === text ? shared : (shared = new TextView(text)));
+function viewOf(text: string): TextView {
+  if (shared?.text !== text) return (shared = new TextView(text));
+  // the same text as another string object: adopt it, so the next 40,000 lookups compare references, not megabytes
+  shared.text = text;
+  return shared;
+}
 
 /** Does one line of `text` hold the fact's tokens? (Case-insensitive; the YAML form is the same test as a regex.) */
 export function tokenMatcher(item: DerivedItem): Matcher {
