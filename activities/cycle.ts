@@ -4,6 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { claudeClient } from '../src/anthropic/client.js';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
 import type { AgentConfig, WebhookConfig } from '../src/config/fleet.js';
+import type { AgentScope } from '../src/config/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { planPromotion } from '../src/cycle/promote.js';
 import type { AgentState, DreamRef, EvalSummary, PromoteResult, Redream, SnapshotRef } from '../src/cycle/types.js';
@@ -28,6 +29,7 @@ import { MemoryStore } from '../src/memory/store.js';
 import { sendWebhook, type Alert } from '../src/notify/webhook.js';
 import { selectSessionsAt } from '../src/sessions/source.js';
 import { AuditLog, type AuditRecord } from '../src/snapshots/audit.js';
+import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { activity, progress } from './activity.js';
@@ -46,16 +48,15 @@ export interface CycleDeps {
 
 export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { series: 'live' };
 
-const stateKey = (agentId: string) => `agents/${agentId}/state.json`;
-const derivedKey = (agent: AgentConfig, cycleId: string) =>
-  CycleObjects.cycleKey(agent.id, cycleId, 'derived-suite.json');
+const derivedKey = (agent: AgentConfig, cycleId: string) => CycleObjects.cycleKey(agent, cycleId, 'derived-suite.json');
 // paths whose facts the dream no longer answers for (a reviewer's edits, the agent's writes since the snapshot)
 const exemptName = 'derived-exempt.json';
 
 export function cycleActivities(deps: CycleDeps) {
   const objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
-  const snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot');
-  const candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate');
+  const redactions = new RedactionIndex(deps.s3, deps.auditBucket);
+  const snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot', redactions);
+  const candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate', redactions);
   const audit = new AuditLog(deps.s3, deps.auditBucket, deps.auditRetentionDays);
   let client: Anthropic | undefined;
   const claude = () => (client ??= deps.claude ? deps.claude() : claudeClient({ maxRetries: 0 }));
@@ -111,7 +112,7 @@ export function cycleActivities(deps: CycleDeps) {
       derived = await deriveCases(store, sessions);
       await objects.putJson(key, derived);
     }
-    const exempt = (await objects.getJson<string[]>(CycleObjects.cycleKey(agent.id, cycleId, exemptName))) ?? [];
+    const exempt = (await objects.getJson<string[]>(CycleObjects.cycleKey(agent, cycleId, exemptName))) ?? [];
     return withDerived(written, derived, exempt);
   }
 
@@ -139,9 +140,9 @@ export function cycleActivities(deps: CycleDeps) {
           maxCostUsd: agent.claude.budget.maxCostUsd - spent.costUsd,
         };
         const ledger: BatchLedger = {
-          get: (key) => objects.getJson(CycleObjects.cycleKey(agent.id, cycleId, `batches/${key}.json`)),
+          get: (key) => objects.getJson(CycleObjects.cycleKey(agent, cycleId, `batches/${key}.json`)),
           put: async (key, value) =>
-            void (await objects.putJson(CycleObjects.cycleKey(agent.id, cycleId, `batches/${key}.json`), value)),
+            void (await objects.putJson(CycleObjects.cycleKey(agent, cycleId, `batches/${key}.json`), value)),
         };
         const sender = agent.batch
           ? batchSender(claude(), ledger, { pollIntervalMs: agent.claude.pollIntervalMs, onProgress: progress })
@@ -166,7 +167,7 @@ export function cycleActivities(deps: CycleDeps) {
 
   async function storeOf(agent: AgentConfig, target: StoreTarget): Promise<MemoryStore> {
     if (target.series === 'live') return live(agent).read();
-    return (target.series === 'snapshot' ? snapshots : candidates).restore(agent.id, target.id);
+    return (target.series === 'snapshot' ? snapshots : candidates).restore(agent, target.id);
   }
 
   async function loadChangeSet(key: string): Promise<ChangeSet> {
@@ -183,11 +184,8 @@ export function cycleActivities(deps: CycleDeps) {
     cs: ChangeSet,
     newestSessionAt: number | null,
   ): Promise<DreamRef> {
-    const candidate = await candidates.take(agent.id, store, `${cycleId}/${name}`);
-    const { key, sha256 } = await objects.putJson(
-      CycleObjects.cycleKey(agent.id, cycleId, `${name}.changeset.json`),
-      cs,
-    );
+    const candidate = await candidates.take(agent, store, `${cycleId}/${name}`);
+    const { key, sha256 } = await objects.putJson(CycleObjects.cycleKey(agent, cycleId, `${name}.changeset.json`), cs);
     return {
       candidateId: candidate.id,
       candidateSha256: candidate.sha256,
@@ -203,24 +201,28 @@ export function cycleActivities(deps: CycleDeps) {
   }
 
   return {
-    loadAgentState: activity(async (agentId: string): Promise<AgentState> => {
+    loadAgentState: activity(async (agent: AgentScope): Promise<AgentState> => {
       return (
-        (await objects.getJson<AgentState>(stateKey(agentId))) ?? { lastKeptSessionAt: null, consecutiveApprovals: 0 }
+        (await objects.getJson<AgentState>(CycleObjects.stateKey(agent))) ?? {
+          lastKeptSessionAt: null,
+          consecutiveApprovals: 0,
+        }
       );
     }),
 
-    saveAgentState: activity(async (agentId: string, state: AgentState): Promise<void> => {
-      await objects.putJson(stateKey(agentId), state);
+    saveAgentState: activity(async (agent: AgentScope, state: AgentState): Promise<void> => {
+      await objects.putJson(CycleObjects.stateKey(agent), state);
     }),
 
     takeSnapshot: activity(async (agent: AgentConfig, cycleId: string): Promise<SnapshotRef> => {
       const store = await live(agent).read();
-      const s = await snapshots.take(agent.id, store, `${cycleId}/snapshot`);
+      const s = await snapshots.take(agent, store, `${cycleId}/snapshot`);
       return { snapshotId: s.id, sha256: s.sha256, files: s.files };
     }),
 
     countNewSessions: activity(
       async (agent: AgentConfig, since: number | null): Promise<{ count: number; invalid: number }> => {
+        if (agent.dreamer === 'team-lessons') return { count: 0, invalid: 0 }; // the team store reads stores, not sessions
         const sel = await sessionsOf(agent, {
           ...(since !== null ? { since } : {}),
           limit: agent.maxSessions,
@@ -236,7 +238,7 @@ export function cycleActivities(deps: CycleDeps) {
         const scorer = scorerFor(agent);
         progress(`evaluating ${step}`);
         const result = await scorer.evaluate(store, suite, Context.current().cancellationSignal);
-        const { key } = await objects.putJson(CycleObjects.cycleKey(agent.id, cycleId, `eval-${step}.json`), {
+        const { key } = await objects.putJson(CycleObjects.cycleKey(agent, cycleId, `eval-${step}.json`), {
           target,
           storeSha256: store.hash(),
           ...result,
@@ -257,7 +259,7 @@ export function cycleActivities(deps: CycleDeps) {
     dream: activity(
       async (agent: AgentConfig, cycleId: string, snapshotId: string, redo?: Redream): Promise<DreamRef> => {
         const ctx = Context.current();
-        const store = await snapshots.restore(agent.id, snapshotId);
+        const store = await snapshots.restore(agent, snapshotId);
         progress('reading sessions');
         const sessions =
           agent.dreamer === 'team-lessons'
@@ -287,7 +289,7 @@ export function cycleActivities(deps: CycleDeps) {
         edit: { onlyPaths?: string[]; editedKey?: string; editedSha256?: string; revision: number },
       ): Promise<DreamRef> => {
         const cs = await loadChangeSet(base.changeSetKey);
-        const snapshot = await snapshots.restore(agent.id, snapshotId);
+        const snapshot = await snapshots.restore(agent, snapshotId);
         let changes: Change[] = cs.changes;
         const reviewerPaths: string[] = [];
         if (edit.onlyPaths) {
@@ -331,7 +333,7 @@ export function cycleActivities(deps: CycleDeps) {
         }
         ({ changes } = live(agent).reconcile?.(snapshot, { ...cs, changes }) ?? { changes });
         const candidate = applyChanges(snapshot, { changes });
-        await exemptFromRetention(CycleObjects.cycleKey(agent.id, cycleId, exemptName), reviewerPaths);
+        await exemptFromRetention(CycleObjects.cycleKey(agent, cycleId, exemptName), reviewerPaths);
         const refused = await refusedPaths(snapshot, candidate);
         if (refused.length > 0)
           throw new InvalidInput(
@@ -344,7 +346,7 @@ export function cycleActivities(deps: CycleDeps) {
 
     promote: activity(async (agent: AgentConfig, snapshotId: string, changeSetKey: string): Promise<PromoteResult> => {
       const cs = await loadChangeSet(changeSetKey);
-      const snapshot = await snapshots.restore(agent.id, snapshotId);
+      const snapshot = await snapshots.restore(agent, snapshotId);
       const store = live(agent);
       const plan = planPromotion(snapshot, await store.read(), cs.changes);
       // the change set lives beside the cycle's other objects: the agent's own writes are its to answer for
@@ -364,7 +366,7 @@ export function cycleActivities(deps: CycleDeps) {
         changeSetKey: string,
       ): Promise<{ matches: boolean; mismatched: string[]; sha256: string }> => {
         const cs = await loadChangeSet(changeSetKey);
-        const target = applyChanges(await snapshots.restore(agent.id, snapshotId), cs);
+        const target = applyChanges(await snapshots.restore(agent, snapshotId), cs);
         const now = await live(agent).read();
         const mismatched = cs.changes
           .flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])])
@@ -384,7 +386,7 @@ export function cycleActivities(deps: CycleDeps) {
         changeSetKey: string,
       ): Promise<{ restored: string[]; keptAgentWrites: string[] }> => {
         const cs = await loadChangeSet(changeSetKey);
-        const snapshot = await snapshots.restore(agent.id, snapshotId);
+        const snapshot = await snapshots.restore(agent, snapshotId);
         const target = applyChanges(snapshot, cs);
         const store = live(agent);
         const now = await store.read();
@@ -437,13 +439,13 @@ export function cycleActivities(deps: CycleDeps) {
     alert: activity(
       async (
         target: WebhookConfig | undefined,
-        agentId: string,
+        agent: AgentScope,
         cycleId: string,
         kind: 'page' | 'notify',
         alert: Alert,
       ): Promise<{ sent: boolean }> => {
         if (!target) return { sent: false };
-        const marker = CycleObjects.cycleKey(agentId, cycleId, `${kind}.sent`);
+        const marker = CycleObjects.cycleKey(agent, cycleId, `${kind}.sent`);
         if (await objects.exists(marker)) return { sent: false };
         await sendWebhook(target, alert, Context.current().cancellationSignal);
         await objects.markOnce(marker);
@@ -451,8 +453,17 @@ export function cycleActivities(deps: CycleDeps) {
       },
     ),
 
-    recordAudit: activity(async (record: AuditRecord): Promise<void> => {
-      await audit.append(record);
+    /**
+     * Appends a record and returns its sha256, the next record's `prev`. A caller that does not yet keep the
+     * chain's head passes no `prev`: it is then read from the log (the newest record before this one).
+     */
+    recordAudit: activity(async (record: AuditRecord): Promise<{ key: string; sha256: string }> => {
+      const prev =
+        record.prev !== undefined
+          ? record.prev
+          : await audit.head({ fleet: record.fleet ?? '', id: record.agent_id }, audit.key(record));
+      const { key, sha256 } = await audit.append({ ...record, prev });
+      return { key, sha256 };
     }),
   };
 }

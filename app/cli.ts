@@ -18,6 +18,7 @@ import {
   snapshotsCommand,
   statusCommand,
 } from './commands/cycle.js';
+import { redactCommand } from './commands/redact.js';
 import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { initCommand } from './commands/init.js';
 import { suiteDeriveCommand } from '../src/cli/suite.js';
@@ -238,6 +239,19 @@ export function buildProgram(): Command {
     .argument('<agent>')
     .argument('<path>')
     .action(blameCommand);
+  cycleCommand(
+    'redact',
+    'remove secrets from an agent’s older snapshots: rewrites the file versions that hold one, records old and new hashes',
+  )
+    .argument('<agent>')
+    .option('--secret-file <file>', 'also redact these literal secrets, one a line (e.g. a key known to have leaked)')
+    .option('--dry-run', 'say what holds a secret, change nothing')
+    .option(
+      '--legacy',
+      'also rewrite snapshots kept before fleet namespaces (agents/<id>/…), shared by every fleet with an agent of this id',
+    )
+    .option('--as <name>', 'who, for the audit log')
+    .action(redactCommand);
   const schedule = program.command('schedule').description('the nightly Temporal Schedule of the fleet');
   for (const [action, description] of [
     ['apply', 'create or update the schedule from the fleet config'],

@@ -4,6 +4,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { agentById, loadFleetConfig, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
 import { loadStackConfig, type StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
+import { RedactionIndex } from '../src/snapshots/redact.js';
+import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
 import { connectClient, type DreamgateClient } from './client.js';
 
@@ -27,8 +29,13 @@ export class Context {
 
   static async open(opts: CommonOptions): Promise<Context> {
     const stack = await loadStackConfig(opts.stack);
-    const fleet = await loadFleetConfig(resolve(opts.fleet ?? process.env.DREAMGATE_FLEET ?? defaultFleetFile));
-    return new Context(stack, fleet, storageSettings(stack));
+    const storage = storageSettings(stack);
+    // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
+    const fleet = await loadFleetConfig(resolve(opts.fleet ?? process.env.DREAMGATE_FLEET ?? defaultFleetFile), {
+      buckets: [storage.snapshotsBucket, storage.auditBucket],
+      dirs: [stack.stateDir],
+    });
+    return new Context(stack, fleet, storage);
   }
 
   agent(id: string): AgentConfig {
@@ -41,6 +48,16 @@ export class Context {
 
   get s3(): S3Client {
     return (this.s3c ??= createS3Client(this.storage));
+  }
+
+  /** An agent's snapshots (or candidates); a snapshot `dreamgate redact` rewrote is restored through its markers. */
+  snapshotStore(series: 'snapshot' | 'candidate' = 'snapshot'): SnapshotStore {
+    return new SnapshotStore(
+      this.s3,
+      this.storage.snapshotsBucket,
+      series,
+      new RedactionIndex(this.s3, this.storage.auditBucket),
+    );
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
+import { cycleWorkflowId, cyclesQuery, scopedName, type AgentScope } from '../src/config/scope.js';
 import type { ApproveSignal, CycleInput, CycleResult, CycleState, RejectSignal } from '../src/cycle/types.js';
 import { workflowUrl } from '../src/temporal/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
@@ -24,7 +25,7 @@ export function cycleInput(
   };
 }
 
-/** Starts a cycle now; its id names the agent and the minute, so a double start is refused by Temporal. */
+/** Starts a cycle now; its id names the fleet, the agent and the minute, so a double start is refused by Temporal. */
 export async function startCycle(
   c: DreamgateClient,
   fleet: Pick<FleetConfig, 'paging' | 'notify'>,
@@ -32,7 +33,7 @@ export async function startCycle(
   trigger = 'manual',
   workflowId?: string,
 ): Promise<CycleHandle> {
-  const id = workflowId ?? `dream-${agent.id}-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+  const id = workflowId ?? `${cycleWorkflowId(agent)}:${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
   return c.client.workflow.start(dreamCycle, {
     taskQueue: c.temporal.taskQueue,
     workflowId: id,
@@ -54,10 +55,10 @@ export interface CycleRow {
 /** An agent's cycles, newest first, from Temporal's visibility (search attributes). */
 export async function listCycles(
   c: DreamgateClient,
-  agentId: string,
+  agent: AgentScope,
   opts: { running?: boolean; limit?: number } = {},
 ): Promise<CycleRow[]> {
-  const query = `DreamAgent = "${agentId.replace(/"/g, '')}"${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
+  const query = cyclesQuery(agent, opts);
   const rows: CycleRow[] = [];
   for await (const w of c.client.workflow.list({ query })) {
     const sa = w.searchAttributes as Record<string, unknown[] | undefined>;
@@ -77,10 +78,11 @@ export async function listCycles(
 /** The running cycle of an agent that waits for review. */
 export async function pendingReview(
   c: DreamgateClient,
-  agentId: string,
+  agent: AgentScope,
 ): Promise<{ handle: CycleHandle; state: CycleState }> {
+  const agentId = scopedName(agent);
   const unanswered: string[] = [];
-  for (const row of await listCycles(c, agentId, { running: true })) {
+  for (const row of await listCycles(c, agent, { running: true })) {
     const handle = c.client.workflow.getHandle<typeof dreamCycle>(row.workflowId, row.runId);
     const state = await handle.query(stateQuery).catch(() => undefined);
     if (!state) unanswered.push(row.workflowId);
@@ -91,7 +93,7 @@ export async function pendingReview(
       `running cycle(s) ${unanswered.join(', ')} of ${agentId} did not answer: is a worker running on task queue "${c.temporal.taskQueue}"? Start one with \`dreamgate worker\``,
     );
   }
-  throw new InvalidInput(`agent ${agentId} has no cycle waiting for review (see \`dreamgate status ${agentId}\`)`);
+  throw new InvalidInput(`agent ${agentId} has no cycle waiting for review (see \`dreamgate status ${agent.id}\`)`);
 }
 
 export async function approve(handle: CycleHandle, signal: ApproveSignal): Promise<void> {

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
+import { scopedName } from '../src/config/scope.js';
 import { loadStackConfig } from '../src/config/stack.js';
 import { colours, progress } from '../src/cli/output.js';
 import { stackUp } from '../src/stack/servers.js';
@@ -120,7 +121,9 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
       '',
       `on-call was paged ${paged.length} time(s): ${paged.map((p) => p.body.payload?.summary ?? p.body.summary).join(' | ')}`,
     );
-  const query = encodeURIComponent(`DreamAgent IN (${results.map((r) => `"${r.agent}"`).join(', ')})`);
+  const query = encodeURIComponent(
+    `DreamAgent IN (${results.map((r) => `"${scopedName({ fleet: fleet.fleet, id: r.agent })}"`).join(', ')})`,
+  );
   out.push(
     '',
     `Temporal UI (these cycles): ${c.cyan(`${t.uiUrl}/namespaces/${t.namespace}/workflows?query=${query}`)}`,

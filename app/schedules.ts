@@ -15,6 +15,8 @@ export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
  * action) stays small for any fleet, and a run always reads the list it was started with.
  */
 export async function fleetInput(c: DreamgateClient, fleet: FleetConfig, uiBase?: string): Promise<FleetInput> {
+  const stray = fleet.agents.find((a) => a.fleet !== fleet.fleet);
+  if (stray) throw new InvalidInput(`agent ${stray.id} belongs to fleet ${stray.fleet}, not ${fleet.fleet}`);
   const body = JSON.stringify(fleet.agents);
   const agentsKey = `fleets/${fleet.fleet}/agents-${createHash('sha256').update(body).digest('hex').slice(0, 32)}.json`;
   await c.objects.putJson(agentsKey, fleet.agents);

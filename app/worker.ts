@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities/index.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
+import { checkAuditLock } from '../src/snapshots/audit.js';
 import { storageSettings } from '../src/s3/settings.js';
 import { temporalSettings } from '../src/temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
@@ -24,6 +25,14 @@ export async function createWorker(cfg: StackConfig, overrides: Partial<WorkerOp
   const t = temporalSettings(cfg);
   const storage = storageSettings(cfg);
   const s3 = createS3Client(storage);
+  // an audit bucket without Object Lock would let anyone with S3 access rewrite the log: refuse to start
+  try {
+    const lock = await checkAuditLock(s3, storage.auditBucket);
+    for (const w of lock.warnings) process.stderr.write(`warning: ${w}\n`);
+  } catch (err) {
+    s3.destroy();
+    throw err;
+  }
   const connection = await NativeConnection.connect({ address: t.address });
   const worker = await Worker.create({
     connection,

@@ -7,6 +7,7 @@ import type { DreamgateClient } from '../app/client.js';
 import { startCycle } from '../app/cycles.js';
 import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
+import { scopePrefix } from '../src/config/scope.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import { clearRestoreCache, SnapshotStore } from '../src/snapshots/snapshots.js';
@@ -62,6 +63,7 @@ export async function syntheticAgentOnDisk(id: string, files: number, sessions =
     'cases:\n  - id: owner\n    question: Who owns service 5?\n    expect:\n      all: ["team-5"]\n',
   );
   return {
+    fleet: 'bench',
     id,
     store: join(dir, 'memory'),
     sessions: join(dir, 'sessions'),
@@ -165,7 +167,7 @@ export async function snapshotCost(
   files: number,
 ): Promise<{ rows: SnapshotRow[]; restoreMs: number; rawDownloadMs: number; restoreRatio: number }> {
   const snaps = new SnapshotStore(s3, bucket);
-  const agent = `bench-snap-${files}-${Date.now().toString(36)}`;
+  const agent = { fleet: 'bench', id: `bench-snap-${files}-${Date.now().toString(36)}` };
   const base = syntheticStore(files);
   const first = await snaps.take(agent, base, 'initial');
   const row = (changed: string, cost: typeof first.cost, store: MemoryStore): SnapshotRow => ({
@@ -194,7 +196,10 @@ export async function snapshotCost(
     mapLimit(manifest.files, 16, async (f) =>
       (
         await s3.send(
-          new GetObjectCommand({ Bucket: bucket, Key: `agents/${agent}/blobs/${f.sha256.slice(0, 2)}/${f.sha256}` }),
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: `${scopePrefix(agent)}blobs/${f.sha256.slice(0, 2)}/${f.sha256}`,
+          }),
         )
       ).Body!.transformToByteArray(),
     ),
@@ -216,7 +221,14 @@ export async function fleetThroughput(c: DreamgateClient, agents: number, concur
       syntheticAgentOnDisk(`bench-fleet-${agents}-${i}-${Date.now().toString(36)}`, 5, 3),
     ),
   );
-  const fleet: FleetConfig = { file: '(bench)', fleet: `bench-${agents}`, concurrency, batch: false, agents: list };
+  const name = `bench-${agents}`;
+  const fleet: FleetConfig = {
+    file: '(bench)',
+    fleet: name,
+    concurrency,
+    batch: false,
+    agents: list.map((a) => ({ ...a, fleet: name })),
+  };
   const [ms, result] = await timeIt(async () =>
     (await startFleetRun(c, fleet, `bench-fleet-${agents}-${Date.now().toString(36)}`)).result(),
   );

@@ -25,6 +25,7 @@ import type {
   RejectSignal,
   Stage,
 } from '../src/cycle/types.js';
+import { scopedName } from '../src/config/scope.js';
 import { approveSignal, rejectSignal, searchAttributes, stateQuery } from './definitions.js';
 
 const retry: RetryPolicy = {
@@ -63,6 +64,7 @@ type Decision =
  */
 export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   const { agent } = input;
+  const scope = { fleet: agent.fleet, id: agent.id };
   const { workflowId: cycleId, startTime } = workflowInfo();
   const state: CycleState = {
     agentId: agent.id,
@@ -77,13 +79,15 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   setHandler(approveSignal, (signal) => void inbox.push({ kind: 'approve', signal }));
   setHandler(rejectSignal, (signal) => void inbox.push({ kind: 'reject', signal }));
   upsertSearchAttributes([
-    { key: { name: searchAttributes.agent, type: 'KEYWORD' }, value: agent.id },
+    // a cycle started before fleets had namespaces carries no fleet; the worker resolves it (never throw here)
+    { key: { name: searchAttributes.agent, type: 'KEYWORD' }, value: agent.fleet ? scopedName(agent) : agent.id },
     { key: { name: searchAttributes.mode, type: 'KEYWORD' }, value: agent.mode },
   ]);
 
   let seq = 0;
   const record = (event: string, data: Record<string, unknown> = {}, actor?: string) =>
     steps.recordAudit({
+      fleet: agent.fleet,
       agent_id: agent.id,
       cycle_id: cycleId,
       cycle_started_at: startTime.toISOString(),
@@ -117,13 +121,13 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   // a pager that is down must not change how the cycle ends: the failure is recorded and the cycle goes on
   const page = (kind: 'page' | 'notify', summary: string, extra: Record<string, unknown> = {}) =>
     alerts
-      .alert(kind === 'page' ? input.paging : input.notify, agent.id, cycleId, kind, {
+      .alert(kind === 'page' ? input.paging : input.notify, scope, cycleId, kind, {
         dedupKey: `dreamgate/${cycleId}/${kind}`,
         summary,
         severity: kind === 'page' ? 'error' : 'warning',
-        source: `dreamgate/${agent.id}`,
+        source: `dreamgate/${agent.fleet}/${agent.id}`,
         details: {
-          agent: agent.id,
+          agent: `${agent.fleet}/${agent.id}`,
           cycle: cycleId,
           baseline: state.baseline,
           post: state.post,
@@ -166,7 +170,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   let promoted: { changeSetKey: string } | undefined;
   let snapshotId = '';
   try {
-    const history = await steps.loadAgentState(agent.id);
+    const history = await steps.loadAgentState(scope);
     const trusted = agent.mode === 'hybrid' && history.consecutiveApprovals >= agent.trustAfter;
     state.effectiveMode = agent.mode === 'automatic' || trusted ? 'automatic' : 'review';
 
@@ -324,7 +328,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
 
     // 10. Keep.
     promoted = undefined;
-    await steps.saveAgentState(agent.id, {
+    await steps.saveAgentState(scope, {
       lastKeptSessionAt: dream.newestSessionAt ?? history.lastKeptSessionAt,
       consecutiveApprovals:
         state.effectiveMode === 'automatic'
@@ -428,8 +432,8 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
 
   async function saveStreak(consecutiveApprovals: number): Promise<void> {
     if (agent.mode !== 'hybrid') return;
-    const h = await steps.loadAgentState(agent.id);
-    await steps.saveAgentState(agent.id, { ...h, consecutiveApprovals, lastCycleId: cycleId });
+    const h = await steps.loadAgentState(scope);
+    await steps.saveAgentState(scope, { ...h, consecutiveApprovals, lastCycleId: cycleId });
   }
 }
 

@@ -7,6 +7,7 @@ import { printJson } from '../../src/cli/output.js';
 import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/memory/claudeCodePaths.js';
 import { listTranscripts } from '../../src/sessions/claudeCode.js';
 import { InvalidInput } from '../../src/util/errors.js';
+import { safeText } from '../../src/util/display.js';
 import { projectRoot } from '../../src/util/paths.js';
 
 export interface InitOptions {
@@ -259,18 +260,17 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
     return;
   }
   const width = Math.max(...next.map((n) => n.length)) + 2;
-  process.stdout.write(
-    [
-      `wrote ${out} for ${d.what}`,
-      `  agent     ${d.agent}`,
-      `  store     ${d.store}  (${d.storeNote})`,
-      `  sessions  ${d.sessions}  (${d.sessionsNote})`,
-      `  reviewer  ${reviewer.name}  (${reviewer.from})`,
-      '',
-      'next, with the stack and a worker running (`dreamgate stack up`, then `dreamgate worker` in another terminal):',
-      `  ${next[0]!.padEnd(width)} a dream now; it waits for \`dreamgate review ${d.agent}\` and \`dreamgate approve ${d.agent}\``,
-      `  ${next[1]!.padEnd(width)} the same every night at 03:00 ${timezone}`,
-      '',
-    ].join('\n'),
-  );
+  const lines = [
+    `wrote ${out} for ${d.what}`,
+    `  agent     ${d.agent}`,
+    `  store     ${d.store}  (${d.storeNote})`,
+    `  sessions  ${d.sessions}  (${d.sessionsNote})`,
+    `  reviewer  ${reviewer.name}  (${reviewer.from})`,
+    '',
+    'next, with the stack and a worker running (`dreamgate stack up`, then `dreamgate worker` in another terminal):',
+    `  ${next[0]!.padEnd(width)} a dream now; it waits for \`dreamgate review ${d.agent}\` and \`dreamgate approve ${d.agent}\``,
+    `  ${next[1]!.padEnd(width)} the same every night at 03:00 ${timezone}`,
+  ];
+  // paths and names come from the file system and git config: shown inert
+  process.stdout.write(`${lines.map((l) => safeText(l)).join('\n')}\n\n`);
 }

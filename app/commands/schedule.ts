@@ -1,3 +1,4 @@
+import { safeName, safeText } from '../../src/util/display.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { workflowUrl } from '../../src/temporal/settings.js';
 import { withContext, type CommonOptions } from '../context.js';
@@ -21,7 +22,9 @@ export async function scheduleCommand(
       if (rows.length === 0)
         process.stdout.write('no dreamgate schedules; create one with `dreamgate schedule apply`\n');
       for (const r of rows) {
-        const state = r.paused ? colours().yellow(`paused${r.note ? ` (${r.note})` : ''}`) : colours().green('active');
+        const state = r.paused
+          ? colours().yellow(`paused${r.note ? ` (${safeName(r.note, 200)})` : ''}`)
+          : colours().green('active');
         process.stdout.write(
           `${r.id}  ${state}  next: ${r.nextRuns.join(', ') || '—'}${r.timezone ? ` (UTC; schedule in ${r.timezone})` : ''}\n`,
         );
@@ -48,6 +51,8 @@ export async function fleetRunCommand(opts: CommonOptions & { follow?: boolean }
     const outcomes = await fleetOutcomes(client, result);
     if (opts.json) return printJson({ workflowId: handle.workflowId, url, ...result, outcomes });
     for (const o of [...outcomes, ...(result.team ? [{ agent: 'team', ...result.team }] : [])])
-      process.stdout.write(`${o.agent.padEnd(24)} ${o.outcome.padEnd(12)} ${colours().dim(o.reason ?? '')}\n`);
+      process.stdout.write(
+        `${safeName(o.agent).padEnd(24)} ${safeName(o.outcome).padEnd(12)} ${colours().dim(safeText(o.reason ?? ''))}\n`,
+      );
   });
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { claudeClient } from '../anthropic/client.js';
@@ -53,14 +53,37 @@ async function checkOut(out: string, memory: string): Promise<void> {
   if ((await readdir(out)).length > 0) throw new InvalidInput(`--out ${out}: directory is not empty`);
 }
 
+/**
+ * Copies what is in the memory directory but not memory (dot files and folders such as `.clinerules`), byte
+ * for byte, so `--out` can replace the directory as it is. A `.git` folder is history, not the store: left out.
+ */
+async function copyDotEntries(memory: string, to: string): Promise<string[]> {
+  const copied: string[] = [];
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const path = join(rel, e.name);
+      if (e.name.startsWith('.')) {
+        if (e.name === '.git') continue;
+        await mkdir(join(to, rel), { recursive: true });
+        await cp(join(dir, e.name), join(to, path), { recursive: true, verbatimSymlinks: true });
+        copied.push(path);
+      } else if (e.isDirectory()) await walk(join(dir, e.name), path);
+    }
+  };
+  await walk(memory, '');
+  return copied;
+}
+
 /** Writes the whole store to a hidden sibling, then renames it into place: --out is complete or absent. */
-async function writeOut(result: DreamResult, out: string): Promise<void> {
+async function writeOut(result: DreamResult, out: string, memory: string): Promise<string[]> {
   const tmp = join(dirname(out), `.${basename(out)}.dreamgate-${randomBytes(4).toString('hex')}`);
   try {
     await new LocalDirStore(tmp).replaceAll(result.store);
+    const dotted = await copyDotEntries(memory, tmp);
     await rmdir(out).catch(() => undefined); // checked empty before the dream
     await mkdir(dirname(out), { recursive: true });
     await rename(tmp, out);
+    return dotted;
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
@@ -114,7 +137,7 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
   );
   const dreamed = await runDream(dreamer, { agentId: opts.agent, snapshotId: null, store, sessions });
   const result = reconciled(adapter, store, dreamed);
-  await writeOut(result, out);
+  const dotted = await writeOut(result, out, memory);
 
   if (opts.json) printJson(result.changeSet);
   else {
@@ -124,7 +147,9 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
     process.stdout.write(
       `${c.bold('summary')}: ${Object.entries(s)
         .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}; ${sessions.sessions.length} session(s) read; wrote ${result.store.size} file(s) to ${out}\n`,
+        .join(', ')}; ${sessions.sessions.length} session(s) read; wrote ${result.store.size} file(s) to ${out}${
+        result.store.skipped.size > 0 ? ` (and ${result.store.skipped.size} skipped file(s) as they were)` : ''
+      }${dotted.length > 0 ? `; copied ${dotted.join(', ')} (not memory) as it is` : ''}\n`,
     );
   }
   if (sessions.invalid.length > 0) {

@@ -2,8 +2,11 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
 import { expandHome } from '../memory/claudeCodePaths.js';
+import { webhookUrlProblem } from '../notify/webhook.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
+import { overlapProblems, placeOf, type Named } from './overlap.js';
+import { teamId } from './scope.js';
 import { loadYamlFile } from './yamlFile.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -23,7 +26,10 @@ const agentId = z
 const mode = z.enum(['review', 'automatic', 'hybrid']);
 const webhook = z
   .object({
-    url: z.url(),
+    url: z.url().superRefine((url, ctx) => {
+      const problem = webhookUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     format: z.enum(['json', 'pagerduty']).default('json'),
     routingKey: z.string().optional(),
   })
@@ -117,8 +123,11 @@ const fleetSchema = z
 
 /** One agent's settings as the cycle carries them: small, serializable, every default filled in. */
 export interface AgentConfig {
+  /** The fleet it belongs to: with `id`, the agent's namespace (see scope.ts). */
+  fleet: string;
+  /** The agent's id, or `@team` for the fleet's team store. */
   id: string;
-  /** A directory or s3://bucket/prefix/ */
+  /** A directory, s3://bucket/prefix/, anthropic:<memory_store_id> or claude-code:<project dir> */
   store: string;
   /**
    * The sessions: a root in SPEC §2 form (`<sessions>/<id>/*.jsonl`), `claude-code:<project dir>`,
@@ -197,19 +206,95 @@ export function claudeSettings(c: z.output<typeof claudeFields> = {}, d: z.outpu
   };
 }
 
-export async function loadFleetConfig(file: string): Promise<FleetConfig> {
-  const raw = await loadYamlFile(file, fleetSchema);
+/**
+ * A location as the fleet file gives it, made absolute: a path, and the path of a `claude-code:` or
+ * `messages:` location, is relative to the fleet file's folder; `~/` is the home directory.
+ */
+export function localLocation(p: string, base: string): string {
+  const kind = /^(claude-code|messages):(.*)$/.exec(p);
+  if (kind) return `${kind[1]}:${resolve(base, expandHome(kind[2]!))}`;
+  return p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, expandHome(p));
+}
+
+/** What a fleet's stores must stay out of: dreamgate's own buckets and local state. */
+export interface Reserved {
+  /** The snapshots and audit buckets. */
+  buckets?: string[];
+  /** Local directories of dreamgate's own (the local stack's state, where the S3 gateway keeps its buckets). */
+  dirs?: string[];
+}
+
+type RawFleet = z.output<typeof fleetSchema>;
+
+/**
+ * Every store against every other store, every agent's sessions, every suite and evaluator program, the
+ * fleet file itself and dreamgate's own buckets: an overlap would let one agent's dream or reviewer rewrite
+ * what belongs to another, or to the gate.
+ */
+function checkPlaces(raw: RawFleet, file: string, base: string, reserved: Reserved, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  for (const [i, a] of raw.agents.entries()) {
+    if (seen.has(a.id)) ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `"${a.id}" is used twice` });
+    seen.add(a.id);
+  }
+  if (seen.size < raw.agents.length) return;
+  const local = (p: string) => localLocation(p, base);
+  // a Claude Code project's memory lives under Claude Code's own folder: two agents may not share one project
+  const storePlace = (p: string) =>
+    p.startsWith('claude-code:') ? { kind: 'managed' as const, id: local(p) } : placeOf(local(p));
+  const stores: Named[] = raw.agents.map((a, i) => ({
+    at: ['agents', i, 'store'],
+    label: `the store of ${a.id}`,
+    place: storePlace(a.store),
+  }));
+  if (raw.teamStore) stores.push({ at: ['teamStore'], label: 'the team store', place: placeOf(local(raw.teamStore)) });
+  const others: Named[] = [{ at: [], label: `the fleet file ${file}`, place: placeOf(resolve(file), 'file') }];
+  raw.agents.forEach((a, i) => {
+    if (!/^(anthropic|claude-code):/.test(a.sessions))
+      others.push({
+        at: ['agents', i, 'sessions'],
+        label: `the sessions of ${a.id}`,
+        place: a.sessions.startsWith('messages:')
+          ? placeOf(local(a.sessions).slice('messages:'.length))
+          : placeOf(resolve(local(a.sessions), a.id)),
+      });
+    if (a.suite)
+      others.push({
+        at: ['agents', i, 'suite'],
+        label: `the suite of ${a.id}`,
+        place: placeOf(local(a.suite), 'file'),
+      });
+    const program = (a.evaluator ?? raw.defaults.evaluator)?.[0];
+    if (program?.includes('/'))
+      others.push({
+        at: ['agents', i, 'evaluator'],
+        label: `the evaluator of ${a.id}`,
+        place: placeOf(local(program), 'file'),
+      });
+  });
+  if (raw.teamSuite)
+    others.push({ at: ['teamSuite'], label: 'the team suite', place: placeOf(local(raw.teamSuite), 'file') });
+  const dirs: Named[] = (reserved.dirs ?? []).map((d) => ({
+    at: [],
+    label: `dreamgate's own state (${d})`,
+    place: placeOf(d),
+  }));
+  for (const p of overlapProblems(stores, others, { buckets: reserved.buckets ?? [], dirs }))
+    ctx.addIssue({ code: 'custom', path: p.at, message: p.message });
+}
+
+/**
+ * Loads and checks a fleet file. `reserved` names dreamgate's own buckets and state, which no store may
+ * lie in; errors name the file, the line and the key.
+ */
+export async function loadFleetConfig(file: string, reserved: Reserved = {}): Promise<FleetConfig> {
   const base = dirname(resolve(file));
-  // a path, or the path of a `claude-code:` / `messages:` location, is relative to the config file
-  const local = (p: string) => {
-    const kind = /^(claude-code|messages):(.*)$/.exec(p);
-    if (kind) return `${kind[1]}:${resolve(base, expandHome(kind[2]!))}`;
-    return p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, expandHome(p));
-  };
-  const ids = new Set<string>();
+  const raw = await loadYamlFile(
+    file,
+    fleetSchema.superRefine((f, ctx) => checkPlaces(f, file, base, reserved, ctx)),
+  );
+  const local = (p: string) => localLocation(p, base);
   const agents = raw.agents.map((a, i): AgentConfig => {
-    if (ids.has(a.id)) throw new InvalidInput(`${file}: agents[${i}].id: "${a.id}" is used twice`);
-    ids.add(a.id);
     const d = raw.defaults;
     const mode = a.mode ?? d.mode ?? agentDefaults.mode;
     const reviewers = a.reviewers ?? d.reviewers ?? [];
@@ -226,6 +311,7 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
         `${file}: agents[${i}] (${a.id}): dreamer "managed" needs a Managed Agents store (store: anthropic:<memory_store_id>)`,
       );
     return {
+      fleet: raw.fleet,
       id: a.id,
       store: local(a.store),
       sessions: local(a.sessions),
@@ -269,7 +355,7 @@ export async function loadFleetConfig(file: string): Promise<FleetConfig> {
       ? {
           team: {
             ...agents[0]!,
-            id: `${raw.fleet}-team`,
+            id: teamId,
             store: local(raw.teamStore),
             sessions: agents[0]!.sessions,
             suite: raw.teamSuite ? local(raw.teamSuite) : '',

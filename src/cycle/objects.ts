@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { scopePrefix, type AgentScope } from '../config/scope.js';
 import { httpStatus } from '../s3/errors.js';
 
 /** JSON artefacts of cycles (change sets, eval reports, agent state) in the snapshots bucket. */
@@ -9,8 +10,14 @@ export class CycleObjects {
     readonly bucket: string,
   ) {}
 
-  static cycleKey(agentId: string, cycleId: string, name: string): string {
-    return `agents/${agentId}/cycles/${cycleId}/${name}`;
+  /** A cycle's artefact, in its agent's namespace: `fleets/<fleet>/agents/<id>/cycles/<cycle>/<name>`. */
+  static cycleKey(agent: AgentScope, cycleId: string, name: string): string {
+    return `${scopePrefix(agent)}cycles/${cycleId}/${name}`;
+  }
+
+  /** The agent's durable state (approval streak, last kept session). */
+  static stateKey(agent: AgentScope): string {
+    return `${scopePrefix(agent)}state.json`;
   }
 
   async putJson(key: string, value: unknown): Promise<{ key: string; sha256: string }> {

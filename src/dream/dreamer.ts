@@ -16,6 +16,8 @@ export interface DreamInput {
 /** What every dreamer is handed: screened sessions and a redacted store, never raw input. */
 export interface PreparedInput {
   agentId: string;
+  /** The line number the input store gives a line of the prepared store (screening may take lines out). */
+  inputLine(path: string, line: number): number;
   /** The store with secrets redacted and quarantined sessions' lines taken out. */
   store: MemoryStore;
   /** Sessions that passed screening, newest first. */

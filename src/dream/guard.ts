@@ -11,7 +11,7 @@ export async function refusalFor(content: string, known: ReadonlySet<string>): P
     if (known.has(line.trim())) continue;
     if (await hasSecret(line)) return `line ${i + 1} adds a secret`;
     if (hasHiddenCharacters(line))
-      return `line ${i + 1} adds invisible characters (zero-width, bidi or tag characters)`;
+      return `line ${i + 1} adds invisible or control characters (zero-width, bidi, tag or terminal control characters)`;
     // as if from outside: memory that tells the agent what to remember or obey is an attacker's goal
     const finding = detectInjection(line, true);
     if (finding) return `line ${i + 1} adds instruction-like text (${finding.detector})`;

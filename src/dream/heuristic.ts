@@ -1,10 +1,12 @@
 import type { Evidence, Move, Place } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
+import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
 import { quote, type Ledger } from './ledger.js';
-import { documentKind, parseMarkdown, type MarkdownDocument, type Unit } from './markdown.js';
+import { documentKind, droppedLines, parseMarkdown, type MarkdownDocument, type Unit } from './markdown.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
+import { detectInjection } from '../sessions/screen.js';
 import { factKey, normalizeLine, parseKeyedFact, type KeyedFact } from './text.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -18,18 +20,22 @@ interface Written {
 }
 
 interface Fact extends Unit {
+  /** The 1-based line the input store gives the unit's first and last line (screening may have taken lines out). */
+  line: number;
+  lastLine: number;
   /** Normalized text (a task item's state included: a done item and an open one differ). */
   norm: string;
   fact?: KeyedFact;
   written?: Written;
+  /** Why the unit leaves its place: a duplicate of `by` (which stays), or superseded by `by` (to /archive/). */
   removed?: { kind: 'duplicate' | 'superseded'; by: Fact; evidence: Evidence[] };
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const evidenceOf = (w?: Written): Evidence[] => (w ? [{ session_id: w.sessionId, event_id: w.eventId }] : []);
-const place = (f: Fact, line = f.start + 1): Place => ({ path: f.path, section: f.section, line });
+const place = (f: Fact): Place => ({ path: f.path, section: f.section, line: f.line });
 const clipped = (s: string, n = 40) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
-const where = (f: Fact) => `line ${f.start + 1}${f.section ? ` in "${clipped(f.section)}"` : ''}`;
+const where = (f: Fact) => `line ${f.line}${f.section ? ` in "${clipped(f.section)}"` : ''}`;
 /** A line with no write event is older than any that has one (SPEC §2). */
 const writtenAt = (f: Fact) => f.written?.at ?? -Infinity;
 
@@ -51,14 +57,17 @@ export class HeuristicDreamer implements Dreamer {
       if (!isArchivePath(path) && documentKind(path) === 'markdown') docs.set(path, parseMarkdown(path, content));
     const facts = this.readFacts(docs, input);
 
-    const winners = new Supersession(facts, ledger).run();
+    const supersession = new Supersession(facts, ledger);
+    const winners = supersession.run();
     this.dedupeWithinScopes(facts, winners);
-    this.reportAcrossScopes(facts, ledger);
+    this.reportAcrossScopes(facts, ledger, supersession.fields);
+    this.reportInstructions(facts, ledger);
 
     const files = new Map(store.files);
     this.rewrite(docs, facts, files, ledger);
     this.writePatterns(files, input);
-    return { store: MemoryStore.from(files) };
+    // the file limit is enforced when the candidate is vetted (runDream), by dropping new files beyond it
+    return { store: MemoryStore.from(files, { ...defaultLimits, maxFiles: Infinity }) };
   }
 
   private readFacts(docs: Map<string, MarkdownDocument>, input: PreparedInput): Fact[] {
@@ -90,6 +99,8 @@ export class HeuristicDreamer implements Dreamer {
         const fact = u.start === u.end ? parseKeyedFact(first) : undefined;
         facts.push({
           ...u,
+          line: input.inputLine(u.path, u.start + 1),
+          lastLine: input.inputLine(u.path, u.end + 1),
           norm,
           ...(fact ? { fact } : {}),
           ...(written ? { written } : {}),
@@ -125,40 +136,61 @@ export class HeuristicDreamer implements Dreamer {
   }
 
   /** The same fact in several files or sections is a reviewer's call: reported, not deleted. */
-  private reportAcrossScopes(facts: Fact[], ledger: Ledger): void {
+  private reportAcrossScopes(facts: Fact[], ledger: Ledger, fields: ReadonlySet<string>): void {
     const groups = new Map<string, Fact[]>();
     for (const f of facts) {
-      // a lead-in or a parent item names a topic ("2. **Currency**:"), not a fact
-      if (f.removed || !f.removable || f.norm.length < 16) continue;
+      // a lead-in or a parent item names a topic ("2. **Currency**:"), not a fact; a field of a repeated shape
+      // (each account's Email) and a redacted value say nothing twice
+      if (f.removed || !f.removable || f.norm.length < 16 || f.norm.includes('[redacted')) continue;
+      if (f.fact && (fields.has(f.fact.subject) || /^[\d\s:./-]+$/.test(f.fact.value))) continue;
       const key = f.fact ? `f\0${f.fact.subject}\0${f.fact.value}` : `k\0${factKey(f.text)}`;
       groups.set(key, [...(groups.get(key) ?? []), f]);
     }
     // copies in several scopes, in document order; a run of them that repeats line after line in the same
     // places (a block pasted into two files) is one finding
+    const byPlace = (a: Fact, b: Fact) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start);
     const found = [...groups.values()]
       .filter((g) => new Set(g.map((f) => f.scope)).size >= 2)
-      .map((g) => [...g].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start)))
-      .sort((a, b) => (a[0]!.path < b[0]!.path ? -1 : a[0]!.path > b[0]!.path ? 1 : a[0]!.start - b[0]!.start));
+      .map((g) => [...g].sort(byPlace))
+      .sort((a, b) => byPlace(a[0]!, b[0]!));
     const runs: Fact[][][] = [];
     for (const g of found) {
-      const run = runs.at(-1);
-      const last = run?.at(-1);
-      const continues =
-        last !== undefined &&
-        last.length === g.length &&
-        g.every((f, i) => f.path === last[i]!.path && f.scope === last[i]!.scope && f.start === last[i]!.end + 1);
-      if (continues) run!.push(g);
+      const run = runs.find((r) => {
+        const last = r.at(-1)!;
+        return last.length === g.length && g.every((f, i) => f.path === last[i]!.path && f.start === last[i]!.end + 1);
+      });
+      if (run) run.push(g);
       else runs.push([g]);
     }
     for (const run of runs.slice(0, maxFindings)) {
       const first = run[0]!;
       const files = new Set(first.map((f) => f.path)).size;
-      const where = `${files > 1 ? `${files} files` : `${new Set(first.map((f) => f.scope)).size} sections of one file`}`;
+      const sections = new Set(first.map((f) => `${f.path}\0${f.section}`)).size;
+      const where =
+        files > 1 ? `${files} files` : sections > 1 ? `${sections} sections of one file` : 'one section, apart';
       const detail =
         run.length === 1
           ? `the same fact in ${first.length} places (${where}), left for a reviewer: ${quote(first[0]!.text)}`
-          : `${run.length} lines in a row repeated in ${first.length} places (${where}): ${first.map((f) => `${f.path} lines ${f.start + 1}–${run.at(-1)!.find((x) => x.path === f.path && x.scope === f.scope)!.end + 1}`).join(', ')}; left for a reviewer`;
+          : `${run.length} lines in a row repeated in ${first.length} places (${where}): ${first
+              .map((f, i) => `${f.path} lines ${f.line}–${run.at(-1)![i]!.lastLine}`)
+              .join(', ')}; left for a reviewer`;
       ledger.find({ kind: 'duplicate', detail, at: first.slice(0, 20).map((f) => place(f)) });
+    }
+  }
+
+  /** Lines of the store that read as an order to send data somewhere or to ignore instructions: a reviewer's call. */
+  private reportInstructions(facts: Fact[], ledger: Ledger): void {
+    let reported = 0;
+    for (const f of facts) {
+      if (f.written || reported >= maxFindings) continue; // what sessions wrote was screened as they wrote it
+      const finding = detectInjection(f.text, false);
+      if (!finding || (finding.detector !== 'standing-order' && finding.detector !== 'ignore-instructions')) continue;
+      reported++;
+      ledger.find({
+        kind: 'instruction',
+        detail: `reads as an instruction (${finding.detector}) already in memory: "${finding.excerpt}"; left for a reviewer`,
+        at: [place(f)],
+      });
     }
   }
 
@@ -172,42 +204,38 @@ export class HeuristicDreamer implements Dreamer {
     const removedByPath = new Map<string, Fact[]>();
     for (const f of facts) if (f.removed) removedByPath.set(f.path, [...(removedByPath.get(f.path) ?? []), f]);
     // new line numbers of every file after its removals, so a move can name where the survivor now is
-    const renumber = new Map<string, (line: number) => number>();
+    const renumber = new Map<string, number[]>();
     const cut = new Map<string, Set<number>>();
     for (const [path, removed] of removedByPath) {
       const lines = docs.get(path)!.lines;
       const drop = new Set<number>();
       for (const f of removed) for (let i = f.start; i <= f.end; i++) drop.add(i);
-      // a removal must not leave two blank lines where there was one
-      for (let i = 0; i < lines.length; i++) {
-        if (drop.has(i) || lines[i]!.trim() !== '') continue;
-        let j = i + 1;
-        while (j < lines.length && drop.has(j)) j++;
-        if (j > i + 1 && j < lines.length && lines[j]!.trim() === '') drop.add(i);
-      }
-      cut.set(path, drop);
-      const map: number[] = [];
+      const all = droppedLines(lines, drop);
+      cut.set(path, all);
       let n = 0;
-      lines.forEach((_, i) => (map[i] = drop.has(i) ? -1 : ++n));
-      renumber.set(path, (line) => map[line - 1] ?? line);
+      renumber.set(
+        path,
+        lines.map((_, i) => (all.has(i) ? -1 : ++n)),
+      );
     }
-    const newLine = (f: Fact) => renumber.get(f.path)?.(f.start + 1) ?? f.start + 1;
+    const nowAt = (f: Fact) => renumber.get(f.path)?.[f.start] ?? f.start + 1;
 
     const archives = new Map<string, string[]>();
     for (const [path, removed] of removedByPath) {
       const lines = docs.get(path)!.lines;
       files.set(path, lines.filter((_, i) => !cut.get(path)!.has(i)).join('\n'));
       for (const f of removed.sort((a, b) => a.start - b.start)) {
-        const by = f.removed!.by;
-        const to: Place = { ...place(by), line: newLine(by) };
-        const byWhere = `line ${to.line}${by.section ? ` in "${clipped(by.section)}"` : ''}${by.path === f.path ? '' : ` of ${by.path}`}`;
+        const { by, evidence } = f.removed!;
+        // lines are named as the input has them; `moved.to` says where the line is in the output
+        const byWhere = `line ${by.line}${by.section ? ` in "${clipped(by.section)}"` : ''}${by.path === f.path ? '' : ` of ${by.path}`}`;
         if (f.removed!.kind === 'duplicate') {
           ledger.note(
             path,
             'duplicate',
             `duplicate: ${where(f)} ${quote(f.text)} is the same fact as ${byWhere}; one copy kept`,
-            f.removed!.evidence,
-            [{ from: place(f), to }],
+            evidence,
+            [{ from: place(f), to: { ...place(by), line: nowAt(by) } }],
+            `duplicate: line ${f.line} = line ${by.line}${by.path === f.path ? '' : ` of ${by.path}`}`,
           );
           continue;
         }
@@ -224,9 +252,10 @@ export class HeuristicDreamer implements Dreamer {
         ledger.note(
           path,
           'superseded',
-          `superseded: ${where(f)} ${quote(f.text)} by ${byWhere} ${quote(by.text)}${when}; moved to ${target}`,
-          f.removed!.evidence,
+          `superseded: ${where(f)} ${quote(f.text)} by ${byWhere} ${quote(by.text)}${when}; old line moved to ${target}`,
+          evidence,
           [{ from: place(f), to: { path: target, section: f.section, line: archiveLine } }],
+          `superseded: line ${f.line} by line ${by.line}${by.path === f.path ? '' : ` of ${by.path}`}${when}`,
         );
       }
     }
@@ -247,7 +276,7 @@ export class HeuristicDreamer implements Dreamer {
     if (lessons.length > 0) {
       const entries = lessons.map((l) => ({
         prefix: `- \`${l.tool}\` fails with "${l.error}"`,
-        line: `- \`${l.tool}\` fails with "${l.error}"${l.fix ? ` — what worked next: \`${l.fix}\`` : ''} (seen in ${l.sessions.length} sessions: ${l.sessions.join(', ')})`,
+        line: `- \`${l.tool}\` fails with "${l.error}"${l.example ? ` (e.g. \`${l.example}\`)` : ''}${l.fix ? ` — what worked next: \`${l.fix}\`` : ''} (seen in ${l.sessions.length} sessions: ${l.sessions.join(', ')})`,
         lesson: l,
       }));
       this.mergeEntries(
@@ -331,25 +360,35 @@ const archiveHeader = (path: string) =>
  * in with their own value, like "Why" or "Status"). Everything else is left, and the doubtful cases reported.
  */
 class Supersession {
-  /** Subjects that are fields of a repeated shape: several places give them different values. */
-  private readonly fields = new Set<string>();
+  /** Subjects that are fields of a repeated shape: several places fill them in, each with its own value. */
+  readonly fields = new Set<string>();
 
   constructor(
     private readonly facts: Fact[],
     private readonly ledger: Ledger,
   ) {
-    const seen = new Map<string, { scopes: Set<string>; values: Set<string>; with: Map<string, Set<string>> }>();
+    const seen = new Map<string, { scopes: Set<string>; values: Set<string>; repeated: boolean }>();
     const subjectsByScope = new Map<string, Set<string>>();
     for (const f of facts) {
       if (!f.fact || f.written) continue; // the baseline: what the store held before these sessions
-      const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), with: new Map() };
+      const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), repeated: false };
+      const inScope = subjectsByScope.get(f.scope) ?? new Set<string>();
+      if (inScope.has(f.fact.subject)) s.repeated = true;
       s.scopes.add(f.scope);
       s.values.add(f.fact.value);
       seen.set(f.fact.subject, s);
-      subjectsByScope.set(f.scope, (subjectsByScope.get(f.scope) ?? new Set()).add(f.fact.subject));
+      subjectsByScope.set(f.scope, inScope.add(f.fact.subject));
     }
+    // a subject that sessions wrote again and again with new values (one line at a time, not as part of a new
+    // record) is one thing being updated, whatever its older copies look like
+    const updated = new Map<string, Set<string>>();
+    for (const f of facts)
+      if (f.fact && f.written && !this.isTemplateWrite(f))
+        updated.set(f.fact.subject, (updated.get(f.fact.subject) ?? new Set()).add(f.fact.value));
     for (const [subject, s] of seen) {
-      if (s.scopes.size < 2 || s.values.size < 2) continue;
+      // a record of a repeated shape fills each of its fields once; a subject stated again and again in one
+      // place is one thing with a history
+      if (s.scopes.size < 2 || s.values.size < 2 || s.repeated || (updated.get(subject)?.size ?? 0) >= 2) continue;
       // two places with their own value: a field when they share another label too, or three places do
       const siblings = [...s.scopes].map((sc) => subjectsByScope.get(sc)!);
       const shared = [...siblings[0]!].some((x) => x !== subject && siblings.slice(1).some((o) => o.has(x)));
@@ -377,14 +416,18 @@ class Supersession {
       if (older.length === 0) continue;
       const local = older.filter((l) => l.scope === w.scope);
       const template = this.isTemplateWrite(w);
-      if (local.length === 1 && !template && this.supersede(local[0]!, w)) winners.add(w);
-      else if (local.length > 1 || (local.length === 1 && template))
+      const oneThing = this.namesOneThing(w.fact!.subject);
+      // several older values in one section: the history of one thing when the subject names one, else
+      // (a "Status" per item of a list) a reviewer's call
+      if ((local.length === 1 || (local.length > 1 && oneThing)) && !template) {
+        for (const l of local) if (this.supersede(l, w)) winners.add(w);
+      } else if (local.length > 0)
         this.ledger.find({
           kind: 'contradiction',
           detail: `"${w.fact!.subject}" has ${local.length + 1} values in one section and no write tells which is current; left for a reviewer`,
           at: [place(w), ...local.map((l) => place(l))],
         });
-      if (local.length > 1 || template || !this.namesOneThing(w.fact!.subject)) continue;
+      if ((local.length > 1 && !oneThing) || template || !oneThing) continue;
       for (const l of older) if (l.scope !== w.scope && !l.removed && this.supersede(l, w)) winners.add(w);
     }
     return winners;

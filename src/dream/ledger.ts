@@ -3,13 +3,13 @@ import type { Evidence, Finding, Move, Reason } from '../memory/changeSet.js';
 /** A reviewer reads a detail on one line: longer ones are cut, and the rest is in `moved`. */
 export const maxDetail = 300;
 
-/** The most important reason first: safety, then removals, then what was learned. */
+/** The most important reason first: a safety removal, then what takes lines out, then edits in place and what was learned. */
 const priority: Reason[] = [
   'quarantine',
-  'redact',
   'superseded',
   'duplicate',
   'stale',
+  'redact',
   'recurring-mistake',
   'workflow',
   'preference',
@@ -23,7 +23,18 @@ export const quote = (s: string, n = 60): string => {
   return `"${t.length > n ? `${t.slice(0, n - 1)}…` : t}"`;
 };
 
-/** Details joined while they fit on one line; what does not fit is counted (each move is in `moved`). */
+/**
+ * Details joined while they fit on one line. When the whole details do not all fit, their brief forms are
+ * joined instead ("superseded: line 116 by line 4 of /log.md"); what still does not fit is counted (each
+ * move is in `moved`).
+ */
+function describe(details: readonly { text: string; brief: string }[]): string {
+  const full = details.map((d) => d.text).join('; ');
+  return full.length <= maxDetail || details.length === 1
+    ? oneLine(details.map((d) => d.text))
+    : oneLine([details[0]!.text, ...details.slice(1).map((d) => d.brief)]);
+}
+
 function oneLine(details: readonly string[]): string {
   if (details.length === 0) return '';
   let out = details[0]!;
@@ -39,7 +50,12 @@ function oneLine(details: readonly string[]): string {
 export class Ledger {
   private entries = new Map<
     string,
-    { reasons: Reason[]; details: { reason: Reason; text: string }[]; evidence: Evidence[]; moved: Move[] }
+    {
+      reasons: Reason[];
+      details: { reason: Reason; text: string; brief: string }[];
+      evidence: Evidence[];
+      moved: Move[];
+    }
   >();
   private noticed: Finding[] = [];
 
@@ -49,11 +65,13 @@ export class Ledger {
     detail: string,
     evidence: readonly Evidence[] = [],
     moved: readonly Move[] = [],
+    /** A short form for a line shared with other details. */
+    brief?: string,
   ): void {
     let e = this.entries.get(path);
     if (!e) this.entries.set(path, (e = { reasons: [], details: [], evidence: [], moved: [] }));
     e.reasons.push(reason);
-    if (!e.details.some((d) => d.text === detail)) e.details.push({ reason, text: detail });
+    if (!e.details.some((d) => d.text === detail)) e.details.push({ reason, text: detail, brief: brief ?? detail });
     for (const ev of evidence) {
       if (!e.evidence.some((x) => x.session_id === ev.session_id && x.event_id === ev.event_id)) e.evidence.push(ev);
     }
@@ -83,10 +101,11 @@ export class Ledger {
     if (!e) return undefined;
     const reason = priority.find((r) => e.reasons.includes(r)) ?? e.reasons[0]!;
     // the detail of the reason that names the change comes first
-    const ordered = [...e.details].sort((a, b) => Number(a.reason !== reason) - Number(b.reason !== reason));
+    const rank = (r: Reason) => (priority.includes(r) ? priority.indexOf(r) : priority.length);
+    const ordered = [...e.details].sort((a, b) => rank(a.reason) - rank(b.reason));
     return {
       reason,
-      detail: oneLine(ordered.map((d) => d.text)),
+      detail: describe(ordered),
       evidence: e.evidence.slice(0, 50),
       ...(e.moved.length > 0 ? { moved: e.moved } : {}),
     };

@@ -161,6 +161,27 @@ export function parseMarkdown(path: string, content: string): MarkdownDocument {
   return { path, lines, units, headings };
 }
 
+/**
+ * The lines without those dropped, and without a blank line the drop would leave doubled: taking an item out
+ * of a list must not leave two blank lines where there was one.
+ */
+export function withoutLines(lines: readonly string[], drop: ReadonlySet<number>): string[] {
+  const all = droppedLines(lines, drop);
+  return lines.filter((_, i) => !all.has(i));
+}
+
+/** The lines to drop: those asked for, and a blank line the drop would leave doubled. */
+export function droppedLines(lines: readonly string[], drop: ReadonlySet<number>): Set<number> {
+  const all = new Set(drop);
+  for (let i = 0; i < lines.length; i++) {
+    if (all.has(i) || lines[i]!.trim() !== '') continue;
+    let j = i + 1;
+    while (j < lines.length && drop.has(j)) j++;
+    if (j > i + 1 && j < lines.length && lines[j]!.trim() === '') all.add(i);
+  }
+  return all;
+}
+
 /** What a dream must keep of a file: the parts a line-by-line edit must never break. */
 export interface Structure {
   /** Front-matter keys, or null when the file has none; `invalid` when it does not parse. */

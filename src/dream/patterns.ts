@@ -10,6 +10,8 @@ export interface Lesson {
   tool: string;
   error: string;
   signature: string;
+  /** The call that failed, as first seen (a redacted one-line summary of its input). */
+  example?: string;
   fix?: string;
   sessions: string[];
   evidence: Evidence[];
@@ -39,7 +41,13 @@ export function normalizeError(text: string): string {
 export function recurringMistakes(sessions: readonly SessionDigest[], min = minSessionsForPattern): Lesson[] {
   const groups = new Map<
     string,
-    { tool: string; error: string; hits: Map<string, Evidence>; fixes: Map<string, { text: string; count: number }> }
+    {
+      tool: string;
+      error: string;
+      example: string;
+      hits: Map<string, Evidence>;
+      fixes: Map<string, { text: string; count: number }>;
+    }
   >();
   for (const s of sessions) {
     s.toolCalls.forEach((call, i) => {
@@ -49,7 +57,13 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
       if (!g)
         groups.set(
           signature,
-          (g = { tool: call.name, error: call.error.split('\n')[0]!.slice(0, 160), hits: new Map(), fixes: new Map() }),
+          (g = {
+            tool: call.name,
+            error: call.error.split('\n')[0]!.slice(0, 160),
+            example: call.input.split('\n')[0]!.slice(0, 120),
+            hits: new Map(),
+            fixes: new Map(),
+          }),
         );
       if (!g.hits.has(s.sessionId)) g.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
       // what worked next: the first later call that succeeded, counted by its shape across sessions
@@ -71,6 +85,7 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
         tool: g.tool,
         error: g.error,
         signature,
+        ...(g.example ? { example: g.example } : {}),
         ...(fix ? { fix } : {}),
         sessions: sessionIds,
         evidence: sessionIds.map((id) => g.hits.get(id)!),

@@ -1,3 +1,4 @@
+import { diffArrays } from 'diff';
 import type { Quarantine } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
@@ -5,12 +6,28 @@ import { overlap, wordsOf, type SessionDigest } from '../sessions/digest.js';
 import { detectInjection, hasHiddenCharacters, redactSecrets } from '../sessions/screen.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
 import { Ledger } from './ledger.js';
+import { withoutLines } from './markdown.js';
 import { isFactLine, normalizeLine } from './text.js';
 
 export interface Prepared extends PreparedInput {
   redactions: { where: string; kind: string; count: number }[];
   /** Files the dream cannot take (kept byte for byte beside the candidate): no dreamer may write them. */
   skippedPaths: string[];
+}
+
+/**
+ * For each path whose lines screening took out or joined (a quarantined line, a multi-line key redacted):
+ * the input's line number of each line of the prepared file, so a change set names lines as the input has them.
+ */
+function lineMap(input: string, prepared: string): number[] {
+  const out: number[] = [];
+  let line = 0;
+  for (const part of diffArrays(input.split('\n'), prepared.split('\n'))) {
+    if (part.removed) line += part.count ?? part.value.length;
+    else if (part.added) for (let i = 0; i < (part.count ?? part.value.length); i++) out.push(line);
+    else for (let i = 0; i < (part.count ?? part.value.length); i++) out.push(++line);
+  }
+  return out;
 }
 
 /**
@@ -26,7 +43,7 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
     const r = await redactSecrets(content);
     for (const [kind, count] of Object.entries(r.found)) {
       redactions.push({ where: path, kind, count });
-      ledger.note(path, 'redact', `redact: ${count} ${kind} replaced in place (a secret never stays in memory)`);
+      ledger.note(path, 'redact', `redact: ${count} ${kind} replaced in place`);
     }
     files.set(path, r.text);
   }
@@ -63,27 +80,38 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
     for (const [path, norms] of written) {
       const content = files.get(path);
       if (content === undefined || isArchivePath(path) || norms.size === 0) continue;
-      const keep: string[] = [];
-      for (const line of content.split('\n')) {
+      const lines = content.split('\n');
+      const drop = new Set<number>();
+      lines.forEach((line, i) => {
         const n = normalizeLine(line);
-        if (isFactLine(line) && norms.has(n) && !cleanWrites.has(`${path}\0${n}`)) q.removed_lines.push({ path, line });
-        else keep.push(line);
-      }
-      const removed = content.split('\n').length - keep.length;
+        if (isFactLine(line) && norms.has(n) && !cleanWrites.has(`${path}\0${n}`)) {
+          q.removed_lines.push({ path, line });
+          drop.add(i);
+        }
+      });
+      const removed = drop.size;
+      const keep = withoutLines(lines, drop);
       if (removed > 0) {
         files.set(path, keep.join('\n'));
         ledger.note(
           path,
           'quarantine',
-          `quarantine: ${removed} line(s) carrying the instruction found in ${s.sessionId} removed (kept in the quarantine report)`,
+          `quarantine: ${removed} line(s) of ${s.sessionId} carrying its flagged text removed (see quarantined)`,
           [{ session_id: s.sessionId, event_id: inj.eventId }],
+          [],
+          `quarantine: ${removed} line(s) of ${s.sessionId}`,
         );
       }
     }
     quarantined.push(q);
   }
+  const maps = new Map<string, number[]>();
+  for (const [path, content] of files)
+    if (content.split('\n').length !== input.store.get(path)!.split('\n').length)
+      maps.set(path, lineMap(input.store.get(path)!, content));
   return {
     agentId: input.agentId,
+    inputLine: (path, line) => maps.get(path)?.[line - 1] ?? line,
     store: MemoryStore.from(files),
     sessions: kept,
     quarantined,

@@ -1,6 +1,7 @@
 import { changeSetSchema, type ChangeSet, type DroppedChange } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
-import { prefixConflict } from '../memory/paths.js';
+import { defaultLimits } from '../memory/limits.js';
+import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
 import { refusedPaths } from './guard.js';
@@ -8,6 +9,7 @@ import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
 import { normalizeLine } from './text.js';
+import { redactSecrets } from '../sessions/screen.js';
 
 /**
  * One dream: screen and redact, let the dreamer consolidate, refuse what must never become memory or would
@@ -39,12 +41,31 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     quarantined: prepared.quarantined,
     redactions: prepared.redactions,
     refused: vetted.refused,
-    skipped: [...input.store.skipped].map(([path, f]) => ({ path, reason: f.reason })),
+    skipped: await skippedReport(input.store),
     ...(dropped.length ? { dropped } : {}),
     ...(consolidation.usage ? { usage: consolidation.usage } : {}),
     sessions: { used: prepared.sessions.map((s) => s.sessionId), invalid: input.sessions.invalid },
   });
   return { store: candidate, changeSet };
+}
+
+/**
+ * Files the dream could not take, and why. One that is text (only too large) is still read for secrets: a
+ * secret there cannot be redacted by a dream (the file is never written), so the report says where it is.
+ */
+async function skippedReport(store: MemoryStore): Promise<{ path: string; reason: string }[]> {
+  const out: { path: string; reason: string }[] = [];
+  for (const [path, f] of store.skipped) {
+    let reason = f.reason;
+    if (!/UTF-8|binary/.test(f.reason)) {
+      const text = Buffer.from(f.bytes).toString('utf8');
+      const found = Object.entries((await redactSecrets(text)).found);
+      if (found.length > 0)
+        reason += `; holds ${found.map(([k, n]) => `${n} ${k}`).join(', ')} that a dream cannot redact here (the file is never written): remove it by hand or with dreamgate redact`;
+    }
+    out.push({ path, reason });
+  }
+  return out;
 }
 
 interface Vetted {
@@ -98,6 +119,13 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
           why: `removes ${untraced.length} line(s) without a trace of where they went (first: line ${untraced[0]!.line})`,
         });
     }
+    // a dream never takes a store past its file limit: the new files beyond it are dropped (and, below, the
+    // changes that moved lines into them), so a store at its limit is still consolidated in place
+    for (const path of overLimit(base, current, skipped.length, problems))
+      problems.set(path, {
+        kind: 'dropped',
+        why: `the store would exceed its limit of ${defaultLimits.maxFiles} files`,
+      });
     // a move into a path that is refused or dropped is dropped with it
     for (const path of base.files.keys())
       if (!problems.has(path) && prepared.ledger.movesOf(path).some((m) => problems.has(m.to.path)))
@@ -122,6 +150,24 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
     }
   }
   return { store: MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }), refused, dropped };
+}
+
+/**
+ * The files a candidate creates beyond the store's file limit, to be dropped: new files first, archives last
+ * (an archive lets a stale line leave its file), each group from the end of the alphabet, so the choice is
+ * the same on every retry.
+ */
+function overLimit(
+  base: MemoryStore,
+  candidate: MemoryStore,
+  skipped: number,
+  problems: ReadonlyMap<string, unknown>,
+): string[] {
+  const excess = candidate.size + skipped - defaultLimits.maxFiles;
+  if (excess <= 0) return [];
+  const created = candidate.paths().filter((p) => base.get(p) === undefined && !problems.has(p));
+  const rank = (p: string) => (isArchivePath(p) ? 1 : 0);
+  return created.sort((a, b) => rank(a) - rank(b) || (a < b ? 1 : a > b ? -1 : 0)).slice(0, excess);
 }
 
 /** A model dreamer's change names where a removed line went: a path of the candidate, in its detail. */

@@ -1,4 +1,5 @@
 import { isArchivePath } from '../memory/paths.js';
+import { safeText } from '../util/display.js';
 import { MemoryStore } from '../memory/store.js';
 import { parseKeyedFact } from '../dream/text.js';
 import type { SessionDigest } from '../sessions/digest.js';
@@ -323,7 +324,9 @@ export function tokenMatcher(item: DerivedItem): Matcher {
   const path = item.from.startsWith('/') ? item.from.slice(0, item.from.lastIndexOf(':')).toLowerCase() : undefined;
   const required = item.values.map((v) => v.toLowerCase());
   return {
-    source: `${item.from} ${JSON.stringify(item.text.length > 80 ? `${item.text.slice(0, 79)}…` : item.text)}`,
+    source: safeText(
+      `${item.from} ${JSON.stringify(item.text.length > 80 ? `${item.text.slice(0, 79)}…` : item.text)}`,
+    ),
     test(text) {
       const v = viewOf(text);
       if (v.exact.has(line)) return true; // the line as it was

@@ -1,4 +1,5 @@
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
+import { safeText } from '../util/display.js';
 import { itemRegex, type DerivedCase } from './derive.js';
 
 /**
@@ -35,7 +36,7 @@ export function derivedSuiteYaml(cases: readonly DerivedCase[], header: string):
       items.items.forEach((item, j) => {
         const d = source[j]!;
         (item as { commentBefore?: string }).commentBefore =
-          ` ${d.from} ${JSON.stringify(d.text.length > 100 ? `${d.text.slice(0, 99)}…` : d.text)}`;
+          ` ${safeText(d.from)} ${safeText(JSON.stringify(d.text.length > 100 ? `${d.text.slice(0, 99)}…` : d.text))}`;
       });
     }
   });

@@ -27,7 +27,8 @@ export const moveSchema = z.object({ from: placeSchema, to: placeSchema }).stric
 /** What a dream noticed and left for a reviewer (or a model dreamer) to decide. */
 export const findingSchema = z
   .object({
-    kind: z.enum(['duplicate', 'contradiction', 'stale']),
+    /** SPEC's three, and dreamgate's `instruction`: a line already in memory that reads as an order to obey. */
+    kind: z.enum(['duplicate', 'contradiction', 'stale', 'instruction']),
     detail: z.string(),
     at: z.array(placeSchema).min(1),
   })

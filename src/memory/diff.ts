@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Change, ChangeSet, Reason } from './changeSet.js';
 import type { MemoryStore } from './store.js';
+import { safeText as t } from '../util/display.js';
 
 /** The changes that turn `before` into `after`, each with the reason and detail given by `explain`. */
 export function diffStores(
@@ -52,22 +53,29 @@ export interface Painter {
 
 const plain: Painter = { red: (s) => s, green: (s) => s, cyan: (s) => s, bold: (s) => s, dim: (s) => s };
 
-/** A change set as a unified diff a reviewer reads top to bottom: each change's reason and evidence, then its hunks. */
+/**
+ * A change set as a unified diff a reviewer reads top to bottom: each change's reason and evidence, then its
+ * hunks. Everything in it came from a dream or a session, so control characters are shown escaped (`t`).
+ */
 export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter = plain): string {
   const out: string[] = [];
   for (const c of cs.changes) {
-    const header = `${c.op} ${c.path}${c.new_path ? ` → ${c.new_path}` : ''}`;
-    out.push(paint.bold(header) + paint.dim(`  [${c.reason}] ${c.detail}`));
+    const header = `${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
+    out.push(paint.bold(header) + paint.dim(`  [${t(c.reason)}] ${t(c.detail)}`));
     for (const m of c.moved ?? [])
       out.push(
         paint.dim(
-          `  moved: line ${m.from.line}${m.from.section ? ` (${m.from.section.slice(0, 40)})` : ''} → ${m.to.path === c.path ? '' : `${m.to.path} `}line ${m.to.line}`,
+          t(
+            `  moved: line ${m.from.line}${m.from.section ? ` (${m.from.section.slice(0, 40)})` : ''} → ${m.to.path === c.path ? '' : `${m.to.path} `}line ${m.to.line}`,
+          ),
         ),
       );
     if (c.evidence.length > 0)
       out.push(
         paint.dim(
-          `  evidence: ${c.evidence.map((e) => (e.event_id ? `${e.session_id}#${e.event_id}` : e.session_id)).join(', ')}`,
+          t(
+            `  evidence: ${c.evidence.map((e) => (e.event_id ? `${e.session_id}#${e.event_id}` : e.session_id)).join(', ')}`,
+          ),
         ),
       );
     const oldText = c.op === 'create' ? '' : (base.get(c.path) ?? '');
@@ -81,7 +89,10 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
       undefined,
       { context: 2 },
     );
-    for (const line of patch.split('\n').slice(2)) {
+    for (const line of patch
+      .split('\n')
+      .slice(2)
+      .map((l) => t(l))) {
       if (line.startsWith('+') && !line.startsWith('+++')) out.push(paint.green(line));
       else if (line.startsWith('-') && !line.startsWith('---')) out.push(paint.red(line));
       else if (line.startsWith('@@')) out.push(paint.cyan(line));
@@ -92,20 +103,20 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
   }
   for (const q of cs.quarantined) {
     out.push(
-      paint.red(`quarantined ${q.session_id}: ${q.reason}`) +
+      paint.red(t(`quarantined ${q.session_id}: ${q.reason}`)) +
         (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
     );
   }
   for (const f of cs.findings)
     out.push(
-      paint.cyan(`finding (${f.kind}): ${f.detail}`) +
-        paint.dim(` at ${f.at.map((a) => `${a.path}:${a.line}`).join(', ')}`),
+      paint.cyan(t(`finding (${f.kind}): ${f.detail}`)) +
+        paint.dim(t(` at ${f.at.map((a) => `${a.path}:${a.line}`).join(', ')}`)),
     );
-  for (const r of cs.redactions) out.push(paint.dim(`redacted ${r.count} ${r.kind} in ${r.where}`));
-  for (const s of cs.skipped) out.push(paint.dim(`skipped ${s.path}: ${s.reason} (kept as it is)`));
-  for (const r of cs.refused) out.push(paint.red(`refused ${r.path}: ${r.reason}`));
+  for (const r of cs.redactions) out.push(paint.dim(t(`redacted ${r.count} ${r.kind} in ${r.where}`)));
+  for (const s of cs.skipped) out.push(paint.dim(t(`skipped ${s.path}: ${s.reason} (kept as it is)`)));
+  for (const r of cs.refused) out.push(paint.red(t(`refused ${r.path}: ${r.reason}`)));
   for (const d of cs.dropped ?? [])
-    out.push(paint.red(`dropped ${d.op ?? ''} ${d.path ?? ''}: ${d.why}`.replace(/ +/g, ' ')));
+    out.push(paint.red(t(`dropped ${d.op ?? ''} ${d.path ?? ''}: ${d.why}`.replace(/ +/g, ' '))));
   if (cs.usage)
     out.push(
       paint.dim(

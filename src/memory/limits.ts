@@ -8,3 +8,5 @@ export const defaultLimits: StoreLimits = { maxFileBytes: 102_400, maxFiles: 2_0
 
 export const maxPathBytes = 1_024;
 export const maxPathSegments = 20;
+/** One segment of a path (a file or folder name): what file systems allow. */
+export const maxSegmentBytes = 255;

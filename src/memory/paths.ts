@@ -1,5 +1,6 @@
+import { safeName } from '../util/display.js';
 import { InvalidInput } from '../util/errors.js';
-import { maxPathBytes, maxPathSegments } from './limits.js';
+import { maxPathBytes, maxPathSegments, maxSegmentBytes } from './limits.js';
 
 /** Why `path` is not a valid memory path (SPEC §1), or undefined when it is. */
 export function pathProblem(path: string): string | undefined {
@@ -14,6 +15,8 @@ export function pathProblem(path: string): string | undefined {
   if (segments.length > maxPathSegments) return `has more than ${maxPathSegments} segments`;
   for (const s of segments) {
     if (s === '') return 'has an empty segment';
+    // a file or folder name longer than this cannot be created on common file systems (ext4, APFS, NTFS)
+    if (Buffer.byteLength(s, 'utf8') > maxSegmentBytes) return `has a segment longer than ${maxSegmentBytes} bytes`;
     if (s === '.' || s === '..') return `has a "${s}" segment`;
     if (s.includes('\\')) return 'contains a backslash';
   }
@@ -24,7 +27,7 @@ export function pathProblem(path: string): string | undefined {
 /** Throws InvalidInput naming the path and where it came from, e.g. (sessions/a/s1.jsonl line 14). */
 export function assertPath(path: string, where?: string): void {
   const problem = pathProblem(path);
-  if (problem) throw new InvalidInput(`memory path ${JSON.stringify(path)} ${problem}${where ? ` (${where})` : ''}`);
+  if (problem) throw new InvalidInput(`memory path "${safeName(path, 300)}" ${problem}${where ? ` (${where})` : ''}`);
 }
 
 /** The first pair where one path is a folder of the other (`/a` beside `/a/b`), if any. */

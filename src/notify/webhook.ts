@@ -49,24 +49,64 @@ export class WebhookFailed extends Error {
   }
 }
 
-/** Sends one alert; a 4xx other than 429 is not worth retrying. */
+/**
+ * Why a webhook URL is refused, or undefined: only http(s), and no `user:password@` (it would travel in
+ * every request and in every error that names the URL; a receiver that needs a secret takes it in the
+ * routing key or in the URL's path, which dreamgate never prints).
+ */
+export function webhookUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `expected an http or https URL, not ${u.protocol}`;
+  if (u.username !== '' || u.password !== '')
+    return 'a webhook URL must not carry credentials (user:password@); use the routing key, or a secret path';
+  return undefined;
+}
+
+/**
+ * How a webhook is named in errors, records and pages: scheme and host only. Its path and query often are
+ * the secret (a Slack or Teams hook), and the routing key always is.
+ */
+export function webhookLabel(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/**
+ * Sends one alert; a 4xx other than 429 is not worth retrying. Redirects are not followed (a redirect
+ * would send the routing key to a host nobody configured); they fail, naming the status only.
+ */
 export async function sendWebhook(cfg: WebhookConfig, alert: Alert, signal?: AbortSignal): Promise<void> {
+  const where = `webhook ${webhookLabel(cfg.url)}`;
+  const problem = webhookUrlProblem(cfg.url);
+  if (problem) throw new WebhookFailed(`${where}: ${problem}`, false);
   let res: Response;
   try {
     res = await fetch(cfg.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'dreamgate' },
       body: JSON.stringify(webhookBody(cfg, alert)),
+      redirect: 'manual',
       signal: signal ?? AbortSignal.timeout(15_000),
     });
   } catch (err) {
-    throw new WebhookFailed(`webhook ${cfg.url}: ${(err as Error).message}`, true);
+    const cause = (err as Error & { cause?: { code?: string } }).cause?.code;
+    const message = String((err as Error).message)
+      .split(cfg.url)
+      .join(webhookLabel(cfg.url));
+    throw new WebhookFailed(`${where}: ${message}${cause ? ` (${cause})` : ''}`, true);
   }
-  if (!res.ok) {
-    const text = (await res.text().catch(() => '')).slice(0, 200);
-    throw new WebhookFailed(
-      `webhook ${cfg.url} answered ${res.status}: ${text}`,
-      res.status === 429 || res.status >= 500,
-    );
-  }
+  // the receiver's body is not echoed: it may quote the request (and its routing key) back
+  await res.body?.cancel().catch(() => undefined);
+  if (res.status >= 300 && res.status < 400)
+    throw new WebhookFailed(`${where} answered ${res.status} (a redirect); dreamgate does not follow redirects`, false);
+  if (!res.ok) throw new WebhookFailed(`${where} answered ${res.status}`, res.status === 429 || res.status >= 500);
 }

@@ -3,7 +3,7 @@ import { basename, join, resolve, sep } from 'node:path';
 import { resolveClaudeCode, type Env } from '../memory/claudeCodePaths.js';
 import { InvalidInput, errorMessage } from '../util/errors.js';
 import { digestEvents, type EventAt, type SessionDigest } from './digest.js';
-import { readLines } from './jsonl.js';
+import { parseJsonLine, readLines } from './jsonl.js';
 import { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
 
 /**
@@ -86,12 +86,7 @@ export async function* transcriptEvents(
   };
   for await (const { line, text } of readLines(file)) {
     if (text.trim() === '') continue;
-    let rec: unknown;
-    try {
-      rec = JSON.parse(text);
-    } catch (err) {
-      throw new InvalidInput(`${file}:${line}: not JSON (${(err as Error).message.slice(0, 80)})`);
-    }
+    const rec = parseJsonLine(text, `${file}:${line}`);
     if (!isObject(rec)) throw new InvalidInput(`${file}:${line}: not a JSON object`);
     if (typeof rec.type !== 'string') throw new InvalidInput(`${file}:${line}: a record without a "type"`);
     if (rec.type !== 'user' && rec.type !== 'assistant') continue; // summary, system, progress, snapshots, unknown

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, type SessionEvent } from './events.js';
-import { readLines } from './jsonl.js';
+import { parseJsonLine, readLines } from './jsonl.js';
 import {
   destination,
   detectInjection,
@@ -346,11 +346,7 @@ export async function digestEvents(
     if ('event' in item) value = item.event;
     else {
       if (item.text.trim() === '') continue;
-      try {
-        value = JSON.parse(item.text);
-      } catch (err) {
-        throw new InvalidInput(`${file}:${line}: not JSON (${(err as Error).message.slice(0, 80)})`);
-      }
+      value = parseJsonLine(item.text, `${file}:${line}`);
     }
     const problem = eventProblem(value);
     if (problem) throw new InvalidInput(`${file}:${line}: ${problem}`);
@@ -360,8 +356,7 @@ export async function digestEvents(
       throw new InvalidInput(`${file}:${line}: event at ${e.processed_at} is earlier than the event before it`);
     lastAt = at;
     const eventId = e.id ?? `line-${line}`;
-    if (seenIds.has(eventId))
-      throw new InvalidInput(`${file}:${line}: event id ${JSON.stringify(eventId)} appears twice`);
+    if (seenIds.has(eventId)) throw new InvalidInput(`${file}:${line}: its event id appears twice`);
     seenIds.add(eventId);
     d.eventIds.push(eventId);
     d.events++;

@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput, errorMessage } from '../util/errors.js';
 import { digestEvents, type SessionDigest } from './digest.js';
-import { readLines } from './jsonl.js';
+import { parseJsonLine, readLines } from './jsonl.js';
 import { finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
 
 /**
@@ -41,11 +41,7 @@ async function readMessages(file: string): Promise<Located[]> {
     const out: Located[] = [];
     for await (const { line, text } of readLines(file)) {
       if (text.trim() === '') continue;
-      try {
-        out.push({ line, message: JSON.parse(text) as unknown });
-      } catch (err) {
-        throw new InvalidInput(`${file}:${line}: not JSON (${(err as Error).message.slice(0, 80)})`);
-      }
+      out.push({ line, message: parseJsonLine(text, `${file}:${line}`) });
     }
     return out;
   }
@@ -53,11 +49,7 @@ async function readMessages(file: string): Promise<Located[]> {
   if (size > maxJsonBytes)
     throw new InvalidInput(`${file}: ${size} bytes, more than ${maxJsonBytes} (write it as JSONL, one message a line)`);
   const text = await readFile(file, 'utf8');
-  try {
-    JSON.parse(text); // strict JSON first: YAML would accept more than JSON
-  } catch (err) {
-    throw new InvalidInput(`${file}: not JSON (${(err as Error).message.slice(0, 80)})`);
-  }
+  parseJsonLine(text, file); // strict JSON first (YAML would accept more), nested no deeper than a session may be
   // parsed again as YAML (a superset of JSON) only to know the line each message starts on
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });

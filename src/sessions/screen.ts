@@ -22,9 +22,14 @@ export interface Finding {
 // Zero-width, bidi controls, word joiners, BOM and Unicode tag characters: invisible to a reader, not to a model.
 const hiddenChars = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]|\uDB40[\uDC00-\uDC7F]/g;
 
-/** Invisible characters: never legitimate in a memory line. */
+// Terminal control characters — an escape sequence, a carriage return that repaints its line (one that ends a
+// CRLF line is text), a bell — in a memory line: text that would forge what a reviewer's terminal shows.
+// eslint-disable-next-line no-control-regex
+const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n|$)/;
+
+/** Invisible or control characters: never legitimate in a memory line. */
 export function hasHiddenCharacters(text: string): boolean {
-  return new RegExp(hiddenChars.source).test(text);
+  return new RegExp(hiddenChars.source).test(text) || controlChars.test(text);
 }
 
 /** NFKC (folds full-width and compatibility letters), hidden characters removed, whitespace collapsed. */
@@ -64,6 +69,9 @@ const when = [
   'in (?:all|every) future',
   'every time',
   'whenever you',
+  'whenever',
+  'any ?time',
+  '(?:before|after|when) (?:\\w{1,20} ){0,2}(?:any|each|every)',
   'every (?:day|week|month|morning|evening|night|hour|monday|tuesday|wednesday|thursday|friday|saturday|sunday)',
   'each (?:day|week|month|time)',
   '每次',
@@ -403,7 +411,7 @@ const keyLabels = [
 const labelled = (labels: readonly string[]) =>
   new RegExp(
     // the label (bold, quoted or plain), a separator, then the value (bold, quoted or plain)
-    `((?:^|[^\\p{L}\\p{N}])(?:${labels.join('|')})(?:[ \\t]{0,3}(?:\\*\\*|__|\\*|_|\`|"|'))?[ \\t]{0,3}(?:[:=：]|=>)[ \\t]{0,3}(?:\\*\\*|__|\\*|_)?[ \\t]{0,3}["'\`]?)([^\\s"'\`,;<>)\\]}]{3,200})`,
+    `((?:^|[^\\p{L}\\p{N}])(?:${labels.join('|')})(?:[ \\t]{0,3}(?:\\*\\*|__|\\*|_|\`|"|'))?[ \\t]{0,3}(?:[:=：]|=>)[ \\t]{0,3}(?:\\*\\*|__|\\*|_)?[ \\t]{0,3}["'\`]?)([^\\s"'\`,;<>]{3,200})`,
     'giu',
   );
 const passwordLabel = labelled(passwordLabels);
@@ -417,24 +425,40 @@ function isReference(v: string): boolean {
     /^(?:\$\{?|%|\{\{)/.test(v) || // $VAR, ${VAR}, %VAR%, {{var}}
     /^(?:process\.env|os\.environ|env)\b/.test(v) ||
     /^[A-Za-z_$][\w$]{0,60}(?:\.[A-Za-z_$][\w$]{0,60}){1,8}(?:\(\))?$/.test(v) || // config.database.password
-    /[()]/.test(v) || // code
+    /[()[\]{}]/.test(v) || // code: a call, a type (Optional[str]), an object
     /^(?:~|\.{1,2})?\//.test(v) || // a file
-    /^(?:\*{3,}|x{3,}|…|\.{3})$/i.test(v) ||
-    /^\p{Ll}{1,11}$/u.test(v) // one lower-case word: prose ("stored in …", "required", "none")
+    /^(?:\*{3,}|x{3,}|…|\.{3})$/i.test(v)
   );
+}
+
+/**
+ * Is a bare (unquoted) value a password, given what follows it on the line? A word of letters is prose or a
+ * type name ("Same as Proton", "Required for login", "String", "见钥匙串") unless it is long or mixes case
+ * inside; a value with digits or symbols is a password.
+ */
+function barePassword(v: string, after: string): boolean {
+  if (!/^\p{L}+$/u.test(v)) return v.length >= 4;
+  if (/^[ \t]{1,3}\p{L}/u.test(after)) return false; // more words follow: a sentence
+  if (!/^\p{Script=Latin}+$/u.test(v)) return false; // a password is rarely a word of another script
+  return v.length >= 12 || /\p{Ll}\p{Lu}/u.test(v);
 }
 const tokenShaped = (v: string) => v.length >= 20 || (v.length >= 12 && /\d/.test(v) && /\p{L}/u.test(v));
 
 function redactLabelled(text: string, found: Record<string, number>): string {
-  const replace = (pattern: RegExp, kind: string, accept: (v: string) => boolean) => (s: string) =>
-    s.replace(pattern, (whole, label: string, value: string) => {
-      // a quoted value is taken whole; a bare one ends before the sentence's punctuation
-      const v = /["'`]$/.test(label) ? value : value.replace(/[.!?:]+$/, '');
-      if (isReference(v) || !accept(v)) return whole;
-      found[kind] = (found[kind] ?? 0) + 1;
-      return `${label}[REDACTED:${kind}]${value.slice(v.length)}`;
-    });
-  return replace(keyLabel, 'labelled-key', tokenShaped)(replace(passwordLabel, 'password', (v) => v.length >= 4)(text));
+  const replace =
+    (pattern: RegExp, kind: string, accept: (v: string, quoted: boolean, after: string) => boolean) => (s: string) =>
+      s.replace(pattern, (whole, label: string, value: string, offset: number, all: string) => {
+        const quoted = /["'`]$/.test(label);
+        // a quoted value is taken whole; a bare one ends before the sentence's punctuation and an unopened bracket
+        const v = quoted ? value : value.replace(/[.!?:]+$/, '').replace(/(?<=^[^([{]*)[)\]}]+$/, '');
+        const after = all.slice(offset + whole.length - (value.length - v.length), offset + whole.length + 40);
+        if (isReference(v) || !accept(v, quoted, after)) return whole;
+        found[kind] = (found[kind] ?? 0) + 1;
+        return `${label}[REDACTED:${kind}]${value.slice(v.length)}`;
+      });
+  return replace(keyLabel, 'labelled-key', (v) => tokenShaped(v))(
+    replace(passwordLabel, 'password', (v, quoted, after) => (quoted ? v.length >= 3 : barePassword(v, after)))(text),
+  );
 }
 
 export interface Redaction {

@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
 import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
+import { canonicalJson, sha256Hex, verifyChain, type ChainReport, type StoredKey } from './chain.js';
 
 /** One event of a cycle. Keys, hashes, scores and names only: never memory content. */
 export interface AuditRecord {
+  /** The agent's fleet; absent in records written before fleets had namespaces. */
+  fleet?: string;
   agent_id: string;
   cycle_id: string;
   /** When the cycle started (ISO): orders cycles in the log. */
@@ -15,15 +25,97 @@ export interface AuditRecord {
   at: string;
   actor?: string;
   data?: Record<string, unknown>;
+  /**
+   * sha256 (hex) of the bytes of this agent's previous record, `null` for the first record of the chain;
+   * absent only in records written before the chain existed.
+   */
+  prev?: string | null;
 }
 
 export class AuditConflict extends Error {
   override readonly name = 'AuditConflict';
 }
 
+const segment = /^[A-Za-z0-9@][A-Za-z0-9._:@-]{0,200}$/;
+
+/** The bytes a record is stored as (canonical JSON): its sha256 is what the next record's `prev` names. */
+export const recordBytes = (record: AuditRecord): Buffer => Buffer.from(canonicalJson(record), 'utf8');
+
+/** The sha256 a record has once stored: what the next record of its agent carries as `prev`. */
+export const recordHash = (record: AuditRecord): string => sha256Hex(recordBytes(record));
+
+const scopeOf = (r: Pick<AuditRecord, 'fleet' | 'agent_id'>): AgentScope => ({ fleet: r.fleet ?? '', id: r.agent_id });
+
+/** The part of a record's key below its agent's prefix: `<cycle start>_<cycle>/<seq>-<event>.json`. */
+function recordName(r: Pick<AuditRecord, 'cycle_id' | 'cycle_started_at' | 'seq' | 'event'>): string {
+  for (const [name, v] of [
+    ['cycle id', r.cycle_id],
+    ['event', r.event],
+  ] as const) {
+    if (typeof v !== 'string' || !segment.test(v))
+      throw new InvalidInput(`audit ${name} has characters outside [A-Za-z0-9._:@-] or is longer than 200`);
+  }
+  if (!Number.isInteger(r.seq) || r.seq < 0 || r.seq > 999_999)
+    throw new InvalidInput('audit seq is not a small integer');
+  const started = String(r.cycle_started_at).replace(/[:.]/g, '');
+  if (!/^[0-9TZ+-]{1,40}$/.test(started)) throw new InvalidInput('audit cycle_started_at is not an ISO time');
+  return `${started}_${r.cycle_id}/${String(r.seq).padStart(4, '0')}-${r.event}.json`;
+}
+
+/** The state of the audit bucket's Object Lock, as the worker checks it at start. */
+export interface AuditLockStatus {
+  bucket: string;
+  defaultMode?: string;
+  defaultDays?: number;
+  /** What an operator should know but that does not stop the worker. */
+  warnings: string[];
+}
+
+/**
+ * Checks that the audit bucket has Object Lock on (else records could be overwritten and deleted), and
+ * says when its default retention is not COMPLIANCE. Every record is also written with its own COMPLIANCE
+ * retention, so a missing default is a warning, a missing lock an error.
+ */
+export async function checkAuditLock(s3: S3Client, bucket: string): Promise<AuditLockStatus> {
+  let config;
+  try {
+    config = (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }))).ObjectLockConfiguration;
+  } catch (err) {
+    const name = (err as { name?: string }).name ?? '';
+    if (httpStatus(err) === 404 && name !== 'NoSuchBucket' && name !== 'NotFound') config = undefined;
+    else
+      throw new Error(
+        `audit bucket ${bucket}: cannot read its Object Lock configuration (${name || httpStatus(err) || String(err)})`,
+        { cause: err },
+      );
+  }
+  if (config?.ObjectLockEnabled !== 'Enabled')
+    throw new Error(
+      `audit bucket ${bucket} has no Object Lock: its records could be overwritten or deleted. Create the bucket with Object Lock enabled (\`aws s3api create-bucket --object-lock-enabled-for-bucket\`) and a default COMPLIANCE retention`,
+    );
+  const rule = config.Rule?.DefaultRetention;
+  const warnings: string[] = [];
+  if (!rule)
+    warnings.push(
+      `audit bucket ${bucket} has no default retention; each record carries its own COMPLIANCE retention, but a default rule also covers records written by other tools`,
+    );
+  else if (rule.Mode !== 'COMPLIANCE')
+    warnings.push(
+      `audit bucket ${bucket}: default retention is ${rule.Mode}, which a privileged user can lift; production needs COMPLIANCE`,
+    );
+  return {
+    bucket,
+    ...(rule?.Mode ? { defaultMode: rule.Mode } : {}),
+    ...(rule?.Days ? { defaultDays: rule.Days } : rule?.Years ? { defaultDays: rule.Years * 365 } : {}),
+    warnings,
+  };
+}
+
 /**
  * The append-only audit log: one create-only object per event (If-None-Match: *) in the Object Lock bucket,
- * under COMPLIANCE retention, so a record can be neither overwritten nor deleted while it is retained.
+ * under COMPLIANCE retention, under the agent's namespace. Each record carries the sha256 of the agent's
+ * previous record, so `verify` can tell a record dreamgate wrote from one added, replaced, hidden or removed
+ * by anyone else who can write to the bucket.
  */
 export class AuditLog {
   constructor(
@@ -32,26 +124,22 @@ export class AuditLog {
     private readonly retentionDays: number,
   ) {}
 
-  key(r: Pick<AuditRecord, 'agent_id' | 'cycle_id' | 'cycle_started_at' | 'seq' | 'event'>): string {
-    for (const [name, v] of [
-      ['agent id', r.agent_id],
-      ['cycle id', r.cycle_id],
-      ['event', r.event],
-    ] as const) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,200}$/.test(v))
-        throw new InvalidInput(`audit ${name} ${JSON.stringify(v)} has characters outside [A-Za-z0-9._:-]`);
-    }
-    const started = r.cycle_started_at.replace(/[:.]/g, '');
-    return `agents/${r.agent_id}/${started}_${r.cycle_id}/${String(r.seq).padStart(4, '0')}-${r.event}.json`;
+  /** Where a record is stored: `fleets/<fleet>/agents/<id>/<cycle start>_<cycle>/<seq>-<event>.json`. */
+  key(r: Pick<AuditRecord, 'fleet' | 'agent_id' | 'cycle_id' | 'cycle_started_at' | 'seq' | 'event'>): string {
+    if (!r.fleet) throw new InvalidInput('an audit record must name its fleet');
+    return `${scopePrefix(scopeOf(r))}${recordName(r)}`;
   }
 
   /**
-   * Appends a record. A retry of the same record is a no-op; a different record under the same key is an
-   * AuditConflict (the log is never rewritten).
+   * Appends a record and returns its key and sha256 (the next record's `prev`). A retry of the same record
+   * is a no-op; a different record under the same key is an AuditConflict (the log is never rewritten).
    */
-  async append(record: AuditRecord): Promise<{ key: string; created: boolean }> {
+  async append(record: AuditRecord): Promise<{ key: string; created: boolean; sha256: string }> {
     const key = this.key(record);
-    const body = Buffer.from(JSON.stringify(record), 'utf8');
+    if (record.prev !== null && (typeof record.prev !== 'string' || !/^[0-9a-f]{64}$/.test(record.prev)))
+      throw new InvalidInput(`audit record ${key}: "prev" must be the sha256 of the previous record, or null`);
+    const body = recordBytes(record);
+    const sha256 = sha256Hex(body);
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -65,31 +153,139 @@ export class AuditLog {
           ObjectLockRetainUntilDate: new Date(Date.now() + this.retentionDays * 86_400_000),
         }),
       );
-      return { key, created: true };
+      return { key, created: true, sha256 };
     } catch (err) {
       if (httpStatus(err) !== 412) throw err;
-      const existing = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if ((await existing.Body!.transformToString('utf-8')) === body.toString('utf8')) return { key, created: false };
+      const existing = await this.original(key);
+      if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
       throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);
     }
   }
 
-  /** An agent's log in order: cycles by start time, events by sequence. */
-  async read(agentId: string, cycleId?: string): Promise<AuditRecord[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `agents/${agentId}/`, ContinuationToken: token }),
-      );
-      for (const o of page.Contents ?? []) keys.push(o.Key!);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    const wanted = cycleId ? keys.filter((k) => k.split('/')[2]!.endsWith(`_${cycleId}`)) : keys;
-    wanted.sort();
-    return mapLimit(wanted, 16, async (key) => {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return JSON.parse(await out.Body!.transformToString('utf-8')) as AuditRecord;
+  /**
+   * The sha256 of the agent's newest record, in key order (cycle start, then sequence), before `beforeKey`
+   * if given; null when the agent has no chained record yet. For a writer that does not keep the head itself:
+   * the head kept in the agent's workflow is what an S3 writer cannot change.
+   */
+  async head(scope: AgentScope, beforeKey?: string): Promise<string | null> {
+    const keys = (await this.versions(scopePrefix(scope)))
+      .map((k) => k.key)
+      .filter((k) => beforeKey === undefined || k < beforeKey)
+      .sort();
+    const last = keys.at(-1);
+    if (!last) return null;
+    const bytes = await this.original(last);
+    return bytes ? sha256Hex(bytes) : null;
+  }
+
+  /** An agent's records (the original version of each) in order: cycles by start time, events by sequence. */
+  async read(scope: AgentScope, cycleId?: string): Promise<AuditRecord[]> {
+    const report = await this.verify(scope);
+    return report.keys.filter((k) => k.record && (!cycleId || k.record.cycle_id === cycleId)).map((k) => k.record!);
+  }
+
+  /**
+   * Reads an agent's log as it was written and verifies it: the chain of `prev` hashes, the oldest version
+   * of each key, records hidden by delete markers or replaced by later versions, records out of place.
+   * `trustedHead` is the head kept where an S3 writer cannot change it (the agent's workflow state).
+   */
+  async verify(scope: AgentScope, opts: { trustedHead?: string } = {}): Promise<ChainReport<AuditRecord>> {
+    const current = scopePrefix(scope);
+    const legacy = legacyPrefix(scope);
+    const listed = [...(await this.versions(current)), ...(await this.versions(legacy))];
+    const stored = await mapLimit(listed, 16, async (k): Promise<StoredKey> => {
+      const original = k.versions.at(-1);
+      const bytes = original ? await this.get(k.key, original) : undefined;
+      let replacedBy = 0;
+      for (const v of k.versions.slice(0, -1)) {
+        const later = await this.get(k.key, v);
+        if (!bytes || !later || !Buffer.from(later).equals(Buffer.from(bytes))) replacedBy++;
+      }
+      return { key: k.key, ...(bytes ? { original: bytes } : {}), replacedBy, hidden: k.hidden };
+    });
+    return verifyChain<AuditRecord>(stored, {
+      parse: parseRecord,
+      expectedKey: (r) => {
+        if (
+          r.agent_id !== (r.fleet === undefined ? legacyId(scope) : scope.id) ||
+          (r.fleet ?? scope.fleet) !== scope.fleet
+        )
+          return { refused: 'it names another agent' };
+        try {
+          return r.fleet === undefined ? `${legacy}${recordName(r)}` : this.key(r);
+        } catch (err) {
+          return { refused: (err as Error).message };
+        }
+      },
+      isLegacyKey: (key) => key.startsWith(legacy),
+      ...(opts.trustedHead !== undefined ? { trustedHead: opts.trustedHead } : {}),
     });
   }
+
+  /** The bytes of a key's oldest version: the one dreamgate created. */
+  private async original(key: string): Promise<Uint8Array | undefined> {
+    const [k] = (await this.versions(key)).filter((x) => x.key === key);
+    const v = k?.versions.at(-1);
+    return v ? this.get(key, v) : undefined;
+  }
+
+  private async get(key: string, versionId: string): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
+      return await out.Body!.transformToByteArray();
+    } catch (err) {
+      if (httpStatus(err) === 404 || httpStatus(err) === 400) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every key under a prefix, with its versions newest first and whether a delete marker hides it. */
+  private async versions(prefix: string): Promise<{ key: string; versions: string[]; hidden: boolean }[]> {
+    const byKey = new Map<string, { key: string; versions: string[]; hidden: boolean }>();
+    const entry = (key: string) => {
+      let e = byKey.get(key);
+      if (!e) byKey.set(key, (e = { key, versions: [], hidden: false }));
+      return e;
+    };
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+      );
+      // S3 lists the versions of a key newest first
+      for (const v of page.Versions ?? []) if (v.Key && v.VersionId) entry(v.Key).versions.push(v.VersionId);
+      for (const d of page.DeleteMarkers ?? []) if (d.Key && d.IsLatest) entry(d.Key).hidden = true;
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (keyMarker);
+    return [...byKey.values()];
+  }
+}
+
+function parseRecord(bytes: Uint8Array): AuditRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const r = value as Record<string, unknown>;
+  const ok =
+    typeof r.agent_id === 'string' &&
+    typeof r.cycle_id === 'string' &&
+    typeof r.cycle_started_at === 'string' &&
+    typeof r.seq === 'number' &&
+    typeof r.event === 'string' &&
+    typeof r.at === 'string' &&
+    (r.fleet === undefined || typeof r.fleet === 'string') &&
+    (r.actor === undefined || typeof r.actor === 'string') &&
+    (r.prev === undefined || r.prev === null || typeof r.prev === 'string');
+  return ok ? (r as unknown as AuditRecord) : undefined;
 }

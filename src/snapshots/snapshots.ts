@@ -10,10 +10,14 @@ import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
+import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
+import type { RedactionLookup } from './redact.js';
 
 /** What a snapshot's manifest holds: the store's shape and hashes; contents live in blobs. */
 export interface Manifest {
   format: 1;
+  /** Absent in manifests written before fleets had namespaces. */
+  fleet?: string;
   agent_id: string;
   sha256: string;
   label: string;
@@ -30,6 +34,8 @@ export interface SnapshotInfo {
   label: string;
   takenAt: string;
   files: number;
+  /** Written before fleets had namespaces (under `agents/<id>/`): readable, never written again. */
+  legacy?: boolean;
 }
 
 export interface SnapshotCost {
@@ -63,33 +69,38 @@ export class SnapshotStore {
    * @param series `snapshot` for the rollback points of the live store, `candidate` for dreamed stores
    * awaiting the gate and review; both share the agent's blobs.
    */
+  /**
+   * @param redactions where a restore learns which blob replaced one that `dreamgate redact` removed (the
+   * markers in the audit bucket); without it, a redacted snapshot cannot be restored.
+   */
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
     private readonly series: 'snapshot' | 'candidate' = 'snapshot',
+    private readonly redactions?: RedactionLookup,
   ) {}
 
-  private prefix(agentId: string): string {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(agentId))
-      throw new InvalidInput(`agent id ${JSON.stringify(agentId)}: use letters, digits, ".", "_" and "-"`);
-    return `agents/${agentId}/`;
+  /** Everything of one agent lives under its fleet's namespace; `legacy` reads what was written before. */
+  private prefix(agent: AgentScope, legacy = false): string {
+    return legacy ? legacyPrefix(agent) : scopePrefix(agent);
   }
-  private manifestKey = (agentId: string) =>
-    `${this.prefix(agentId)}${this.series === 'snapshot' ? 'manifest' : 'candidate'}.json`;
-  private blobKey = (agentId: string, hash: string) => `${this.prefix(agentId)}blobs/${hash.slice(0, 2)}/${hash}`;
+  private manifestKey = (agent: AgentScope, legacy = false) =>
+    `${this.prefix(agent, legacy)}${this.series === 'snapshot' ? 'manifest' : 'candidate'}.json`;
+  private blobKey = (agent: AgentScope, hash: string, legacy = false) =>
+    `${this.prefix(agent, legacy)}blobs/${hash.slice(0, 2)}/${hash}`;
 
   /**
    * Takes a snapshot labelled `label` (e.g. the cycle and step). Idempotent: if the newest snapshot has
    * the same label and hash, its id is returned and nothing is written.
    */
   async take(
-    agentId: string,
+    agent: AgentScope,
     store: MemoryStore,
     label: string,
     takenAt = new Date(),
   ): Promise<SnapshotInfo & { cost: SnapshotCost }> {
     const cost: SnapshotCost = { putRequests: 0, bytesWritten: 0, readRequests: 0 };
-    const latest = await this.latest(agentId, cost);
+    const latest = await this.latest(agent, cost);
     if (latest && latest.label === label && latest.sha256 === store.hash()) return { ...latest, cost };
 
     const existing = new Set<string>();
@@ -98,7 +109,7 @@ export class SnapshotStore {
       const page = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: `${this.prefix(agentId)}blobs/`,
+          Prefix: `${this.prefix(agent)}blobs/`,
           ContinuationToken: token,
         }),
       );
@@ -122,7 +133,7 @@ export class SnapshotStore {
         await this.s3.send(
           new PutObjectCommand({
             Bucket: this.bucket,
-            Key: this.blobKey(agentId, hash),
+            Key: this.blobKey(agent, hash),
             Body: body,
             IfNoneMatch: '*',
             ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
@@ -137,7 +148,8 @@ export class SnapshotStore {
 
     const manifest: Manifest = {
       format: 1,
-      agent_id: agentId,
+      fleet: agent.fleet,
+      agent_id: agent.id,
       sha256: store.hash(),
       label,
       taken_at: takenAt.toISOString(),
@@ -147,7 +159,7 @@ export class SnapshotStore {
     const out = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
-        Key: this.manifestKey(agentId),
+        Key: this.manifestKey(agent),
         Body: body,
         ContentType: 'application/json',
         Metadata: {
@@ -161,10 +173,10 @@ export class SnapshotStore {
     cost.putRequests++;
     cost.bytesWritten += body.length;
     if (!out.VersionId) throw new Error(`bucket ${this.bucket} returned no VersionId: versioning must be on`);
-    this.remember(agentId, out.VersionId, store); // the version just written is the store in hand
+    this.remember(agent, out.VersionId, store); // the version just written is the store in hand
     return {
       id: out.VersionId,
-      agentId,
+      agentId: agent.id,
       sha256: manifest.sha256,
       label,
       takenAt: manifest.taken_at,
@@ -173,11 +185,11 @@ export class SnapshotStore {
     };
   }
 
-  private async latest(agentId: string, cost: SnapshotCost): Promise<SnapshotInfo | undefined> {
+  private async latest(agent: AgentScope, cost: SnapshotCost): Promise<SnapshotInfo | undefined> {
     try {
-      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.manifestKey(agentId) }));
+      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.manifestKey(agent) }));
       cost.readRequests++;
-      return this.info(agentId, head.VersionId!, head.Metadata ?? {});
+      return this.info(agent, head.VersionId!, head.Metadata ?? {});
     } catch (err) {
       cost.readRequests++;
       if (httpStatus(err) === 404) return undefined;
@@ -185,103 +197,133 @@ export class SnapshotStore {
     }
   }
 
-  private info(agentId: string, id: string, meta: Record<string, string>): SnapshotInfo {
+  private info(agent: AgentScope, id: string, meta: Record<string, string>, legacy = false): SnapshotInfo {
     return {
       id,
-      agentId,
+      agentId: agent.id,
       sha256: meta['store-sha256'] ?? '',
       label: decodeURIComponent(meta.label ?? ''),
       takenAt: meta['taken-at'] ?? '',
       files: Number(meta.files ?? 0),
+      ...(legacy ? { legacy: true } : {}),
     };
   }
 
-  /** An agent's snapshots, newest first. */
-  async list(agentId: string): Promise<SnapshotInfo[]> {
-    const versions: { id: string; modified: number }[] = [];
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: this.bucket,
-          Prefix: this.manifestKey(agentId),
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionMarker,
-        }),
-      );
-      for (const v of page.Versions ?? [])
-        if (v.Key === this.manifestKey(agentId))
-          versions.push({ id: v.VersionId!, modified: v.LastModified?.getTime() ?? 0 });
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker);
+  /** An agent's snapshots, newest first (those written before fleets had namespaces marked `legacy`). */
+  async list(agent: AgentScope): Promise<SnapshotInfo[]> {
+    const versions: { id: string; legacy: boolean }[] = [];
+    for (const legacy of [false, true]) {
+      const key = this.manifestKey(agent, legacy);
+      let keyMarker: string | undefined;
+      let versionMarker: string | undefined;
+      do {
+        const page = await this.s3.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.bucket,
+            Prefix: key,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionMarker,
+          }),
+        );
+        for (const v of page.Versions ?? []) if (v.Key === key) versions.push({ id: v.VersionId!, legacy });
+        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+        versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+      } while (keyMarker);
+    }
     const infos = await mapLimit(versions, 8, async (v) => {
       const head = await this.s3.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.manifestKey(agentId), VersionId: v.id }),
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.manifestKey(agent, v.legacy), VersionId: v.id }),
       );
-      return this.info(agentId, v.id, head.Metadata ?? {});
+      return this.info(agent, v.id, head.Metadata ?? {}, v.legacy);
     });
     return infos.sort((a, b) => (a.takenAt < b.takenAt ? 1 : a.takenAt > b.takenAt ? -1 : 0));
   }
 
-  async manifest(agentId: string, snapshotId: string): Promise<Manifest> {
-    let out;
-    try {
-      out = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.manifestKey(agentId), VersionId: snapshotId }),
-      );
-    } catch (err) {
-      if (httpStatus(err) === 404 || httpStatus(err) === 400)
-        throw new InvalidInput(`snapshot ${snapshotId} of agent ${agentId} does not exist`);
-      throw err;
+  /** A snapshot's manifest, from the agent's namespace, or else from where it was kept before namespaces. */
+  async manifest(agent: AgentScope, snapshotId: string): Promise<Manifest & { legacy?: boolean }> {
+    for (const legacy of [false, true]) {
+      let out;
+      try {
+        out = await this.s3.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.manifestKey(agent, legacy), VersionId: snapshotId }),
+        );
+      } catch (err) {
+        if (httpStatus(err) === 404 || httpStatus(err) === 400) continue;
+        throw err;
+      }
+      const manifest = JSON.parse(await out.Body!.transformToString('utf-8')) as Manifest;
+      // a version id names one object only; the manifest must also say it is this agent's
+      if (manifest.agent_id !== (legacy ? legacyId(agent) : agent.id) || (!legacy && manifest.fleet !== agent.fleet))
+        throw new SnapshotCorrupt(`snapshot ${snapshotId} does not belong to ${agent.fleet}/${agent.id}`);
+      return legacy ? { ...manifest, legacy: true } : manifest;
     }
-    return JSON.parse(await out.Body!.transformToString('utf-8')) as Manifest;
+    throw new InvalidInput(`snapshot ${snapshotId} of agent ${agent.fleet}/${agent.id} does not exist`);
   }
 
   /**
    * Restores a snapshot exactly: every blob and the whole store are checked against their sha256. A version
    * never changes, so a cycle that restores the same snapshot several times downloads it once per process.
    */
-  async restore(agentId: string, snapshotId: string): Promise<MemoryStore> {
-    const key = this.cacheKey(agentId, snapshotId);
+  async restore(agent: AgentScope, snapshotId: string): Promise<MemoryStore> {
+    const key = this.cacheKey(agent, snapshotId);
     const hit = restored.get(key);
     if (hit) {
       restored.delete(key); // most recently used last
       restored.set(key, hit);
       return hit;
     }
-    const store = await this.download(agentId, snapshotId);
-    this.remember(agentId, snapshotId, store);
+    const store = await this.download(agent, snapshotId);
+    this.remember(agent, snapshotId, store);
     return store;
   }
 
-  private cacheKey(agentId: string, id: string): string {
-    return `${this.bucket}\0${this.series}\0${agentId}\0${id}`;
+  private cacheKey(agent: AgentScope, id: string): string {
+    return `${this.bucket}\0${this.series}\0${agent.fleet}\0${agent.id}\0${id}`;
   }
 
-  private remember(agentId: string, id: string, store: MemoryStore): void {
-    restored.set(this.cacheKey(agentId, id), store);
+  private remember(agent: AgentScope, id: string, store: MemoryStore): void {
+    restored.set(this.cacheKey(agent, id), store);
     while (restored.size > restoredCapacity) restored.delete(restored.keys().next().value!);
   }
 
-  private async download(agentId: string, snapshotId: string): Promise<MemoryStore> {
-    const manifest = await this.manifest(agentId, snapshotId);
+  private async download(agent: AgentScope, snapshotId: string): Promise<MemoryStore> {
+    const manifest = await this.manifest(agent, snapshotId);
     const files: [string, string][] = [];
     const skipped: [string, OpaqueFile][] = [];
+    let redacted = 0;
     await mapLimit(manifest.files, 16, async (f) => {
-      const out = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.blobKey(agentId, f.sha256) }),
-      );
-      const bytes = await out.Body!.transformToByteArray();
-      if (sha256(bytes) !== f.sha256)
+      let expected = f.sha256;
+      let bytes = await this.blob(agent, f.sha256, manifest.legacy);
+      if (bytes === undefined) {
+        // gone: redacted (a marker in the locked audit bucket names its replacement), or lost
+        const replacement = await this.redactions?.replacement(agent, f.sha256, Boolean(manifest.legacy));
+        bytes = replacement ? await this.blob(agent, replacement, manifest.legacy) : undefined;
+        if (!replacement || bytes === undefined)
+          throw new SnapshotCorrupt(`snapshot ${snapshotId}: the blob of ${f.path} is missing`);
+        expected = replacement;
+        redacted++;
+      }
+      if (sha256(bytes) !== expected)
         throw new SnapshotCorrupt(`snapshot ${snapshotId}: blob of ${f.path} does not match its sha256`);
       if (f.skipped !== undefined) skipped.push([f.path, { bytes, reason: f.skipped }]);
       else files.push([f.path, Buffer.from(bytes).toString('utf8')]);
     });
     const store = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }, undefined, skipped);
-    if (store.hash() !== manifest.sha256)
+    // a redacted snapshot hashes differently by design; each of its blobs was checked against its marker
+    if (redacted === 0 && store.hash() !== manifest.sha256)
       throw new SnapshotCorrupt(`snapshot ${snapshotId}: restored store does not match its sha256`);
     return store;
+  }
+
+  private async blob(agent: AgentScope, hash: string, legacy?: boolean): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.blobKey(agent, hash, legacy) }),
+      );
+      return await out.Body!.transformToByteArray();
+    } catch (err) {
+      if (httpStatus(err) === 404) return undefined;
+      throw err;
+    }
   }
 }

@@ -58,7 +58,7 @@ const liveOf = (agent: AgentConfig, client = s3()) => openStore(agent.store, { s
 async function auditOf(agent: AgentConfig, cycleId: string) {
   const client = s3();
   try {
-    return await new AuditLog(client, storageSettings(cfg).auditBucket, 1).read(agent.id, cycleId);
+    return await new AuditLog(client, storageSettings(cfg).auditBucket, 1).read(agent, cycleId);
   } finally {
     client.destroy();
   }

@@ -204,7 +204,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
     try {
       const objects = new CycleObjects(s3, storageSettings(h.cfg).snapshotsBucket);
       const verify = await objects.getJson<{ cases: { id: string; answer: string; cached: boolean }[] }>(
-        CycleObjects.cycleKey(agent.id, handle.workflowId, 'eval-verify.json'),
+        CycleObjects.cycleKey(agent, handle.workflowId, 'eval-verify.json'),
       );
       expect(verify!.cases.find((c) => c.id === 'refunds-owner')).toMatchObject({
         cached: true,
@@ -223,9 +223,11 @@ describe('batch mode', () => {
       claudeAgent({ batch: true, claude: { ...claudeSettings(), pollIntervalMs: 300 } }),
     ]);
     api.respond = () => addLesson;
+    const fleet = unique('batch-fleet');
+    for (const a of agents) a.fleet = fleet;
     const handle = await startFleetRun(h.client, {
       file: '(test)',
-      fleet: unique('batch-fleet'),
+      fleet,
       concurrency: 2,
       batch: true,
       ...h.fleet,
@@ -255,7 +257,7 @@ describe('batch mode', () => {
           cache_creation_input_tokens: number;
           cache_read_input_tokens: number;
         };
-      }>(CycleObjects.cycleKey(agents[0]!.id, outcomes[0]!.workflowId, 'dream.changeset.json'));
+      }>(CycleObjects.cycleKey(agents[0]!, outcomes[0]!.workflowId, 'dream.changeset.json'));
       expect(cs!.usage.cost_usd).toBeCloseTo(costOf(claudeSettings().model, cs!.usage) / 2, 6);
     } finally {
       s3.destroy();

@@ -43,10 +43,10 @@ const ageLock = async (ms: number) => {
   await utimes(join(home.memoryDir, lockName), t, t);
 };
 
-async function auditEvents(agentId: string, cycleId: string): Promise<string[]> {
+async function auditEvents(agent: AgentConfig, cycleId: string): Promise<string[]> {
   const s3 = createS3Client(storageSettings(h.cfg));
   try {
-    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agentId, cycleId)).map((r) => r.event);
+    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent, cycleId)).map((r) => r.event);
   } finally {
     s3.destroy();
   }
@@ -105,7 +105,7 @@ describe('a Claude Code project, from dreamgate init to a kept dream on the real
     await ageLock(61 * 60_000);
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
-    expect(await auditEvents(agent.id, handle.workflowId)).toContain('store-locked');
+    expect(await auditEvents(agent, handle.workflowId)).toContain('store-locked');
 
     const after = await memoryTree();
     expect(after.topics).toContain('/lessons/recurring-mistakes.md');
@@ -130,7 +130,7 @@ describe('a Claude Code project, from dreamgate init to a kept dream on the real
     const handle = await startCycle(h.client, h.fleet, { ...agent, mode: 'automatic', minNewSessions: 1 });
     const result = await handle.result();
     expect(result.outcome).toBe('kept');
-    expect(await auditEvents(agent.id, handle.workflowId)).not.toContain('store-locked');
+    expect(await auditEvents(agent, handle.workflowId)).not.toContain('store-locked');
     expect((await readFile(staging, 'utf8')).match(/redis-staging-2/g)).toHaveLength(1);
     const tree = await memoryTree();
     expect(tree.links).toEqual(tree.topics);

@@ -90,6 +90,8 @@ export async function exampleAgent(
   else await cp(join(fleetDir, example, 'suite.yml'), suite);
   return {
     dir,
+    // each agent in a fleet of its own, so tests on the shared servers never meet
+    fleet: unique('tests'),
     id,
     store: join(dir, 'memory'),
     sessions: join(dir, 'sessions'),

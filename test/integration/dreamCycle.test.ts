@@ -33,7 +33,7 @@ async function keepHistory(handle: CycleHandle, name: string): Promise<void> {
 async function auditEvents(agent: AgentConfig, cycleId: string): Promise<string[]> {
   const s3 = createS3Client(storageSettings(h.cfg));
   try {
-    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, cycleId)).map((r) => r.event);
+    return (await new AuditLog(s3, storageSettings(h.cfg).auditBucket, 1).read(agent, cycleId)).map((r) => r.event);
   } finally {
     s3.destroy();
   }
@@ -61,7 +61,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     ]);
     const desc = await handle.describe();
     expect(desc.searchAttributes).toMatchObject({
-      DreamAgent: [agent.id],
+      DreamAgent: [`${agent.fleet}/${agent.id}`],
       DreamMode: ['automatic'],
       DreamOutcome: ['kept'],
     });
@@ -181,7 +181,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect(pages[0]!.body).toMatchObject({
       routing_key: 'R0UT1NGKEY',
       event_action: 'trigger',
-      payload: { severity: 'error', source: `dreamgate/${agent.id}` },
+      payload: { severity: 'error', source: `dreamgate/${agent.fleet}/${agent.id}` },
     });
     expect((await handle.describe()).searchAttributes.DreamOutcome).toEqual(['rolled_back']);
     await keepHistory(handle, 'gate_rolled_back');

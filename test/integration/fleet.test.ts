@@ -6,6 +6,7 @@ import { cycleState, startCycle } from '../../app/cycles.js';
 import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../../app/schedules.js';
 import { createWorker } from '../../app/worker.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
+import { teamId } from '../../src/config/scope.js';
 import type { ChangeSet } from '../../src/memory/changeSet.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
@@ -24,11 +25,11 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 /** A one-agent fleet file for the command line, beside the agent's private copy. */
-async function cliFleet(agent: { id: string; dir: string }): Promise<string> {
+async function cliFleet(agent: { fleet: string; id: string; dir: string }): Promise<string> {
   const file = join(agent.dir, 'dreamgate.yml');
   await writeFile(
     file,
-    `fleet: cli\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
+    `fleet: ${agent.fleet}\nagents:\n  - id: ${agent.id}\n    store: ./memory\n    sessions: ./sessions\n    suite: ./suite.yml\n    mode: review\n    reviewers: [alice]\n`,
   );
   return file;
 }
@@ -37,6 +38,7 @@ async function fleetOf(...agents: Awaited<ReturnType<typeof exampleAgent>>[]): P
   const teamDir = join(await tempDir('dg-team-'), 'memory');
   await mkdir(teamDir, { recursive: true });
   const name = unique('fleet');
+  for (const a of agents) a.fleet = name;
   return {
     file: '(test)',
     fleet: name,
@@ -47,7 +49,7 @@ async function fleetOf(...agents: Awaited<ReturnType<typeof exampleAgent>>[]): P
     teamStore: teamDir,
     team: {
       ...agents[0]!,
-      id: `${name}-team`,
+      id: teamId,
       store: teamDir,
       suite: '',
       mode: 'automatic',
@@ -136,8 +138,9 @@ describe('the fleet run and its schedule (real servers)', () => {
     expect((await handle.result()).outcome).toBe('kept');
     const history = await cli('history', agent.id, '--json');
     expect(
-      JSON.parse(history.out.slice(history.out.indexOf('['))).find((r: { event: string }) => r.event === 'approved')
-        .actor,
+      JSON.parse(history.out.slice(history.out.indexOf('{'))).records.find(
+        (r: { event: string }) => r.event === 'approved',
+      ).actor,
     ).toBe('alice');
   });
 
@@ -195,7 +198,7 @@ describe('the fleet run and its schedule (real servers)', () => {
     const live = await new LocalDirStore(agent.store).read();
     for (const { path, line } of q!.removed_lines) expect(live.get(path)).toContain(line);
     const approved = (
-      await new AuditLog(h.client.objects.s3, storageSettings(h.cfg).auditBucket, 1).read(agent.id, handle.workflowId)
+      await new AuditLog(h.client.objects.s3, storageSettings(h.cfg).auditBucket, 1).read(agent, handle.workflowId)
     ).find((r) => r.event === 'approved')!;
     expect(approved.data).toMatchObject({ edited: true, comment: `restored quarantined ${q!.session_id}` });
   });

@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scopePrefix, type AgentScope } from '../../src/config/scope.js';
 import { MemoryStore } from '../../src/memory/store.js';
 import { AuditConflict, AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { clearRestoreCache, SnapshotStore } from '../../src/snapshots/snapshots.js';
@@ -23,7 +24,7 @@ function storeOf(n: number, tweak = ''): MemoryStore {
 describe('snapshots in the versioned bucket (real S3 server)', () => {
   it('identifies each snapshot by an S3 VersionId and restores any of them byte-identically', async () => {
     const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
-    const agent = unique('snap');
+    const agent = { fleet: 'tests', id: unique('snap') };
     const v1 = storeOf(20);
     const v2 = storeOf(20, ' (changed)');
     const s1 = await snaps.take(agent, v1, 'cycle-1/snapshot');
@@ -47,7 +48,7 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
 
   it('writes only what changed: nothing but a manifest for an unchanged store, one blob for one changed file', async () => {
     const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
-    const agent = unique('cost');
+    const agent = { fleet: 'tests', id: unique('cost') };
     const first = await snaps.take(agent, storeOf(50), 'c1');
     expect(first.cost.putRequests).toBe(51); // 50 blobs + the manifest
     const unchanged = await snaps.take(agent, storeOf(50), 'c2');
@@ -59,7 +60,7 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
 
   it('is idempotent for a retried step: same label and hash returns the same snapshot', async () => {
     const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
-    const agent = unique('retry');
+    const agent = { fleet: 'tests', id: unique('retry') };
     const a = await snaps.take(agent, storeOf(3), 'wf-1/snapshot');
     const b = await snaps.take(agent, storeOf(3), 'wf-1/snapshot');
     expect(b.id).toBe(a.id);
@@ -69,14 +70,14 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
 
   it('refuses a corrupted blob on restore instead of returning wrong memory', async () => {
     const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
-    const agent = unique('corrupt');
+    const agent = { fleet: 'tests', id: unique('corrupt') };
     const store = storeOf(2);
     const s = await snaps.take(agent, store, 'c1');
     const hash = store.fileHash('/notes/n001.md')!;
     await t.s3.send(
       new PutObjectCommand({
         Bucket: t.storage.snapshotsBucket,
-        Key: `agents/${agent}/blobs/${hash.slice(0, 2)}/${hash}`,
+        Key: `${scopePrefix(agent)}blobs/${hash.slice(0, 2)}/${hash}`,
         Body: 'tampered',
       }),
     );
@@ -86,7 +87,7 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
 
   it('names a snapshot that does not exist', async () => {
     const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
-    const agent = unique('none');
+    const agent = { fleet: 'tests', id: unique('none') };
     await snaps.take(agent, storeOf(1), 'c1');
     await expect(snaps.restore(agent, 'no-such-version')).rejects.toThrow(
       /snapshot no-such-version of agent .* does not exist/,
@@ -95,8 +96,10 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
 });
 
 describe('audit log in the Object Lock bucket (real S3 server)', () => {
-  const record = (agent: string, seq: number, event: string, data: Record<string, unknown> = {}): AuditRecord => ({
-    agent_id: agent,
+  const record = (agent: AgentScope, seq: number, event: string, data: Record<string, unknown> = {}): AuditRecord => ({
+    fleet: agent.fleet,
+    agent_id: agent.id,
+    prev: null,
     cycle_id: 'dream-cycle-1',
     cycle_started_at: '2026-11-25T01:00:00.000Z',
     seq,
@@ -107,7 +110,7 @@ describe('audit log in the Object Lock bucket (real S3 server)', () => {
 
   it('appends create-only records and reads them back in order', async () => {
     const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
-    const agent = unique('audit');
+    const agent = { fleet: 'tests', id: unique('audit') };
     for (const [i, e] of ['snapshot-taken', 'baseline-scored', 'change-set-stored', 'approved', 'promoted'].entries()) {
       await log.append(record(agent, i + 1, e, { i }));
     }
@@ -130,7 +133,7 @@ describe('audit log in the Object Lock bucket (real S3 server)', () => {
 
   it('treats a retried append as a no-op and refuses a different record under the same key', async () => {
     const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
-    const agent = unique('audit-retry');
+    const agent = { fleet: 'tests', id: unique('audit-retry') };
     expect((await log.append(record(agent, 1, 'approved', { by: 'alice' }))).created).toBe(true);
     expect((await log.append(record(agent, 1, 'approved', { by: 'alice' }))).created).toBe(false);
     await expect(log.append(record(agent, 1, 'approved', { by: 'mallory' }))).rejects.toBeInstanceOf(AuditConflict);
@@ -139,7 +142,7 @@ describe('audit log in the Object Lock bucket (real S3 server)', () => {
 
   it('cannot be overwritten with If-None-Match or deleted within its retention', async () => {
     const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
-    const agent = unique('audit-lock');
+    const agent = { fleet: 'tests', id: unique('audit-lock') };
     const { key } = await log.append(record(agent, 1, 'rolled-back'));
     await expect(
       t.s3.send(new PutObjectCommand({ Bucket: t.storage.auditBucket, Key: key, Body: '{}', IfNoneMatch: '*' })),

@@ -30,9 +30,10 @@ describe('bad input corpus', () => {
       if (c.expect.code === 2) {
         expect(r.code).toBe(2);
         expect(r.stderr).toMatch(c.expect.stderr);
+        if (c.expect.hides) expect(r.stderr + r.stdout).not.toContain(c.expect.hides);
         if (
           c.tool === 'dream' &&
-          !/not valid UTF-8|not JSON|no "|bad timestamp|earlier|twice|no events|line longer|not a regular file|not a JSON object|is not a string/.test(
+          !/not valid UTF-8|not JSON|no "|RFC 3339|nested deeper|earlier|twice|no events|line longer|not a regular file|not a JSON object|is not a string/.test(
             r.stderr,
           )
         ) {

@@ -80,7 +80,8 @@ describe('fleet config', () => {
   it('turns a team store into an automatic team-lessons agent over every agent store', async () => {
     const fleet = await loadFleetConfig(await fleetFile(minimal.replace('agents:', 'teamStore: ./team\nagents:')));
     expect(fleet.team).toMatchObject({
-      id: 'acme-team',
+      fleet: 'acme',
+      id: '@team',
       mode: 'automatic',
       dreamer: 'team-lessons',
       minNewSessions: 0,

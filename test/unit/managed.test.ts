@@ -124,6 +124,6 @@ describe('the anthropic: sessions source', () => {
     expect(sel.sessions.map((s) => s.sessionId)).toEqual(['sesn_good']);
     expect(sel.invalid).toHaveLength(1);
     expect(sel.invalid[0]!.file).toBe('anthropic:agent_z/sesn_bad');
-    expect(sel.invalid[0]!.error).toMatch(/session sesn_bad:1: bad timestamp "yesterday"/);
+    expect(sel.invalid[0]!.error).toMatch(/session sesn_bad:1: "processed_at" is not an RFC 3339 time$/);
   });
 });

@@ -108,6 +108,8 @@ describe('secret detectors', () => {
     ['mot de passe : soleil2024', 'soleil2024'],
     ['{"password": "j$9LmQ2x"}', 'j$9LmQ2x'],
     ['パスワード: abc12345', 'abc12345'],
+    ['(password: hunter22)', 'hunter22'],
+    ['Password: CorrectHorseBattery', 'CorrectHorseBattery'],
   ])('redacts a labelled credential in any language: %s', async (text, value) => {
     const r = await redactSecrets(text);
     expect(r.text).not.toContain(value);
@@ -135,7 +137,13 @@ describe('secret detectors', () => {
     'password: <your password here>',
     '- **API key:** stored as `CLAWMART_API_KEY` in systemd',
     'Token: the bearer token from the login response',
-  ])('does not take the name or place of a secret for one: %j', async (text) => {
+    '    password: Optional[str] = None,',
+    '- **Password:** Same as Proton',
+    'Password: Stored in 1Password',
+    'password: Required for login',
+    '`password: String`',
+    '密码：见钥匙串',
+  ])('does not take the name or place of a secret, code or prose for one: %j', async (text) => {
     expect((await redactSecrets(text)).found).toEqual({});
   });
 

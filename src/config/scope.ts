@@ -1,0 +1,94 @@
+/**
+ * One namespace per fleet and agent. Every S3 key, workflow id, search-attribute value and visibility query
+ * that belongs to an agent is named here, from its fleet and its id, so two fleets with an agent of the
+ * same id never meet, and the fleet's team store cannot be mistaken for an agent.
+ *
+ * Pure (no Node built-ins): workflows import it too.
+ */
+import { safeName } from '../util/display.js';
+import { InvalidInput } from '../util/errors.js';
+
+/** Whom an object, a cycle or an audit record belongs to: an agent of a fleet, or the fleet's team store. */
+export interface AgentScope {
+  fleet: string;
+  /** The agent's id, or `teamId` for the fleet's team store. */
+  id: string;
+}
+
+/**
+ * The team store's id. An agent id starts with a letter or digit, so no agent can be named this; its S3
+ * objects live under `fleets/<fleet>/team/`, beside (not among) the agents'.
+ */
+export const teamId = '@team';
+
+const namePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Fleet names and agent ids: letters, digits, ".", "_" and "-", starting with a letter or digit, at most 64. */
+export const isName = (s: unknown): s is string => typeof s === 'string' && namePattern.test(s);
+
+/** A bad name, shown short and with control characters escaped (it may come from anyone). */
+const quoteName = (v: unknown): string => (typeof v === 'string' ? `"${safeName(v)}"` : `(${typeof v})`);
+
+/** Throws unless both parts are names (no "/", ":" or ".." can reach a key or an id). */
+export function assertScope(scope: AgentScope): void {
+  if (!isName(scope.fleet))
+    throw new InvalidInput(`fleet name ${quoteName(scope.fleet)}: use letters, digits, ".", "_" and "-" (at most 64)`);
+  if (scope.id !== teamId && !isName(scope.id))
+    throw new InvalidInput(`agent id ${quoteName(scope.id)}: use letters, digits, ".", "_" and "-" (at most 64)`);
+}
+
+export const isTeam = (scope: AgentScope): boolean => scope.id === teamId;
+
+/**
+ * The S3 prefix of everything an agent owns, in the snapshots bucket and in the audit bucket:
+ * `fleets/<fleet>/agents/<id>/`, or `fleets/<fleet>/team/` for the team store.
+ */
+export function scopePrefix(scope: AgentScope): string {
+  assertScope(scope);
+  return isTeam(scope) ? `fleets/${scope.fleet}/team/` : `fleets/${scope.fleet}/agents/${scope.id}/`;
+}
+
+/** The id an agent had before fleets had namespaces: its own, or `<fleet>-team` for the team store. */
+export const legacyId = (scope: AgentScope): string => (isTeam(scope) ? `${scope.fleet}-team` : scope.id);
+
+/**
+ * Where an agent's objects were kept before fleets had namespaces (`agents/<id>/`): read for snapshots and
+ * audit records written then, never written again.
+ */
+export function legacyPrefix(scope: AgentScope): string {
+  assertScope(scope);
+  return `agents/${legacyId(scope)}/`;
+}
+
+/** Whether an S3 key lies in the agent's namespace (for keys that arrive in a message, such as an edit). */
+export function ownsKey(scope: AgentScope, key: unknown): key is string {
+  if (typeof key !== 'string') return false;
+  const prefix = scopePrefix(scope);
+  if (!key.startsWith(prefix)) return false;
+  const rest = key.slice(prefix.length);
+  // no way back out: every segment is a plain name
+  return rest.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('\\'));
+}
+
+/** The agent's name in the Temporal UI, in search attributes and in pages: `<fleet>/<id>`. */
+export function scopedName(scope: AgentScope): string {
+  assertScope(scope);
+  return `${scope.fleet}/${scope.id}`;
+}
+
+/**
+ * The workflow id of an agent's cycle: `dream:<fleet>:<id>`. Neither part can hold ":", so no two agents
+ * (nor an agent and the team store) share it.
+ */
+export function cycleWorkflowId(scope: AgentScope): string {
+  assertScope(scope);
+  return `dream:${scope.fleet}:${scope.id}`;
+}
+
+/** The search attribute that scopes a cycle (its value is `scopedName`). */
+export const agentSearchAttribute = 'DreamAgent';
+
+/** The visibility query for an agent's cycles: exact match on the scoped name, never on the bare id. */
+export function cyclesQuery(scope: AgentScope, opts: { running?: boolean } = {}): string {
+  return `${agentSearchAttribute} = "${scopedName(scope)}"${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
+}
