@@ -102,14 +102,14 @@ const fleetSchema = z
               .string()
               .min(1)
               .refine(
-                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(s3:\/\/|anthropic:|claude-code:)/.test(v),
+                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(s3:\/\/|anthropic:.|claude-code:.)/.test(v),
                 'expected a directory, s3://bucket/prefix/, anthropic:<memory_store_id> or claude-code:<project dir>',
               ),
             sessions: z
               .string()
               .min(1)
               .refine(
-                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(anthropic|claude-code|messages):/.test(v),
+                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(anthropic|claude-code|messages):./.test(v),
                 'expected a directory, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>',
               ),
             suite: z.string().min(1).optional(),
