@@ -39,7 +39,7 @@ export default tseslint.config(
               message: 'workflows must stay deterministic: do I/O in an activity',
             },
             {
-              group: ['@aws-sdk/*', '@anthropic-ai/*', '../src/s3/*', '../src/stack/*'],
+              group: ['@aws-sdk/*', '@anthropic-ai/*', '../src/s3/*', '../app/*', '../app/**'],
               message: 'workflows must stay deterministic: do I/O in an activity',
             },
           ],
@@ -59,6 +59,12 @@ export default tseslint.config(
             {
               group: ['**/workflows/**', '**/activities/**', '**/app/**'],
               message: 'src/ must not import workflows/, activities/ or app/',
+            },
+            {
+              // Temporal is the orchestration layer: connections, settings and the stack live in app/
+              group: ['@temporalio/*'],
+              message:
+                'src/ is domain code and imports no Temporal package: put Temporal code in app/, workflows/ or activities/',
             },
           ],
         },

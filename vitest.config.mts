@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run against the local stack even when this machine's environment or temporal.toml names a real
+// cluster (`npx vitest` directly as well as `npm test`); test workers inherit this. A test that exercises
+// the Temporal environment passes its own variables explicitly.
+process.env.DREAMGATE_LOCAL_STACK = '1';
+
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -24,10 +29,11 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // `npm run test:faults`: workers killed, servers restarted, a 200-agent fleet (slow; .ci/run runs it)
+          // `npm run test:faults`: workers killed, servers restarted, a 200-agent fleet (slow; .ci/run runs it),
+          // on a stack of its own (test/faults/globalSetup.ts), never the shared one
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
-          globalSetup: ['test/integration/globalSetup.ts'],
+          globalSetup: ['test/faults/globalSetup.ts'],
           setupFiles: ['test/integration/setup.ts'],
           testTimeout: 900_000,
           hookTimeout: 180_000,

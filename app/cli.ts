@@ -4,8 +4,8 @@ import { colours, printJson, progress } from '../src/cli/output.js';
 import { dreamCommand } from '../src/cli/dream.js';
 import { evalCommand } from '../src/cli/evaluate.js';
 import { newProgram, runProgram } from '../src/cli/run.js';
-import { servers, stackDown, stackStatus, stackUp } from '../src/stack/servers.js';
-import type { ServerName } from '../src/stack/binaries.js';
+import { servers, stackDown, stackStatus, stackUp } from './stack/servers.js';
+import type { ServerName } from './stack/binaries.js';
 import { connectClient, runProof } from './client.js';
 import {
   approveCommand,
@@ -23,6 +23,7 @@ import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { initCommand } from './commands/init.js';
 import { suiteDeriveCommand } from '../src/cli/suite.js';
 import { runDemo } from './demo.js';
+import { installRuntime, observabilitySettings } from './observability.js';
 import { createWorker } from './worker.js';
 
 const stackOption = new Option('--stack <file>', 'the local stack config').env('DREAMGATE_STACK_CONFIG');
@@ -87,10 +88,25 @@ export function buildProgram(): Command {
     .command('worker')
     .description('run a dreamgate worker until interrupted (Ctrl-C drains and stops it)')
     .addOption(stackOption)
-    .action(async (opts: { stack?: string }) => {
+    .addOption(
+      new Option(
+        '--metrics <host:port>',
+        "serve Prometheus metrics at http://<host:port>/metrics: the SDK's and dreamgate_* (off by default)",
+      ).env('DREAMGATE_METRICS_ADDRESS'),
+    )
+    .option('--tracing', 'OpenTelemetry traces over OTLP/HTTP to $OTEL_EXPORTER_OTLP_ENDPOINT (or DREAMGATE_TRACING=1)')
+    .action(async (opts: { stack?: string; metrics?: string; tracing?: boolean }) => {
       const cfg = await stackConfig(opts);
-      const w = await createWorker(cfg);
-      progress(`worker polling task queue "${w.worker.options.taskQueue}" on ${w.worker.options.namespace}`);
+      const observability = observabilitySettings(opts);
+      const { tracing } = await installRuntime(observability);
+      const w = await createWorker(cfg, {}, tracing ? { tracing } : {});
+      const t = w.worker.options;
+      progress(`worker polling task queue "${t.taskQueue}" on namespace ${t.namespace}`);
+      if (observability.metrics) progress(`metrics: http://${observability.metrics}/metrics`);
+      if (tracing)
+        progress(
+          `tracing: OTLP/HTTP to ${process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'}`,
+        );
       try {
         await w.worker.run();
       } finally {
@@ -290,7 +306,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  process.exitCode = await runProgram(buildProgram(), argv).then((code) =>
-    code === 0 ? ((process.exitCode as number | undefined) ?? 0) : code,
-  );
+  const code = await runProgram(buildProgram(), argv);
+  process.exitCode = code === 0 ? ((process.exitCode as number | undefined) ?? 0) : code;
+  // a failed connection attempt may leave a native handle behind: a failed command ends now, never hangs
+  if (code !== 0) process.exit(code);
 }

@@ -1,11 +1,12 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ProofObject } from '../activities/proof.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { createS3Client } from '../src/s3/client.js';
 import { storageSettings } from '../src/s3/settings.js';
-import { temporalSettings, workflowUrl, type TemporalSettings } from '../src/temporal/settings.js';
+import { connectTemporal } from './temporal/connect.js';
+import { temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
 import { proofWorkflow } from '../workflows/index.js';
 
 export interface DreamgateClient {
@@ -16,9 +17,10 @@ export interface DreamgateClient {
   close(): Promise<void>;
 }
 
-export async function connectClient(cfg: StackConfig): Promise<DreamgateClient> {
-  const temporal = temporalSettings(cfg);
-  const connection = await Connection.connect({ address: temporal.address });
+/** A client of the Temporal the environment names (the local stack by default) and of dreamgate's S3. */
+export async function connectClient(cfg: StackConfig, temporal = temporalSettings(cfg)): Promise<DreamgateClient> {
+  temporal.warnings.forEach(warnOnce);
+  const connection = await connectTemporal(temporal);
   const client = new Client({ connection, namespace: temporal.namespace });
   const storage = storageSettings(cfg);
   const s3: S3Client = createS3Client(storage);

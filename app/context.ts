@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -7,6 +8,7 @@ import { createS3Client } from '../src/s3/client.js';
 import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
+import { InvalidInput } from '../src/util/errors.js';
 import { connectClient, type DreamgateClient } from './client.js';
 
 export interface CommonOptions {
@@ -30,8 +32,15 @@ export class Context {
   static async open(opts: CommonOptions): Promise<Context> {
     const stack = await loadStackConfig(opts.stack);
     const storage = storageSettings(stack);
+    const named = opts.fleet ?? (process.env.DREAMGATE_FLEET || undefined);
+    const file = resolve(named ?? defaultFleetFile);
+    if (named === undefined && !existsSync(file)) {
+      // nothing to read here: a Temporal that cannot be reached is the first thing to fix, so say that first
+      await (await connectClient(stack)).close();
+      throw new InvalidInput(`no fleet config: ${file} does not exist; pass --fleet <file> or set DREAMGATE_FLEET`);
+    }
     // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
-    const fleet = await loadFleetConfig(resolve(opts.fleet ?? process.env.DREAMGATE_FLEET ?? defaultFleetFile), {
+    const fleet = await loadFleetConfig(file, {
       buckets: [storage.snapshotsBucket, storage.auditBucket],
       dirs: [stack.stateDir],
     });

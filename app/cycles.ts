@@ -2,7 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
 import { cycleWorkflowId, cyclesQuery, scopedName, type AgentScope } from '../src/config/scope.js';
 import type { ApproveSignal, CycleInput, CycleResult, CycleState, RejectSignal } from '../src/cycle/types.js';
-import { workflowUrl } from '../src/temporal/settings.js';
+import { workflowUrl } from './temporal/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { approveSignal, rejectSignal, stateQuery } from '../workflows/definitions.js';
 import { dreamCycle } from '../workflows/index.js';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
 import { scopedName } from '../src/config/scope.js';
-import { loadStackConfig } from '../src/config/stack.js';
+import { loadStackConfig, localStackVariable } from '../src/config/stack.js';
 import { colours, progress } from '../src/cli/output.js';
-import { stackUp } from '../src/stack/servers.js';
-import { workflowUrl } from '../src/temporal/settings.js';
+import { stackUp } from './stack/servers.js';
+import { workflowUrl } from './temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
 import { connectClient } from './client.js';
 import { cycleState, startCycle, type CycleResult } from './cycles.js';
@@ -19,6 +19,8 @@ import { createWorker } from './worker.js';
  * kept, one reviewed and approved from the command line, one rolled back by the gate — then where to look.
  */
 export async function runDemo(opts: { stack?: string }): Promise<void> {
+  // the demo is the local stack's, whatever Temporal or AWS this machine is set up for (its children inherit it)
+  process.env[localStackVariable] = '1';
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const c = colours();
   const stack = await loadStackConfig(opts.stack);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
 import type { FleetConfig } from '../src/config/fleet.js';
-import { workflowUrl } from '../src/temporal/settings.js';
+import { workflowUrl } from './temporal/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';

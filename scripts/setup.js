@@ -18,7 +18,18 @@ function step(title, cmd, args, opts = {}) {
   return Date.now() - started;
 }
 
+/**
+ * `npm start`, `npm test`, `npm run test:faults` and `npm run bench` always run against the local stack: the
+ * machine's Temporal environment (TEMPORAL_*, a temporal.toml profile for a real cluster) and S3/AWS settings
+ * are ignored by every dreamgate process they start (see DREAMGATE_LOCAL_STACK in src/config/stack.ts).
+ */
+function useLocalStack(env = process.env) {
+  env.DREAMGATE_LOCAL_STACK = '1';
+  return env;
+}
+
 function setup() {
+  useLocalStack();
   const lock = join(root, 'package-lock.json');
   const installed = join(root, 'node_modules', '.package-lock.json');
   if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
@@ -29,4 +40,4 @@ function setup() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-module.exports = { root, npm, step, setup };
+module.exports = { root, npm, step, setup, useLocalStack };

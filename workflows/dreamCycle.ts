@@ -27,6 +27,7 @@ import type {
 } from '../src/cycle/types.js';
 import { scopedName } from '../src/config/scope.js';
 import { approveSignal, rejectSignal, searchAttributes, stateQuery } from './definitions.js';
+import { CycleMetrics } from './metrics.js';
 
 const retry: RetryPolicy = {
   initialInterval: '1 second',
@@ -75,6 +76,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     ignoredSignals: [],
   };
   const inbox: Decision[] = [];
+  const metrics = new CycleMetrics(agent.id, agent.dreamer);
   setHandler(stateQuery, () => state);
   setHandler(approveSignal, (signal) => void inbox.push({ kind: 'approve', signal }));
   setHandler(rejectSignal, (signal) => void inbox.push({ kind: 'reject', signal }));
@@ -100,11 +102,13 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   const enter = (stage: Stage, waitingFor?: string) => {
     state.stage = stage;
     state.waitingFor = waitingFor;
+    metrics.enter(stage);
     setCurrentDetails(details(state));
   };
   const finish = async (outcome: Outcome, reason: string): Promise<CycleResult> => {
     state.outcome = outcome;
     state.reason = reason;
+    metrics.end(outcome);
     enter('done');
     upsertSearchAttributes([{ key: { name: searchAttributes.outcome, type: 'KEYWORD' }, value: outcome }]);
     if (state.delta !== undefined)
@@ -139,14 +143,21 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
         },
         ...(input.uiUrl ? { links: [{ href: input.uiUrl, text: 'cycle in the Temporal UI' }] } : {}),
       })
+      .then((r) => {
+        if (kind === 'page' ? input.paging : input.notify) metrics.alert(kind, true);
+        return r;
+      })
       .catch(async (err: unknown) => {
         if (isCancellation(err)) throw err;
+        metrics.alert(kind, false);
         await record(`${kind}-failed`, { error: failureMessage(err) });
         return { sent: false };
       });
   const gateFails = (e: EvalSummary) => e.score < state.baseline! - agent.threshold;
   const spend = (d: DreamRef) => {
+    metrics.quarantine(d.summary.quarantined ?? 0);
     if (!d.usage) return;
+    metrics.spend(d.usage);
     const u = (state.usage ??= { requests: 0, tokens: 0, costUsd: 0 });
     u.requests += d.usage.requests;
     u.tokens +=
@@ -355,6 +366,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
       const reason = isCancellation(err) ? 'cancelled' : `${failureType(err) ?? 'error'}: ${failureMessage(err)}`;
       state.outcome = 'failed';
       state.reason = reason;
+      metrics.end('failed');
       enter('done');
       upsertSearchAttributes([{ key: { name: searchAttributes.outcome, type: 'KEYWORD' }, value: 'failed' }]);
       await record('cycle-failed', { reason });

@@ -13,7 +13,7 @@ import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { sha256Hex, type ChainReport, type RecordStatus } from '../../src/snapshots/chain.js';
 import { cycleWorkflowId, scopedName, type AgentScope } from '../../src/config/scope.js';
 import { safeName, safeText } from '../../src/util/display.js';
-import { workflowUrl } from '../../src/temporal/settings.js';
+import { workflowUrl } from '../temporal/settings.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { approve, cycleState, listCycles, pendingReview, reject, startCycle } from '../cycles.js';

@@ -1,6 +1,6 @@
 import { safeName, safeText } from '../../src/util/display.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
-import { workflowUrl } from '../../src/temporal/settings.js';
+import { workflowUrl } from '../temporal/settings.js';
 import { withContext, type CommonOptions } from '../context.js';
 import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../schedules.js';
 

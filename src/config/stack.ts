@@ -91,3 +91,14 @@ export function temporalUiUrl(c: StackConfig): string {
 export function s3Endpoint(c: StackConfig): string {
   return `http://${c.s3.host}:${c.s3.port}`;
 }
+
+/**
+ * Set by `npm test`, `npm start`, `npm run bench`, `npm run test:faults`, the vitest config and `dreamgate
+ * demo`: Temporal and S3 are the local stack's, whatever the machine's Temporal environment, `temporal.toml`
+ * profiles or AWS settings say, so a developer's profile for a real cluster is never what a test talks to.
+ */
+export const localStackVariable = 'DREAMGATE_LOCAL_STACK';
+
+export function isLocalStackForced(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[localStackVariable] === '1' || env[localStackVariable] === 'true';
+}

@@ -1,21 +1,33 @@
 import { S3Client } from '@aws-sdk/client-s3';
 
+/** Server-side encryption of every object dreamgate writes: SSE-S3, or SSE-KMS with an optional key id. */
+export type S3Encryption = { mode: 'AES256' } | { mode: 'aws:kms'; kmsKeyId?: string };
+
 export interface S3Settings {
   /** Set for S3-compatible servers (the local gateway); unset for AWS S3. */
   endpoint?: string;
-  region: string;
+  /** Unset for AWS S3 when the profile (or the SDK's chain) names it. */
+  region?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** A named profile of the shared AWS config and credentials files (AWS_PROFILE). */
+  profile?: string;
+  encryption?: S3Encryption;
 }
+
+/** The commands that create objects: the encryption headers go on each of them. */
+const writes = new Set(['PutObjectCommand', 'CopyObjectCommand', 'CreateMultipartUploadCommand']);
 
 /**
  * One S3 client for AWS and for S3-compatible servers. Path-style addressing and checksums only "when
  * required" are what self-hosted gateways need, and they are applied only when an endpoint is set, so
- * the same code keeps AWS's defaults.
+ * the same code keeps AWS's defaults. With encryption settings, a middleware puts them on every write, so
+ * no code path that creates an object can forget them.
  */
 export function createS3Client(s: S3Settings): S3Client {
-  return new S3Client({
-    region: s.region,
+  const client = new S3Client({
+    ...(s.region ? { region: s.region } : {}),
     ...(s.credentials ? { credentials: s.credentials } : {}),
+    ...(s.profile ? { profile: s.profile } : {}),
     ...(s.endpoint
       ? {
           endpoint: s.endpoint,
@@ -26,4 +38,19 @@ export function createS3Client(s: S3Settings): S3Client {
       : {}),
     maxAttempts: 3,
   });
+  const sse = s.encryption;
+  if (sse) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (writes.has(context.commandName ?? '')) {
+          const input = args.input as { ServerSideEncryption?: string; SSEKMSKeyId?: string };
+          input.ServerSideEncryption = sse.mode;
+          if (sse.mode === 'aws:kms' && sse.kmsKeyId) input.SSEKMSKeyId = sse.kmsKeyId;
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'dreamgateServerSideEncryption' },
+    );
+  }
+  return client;
 }

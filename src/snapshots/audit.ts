@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  GetObjectCommand,
-  GetObjectLockConfigurationCommand,
-  ListObjectVersionsCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
 import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -62,54 +56,8 @@ function recordName(r: Pick<AuditRecord, 'cycle_id' | 'cycle_started_at' | 'seq'
   return `${started}_${r.cycle_id}/${String(r.seq).padStart(4, '0')}-${r.event}.json`;
 }
 
-/** The state of the audit bucket's Object Lock, as the worker checks it at start. */
-export interface AuditLockStatus {
-  bucket: string;
-  defaultMode?: string;
-  defaultDays?: number;
-  /** What an operator should know but that does not stop the worker. */
-  warnings: string[];
-}
-
-/**
- * Checks that the audit bucket has Object Lock on (else records could be overwritten and deleted), and
- * says when its default retention is not COMPLIANCE. Every record is also written with its own COMPLIANCE
- * retention, so a missing default is a warning, a missing lock an error.
- */
-export async function checkAuditLock(s3: S3Client, bucket: string): Promise<AuditLockStatus> {
-  let config;
-  try {
-    config = (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }))).ObjectLockConfiguration;
-  } catch (err) {
-    const name = (err as { name?: string }).name ?? '';
-    if (httpStatus(err) === 404 && name !== 'NoSuchBucket' && name !== 'NotFound') config = undefined;
-    else
-      throw new Error(
-        `audit bucket ${bucket}: cannot read its Object Lock configuration (${name || httpStatus(err) || String(err)})`,
-        { cause: err },
-      );
-  }
-  if (config?.ObjectLockEnabled !== 'Enabled')
-    throw new Error(
-      `audit bucket ${bucket} has no Object Lock: its records could be overwritten or deleted. Create the bucket with Object Lock enabled (\`aws s3api create-bucket --object-lock-enabled-for-bucket\`) and a default COMPLIANCE retention`,
-    );
-  const rule = config.Rule?.DefaultRetention;
-  const warnings: string[] = [];
-  if (!rule)
-    warnings.push(
-      `audit bucket ${bucket} has no default retention; each record carries its own COMPLIANCE retention, but a default rule also covers records written by other tools`,
-    );
-  else if (rule.Mode !== 'COMPLIANCE')
-    warnings.push(
-      `audit bucket ${bucket}: default retention is ${rule.Mode}, which a privileged user can lift; production needs COMPLIANCE`,
-    );
-  return {
-    bucket,
-    ...(rule?.Mode ? { defaultMode: rule.Mode } : {}),
-    ...(rule?.Days ? { defaultDays: rule.Days } : rule?.Years ? { defaultDays: rule.Years * 365 } : {}),
-    warnings,
-  };
-}
+// The audit bucket's Object Lock is checked in one place, with the other bucket checks a worker makes at start.
+export { checkAuditLock, type AuditLockStatus } from '../s3/checks.js';
 
 /**
  * The append-only audit log: one create-only object per event (If-None-Match: *) in the Object Lock bucket,

@@ -13,7 +13,7 @@ import type { MemoryStore } from '../../src/memory/store.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
-import { isHealthy, stackDown, stackUp } from '../../src/stack/servers.js';
+import { isHealthy, stackDown, stackUp } from '../../app/stack/servers.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { exampleAgent, startReceiver, type Receiver } from '../integration/cycleHarness.js';
 import { unique } from '../integration/helpers.js';

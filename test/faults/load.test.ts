@@ -49,7 +49,14 @@ describe(`a fleet run of ${agentCount} agents on one worker`, () => {
       (i) => syntheticAgentOnDisk(`load-${i}-${Date.now().toString(36)}`, 5, 3),
     );
     const fleet = unique('load-fleet');
-    const handle = await startFleetRun(c, { file: '(load)', fleet, concurrency: 20, batch: false, agents });
+    // every agent is the fleet's own (agents carry their fleet since keys are namespaced by it)
+    const handle = await startFleetRun(c, {
+      file: '(load)',
+      fleet,
+      concurrency: 20,
+      batch: false,
+      agents: agents.map((a) => ({ ...a, fleet })),
+    });
     const result = await handle.result();
 
     // every agent once: none lost, none run twice

@@ -241,16 +241,12 @@ describe('the tamper-evident audit log (real servers)', () => {
   it('the worker refuses to start on an audit bucket without Object Lock', async () => {
     await expect(checkAuditLock(s3(), buckets().auditBucket)).resolves.toMatchObject({ defaultMode: 'COMPLIANCE' });
     await expect(checkAuditLock(s3(), buckets().snapshotsBucket)).rejects.toThrow(/has no Object Lock/);
-    const previous = process.env.DREAMGATE_AUDIT_BUCKET;
-    process.env.DREAMGATE_AUDIT_BUCKET = buckets().snapshotsBucket;
-    try {
-      await expect(createWorker(h.cfg, { taskQueue: unique('nolock'), ...bundled() })).rejects.toThrow(
-        /audit bucket "?dreamgate-snapshots"? has no Object Lock/,
-      );
-    } finally {
-      if (previous === undefined) delete process.env.DREAMGATE_AUDIT_BUCKET;
-      else process.env.DREAMGATE_AUDIT_BUCKET = previous;
-    }
+    // the local stack's storage with the audit bucket swapped for one without a lock (the environment's
+    // DREAMGATE_AUDIT_BUCKET is ignored under the local stack the tests run on)
+    const storage = { ...storageSettings(h.cfg), auditBucket: buckets().snapshotsBucket };
+    await expect(createWorker(h.cfg, { taskQueue: unique('nolock'), ...bundled() }, { storage })).rejects.toThrow(
+      /audit bucket "?dreamgate-snapshots"? has no Object Lock/,
+    );
   });
 });
 

@@ -12,11 +12,20 @@ export interface CliResult {
  * The real command line, as a user runs it (the built dist/; `npm test` builds first), without colours.
  * Bounded: a hang ends as a failure, not a stuck test run.
  */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 60_000,
+  cwd?: string,
+): Promise<CliResult> {
+  const merged: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
+  // a variable given as undefined is one the command must not see
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: merged,
       timeout: timeoutMs,
+      ...(cwd ? { cwd } : {}),
     });
     let stdout = '';
     let stderr = '';

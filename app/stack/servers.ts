@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-import { s3Endpoint, temporalAddress, type StackConfig } from '../config/stack.js';
+import { s3Endpoint, temporalAddress, type StackConfig } from '../../src/config/stack.js';
 import { ensureBinary, StackError, type ServerName } from './binaries.js';
 import { ensureBuckets } from './buckets.js';
 

@@ -5,10 +5,10 @@ import {
   PutObjectLockConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { StackConfig } from '../config/stack.js';
-import { localS3Settings } from '../s3/settings.js';
-import { createS3Client } from '../s3/client.js';
-import { httpStatus } from '../s3/errors.js';
+import type { StackConfig } from '../../src/config/stack.js';
+import { localS3Settings } from '../../src/s3/settings.js';
+import { createS3Client } from '../../src/s3/client.js';
+import { httpStatus } from '../../src/s3/errors.js';
 
 async function exists(s3: S3Client, Bucket: string): Promise<boolean> {
   try {

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { StackConfig } from '../config/stack.js';
+import type { StackConfig } from '../../src/config/stack.js';
 
 const run = promisify(execFile);
 
