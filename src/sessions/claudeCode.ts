@@ -1,4 +1,4 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import { resolveClaudeCode, type Env } from '../memory/claudeCodePaths.js';
 import { InvalidInput, errorMessage } from '../util/errors.js';
@@ -84,9 +84,20 @@ export async function* transcriptEvents(
     results: new Set(),
     split: new Map(),
   };
+  // a line that does not parse is an error, unless it is the last and the file does not end yet: Claude Code
+  // appends a record a line at a time, and a session still running is read up to its last whole record
+  let cut: InvalidInput | undefined;
   for await (const { line, text } of readLines(file)) {
+    if (cut) throw cut;
     if (text.trim() === '') continue;
-    const rec = parseJsonLine(text, `${file}:${line}`);
+    let rec: unknown;
+    try {
+      rec = parseJsonLine(text, `${file}:${line}`);
+    } catch (err) {
+      if (!(err instanceof InvalidInput)) throw err;
+      cut = err;
+      continue;
+    }
     if (!isObject(rec)) throw new InvalidInput(`${file}:${line}: not a JSON object`);
     if (typeof rec.type !== 'string') throw new InvalidInput(`${file}:${line}: a record without a "type"`);
     if (rec.type !== 'user' && rec.type !== 'assistant') continue; // summary, system, progress, snapshots, unknown
@@ -104,6 +115,20 @@ export async function* transcriptEvents(
         ? userEvents(rec, rec.message, uuid, at, sidechain, st)
         : assistantEvents(rec.message, uuid, at, st, toMemory);
     for (const event of events) yield { line, event };
+  }
+  if (cut && (await endsWithNewline(file))) throw cut;
+}
+
+async function endsWithNewline(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    await fh.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await fh.close();
   }
 }
 

@@ -223,6 +223,20 @@ describe('Claude Code transcripts', () => {
     );
   });
 
+  it('reads a session still being written up to its last whole record', async () => {
+    const dir = await tempDir();
+    const t = new TranscriptBuilder(sid(9), '/work/app').user('Deploys are on Wednesdays now').say('Noted.');
+    const file = await writeTranscript(dir, t);
+    await appendFile(file, '{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"Sta');
+    const d = (await digestTranscript({ file, sessionId: sid(9), sidechain: false, mtimeMs: 0 }))!;
+    expect(d.userStatements.map((u) => u.text)).toEqual(['Deploys are on Wednesdays now']);
+    // the same line with the file ended is a broken file
+    await appendFile(file, '\n');
+    await expect(digestTranscript({ file, sessionId: sid(9), sidechain: false, mtimeMs: 0 })).rejects.toThrow(
+      `${file}:3: not JSON`,
+    );
+  });
+
   it('finds the transcripts of the project’s worktrees and subdirectories, and not of a sibling with a longer name', async () => {
     const home = await claudeHome();
     // a linked worktree, as `git worktree add ../shop-api-wt` records it
