@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { StoreAdapter } from './adapter.js';
 import type { Change, ChangeSet } from './changeSet.js';
 import { resolveClaudeCode, type ClaudeCodeProject, type Env } from './claudeCodePaths.js';
@@ -5,7 +6,7 @@ import { reconcileIndex } from './claudeCodeIndex.js';
 import { withConsolidationLock } from './claudeCodeLock.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { LocalDirStore } from './localDir.js';
-import type { MemoryStore } from './store.js';
+import { MemoryStore } from './store.js';
 
 /**
  * A Claude Code project's auto memory, `claude-code:<project dir>` (or the memory directory itself): the
@@ -35,8 +36,11 @@ export class ClaudeCodeStore implements StoreAdapter {
     return new LocalDirStore((await this.project()).memoryDir, this.limits);
   }
 
+  /** The memory; none yet (Claude Code makes the directory at its first memory) is an empty store. */
   async read(): Promise<MemoryStore> {
-    return (await this.dir()).read();
+    const dir = await this.dir();
+    if (!(await stat(dir.root).catch(() => undefined))) return MemoryStore.empty();
+    return dir.read();
   }
 
   async apply(changes: readonly Change[]): Promise<void> {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyChanges } from '../../../src/memory/apply.js';
@@ -231,6 +231,17 @@ describe("Claude Code's consolidation lock", () => {
     const fresh = await tempDir();
     await expect(withConsolidationLock(fresh, () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     await expect(stat(join(fresh, lockName))).rejects.toThrow(); // no lock was there, none is left
+  });
+
+  it('reads a project with no memory yet as an empty store, and makes the directory at the first write', async () => {
+    const home = await claudeHome();
+    await rm(home.memoryDir, { recursive: true });
+    const store = new ClaudeCodeStore(home.project, undefined, { CLAUDE_CONFIG_DIR: home.configDir });
+    expect((await store.read()).size).toBe(0);
+    await store.apply([
+      { op: 'create', path: '/MEMORY.md', after: '# Memory\n', reason: 'insight', detail: 'x', evidence: [] },
+    ]);
+    expect(await readFile(join(home.memoryDir, 'MEMORY.md'), 'utf8')).toBe('# Memory\n');
   });
 
   it('guards every write of a claude-code: store, and leaves the lock out of the memory', async () => {
