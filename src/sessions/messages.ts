@@ -1,11 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import { mapLimit } from '../util/concurrency.js';
-import { InvalidInput, errorMessage } from '../util/errors.js';
-import { digestEvents, type SessionDigest } from './digest.js';
+import { InvalidInput } from '../util/errors.js';
+import { digestEvents } from './digest.js';
 import { parseJsonLine, readLines } from './jsonl.js';
-import { finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
+import { readSessionFiles, type SelectOptions, type SessionSelection } from './selection.js';
 
 /**
  * Conversation logs of an application on the Messages API memory tool, `messages:<dir>`: one file per
@@ -184,23 +183,8 @@ export async function selectMessagesSessions(dir: string, opts: SelectOptions = 
     .filter((e) => /\.jsonl?$/.test(e.name) && !e.name.startsWith('.'))
     .map((e) => ({ file: join(dir, e.name), regular: e.isFile() }))
     .sort((a, b) => (a.file < b.file ? -1 : 1));
-  const invalid: SessionSelection['invalid'] = [];
-  const digests = await mapLimit(files, 4, async ({ file, regular }): Promise<SessionDigest | undefined> => {
-    opts.signal?.throwIfAborted();
-    if (!regular) {
-      invalid.push({ file, error: `${file}: not a regular file` });
-      return undefined;
-    }
+  return readSessionFiles(files, opts, async (file) => {
     if (opts.since !== undefined && (await stat(file)).mtimeMs <= opts.since) return undefined;
-    try {
-      return await digestEvents(basename(file).replace(/\.jsonl?$/, ''), file, await conversationEvents(file));
-    } catch (err) {
-      if (err instanceof InvalidInput) {
-        invalid.push({ file, error: err.message });
-        return undefined;
-      }
-      throw new Error(`${file}: ${errorMessage(err)}`, { cause: err });
-    }
+    return digestEvents(basename(file).replace(/\.jsonl?$/, ''), file, await conversationEvents(file));
   });
-  return finishSelection(digests, invalid, opts);
 }

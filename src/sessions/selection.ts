@@ -1,3 +1,5 @@
+import { mapLimit } from '../util/concurrency.js';
+import { InvalidInput, errorMessage } from '../util/errors.js';
 import type { SessionDigest } from './digest.js';
 
 export interface SessionSelection {
@@ -31,4 +33,33 @@ export function finishSelection(
     .slice(0, opts.limit ?? defaultSessionLimit);
   invalid.sort((a, b) => (a.file < b.file ? -1 : 1));
   return { sessions, invalid };
+}
+
+/**
+ * Reads session files four at a time: a file that is not regular, or whose reading is invalid input, is
+ * reported (naming file and line) and the others go on; any other failure names the file and stops the read.
+ */
+export async function readSessionFiles(
+  files: readonly { file: string; regular: boolean }[],
+  opts: SelectOptions,
+  read: (file: string) => Promise<SessionDigest | undefined>,
+): Promise<SessionSelection> {
+  const invalid: SessionSelection['invalid'] = [];
+  const digests = await mapLimit(files, 4, async ({ file, regular }) => {
+    opts.signal?.throwIfAborted();
+    if (!regular) {
+      invalid.push({ file, error: `${file}: not a regular file` });
+      return undefined;
+    }
+    try {
+      return await read(file);
+    } catch (err) {
+      if (err instanceof InvalidInput) {
+        invalid.push({ file, error: err.message });
+        return undefined;
+      }
+      throw new Error(`${file}: ${errorMessage(err)}`, { cause: err });
+    }
+  });
+  return finishSelection(digests, invalid, opts);
 }

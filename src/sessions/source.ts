@@ -2,13 +2,12 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expandHome } from '../memory/claudeCodePaths.js';
-import { InvalidInput, errorMessage } from '../util/errors.js';
-import { mapLimit } from '../util/concurrency.js';
+import { InvalidInput } from '../util/errors.js';
 import { selectClaudeCodeSessions } from './claudeCode.js';
 import { digestSession } from './digest.js';
 import { selectManagedSessions } from './managedSource.js';
 import { selectMessagesSessions } from './messages.js';
-import { finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
+import { readSessionFiles, type SelectOptions, type SessionSelection } from './selection.js';
 
 export { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
 
@@ -78,23 +77,9 @@ export async function selectSessions(
   const entries = (await readdir(dir, { withFileTypes: true })).filter(
     (e) => e.name.endsWith('.jsonl') && !e.name.startsWith('.'),
   );
-  const invalid: SessionSelection['invalid'] = [];
-  const digests = await mapLimit(entries, 4, async (e) => {
-    opts.signal?.throwIfAborted();
-    const file = join(dir, e.name);
-    if (!e.isFile()) {
-      invalid.push({ file, error: `${file}: not a regular file` });
-      return undefined;
-    }
-    try {
-      return await digestSession(file);
-    } catch (err) {
-      if (err instanceof InvalidInput) {
-        invalid.push({ file, error: err.message });
-        return undefined;
-      }
-      throw new Error(`${file}: ${errorMessage(err)}`, { cause: err });
-    }
-  });
-  return finishSelection(digests, invalid, opts);
+  return readSessionFiles(
+    entries.map((e) => ({ file: join(dir, e.name), regular: e.isFile() })),
+    opts,
+    (file) => digestSession(file),
+  );
 }
