@@ -10,8 +10,7 @@ import type { CycleRef } from '../src/cycle/types.js';
 import { ClaudeScorer, type AnswerCache, type CachedAnswer } from '../src/evaluate/claudeScorer.js';
 import { DeterministicScorer, ExternalScorer, type Scorer } from '../src/evaluate/scorer.js';
 import { openStore } from '../src/memory/open.js';
-import { selectManagedSessions } from '../src/sessions/managedSource.js';
-import { selectSessions, type SelectOptions } from '../src/sessions/source.js';
+import { selectSessionsAt, type SelectOptions } from '../src/sessions/source.js';
 import { AuditLog } from '../src/snapshots/audit.js';
 import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
@@ -89,10 +88,9 @@ export class CycleContext {
     return openStore(agent.store, { s3: this.deps.s3, claude: this.claude });
   }
 
+  /** The agent's sessions, wherever they are (a directory, Claude Code, Messages API logs, Managed Agents). */
   sessionsOf(agent: AgentConfig, opts: SelectOptions) {
-    return agent.sessions.startsWith('anthropic:')
-      ? selectManagedSessions(this.claude(), agent.sessions.slice('anthropic:'.length), opts)
-      : selectSessions(agent.sessions, agent.id, opts);
+    return selectSessionsAt(agent.sessions, agent.id, opts, { claude: this.claude });
   }
 
   scorerFor(agent: AgentConfig): Scorer {

@@ -14,7 +14,9 @@ import { ManagedDreamer } from '../src/dream/managed.js';
 import { runDream } from '../src/dream/run.js';
 import { TeamLessonsDreamer } from '../src/dream/team.js';
 import type { Evaluation } from '../src/evaluate/scorer.js';
+import { withDerived, type DerivedCase } from '../src/evaluate/derive.js';
 import { loadSuite } from '../src/evaluate/suite.js';
+import { reconciled } from '../src/memory/adapter.js';
 import { applyChanges } from '../src/memory/apply.js';
 import { summarize, type ChangeSet } from '../src/memory/changeSet.js';
 import { openStore } from '../src/memory/open.js';
@@ -22,6 +24,7 @@ import type { MemoryStore } from '../src/memory/store.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { activity, progress } from './activity.js';
 import type { Agent, CycleContext } from './context.js';
+import { derivedKey, exemptFromRetention } from './evaluate.js';
 
 /** What a reviewer changed, as the decision names it: paths, an edit by key and hash, restored sessions. */
 export interface RevisionRequest {
@@ -33,9 +36,11 @@ export interface RevisionRequest {
 
 export function dreamActivities(w: CycleContext) {
   /** The failing cases of a rejected candidate, from its eval report, for the next attempt. */
-  async function feedbackFrom(agent: AgentConfig, redo: Redream): Promise<DreamFeedback> {
+  async function feedbackFrom(a: Agent, cycleId: string, redo: Redream): Promise<DreamFeedback> {
+    const agent = a.config;
     const report = await w.objects.getJson<Evaluation>(redo.reportKey);
-    const suite = agent.suite ? await loadSuite(agent.suite) : { cases: [] };
+    const derived = (await w.objects.getJson<DerivedCase[]>(derivedKey(a, cycleId))) ?? [];
+    const suite = withDerived(agent.suite ? await loadSuite(agent.suite) : undefined, derived);
     const question = (id: string) => suite.cases.find((c) => c.id === id)?.question;
     return {
       attempt: redo.attempt,
@@ -73,7 +78,7 @@ export function dreamActivities(w: CycleContext) {
         const sender = agent.batch
           ? batchSender(w.claude(), ledger, { pollIntervalMs: agent.claude.pollIntervalMs, onProgress: progress })
           : directSender(w.claude());
-        const feedback = redo && (await feedbackFrom(agent, redo));
+        const feedback = redo && (await feedbackFrom(a, cycleId, redo));
         return new ClaudeDreamer(w.claude(), { ...agent.claude, budget }, feedback, progress, sender);
       }
       case 'managed':
@@ -156,11 +161,13 @@ export function dreamActivities(w: CycleContext) {
             : await w.sessionsOf(a.config, { limit: a.config.maxSessions, signal: ctx.cancellationSignal });
         const dreamer = await dreamerFor(a, cycle.cycleId, redo);
         progress(`dreaming over ${sessions.sessions.length} sessions`);
-        const result = await runDream(
+        const dreamed = await runDream(
           dreamer,
           { agentId: a.config.id, snapshotId, store, sessions },
           ctx.cancellationSignal,
         );
+        // what the store's kind keeps in step (Claude Code's MEMORY.md index) joins the change set
+        const result = reconciled(w.live(a.config), store, dreamed);
         const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
         const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
         return storeCandidate(a, cycle.cycleId, name, result.store, result.changeSet, newest);
@@ -186,12 +193,21 @@ export function dreamActivities(w: CycleContext) {
         const cs = await w.objects.loadChangeSet(a.scope, base.changeSetId);
         const snapshot = await w.snapshots.restore(a.scope, snapshotId);
         const edited = await editedContents(a, cycle.cycleId, request);
-        const changes = reviseChanges(cs, snapshot, {
+        let changes = reviseChanges(cs, snapshot, {
           ...(request.onlyPaths ? { onlyPaths: request.onlyPaths } : {}),
           ...(edited ? { edited } : {}),
           ...(request.restoredSessions ? { restoredSessions: request.restoredSessions } : {}),
         });
+        ({ changes } = w.live(a.config).reconcile?.(snapshot, { ...cs, changes }) ?? { changes });
         const candidate = applyChanges(snapshot, { changes });
+        // the reviewer answers for what they wrote: the derived retention cases no longer ask it of the dream
+        const reviewerPaths = [
+          ...Object.keys(edited ?? {}),
+          ...cs.quarantined
+            .filter((q) => request.restoredSessions?.includes(q.session_id))
+            .flatMap((q) => q.removed_lines.map((l) => l.path)),
+        ];
+        await exemptFromRetention(w, a, cycle.cycleId, reviewerPaths);
         const refused = await refusedPaths(snapshot, candidate);
         if (refused.length > 0)
           throw new InvalidInput(

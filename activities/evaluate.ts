@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { CycleObjects } from '../src/cycle/objects.js';
 import type { CycleRef, EvalSummary } from '../src/cycle/types.js';
-import { loadSuite } from '../src/evaluate/suite.js';
+import { deriveCases, withDerived, type DerivedCase } from '../src/evaluate/derive.js';
+import { loadSuite, type Suite } from '../src/evaluate/suite.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { activity, progress } from './activity.js';
 import type { Agent, CycleContext } from './context.js';
@@ -14,6 +15,47 @@ export async function storeOf(w: CycleContext, a: Agent, target: StoreTarget): P
   return (target.series === 'snapshot' ? w.snapshots : w.candidates).restore(a.scope, target.id);
 }
 
+/** The cases derived from the baseline store and the sessions, kept beside the cycle's other objects. */
+export const derivedKey = (a: Agent, cycleId: string) => CycleObjects.cycleKey(a.scope, cycleId, 'derived-suite.json');
+/** Paths whose facts the dream no longer answers for: a reviewer's edits, the agent's writes since the snapshot. */
+export const exemptKey = (a: Agent, cycleId: string) => CycleObjects.cycleKey(a.scope, cycleId, 'derived-exempt.json');
+
+/** Adds paths to the cycle's list of paths exempt from the derived retention cases. */
+export async function exemptFromRetention(w: CycleContext, a: Agent, cycleId: string, paths: readonly string[]) {
+  if (paths.length === 0) return;
+  const key = exemptKey(a, cycleId);
+  const before = (await w.objects.getJson<string[]>(key)) ?? [];
+  await w.objects.putJson(key, [...new Set([...before, ...paths])].sort());
+}
+
+/**
+ * The suite of a cycle: the hand-written one beside the cases derived from the baseline store and the
+ * sessions. They are derived once, at the baseline eval, and kept in S3, so every later eval of the cycle
+ * (post, revised, verify) asks the same questions.
+ */
+export async function suiteFor(
+  w: CycleContext,
+  a: Agent,
+  cycleId: string,
+  target: StoreTarget,
+  store: MemoryStore,
+): Promise<Suite> {
+  const agent = a.config;
+  const written = agent.suite ? await loadSuite(agent.suite) : undefined;
+  if (agent.deriveSuite === false) return written ?? { file: '(no suite)', cases: [] };
+  const key = derivedKey(a, cycleId);
+  let derived = await w.objects.getJson<DerivedCase[]>(key);
+  if (!derived) {
+    if (target.series !== 'snapshot') throw new Error(`derived suite ${key} is missing: the baseline eval makes it`);
+    const sessions =
+      agent.dreamer === 'team-lessons' ? [] : (await w.sessionsOf(agent, { limit: agent.maxSessions })).sessions;
+    derived = await deriveCases(store, sessions);
+    await w.objects.putJson(key, derived);
+  }
+  const exempt = (await w.objects.getJson<string[]>(exemptKey(a, cycleId))) ?? [];
+  return withDerived(written, derived, exempt);
+}
+
 export function evaluateActivities(w: CycleContext) {
   return {
     /** Scores a store against the agent's suite; the report goes to S3, the summary to the workflow. */
@@ -21,7 +63,7 @@ export function evaluateActivities(w: CycleContext) {
       async ({ cycle, step, target }: { cycle: CycleRef; step: string; target: StoreTarget }): Promise<EvalSummary> => {
         const a = await w.agent(cycle);
         const store = await storeOf(w, a, target);
-        const suite = a.config.suite ? await loadSuite(a.config.suite) : { file: '(no suite)', cases: [] };
+        const suite = await suiteFor(w, a, cycle.cycleId, target, store);
         progress(`evaluating ${step}`);
         const result = await w.scorerFor(a.config).evaluate(store, suite, Context.current().cancellationSignal);
         const { key } = await w.objects.putJson(CycleObjects.cycleKey(a.scope, cycle.cycleId, `eval-${step}.json`), {

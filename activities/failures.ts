@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
 import { ChangeSetTampered } from '../src/cycle/objects.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
+import { StoreLocked } from '../src/memory/claudeCodeLock.js';
 import { AuditConflict } from '../src/snapshots/audit.js';
 import { SnapshotCorrupt } from '../src/snapshots/snapshots.js';
 import { WebhookFailed } from '../src/notify/webhook.js';
@@ -19,6 +20,7 @@ export const failureTypes = {
   claudeApi: 'ClaudeApiError',
   budgetExceeded: 'BudgetExceeded',
   managedDreamFailed: 'ManagedDreamFailed',
+  storeLocked: 'StoreLocked',
 } as const;
 
 /**
@@ -45,6 +47,14 @@ export function asFailure(err: unknown): unknown {
   if (err instanceof BudgetExceeded) return ApplicationFailure.nonRetryable(err.message, failureTypes.budgetExceeded);
   if (err instanceof ManagedDreamFailed)
     return ApplicationFailure.nonRetryable(err.message, failureTypes.managedDreamFailed);
+  if (err instanceof StoreLocked)
+    // the workflow waits for the lock on a durable timer: it may be held for up to an hour, longer than retries last
+    return ApplicationFailure.create({
+      message: err.message,
+      type: failureTypes.storeLocked,
+      nonRetryable: true,
+      details: [{ pid: err.pid, retryInMs: err.retryInMs }],
+    });
   if (err instanceof WebhookFailed && !err.retryable)
     return ApplicationFailure.nonRetryable(err.message, failureTypes.webhook);
   return err;

@@ -4,6 +4,7 @@ import type { CycleRef, PromoteResult } from '../src/cycle/types.js';
 import { applyChanges } from '../src/memory/apply.js';
 import { activity, progress } from './activity.js';
 import type { CycleContext } from './context.js';
+import { exemptFromRetention } from './evaluate.js';
 
 /** Promotion, verification and rollback name the change set by its id; the one loader checks its hash. */
 export interface ChangeSetStep {
@@ -21,6 +22,8 @@ export function promoteActivities(w: CycleContext) {
       const snapshot = await w.snapshots.restore(a.scope, snapshotId);
       const store = w.live(a.config);
       const plan = planPromotion(snapshot, await store.read(), cs.changes);
+      // the agent's own writes since the snapshot are its to answer for, not the dream's
+      await exemptFromRetention(w, a, cycle.cycleId, plan.agentWrites);
       progress(`writing ${plan.remaining.length} change(s)`);
       if (!plan.alreadyApplied) await store.apply(plan.remaining);
       return { expectedSha256: plan.target.hash(), rebased: plan.rebased, agentWrites: plan.agentWrites };

@@ -20,6 +20,8 @@ import {
 } from './commands/cycle.js';
 import { redactCommand } from './commands/redact.js';
 import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
+import { initCommand } from './commands/init.js';
+import { suiteDeriveCommand } from '../src/cli/suite.js';
 import { runDemo } from './demo.js';
 import { installRuntime, observabilitySettings } from './observability.js';
 import { createWorker } from './worker.js';
@@ -154,9 +156,15 @@ export function buildProgram(): Command {
     .description(
       'run one dream locally, without Temporal or S3: read a store and sessions, write the consolidated store',
     )
-    .requiredOption('--memory <dir>', 'the memory store to read (never modified)')
-    .requiredOption('--sessions <dir>', 'the sessions root: <dir>/<agent_id>/<session_id>.jsonl')
-    .requiredOption('--agent <agent_id>', 'whose sessions to read')
+    .requiredOption(
+      '--memory <store>',
+      'the memory store to read (never modified): a directory or claude-code:<project dir>',
+    )
+    .requiredOption(
+      '--sessions <sessions>',
+      'the sessions: a root <dir>/<agent_id>/<session_id>.jsonl, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>',
+    )
+    .requiredOption('--agent <agent_id>', 'whose sessions to read (the folder under a sessions root)')
     .requiredOption('--out <dir>', 'where to write the consolidated store (new or empty directory)')
     .option('--dreamer <name>', 'heuristic (offline, deterministic) or claude (needs ANTHROPIC_API_KEY)', 'heuristic')
     .option('--model <id>', 'claude: the model (default $DREAMGATE_CLAUDE_MODEL or claude-sonnet-5-5)')
@@ -169,13 +177,48 @@ export function buildProgram(): Command {
   program
     .command('eval')
     .description('score a memory store against an eval suite (SPEC §3), with store-health figures')
-    .requiredOption('--memory <dir>', 'the memory store to score')
-    .requiredOption('--suite <file>', 'the eval suite (YAML)')
+    .requiredOption('--memory <store>', 'the memory store to score: a directory or claude-code:<project dir>')
+    .option('--suite <file>', 'the eval suite (YAML)')
+    .option('--baseline <store>', 'the store before the dream: derive a suite from it and score --memory with it')
+    .option('--sessions <sessions>', 'with --baseline: the sessions the derived suite also learns from')
+    .option('--agent <agent_id>', 'with --sessions in SPEC form: whose sessions')
     .option('--evaluator <command>', 'an external evaluator: given the store directory, prints {"score": 0.93}')
     .option('--scorer <name>', 'deterministic (default) or claude: Claude answers each question from the store')
     .option('--model <id>', 'claude: the model (default $DREAMGATE_CLAUDE_MODEL or claude-sonnet-5-5)')
     .option('--json', 'print the evaluation as JSON')
     .action(evalCommand);
+
+  program
+    .command('init')
+    .description(
+      'write a commented dreamgate.yml for what is at <path>: a Claude Code project, a memory-tool directory with conversation logs, a store and sessions in SPEC form, or anthropic:<memory_store_id>',
+    )
+    .argument('[path]', 'what to dream (default: the current directory)')
+    .option('--out <file>', 'where to write the config', 'dreamgate.yml')
+    .option('--force', 'replace an existing config')
+    .option('--agent <agent_id>', 'the agent id (default: from the folder name)')
+    .option('--sessions <sessions>', 'for anthropic:<memory_store_id>: anthropic:<agent_id>')
+    .option('--json', 'print what was written as JSON')
+    .action(initCommand);
+
+  program
+    .command('suite')
+    .description('evaluation suites')
+    .command('derive')
+    .description(
+      'the suite the gate derives when none is written: every fact of the store, superseded values, files the agent read, what users asked it to remember (YAML, SPEC §3)',
+    )
+    .requiredOption('--memory <store>', 'the store: a directory or claude-code:<project dir>')
+    .option(
+      '--sessions <sessions>',
+      'its sessions: a root, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>',
+    )
+    .option('--agent <agent_id>', 'with a sessions root: whose sessions')
+    .option('--out <file>', 'write the suite here instead of standard output')
+    .option('--force', 'replace an existing --out file')
+    .option('--limit <n>', 'at most this many sessions, newest first (default 100)')
+    .option('--json', 'print the derived cases as JSON')
+    .action(suiteDeriveCommand);
 
   const fleetOption = new Option('--fleet <file>', 'the fleet config (default ./dreamgate.yml)').env('DREAMGATE_FLEET');
   const cycleCommand = (name: string, description: string) =>

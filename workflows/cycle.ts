@@ -8,6 +8,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -202,6 +203,27 @@ export class CycleRun {
     });
     this.chain = appended.catch(() => undefined);
     return appended;
+  }
+
+  /**
+   * A store whose owner is consolidating it (Claude Code's `.consolidate-lock`, held by a live process for at
+   * most an hour) is written once the lock is free: the step is tried again on a durable timer, the wait shown
+   * in the cycle's details and recorded once.
+   */
+  async unlocked<T>(step: () => Promise<T>): Promise<T> {
+    for (let wait = 2_000, recorded = false; ; wait = Math.min(wait * 2, 60_000)) {
+      try {
+        const result = await step();
+        if (recorded) this.enter(this.state.stage);
+        return result;
+      } catch (err) {
+        if (failureType(err) !== 'StoreLocked') throw err;
+        this.enter(this.state.stage, `the store's consolidation lock: ${failureMessage(err)}`);
+        if (!recorded) await this.record('store-locked', { error: safeName(failureMessage(err), 200) });
+        recorded = true;
+        await sleep(wait);
+      }
+    }
   }
 
   /** A pager or webhook that is down must not change how the cycle ends: the failure is recorded, the cycle goes on. */
@@ -491,7 +513,7 @@ export class CycleRun {
       if (promoted) {
         this.enter('rollback');
         try {
-          await steps.rollback(promoted);
+          await this.unlocked(() => steps.rollback(promoted));
           await this.record('rolled-back', { why: cancelled ? 'cancelled after promotion' : 'failed after promotion' });
         } catch (undo) {
           // the live store may hold part of the change set: say so, and page even a cancelled cycle

@@ -78,7 +78,7 @@ export const dreamCycle = async function dreamCycle(
     promoted = { cycle, snapshotId: snap.snapshotId, changeSetId: dream.changeSetId };
     let result: PromoteResult;
     try {
-      result = await steps.promote(promoted);
+      result = await run.unlocked(() => steps.promote(promoted!));
     } catch (err) {
       if (failureType(err) !== 'LiveStoreChanged') throw err;
       promoted = undefined;
@@ -93,7 +93,7 @@ export const dreamCycle = async function dreamCycle(
     await run.verified(check, verified);
     if (!check.matches || run.gateFails(verified)) {
       run.enter('rollback');
-      const undone = await steps.rollback(promoted);
+      const undone = await run.unlocked(() => steps.rollback(promoted!));
       promoted = undefined;
       return await run.rolledBack(check, verified, undone);
     }

@@ -8,8 +8,10 @@ import { runDream } from '../dream/run.js';
 import type { DreamResult, Dreamer } from '../dream/dreamer.js';
 import { renderChangeSet } from '../memory/diff.js';
 import { summarize } from '../memory/changeSet.js';
+import { ClaudeCodeStore } from '../memory/claudeCode.js';
 import { LocalDirStore } from '../memory/localDir.js';
-import { selectSessions } from '../sessions/source.js';
+import { reconciled, type StoreAdapter } from '../memory/adapter.js';
+import { selectSessionsAt } from '../sessions/source.js';
 import { InvalidInput } from '../util/errors.js';
 import { colours, printJson } from './output.js';
 
@@ -88,6 +90,27 @@ async function writeOut(result: DreamResult, out: string, memory: string): Promi
   }
 }
 
+/** A local directory or a `claude-code:` store, and the directory it lives in (never written by `dream`). */
+export async function localStore(location: string): Promise<{ adapter: StoreAdapter; dir: string }> {
+  if (location.startsWith('claude-code:')) {
+    const adapter = new ClaudeCodeStore(location.slice('claude-code:'.length));
+    return { adapter, dir: (await adapter.project()).memoryDir };
+  }
+  if (/^[a-z][a-z0-9+.-]+:/i.test(location))
+    throw new InvalidInput(
+      `--memory ${location}: a local dream reads a directory or claude-code:<project dir> (s3:// and anthropic: stores dream in a cycle)`,
+    );
+  const dir = resolve(location);
+  return { adapter: new LocalDirStore(dir), dir };
+}
+
+/** Sessions locations with a path (a directory, `claude-code:`, `messages:`) resolved against the working directory. */
+export function resolveLocal(location: string): string {
+  const m = /^(claude-code|messages):(.*)$/.exec(location);
+  if (m) return `${m[1]}:${m[2]!.startsWith('~') ? m[2] : resolve(m[2]!)}`;
+  return /^[a-z][a-z0-9+.-]+:/i.test(location) ? location : resolve(location);
+}
+
 export async function dreamCommand(opts: DreamOptions): Promise<void> {
   const make = dreamers[opts.dreamer];
   if (!make)
@@ -100,17 +123,20 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
   const limit = opts.limit === undefined ? undefined : Number(opts.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 1000))
     throw new InvalidInput(`--limit ${opts.limit}: expected a whole number from 1 to 1000`);
-  const memory = resolve(opts.memory);
+  const { adapter, dir: memory } = await localStore(opts.memory);
   const out = resolve(opts.out);
   await checkOut(out, memory);
   const dreamer = make(opts);
 
-  const store = await new LocalDirStore(memory).read();
-  const sessions = await selectSessions(resolve(opts.sessions), opts.agent, {
-    ...(since !== undefined ? { since } : {}),
-    ...(limit ? { limit } : {}),
-  });
-  const result = await runDream(dreamer, { agentId: opts.agent, snapshotId: null, store, sessions });
+  const store = await adapter.read();
+  const sessions = await selectSessionsAt(
+    resolveLocal(opts.sessions),
+    opts.agent,
+    { ...(since !== undefined ? { since } : {}), ...(limit ? { limit } : {}) },
+    { claude: () => claudeClient({ maxRetries: 2 }) },
+  );
+  const dreamed = await runDream(dreamer, { agentId: opts.agent, snapshotId: null, store, sessions });
+  const result = reconciled(adapter, store, dreamed);
   const dotted = await writeOut(result, out, memory);
 
   if (opts.json) printJson(result.changeSet);

@@ -1,16 +1,22 @@
 import { resolve } from 'node:path';
-import { LocalDirStore } from '../memory/localDir.js';
+import { deriveCases, withDerived } from '../evaluate/derive.js';
 import { DeterministicScorer, ExternalScorer, type Evaluation, type Scorer } from '../evaluate/scorer.js';
 import { loadSuite } from '../evaluate/suite.js';
 import { claudeClient } from '../anthropic/client.js';
 import { ClaudeScorer } from '../evaluate/claudeScorer.js';
 import { claudeDefaults } from '../dream/claude/dreamer.js';
 import { InvalidInput } from '../util/errors.js';
-import { colours, printJson } from './output.js';
+import { localStore } from './dream.js';
+import { colours, printJson, progress } from './output.js';
+import { derivationInput, describeCases } from './suite.js';
 
 export interface EvalOptions {
   memory: string;
-  suite: string;
+  suite?: string;
+  /** The store before the dream: the derived suite is made from it (and --sessions) and scored on --memory. */
+  baseline?: string;
+  sessions?: string;
+  agent?: string;
   evaluator?: string;
   scorer?: string;
   model?: string;
@@ -34,8 +40,19 @@ export function renderEvaluation(e: Evaluation): string {
 }
 
 export async function evalCommand(opts: EvalOptions): Promise<void> {
-  const store = await new LocalDirStore(resolve(opts.memory)).read();
-  const suite = await loadSuite(resolve(opts.suite));
+  if (!opts.suite && !opts.baseline)
+    throw new InvalidInput('give --suite <file>, --baseline <store> (a suite derived from it), or both');
+  if (opts.sessions && !opts.baseline)
+    throw new InvalidInput('--sessions derives a suite: it needs --baseline <store>');
+  const store = await (await localStore(opts.memory)).adapter.read();
+  const written = opts.suite ? await loadSuite(resolve(opts.suite)) : undefined;
+  let suite = written ?? { file: '(no suite)', cases: [] };
+  if (opts.baseline) {
+    const input = await derivationInput({ memory: opts.baseline, sessions: opts.sessions, agent: opts.agent });
+    const derived = await deriveCases(input.store, input.sessions.sessions);
+    progress(`derived from ${opts.baseline}: ${describeCases(derived)}`);
+    suite = withDerived(written, derived);
+  }
   let scorer: Scorer = new DeterministicScorer();
   if (opts.scorer !== undefined && opts.scorer !== 'deterministic' && opts.scorer !== 'claude')
     throw new InvalidInput(`--scorer ${opts.scorer}: unknown scorer (available: deterministic, claude)`);

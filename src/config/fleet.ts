@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
+import { expandHome } from '../memory/claudeCodePaths.js';
 import { webhookUrlProblem } from '../notify/webhook.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
@@ -81,6 +82,7 @@ const agentFields = {
   reviewers: z.array(reviewer).optional(),
   owners: z.array(z.string().min(1)).optional(),
   maxSessions: z.number().int().min(1).max(1000).optional(),
+  deriveSuite: z.boolean().optional(),
 };
 
 const fleetSchema = z
@@ -118,9 +120,21 @@ const fleetSchema = z
         z
           .object({
             id: agentId,
-            store: z.string().min(1),
-            sessions: z.string().min(1),
-            suite: z.string().min(1),
+            store: z
+              .string()
+              .min(1)
+              .refine(
+                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(s3:\/\/|anthropic:.|claude-code:.)/.test(v),
+                'expected a directory, s3://bucket/prefix/, anthropic:<memory_store_id> or claude-code:<project dir>',
+              ),
+            sessions: z
+              .string()
+              .min(1)
+              .refine(
+                (v) => !/^[a-z][a-z0-9+.-]+:/i.test(v) || /^(anthropic|claude-code|messages):./.test(v),
+                'expected a directory, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>',
+              ),
+            suite: z.string().min(1).optional(),
             ...agentFields,
           })
           .strict(),
@@ -135,11 +149,17 @@ export interface AgentConfig {
   fleet: string;
   /** The agent's id, or `@team` for the fleet's team store. */
   id: string;
-  /** A directory or s3://bucket/prefix/ */
+  /** A directory, s3://bucket/prefix/, anthropic:<memory_store_id> or claude-code:<project dir> */
   store: string;
-  /** The sessions root: <sessions>/<id>/*.jsonl */
+  /**
+   * The sessions: a root in SPEC §2 form (`<sessions>/<id>/*.jsonl`), `claude-code:<project dir>`,
+   * `messages:<dir>` or `anthropic:<agent_id>`.
+   */
   sessions: string;
+  /** A hand-written suite (SPEC §3), or '' for none: the derived suite runs either way unless turned off. */
   suite: string;
+  /** Derive retention and session cases from the baseline store and the sessions (default true). */
+  deriveSuite?: boolean;
   mode: 'review' | 'automatic' | 'hybrid';
   threshold: number;
   minNewSessions: number;
@@ -215,6 +235,16 @@ export function claudeSettings(c: z.output<typeof claudeFields> = {}, d: z.outpu
   };
 }
 
+/**
+ * A location as the fleet file gives it, made absolute: a path, and the path of a `claude-code:` or
+ * `messages:` location, is relative to the fleet file's folder; `~/` is the home directory.
+ */
+export function localLocation(p: string, base: string): string {
+  const kind = /^(claude-code|messages):(.*)$/.exec(p);
+  if (kind) return `${kind[1]}:${resolve(base, expandHome(kind[2]!))}`;
+  return p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, expandHome(p));
+}
+
 /** What a fleet's stores must stay out of: dreamgate's own buckets and local state. */
 export interface Reserved {
   /** The snapshots and audit buckets. */
@@ -237,23 +267,32 @@ function checkPlaces(raw: RawFleet, file: string, base: string, reserved: Reserv
     seen.add(a.id);
   }
   if (seen.size < raw.agents.length) return;
-  const local = (p: string) =>
-    p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, p);
+  const local = (p: string) => localLocation(p, base);
+  // a Claude Code project's memory lives under Claude Code's own folder: two agents may not share one project
+  const storePlace = (p: string) =>
+    p.startsWith('claude-code:') ? { kind: 'managed' as const, id: local(p) } : placeOf(local(p));
   const stores: Named[] = raw.agents.map((a, i) => ({
     at: ['agents', i, 'store'],
     label: `the store of ${a.id}`,
-    place: placeOf(local(a.store)),
+    place: storePlace(a.store),
   }));
   if (raw.teamStore) stores.push({ at: ['teamStore'], label: 'the team store', place: placeOf(local(raw.teamStore)) });
   const others: Named[] = [{ at: [], label: `the fleet file ${file}`, place: placeOf(resolve(file), 'file') }];
   raw.agents.forEach((a, i) => {
-    if (!a.sessions.startsWith('anthropic:'))
+    if (!/^(anthropic|claude-code):/.test(a.sessions))
       others.push({
         at: ['agents', i, 'sessions'],
         label: `the sessions of ${a.id}`,
-        place: placeOf(resolve(local(a.sessions), a.id)),
+        place: a.sessions.startsWith('messages:')
+          ? placeOf(local(a.sessions).slice('messages:'.length))
+          : placeOf(resolve(local(a.sessions), a.id)),
       });
-    others.push({ at: ['agents', i, 'suite'], label: `the suite of ${a.id}`, place: placeOf(local(a.suite), 'file') });
+    if (a.suite)
+      others.push({
+        at: ['agents', i, 'suite'],
+        label: `the suite of ${a.id}`,
+        place: placeOf(local(a.suite), 'file'),
+      });
     const program = (a.evaluator ?? raw.defaults.evaluator)?.[0];
     if (program?.includes('/'))
       others.push({
@@ -300,8 +339,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
     fleetSchema.superRefine((f, ctx) => checkPlaces(f, file, base, reserved, ctx)),
   );
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const local = (p: string) =>
-    p.startsWith('s3://') || p.startsWith('anthropic:') || isAbsolute(p) ? p : resolve(base, p);
+  const local = (p: string) => localLocation(p, base);
   const agents = raw.agents.map((a, i): AgentConfig => {
     const d = raw.defaults;
     const mode = a.mode ?? d.mode ?? agentDefaults.mode;
@@ -321,6 +359,10 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
       );
     }
     const evaluator = a.evaluator ?? d.evaluator;
+    if (!a.suite && (a.deriveSuite ?? d.deriveSuite) === false && !evaluator)
+      throw new InvalidInput(
+        `${file}: agents[${i}] (${a.id}): deriveSuite is false and there is no suite or evaluator: the gate would have nothing to check`,
+      );
     const dreamer = a.dreamer ?? d.dreamer ?? agentDefaults.dreamer;
     if (dreamer === 'managed' && !a.store.startsWith('anthropic:'))
       throw new InvalidInput(
@@ -331,7 +373,8 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
       id: a.id,
       store: local(a.store),
       sessions: local(a.sessions),
-      suite: local(a.suite),
+      suite: a.suite ? local(a.suite) : '',
+      ...((a.deriveSuite ?? d.deriveSuite) === false ? { deriveSuite: false } : {}),
       mode,
       threshold: a.threshold ?? d.threshold ?? agentDefaults.threshold,
       minNewSessions: a.minNewSessions ?? d.minNewSessions ?? agentDefaults.minNewSessions,

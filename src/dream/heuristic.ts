@@ -57,7 +57,7 @@ export class HeuristicDreamer implements Dreamer {
       if (!isArchivePath(path) && documentKind(path) === 'markdown') docs.set(path, parseMarkdown(path, content));
     const facts = this.readFacts(docs, input);
 
-    const supersession = new Supersession(facts, ledger);
+    const supersession = new Supersession(facts, ledger, this.replacedFacts(facts, input));
     const winners = supersession.run();
     this.dedupeWithinScopes(facts, winners);
     this.reportAcrossScopes(facts, ledger, supersession.fields);
@@ -107,6 +107,22 @@ export class HeuristicDreamer implements Dreamer {
         });
       }
     return facts;
+  }
+
+  /** Keyed lines a session's edit replaced, placed in the scope of the line that replaced them. */
+  private replacedFacts(facts: Fact[], input: PreparedInput): { scope: string; fact: KeyedFact }[] {
+    const out: { scope: string; fact: KeyedFact }[] = [];
+    for (const s of input.sessions)
+      for (const w of s.memoryWrites) {
+        if (w.replaced.length === 0) continue;
+        const scope = facts.find((f) => f.path === w.path && f.written?.eventId === w.eventId)?.scope;
+        if (scope === undefined) continue;
+        for (const line of w.replaced) {
+          const fact = parseKeyedFact(line);
+          if (fact) out.push({ scope, fact });
+        }
+      }
+    return out;
   }
 
   /** The same fact twice in one scope (file, section, enclosing item): one copy is enough. */
@@ -366,11 +382,17 @@ class Supersession {
   constructor(
     private readonly facts: Fact[],
     private readonly ledger: Ledger,
+    /** Lines the sessions' edits took out, in the scope of what replaced them: part of the store before them. */
+    replaced: readonly { scope: string; fact: KeyedFact }[] = [],
   ) {
     const seen = new Map<string, { scopes: Set<string>; values: Set<string>; repeated: boolean }>();
     const subjectsByScope = new Map<string, Set<string>>();
-    for (const f of facts) {
-      if (!f.fact || f.written) continue; // the baseline: what the store held before these sessions
+    // the baseline: what the store held before these sessions (its lines no session wrote, and those they replaced)
+    const baseline = [
+      ...facts.filter((f) => f.fact && !f.written).map((f) => ({ scope: f.scope, fact: f.fact! })),
+      ...replaced,
+    ];
+    for (const f of baseline) {
       const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), repeated: false };
       const inScope = subjectsByScope.get(f.scope) ?? new Set<string>();
       if (inScope.has(f.fact.subject)) s.repeated = true;

@@ -53,7 +53,9 @@ export class ClaudeScorer implements Scorer {
   async evaluate(store: MemoryStore, suite: Suite, signal?: AbortSignal): Promise<Evaluation> {
     const budget = new Budget(this.settings.model, this.settings.budget);
     const storeText = `# Memory store\n\n${currentText(store) || '(empty)'}`;
+    const text = currentText(store);
     const cases = await mapLimit(suite.cases, 4, async (c): Promise<CaseResult> => {
+      if (c.onText) return judgeCase(c, text);
       const key = this.cacheKey(store, c);
       let answer = await this.cache?.get(key);
       const cached = answer !== undefined;

@@ -13,6 +13,8 @@ export interface CaseResult {
   id: string;
   passed: boolean;
   weight: number;
+  /** A required case: failing it makes the score 0. */
+  required?: boolean;
   /** Why it failed: the items missing or wrongly present. */
   reasons: string[];
   /** A model scorer's answer, judged instead of the store's text. */
@@ -50,10 +52,17 @@ export function judgeCase(c: SuiteCase, text: string): CaseResult {
   if (c.expect.any.length > 0 && !c.expect.any.some((m) => m.test(text)))
     reasons.push(`none of ${c.expect.any.map((m) => m.source).join(', ')}`);
   for (const m of c.expect.none) if (m.test(text)) reasons.push(`still asserts ${m.source}`);
-  return { id: c.id, passed: reasons.length === 0, weight: c.weight, reasons };
+  return {
+    id: c.id,
+    passed: reasons.length === 0,
+    weight: c.weight,
+    ...(c.required ? { required: true } : {}),
+    reasons,
+  };
 }
 
 export function weightedScore(results: readonly CaseResult[]): number {
+  if (results.some((r) => r.required && !r.passed)) return 0;
   const total = results.reduce((s, r) => s + r.weight, 0);
   // a suite with no cases asks nothing, so nothing fails
   return total === 0 ? 1 : results.filter((r) => r.passed).reduce((s, r) => s + r.weight, 0) / total;

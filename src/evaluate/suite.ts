@@ -17,6 +17,7 @@ const suiteSchema = z
             question: z.string().min(1),
             expect: z.object({ all: items, any: items, none: items }).strict(),
             weight: z.number().positive().default(1),
+            required: z.boolean().default(false),
           })
           .strict(),
       )
@@ -29,6 +30,10 @@ export interface SuiteCase {
   question: string;
   expect: { all: Matcher[]; any: Matcher[]; none: Matcher[] };
   weight: number;
+  /** A required case that fails makes the whole score 0, whatever else passed (a derived retention case). */
+  required?: boolean;
+  /** Judged on the store's text whatever the scorer (derived cases: they name exact facts, not questions). */
+  onText?: boolean;
 }
 
 export interface Suite {
@@ -63,6 +68,7 @@ export async function loadSuite(file: string): Promise<Suite> {
       id: c.id,
       question: c.question,
       weight: c.weight,
+      ...(c.required ? { required: true } : {}),
       expect: {
         all: c.expect.all.map((x, j) => matcher(x, at('all', j))),
         any: c.expect.any.map((x, j) => matcher(x, at('any', j))),

@@ -69,6 +69,8 @@ export interface SessionDigest {
   eventIds: string[];
   userStatements: UserStatement[];
   memoryWrites: MemoryWrite[];
+  /** Memory files the agent read (a memory-tool `view` of a file, a file-tool `read`), and when. */
+  memoryReads: { eventId: string; at: number; path: string }[];
   toolCalls: ToolCall[];
   /** The first instruction-like text from outside the agent and its user: the session is quarantined. */
   injection?: Injection;
@@ -256,19 +258,28 @@ async function screenWrites(
 interface Pending {
   call: ToolCall;
   writes: PendingWrite[];
+  /** The memory file the call reads (a memory-tool `view`, a file-tool `read`). */
+  reads?: string;
   /** The call reads the agent's own memory: its result is the store, already checked as such. */
   readsMemory: boolean;
   rawTarget: string;
 }
 
 /**
- * Reads one session from a stream of events (SPEC §2 shapes). A malformed event, an event out of time order
- * or a repeated event id is invalid input naming the file and line.
+ * One event of a session and the line of its source file: a line of JSON text (SPEC §2's local form), or an
+ * event a source already translated into SPEC §2's shape (Claude Code transcripts, Messages API logs).
+ */
+export type EventAt = { line: number; text: string } | { line: number; event: unknown };
+
+/**
+ * Reads one session from a stream of events (SPEC §2 shapes): every source comes through here, so screening
+ * and the digest are the same for all. A malformed event, an event out of time order or a repeated event id
+ * is invalid input naming the file and line.
  */
 export async function digestEvents(
   sessionId: string,
   file: string,
-  events: AsyncIterable<{ line: number; text: string }>,
+  events: AsyncIterable<EventAt> | Iterable<EventAt>,
   options: DigestOptions = {},
 ): Promise<SessionDigest> {
   const pathOf = options.memoryPathOf ?? defaultMemoryPathOf;
@@ -281,6 +292,7 @@ export async function digestEvents(
     eventIds: [],
     userStatements: [],
     memoryWrites: [],
+    memoryReads: [],
     toolCalls: [],
     secrets: {},
   };
@@ -315,6 +327,7 @@ export async function digestEvents(
     if (!p) return;
     pending.delete(id);
     if (failed) return;
+    if (p.reads) d.memoryReads.push({ eventId: p.call.eventId, at: p.call.at, path: p.reads });
     for (const w of p.writes)
       d.memoryWrites.push({
         eventId: p.call.eventId,
@@ -327,9 +340,14 @@ export async function digestEvents(
   // text of the previous result from outside, so an instruction split across two results is still seen
   let previousUntrusted = '';
 
-  for await (const { line, text } of events) {
-    if (text.trim() === '') continue;
-    const value = parseJsonLine(text, `${file}:${line}`);
+  for await (const item of events) {
+    const { line } = item;
+    let value: unknown;
+    if ('event' in item) value = item.event;
+    else {
+      if (item.text.trim() === '') continue;
+      value = parseJsonLine(item.text, `${file}:${line}`);
+    }
     const problem = eventProblem(value);
     if (problem) throw new InvalidInput(`${file}:${line}: ${problem}`);
     const e = value as SessionEvent;
@@ -375,7 +393,15 @@ export async function digestEvents(
       const call: ToolCall = { eventId, at, name: e.name, input: await redact(summarizeInput(e.input)) };
       d.toolCalls.push(call);
       const rawTarget = [input.url, input.file_path, input.path].find((x): x is string => typeof x === 'string') ?? '';
-      pending.set(id, { call, writes, readsMemory: e.name === 'memory' || path !== undefined, rawTarget });
+      const name = e.name.toLowerCase();
+      const reads = (name === 'memory' && input.command === 'view') || name === 'read' ? path : undefined;
+      pending.set(id, {
+        call,
+        writes,
+        ...(reads ? { reads } : {}),
+        readsMemory: e.name === 'memory' || path !== undefined,
+        rawTarget,
+      });
       if (!d.injection) {
         const found = await screenWrites(writes, ownWords, untrustedTokens, redact);
         if (found) flag({ ...found, eventId, at });

@@ -6,7 +6,7 @@ import { callClaude } from '../anthropic/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { digestSession, type SessionDigest } from './digest.js';
-import { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './source.js';
+import { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
 
 /**
  * A Managed Agents agent's finished sessions, `anthropic:<agent_id>`: listed with `beta.sessions.list`,

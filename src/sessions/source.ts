@@ -1,26 +1,62 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { InvalidInput, errorMessage } from '../util/errors.js';
-import { mapLimit } from '../util/concurrency.js';
-import { digestSession, type SessionDigest } from './digest.js';
+import { join, resolve } from 'node:path';
+import { expandHome } from '../memory/claudeCodePaths.js';
+import { InvalidInput } from '../util/errors.js';
+import { selectClaudeCodeSessions } from './claudeCode.js';
+import { digestSession } from './digest.js';
+import { selectManagedSessions } from './managedSource.js';
+import { selectMessagesSessions } from './messages.js';
+import { readSessionFiles, type SelectOptions, type SessionSelection } from './selection.js';
 
-export interface SessionSelection {
-  /** Newest first, at most `limit`. */
-  sessions: SessionDigest[];
-  /** Files refused as invalid input, with the error naming file and line; the other sessions go on. */
-  invalid: { file: string; error: string }[];
+export { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
+
+/**
+ * Where an agent's sessions come from:
+ * - a directory in SPEC §2's local form, `<dir>/<agent_id>/<session_id>.jsonl`;
+ * - `claude-code:<project dir>`: Claude Code's transcripts of the project (and its worktrees);
+ * - `messages:<dir>`: conversation logs of an application on the Messages API memory tool;
+ * - `anthropic:<agent_id>`: a Managed Agents agent's finished sessions.
+ * Every kind is translated into SPEC §2 events and goes through the same digest and screening.
+ */
+export const sessionKinds = ['claude-code', 'messages', 'anthropic'] as const;
+export type SessionsLocation =
+  | { kind: 'local'; path: string }
+  | { kind: 'claude-code' | 'messages'; path: string }
+  | { kind: 'anthropic'; agentId: string };
+
+export function parseSessionsLocation(location: string): SessionsLocation {
+  const m = /^([a-z][a-z0-9+.-]*):(.*)$/i.exec(location);
+  if (!m || /^[a-z]$/i.test(m[1]!)) return { kind: 'local', path: location }; // C:\… is a path
+  const [, kind, rest] = m as unknown as [string, string, string];
+  if (rest === '') throw new InvalidInput(`sessions ${location}: nothing after "${kind}:"`);
+  if (kind === 'anthropic') return { kind, agentId: rest };
+  if (kind === 'claude-code' || kind === 'messages') return { kind, path: rest };
+  throw new InvalidInput(
+    `sessions ${JSON.stringify(location)}: unknown kind "${kind}:" (expected a directory, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>)`,
+  );
 }
 
-export interface SelectOptions {
-  /** Only sessions whose last event is after this time (ms since epoch). */
-  since?: number;
-  /** At most this many sessions, newest first (Managed Agents dreams take up to 100). */
-  limit?: number;
-  /** Stops reading when the dream is cancelled. */
-  signal?: AbortSignal;
+/** One agent's sessions from any kind of source (see `parseSessionsLocation`). */
+export function selectSessionsAt(
+  location: string,
+  agentId: string,
+  opts: SelectOptions = {},
+  deps: { claude?: () => Anthropic } = {},
+): Promise<SessionSelection> {
+  const loc = parseSessionsLocation(location);
+  switch (loc.kind) {
+    case 'anthropic':
+      if (!deps.claude) throw new InvalidInput(`sessions ${location}: Managed Agents sessions need ANTHROPIC_API_KEY`);
+      return selectManagedSessions(deps.claude(), loc.agentId, opts);
+    case 'claude-code':
+      return selectClaudeCodeSessions(loc.path, opts);
+    case 'messages':
+      return selectMessagesSessions(resolve(expandHome(loc.path)), opts);
+    default:
+      return selectSessions(loc.path, agentId, opts);
+  }
 }
-
-export const defaultSessionLimit = 100;
 
 /** One agent's sessions under `<root>/<agent_id>/*.jsonl` (SPEC §2, local form). */
 export async function selectSessions(
@@ -41,38 +77,9 @@ export async function selectSessions(
   const entries = (await readdir(dir, { withFileTypes: true })).filter(
     (e) => e.name.endsWith('.jsonl') && !e.name.startsWith('.'),
   );
-  const invalid: SessionSelection['invalid'] = [];
-  const digests = await mapLimit(entries, 4, async (e) => {
-    opts.signal?.throwIfAborted();
-    const file = join(dir, e.name);
-    if (!e.isFile()) {
-      invalid.push({ file, error: `${file}: not a regular file` });
-      return undefined;
-    }
-    try {
-      return await digestSession(file);
-    } catch (err) {
-      if (err instanceof InvalidInput) {
-        invalid.push({ file, error: err.message });
-        return undefined;
-      }
-      throw new Error(`${file}: ${errorMessage(err)}`, { cause: err });
-    }
-  });
-  return finishSelection(digests, invalid, opts);
-}
-
-/** Newest first, only those after `since`, at most `limit`: the same rule for every sessions source. */
-export function finishSelection(
-  digests: (SessionDigest | undefined)[],
-  invalid: SessionSelection['invalid'],
-  opts: SelectOptions,
-): SessionSelection {
-  const since = opts.since ?? -Infinity;
-  const sessions = digests
-    .filter((d): d is SessionDigest => d !== undefined && d.events > 0 && d.endedAt > since)
-    .sort((a, b) => b.endedAt - a.endedAt || (a.sessionId < b.sessionId ? -1 : 1))
-    .slice(0, opts.limit ?? defaultSessionLimit);
-  invalid.sort((a, b) => (a.file < b.file ? -1 : 1));
-  return { sessions, invalid };
+  return readSessionFiles(
+    entries.map((e) => ({ file: join(dir, e.name), regular: e.isFile() })),
+    opts,
+    (file) => digestSession(file),
+  );
 }

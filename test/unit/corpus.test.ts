@@ -6,6 +6,18 @@ import { tempDir } from '../support/sessions.js';
 import { corpus, type CorpusCase } from '../corpus/cases.js';
 
 function argsFor(c: CorpusCase, dir: string): string[] {
+  const out = join(dir, 'out');
+  if (c.tool === 'messages')
+    return dreamArgs({
+      memory: join(dir, 'memory'),
+      sessions: `messages:${join(dir, 'conversations')}`,
+      agent: 'agent',
+      out,
+    });
+  if (c.tool === 'claude-code') {
+    const project = `claude-code:${join(dir, 'project')}`;
+    return dreamArgs({ memory: project, sessions: project, agent: 'agent', out });
+  }
   if (c.tool === 'eval') return ['eval', '--memory', join(dir, 'memory'), '--suite', join(dir, 'suite.yml')];
   if (c.tool === 'fleet') return ['status', '--fleet', join(dir, 'dreamgate.yml')];
   return dreamArgs(
@@ -25,7 +37,7 @@ describe('bad input corpus', () => {
     async (_name, c) => {
       const dir = await tempDir('dg-corpus-');
       await c.build(dir);
-      const r = await runCli(argsFor(c, dir));
+      const r = await runCli(argsFor(c, dir), { CLAUDE_CONFIG_DIR: join(dir, 'dot-claude') });
       expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // never a crash with a stack trace
       if (c.expect.code === 2) {
         expect(r.code).toBe(2);

@@ -46,6 +46,27 @@ describe('do no harm: structure is never collateral', () => {
     expect(changeSet.changes).toEqual([]);
   });
 
+  it("keeps the other memories' rules when a session edits one rule in place, whatever the paragraphs", async () => {
+    // one file runs its rule into the Why / How-to-apply lines (one paragraph); the others set them apart
+    const rule = (text: string, how: string, apart = '\n') =>
+      `${text}\n${apart}**Why:** the user asked.\n**How to apply:** ${how}\n`;
+    const store = {
+      '/infra.md': rule('Deploys go out on Wednesdays only.', 'check the calendar before a deploy.', ''),
+      '/billing.md': rule('Invoices in EUR for EU customers.', 'look up the customer region first.'),
+      '/prefs.md': rule('Answer in English.', 'answer in English even when asked in French.'),
+    };
+    const s = new SessionBuilder('sess_edit', day(2)).memory('str_replace', '/prefs.md', {
+      old_str: '**How to apply:** answer in English even when asked in French.',
+      new_str: '**How to apply:** answer in the language the user writes in.',
+    });
+    const edited = store['/prefs.md'].replace(
+      'answer in English even when asked in French.',
+      'answer in the language the user writes in.',
+    );
+    const { changeSet } = await dream({ ...store, '/prefs.md': edited }, [s]);
+    expect(changeSet.changes).toEqual([]);
+  });
+
   it('keeps two sibling lines that share most of their words', async () => {
     const text =
       "# Costs\n\n- Lodging costs adjusted by location's cost of living\n- Meal costs adjusted by location's cost of living\n";

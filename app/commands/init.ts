@@ -1,0 +1,276 @@
+import { execFile } from 'node:child_process';
+import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { loadFleetConfig } from '../../src/config/fleet.js';
+import { printJson } from '../../src/cli/output.js';
+import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/memory/claudeCodePaths.js';
+import { listTranscripts } from '../../src/sessions/claudeCode.js';
+import { InvalidInput } from '../../src/util/errors.js';
+import { safeText } from '../../src/util/display.js';
+import { projectRoot } from '../../src/util/paths.js';
+
+export interface InitOptions {
+  out?: string;
+  force?: boolean;
+  agent?: string;
+  sessions?: string;
+  json?: boolean;
+}
+
+/** What `init` found at the path it was given, as the agent's store and sessions. */
+export interface Detected {
+  kind: 'claude-code' | 'memory-tool' | 'spec' | 'managed';
+  what: string;
+  agent: string;
+  store: string;
+  storeNote: string;
+  sessions: string;
+  sessionsNote: string;
+  extra: string[];
+  /** Where the reviewer's git config is read. */
+  dir?: string;
+}
+
+const isDir = async (p: string) => (await stat(p).catch(() => undefined))?.isDirectory() === true;
+const exists = async (p: string) => (await stat(p).catch(() => undefined)) !== undefined;
+
+/** An agent id from a folder name: letters, digits, ".", "_", "-". */
+function agentIdFrom(name: string): string {
+  const id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+|-+$/g, '')
+    .slice(0, 64);
+  return id || 'agent';
+}
+
+/** Reads the first few hundred bytes of a file (enough to tell a conversation log from anything else). */
+async function head(file: string, bytes = 4096): Promise<string> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A folder of Messages API conversation logs: `.json` / `.jsonl` files holding messages with roles. */
+async function isConversationDir(dir: string): Promise<number> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.jsonl?$/.test(f));
+  let n = 0;
+  for (const f of files.slice(0, 5)) {
+    const text = await head(join(dir, f)).catch(() => '');
+    if (/"role"\s*:\s*"(user|assistant)"/.test(text)) n++;
+  }
+  return n > 0 ? files.length : 0;
+}
+
+async function claudeCodeAt(
+  path: string,
+): Promise<{ project: ClaudeCodeProject; transcripts: number; files: number } | undefined> {
+  let project: ClaudeCodeProject;
+  try {
+    project = await resolveClaudeCode(path);
+  } catch {
+    return undefined;
+  }
+  const transcripts = (await Promise.all(project.transcriptDirs.map(listTranscripts))).flat().length;
+  const files = (await readdir(project.memoryDir, { recursive: true }).catch(() => [] as string[])).length;
+  const marked = (await isDir(join(path, '.claude'))) || (await exists(join(path, 'CLAUDE.md')));
+  if (transcripts === 0 && files === 0 && !marked) return undefined;
+  return { project, transcripts, files };
+}
+
+/** Looks at `path` and says what it is: a Claude Code project, memory-tool logs, SPEC form, or Managed Agents ids. */
+export async function detect(path: string, opts: InitOptions, base: string): Promise<Detected> {
+  const shown = (p: string) => {
+    const rel = relative(base, p);
+    if (rel === '') return '.';
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return `./${rel}`;
+    return p.startsWith(homedir() + '/') ? `~/${p.slice(homedir().length + 1)}` : p;
+  };
+  if (path.startsWith('anthropic:')) {
+    if (!opts.sessions?.startsWith('anthropic:'))
+      throw new InvalidInput(
+        `init ${path}: a Managed Agents store needs --sessions anthropic:<agent_id> (the agent whose sessions it learns from)`,
+      );
+    return {
+      kind: 'managed',
+      what: `the Managed Agents memory store ${path.slice('anthropic:'.length)}`,
+      agent: opts.agent ?? agentIdFrom(opts.sessions.slice('anthropic:'.length)),
+      store: path,
+      storeNote: 'a Managed Agents memory store (needs ANTHROPIC_API_KEY in the worker)',
+      sessions: opts.sessions,
+      sessionsNote: 'the agent’s finished sessions, from the sessions API',
+      extra: [
+        '    # dreamer: managed # dream with the Managed Agents Dreams API instead of the offline heuristic dreamer',
+      ],
+    };
+  }
+  const dir = resolve(path);
+  if (!(await isDir(dir))) throw new InvalidInput(`init ${path}: not a directory`);
+
+  const cc = await claudeCodeAt(dir);
+  if (cc) {
+    const root = cc.project.root ?? dir;
+    const loc = `claude-code:${shown(root)}`;
+    return {
+      kind: 'claude-code',
+      what: `the Claude Code project ${root}`,
+      agent: opts.agent ?? agentIdFrom(basename(root)),
+      store: loc,
+      storeNote: `its auto memory: ${shown(cc.project.memoryDir)} (${cc.project.memorySource}), ${cc.files} file(s)`,
+      sessions: loc,
+      sessionsNote: `its transcripts: ${cc.transcripts} in ${cc.project.transcriptDirs.length} folder(s), worktrees included`,
+      extra: [
+        '    # Claude Code consolidates memory itself ("Auto Dream"). To let dreamgate do it alone, set',
+        '    # "autoDreamEnabled": false in ~/.claude/settings.json; left on, the two take turns: neither writes',
+        '    # while the other holds <memory dir>/.consolidate-lock.',
+      ],
+      dir: root,
+    };
+  }
+
+  // a memory-tool application: its memory directory and a folder of conversation logs
+  const memory = (await isDir(join(dir, 'memories')))
+    ? 'memories'
+    : (await isDir(join(dir, 'memory')))
+      ? 'memory'
+      : undefined;
+  const candidates = ['conversations', 'logs', 'sessions', 'transcripts', '.'];
+  for (const c of candidates) {
+    const logs = resolve(dir, c);
+    const n = memory ? await isConversationDir(logs) : 0;
+    if (n > 0)
+      return {
+        kind: 'memory-tool',
+        what: `the memory-tool application in ${dir}`,
+        agent: opts.agent ?? agentIdFrom(basename(dir)),
+        store: shown(join(dir, memory!)),
+        storeNote: 'the memory tool’s directory: /memories/<path> is <this directory>/<path>',
+        sessions: `messages:${shown(logs)}`,
+        sessionsNote: `${n} conversation log(s), one file per conversation (Messages API messages)`,
+        extra: [],
+        dir,
+      };
+  }
+
+  // SPEC form: a store and <sessions>/<agent_id>/<session_id>.jsonl
+  if (memory && (await isDir(join(dir, 'sessions')))) {
+    const agents = (await readdir(join(dir, 'sessions'), { withFileTypes: true })).filter((e) => e.isDirectory());
+    const agent = opts.agent ?? (agents.length === 1 ? agents[0]!.name : undefined);
+    if (!agent)
+      throw new InvalidInput(
+        `init ${path}: sessions/ holds ${agents.length} agents (${agents.map((a) => a.name).join(', ') || 'none'}); name one with --agent`,
+      );
+    return {
+      kind: 'spec',
+      what: `the store and sessions in ${dir}`,
+      agent,
+      store: shown(join(dir, memory)),
+      storeNote: 'a directory, one file per memory',
+      sessions: shown(join(dir, 'sessions')),
+      sessionsNote: `<this directory>/${agent}/<session_id>.jsonl, Managed Agents events`,
+      extra: [],
+      dir,
+    };
+  }
+  throw new InvalidInput(
+    `init ${path}: found nothing dreamgate knows here: no Claude Code project (transcripts or memory under ${join('~', '.claude', 'projects')}), ` +
+      'no memory-tool directory (memories/ beside a folder of conversation logs), no memory/ beside sessions/<agent_id>/; ' +
+      'or give anthropic:<memory_store_id> --sessions anthropic:<agent_id>',
+  );
+}
+
+function git(dir: string, key: string): Promise<string | undefined> {
+  return new Promise((r) =>
+    execFile('git', ['config', '--get', key], { cwd: dir, timeout: 5_000 }, (err, out) =>
+      r(err ? undefined : String(out).trim() || undefined),
+    ),
+  );
+}
+
+/** The reviewer: git's user.email (or user.name) where the agent lives, else the login. */
+async function reviewerFor(dir: string | undefined): Promise<{ name: string; from: string }> {
+  const at = dir ?? process.cwd();
+  const email = await git(at, 'user.email');
+  if (email) return { name: email, from: 'git config user.email' };
+  const name = await git(at, 'user.name');
+  if (name) return { name, from: 'git config user.name' };
+  return { name: userInfo().username, from: 'your login (no git config user.email)' };
+}
+
+// plain when YAML reads it back as the same string (`claude-code:/a/b` is; `-x`, `~` or `a:` are not), else quoted
+const scalar = (v: string) => (/^[\w./~@+:-]+$/.test(v) && !/^[-~:]|:$/.test(v) ? v : JSON.stringify(v));
+
+/** `dreamgate init [path]`: a commented dreamgate.yml for what is at `path`, and the two commands that come next. */
+export async function initCommand(path: string | undefined, opts: InitOptions): Promise<void> {
+  const out = resolve(opts.out ?? 'dreamgate.yml');
+  if (!opts.force && (await exists(out)))
+    throw new InvalidInput(`${out} exists: add --force to replace it, or --out <file> to write another`);
+  const d = await detect(path ?? '.', opts, dirname(out));
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(d.agent))
+    throw new InvalidInput(`--agent ${d.agent}: use letters, digits, ".", "_" and "-" (at most 64)`);
+  const reviewer = await reviewerFor(d.dir);
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const values: Record<string, string> = {
+    date: new Date().toISOString().slice(0, 10),
+    what: d.what,
+    fleet: scalar(d.agent),
+    timezone: scalar(timezone),
+    reviewer: scalar(reviewer.name),
+    reviewerNote: `from ${reviewer.from}; \`dreamgate approve --as <name>\` or $DREAMGATE_REVIEWER says who you are`,
+    agent: scalar(d.agent),
+    store: scalar(d.store),
+    storeNote: d.storeNote,
+    sessions: scalar(d.sessions),
+    sessionsNote: d.sessionsNote,
+    deriveSessions: d.kind === 'spec' ? ` --sessions ${d.sessions} --agent ${d.agent}` : ` --sessions ${d.sessions}`,
+    extra: d.extra.join('\n'),
+  };
+  const template = await readFile(join(projectRoot, 'templates', 'dreamgate.yml.tmpl'), 'utf8');
+  const text = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? '').replace(/\n+$/, '\n');
+  // written beside its place and checked by the loader every command uses before it takes the name
+  const tmp = `${out}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o644 });
+  try {
+    await loadFleetConfig(tmp);
+    await rename(tmp, out);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+
+  const rel = relative(process.cwd(), out);
+  const fleetFlag = out === resolve('dreamgate.yml') ? '' : ` --fleet ${rel.startsWith('..') ? out : rel}`;
+  const next = [`dreamgate run ${d.agent}${fleetFlag}`, `dreamgate schedule apply${fleetFlag}`];
+  if (opts.json) {
+    printJson({
+      file: out,
+      kind: d.kind,
+      agent: d.agent,
+      store: d.store,
+      sessions: d.sessions,
+      reviewer: reviewer.name,
+      next,
+    });
+    return;
+  }
+  const width = Math.max(...next.map((n) => n.length)) + 2;
+  const lines = [
+    `wrote ${out} for ${d.what}`,
+    `  agent     ${d.agent}`,
+    `  store     ${d.store}  (${d.storeNote})`,
+    `  sessions  ${d.sessions}  (${d.sessionsNote})`,
+    `  reviewer  ${reviewer.name}  (${reviewer.from})`,
+    '',
+    'next, with the stack and a worker running (`dreamgate stack up`, then `dreamgate worker` in another terminal):',
+    `  ${next[0]!.padEnd(width)} a dream now; it waits for \`dreamgate review ${d.agent}\` and \`dreamgate approve ${d.agent}\``,
+    `  ${next[1]!.padEnd(width)} the same every night at 03:00 ${timezone}`,
+  ];
+  // paths and names come from the file system and git config: shown inert
+  process.stdout.write(`${lines.map((l) => safeText(l)).join('\n')}\n\n`);
+}
