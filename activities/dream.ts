@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
-import type { AgentConfig } from '../src/config/fleet.js';
 import { isCycleObject } from '../src/cycle/keys.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { reviseChanges } from '../src/cycle/revise.js';
