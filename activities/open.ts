@@ -95,6 +95,7 @@ export function openActivities(w: CycleContext) {
             reviewers: c.reviewers,
             signedDecisions: c.reviewerKeys !== undefined,
             owners: c.owners,
+            onQuarantine: c.onQuarantine,
           },
           state,
           auditHead,

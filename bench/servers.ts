@@ -82,6 +82,7 @@ export async function syntheticAgentOnDisk(id: string, files: number, sessions =
     reviewers: [],
     owners: [],
     maxSessions: agentDefaults.maxSessions,
+    onQuarantine: 'notify',
   };
 }
 

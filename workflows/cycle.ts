@@ -5,6 +5,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -40,6 +41,7 @@ import { safeName } from '../src/util/display.js';
 import {
   approveSignal,
   approveUpdate,
+  patches,
   rejectSignal,
   rejectUpdate,
   searchAttributes,
@@ -281,7 +283,31 @@ export class CycleRun {
       ...(d.dropped > 0 ? { dropped: d.dropped } : {}),
       ...(d.usage ? { usage: d.usage } : {}),
     });
+    await this.quarantineSeen(d.summary.quarantined ?? 0);
   }
+
+  /**
+   * A dream that quarantined a session waits for a reviewer, even when the agent runs automatically; or, with
+   * `onQuarantine: notify`, goes on and tells the owners. Said once per cycle, whatever the attempts.
+   */
+  private async quarantineSeen(sessions: number): Promise<void> {
+    // a cycle that waits for a reviewer anyway shows the quarantine in the change set it reviews
+    if (sessions === 0 || this.quarantineHandled || this.state.effectiveMode === 'review') return;
+    if (!patched(patches.quarantineReview)) return;
+    this.quarantineHandled = true;
+    if ((this.settings.onQuarantine ?? 'review') === 'review') {
+      this.state.effectiveMode = 'review';
+      await this.record('review-required', { because: 'quarantine', sessions });
+      return;
+    }
+    await this.alert(
+      'notify',
+      `dreamgate: ${this.name}: ${sessions} session(s) quarantined by the dream; the cycle goes on (onQuarantine: notify)`,
+      { quarantined: sessions },
+    );
+  }
+
+  private quarantineHandled = false;
 
   async scored(step: 'baseline' | 'post' | 'revised', e: EvalSummary): Promise<void> {
     if (step === 'baseline') this.state.baseline = e.score;

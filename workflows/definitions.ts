@@ -28,4 +28,6 @@ export const patches = {
   workerAuthority: 'worker-authority',
   /** A v1 cycle's decisions that arrive after the upgrade are checked as v2 checks them. */
   v1DecisionsChecked: 'v1-decisions-checked',
+  /** A dream that quarantined a session waits for a reviewer, even in automatic mode (onQuarantine). */
+  quarantineReview: 'quarantine-review',
 } as const;

@@ -83,6 +83,8 @@ const agentFields = {
   owners: z.array(z.string().min(1)).optional(),
   maxSessions: z.number().int().min(1).max(1000).optional(),
   deriveSuite: z.boolean().optional(),
+  /** A dream that quarantined a session waits for a reviewer (`review`, the default) or only tells the owners (`notify`). */
+  onQuarantine: z.enum(['review', 'notify']).optional(),
 };
 
 const fleetSchema = z
@@ -185,6 +187,11 @@ export interface AgentConfig {
   reviewerKeys?: Record<string, string>;
   owners: string[];
   maxSessions: number;
+  /**
+   * What a dream that quarantined a session does: wait for a reviewer even in `automatic` mode (`review`), or
+   * go on and tell the owners (`notify`).
+   */
+  onQuarantine: 'review' | 'notify';
 }
 
 export interface WebhookConfig {
@@ -207,6 +214,8 @@ export interface FleetConfig {
   /** The team store as the cycle runs it: an automatic agent whose dream gathers shared lessons. */
   team?: AgentConfig;
   agents: AgentConfig[];
+  /** What loading decided for the user that they should hear once (an automatic agent without reviewers). */
+  notices: string[];
 }
 
 export const agentDefaults = {
@@ -340,6 +349,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
   );
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const local = (p: string) => localLocation(p, base);
+  const notices: string[] = [];
   const agents = raw.agents.map((a, i): AgentConfig => {
     const d = raw.defaults;
     const mode = a.mode ?? d.mode ?? agentDefaults.mode;
@@ -362,6 +372,15 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
     if (!a.suite && (a.deriveSuite ?? d.deriveSuite) === false && !evaluator)
       throw new InvalidInput(
         `${file}: agents[${i}] (${a.id}): deriveSuite is false and there is no suite or evaluator: the gate would have nothing to check`,
+      );
+    // a quarantine waits for a reviewer, unless the fleet says otherwise or there is nobody to wait for
+    const asked = a.onQuarantine ?? d.onQuarantine;
+    if (asked === 'review' && reviewers.length === 0)
+      throw new InvalidInput(`${file}: agents[${i}] (${a.id}): onQuarantine "review" needs at least one reviewer`);
+    const onQuarantine = asked ?? (reviewers.length > 0 ? 'review' : 'notify');
+    if (!asked && onQuarantine === 'notify')
+      notices.push(
+        `${a.id}: automatic with no reviewers, so a dream that quarantines a session goes on and notifies the owners (onQuarantine: notify)`,
       );
     const dreamer = a.dreamer ?? d.dreamer ?? agentDefaults.dreamer;
     if (dreamer === 'managed' && !a.store.startsWith('anthropic:'))
@@ -390,6 +409,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
       ...(keyed.length > 0 ? { reviewerKeys: Object.fromEntries(keyed) as Record<string, string> } : {}),
       owners: a.owners ?? d.owners ?? [],
       maxSessions: a.maxSessions ?? d.maxSessions ?? agentDefaults.maxSessions,
+      onQuarantine,
     };
   });
   return {
@@ -426,10 +446,12 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
             reviewers: [],
             reviewerKeys: undefined,
             evaluator: undefined,
+            onQuarantine: 'notify' as const,
           },
         }
       : {}),
     agents,
+    notices,
   };
 }
 

@@ -56,6 +56,8 @@ export class FleetRegistry {
   constructor(
     private readonly readS3?: (bucket: string, key: string) => Promise<Buffer>,
     private readonly reserved: Reserved = {},
+    /** Where a loaded configuration's notices go (the worker's log). */
+    private readonly notice: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {}
 
   /** Parses `--fleet` values: a file path, or `s3://bucket/key` with its sha256 (`…#sha256=<hex>`). */
@@ -85,6 +87,9 @@ export class FleetRegistry {
   /** Holds a configuration (the new current one of its fleet); the one it replaces stays resolvable by hash. */
   add(config: FleetConfig, source?: FleetSource): void {
     const h = this.held.get(config.fleet) ?? { configs: [] };
+    // what loading decided for the user is said once, when a configuration is first held
+    if (!h.configs.some((c) => c.sha256 === config.sha256))
+      for (const n of config.notices) this.notice(`fleet ${config.fleet}: ${n}`);
     if (source) h.source = source;
     h.configs = [config, ...h.configs.filter((c) => c.sha256 !== config.sha256)].slice(0, keepRecent + 1);
     this.held.set(config.fleet, h);

@@ -64,6 +64,8 @@ export interface CycleSettings {
   /** Every decision must carry a valid SSH signature of the deciding reviewer. */
   signedDecisions: boolean;
   owners: string[];
+  /** A dream that quarantined a session waits for a reviewer (`review`) or goes on and tells the owners (`notify`). */
+  onQuarantine?: 'review' | 'notify';
 }
 
 /** Durable state of an agent across cycles (kept in S3 beside its snapshots, changed only by its own cycle). */

@@ -147,6 +147,8 @@ export async function exampleAgent(
     reviewers: ['alice'],
     owners: ['owner@example.test'],
     maxSessions: 100,
+    // the example agents' sessions include an injected one: these cycles go on and notify, unless a test asks
+    onQuarantine: 'notify',
     ...overrides,
   };
 }

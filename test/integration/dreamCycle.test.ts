@@ -132,6 +132,36 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     await keepHistory(handle, 'approved');
   });
 
+  it('quarantine: an automatic agent whose dream quarantined a session waits for a reviewer, unless told to notify', async () => {
+    // the coding agent's sessions include one that fetched an injected page and wrote its order to memory
+    const agent = await exampleAgent('coding-agent', { mode: 'automatic', onQuarantine: 'review' });
+    const before = await liveOf(agent);
+    const handle = await h.start(agent);
+    await waitStage(handle, 'review');
+    expect((await liveOf(agent)).hash()).toBe(before.hash());
+    const pending = await cycleState(handle);
+    expect(pending.effectiveMode).toBe('review');
+    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: pending.changeSetId! })).toMatchObject({
+      accepted: true,
+    });
+    const result = await handle.result();
+    expect(result.outcome).toBe('kept');
+    expect((await liveOf(agent)).get('/conventions.md')).not.toContain('ledger-utils-telemetry');
+    expect(await auditEvents(agent, handle.firstExecutionRunId)).toEqual(
+      expect.arrayContaining(['change-set-stored', 'review-required', 'approved', 'cycle-kept']),
+    );
+
+    // onQuarantine: notify goes on, and tells the owners once
+    const told = await exampleAgent('coding-agent', { mode: 'automatic', onQuarantine: 'notify' });
+    const next = await h.start(told);
+    expect((await next.result()).outcome).toBe('kept');
+    const notes = h.receiver.received.filter(
+      (r) => r.path === '/notify' && (r.body.details as { cycle?: string }).cycle === next.firstExecutionRunId,
+    );
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.body.summary).toMatch(/1 session\(s\) quarantined by the dream; the cycle goes on/);
+  });
+
   it('review: approval narrowed to some paths is evaluated again and only those paths change', async () => {
     const agent = await exampleAgent('doc-review-agent', { mode: 'review' });
     const before = await liveOf(agent);

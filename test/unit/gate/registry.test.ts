@@ -179,9 +179,50 @@ describe('fleet files written from configurations', () => {
       reviewerKeys: { alice: key.split(' ').slice(0, 2).join(' ') },
       owners: ['o@example.test'],
       maxSessions: agentDefaults.maxSessions,
+      onQuarantine: 'review',
     };
     expect(fleetYaml({ fleet: 'f', agents: [agent] })).toContain('fleet: f');
     const fleet = await writeFleetFile(join(dir, 'dreamgate.yml'), { fleet: 'f', agents: [agent] });
     expect(fleet.agents[0]).toEqual(agent);
+  });
+});
+
+describe('what a quarantine does to a cycle (onQuarantine)', () => {
+  const fleetText = (agent: string, defaults = 'reviewers: [alice]') => `fleet: q
+defaults:
+  ${defaults}
+agents:
+  - id: coder
+    store: ./coder/memory
+    sessions: ./sessions
+${agent}`;
+
+  it('waits for a reviewer by default, even in automatic mode, or notifies when told', async () => {
+    const auto = await loadFleetConfig(await file(fleetText('    mode: automatic\n')));
+    expect(auto.agents[0]!.onQuarantine).toBe('review');
+    expect(auto.notices).toEqual([]);
+    const told = await loadFleetConfig(await file(fleetText('    mode: automatic\n    onQuarantine: notify\n')));
+    expect(told.agents[0]!.onQuarantine).toBe('notify');
+  });
+
+  it('falls back to notify for an automatic agent with no reviewers, and says so once', async () => {
+    const lines: string[] = [];
+    const r = new FleetRegistry(undefined, {}, (l) => lines.push(l));
+    const f = await file(fleetText('    mode: automatic\n', 'owners: [ops@example.test]'));
+    const fleet = await r.load({ file: f });
+    expect(fleet.agents[0]!.onQuarantine).toBe('notify');
+    expect(lines).toEqual([
+      expect.stringMatching(/^fleet q: coder: automatic with no reviewers.*onQuarantine: notify/),
+    ]);
+    r.add(fleet); // the same configuration again: nothing said twice
+    expect(lines).toHaveLength(1);
+  });
+
+  it('refuses review on a quarantine when there is nobody to review, naming the agent', async () => {
+    await expect(
+      loadFleetConfig(
+        await file(fleetText('    mode: automatic\n    onQuarantine: review\n', 'owners: [ops@example.test]')),
+      ),
+    ).rejects.toThrow(/agents\[0\] \(coder\): onQuarantine "review" needs at least one reviewer/);
   });
 });
