@@ -58,6 +58,8 @@ interface InjectionRule {
   pattern: RegExp;
   /** Only in content from outside (a user may legitimately say "remember to…"). */
   untrustedOnly?: boolean;
+  /** Text without any of these cannot match: the rule is not run on it (a cheap test before a costly one). */
+  needs?: readonly string[];
 }
 
 // Words of the rules, in the languages memory is written in: when an order recurs, what it does with data, to
@@ -181,6 +183,7 @@ const rules: InjectionRule[] = [
   {
     // a recurring order that sends something to an address: in any order of "when" and "send"
     detector: 'standing-order',
+    needs: ['@', '://'],
     pattern: new RegExp(
       `(?:(?:${when}).{0,80}(?:${transfer})|(?:${transfer}).{0,80}(?:${when}))(?:\\s{1,3}|.{0,120}?${recipient})${address}`,
       'iu',
@@ -250,6 +253,7 @@ function matchRules(text: string, untrusted: boolean): Finding | undefined {
   const lower = norm.toLowerCase();
   for (const rule of injectionRules) {
     if (rule.untrustedOnly && !untrusted) continue;
+    if (rule.needs && !rule.needs.some((n) => lower.includes(n))) continue;
     const m = rule.pattern.exec(lower);
     if (m)
       return {
