@@ -193,7 +193,10 @@ describe('SIGKILL the worker at each stage of a cycle', { concurrent: true }, ()
     let second: ProcWorker | undefined;
     try {
       const handle = await startCycle(c, fleet, agent);
-      for (let i = 0; (await cycleState(handle)).stage !== 'review'; i++) {
+      // waiting for review: the stage is entered and the reviewers were told (the kill must not land inside
+      // the notice's own send, where at-least-once delivery may send it again under the same dedup key)
+      const told = () => pagesOf(fleet, agent, handle).some((r) => String(r.body.dedup_key).endsWith('/review'));
+      for (let i = 0; (await cycleState(handle)).stage !== 'review' || !told(); i++) {
         if (i > 300) throw new Error('never reached review');
         await new Promise((r) => setTimeout(r, 200));
       }
