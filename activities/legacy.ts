@@ -184,6 +184,8 @@ export function acceptV1<A extends Record<string, Fn>>(w: CycleContext, a: A): A
   const out: Record<string, Fn> = { ...fns };
   for (const [name, [isV1, v1]] of Object.entries(adapters)) out[name] = alsoV1(fns[name]!, isV1, v1);
   // v1 read the agent's state in a step of its own
-  out.loadAgentState = activity(async (agentId: string) => loadState(w, (await w.agent({ agent: agentId })).scope));
+  out.loadAgentState = activity(async (agentId: string) =>
+    loadState(w, (await w.agent({ agent: agentId })).scope, true),
+  );
   return out as unknown as A;
 }

@@ -19,11 +19,16 @@ export interface AuditEntry {
 
 const fresh: AgentState = { lastKeptSessionAt: null, consecutiveApprovals: 0 };
 
-/** The agent's state, from its own key or (written by the previous layout) its agent-only key. */
-export async function loadState(w: CycleContext, scope: AgentScope): Promise<AgentState> {
+/**
+ * The agent's state, from its own key. The previous layout kept state under the agent id alone, which cannot
+ * say which fleet it belonged to: only a cycle of that layout (finishing after the upgrade) reads it. A new
+ * cycle of an agent that has none starts fresh (it dreams over its sessions once more; hybrid trust is earned
+ * again), so one fleet never acts on another's state.
+ */
+export async function loadState(w: CycleContext, scope: AgentScope, legacy = false): Promise<AgentState> {
   return (
     (await w.objects.getJson<AgentState>(CycleObjects.stateKey(scope))) ??
-    (await w.objects.getJson<AgentState>(`${legacyPrefix(scope)}state.json`)) ??
+    (legacy ? await w.objects.getJson<AgentState>(`${legacyPrefix(scope)}state.json`) : undefined) ??
     fresh
   );
 }

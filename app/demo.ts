@@ -71,9 +71,14 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
 
     const review = handles[1]!;
     let pending: CycleState | undefined;
-    for (let i = 0; i < 600 && (pending = await cycleState(review).catch(() => undefined))?.stage !== 'review'; i++)
+    // a busy machine may take a while to dream three agents at once: wait up to five minutes, then say so
+    for (let i = 0; i < 3_000 && (pending = await cycleState(review).catch(() => undefined))?.stage !== 'review'; i++)
       await new Promise((r) => setTimeout(r, 100));
-    const id = pending?.changeSetId?.slice(0, 12) ?? '';
+    if (pending?.stage !== 'review' || !pending.changeSetId)
+      throw new Error(
+        `support-agent did not reach review within five minutes (stage: ${pending?.stage ?? 'unknown'}); see ${review.workflowId} in the Temporal UI`,
+      );
+    const id = pending.changeSetId.slice(0, 12);
     progress(`support-agent waits for review of change set ${id}; approving it from the command line:`);
     const cmd = [
       'approve',

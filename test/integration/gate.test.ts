@@ -349,6 +349,20 @@ describe('the worker is the authority', () => {
     expect((await new LocalDirStore(agent.store).read()).hash()).toBe(before.hash());
   });
 
+  it('state the previous layout kept under the agent id alone is not another fleet’s: a new cycle starts fresh', async () => {
+    const agent = await exampleAgent('coding-agent');
+    // as a fleet of the previous layout with an agent of this id would have left it: "nothing new since 2100"
+    await h.client.objects.s3.send(
+      new PutObjectCommand({
+        Bucket: storageSettings(h.cfg).snapshotsBucket,
+        Key: `agents/${agent.id}/state.json`,
+        Body: JSON.stringify({ lastKeptSessionAt: Date.parse('2100-01-01T00:00:00Z'), consecutiveApprovals: 9 }),
+      }),
+    );
+    const result = await (await h.start(agent)).result();
+    expect(result.outcome).toBe('kept');
+  });
+
   it('a fleet the worker does not serve, a configuration hash it does not hold, an agent not in the fleet: refused', async () => {
     const agent = await exampleAgent('coding-agent');
     const fleet = await h.serve([agent]);
