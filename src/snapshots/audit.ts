@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
 import { httpStatus } from '../s3/errors.js';
+import { objectVersionPages } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { canonicalJson, sha256Hex, verifyChain, type ChainReport, type StoredKey } from './chain.js';
@@ -195,23 +196,11 @@ export class AuditLog {
       if (!e) byKey.set(key, (e = { key, versions: [], hidden: false }));
       return e;
     };
-    let keyMarker: string | undefined;
-    let versionMarker: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectVersionsCommand({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          KeyMarker: keyMarker,
-          VersionIdMarker: versionMarker,
-        }),
-      );
+    for await (const page of objectVersionPages(this.s3, this.bucket, prefix)) {
       // S3 lists the versions of a key newest first
       for (const v of page.Versions ?? []) if (v.Key && v.VersionId) entry(v.Key).versions.push(v.VersionId);
       for (const d of page.DeleteMarkers ?? []) if (d.Key && d.IsLatest) entry(d.Key).hidden = true;
-      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-      versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-    } while (keyMarker);
+    }
     return [...byKey.values()];
   }
 }

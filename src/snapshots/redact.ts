@@ -3,13 +3,13 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
 import { sha256 } from '../memory/store.js';
 import { httpStatus } from '../s3/errors.js';
+import { keyVersions } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { canonicalJson } from './chain.js';
 import type { SnapshotStore } from './snapshots.js';
@@ -74,12 +74,9 @@ export class RedactionIndex implements RedactionLookup {
 
   async replacement(scope: AgentScope, old: string, legacy: boolean): Promise<string | undefined> {
     const key = markerKey(scope, old, legacy);
-    const versions = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.auditBucket, Prefix: key }));
-    const oldest = (versions.Versions ?? []).filter((v) => v.Key === key).at(-1);
-    if (!oldest?.VersionId) return undefined;
-    const out = await this.s3.send(
-      new GetObjectCommand({ Bucket: this.auditBucket, Key: key, VersionId: oldest.VersionId }),
-    );
+    const oldest = (await keyVersions(this.s3, this.auditBucket, key)).versions.at(-1);
+    if (!oldest) return undefined;
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.auditBucket, Key: key, VersionId: oldest }));
     const m = JSON.parse(await out.Body!.transformToString('utf-8')) as Partial<RedactionMarker>;
     if (m.old !== old || m.agent_id !== scope.id || typeof m.new !== 'string' || !/^[0-9a-f]{64}$/.test(m.new))
       return undefined;
@@ -237,12 +234,11 @@ export async function deleteOldBlobs(
   let deleted = 0;
   for (const b of plan.blobs) {
     const key = `${b.legacy ? legacyPrefix(scope) : scopePrefix(scope)}blobs/${b.old.slice(0, 2)}/${b.old}`;
-    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
-    for (const v of [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])])
-      if (v.Key === key && v.VersionId) {
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: v.VersionId }));
-        deleted++;
-      }
+    const { versions, deleteMarkers } = await keyVersions(s3, bucket, key);
+    for (const versionId of [...versions, ...deleteMarkers]) {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      deleted++;
+    }
   }
   return deleted;
 }

@@ -2,11 +2,11 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { httpStatus } from '../s3/errors.js';
+import { keyVersions } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
@@ -214,21 +214,7 @@ export class SnapshotStore {
     const versions: { id: string; legacy: boolean }[] = [];
     for (const legacy of [false, true]) {
       const key = this.manifestKey(agent, legacy);
-      let keyMarker: string | undefined;
-      let versionMarker: string | undefined;
-      do {
-        const page = await this.s3.send(
-          new ListObjectVersionsCommand({
-            Bucket: this.bucket,
-            Prefix: key,
-            KeyMarker: keyMarker,
-            VersionIdMarker: versionMarker,
-          }),
-        );
-        for (const v of page.Versions ?? []) if (v.Key === key) versions.push({ id: v.VersionId!, legacy });
-        keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-        versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-      } while (keyMarker);
+      for (const id of (await keyVersions(this.s3, this.bucket, key)).versions) versions.push({ id, legacy });
     }
     const infos = await mapLimit(versions, 8, async (v) => {
       const head = await this.s3.send(

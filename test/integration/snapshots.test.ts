@@ -4,6 +4,7 @@ import { scopePrefix, type AgentScope } from '../../src/config/scope.js';
 import { MemoryStore } from '../../src/memory/store.js';
 import { AuditConflict, AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { clearRestoreCache, SnapshotStore } from '../../src/snapshots/snapshots.js';
+import { keyVersions, objectVersionPages } from '../../src/s3/versions.js';
 import { testStorage, unique, type TestStorage } from './helpers.js';
 
 let t: TestStorage;
@@ -92,6 +93,27 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
     await expect(snaps.restore(agent, 'no-such-version')).rejects.toThrow(
       /snapshot no-such-version of agent .* does not exist/,
     );
+  });
+});
+
+describe('object versions across pages (real S3 server)', () => {
+  it('follows both markers to the last page: every version of a key, newest first, and its delete markers', async () => {
+    const bucket = t.storage.snapshotsBucket;
+    const key = `${unique('paged')}/object`;
+    const written: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const out = await t.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `v${i}` }));
+      written.push(out.VersionId!);
+    }
+    await t.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${key}-sibling`, Body: 'other key' }));
+    const marker = await t.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+
+    let pages = 0;
+    for await (const _ of objectVersionPages(t.s3, bucket, key, 2)) pages++;
+    expect(pages).toBeGreaterThan(2);
+    const listed = await keyVersions(t.s3, bucket, key, 2);
+    expect(listed.versions).toEqual([...written].reverse());
+    expect(listed.deleteMarkers).toEqual([marker.VersionId]);
   });
 });
 
