@@ -88,7 +88,10 @@ export interface Accepted {
 
 /** Refused and ignored decisions written to the audit log one by one; the rest are counted. */
 const recordedIgnored = 3;
-/** Signature checks that may fail in one cycle; after that, decisions are refused without a check. */
+/**
+ * Signature checks that may fail in one cycle; after that, decisions are refused without a check. Checks
+ * still under way count too, so decisions sent all at once cannot start more than this many activities.
+ */
 const maxFailedChecks = 20;
 
 /**
@@ -110,6 +113,8 @@ export class CycleRun {
   private decided?: Accepted;
   private reviewOpen = false;
   private failedChecks = 0;
+  /** Signature checks under way (activities scheduled and not yet answered). */
+  private checking = 0;
 
   constructor(input: StartInput) {
     const info = workflowInfo();
@@ -577,7 +582,7 @@ export class CycleRun {
   // ---- decisions ----
 
   /** Why a decision is refused before anything else happens, or undefined. Never throws, whatever `raw` is. */
-  private refusal(verdict: Verdict, raw: unknown): string | undefined {
+  private refusal(verdict: Verdict, raw: unknown, checked = false): string | undefined {
     const parsed = parseDecision(verdict, raw);
     if (!parsed.ok) return parsed.why;
     const d = parsed.decision;
@@ -597,8 +602,11 @@ export class CycleRun {
       return `editedKey is not one of this cycle's objects`;
     if (s.signedDecisions && !d.signature)
       return `${this.name} requires signed decisions: sign with \`dreamgate ${verdict} … --key <ssh key>\``;
+    if (checked) return undefined; // its signature passed: other decisions' checks do not refuse it
     if (this.failedChecks >= maxFailedChecks)
       return `${maxFailedChecks} decisions on this cycle failed their signature check; it waits for its review to time out`;
+    if (s.signedDecisions && this.failedChecks + this.checking >= maxFailedChecks)
+      return `${this.checking} signature check(s) of other decisions are under way; send it again when they are answered`;
     return undefined;
   }
 
@@ -610,12 +618,10 @@ export class CycleRun {
     let fingerprint: string | undefined;
     try {
       if (this.settings.signedDecisions) {
-        const answer = await steps.checkDecision({
-          cycle: this.ref,
-          verdict,
-          decision: d,
-          pendingChangeSetId: this.state.changeSetId!,
-        });
+        this.checking++;
+        const answer = await steps
+          .checkDecision({ cycle: this.ref, verdict, decision: d, pendingChangeSetId: this.state.changeSetId! })
+          .finally(() => this.checking--);
         if (!answer.accepted) {
           this.failedChecks++;
           return this.ignore(verdict, via, raw, answer.why);
@@ -627,7 +633,7 @@ export class CycleRun {
       return this.ignore(verdict, via, raw, `the decision could not be checked: ${failureMessage(err)}`);
     }
     // another decision, or the timeout, may have come first while this one was checked
-    const late = this.refusal(verdict, raw);
+    const late = this.refusal(verdict, raw, true);
     if (late) return this.ignore(verdict, via, raw, late);
     this.decided = { verdict, decision: d, via, ...(fingerprint ? { fingerprint } : {}) };
     return {

@@ -56,7 +56,7 @@ interface Script {
   scores?: Record<string, number>;
   /** What a dream attempt costs (US dollars). */
   dreamCost?: number;
-  checkDecision?: (d: Decision) => DecisionResult;
+  checkDecision?: (d: Decision) => DecisionResult | Promise<DecisionResult>;
 }
 
 /** Stubbed activities that follow a script and note every call. */
@@ -117,7 +117,11 @@ function stubs(script: Script) {
     checkDecision: async (arg: { decision: Decision }) => {
       note('checkDecision', arg);
       return (
-        script.checkDecision?.(arg.decision) ?? { accepted: true, changeSetId: '', reviewer: arg.decision.reviewer }
+        (await script.checkDecision?.(arg.decision)) ?? {
+          accepted: true,
+          changeSetId: '',
+          reviewer: arg.decision.reviewer,
+        }
       );
     },
     promote: async (arg) => (note('promote', arg), { expectedSha256: 'e'.repeat(64), rebased: false, agentWrites: [] }),
@@ -336,6 +340,30 @@ describe('decisions', () => {
     expect(last).toBe('20 decisions on this cycle failed their signature check; it waits for its review to time out');
     expect(c.result!.outcome).toBe('timed_out');
     expect(c.result!.ignored.count).toBe(20);
+  });
+  it('signed decisions sent all at once: at most 20 signature checks, counting those still under way', async () => {
+    const sig = '-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n';
+    const c = await cycleWith(
+      {
+        settings: { mode: 'review', signedDecisions: true, reviewTimeoutMs: 8_000 },
+        // slow checks: every signal arrives while the first ones are still being checked
+        checkDecision: () =>
+          new Promise<DecisionResult>((r) => setTimeout(() => r({ accepted: false, why: 'no' }), 1_500)),
+      },
+      async (handle) => {
+        await stage(handle, 'review');
+        const h = await handle;
+        const { changeSetId } = await h.query(stateQuery);
+        await Promise.all(
+          Array.from({ length: 60 }, () =>
+            h.signal(approveSignal, { reviewer: 'alice', changeSetId: changeSetId!, signature: sig }),
+          ),
+        );
+      },
+    );
+    expect(c.called('checkDecision')).toHaveLength(20);
+    expect(c.result!.outcome).toBe('timed_out');
+    expect(c.result!.ignored.count).toBe(60);
   });
 });
 
