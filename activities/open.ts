@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { legacyPrefix, type AgentScope } from '../src/config/scope.js';
+import { cycleWorkflowId, legacyPrefix, scopedName, type AgentScope } from '../src/config/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
 import type { AuditRecord } from '../src/snapshots/audit.js';
+import { InvalidInput } from '../src/util/errors.js';
 import { activity } from './activity.js';
 import type { CycleContext } from './context.js';
 
@@ -78,6 +79,14 @@ export function openActivities(w: CycleContext) {
     openCycle: activity(
       async ({ cycle }: { cycle: Omit<CycleRef, 'configHash'> & { configHash?: string } }): Promise<CycleOpening> => {
         const a = await w.agent(cycle, true);
+        // one cycle per agent: only the agent's own workflow id reads and writes its state and audit chain
+        // (a client with namespace access could start one under any id); an input of the previous version
+        // (no fleet) comes from a v1 fleet run's child, whose id that run chose
+        const workflowId = Context.current().info.workflowExecution?.workflowId;
+        if (cycle.fleet !== undefined && workflowId !== cycleWorkflowId(a.scope))
+          throw new InvalidInput(
+            `a cycle of ${scopedName(a.scope)} runs only as workflow ${cycleWorkflowId(a.scope)}, the agent's one cycle at a time; start it with \`dreamgate run ${a.scope.id}\``,
+          );
         const c = a.config;
         const state = await loadState(w, a.scope);
         const temporal = await headInTemporal(state.lastCycleId);

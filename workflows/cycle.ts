@@ -663,10 +663,19 @@ export class CycleRun {
   }
 }
 
-/** A cycle's input, checked (anyone with namespace access can start one) before anything runs. */
-export function checkedInput(raw: unknown): StartInput {
+/**
+ * A cycle's input, checked (anyone with namespace access can start one) before anything runs. An input of
+ * the previous version (no fleet) is taken only by a cycle, and only from a parent: a fleet run of that
+ * version still in flight after the upgrade.
+ */
+export function checkedInput(raw: unknown, { v1FromParent = false } = {}): StartInput {
   const r = parseCycleInput(raw);
   if (!r.ok) throw ApplicationFailure.nonRetryable(`cycle input: ${r.why}`, 'InvalidInput');
+  if (r.input.fleet === undefined && !(v1FromParent && workflowInfo().parent))
+    throw ApplicationFailure.nonRetryable(
+      'cycle input: an input of the previous version (no fleet) is taken only from a fleet run of that version; name the fleet, the agent and the configuration hash (`dreamgate run`)',
+      'InvalidInput',
+    );
   return r.input;
 }
 

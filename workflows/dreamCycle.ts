@@ -17,7 +17,7 @@ export const dreamCycle = async function dreamCycle(
   input: CycleInput | CycleInputV1,
 ): Promise<CycleResult | CycleResultV1> {
   if (!patched(patches.workerAuthority)) return dreamCycleV1(input as CycleInputV1);
-  const run = new CycleRun(checkedInput(input));
+  const run = new CycleRun(checkedInput(input, { v1FromParent: true }));
   run.listen();
   const { settings, state: agent } = await run.open();
   const cycle = run.ref;

@@ -318,35 +318,59 @@ describe('bounded messages', () => {
 });
 
 describe('the worker is the authority', () => {
-  it('a cycle started with the whole agent config in its input (v1 shape) takes only the id: its commands and paths never run', async () => {
+  it('a cycle started with the whole agent config in its input (v1 shape) is refused at once: its commands and paths never run', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review', reviewers: ['alice'] });
-    const fleet = await h.serve([agent]);
+    await h.serve([agent]);
     const decoy = await tempDir('dg-decoy-');
     const owned = join(decoy, 'owned.txt');
     const before = await new LocalDirStore(agent.store).read();
     // what an attacker with namespace access sends with the plain Temporal client
-    const handle = await h.client.client.workflow.start('dreamCycle', {
-      taskQueue: h.client.temporal.taskQueue,
-      workflowId: unique('attack'),
-      args: [
-        {
-          agent: { ...agent, store: decoy, mode: 'automatic', evaluator: ['sh', '-c', `id > ${owned}`], reviewers: [] },
-          paging: { url: 'http://127.0.0.1:9/steal', format: 'json' },
-          trigger: 'attack',
-        },
-      ],
-    });
-    const started = h.client.client.workflow.getHandle<typeof dreamCycle>(
-      handle.workflowId,
-      handle.firstExecutionRunId,
+    const err = await h.client.client.workflow
+      .execute('dreamCycle', {
+        taskQueue: h.client.temporal.taskQueue,
+        workflowId: unique('attack'),
+        args: [
+          {
+            agent: {
+              ...agent,
+              store: decoy,
+              mode: 'automatic',
+              evaluator: ['sh', '-c', `id > ${owned}`],
+              reviewers: [],
+            },
+            paging: { url: 'http://127.0.0.1:9/steal', format: 'json' },
+            trigger: 'attack',
+          },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(((err as WorkflowFailedError).cause as Error).message).toContain(
+      'an input of the previous version (no fleet) is taken only from a fleet run of that version',
     );
-    await waitStage(started, 'review'); // the worker's mode, not the input's "automatic"
-    const s = await cycleState(started);
-    expect([s.fleet, s.mode, s.reviewers]).toEqual([fleet.fleet, 'review', ['alice']]);
-    await started.cancel();
-    await expect(started.result()).rejects.toThrow();
     expect(existsSync(owned)).toBe(false);
     expect((await new LocalDirStore(agent.store).read()).hash()).toBe(before.hash());
+  });
+
+  it('a cycle started under another workflow id than the agent’s is refused: it cannot run beside the agent’s cycle', async () => {
+    const { agent, fleet, handle: own, state } = await inReview();
+    const before = await auditOf(agent);
+    const err = await h.client.client.workflow
+      .execute('dreamCycle', {
+        taskQueue: h.client.temporal.taskQueue,
+        workflowId: unique('second'),
+        args: [{ fleet: fleet.fleet, agent: agent.id, configHash: fleet.sha256, trigger: 'attack' }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as Error & { cause?: Error };
+    expect(cause.cause?.message ?? cause.message).toContain(
+      `a cycle of ${fleet.fleet}/${agent.id} runs only as workflow dream:${fleet.fleet}:${agent.id}`,
+    );
+    // nothing written to the agent's log by the refused cycle; the agent's own cycle still decides
+    expect(await auditOf(agent)).toHaveLength(before.length);
+    await own.executeUpdate(approveUpdate, { args: [{ reviewer: 'alice', changeSetId: state.changeSetId! }] });
+    expect((await own.result()).outcome).toBe('kept');
   });
 
   it('state the previous layout kept under the agent id alone is not another fleet’s: a new cycle starts fresh', async () => {
