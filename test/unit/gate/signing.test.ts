@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf, signText, verifySignature } from '../../../src/cycle/signing.js';
@@ -55,6 +56,31 @@ describe('SSH-signed decisions', () => {
       why: 'alice has no key configured',
     });
     expect((await verifySignature('x', 'nonsense', 'alice', [alice.key])).ok).toBe(false);
+  });
+
+  it('signs with a key held only by the SSH agent (SSH_AUTH_SOCK), given its public key file', async () => {
+    const dir = await tempDir('dg-agent-');
+    const file = join(dir, 'carol');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'carol', '-f', file]);
+    const sock = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    const was = process.env.SSH_AUTH_SOCK;
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+      process.env.SSH_AUTH_SOCK = sock;
+      execFileSync('ssh-add', ['-q', file], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      await rm(file); // the private key now lives only in the agent
+      const key = (await readFile(`${file}.pub`, 'utf8')).trim();
+      const sig = await signText('the decision', `${file}.pub`);
+      expect(await verifySignature('the decision', sig, 'carol', [key])).toEqual({
+        ok: true,
+        fingerprint: await fingerprintOf(key),
+      });
+    } finally {
+      if (was === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = was;
+      agent.kill();
+    }
   });
 
   it('a key file that cannot sign is invalid input naming it', async () => {
