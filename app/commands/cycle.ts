@@ -7,7 +7,7 @@ import type { AgentConfig } from '../../src/config/fleet.js';
 import { cycleWorkflowId, scopedName, teamId, type AgentScope } from '../../src/config/scope.js';
 import { signedText, type Decision, type Verdict } from '../../src/cycle/decision.js';
 import { reviseChanges } from '../../src/cycle/revise.js';
-import { signText } from '../../src/cycle/signing.js';
+import { checkRecordedDecision, fingerprintOf, signText, type RecordedSignature } from '../../src/cycle/signing.js';
 import type { CycleResult, CycleState } from '../../src/cycle/types.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
@@ -400,6 +400,27 @@ function formatData(data: Record<string, unknown> | undefined): string {
   );
 }
 
+/**
+ * The signatures of the decisions shown, checked again from their records (see `checkRecordedDecision`),
+ * against the keys the agent's reviewers have now. By record key; records without a signature are left out.
+ */
+async function checkSignatures(
+  keys: { key: string; record?: AuditRecord }[],
+  reviewerKeys: Record<string, string>,
+): Promise<Map<string, RecordedSignature>> {
+  const fingerprints = new Map<string, string>();
+  const out = new Map<string, RecordedSignature>();
+  for (const { key, record } of keys) {
+    if (!record || !decisions.has(record.event) || typeof record.data?.signature !== 'string') continue;
+    const reviewer = record.actor ?? '';
+    const configured = reviewerKeys[reviewer];
+    if (configured && !fingerprints.has(reviewer))
+      fingerprints.set(reviewer, await fingerprintOf(configured).catch(() => ''));
+    out.set(key, await checkRecordedDecision(record, [fingerprints.get(reviewer) ?? ''].filter(Boolean)));
+  }
+  return out;
+}
+
 /** Says plainly what verification found; sets exit code 1 when the log was tampered with. */
 function reportProblems(report: ChainReport<AuditRecord>, what: string): void {
   if (report.intact) return;
@@ -416,7 +437,16 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
     const agent = ctx.agent(agentId);
     const report = await verifiedLog(ctx, agent);
     const shown = report.keys.filter((k) => !opts.cycle || k.record?.cycle_id === opts.cycle);
-    const signed = Object.keys((agent as { reviewerKeys?: Record<string, string> }).reviewerKeys ?? {}).length > 0;
+    const reviewerKeys = (agent as { reviewerKeys?: Record<string, string> }).reviewerKeys ?? {};
+    const signed = Object.keys(reviewerKeys).length > 0;
+    const signatures = await checkSignatures(shown, reviewerKeys);
+    for (const [key, status] of signatures)
+      if (status === 'invalid') {
+        report.intact = false;
+        report.problems.push(
+          `${key}: the decision's signature does not cover what the record says, or not by the key it names`,
+        );
+      }
     if (opts.json) {
       reportProblems(report, scopedName(agent));
       return printJson({
@@ -435,6 +465,7 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
             ...(k.hidden ? { hidden: true } : {}),
             ...(k.missingBefore ? { missingBefore: true } : {}),
             ...(k.notes.length ? { notes: k.notes } : {}),
+            ...(signatures.has(k.key) ? { signature: signatures.get(k.key) } : {}),
           },
         })),
       });
@@ -459,13 +490,19 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
       if (k.missingBefore) process.stdout.write(c().red(`  ! a record is missing here\n`));
       if (r && r.cycle_id !== cycle) process.stdout.write(`${c().bold(safeName(r.cycle_id, 120))}\n`);
       cycle = r?.cycle_id;
-      const mark = statusMark[k.status];
+      const status = statusMark[k.status];
       // where reviewers have keys, a decision that carries no signature is shown as such
+      // and one whose signature, checked again, does not cover the record or is not by a key the reviewer has
       const unsigned = signed && r && decisions.has(r.event) && typeof r.data?.signedBy !== 'string';
+      const sig = signatures.get(k.key);
+      const mark =
+        (unsigned ? c().red('UNSIGNED ') : '') +
+        (sig === 'invalid' ? c().red('BAD SIGNATURE ') : '') +
+        (sig === 'unknown-key' ? c().red('SIGNED BY A KEY NOT CONFIGURED NOW ') : '');
       const line = r
-        ? `${safeName(r.at, 19).slice(0, 19).replace('T', ' ')}  ${safeName(r.event, 40).padEnd(18)} ${r.actor ? `by ${safeName(r.actor, 60)} ` : ''}${unsigned ? c().red('UNSIGNED ') : ''}${c().dim(formatData(r.data))}`
+        ? `${safeName(r.at, 19).slice(0, 19).replace('T', ' ')}  ${safeName(r.event, 40).padEnd(18)} ${r.actor ? `by ${safeName(r.actor, 60)} ` : ''}${mark}${c().dim(formatData(r.data))}`
         : `${safeName(k.key, 160)}`;
-      process.stdout.write(`${k.status === 'ok' || k.status === 'legacy' ? mark : c().red(mark)} ${line}\n`);
+      process.stdout.write(`${k.status === 'ok' || k.status === 'legacy' ? status : c().red(status)} ${line}\n`);
       for (const note of k.status === 'legacy' ? k.notes.slice(1) : k.notes)
         process.stdout.write(c().red(`    ! ${safeText(note)}\n`));
     }

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
+import { signedText, type Decision, type Verdict } from './decision.js';
 
 /**
  * Signed decisions with SSH keys, as git signs commits: `ssh-keygen -Y sign` by the reviewer, `ssh-keygen
@@ -88,3 +89,63 @@ export async function fingerprintOf(key: string): Promise<string> {
 }
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.slice(0, 200) ?? '';
+
+/** What `history` finds when it checks a recorded decision's signature again. */
+export type RecordedSignature =
+  /** Made over exactly what the record says, by the key it names, a key the reviewer has now. */
+  | 'valid'
+  /** Made over exactly what the record says, by the key it names, which the reviewer does not have now. */
+  | 'unknown-key'
+  /** Does not cover what the record says, or was not made by the key the record names. */
+  | 'invalid'
+  /** The record carries no signature. */
+  | 'none';
+
+/** A decision's audit record, as the cycle writes it (`approved` / `rejected`). */
+export interface DecisionRecord {
+  fleet?: string;
+  agent_id: string;
+  cycle_id: string;
+  event: string;
+  actor?: string;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Checks a recorded decision's signature again, from the record alone: the text the reviewer signed is
+ * rebuilt from the record's fields (`signedText`), the signature checked against the key it carries
+ * (`ssh-keygen -Y check-novalidate`), that key compared with the fingerprint the record names and with the
+ * keys the reviewer has now (`fingerprints`).
+ */
+export async function checkRecordedDecision(r: DecisionRecord, fingerprints: string[]): Promise<RecordedSignature> {
+  const d = r.data ?? {};
+  if (typeof d.signature !== 'string') return 'none';
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : undefined);
+  const verdict: Verdict | undefined =
+    r.event === 'approved' ? 'approve' : r.event === 'rejected' ? 'reject' : undefined;
+  const changeSetId = str(d.changeSet);
+  if (!verdict || !r.fleet || !r.actor || !changeSetId || typeof d.signedBy !== 'string') return 'invalid';
+  const decision: Decision = { reviewer: r.actor, changeSetId };
+  const fields: [keyof Decision, unknown][] = [
+    ['at', str(d.signedAt)],
+    ['comment', str(d.comment)],
+    ['reason', str(d.reason)],
+    ['onlyPaths', list(d.onlyPaths)],
+    ['editedSha256', str(d.edited)],
+    ['restoredSessions', list(d.restoredSessions)],
+  ];
+  for (const [k, v] of fields) if (v !== undefined) (decision as unknown as Record<string, unknown>)[k] = v;
+  const text = signedText({ fleet: r.fleet, agent: r.agent_id, cycle: r.cycle_id, changeSetId, verdict }, decision);
+  const dir = await mkdtemp(join(tmpdir(), 'dg-check-'));
+  try {
+    const sig = join(dir, 'decision.sig');
+    await writeFile(sig, d.signature, { mode: 0o600 });
+    const out = await run(['-Y', 'check-novalidate', '-n', signatureNamespace, '-s', sig], text);
+    const good = /^Good "[^"]+" signature with \S+ key (SHA256:[A-Za-z0-9+/=]+)/m.exec(out.stdout);
+    if (out.code !== 0 || !good || good[1] !== d.signedBy) return 'invalid';
+    return fingerprints.includes(good[1]) ? 'valid' : 'unknown-key';
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -160,6 +160,14 @@ describe('signed decisions', () => {
     expect(history.stdout).toMatch(
       new RegExp(`approved +by alice .*signedBy=${alice.fingerprint.replace(/[+/]/g, '\\$&')}`),
     );
+    expect(history.stdout).not.toMatch(/BAD SIGNATURE|UNSIGNED|NOT CONFIGURED/);
+    // the signature checked again from the record: it covers what the record says, by alice's key
+    const json = await cli('history', agent.id, '--json');
+    expect(json.code).toBe(0);
+    const shown = (
+      JSON.parse(json.stdout) as { records: { event: string; audit: { signature?: string } }[] }
+    ).records.filter((r) => r.event === 'approved');
+    expect(shown.map((r) => r.audit.signature)).toEqual(['valid']);
     const records = await auditOf(agent, handle.firstExecutionRunId);
     const approved = records.find((r) => r.event === 'approved')!;
     expect(approved.data).toMatchObject({

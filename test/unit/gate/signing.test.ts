@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fingerprintOf, signText, verifySignature } from '../../../src/cycle/signing.js';
+import { signedText } from '../../../src/cycle/decision.js';
+import { checkRecordedDecision, fingerprintOf, signText, verifySignature } from '../../../src/cycle/signing.js';
 import { InvalidInput } from '../../../src/util/errors.js';
 import { tempDir } from '../../support/sessions.js';
 
@@ -87,5 +88,49 @@ describe('SSH-signed decisions', () => {
     const err = await signText('x', '/nonexistent/key').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInput);
     expect((err as Error).message).toContain('--key /nonexistent/key: ssh-keygen could not sign');
+  });
+
+  it('checks a recorded decision again from the record alone: what it says, the key it names, the keys configured now', async () => {
+    const changeSetId = 'c'.repeat(64);
+    const at = '2026-11-26T03:00:00.000Z';
+    const ctx = { fleet: 'acme', agent: 'support', cycle: 'run-1', changeSetId, verdict: 'approve' as const };
+    const signature = await signText(
+      signedText(ctx, { reviewer: 'alice', changeSetId, at, comment: 'checked', onlyPaths: ['/a.md'] }),
+      alice.file,
+    );
+    const fp = await fingerprintOf(alice.key);
+    const record = {
+      fleet: 'acme',
+      agent_id: 'support',
+      cycle_id: 'run-1',
+      event: 'approved',
+      actor: 'alice',
+      data: {
+        changeSet: changeSetId,
+        via: 'update',
+        comment: 'checked',
+        onlyPaths: ['/a.md'],
+        signedBy: fp,
+        signature,
+        signedAt: at,
+      },
+    };
+    expect(await checkRecordedDecision(record, [fp])).toBe('valid');
+    expect(await checkRecordedDecision(record, [await fingerprintOf(bob.key)])).toBe('unknown-key');
+    // what the record says is not what was signed: another comment, path, reviewer, cycle, verdict or change set
+    const changed = [
+      { ...record, data: { ...record.data, comment: 'changed' } },
+      { ...record, data: { ...record.data, onlyPaths: ['/b.md'] } },
+      { ...record, actor: 'bob' },
+      { ...record, cycle_id: 'run-2' },
+      { ...record, event: 'rejected' },
+      { ...record, data: { ...record.data, changeSet: 'd'.repeat(64) } },
+      // signed by alice's key, recorded as another key's
+      { ...record, data: { ...record.data, signedBy: await fingerprintOf(bob.key) } },
+    ];
+    for (const r of changed) expect(await checkRecordedDecision(r, [fp])).toBe('invalid');
+    expect(await checkRecordedDecision({ ...record, data: { changeSet: changeSetId, signed: false } }, [fp])).toBe(
+      'none',
+    );
   });
 });
