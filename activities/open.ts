@@ -35,10 +35,11 @@ export async function loadState(w: CycleContext, scope: AgentScope, legacy = fal
 }
 
 /**
- * The audit chain's head as Temporal holds it, where an S3 writer cannot change it: the memo of the run the
- * agent's state names as its last (read from the run itself, not the eventually consistent visibility
- * store), or else of the newest closed run of the agent's workflow id that has one. Undefined when Temporal
- * has none (a first cycle, a v1 one, or a server without visibility).
+ * The audit chain's head as Temporal holds it, where an S3 writer cannot change it: the memo of the newest
+ * closed run of the agent's workflow id that has one. The run the agent's state names as its last is read
+ * from the run itself (the visibility store is eventually consistent and may not list it yet), but only
+ * trusted while no newer run is listed: state rewound in S3 to an older run would graft the chain onto an
+ * old head. Undefined when Temporal has none (a first cycle, a v1 one, or a server without visibility).
  */
 async function headInTemporal(lastRun: string | undefined): Promise<string | null | undefined> {
   const ctx = Context.current();
@@ -46,13 +47,16 @@ async function headInTemporal(lastRun: string | undefined): Promise<string | nul
   if (!workflowId) return undefined;
   const headOf = (memo: Record<string, unknown> | undefined) =>
     memo && 'auditHead' in memo ? (typeof memo.auditHead === 'string' ? memo.auditHead : null) : undefined;
+  let named: { closed: number; head: string | null } | undefined;
   if (lastRun) {
-    const named = await ctx.client.workflow
+    named = await ctx.client.workflow
       .getHandle(workflowId, lastRun)
       .describe()
-      .then((d) => headOf(d.memo))
+      .then((d) => {
+        const head = headOf(d.memo);
+        return head !== undefined ? { closed: d.closeTime?.getTime() ?? 0, head } : undefined;
+      })
       .catch(() => undefined); // not a run of this workflow id (v1 named cycles otherwise): look further
-    if (named !== undefined) return named;
   }
   let newest: { closed: number; head: string | null } | undefined;
   try {
@@ -65,8 +69,9 @@ async function headInTemporal(lastRun: string | undefined): Promise<string | nul
       if (++n >= 50) break;
     }
   } catch {
-    return undefined;
+    return named?.head;
   }
+  if (named && (!newest || newest.closed <= named.closed)) return named.head;
   return newest?.head;
 }
 

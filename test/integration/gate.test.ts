@@ -246,6 +246,34 @@ describe('the audit chain across cycles', () => {
     expect(opening!.data).toEqual({ s3: 'f'.repeat(64), temporal: first.auditHead });
     expect(opening!.prev).toBe(first.auditHead);
   });
+
+  it('state rewound in S3 to an older run does not graft the next cycle onto that run’s head', async () => {
+    const agent = await exampleAgent('coding-agent', { minNewSessions: 0 });
+    const fleet = await h.serve([agent]);
+    const firstHandle = await startCycle(h.client, fleet, fleet.agents[0]!);
+    const first = await firstHandle.result();
+    const stateKey = CycleObjects.stateKey({ fleet: fleet.fleet, id: agent.id });
+    const rewound = (await h.client.objects.getJson<Record<string, unknown>>(stateKey))!;
+    const second = await (await startCycle(h.client, fleet, fleet.agents[0]!)).result();
+    expect(second.auditHead).not.toBe(first.auditHead);
+    // the visibility store lists the second run (it is eventually consistent)
+    await waitFor('the second run listed', async () => {
+      for await (const w of h.client.client.workflow.list({
+        query: `WorkflowId = '${firstHandle.workflowId}' AND ExecutionStatus != 'Running'`,
+      }))
+        if (w.memo?.auditHead === second.auditHead) return true;
+      return undefined;
+    });
+    // someone with S3 credentials puts back the state the first run left: its run id and its head
+    expect(rewound).toMatchObject({ lastCycleId: firstHandle.firstExecutionRunId, auditHead: first.auditHead });
+    await h.client.objects.putJson(stateKey, rewound);
+    const third = await startCycle(h.client, fleet, fleet.agents[0]!);
+    await third.result();
+    const [opening] = await auditOf(agent, third.firstExecutionRunId);
+    expect(opening!.event).toBe('audit-head-mismatch');
+    expect(opening!.data).toEqual({ s3: first.auditHead, temporal: second.auditHead });
+    expect(opening!.prev).toBe(second.auditHead);
+  });
 });
 
 describe('content-addressed change sets', () => {
