@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ProofObject } from '../activities/proof.js';
 
@@ -7,8 +7,17 @@ const { writeProofObject } = proxyActivities<Activities>({
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
 
+const maxMessage = 4_096;
+
 /** Proves the wiring: the worker reaches S3 and the object lands in the versioned bucket. */
 export async function proofWorkflow(input: { message: string }): Promise<ProofObject> {
+  // any client with namespace access can start it: a short text, under a key that names only this workflow
+  const message = (input as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string' || message.length > maxMessage)
+    throw ApplicationFailure.nonRetryable(
+      `proof input: message must be text of at most ${maxMessage} characters`,
+      'InvalidInput',
+    );
   const { workflowId } = workflowInfo();
-  return writeProofObject({ key: `proof/${workflowId}.txt`, text: input.message });
+  return writeProofObject({ key: `proof/${workflowId}.txt`, text: message });
 }

@@ -10,7 +10,7 @@ import type { Decision } from '../../src/cycle/decision.js';
 import type { AgentState, CycleSettings, DecisionResult, DreamRef, EvalSummary } from '../../src/cycle/types.js';
 import { binaryPath } from '../../app/stack/binaries.js';
 import { approveSignal, approveUpdate, searchAttributes, stateQuery } from '../../workflows/definitions.js';
-import { dreamCycle, fleetRun } from '../../workflows/index.js';
+import { benchFloor, dreamCycle, fleetRun, proofWorkflow } from '../../workflows/index.js';
 import type { FleetOutcome } from '../../src/cycle/types.js';
 import { bundled, unique } from './helpers.js';
 
@@ -409,6 +409,39 @@ describe('the audit chain and the input', () => {
     );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(((err as WorkflowFailedError).cause as Error).message).toBe('cycle input: agent is not an agent id');
+    expect(s.calls).toEqual([]);
+  });
+});
+
+describe('the other workflows a worker serves', () => {
+  it('take only bounded input from any client: no endless benchmark floor, no megabyte proof object', async () => {
+    const s = stubs({});
+    const taskQueue = unique('branches');
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      activities: s.activities,
+      ...bundled(),
+    });
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => 'completed',
+        (e: unknown) => ((e as WorkflowFailedError).cause as Error).message,
+      );
+    const [floor, proof] = await worker.runUntil(
+      Promise.all([
+        failure(env.client.workflow.execute(benchFloor, { taskQueue, workflowId: unique('floor'), args: [1e9] })),
+        failure(
+          env.client.workflow.execute(proofWorkflow, {
+            taskQueue,
+            workflowId: unique('proof'),
+            args: [{ message: 'x'.repeat(1_000_000) }],
+          }),
+        ),
+      ]),
+    );
+    expect(floor).toBe('benchFloor input: an activity count from 0 to 1000');
+    expect(proof).toBe('proof input: message must be text of at most 4096 characters');
     expect(s.calls).toEqual([]);
   });
 });
