@@ -105,6 +105,12 @@ export async function runCommand(
         `${paint(outcome)} ${agentId}: ${safeText(result?.reason ?? state?.reason ?? final.status.name)}\n${formatScores(result ?? state ?? {})}\n${url}\n`,
       );
     }
+    // skipped before the baseline eval: too few new sessions; "consolidate now" should say how to get a dream
+    if (!opts.json && result?.outcome === 'skipped' && result.baseline === undefined && agent.minNewSessions > 0)
+      progress(
+        `nothing was dreamed: ${agentId} dreams once it has ${agent.minNewSessions} new session(s) (minNewSessions); ` +
+          `to dream now anyway, set \`minNewSessions: 0\` for it in the fleet config (the worker reads it again) and run again`,
+      );
     if (!result) process.exitCode = 1;
   });
 }
