@@ -471,6 +471,26 @@ const slug = (s: string) =>
 const rememberCue =
   /\b(?:please\s+)?(?:remember(?:\s+that)?|don'?t forget(?:\s+that)?|do not forget(?:\s+that)?|keep in mind(?:\s+that)?|note that|make a note(?: that)?|for future reference,?)\s*[:,-]?\s*(.+)$/i;
 
+/** "…, please remember that." / "X. Keep it in mind!": the cue closes a clause; what comes before it is the fact. */
+const rememberAfter =
+  /^(.*?\S)\s*(?:[.!;:,]|\s[-–—])\s*(?:so\s+|and\s+)?(?:please\s+)?(?:(?:remember|note|don'?t forget|do not forget)\s+(?:that|this|it)|keep\s+(?:that|this|it)\s+in\s+mind|make\s+a\s+note\s+of\s+(?:that|this|it))(?:,?\s*please)?[\s.!]*$/i;
+
+/** What a user told the agent to remember, from one statement. */
+function toldToRemember(statement: string): string | undefined {
+  const text = statement.replace(/\s+/g, ' ').trim();
+  const ahead = rememberCue
+    .exec(text)?.[1]
+    ?.replace(/[.!]+$/, '')
+    .trim();
+  if (ahead && ahead.length >= 8) return ahead; // not "that" of "…, remember that"
+  const before = rememberAfter.exec(text)?.[1];
+  return before
+    ?.split(/(?<=[.!?])\s+/)
+    .pop()
+    ?.replace(/[.!]+$/, '')
+    .trim();
+}
+
 /**
  * The store with its secrets redacted, file by file (line by line where a redaction would join lines, so that
  * every fact keeps its line number).
@@ -562,8 +582,7 @@ export async function deriveCases(store: MemoryStore, sessions: readonly Session
   const told = new Map<string, { text: string; from: string }>();
   for (const s of trusted)
     for (const u of s.userStatements) {
-      const m = rememberCue.exec(u.text.replace(/\s+/g, ' '));
-      const what = m?.[1]?.replace(/[.!]+$/, '').trim();
+      const what = toldToRemember(u.text);
       if (what && what.length >= 8 && !told.has(what.toLowerCase()))
         told.set(what.toLowerCase(), { text: what.slice(0, 300), from: `${s.sessionId}#${u.eventId}` });
     }

@@ -213,6 +213,28 @@ describe('the derived suite', () => {
     expect(await failing(other)).toEqual([]);
   });
 
+  it('hears "remember that" after the fact as well as before it, and not in a question or a report', async () => {
+    const root = await writeSessions('agent-r', [
+      new SessionBuilder('sess_r', day(2))
+        .user('We moved the staging database to db-2.internal, please remember that.')
+        .user('Thanks. ACME upgraded to Enterprise today. Remember this!')
+        .user('Deploys freeze on Fridays — keep that in mind.')
+        .user('Remember that invoices are due net 45.')
+        .user('Do you remember that?')
+        .user('The new intern says they do not remember that.'),
+    ]);
+    const cases = await deriveCases(
+      MemoryStore.from({ '/a.md': '- x\n' }),
+      (await selectSessions(root, 'agent-r')).sessions,
+    );
+    expect(cases.filter((c) => c.kind === 'remember').map((c) => c.expect.all[0]!.text)).toEqual([
+      'We moved the staging database to db-2.internal',
+      'ACME upgraded to Enterprise today',
+      'Deploys freeze on Fridays',
+      'invoices are due net 45',
+    ]);
+  });
+
   it('reads a write of a new record of the same shape as new, not as an update of the old one', async () => {
     const customers = MemoryStore.from({
       '/customers.md':
