@@ -220,7 +220,7 @@ describe('one cycle per agent', () => {
     expect(JSON.parse(done.stdout).auditHead).toBe(createHash('sha256').update(JSON.stringify(manual)).digest('hex'));
   });
 
-  it('a run with too few new sessions says it dreamed nothing and how to dream now anyway', async () => {
+  it('a run with too few new sessions says it dreamed nothing and how to dream now; `run --now` dreams', async () => {
     const agent = await exampleAgent('support-agent', { minNewSessions: 99 });
     const fleet = await h.serve([agent]);
     const run = await cliOn(fleet)('run', agent.id);
@@ -229,7 +229,13 @@ describe('one cycle per agent', () => {
     expect(run.stderr).toContain(
       `nothing was dreamed: ${agent.id} dreams once it has 99 new session(s) (minNewSessions)`,
     );
-    expect(run.stderr).toContain('set `minNewSessions: 0`');
+    expect(run.stderr).toContain(`dreamgate run ${agent.id} --now`);
+
+    // consolidate now: the same agent, asked to dream now, dreams
+    const now = await cliOn(fleet)('run', agent.id, '--now');
+    expect(now.code).toBe(0);
+    expect(now.stdout).toContain(`kept ${agent.id}:`);
+    expect(now.stderr).not.toContain('nothing was dreamed');
   });
 });
 
