@@ -233,6 +233,7 @@ export function buildProgram(): Command {
     .argument('<agent>')
     .option('--wait', 'keep following while the cycle waits for review')
     .option('--no-follow', 'start it and return')
+    .option('--now', 'consolidate now: dream even with fewer new sessions than minNewSessions')
     .action(runCommand);
   cycleCommand('status', 'latest cycles of every agent, or of one').argument('[agent]').action(statusCommand);
   cycleCommand(

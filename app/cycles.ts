@@ -61,6 +61,7 @@ export async function startCycle(
   fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
   agent: AgentConfig,
   trigger = 'manual',
+  now = false,
 ): Promise<StartedCycle> {
   const scope = scopeOf(fleet, agent);
   try {
@@ -68,8 +69,8 @@ export async function startCycle(
       taskQueue: c.temporal.taskQueue,
       workflowId: cycleWorkflowId(scope),
       ...exclusive,
-      args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, trigger }],
-      staticSummary: `Dream cycle of ${scopedName(scope)} (${agent.mode}, ${trigger})`,
+      args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, trigger, ...(now ? { now } : {}) }],
+      staticSummary: `Dream cycle of ${scopedName(scope)} (${agent.mode}, ${trigger}${now ? ', now' : ''})`,
       staticDetails: `snapshot → baseline eval → dream → post eval → ${agent.mode === 'automatic' ? '' : 'review → '}promote → verify. Reviewers: ${agent.reviewers.join(', ') || 'none'}.`,
     });
   } catch (err) {

@@ -116,8 +116,12 @@ export class CycleRun {
   /** Signature checks under way (activities scheduled and not yet answered). */
   private checking = 0;
 
+  /** `dreamgate run --now`: dream whatever the number of new sessions. */
+  readonly now: boolean;
+
   constructor(input: StartInput) {
     const info = workflowInfo();
+    this.now = input.now === true;
     this.ref = {
       ...(input.fleet !== undefined ? { fleet: input.fleet } : {}),
       agent: input.agent,

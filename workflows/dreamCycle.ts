@@ -31,7 +31,8 @@ export const dreamCycle = async function dreamCycle(
     // 2. Skip when there is nothing to consolidate.
     run.enter('skip-check');
     const fresh = await steps.countNewSessions({ cycle, since: agent.lastKeptSessionAt });
-    if (fresh.count < settings.minNewSessions)
+    // (an input of `dreamgate run --now` dreams anyway; inputs recorded before it never carry `now`)
+    if (!run.now && fresh.count < settings.minNewSessions)
       return await run.finish(
         'skipped',
         `${fresh.count} new session(s) since the last kept dream; ${settings.minNewSessions} needed`,

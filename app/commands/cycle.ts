@@ -53,12 +53,12 @@ function agentOf(ctx: Context, id: string): AgentConfig {
 
 export async function runCommand(
   agentId: string,
-  opts: CommonOptions & { wait?: boolean; follow?: boolean },
+  opts: CommonOptions & { wait?: boolean; follow?: boolean; now?: boolean },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
     const agent = agentOf(ctx, agentId);
     const client = await ctx.client();
-    const handle = await startCycle(client, ctx.fleet, agent, 'manual');
+    const handle = await startCycle(client, ctx.fleet, agent, 'manual', opts.now === true);
     const url = workflowUrl(client.temporal, handle.workflowId, handle.firstExecutionRunId);
     progress(`started ${handle.workflowId} (${agent.mode}) — ${url}`);
     if (opts.follow === false) {
@@ -105,6 +105,12 @@ export async function runCommand(
         `${paint(outcome)} ${agentId}: ${safeText(result?.reason ?? state?.reason ?? final.status.name)}\n${formatScores(result ?? state ?? {})}\n${url}\n`,
       );
     }
+    // skipped before the baseline eval: too few new sessions; "consolidate now" should say how to get a dream
+    if (!opts.json && result?.outcome === 'skipped' && result.baseline === undefined && agent.minNewSessions > 0)
+      progress(
+        `nothing was dreamed: ${agentId} dreams once it has ${agent.minNewSessions} new session(s) (minNewSessions); ` +
+          `to dream now anyway: \`dreamgate run ${agentId} --now\``,
+      );
     if (!result) process.exitCode = 1;
   });
 }

@@ -23,7 +23,8 @@ export function parseCycleInput(raw: unknown): { ok: true; input: StartInput } |
     return no('configHash is not a sha256');
   if (typeof i.trigger !== 'string' || i.trigger.length > 200)
     return no('trigger must be text of at most 200 characters');
-  const extra = Object.keys(i).filter((k) => !['fleet', 'agent', 'configHash', 'trigger'].includes(k));
+  if (i.now !== undefined && typeof i.now !== 'boolean') return no('now must be true or false');
+  const extra = Object.keys(i).filter((k) => !['fleet', 'agent', 'configHash', 'trigger', 'now'].includes(k));
   if (extra.length > 0) return no(`unknown field ${JSON.stringify(extra[0]!.slice(0, 40))}`);
   return {
     ok: true,
@@ -32,6 +33,7 @@ export function parseCycleInput(raw: unknown): { ok: true; input: StartInput } |
       agent: i.agent as string,
       ...(i.configHash ? { configHash: i.configHash as string } : {}),
       trigger: i.trigger,
+      ...(i.now === true ? { now: true } : {}),
     },
   };
 }

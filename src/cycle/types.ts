@@ -36,6 +36,8 @@ export interface CycleInput {
   configHash?: string;
   /** Why it runs: a schedule, a person, a fleet run. */
   trigger: string;
+  /** Consolidate now: dream even with fewer new sessions than `minNewSessions` (`dreamgate run --now`). */
+  now?: boolean;
 }
 
 /** Which cycle an activity works for: its fleet, agent and configuration, and the run's own id. */

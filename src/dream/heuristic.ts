@@ -125,7 +125,10 @@ export class HeuristicDreamer implements Dreamer {
     return out;
   }
 
-  /** The same fact twice in one scope (file, section, enclosing item): one copy is enough. */
+  /**
+   * The same fact twice in one block of one scope (one list, or one paragraph of `Label: value` lines): one
+   * copy is enough. Copies in two blocks of a section (each list under its own lead-in) are reported.
+   */
   private dedupeWithinScopes(facts: Fact[], winners: ReadonlySet<Fact>): void {
     const groups = new Map<string, Fact[]>();
     for (const f of facts) {
@@ -133,7 +136,7 @@ export class HeuristicDreamer implements Dreamer {
       const state = f.checked === null ? '' : String(f.checked);
       const key = f.fact ? `f\0${f.fact.subject}\0${f.fact.value}` : `k\0${factKey(f.text)}`;
       for (const k of new Set([`n\0${f.norm}`, `${key}\0${state}`])) {
-        const id = `${f.scope}\0${k}`;
+        const id = `${f.scope}\0${f.block}\0${k}`;
         groups.set(id, [...(groups.get(id) ?? []), f]);
       }
     }
@@ -166,7 +169,7 @@ export class HeuristicDreamer implements Dreamer {
     // places (a block pasted into two files) is one finding
     const byPlace = (a: Fact, b: Fact) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.start - b.start);
     const found = [...groups.values()]
-      .filter((g) => new Set(g.map((f) => f.scope)).size >= 2)
+      .filter((g) => new Set(g.map((f) => `${f.scope}\0${f.block}`)).size >= 2)
       .map((g) => [...g].sort(byPlace))
       .sort((a, b) => byPlace(a[0]!, b[0]!));
     const runs: Fact[][][] = [];

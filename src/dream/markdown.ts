@@ -33,6 +33,11 @@ export interface Unit {
   text: string;
   /** File, heading path and enclosing list items: two units are in one scope only when all three agree. */
   scope: string;
+  /**
+   * The block the unit belongs to within its scope (its list, or its paragraph): two lists of one section,
+   * each under its own lead-in ("**Variant 2:**", "**Correct:**"), are two records, not one.
+   */
+  block: number;
   /** The nearest heading's text ('' before the first heading). */
   section: string;
   /** May the unit be taken out without breaking the structure around it (a lead-in or a parent may not). */
@@ -91,7 +96,7 @@ export function parseMarkdown(path: string, content: string): MarkdownDocument {
   const paragraph = (p: Paragraph, parents: string) => {
     const [a, b] = [startLine(p), endLine(p)];
     const text = slice(a, b);
-    const base = { path, scope: scopeOf(parents), section: sectionOf(), checked: null };
+    const base = { path, scope: scopeOf(parents), block: a, section: sectionOf(), checked: null };
     if (a !== b && lines.slice(a, b + 1).every((l) => labelLine.test(l))) {
       for (let i = a; i <= b; i++) units.push({ ...base, start: i, end: i, text: lines[i]!, removable: true });
       return;
@@ -101,6 +106,7 @@ export function parseMarkdown(path: string, content: string): MarkdownDocument {
   };
 
   const list = (l: List, parents: string) => {
+    const block = startLine(l);
     for (const item of l.children as ListItem[]) {
       const [a, b] = [startLine(item), endLine(item)];
       const kids = item.children;
@@ -112,6 +118,7 @@ export function parseMarkdown(path: string, content: string): MarkdownDocument {
           end: b,
           text: slice(a, b),
           scope: scopeOf(parents),
+          block,
           section: sectionOf(),
           removable: true,
           checked: item.checked ?? null,
@@ -128,6 +135,7 @@ export function parseMarkdown(path: string, content: string): MarkdownDocument {
           end: hb,
           text: slice(a, hb),
           scope: scopeOf(parents),
+          block,
           section: sectionOf(),
           removable: false,
           checked: item.checked ?? null,

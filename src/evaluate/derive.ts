@@ -42,6 +42,8 @@ export interface FactTokens {
   values: string[];
   words: string[];
   need: number;
+  /** Words that must stand on the line as whole words: what tells a superseded value from its successor ("Pro"). */
+  whole?: string[];
 }
 
 export interface Fact {
@@ -319,7 +321,11 @@ export function tokenMatcher(item: DerivedItem): Matcher {
     return /^\d+$/.test(t) ? (l: string) => alone.test(l) : (l: string) => l.includes(t.toLowerCase());
   });
   const words = item.words.map((t) => t.toLowerCase());
-  const holds = (l: string) => values.every((v) => v(l)) && words.filter((w) => l.includes(w)).length >= item.need;
+  const whole = (item.whole ?? []).map((w) => new RegExp(wholeWord(w), 'i'));
+  const holds = (l: string) =>
+    values.every((v) => v(l)) &&
+    words.filter((w) => l.includes(w)).length >= item.need &&
+    whole.every((w) => w.test(l));
   const line = shown(item.text).toLowerCase();
   const path = item.from.startsWith('/') ? item.from.slice(0, item.from.lastIndexOf(':')).toLowerCase() : undefined;
   const required = item.values.map((v) => v.toLowerCase());
@@ -343,6 +349,9 @@ export function tokenMatcher(item: DerivedItem): Matcher {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** A word standing alone: "pro" is not found in "provider" or "pro2". */
+const wholeWord = (w: string) => `(?<![a-z0-9])${escape(w)}(?![a-z0-9])`;
+
 function combinations<T>(xs: T[], k: number): T[][] {
   if (k === 0) return [[]];
   if (xs.length < k) return [];
@@ -356,7 +365,8 @@ export function itemRegex(item: DerivedItem): string {
   const values = item.values.map((v) => (/^\d+$/.test(v) ? `(?=.*(?<!\\d)${v}(?!\\d))` : has(v))).join('');
   const sets = combinations(item.words, item.need).map((c) => c.map(has).join(''));
   const words = sets.length > 1 ? `(?:${sets.join('|')})` : (sets[0] ?? '');
-  return `/^${values}${words}.*$/im`;
+  const whole = (item.whole ?? []).map((w) => `(?=.*${wholeWord(w)})`).join('');
+  return `/^${values}${words}${whole}.*$/im`;
 }
 
 const normalized = (t: string) =>
@@ -444,6 +454,13 @@ export function replacements(facts: Fact[], sessions: readonly SessionDigest[]):
   return [...out].map(([old, by]) => ({ old, by }));
 }
 
+/** Up to two runs of letters or digits of `a` that `b` does not have (lower case, in order). */
+function piecesOnlyIn(a: string, b: string): string[] {
+  const runs = (t: string) => tokenSource(t).toLowerCase().match(piecePattern) ?? [];
+  const theirs = new Set(runs(b));
+  return [...new Set(runs(a))].filter((p) => !theirs.has(p) && p !== 'redacted').slice(0, 2);
+}
+
 const slug = (s: string) =>
   s
     .toLowerCase()
@@ -453,6 +470,26 @@ const slug = (s: string) =>
 
 const rememberCue =
   /\b(?:please\s+)?(?:remember(?:\s+that)?|don'?t forget(?:\s+that)?|do not forget(?:\s+that)?|keep in mind(?:\s+that)?|note that|make a note(?: that)?|for future reference,?)\s*[:,-]?\s*(.+)$/i;
+
+/** "…, please remember that." / "X. Keep it in mind!": the cue closes a clause; what comes before it is the fact. */
+const rememberAfter =
+  /^(.*?\S)\s*(?:[.!;:,]|\s[-–—])\s*(?:so\s+|and\s+)?(?:please\s+)?(?:(?:remember|note|don'?t forget|do not forget)\s+(?:that|this|it)|keep\s+(?:that|this|it)\s+in\s+mind|make\s+a\s+note\s+of\s+(?:that|this|it))(?:,?\s*please)?[\s.!]*$/i;
+
+/** What a user told the agent to remember, from one statement. */
+function toldToRemember(statement: string): string | undefined {
+  const text = statement.replace(/\s+/g, ' ').trim();
+  const ahead = rememberCue
+    .exec(text)?.[1]
+    ?.replace(/[.!]+$/, '')
+    .trim();
+  if (ahead && ahead.length >= 8) return ahead; // not "that" of "…, remember that"
+  const before = rememberAfter.exec(text)?.[1];
+  return before
+    ?.split(/(?<=[.!?])\s+/)
+    .pop()
+    ?.replace(/[.!]+$/, '')
+    .trim();
+}
 
 /**
  * The store with its secrets redacted, file by file (line by line where a redaction would join lines, so that
@@ -493,10 +530,19 @@ export async function deriveCases(store: MemoryStore, sessions: readonly Session
   const superseded = new Set(replaced.map((r) => r.old));
   const cases: DerivedCase[] = [];
   replaced.forEach(({ old, by }, i) => {
-    const now = item(by);
-    const was = item(old);
+    let now = item(by);
+    let was = item(old);
     const same = (a: string[], b: string[]) => a.every((t) => b.includes(t));
-    if (!now || !was || (same(was.values, now.values) && same(was.words, now.words))) return;
+    if (!now || !was) return;
+    if (same(was.values, now.values) && same(was.words, now.words)) {
+      // the tokens cannot tell them apart ("plan is Pro" → "plan is Enterprise"): the words only one side has
+      // must then stand on the line, or a dream that keeps the old value would pass
+      const gone = piecesOnlyIn(was.text, now.text);
+      if (gone.length === 0) return;
+      was = { ...was, need: was.words.length, whole: gone }; // and the whole subject: not another's "plan: Pro"
+      const added = piecesOnlyIn(now.text, was.text);
+      if (added.length > 0) now = { ...now, whole: added };
+    }
     cases.push({
       id: `current-${i + 1}-${slug(old.label ?? old.text)}`,
       question: `What is the current ${old.label ?? 'value'} (${old.path})?`,
@@ -536,8 +582,7 @@ export async function deriveCases(store: MemoryStore, sessions: readonly Session
   const told = new Map<string, { text: string; from: string }>();
   for (const s of trusted)
     for (const u of s.userStatements) {
-      const m = rememberCue.exec(u.text.replace(/\s+/g, ' '));
-      const what = m?.[1]?.replace(/[.!]+$/, '').trim();
+      const what = toldToRemember(u.text);
       if (what && what.length >= 8 && !told.has(what.toLowerCase()))
         told.set(what.toLowerCase(), { text: what.slice(0, 300), from: `${s.sessionId}#${u.eventId}` });
     }

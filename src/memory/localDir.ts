@@ -79,7 +79,7 @@ export class LocalDirStore implements StoreAdapter {
       if (c.op === 'create' || c.op === 'update') await writeAtomic(this.fullPath(c.path), c.after!);
       else if (c.op === 'delete') await this.remove(c.path);
       else {
-        await writeAtomic(this.fullPath(c.new_path!), c.after ?? live.get(c.path)!);
+        await writeAtomic(this.fullPath(c.new_path!), c.after ?? live.get(c.path)!, this.fullPath(c.path));
         await this.remove(c.path);
       }
     }
@@ -112,12 +112,27 @@ export class LocalDirStore implements StoreAdapter {
   }
 }
 
-/** Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. */
-export async function writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
+/** The permissions a file has now, if it exists. */
+async function modeOf(file: string): Promise<number | undefined> {
+  try {
+    return (await lstat(file)).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Temp file in the same folder, fsync, rename: a reader sees the old file or the new one, never half. The
+ * file keeps the permissions it had (or those of `modeFrom`, the file it is renamed from): the owner's
+ * choice is not collateral; a new file is private to its owner (0600).
+ */
+export async function writeAtomic(file: string, content: string | Uint8Array, modeFrom = file): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const mode = (await modeOf(modeFrom)) ?? 0o600;
   const tmp = join(dirname(file), `.dreamgate-${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o600);
   try {
+    if (mode !== 0o600) await fh.chmod(mode); // exactly: the umask does not apply to chmod
     await (typeof content === 'string' ? fh.writeFile(content, 'utf8') : fh.writeFile(content));
     await fh.sync();
   } finally {

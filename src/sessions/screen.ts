@@ -329,6 +329,8 @@ interface SecretRule {
   pattern: RegExp;
   /** The secret is this capture group (the rest of the match, e.g. a label, stays). */
   group?: number;
+  /** A value this rule matches that is not a secret (a placeholder). */
+  unless?: (value: string) => boolean;
 }
 
 /** Provider formats that secretlint's preset does not read as we need, and credentials in URLs. */
@@ -356,6 +358,7 @@ const providerRules: SecretRule[] = [
     kind: 'password-in-url',
     pattern: /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@[\]]{1,256}:)(?!\[REDACTED)([^\s@/]{3,256})(?=@)/gi,
     group: 2,
+    unless: (v) => isPlaceholder(v),
   },
   { kind: 'bearer-token', pattern: /(\bbearer[ \t]{1,4})(?!\[REDACTED)([A-Za-z0-9._~+/-]{20,4096}={0,2})/gi, group: 2 },
 ];
@@ -435,6 +438,21 @@ function isReference(v: string): boolean {
   );
 }
 
+const placeholderPrefix = '(?:your|my|example|sample|dummy|fake|placeholder)';
+const secretWord = '(?:password|passwd|passphrase|pass|pwd|secret|token|key|api[-_ ]?key|credentials?)';
+const placeholder = new RegExp(
+  `^(?:${secretWord}|${placeholderPrefix}[-_ .]?(?:[a-z]{1,12}[-_ .]){0,3}${secretWord}(?:[-_ .]?here)?|change[-_]?me|change[-_]?it|replace[-_]?me)$`,
+);
+
+/**
+ * A value written to be replaced, as in documentation and templates: a word that names a secret, or one
+ * after "your"/"example" ("password", "your_password", "your-super-secret-key", "changeme"). A value with a
+ * digit, a capital or a symbol is never one, so a real secret is not mistaken for a placeholder by its words.
+ */
+export function isPlaceholder(v: string): boolean {
+  return v.length <= 60 && placeholder.test(v);
+}
+
 /**
  * Is a bare (unquoted) value a password, given what follows it on the line? A word of letters is prose or a
  * type name ("Same as Proton", "Required for login", "String", "见钥匙串") unless it is long or mixes case
@@ -456,7 +474,7 @@ function redactLabelled(text: string, found: Record<string, number>): string {
         // a quoted value is taken whole; a bare one ends before the sentence's punctuation and an unopened bracket
         const v = quoted ? value : value.replace(/[.!?:]+$/, '').replace(/(?<=^[^([{]*)[)\]}]+$/, '');
         const after = all.slice(offset + whole.length - (value.length - v.length), offset + whole.length + 40);
-        if (isReference(v) || !accept(v, quoted, after)) return whole;
+        if (isReference(v) || isPlaceholder(v) || !accept(v, quoted, after)) return whole;
         found[kind] = (found[kind] ?? 0) + 1;
         return `${label}[REDACTED:${kind}]${value.slice(v.length)}`;
       });
@@ -475,8 +493,9 @@ export interface Redaction {
 export function redactKnown(text: string): Redaction {
   const found: Record<string, number> = {};
   let out = text;
-  for (const { kind, pattern, group } of providerRules) {
+  for (const { kind, pattern, group, unless } of providerRules) {
     out = out.replace(pattern, (...m: string[]) => {
+      if (group && unless?.(m[group]!)) return m[0]!;
       found[kind] = (found[kind] ?? 0) + 1;
       return group ? `${m.slice(1, group).join('')}[REDACTED:${kind}]` : `[REDACTED:${kind}]`;
     });
@@ -489,6 +508,18 @@ const secretlintConfig = {
 };
 // secretlint's rules look for tokens, URLs with credentials and key blocks: text without any is not worth a run
 const mayHoldToken = /[A-Za-z0-9_+/=.-]{16}|:\/\/|-----BEGIN/;
+
+const userinfo = /^[a-z][a-z0-9+.-]{0,30}:\/\/[^:@/\s]{0,200}:([^@/\s]{1,200})@/i;
+
+/**
+ * Is a span secretlint found still a secret after dreamgate's own rules? A URL with credentials (a
+ * connection string) is not when its password is already redacted (so the scheme, user, host and database
+ * stay readable) or is a placeholder (`postgresql://user:password@host/db` in a README).
+ */
+function stillSecret(text: string, range: readonly [number, number]): boolean {
+  const password = userinfo.exec(text.slice(range[0], range[1]))?.[1];
+  return password === undefined || !(isPlaceholder(password) || password.startsWith('[REDACTED'));
+}
 
 /**
  * Replaces each secret with `[REDACTED:<kind>]`: dreamgate's own rules, then secretlint's recommended
@@ -505,6 +536,7 @@ export async function redactSecrets(text: string): Promise<Redaction> {
   const found = { ...own.found };
   let out = own.text;
   const spans = result.messages
+    .filter((m) => stillSecret(own.text, m.range))
     .map((m) => ({ range: m.range, kind: m.ruleId.replace(/^@secretlint\/secretlint-rule-/, '') }))
     .sort((a, b) => b.range[0] - a.range[0]);
   let floor = Infinity;

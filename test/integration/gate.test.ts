@@ -227,6 +227,24 @@ describe('one cycle per agent', () => {
     expect(manual.prev).toBe(createHash('sha256').update(JSON.stringify(cancelled)).digest('hex'));
     expect(JSON.parse(done.stdout).auditHead).toBe(createHash('sha256').update(JSON.stringify(manual)).digest('hex'));
   });
+
+  it('a run with too few new sessions says it dreamed nothing and how to dream now; `run --now` dreams', async () => {
+    const agent = await exampleAgent('support-agent', { minNewSessions: 99 });
+    const fleet = await h.serve([agent]);
+    const run = await cliOn(fleet)('run', agent.id);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`skipped ${agent.id}:`);
+    expect(run.stderr).toContain(
+      `nothing was dreamed: ${agent.id} dreams once it has 99 new session(s) (minNewSessions)`,
+    );
+    expect(run.stderr).toContain(`dreamgate run ${agent.id} --now`);
+
+    // consolidate now: the same agent, asked to dream now, dreams
+    const now = await cliOn(fleet)('run', agent.id, '--now');
+    expect(now.code).toBe(0);
+    expect(now.stdout).toContain(`kept ${agent.id}:`);
+    expect(now.stderr).not.toContain('nothing was dreamed');
+  });
 });
 
 describe('the audit chain across cycles', () => {

@@ -74,6 +74,45 @@ describe('do no harm: structure is never collateral', () => {
     expect(store.get('/costs.md')).toBe(text);
   });
 
+  it('keeps a line that each record of a section repeats: every list under its own lead-in is a record', async () => {
+    const doc = [
+      '# Ads',
+      '',
+      '**Variant 1 - Price:**',
+      '- Headline: Two for one',
+      '- CTA: Order now',
+      '',
+      '**Variant 2 - Story:**',
+      '- Headline: Made by hand',
+      '- CTA: Order now',
+      '',
+      '## Examples',
+      '',
+      '**Wrong:**',
+      '```js',
+      'let a = 1;',
+      '```',
+      '',
+      '**Right:**',
+      '```js',
+      'const a = 1;',
+      '```',
+      '',
+      '**Right:**',
+      '```js',
+      'const b = 2;',
+      '```',
+      '',
+    ].join('\n');
+    const { store, changeSet } = await dream({ '/ads.md': doc });
+    expect(store.get('/ads.md')).toBe(doc);
+    expect(changeSet.changes).toEqual([]);
+    // the same line twice in one list still goes
+    const twice = doc.replace('- CTA: Order now\n\n**Variant 2', '- CTA: Order now\n- CTA: Order now\n\n**Variant 2');
+    const again = await dream({ '/ads.md': twice });
+    expect(again.store.get('/ads.md')).toBe(doc);
+  });
+
   it('never edits code, diagrams, tables, HTML or quotes, even where their lines repeat', async () => {
     const doc = [
       '# Flow',

@@ -157,6 +157,84 @@ describe('the derived suite', () => {
     expect(gateFails(w.score)).toBe(true);
   });
 
+  it('tells a superseded value from its successor when only a short word differs ("Pro" → "Enterprise")', async () => {
+    const plans = MemoryStore.from({
+      '/facts.md': '- Customer ACME plan is Enterprise.\n- Refund window is 14 days.\n',
+      '/old.md': '- Customer ACME plan is Pro.\n',
+      '/accounts.md': '# Accounts\n- Initech plan: Enterprise\n',
+      '/crm.md': '# CRM\n- Initech plan: Pro\n',
+    });
+    const root = await writeSessions('agent-p', [
+      new SessionBuilder('sess_up', day(2))
+        .memory('str_replace', '/facts.md', {
+          old_str: '- Customer ACME plan is Pro.',
+          new_str: '- Customer ACME plan is Enterprise.',
+        })
+        .memory('str_replace', '/accounts.md', {
+          old_str: '- Initech plan: Pro',
+          new_str: '- Initech plan: Enterprise',
+        }),
+    ]);
+    const sel = await selectSessions(root, 'agent-p');
+    const cases = await deriveCases(plans, sel.sessions);
+    const current = cases
+      .filter((c) => c.kind === 'current')
+      .sort((a, b) => (a.expect.all[0]!.from < b.expect.all[0]!.from ? 1 : -1));
+    expect(current.map((c) => [c.expect.all[0]!.from, c.expect.none[0]!.from])).toEqual([
+      ['/facts.md:1', '/old.md:1'],
+      ['/accounts.md:2', '/crm.md:2'],
+    ]);
+    const runtime = withDerived(undefined, cases);
+    const file = join(await tempDir(), 'derived.yml');
+    await writeFile(file, derivedSuiteYaml(cases, ' derived for a test'));
+    const loaded = await loadSuite(file);
+    const failing = async (s: MemoryStore) => {
+      const [a, b] = [await score(runtime, s), await score(loaded, s)];
+      expect(a.cases.map((c) => [c.id, c.passed])).toEqual(b.cases.map((c) => [c.id, c.passed])); // YAML judges alike
+      return a.cases.filter((c) => !c.passed).map((c) => c.id);
+    };
+    // the store as it was keeps both superseded values: both cases fail
+    expect((await failing(plans)).sort()).toEqual(current.map((c) => c.id).sort());
+    const good = await runDream(new HeuristicDreamer(), {
+      agentId: 'agent-p',
+      snapshotId: null,
+      store: plans,
+      sessions: sel,
+    });
+    expect(await failing(good.store)).toEqual([]);
+    // a dream that keeps one superseded value, re-worded: its case fails
+    const kept = mutate(good.store, '/facts.md', (t) => `${t}- ACME customer plan: Pro\n`);
+    expect(await failing(kept)).toEqual([current[0]!.id]);
+    // a dream that puts the old value back in place of the new one: the newer value is missing too
+    const back = mutate(good.store, '/accounts.md', (t) => t.replace('Enterprise', 'Pro'));
+    expect(await failing(back)).toEqual([current[1]!.id]);
+    // a whole word: "Professional services" is not the old plan
+    const other = mutate(good.store, '/facts.md', (t) => `${t}- Customer ACME plan includes Professional services\n`);
+    expect(await failing(other)).toEqual([]);
+  });
+
+  it('hears "remember that" after the fact as well as before it, and not in a question or a report', async () => {
+    const root = await writeSessions('agent-r', [
+      new SessionBuilder('sess_r', day(2))
+        .user('We moved the staging database to db-2.internal, please remember that.')
+        .user('Thanks. ACME upgraded to Enterprise today. Remember this!')
+        .user('Deploys freeze on Fridays — keep that in mind.')
+        .user('Remember that invoices are due net 45.')
+        .user('Do you remember that?')
+        .user('The new intern says they do not remember that.'),
+    ]);
+    const cases = await deriveCases(
+      MemoryStore.from({ '/a.md': '- x\n' }),
+      (await selectSessions(root, 'agent-r')).sessions,
+    );
+    expect(cases.filter((c) => c.kind === 'remember').map((c) => c.expect.all[0]!.text)).toEqual([
+      'We moved the staging database to db-2.internal',
+      'ACME upgraded to Enterprise today',
+      'Deploys freeze on Fridays',
+      'invoices are due net 45',
+    ]);
+  });
+
   it('reads a write of a new record of the same shape as new, not as an update of the old one', async () => {
     const customers = MemoryStore.from({
       '/customers.md':

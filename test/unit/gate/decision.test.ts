@@ -149,6 +149,10 @@ describe('a cycle’s input', () => {
       parseCycleInput({ fleet: 'acme', agent: 'support', configHash: 'a'.repeat(64), trigger: 'manual' }),
     ).toMatchObject({ ok: true });
     expect(parseCycleInput({ fleet: 'acme', agent: '@team', trigger: 'fleet run' })).toMatchObject({ ok: true });
+    expect(parseCycleInput({ fleet: 'acme', agent: 'support', trigger: 'manual', now: true })).toEqual({
+      ok: true,
+      input: { fleet: 'acme', agent: 'support', trigger: 'manual', now: true },
+    });
     expect(parseCycleInput({ agent: { id: 'support', evaluator: ['sh', '-c', 'id'] }, trigger: 't' })).toEqual({
       ok: true,
       input: { agent: 'support', trigger: 'v1 input' },
@@ -159,6 +163,7 @@ describe('a cycle’s input', () => {
     [{ fleet: 'acme', agent: '../x', trigger: 't' }, 'agent is not an agent id'],
     [{ fleet: 'acme', agent: 'x', configHash: 'zz', trigger: 't' }, 'configHash is not a sha256'],
     [{ fleet: 'acme', agent: 'x', trigger: 't', evaluator: ['sh'] }, 'unknown field "evaluator"'],
+    [{ fleet: 'acme', agent: 'x', trigger: 't', now: 'yes' }, 'now must be true or false'],
     [null, 'expected an object'],
   ])('refuses %j', (raw, why) => {
     expect(parseCycleInput(raw)).toEqual({ ok: false, why });

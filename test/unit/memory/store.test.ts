@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LiveStoreChanged, applyChanges } from '../../../src/memory/apply.js';
@@ -113,6 +113,32 @@ describe('local directory store', () => {
     expect(await readFile(join(root, '.keep'), 'utf8')).toBe('mine');
     expect((await readdir(root)).sort()).toEqual(['.keep', 'a.md', 'new']); // the emptied folder went too
     expect(((await lstat(join(root, 'a.md'))).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  it('keeps the permissions the owner gave a file it updates or renames; a new file is private (0600)', async () => {
+    const root = await tempDir();
+    const store = new LocalDirStore(root);
+    const before = MemoryStore.from({ '/shared.md': '- a\n', '/moved.md': '- m\n' });
+    await store.replaceAll(before);
+    await chmod(join(root, 'shared.md'), 0o664);
+    await chmod(join(root, 'moved.md'), 0o640);
+    const changes = [
+      ...diffStores(before, MemoryStore.from({ '/shared.md': '- a2\n', '/moved.md': '- m\n', '/new.md': '- n\n' })),
+      {
+        op: 'rename' as const,
+        path: '/moved.md',
+        new_path: '/sub/moved.md',
+        before_sha256: before.fileHash('/moved.md')!,
+        reason: 'reorganize' as const,
+        detail: 'x',
+        evidence: [],
+      },
+    ];
+    await store.apply(changes);
+    const mode = async (p: string) => ((await lstat(join(root, p))).mode & 0o777).toString(8);
+    expect(await mode('shared.md')).toBe('664');
+    expect(await mode('sub/moved.md')).toBe('640');
+    expect(await mode('new.md')).toBe('600');
   });
 
   it('refuses a change set when the live store changed, listing the paths, and writes nothing', async () => {

@@ -143,8 +143,33 @@ describe('secret detectors', () => {
     'password: Required for login',
     '`password: String`',
     '密码：见钥匙串',
-  ])('does not take the name or place of a secret, code or prose for one: %j', async (text) => {
+    "password='your_password'",
+    'JWT_SECRET=your-super-secret-key',
+    '- **Password:** changeme',
+    'api_key: your-api-key-here',
+    'DATABASE_URL=postgresql://user:password@host:5432/dbname',
+    'redis://:your_password@localhost:6379',
+  ])('does not take the name or place of a secret, code, prose or a placeholder for one: %j', async (text) => {
     expect((await redactSecrets(text)).found).toEqual({});
+  });
+
+  it.each([
+    ['password: MySecretPassword', 'MySecretPassword'],
+    ['JWT_SECRET=your-secret-Kx9mP2vLq8', 'Kx9mP2vLq8'],
+    ['api_key: example_7f3a9c1e5b2d4f6a8c0e', '7f3a9c1e5b2d4f6a8c0e'],
+  ])('a placeholder is only words: a value with a capital or a digit is still a secret: %j', async (text, value) => {
+    expect((await redactSecrets(text)).text).not.toContain(value);
+  });
+
+  it('redacts only the password of a connection string (once): scheme, user, host and database stay readable', async () => {
+    for (const url of ['postgres://app:Xk9#pQ2mLw@db.internal:5432/prod', 'mongodb://admin:S3cr3tPw@db:27017/app']) {
+      const r = await redactSecrets(`DATABASE_URL=${url}`);
+      const [, user, password, rest] = /^\w+:\/\/(\w+):([^@]+)(@.*)$/.exec(url)!;
+      expect(r.text).not.toContain(password);
+      expect(r.text).toContain(`${user}:[REDACTED:`);
+      expect(r.text).toContain(rest);
+      expect(r.text.match(/REDACTED/g)).toHaveLength(1);
+    }
   });
 
   it('finds what only the maintained rule set knows (secretlint): a SendGrid key', async () => {
