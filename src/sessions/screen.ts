@@ -471,8 +471,10 @@ function redactLabelled(text: string, found: Record<string, number>): string {
     (pattern: RegExp, kind: string, accept: (v: string, quoted: boolean, after: string) => boolean) => (s: string) =>
       s.replace(pattern, (whole, label: string, value: string, offset: number, all: string) => {
         const quoted = /["'`]$/.test(label);
-        // a quoted value is taken whole; a bare one ends before the sentence's punctuation and an unopened bracket
-        const v = quoted ? value : value.replace(/[.!?:]+$/, '').replace(/(?<=^[^([{]*)[)\]}]+$/, '');
+        // a quoted value is taken whole; a bare one ends before a sentence's full stop or colon and an unopened
+        // bracket (a trailing ! or ? is more often the password's own: `Butch2026!`, and redacting one more
+        // character of prose costs nothing, while leaving one of a password shows it)
+        const v = quoted ? value : value.replace(/[.:]+$/, '').replace(/(?<=^[^([{]*)[)\]}]+$/, '');
         const after = all.slice(offset + whole.length - (value.length - v.length), offset + whole.length + 40);
         if (isReference(v) || isPlaceholder(v) || !accept(v, quoted, after)) return whole;
         found[kind] = (found[kind] ?? 0) + 1;

@@ -161,6 +161,12 @@ describe('secret detectors', () => {
     expect((await redactSecrets(text)).text).not.toContain(value);
   });
 
+  it('takes a trailing ! or ? as the password’s own, a full stop as the sentence’s', async () => {
+    expect((await redactSecrets('PASSWORD=DieterHQ2026!')).text).toBe('PASSWORD=[REDACTED:password]');
+    expect((await redactSecrets('- **Password:** Kx9#mP2vL?')).text).toBe('- **Password:** [REDACTED:password]');
+    expect((await redactSecrets('The password: hunter22.')).text).toBe('The password: [REDACTED:password].');
+  });
+
   it('redacts only the password of a connection string (once): scheme, user, host and database stay readable', async () => {
     for (const url of ['postgres://app:Xk9#pQ2mLw@db.internal:5432/prod', 'mongodb://admin:S3cr3tPw@db:27017/app']) {
       const r = await redactSecrets(`DATABASE_URL=${url}`);
