@@ -8,6 +8,7 @@
  */
 import { lintSource } from '@secretlint/core';
 import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
+import { secretLintProfiler } from '@secretlint/profiler';
 
 export interface Finding {
   detector: string;
@@ -504,6 +505,11 @@ export function redactKnown(text: string): Redaction {
   }
   return { text: redactLabelled(out, found), found };
 }
+
+// secretlint 11 profiles every lint whether asked or not: a performance mark per rule per call, kept in arrays
+// that only grow and scanned on every mark (quadratic; secretlint#1633 and #1653, fixed in 13.x, which needs
+// Node 22). A worker lints for weeks, and a 2,000-file store took minutes: nothing here reads the profile.
+secretLintProfiler.mark = () => {};
 
 const secretlintConfig = {
   rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: secretlintRecommended }],

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { secretLintProfiler } from '@secretlint/profiler';
 import { describe, expect, it } from 'vitest';
 import {
   detectInjection,
@@ -187,6 +189,16 @@ describe('secret detectors', () => {
 });
 
 describe('screening in linear time', () => {
+  it('keeps nothing per call: secretlint’s profiler records no marks (they grew without end, scanned per mark)', async () => {
+    const token = `SG.${'a'.repeat(22)}.${'B'.repeat(43)}`; // only secretlint's rules know it
+    await redactSecrets(`warm up ${token}`);
+    const marks = performance.getEntriesByType('mark').length;
+    const entries = (await secretLintProfiler.getEntries()).length;
+    for (let i = 0; i < 50; i++) expect((await redactSecrets(`note ${i}: ${token}`)).text).not.toContain(token);
+    expect(performance.getEntriesByType('mark').length).toBe(marks);
+    expect((await secretLintProfiler.getEntries()).length).toBe(entries);
+  });
+
   it('bounds every quantifier of every pattern (no *, + or open {n,})', () => {
     for (const p of screeningPatterns) {
       // quantifiers outside character classes and escapes
