@@ -143,15 +143,16 @@ function stubs(script: Script) {
   return { activities, calls, records, saved, called: (name: string) => calls.filter((c) => c.name === name) };
 }
 
+/** A worker on a task queue of its own, running the bundled workflows with these activities. */
+async function workerWith(activities: object, queue = 'branches') {
+  const taskQueue = unique(queue);
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...bundled() });
+  return { worker, taskQueue };
+}
+
 async function cycleWith(script: Script, drive?: (handle: ReturnType<typeof startHandle>) => Promise<void>) {
   const s = stubs(script);
-  const taskQueue = unique('branches');
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    activities: s.activities,
-    ...bundled(),
-  });
+  const { worker, taskQueue } = await workerWith(s.activities);
   const outcome = await worker.runUntil(async () => {
     const handle = startHandle(taskQueue);
     const started = await handle;
@@ -391,13 +392,7 @@ describe('the audit chain and the input', () => {
 
   it('an input that is not names (a path for an agent id) fails the cycle at once, before any activity', async () => {
     const s = stubs({});
-    const taskQueue = unique('branches');
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      activities: s.activities,
-      ...bundled(),
-    });
+    const { worker, taskQueue } = await workerWith(s.activities);
     const err = await worker.runUntil(
       env.client.workflow
         .execute(dreamCycle, {
@@ -416,13 +411,7 @@ describe('the audit chain and the input', () => {
 describe('the other workflows a worker serves', () => {
   it('take only bounded input from any client: no endless benchmark floor, no megabyte proof object', async () => {
     const s = stubs({});
-    const taskQueue = unique('branches');
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      activities: s.activities,
-      ...bundled(),
-    });
+    const { worker, taskQueue } = await workerWith(s.activities);
     const failure = (p: Promise<unknown>) =>
       p.then(
         () => 'completed',
@@ -463,8 +452,7 @@ describe('the fleet run', () => {
       fleetAgents: async () => ['a1', 'a2', 'a3'],
       recordFleetOutcomes: async (arg: { outcomes: FleetOutcome[] }) => void outcomes.push(...arg.outcomes),
     };
-    const taskQueue = unique('branches-fleet');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, ...bundled() });
+    const { worker, taskQueue } = await workerWith(activities, 'branches-fleet');
     const result = await worker.runUntil(async () => {
       // a3 is already dreaming (started by hand) when the fleet run reaches it
       const busy = await env.client.workflow.start(dreamCycle, {
