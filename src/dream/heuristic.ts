@@ -7,6 +7,7 @@ import { quote, type Ledger } from './ledger.js';
 import { documentKind, droppedLines, parseMarkdown, type MarkdownDocument, type Unit } from './markdown.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
 import { detectInjection } from '../sessions/screen.js';
+import { breather } from '../util/concurrency.js';
 import { factKey, normalizeLine, parseKeyedFact, type KeyedFact } from './text.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -53,8 +54,12 @@ export class HeuristicDreamer implements Dreamer {
   async consolidate(input: PreparedInput): Promise<Consolidation> {
     const { store, ledger } = input;
     const docs = new Map<string, MarkdownDocument>();
+    const breathe = breather();
     for (const [path, content] of store.files)
-      if (!isArchivePath(path) && documentKind(path) === 'markdown') docs.set(path, parseMarkdown(path, content));
+      if (!isArchivePath(path) && documentKind(path) === 'markdown') {
+        docs.set(path, parseMarkdown(path, content));
+        await breathe(); // parsing is most of a large store's dream: heartbeats go out meanwhile
+      }
     const facts = this.readFacts(docs, input);
 
     const supersession = new Supersession(facts, ledger, this.replacedFacts(facts, input));

@@ -10,6 +10,7 @@ import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
 import { normalizeLine } from './text.js';
 import { redactSecrets } from '../sessions/screen.js';
+import { breather } from '../util/concurrency.js';
 
 /**
  * One dream: screen and redact, let the dreamer consolidate, refuse what must never become memory or would
@@ -98,9 +99,11 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
     for (const r of [...(await refusedPaths(base, current)), ...reAddedQuarantine(prepared, current)])
       problems.set(r.path, { kind: 'refused', why: r.reason });
     const everywhere = lineIndex(current.files.values());
+    const breathe = breather();
     for (const [path, before] of base.files) {
       const after = current.get(path);
       if (after === before || problems.has(path)) continue;
+      await breathe();
       const harm = after === undefined ? [] : structureHarm(path, before, after);
       if (harm.length > 0) {
         problems.set(path, { kind: 'dropped', why: harm.join('; ') });

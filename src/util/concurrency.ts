@@ -24,3 +24,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason as Error)), { once: true });
   });
 }
+
+/**
+ * For long CPU work in an activity: `await breathe()` in its loop gives the event loop a turn once `ms` have
+ * passed since the last, so heartbeats go out and a cancellation is heard while a large store is parsed.
+ */
+export function breather(ms = 50): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < ms) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}

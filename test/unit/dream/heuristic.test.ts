@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeuristicDreamer, lessonsPath, workflowsPath } from '../../../src/dream/heuristic.js';
 import { runDream } from '../../../src/dream/run.js';
+import { prepare } from '../../../src/dream/prepare.js';
 import { applyChanges } from '../../../src/memory/apply.js';
 import { MemoryStore } from '../../../src/memory/store.js';
 import { selectSessions } from '../../../src/sessions/source.js';
@@ -188,5 +189,29 @@ describe('heuristic dreamer', () => {
     expect(JSON.stringify(two.changeSet)).toBe(JSON.stringify(one.changeSet));
     expect(applyChanges(one.input.store, one.changeSet).hash()).toBe(one.store.hash());
     expect(one.changeSet.base.sha256).toBe(one.input.store.hash());
+  });
+});
+
+describe('a large store', () => {
+  it('is dreamed with turns for the event loop, so an activity heartbeats and hears a cancel meanwhile', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++)
+      files[`/notes/n${i}.md`] =
+        `# Note ${i}\n\n${Array.from({ length: 20 }, (_, j) => `- detail ${j} of note ${i}: value ${(i * 7 + j) % 31}`).join('\n')}\n`;
+    const prepared = await prepare({
+      agentId: 'agent-a',
+      snapshotId: 'v1',
+      store: MemoryStore.from(files),
+      sessions: await selectSessions(await writeSessions('agent-a', []), 'agent-a'),
+    });
+    let turns = 0;
+    const timer = setInterval(() => turns++, 1);
+    try {
+      await new HeuristicDreamer().consolidate(prepared);
+    } finally {
+      clearInterval(timer);
+    }
+    // parsing 1,000 files takes far longer than one 50 ms breath: a loop that never yields gives 0 turns
+    expect(turns).toBeGreaterThan(0);
   });
 });
