@@ -443,7 +443,7 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
     const agent = ctx.agent(agentId);
     const report = await verifiedLog(ctx, agent);
     const shown = report.keys.filter((k) => !opts.cycle || k.record?.cycle_id === opts.cycle);
-    const reviewerKeys = (agent as { reviewerKeys?: Record<string, string> }).reviewerKeys ?? {};
+    const reviewerKeys = agent.reviewerKeys ?? {};
     const signed = Object.keys(reviewerKeys).length > 0;
     const signatures = await checkSignatures(shown, reviewerKeys);
     for (const [key, status] of signatures)

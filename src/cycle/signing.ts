@@ -62,19 +62,32 @@ export async function verifySignature(
   keys: string[],
 ): Promise<Verified> {
   if (keys.length === 0) return { ok: false, why: `${principal} has no key configured` };
-  const dir = await mkdtemp(join(tmpdir(), 'dg-verify-'));
+  // the principal is a checked reviewer name; key comments are left out (they are free text)
+  const allowed = keys.map((k) => `${principal} ${k.split(' ').slice(0, 2).join(' ')}\n`).join('');
+  const r = await withFiles({ allowed_signers: allowed, 'decision.sig': signature }, (f) =>
+    run(
+      ['-Y', 'verify', '-f', f.allowed_signers, '-I', principal, '-n', signatureNamespace, '-s', f['decision.sig']],
+      text,
+    ),
+  );
+  const good = /^Good "[^"]+" signature for .+ with \S+ key (SHA256:[A-Za-z0-9+/=]+)/m.exec(r.stdout);
+  if (r.code === 0 && good) return { ok: true, fingerprint: good[1]! };
+  return { ok: false, why: `the signature does not verify for ${principal}'s key` };
+}
+
+/** Runs `fn` with `files` written, private, to a folder of their own, removed afterwards (ssh-keygen reads files). */
+async function withFiles<K extends string, T>(
+  files: Record<K, string>,
+  fn: (paths: Record<K, string>) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'dg-ssh-'));
   try {
-    const allowed = join(dir, 'allowed_signers');
-    const sig = join(dir, 'decision.sig');
-    // the principal is a checked reviewer name; key comments are left out (they are free text)
-    await writeFile(allowed, keys.map((k) => `${principal} ${k.split(' ').slice(0, 2).join(' ')}\n`).join(''), {
-      mode: 0o600,
-    });
-    await writeFile(sig, signature, { mode: 0o600 });
-    const r = await run(['-Y', 'verify', '-f', allowed, '-I', principal, '-n', signatureNamespace, '-s', sig], text);
-    const good = /^Good "[^"]+" signature for .+ with \S+ key (SHA256:[A-Za-z0-9+/=]+)/m.exec(r.stdout);
-    if (r.code === 0 && good) return { ok: true, fingerprint: good[1]! };
-    return { ok: false, why: `the signature does not verify for ${principal}'s key` };
+    const paths = {} as Record<K, string>;
+    for (const [name, content] of Object.entries(files) as [K, string][]) {
+      paths[name] = join(dir, name);
+      await writeFile(paths[name], content, { mode: 0o600 });
+    }
+    return await fn(paths);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -137,15 +150,10 @@ export async function checkRecordedDecision(r: DecisionRecord, fingerprints: str
   ];
   for (const [k, v] of fields) if (v !== undefined) (decision as unknown as Record<string, unknown>)[k] = v;
   const text = signedText({ fleet: r.fleet, agent: r.agent_id, cycle: r.cycle_id, changeSetId, verdict }, decision);
-  const dir = await mkdtemp(join(tmpdir(), 'dg-check-'));
-  try {
-    const sig = join(dir, 'decision.sig');
-    await writeFile(sig, d.signature, { mode: 0o600 });
-    const out = await run(['-Y', 'check-novalidate', '-n', signatureNamespace, '-s', sig], text);
-    const good = /^Good "[^"]+" signature with \S+ key (SHA256:[A-Za-z0-9+/=]+)/m.exec(out.stdout);
-    if (out.code !== 0 || !good || good[1] !== d.signedBy) return 'invalid';
-    return fingerprints.includes(good[1]) ? 'valid' : 'unknown-key';
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const out = await withFiles({ 'decision.sig': d.signature }, (f) =>
+    run(['-Y', 'check-novalidate', '-n', signatureNamespace, '-s', f['decision.sig']], text),
+  );
+  const good = /^Good "[^"]+" signature with \S+ key (SHA256:[A-Za-z0-9+/=]+)/m.exec(out.stdout);
+  if (out.code !== 0 || !good || good[1] !== d.signedBy) return 'invalid';
+  return fingerprints.includes(good[1]) ? 'valid' : 'unknown-key';
 }
