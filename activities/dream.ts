@@ -205,6 +205,7 @@ export function dreamActivities(w: CycleContext) {
           ...cs.quarantined
             .filter((q) => request.restoredSessions?.includes(q.session_id))
             .flatMap((q) => q.removed_lines.map((l) => l.path)),
+          ...cs.held.filter((h) => request.restoredSessions?.includes(h.session_id)).map((h) => h.path),
         ];
         await exemptFromRetention(w, a, cycle.cycleId, reviewerPaths);
         const refused = await refusedPaths(snapshot, candidate);

@@ -253,7 +253,7 @@ export function buildProgram(): Command {
     .option('--edit <path=file...>', 'approve with your own content for a memory path (evaluated again)')
     .option(
       '--restore <session...>',
-      'overrule a quarantine: put back the memory lines these sessions wrote (evaluated again)',
+      'overrule a hold or a quarantine: put back the held memory lines these sessions wrote (evaluated again)',
     )
     .option('--as <reviewer>', 'your reviewer name (default $DREAMGATE_REVIEWER or your login)')
     .option('--comment <text>', 'a note for the audit log')

@@ -292,27 +292,32 @@ export class CycleRun {
       ...(d.dropped > 0 ? { dropped: d.dropped } : {}),
       ...(d.usage ? { usage: d.usage } : {}),
     });
-    await this.quarantineSeen(d.summary.quarantined ?? 0);
+    await this.quarantineSeen(d.summary.quarantined ?? 0, d.summary.held ?? 0);
   }
 
   /**
-   * A dream that quarantined a session waits for a reviewer, even when the agent runs automatically; or, with
-   * `onQuarantine: notify`, goes on and tells the owners. Said once per cycle, whatever the attempts.
+   * A dream that quarantined a session or held lines from outside waits for a reviewer, even when the agent
+   * runs automatically; or, with `onQuarantine: notify`, goes on (held lines stay out) and tells the owners.
+   * Said once per cycle, whatever the attempts.
    */
-  private async quarantineSeen(sessions: number): Promise<void> {
+  private async quarantineSeen(sessions: number, held: number): Promise<void> {
     // a cycle that waits for a reviewer anyway shows the quarantine in the change set it reviews
-    if (sessions === 0 || this.quarantineHandled || this.state.effectiveMode === 'review') return;
+    if ((sessions === 0 && held === 0) || this.quarantineHandled || this.state.effectiveMode === 'review') return;
     if (!patched(patches.quarantineReview)) return;
     this.quarantineHandled = true;
     if ((this.settings.onQuarantine ?? 'review') === 'review') {
       this.state.effectiveMode = 'review';
-      await this.record('review-required', { because: 'quarantine', sessions });
+      await this.record('review-required', {
+        because: sessions > 0 ? 'quarantine' : 'held',
+        sessions,
+        ...(held ? { held } : {}),
+      });
       return;
     }
     await this.alert(
       'notify',
-      `dreamgate: ${this.name}: ${sessions} session(s) quarantined by the dream; the cycle goes on (onQuarantine: notify)`,
-      { quarantined: sessions },
+      `dreamgate: ${this.name}: ${sessions} session(s) quarantined and ${held} line(s) held by the dream; the cycle goes on without them (onQuarantine: notify)`,
+      { quarantined: sessions, held },
     );
   }
 

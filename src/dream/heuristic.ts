@@ -5,6 +5,7 @@ import { MemoryStore } from '../memory/store.js';
 import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
 import { quote, type Ledger } from './ledger.js';
 import { documentKind, droppedLines, parseMarkdown, type MarkdownDocument, type Unit } from './markdown.js';
+import { archiveHeader } from './held.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
 import { detectInjection } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
@@ -249,7 +250,10 @@ export class HeuristicDreamer implements Dreamer {
       const lines = docs.get(path)!.lines;
       files.set(path, lines.filter((_, i) => !cut.get(path)!.has(i)).join('\n'));
       for (const f of removed.sort((a, b) => a.start - b.start)) {
-        const { by, evidence } = f.removed!;
+        const { evidence } = f.removed!;
+        // a survivor that is itself a duplicate of another: the move goes to the copy that stays
+        let by = f.removed!.by;
+        for (let hops = 0; by.removed?.kind === 'duplicate' && hops < facts.length; hops++) by = by.removed.by;
         // lines are named as the input has them; `moved.to` says where the line is in the output
         const byWhere = `line ${by.line}${by.section ? ` in "${clipped(by.section)}"` : ''}${by.path === f.path ? '' : ` of ${by.path}`}`;
         if (f.removed!.kind === 'duplicate') {
@@ -374,8 +378,6 @@ export class HeuristicDreamer implements Dreamer {
 }
 
 const maxFindings = 200;
-const archiveHeader = (path: string) =>
-  `# Archive of ${path}\n\nSuperseded memory, kept as history (not current knowledge).\n`;
 
 /**
  * Contradictions need a subject and evidence. A line is superseded only by a newer line that a session

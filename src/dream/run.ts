@@ -4,7 +4,8 @@ import { defaultLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
-import { refusedPaths } from './guard.js';
+import { refusalFor, refusedPaths } from './guard.js';
+import { archiveHeld } from './held.js';
 import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
@@ -20,8 +21,12 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
   const prepared = await prepare(input);
   const consolidation = await dreamer.consolidate(prepared, signal);
   const vetted = await vet(prepared, consolidation.store);
+  // held lines go to the archive after the dreamer and the guard: no dreamer sees them, none puts them back
+  const files = new Map(vetted.store.files);
+  await archiveHeld(files, prepared.taken, prepared.ledger, (text) => refusalFor(text, new Set()));
+  const archived = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity });
   // files the dream could not take go back byte for byte: no path disappears because it could not be read
-  const candidate = vetted.store.withSkipped(input.store.skipped, {
+  const candidate = archived.withSkipped(input.store.skipped, {
     maxFiles: Infinity,
     maxFileBytes: Infinity,
   });
@@ -40,6 +45,7 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     changes,
     findings: prepared.ledger.findings(),
     quarantined: prepared.quarantined,
+    held: prepared.held,
     redactions: prepared.redactions,
     refused: vetted.refused,
     skipped: await skippedReport(input.store),
@@ -182,19 +188,18 @@ function namesDestination(ledger: Ledger, path: string, candidate: MemoryStore):
 }
 
 /**
- * A dreamer must not put back what screening took out: a line a quarantined session wrote, even with a
- * new bullet or wrapped in other words.
+ * A dreamer must not put back what screening took out: a held line, even with a new bullet or wrapped in
+ * other words.
  */
 function reAddedQuarantine(
-  prepared: { store: MemoryStore; quarantined: { session_id: string; removed_lines: { line: string }[] }[] },
+  prepared: { store: MemoryStore; held: { session_id: string; line: string }[] },
   candidate: MemoryStore,
 ): { path: string; reason: string }[] {
   const removed = new Map<string, string>();
-  for (const q of prepared.quarantined)
-    for (const r of q.removed_lines) {
-      const n = normalizeLine(r.line);
-      if (n.length >= 12) removed.set(n, q.session_id);
-    }
+  for (const h of prepared.held) {
+    const n = normalizeLine(h.line);
+    if (n.length >= 12) removed.set(n, h.session_id);
+  }
   if (removed.size === 0) return [];
   const out: { path: string; reason: string }[] = [];
   for (const [path, content] of candidate.files) {
@@ -205,7 +210,7 @@ function reAddedQuarantine(
       if (before.has(n)) continue;
       const hit = [...removed].find(([r]) => n.includes(r));
       if (hit) {
-        out.push({ path, reason: `re-adds a line of quarantined session ${hit[1]}` });
+        out.push({ path, reason: `re-adds a line of ${hit[1]} held for a reviewer` });
         break;
       }
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** SPEC §4 reasons, plus dreamgate's two safety reasons: a secret redacted, a quarantined session's lines removed. */
+/** SPEC §4 reasons, plus dreamgate's safety reasons: a secret redacted, a quarantined session's or held lines removed. */
 export const reasons = [
   'duplicate',
   'superseded',
@@ -12,6 +12,7 @@ export const reasons = [
   'reorganize',
   'redact',
   'quarantine',
+  'hold',
 ] as const;
 export type Reason = (typeof reasons)[number];
 
@@ -68,6 +69,19 @@ export const quarantineSchema = z
   })
   .strict();
 
+/** A line a session wrote whose text came from outside content: no cycle promotes it without a reviewer's yes. */
+export const heldSchema = z
+  .object({
+    session_id: z.string(),
+    event_id: z.string().optional(),
+    path: z.string(),
+    line: z.string(),
+    /** Where its text came from: "a web_fetch result (https://…)". */
+    source: z.string(),
+    reason: z.string(),
+  })
+  .strict();
+
 export const changeSetSchema = z
   .object({
     agent_id: z.string().min(1),
@@ -76,6 +90,7 @@ export const changeSetSchema = z
     changes: z.array(changeSchema),
     findings: z.array(findingSchema).default([]),
     quarantined: z.array(quarantineSchema).default([]),
+    held: z.array(heldSchema).default([]),
     /** Files the dream could not take as memory (too large, not UTF-8 text): left byte-identical. */
     skipped: z.array(z.object({ path: z.string(), reason: z.string() }).strict()).default([]),
     /** Secrets found and redacted: where and what kind, never the value. */
@@ -114,6 +129,7 @@ export const changeSetSchema = z
 export type Change = z.output<typeof changeSchema>;
 export type ChangeSet = z.output<typeof changeSetSchema>;
 export type Quarantine = z.output<typeof quarantineSchema>;
+export type Held = z.output<typeof heldSchema>;
 export type Evidence = z.output<typeof evidence>;
 export type Place = z.output<typeof placeSchema>;
 export type Move = z.output<typeof moveSchema>;
@@ -121,7 +137,11 @@ export type Finding = z.output<typeof findingSchema>;
 export type DroppedChange = NonNullable<ChangeSet['dropped']>[number];
 
 export function summarize(cs: ChangeSet): Record<string, number> {
-  const out: Record<string, number> = { changes: cs.changes.length, quarantined: cs.quarantined.length };
+  const out: Record<string, number> = {
+    changes: cs.changes.length,
+    quarantined: cs.quarantined.length,
+    ...(cs.held.length > 0 ? { held: cs.held.length } : {}),
+  };
   for (const c of cs.changes) out[c.reason] = (out[c.reason] ?? 0) + 1;
   return out;
 }

@@ -107,6 +107,11 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
         (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
     );
   }
+  for (const h of cs.held)
+    out.push(
+      paint.red(t(`held ${h.session_id} ${h.path}: ${h.line.trim()}`)) +
+        paint.dim(t(` — from ${h.source}: ${h.reason}`)),
+    );
   for (const f of cs.findings)
     out.push(
       paint.cyan(t(`finding (${f.kind}): ${f.detail}`)) +
@@ -123,7 +128,7 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
         `${cs.dreamer}: ${cs.usage.requests} request(s), ${cs.usage.input_tokens} input + ${cs.usage.output_tokens} output tokens (cache read ${cs.usage.cache_read_input_tokens}, write ${cs.usage.cache_creation_input_tokens}), $${cs.usage.cost_usd.toFixed(4)}`,
       ),
     );
-  if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.findings.length === 0)
+  if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.held.length === 0 && cs.findings.length === 0)
     out.push(paint.dim('no changes'));
   return out.join('\n') + '\n';
 }

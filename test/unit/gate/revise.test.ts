@@ -43,7 +43,7 @@ describe('a reviewer’s revision of a change set', () => {
   });
   it('refuses a session that was not quarantined, and an edit and a restore of the same file', () => {
     expect(() => restoredContents(cs, dreamed, ['sess_9'])).toThrow(
-      '--restore sess_9: not quarantined in this change set (quarantined: sess_4)',
+      '--restore sess_9: nothing held or quarantined from it in this change set (sessions: sess_4)',
     );
     expect(() => reviseChanges(cs, snapshot, { restoredSessions: ['sess_4'], edited: { '/c.md': 'x\n' } })).toThrow(
       '--edit /c.md and --restore both change /c.md',
