@@ -11,12 +11,10 @@ async function store(root: string, name: string, expectJson?: unknown): Promise<
   await mkdir(join(dir, 'memory'), { recursive: true });
   await writeFile(join(dir, 'memory', 'tech.md'), '# Tech\n\n- Package manager: yarn 1\n- Node: 20\n');
   await writeFile(join(dir, 'memory', 'notes.md'), '# Notes\n\n- **Package manager**: pnpm 9 (switched today)\n');
-  const s1 = new SessionBuilder('s1')
-    .user('we switched to pnpm 9 today, note it')
-    .memory('str_replace', '/notes.md', {
-      old_str: '# Notes\n',
-      new_str: '# Notes\n\n- **Package manager**: pnpm 9 (switched today)\n',
-    });
+  const s1 = new SessionBuilder('s1').user('we switched to pnpm 9 today, note it').memory('str_replace', '/notes.md', {
+    old_str: '# Notes\n',
+    new_str: '# Notes\n\n- **Package manager**: pnpm 9 (switched today)\n',
+  });
   const s2 = new SessionBuilder('s2', '2026-11-02T09:00:00Z').user('what node version?').memory('view', '/tech.md', {});
   await writeSessions('a1', [s1, s2], join(dir, 'sessions'));
   if (expectJson !== undefined) await writeFile(join(dir, 'expect.json'), JSON.stringify(expectJson));
