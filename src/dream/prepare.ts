@@ -1,7 +1,7 @@
 import { diffArrays } from 'diff';
 import type { Held } from '../memory/changeSet.js';
 import { MemoryStore } from '../memory/store.js';
-import { redactFingerprints, redactSecrets } from '../sessions/screen.js';
+import { mergeCounts, redactCopies, redactSecrets, type Redaction } from '../sessions/screen.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
 import { reportInstructions, sessionsForDreamers, takeHeld, type TakenLine } from './held.js';
 import { Ledger } from './ledger.js';
@@ -31,6 +31,27 @@ function lineMap(input: string, prepared: string): number[] {
 }
 
 /**
+ * A store with its secrets redacted: each file by the rules, then every other copy of a value found anywhere
+ * in the store, or handed over in a session (`handed`: fingerprints), in every file.
+ */
+export async function redactStore(
+  files: ReadonlyMap<string, string>,
+  handed: ReadonlySet<string>,
+): Promise<Map<string, Redaction>> {
+  const values = new Set<string>();
+  const first = new Map<string, Redaction>();
+  for (const [path, content] of files) first.set(path, await redactSecrets(content, values));
+  const out = new Map<string, Redaction>();
+  for (const [path, r] of first) {
+    const copies = redactCopies(r.text, values, handed);
+    const found = { ...r.found };
+    mergeCounts(found, copies.found);
+    out.set(path, { text: copies.text, found });
+  }
+  return out;
+}
+
+/**
  * Sanitizes before the dream: secrets in the store and sessions are redacted (with the tokens users handed
  * over), and the lines sessions wrote whose text came from outside with a destination or an order in it are
  * held: taken out of the store for the change set's `held` (and, after the dream, `/archive/`). Nothing else
@@ -41,14 +62,12 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
   const redactions: Prepared['redactions'] = [];
   const files = new Map<string, string>();
   const handed = new Set(input.sessions.sessions.flatMap((s) => s.handed));
-  for (const [path, content] of input.store.files) {
-    const r = await redactSecrets(content);
-    const h = redactFingerprints(r.text, handed);
-    for (const [kind, count] of Object.entries({ ...r.found, ...h.found })) {
+  for (const [path, r] of await redactStore(input.store.files, handed)) {
+    for (const [kind, count] of Object.entries(r.found)) {
       redactions.push({ where: path, kind, count });
       ledger.note(path, 'redact', `redact: ${count} ${kind} replaced in place`);
     }
-    files.set(path, h.text);
+    files.set(path, r.text);
   }
   for (const s of input.sessions.sessions) {
     for (const [kind, count] of Object.entries(s.secrets)) redactions.push({ where: s.sessionId, kind, count });

@@ -6,7 +6,15 @@
  * detect-secrets (its keyword detector and high-entropy strings). The scan starts at each occurrence of a
  * credential's name and looks a bounded distance around it: linear in the text.
  */
-import { isPlaceholder, isReference, passphrase, shannonEntropy, tokenShaped, wordsOnly } from './entropy.js';
+import {
+  characterClasses,
+  isPlaceholder,
+  isReference,
+  passphrase,
+  shannonEntropy,
+  tokenShaped,
+  wordsOnly,
+} from './entropy.js';
 
 /** The name of a password, in the languages memory is written in: one concept, a closed vocabulary. */
 // prettier-ignore
@@ -74,7 +82,7 @@ function valueAt(text: string, from: number): Value | undefined {
     if (end === -1 || end - i > 201 || end === i + 1 || text.slice(i + 1, end).includes('\n')) return undefined;
     return { start: i + 1, end, text: text.slice(i + 1, end), quoted: true, after: text.slice(end + 1, end + 41) };
   }
-  const end = i + (/^[^\s"'`,;<>|]{0,200}/.exec(text.slice(i, i + 200))?.[0].length ?? 0);
+  const end = i + (/^[^\s"'`,;<>|&（）]{0,200}/.exec(text.slice(i, i + 200))?.[0].length ?? 0);
   // a bare value ends before a sentence's full stop or colon and an unopened bracket; a trailing ! or ? is
   // more often the password's own (`Butch2026!`): redacting one more character of prose costs nothing
   const bare = text
@@ -155,10 +163,13 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     name !== name.toUpperCase()
   )
     return undefined; // `pass` alone is a word of prose; in a name (`DB_PASS`) it is a password
-  if (/[\p{L}\p{N}_]/u.test(text[end] ?? '')) return undefined; // not the last word of its name (`key_path`)
   const word = wordBefore(text, start);
+  // not the last word of its name (`key_path`, `private_key_id`): only a compound credential name keeps its
+  // value in reach, and then only a random-looking one (detect-secrets' keyword detector takes such suffixes)
+  if (/[\p{L}\p{N}_]/u.test(text[end] ?? ''))
+    return qualifiers.has(word.toLowerCase()) ? nearKeyword(text, identifierEnd(text, end), 20) : undefined;
   const flag = word.startsWith('-') || (word === '' && (prev === '-' || text[start - 2] === '-'));
-  const sep = separatorAfter(text, end, flag);
+  const sep = separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
   if (!sep) return 'unlabelled';
   const v = valueAt(text, sep.from);
   if (!v || v.start - end > 40 || (flag && v.text.startsWith('-'))) return undefined;
@@ -176,7 +187,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     assignment: !sep.decorated && (identifier || flag || text[sep.from - 1] === '='),
     words: [name.toLowerCase(), qualifier],
   };
-  if (!secretValue(v, label)) return undefined;
+  if ('loose' in sep ? !looseValue(v.text, label) : !secretValue(v, label)) return undefined;
   return { start: v.start, end: v.end, kind: family === 'password' ? 'password' : 'labelled-key' };
 }
 
@@ -187,6 +198,27 @@ function wordBefore(text: string, start: number): string {
   let j = i;
   while (j > 0 && i - j < 30 && /[\p{L}\p{N}-]/u.test(text[j - 1]!)) j--;
   return text.slice(j, i);
+}
+
+/** A value after a loose label: a password's shape (three character classes) or a key's. */
+const looseValue = (t: string, label: Label) =>
+  !isReference(t) && !isPlaceholder(t, label.words) && ((t.length >= 6 && characterClasses(t) >= 3) || tokenShaped(t));
+
+/** Where an identifier that goes on after a credential's name ends (`private_key|_id`). */
+function identifierEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && i - from < 40 && /[\p{L}\p{N}_-]/u.test(text[i]!)) i++;
+  return i;
+}
+
+/**
+ * A password's name at the head of a longer label, as languages that name the head first write it
+ * (`รหัสผ่าน admin หน้าเว็บ: …`, `סיסמה לאינטראנט: …`, `contraseña del panel: …`): up to four more words,
+ * then a separator. Only a value shaped like a password passes (`loose`): three character classes.
+ */
+function looseSeparator(text: string, end: number): { from: number; decorated: boolean; loose: true } | undefined {
+  const m = /^[ \t]{1,3}(?:[^\s:=：.,;!?()]{1,24}[ \t]{1,3}){0,3}[^\s:=：.,;!?()]{1,24}[ \t]{0,3}[:=：]/u.exec(text.slice(end, end + 120));
+  return m && !text.startsWith('//', end + m[0].length) ? { from: end + m[0].length, decorated: true, loose: true } : undefined;
 }
 
 /** `admin / s3cret`, `admin:s3cret`: the part after the user. */
@@ -208,13 +240,13 @@ const tokenRun = /(?<![A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
  * reach after a credential's name ("the bot's token is 1234:AAH…"), with a letter and a digit and Shannon
  * entropy of at least 3.5 bits a character (gitleaks' threshold for `generic-api-key`).
  */
-function nearKeyword(text: string, end: number): Candidate | undefined {
+function nearKeyword(text: string, end: number, minLength = 16): Candidate | undefined {
   const window = text.slice(end, end + 296);
   const line = window.slice(0, (window.indexOf('\n') + 1 || window.length + 1) - 1);
   for (const m of line.matchAll(tokenRun)) {
     if (m.index > 40) break;
     const token = m[0].replace(/[.:]{1,4}$/, '');
-    if (genericSecret(token))
+    if (token.length >= minLength && genericSecret(token))
       return { start: end + m.index, end: end + m.index + token.length, kind: 'generic-secret' };
   }
   return undefined;
@@ -231,11 +263,24 @@ const genericSecret = (token: string) =>
   shannonEntropy(token) >= 3.5;
 
 const identifiedBy = /\bidentified[ \t]{1,4}by[ \t]{1,4}(?=['"`])/gi;
+/** `curl -u user:pass`, `--user user:pass`: the password after the user. */
+const userFlag = /(?<![\w-])(?:-u|--user)(?:[ \t]{1,3}|=)['"]?[^\s:'"@/]{1,64}:([^\s'"@]{3,200})/g;
+/** A URL's secret path: the random segment after `hook`, `webhook`, `token`, `key` or `secret` (`…/hook/8f3c…`). */
+const secretPath = /\/(?:hooks?|webhooks?|tokens?|keys?|secrets?)\/(?:[\w-]{1,64}\/){0,3}([A-Za-z0-9_-]{16,128})(?=[/?#\s)\]"'`）]|$)/gi;
 
 /** Every labelled credential and keyword-near token in `text`, as spans (overlaps are left to the caller). */
 export function credentialSpans(text: string): Candidate[] {
   const out: Candidate[] = [];
   // SQL's `CREATE USER … IDENTIFIED BY '…'`
+  for (const m of text.matchAll(userFlag)) {
+    const v = m[1]!.replace(/[.,;)]{1,4}$/, '');
+    if (!isReference(v) && !isPlaceholder(v)) out.push({ start: m.index + m[0].length - m[1]!.length, end: m.index + m[0].length - m[1]!.length + v.length, kind: 'password' });
+  }
+  for (const m of text.matchAll(secretPath)) {
+    const v = m[1]!;
+    if (/\d/.test(v) && /[A-Za-z]/.test(v) && shannonEntropy(v) >= 3 && !isPlaceholder(v))
+      out.push({ start: m.index + m[0].length - v.length, end: m.index + m[0].length, kind: 'secret-url-path' });
+  }
   for (const m of text.matchAll(identifiedBy)) {
     const v = valueAt(text, m.index + m[0].length);
     if (v?.quoted && !isReference(v.text) && !isPlaceholder(v.text))
@@ -306,4 +351,4 @@ function labelOfCell(cell: string | undefined): Label | undefined {
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const credentialPatterns: RegExp[] = [nameAt, camelNameAt, tokenRun, identifiedBy, cellName];
+export const credentialPatterns: RegExp[] = [nameAt, camelNameAt, tokenRun, identifiedBy, userFlag, secretPath, cellName];

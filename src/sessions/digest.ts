@@ -7,7 +7,7 @@ import { normalizeForTrace, type LineOrigin } from './provenance.js';
 import {
   handedOverTokens,
   mergeCounts,
-  redactFingerprints,
+  redactCopies,
   redactKnown,
   redactSecrets,
   secretFingerprint,
@@ -177,7 +177,8 @@ class SessionReader {
   private readonly flow = new FlowScreen();
   private readonly pending = new Map<string, Pending>();
   private readonly seenIds = new Set<string>();
-  private readonly handed = new Set<string>();
+  /** Secrets the user handed over in this session: their other copies are redacted too (never kept). */
+  private readonly values = new Set<string>();
   /** Lines this session wrote (normalized): a later read of them is not the store speaking. */
   private readonly written = new Set<string>();
   private lastAt = -Infinity;
@@ -207,7 +208,7 @@ class SessionReader {
   async redact(text: string): Promise<string> {
     const r = await redactSecrets(text);
     mergeCounts(this.d.secrets, r.found);
-    const h = redactFingerprints(r.text, this.handed);
+    const h = redactCopies(r.text, this.values);
     mergeCounts(this.d.secrets, h.found);
     return h.text;
   }
@@ -254,17 +255,20 @@ class SessionReader {
   private async user(e: SessionEvent, eventId: string, at: number): Promise<void> {
     const { own, forwarded } = splitForwarded(contentText(e.content));
     const words = own.replace(/\s+/g, ' ').trim();
-    // a token the user hands over is a secret wherever it shows up again, labelled or not
-    for (const t of handedOverTokens(words)) {
-      const f = secretFingerprint(t);
-      if (!this.handed.has(f)) this.d.handed.push(f);
-      this.handed.add(f);
+    // a secret the user hands over, labelled or not, is one wherever it shows up again
+    const handed = new Set(handedOverTokens(words));
+    const r = await redactSecrets(words, handed);
+    for (const v of handed) {
+      const f = secretFingerprint(v);
+      if (v.length >= 6 && !this.values.has(v)) this.d.handed.push(f);
+      this.values.add(v);
     }
     if (words) {
-      this.d.userStatements.push({ eventId, at, text: clip(await this.redact(words)) });
+      mergeCounts(this.d.secrets, r.found);
+      this.d.userStatements.push({ eventId, at, text: clip(redactCopies(r.text, this.values).text) });
       this.flow.userWords(words, eventId);
     }
-    for (const f of forwarded) this.flow.outsideText(f, eventId, 'text the user forwarded or quoted');
+    for (const f of forwarded) this.flow.outsideText(f, eventId, 'text the user forwarded or quoted', true);
   }
 
   private async toolUse(e: SessionEvent, eventId: string, at: number): Promise<void> {

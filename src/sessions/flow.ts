@@ -9,16 +9,16 @@
  * - a destination (a host, an address, a handle, a phone, a wallet, a path) first seen in outside content
  *   that neither the user, the store nor the agent before it named;
  * - an order, told by structure: the line is copied from outside text that a human reader would not see
- *   (a comment, a hidden element), from a quotation the text dictates, or from text that names the memory
- *   file the line was written to; or it carries invisible characters or an encoded payload (whoever wrote it);
+ *   (a comment, a hidden element) or from a quotation the text dictates (`…: "…"`); or it carries invisible
+ *   characters or an encoded payload (whoever wrote it);
  * - a copied line that the phrase detectors read as an instruction.
  *
  * A phrase signal alone never holds anything; on a held line, or in the outside text a structurally held
  * line came from, it raises the hold to a quarantine.
  */
-import { basename } from 'node:path';
 import { covered, destinationsIn, knownKeys, type Destination } from './destinations.js';
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
+import { redactKnown } from './secrets.js';
 import {
   TextIndex,
   addOutside,
@@ -80,8 +80,9 @@ export class FlowScreen {
     this.note(text, 'agent');
   }
 
-  outsideText(text: string, eventId: string, source: string): void {
-    addOutside(this.outside, text, { kind: 'outside', eventId, source });
+  /** Text from outside: a tool result, or (`forwarded`) text the user passed on, whose quotations are the user's. */
+  outsideText(text: string, eventId: string, source: string, forwarded = false): void {
+    addOutside(this.outside, text, { kind: 'outside', eventId, source }, forwarded);
     this.note(text, 'outside', eventId, source);
     for (const d of decodedOf(text.slice(0, noted))) this.note(d, 'outside', eventId, source);
   }
@@ -98,25 +99,27 @@ export class FlowScreen {
       structural = true;
       raised = { detector: 'hidden-unicode', excerpt: 'invisible or control characters', at: 0, context: '' };
     }
-    const decoded = decodedOf(line);
+    // secrets first: a token that happens to be base64 (a JWT) is not an encoded message
+    const decoded = decodedOf(redactKnown(line).text);
     if (decoded.length > 0) {
       grounds.push('it carries an encoded text');
       structural = true;
     }
-    const introduced = [...destinationsIn(line), ...decoded.flatMap(destinationsIn)].filter((d) => this.fromOutside(d));
+    const named = destinationsIn(line);
+    const introduced = [...named, ...decoded.flatMap(destinationsIn)].filter((d) => this.fromOutside(d));
     if (introduced.length > 0)
       grounds.push(
         `it names ${introduced.map((d) => d.text.slice(0, 80)).join(', ')}, which came from outside and no trusted text gave`,
       );
     if (copiedFromOutside(t)) {
-      const order = this.orderSignals(line, t, path);
+      const order = this.orderSignals(line, t);
       grounds.push(...order.grounds);
       structural ||= order.grounds.length > 0;
       raised ??= order.phrase;
     } else if (origin.kind !== 'user') {
       // the agent's own order to send data to a destination no trusted text gave: its source is not in the
       // session (a persuaded agent, a transcript with gaps), but two signals agree
-      const send = this.sendOrder(line);
+      const send = this.sendOrder(line, named);
       if (send) {
         grounds.push(send.ground);
         structural = true;
@@ -144,30 +147,23 @@ export class FlowScreen {
   }
 
   /** Structural signs that a copied line is an order to the reader, and a phrase that reads as one. */
-  private orderSignals(
-    line: string,
-    t: ReturnType<typeof traceLine>,
-    path: string,
-  ): { grounds: string[]; phrase?: Finding } {
+  private orderSignals(line: string, t: ReturnType<typeof traceLine>): { grounds: string[]; phrase?: Finding } {
     const grounds: string[] = [];
     const source = t.outsideSource?.source ?? 'outside content';
     if (t.hidden * 2 >= t.outside) grounds.push(`it is copied from text hidden from a reader in ${source}`);
     if (t.quoted * 2 >= t.outside) grounds.push(`it is copied from a quotation ${source} dictates`);
-    const file = basename(path).toLowerCase();
-    if (file.length >= 5 && t.outsideSource && this.outside.eventText(t.outsideSource.eventId).includes(file))
-      grounds.push(`${source} names ${file}, the memory file it was written to`);
     const phrase = detectInjection(line, true);
     if (phrase) grounds.push(`it reads as an instruction (${phrase.detector})`);
     return { grounds, ...(phrase ? { phrase } : {}) };
   }
 
-  private sendOrder(line: string): { ground: string; phrase: Finding } | undefined {
-    const phrase = detectInjection(line, true);
-    if (!phrase || !/standing-order|credential-transfer/.test(phrase.detector)) return undefined;
-    const ungiven = destinationsIn(line).filter(
+  private sendOrder(line: string, named: readonly Destination[]): { ground: string; phrase: Finding } | undefined {
+    const ungiven = named.filter(
       (d) => !covered(d, (k) => this.seen.get(k)?.trust === 'user' || this.seen.get(k)?.trust === 'store'),
     );
     if (ungiven.length === 0) return undefined;
+    const phrase = detectInjection(line, true);
+    if (phrase?.detector !== 'standing-order') return undefined;
     const names = ungiven.map((d) => d.text.slice(0, 80)).join(', ');
     return {
       ground: `it orders data sent to ${names}, which neither the user nor the store gave (${phrase.detector})`,

@@ -273,7 +273,8 @@ const rules: InjectionRule[] = [
     detector: 'credential-transfer',
     untrustedOnly: true,
     pattern: new RegExp(
-      `${edge}(?:${transfer}).{0,60}?${edge}(?:${secretNouns})${tail}|${edge}(?:${secretNouns})${tail}.{0,60}?${edge}(?:${transfer})`,
+      // a verb, not a label (`Email: … / Password: …` names an address and a password, it sends nothing)
+      `${edge}(?:${transfer})(?![ \\t]{0,2}[:：]).{0,60}?${edge}(?:${secretNouns})${tail}|${edge}(?:${secretNouns})${tail}.{0,60}?${edge}(?:${transfer})(?![ \\t]{0,2}[:：])`,
       'iu',
     ),
   },

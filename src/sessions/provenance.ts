@@ -29,7 +29,7 @@ export const minRun = 12;
 const maxChain = 48;
 const capacity = 1 << 22;
 const perText = 1 << 20;
-const bucketBits = 18;
+const maxBucketBits = 18;
 
 // Zero-width, bidi, word joiners, BOM, soft hyphen and tag characters: not part of what a reader sees.
 const invisible = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]|\uDB40[\uDC00-\uDC7F]/g;
@@ -44,10 +44,10 @@ export function normalizeForTrace(text: string): string {
     .trim();
 }
 
-function gramHash(codes: ArrayLike<number>, at: number): number {
+function gramHash(codes: ArrayLike<number>, at: number, bits: number): number {
   let h = 0;
   for (let i = 0; i < K; i++) h = (Math.imul(h, 0x01000193) ^ codes[at + i]!) >>> 0;
-  return (Math.imul(h, 0x9e3779b1) >>> 0) >>> (32 - bucketBits);
+  return (Math.imul(h, 0x9e3779b1) >>> 0) >>> (32 - bits);
 }
 
 interface Segment {
@@ -61,6 +61,7 @@ export class TextIndex {
   private buf = new Uint16Array(0);
   private prev = new Int32Array(0);
   private head = new Int32Array(0);
+  private bits = 0;
   private len = 0;
   private segments: Segment[] = [];
 
@@ -82,7 +83,7 @@ export class TextIndex {
     if (this.len === 0 || i + K > line.length) return { length: 0 };
     let best = 0;
     let bestAt = -1;
-    let p = this.head[gramHash(line, i)]!;
+    let p = this.head[gramHash(line, i, this.bits)]!;
     for (let chain = 0; p >= 0 && chain < maxChain; chain++, p = this.prev[p]!) {
       let n = 0;
       while (i + n < line.length && p + n < this.len && line[i + n] === this.buf[p + n] && this.buf[p + n] !== 0) n++;
@@ -115,21 +116,24 @@ export class TextIndex {
   }
 
   private link(p: number): void {
-    const b = gramHash(this.buf, p);
+    const b = gramHash(this.buf, p, this.bits);
     this.prev[p] = this.head[b]!;
     this.head[b] = p;
   }
 
+  /** Room for `need` characters; the hash table grows with the text (a small session costs a few KB). */
   private grow(need: number): void {
-    if (this.head.length === 0) this.head = new Int32Array(1 << bucketBits).fill(-1);
     if (need <= this.buf.length) return;
-    const size = Math.min(capacity, Math.max(need, this.buf.length * 2, 1 << 16));
+    let size = Math.max(this.buf.length, 1 << 12);
+    while (size < need) size *= 2;
+    size = Math.min(capacity, size);
     const buf = new Uint16Array(size);
     buf.set(this.buf.subarray(0, this.len));
-    const prev = new Int32Array(size);
-    prev.set(this.prev.subarray(0, this.len));
     this.buf = buf;
-    this.prev = prev;
+    this.prev = new Int32Array(size);
+    this.bits = Math.min(maxBucketBits, Math.max(10, Math.log2(size) - 1));
+    this.head = new Int32Array(1 << this.bits).fill(-1);
+    for (let p = 0; p + K <= this.len; p++) this.link(p);
   }
 
   /** Drops the oldest text, half the capacity at a time, and rebuilds the chains of what stays. */
@@ -236,13 +240,14 @@ const comment = /<!--[\s\S]{0,20000}?-->|\[(?:\/\/|comment)\]:[ \t]{0,3}#[^\n]{0
 const openTag = /<([a-z][a-z0-9]{0,10})\b([^<>]{0,800})>/gi;
 const hiding =
   /display\s{0,3}:\s{0,3}none|visibility\s{0,3}:\s{0,3}hidden|aria-hidden\s{0,3}=\s{0,3}["']?true|(?:^|\s)hidden(?=[\s=]|$)|font-size\s{0,3}:\s{0,3}0(?![.\d])|opacity\s{0,3}:\s{0,3}0(?![.\d])|class\s{0,3}=\s{0,3}["'][^"']{0,200}\b(?:hidden|sr-only|visually-hidden|screen-reader-only)\b/i;
-const quotation = /["“„«「『]([^"“”„«»「」『』\n]{24,2000})["”“»」』]/g;
+// a quotation a text hands its reader: after a colon (`…, word for word: "…"`), in any script's quotation marks
+const quotation = /[:：][ \t]{0,3}["“„«「『]([^"“”„«»「」『』\n]{24,2000})["”“»」』]/g;
 
 /**
  * The parts of an outside text a human reader would not see (HTML comments, elements hidden by their
  * attributes or styles, markdown comments), and its quotations: flags for what is copied from them.
  */
-export function regionsOf(text: string): Uint8Array {
+export function regionsOf(text: string, quotations = true): Uint8Array {
   const flags = new Uint8Array(text.length);
   const mark = (from: number, to: number, bit: number) => {
     for (let i = from; i < Math.min(to, text.length); i++) flags[i]! |= bit;
@@ -257,17 +262,17 @@ export function regionsOf(text: string): Uint8Array {
       mark(m.index, end, 1);
     }
   }
-  // a quotation in prose, not a string of JSON or code (`"key": "value"`, `["a", "b"]`)
-  for (const m of text.matchAll(quotation))
-    if (!/(?:["'`]\s{0,3}:|[[,(=])\s{0,3}$/.test(text.slice(Math.max(0, m.index - 8), m.index)))
-      mark(m.index, m.index + m[0].length, 2);
+  // a quotation in prose, not a string of JSON or YAML (`"key": "value"`: a quote right before the colon)
+  if (quotations)
+    for (const m of text.matchAll(quotation))
+      if (!/["'`]$/.test(text.slice(Math.max(0, m.index - 1), m.index))) mark(m.index, m.index + m[0].length, 2);
   return flags;
 }
 
 /** Indexes an outside text in parts, each flagged hidden or quoted as it was where it came from. */
-export function addOutside(index: TextIndex, text: string, meta: SourceMeta): void {
+export function addOutside(index: TextIndex, text: string, meta: SourceMeta, forwarded = false): void {
   const body = text.length > perText ? text.slice(0, perText) : text;
-  const flags = regionsOf(body);
+  const flags = regionsOf(body, !forwarded);
   let from = 0;
   for (let i = 1; i <= body.length; i++) {
     if (i < body.length && flags[i] === flags[from]) continue;

@@ -20,6 +20,8 @@ interface SecretRule {
   group?: number;
   /** A value this rule matches that is not a secret (a placeholder). */
   unless?: (value: string) => boolean;
+  /** The whole match is the secret; `unless` reads group 1. */
+  whole?: boolean;
 }
 
 /** Provider formats that secretlint's preset does not read as we need, and credentials in URLs. */
@@ -27,7 +29,10 @@ const providerRules: SecretRule[] = [
   {
     kind: 'private-key',
     pattern:
-      /-----BEGIN (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----[\s\S]{0,16384}?(?:-----END (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----|$)/g,
+      /-----BEGIN (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----([\s\S]{0,16384}?)(?:-----END (?:[A-Z]{1,20} ){0,3}PRIVATE KEY-----|$)/g,
+    whole: true,
+    // a key's outline in docs (`-----BEGIN PRIVATE KEY-----\n...\n-----END…`) is not a key
+    unless: (body) => body.replace(/\s/g, '').length < 12 || isMasked(body.replace(/\s/g, '')),
   },
   { kind: 'anthropic-api-key', pattern: /\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{20,300}/g },
   { kind: 'openai-api-key', pattern: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,300}|[A-Za-z0-9]{32,300})\b/g },
@@ -58,32 +63,37 @@ export interface Redaction {
   found: Record<string, number>;
 }
 
-/** Replaces each span (the first of overlapping ones) with `[REDACTED:<kind>]`. */
-function replaceSpans(text: string, spans: readonly Candidate[], found: Record<string, number>): string {
+/** Replaces each span (the first of overlapping ones) with `[REDACTED:<kind>]`; `collect` gets the values. */
+function replaceSpans(text: string, spans: readonly Candidate[], found: Record<string, number>, collect?: Set<string>): string {
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
   let at = 0;
   for (const s of sorted) {
     if (s.start < at || s.end <= s.start) continue;
     out += `${text.slice(at, s.start)}[REDACTED:${s.kind}]`;
+    collect?.add(text.slice(s.start, s.end));
     at = s.end;
     found[s.kind] = (found[s.kind] ?? 0) + 1;
   }
   return out + text.slice(at);
 }
 
-/** Synchronous redaction by dreamgate's own rules: provider formats, credentials in URLs, credentials by structure. */
-export function redactKnown(text: string): Redaction {
+/**
+ * Synchronous redaction by dreamgate's own rules: provider formats, credentials in URLs, credentials by
+ * structure. `collect`, when given, receives each redacted value (to find its other copies; never stored).
+ */
+export function redactKnown(text: string, collect?: Set<string>): Redaction {
   const found: Record<string, number> = {};
   let out = text;
-  for (const { kind, pattern, group, unless } of providerRules) {
+  for (const { kind, pattern, group, unless, whole } of providerRules) {
     out = out.replace(pattern, (...m: string[]) => {
-      if (group && unless?.(m[group]!)) return m[0]!;
+      if (unless?.(m[whole ? 1 : (group ?? 0)]!)) return m[0]!;
       found[kind] = (found[kind] ?? 0) + 1;
+      collect?.add(group ? m[group]! : m[0]!);
       return group ? `${m.slice(1, group).join('')}[REDACTED:${kind}]` : `[REDACTED:${kind}]`;
     });
   }
-  return { text: replaceSpans(out, credentialSpans(out), found), found };
+  return { text: replaceSpans(out, credentialSpans(out), found, collect), found };
 }
 
 // secretlint 11 profiles every lint whether asked or not: a performance mark per rule per call, kept in arrays
@@ -113,8 +123,8 @@ function stillSecret(text: string, range: readonly [number, number]): boolean {
  * Replaces each secret with `[REDACTED:<kind>]`: dreamgate's own rules, then secretlint's recommended
  * preset (a maintained rule set of provider formats) over what is left.
  */
-export async function redactSecrets(text: string): Promise<Redaction> {
-  const own = redactKnown(text);
+export async function redactSecrets(text: string, collect?: Set<string>): Promise<Redaction> {
+  const own = redactKnown(text, collect);
   if (!mayHoldToken.test(own.text)) return own;
   const result = await lintSource({
     source: { filePath: 'memory.txt', content: own.text, contentType: 'text' },
@@ -129,7 +139,7 @@ export async function redactSecrets(text: string): Promise<Redaction> {
       end: m.range[1],
       kind: m.ruleId.replace(/^@secretlint\/secretlint-rule-/, ''),
     }));
-  return { text: replaceSpans(own.text, spans, found), found };
+  return { text: replaceSpans(own.text, spans, found, collect), found };
 }
 
 export async function hasSecret(text: string): Promise<boolean> {
@@ -158,21 +168,48 @@ export function handedOverTokens(text: string): string[] {
   return out;
 }
 
-/** A handed-over secret as screening remembers it: its hash and length, never its text. */
-export const secretFingerprint = (value: string): string => createHash('sha256').update(value).digest('hex');
+/** A secret as screening remembers it across texts: its length and hash, never its text. */
+export const secretFingerprint = (value: string): string =>
+  `${value.length}:${createHash('sha256').update(value).digest('hex')}`;
 
-/** Redacts the tokens of `text` whose fingerprints are in `known` (a secret handed over elsewhere). */
-export function redactFingerprints(text: string, known: ReadonlySet<string>): Redaction {
+// the pieces of text a secret may stand as: a run without spaces, quotes or brackets, and its parts
+const piece = /[^\s"'`<>()[\]{},;|（）「」]{6,256}/g;
+
+/**
+ * Redacts every copy of a secret found elsewhere: the values in `values` (this process's own findings), and
+ * the pieces of `text` whose fingerprints are in `fingerprints` (secrets a user handed over in a session).
+ */
+export function redactCopies(
+  text: string,
+  values: ReadonlySet<string>,
+  fingerprints: ReadonlySet<string> = new Set(),
+): Redaction {
   const found: Record<string, number> = {};
-  if (known.size === 0) return { text, found };
   const spans: Candidate[] = [];
-  for (const m of text.matchAll(handedRun))
-    for (const t of [m[0], m[0].replace(/[.:!]{1,4}$/, '')])
-      if (known.has(secretFingerprint(t))) {
-        spans.push({ start: m.index, end: m.index + t.length, kind: 'handed-over' });
-        break;
-      }
-  return { text: replaceSpans(text, spans, found), found };
+  for (const v of values) {
+    if (v.length < 6) continue;
+    for (let at = text.indexOf(v); at !== -1; at = text.indexOf(v, at + v.length))
+      spans.push({ start: at, end: at + v.length, kind: 'known-secret' });
+  }
+  if (fingerprints.size > 0) {
+    const lengths = new Set([...fingerprints].map((f) => Number(f.split(':')[0])));
+    for (const m of text.matchAll(piece))
+      for (const [from, part] of parts(m[0]))
+        if (lengths.has(part.length) && fingerprints.has(secretFingerprint(part)))
+          spans.push({ start: m.index + from, end: m.index + from + part.length, kind: 'handed-over' });
+  }
+  return spans.length === 0 ? { text, found } : { text: replaceSpans(text, spans, found), found };
+}
+
+/** A piece and its parts after `:`, `=`, `@` or `/` (`avi:Btl#…` → `Btl#…`), with their offsets. */
+function parts(p: string): [number, string][] {
+  const out: [number, string][] = [[0, p]];
+  for (let i = 0; i < p.length; i++)
+    if (/[:=@/]/.test(p[i]!)) {
+      out.push([i + 1, p.slice(i + 1)]);
+      out.push([0, p.slice(0, i)]);
+    }
+  return out.filter(([, x]) => x.length >= 6);
 }
 
 /** Every pattern this module matches with, for the test that checks each quantifier is bounded. */
@@ -180,6 +217,7 @@ export const secretPatterns: RegExp[] = [
   ...providerRules.map((r) => r.pattern),
   ...credentialPatterns,
   handedRun,
+  piece,
   mayHoldToken,
   userinfo,
 ];
