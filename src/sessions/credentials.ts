@@ -168,7 +168,8 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   // value in reach, and then only a random-looking one (detect-secrets' keyword detector takes such suffixes)
   if (/[\p{L}\p{N}_]/u.test(text[end] ?? ''))
     return qualifiers.has(word.toLowerCase()) ? nearKeyword(text, identifierEnd(text, end), 20) : undefined;
-  const flag = word.startsWith('-') || (word === '' && (prev === '-' || text[start - 2] === '-'));
+  // a command-line flag: dashes right before the name (`--password`, `--db-pass`), not a list marker (`- Password`)
+  const flag = /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
   const sep = separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
   if (!sep) return 'unlabelled';
   const v = valueAt(text, sep.from);

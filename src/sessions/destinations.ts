@@ -28,7 +28,7 @@ const wallet =
   /\b(?:0x[a-fA-F0-9]{40}|bc1[a-z0-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|[1-9A-HJ-NP-Za-km-z]{32,44})\b/g;
 const iban = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const share = /\\\\([\w.-]{1,100})\\[^\s]{1,200}/g;
-const path = /(?<![\w.~/:@-])(?:~|\/)(?:[\w.@-]{1,80}\/){1,20}[\w.@-]{0,80}/g;
+const path = /(?<![\w.~/:@-])(?:~\/|\/)(?:[\w.@-]{1,80}\/){1,20}[\w.@-]{0,80}/g;
 const bareHost = /(?<![\w.@/:-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,6}[a-z]{2,24})(?![\w-]|\.[a-z0-9])/gi;
 
 /** Is `host` a name of the internet (or a reserved one), not a file name like `README.md` or `app.config.ts`? */
