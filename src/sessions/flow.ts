@@ -19,15 +19,8 @@
 import { covered, destinationsIn, knownKeys, type Destination } from './destinations.js';
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
 import { redactKnown } from './secrets.js';
-import {
-  TextIndex,
-  addOutside,
-  copiedFromOutside,
-  originOf,
-  traceLine,
-  type LineOrigin,
-  type SourceMeta,
-} from './provenance.js';
+import { TextIndex, copiedFromOutside, originOf, traceLine, type LineOrigin, type SourceMeta } from './provenance.js';
+import { addOutside } from './regions.js';
 
 type Trust = 'user' | 'store' | 'agent' | 'outside';
 

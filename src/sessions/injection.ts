@@ -9,6 +9,7 @@
  * that none is unbounded), so a 1 MB run of spaces or a near-match repeated 100,000 times costs a bounded
  * amount per character, never a quadratic backtrack.
  */
+import { address, edge, recipient, secretNouns, tail, transfer, when } from './phrases.js';
 import { redactKnown } from './secrets.js';
 
 export interface Finding {
@@ -64,139 +65,6 @@ interface InjectionRule {
   needs?: readonly string[];
 }
 
-// Words of the rules, in the languages memory is written in: when an order recurs, what it does with data, to
-// whom, and text that addresses an AI agent or asks it to write to its memory.
-const when = [
-  'always',
-  'from now on',
-  'going forward',
-  'in (?:all|every) future',
-  'every time',
-  'whenever you',
-  'whenever',
-  'any ?time',
-  '(?:before|after|when) (?:\\w{1,20} ){0,2}(?:any|each|every)',
-  'every (?:day|week|month|morning|evening|night|hour|monday|tuesday|wednesday|thursday|friday|saturday|sunday)',
-  'each (?:day|week|month|time)',
-  '每次',
-  '每天',
-  '每日',
-  '每週',
-  '每周',
-  '總是',
-  '总是',
-  '以後',
-  '以后',
-  '今後',
-  '从现在起',
-  '從現在起',
-  '毎回',
-  '毎日',
-  '常に',
-  '매번',
-  '매일',
-  '항상',
-  'jeden tag',
-  'jede woche',
-  'jedes mal',
-  'immer',
-  'ab sofort',
-  'künftig',
-  'toujours',
-  'chaque (?:jour|fois|semaine)',
-  'désormais',
-  'siempre',
-  'cada (?:día|dia|vez|semana)',
-  'sempre',
-  'всегда',
-  'каждый',
-  'каждую',
-  'каждое',
-  'впредь',
-  'luôn',
-  'mỗi (?:ngày|lần|tuần)',
-].join('|');
-const transfer = [
-  'send',
-  'forward',
-  'post',
-  'upload',
-  'e-?mail',
-  'cc',
-  'bcc',
-  'copy',
-  'transmit',
-  'exfiltrate',
-  'share',
-  'leak',
-  'zip',
-  'dm',
-  'message',
-  '上傳',
-  '上传',
-  '發送',
-  '发送',
-  '傳送',
-  '传送',
-  '寄',
-  '轉發',
-  '转发',
-  '提交',
-  '送信',
-  'アップロード',
-  '転送',
-  '전송',
-  '업로드',
-  '보내',
-  'sende',
-  'senden',
-  'schick',
-  'übermittel',
-  'hochlad',
-  'weiterleit',
-  'envoie',
-  'envoyer',
-  'transmet',
-  'envía',
-  'envia',
-  'enviar',
-  'envie',
-  'sube',
-  'reenvía',
-  'отправ',
-  'перешл',
-  'пересыл',
-  'загруз',
-  'gửi',
-  'tải lên',
-].join('|');
-// word edges for alphabets written with spaces (Han, kana and Hangul words run together)
-const edge = '(?<![\\p{Script=Latin}\\p{Script=Cyrillic}])';
-const tail = '(?![\\p{Script=Latin}\\p{Script=Cyrillic}])';
-// what a credential is called, for the order to hand one over
-const secretNouns = [
-  'credentials?',
-  'secrets?',
-  'tokens?',
-  'api keys?',
-  'private keys?',
-  'passwords?',
-  '\\.env',
-  '\\.ssh',
-  'seed phrase',
-  'mnemonic',
-  'wallet keys?',
-  '凭证|憑證|密钥|密鑰|私钥|私鑰|令牌|密码|密碼|助记词|助記詞',
-  'zugangsdaten|schlüssel|passwörter|passwort',
-  'identifiants|clés|mots de passe|jetons',
-  'credenciales|claves|contraseñas|credenciais|chaves|senhas',
-  'учётные данные|учетные данные|ключи|пароли|токены',
-  '認証情報|パスワード|トークン|秘密鍵',
-  '자격 증명|비밀번호|토큰|개인 키',
-].join('|');
-// a recipient: "to <address>", "an <address>", "至 <address>", or an address right after a verb that sends (cc, e-mail)
-const recipient = `(?:\\b(?:to|into|at|an|à|vers|a|para|на)\\s{1,3}|[至到給给へ]\\s{0,2}|\\b(?:cc|bcc|e-?mail|dm)\\s{1,3})`;
-const address = '(?:https?:\\/\\/|[\\w.+-]{1,64}@[\\w-]{1,63}\\.[\\w.]{1,63}|@[\\w-]{2,40}\\.[\\w.-]{2,60})';
 /** Where a standing order sends things: a URL, an e-mail address, or a handle. */
 export const destination = /https?:\/\/[^\s)>\]"'`<]{1,200}|[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}/gi;
 

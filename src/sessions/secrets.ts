@@ -64,7 +64,12 @@ export interface Redaction {
 }
 
 /** Replaces each span (the first of overlapping ones) with `[REDACTED:<kind>]`; `collect` gets the values. */
-function replaceSpans(text: string, spans: readonly Candidate[], found: Record<string, number>, collect?: Set<string>): string {
+function replaceSpans(
+  text: string,
+  spans: readonly Candidate[],
+  found: Record<string, number>,
+  collect?: Set<string>,
+): string {
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
   let at = 0;

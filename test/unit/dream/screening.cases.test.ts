@@ -45,15 +45,31 @@ describe('an order from a fetched page, in a language no rule of ours names', ()
   it('uses no word any rule file names (so only the flow of the text can catch it)', async () => {
     const rules = (
       await Promise.all(
-        ['injection', 'credentials', 'flow', 'destinations', 'provenance', 'entropy', 'secrets'].map((f) =>
-          readFile(join(projectRoot, 'src', 'sessions', `${f}.ts`), 'utf8'),
-        ),
+        [
+          'injection',
+          'phrases',
+          'credentials',
+          'credentialNames',
+          'credentialValues',
+          'credentialTables',
+          'flow',
+          'destinations',
+          'provenance',
+          'regions',
+          'entropy',
+          'secrets',
+        ].map((f) => readFile(join(projectRoot, 'src', 'sessions', `${f}.ts`), 'utf8')),
       )
     )
       .join('\n')
       .toLowerCase();
     // the words of the language: the address is not one (it is what the flow traces)
-    const words = new Set(page.replace(/https?:\/\/\S+/g, '').toLowerCase().match(/\p{L}{3,}/gu));
+    const words = new Set(
+      page
+        .replace(/https?:\/\/\S+/g, '')
+        .toLowerCase()
+        .match(/\p{L}{3,}/gu),
+    );
     const named = [...words].filter((w) => new RegExp(`(?<!\\p{L})${w}(?!\\p{L})`, 'u').test(rules));
     expect(named).toEqual([]);
   });

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   TextIndex,
-  addOutside,
   copiedFromOutside,
   normalizeForTrace,
   originOf,
-  regionsOf,
   traceLine,
 } from '../../../src/sessions/provenance.js';
+import { addOutside, regionsOf } from '../../../src/sessions/regions.js';
 
 /** One session's texts: what the user said, what the agent read of the store, and a page it fetched. */
 function indexes(user: string, page: string, store = '') {
