@@ -57,6 +57,8 @@ interface Script {
   /** What a dream attempt costs (US dollars). */
   dreamCost?: number;
   checkDecision?: (d: Decision) => DecisionResult | Promise<DecisionResult>;
+  /** The change set's counts a dream reports (`held`, `quarantined`). */
+  summary?: Record<string, number>;
 }
 
 /** Stubbed activities that follow a script and note every call. */
@@ -79,7 +81,7 @@ function stubs(script: Script) {
     candidateId: `cand-${n}`,
     candidateSha256: 'a'.repeat(64),
     changeSetId: createHash('sha256').update(`change set ${n}`).digest('hex'),
-    summary: { changes: 1 },
+    summary: { changes: 1, ...script.summary },
     changes: 1,
     newestSessionAt: 1_000 + n,
     sessionsUsed: 3,
@@ -254,6 +256,37 @@ describe('hybrid trust', () => {
     expect(c.called('reviseChangeSet')[0]!.arg.request).toMatchObject({ onlyPaths: ['/a.md'] });
     expect(c.called('evaluate').map((e) => e.arg.step)).toContain('revised');
     expect(c.saved.at(-1)!.consecutiveApprovals).toBe(0);
+  });
+});
+
+describe('held lines', () => {
+  it('an automatic agent whose dream held lines from outside waits for a reviewer, as for a quarantine', async () => {
+    const c = await cycleWith(
+      { settings: { mode: 'automatic' }, summary: { quarantined: 0, held: 2 } },
+      async (handle) => {
+        await stage(handle, 'review');
+        const h = await handle;
+        const { changeSetId } = await h.query(stateQuery);
+        await h.executeUpdate(approveUpdate, { args: [{ reviewer: 'alice', changeSetId: changeSetId! }] });
+      },
+    );
+    expect([c.result!.outcome, c.result!.effectiveMode]).toEqual(['kept', 'review']);
+    expect(c.records.find((r) => r.event === 'review-required')?.data).toEqual({
+      because: 'held',
+      sessions: 0,
+      held: 2,
+    });
+  });
+
+  it('with onQuarantine: notify it goes on without them and tells the owners once', async () => {
+    const c = await cycleWith({
+      settings: { mode: 'automatic', onQuarantine: 'notify' },
+      summary: { quarantined: 0, held: 2 },
+    });
+    expect(c.result!.outcome).toBe('kept');
+    const told = c.called('alert').filter((a) => a.arg.kind === 'notify');
+    expect(told).toHaveLength(1);
+    expect(told[0]!.arg.summary).toMatch(/0 session\(s\) quarantined and 2 line\(s\) held by the dream/);
   });
 });
 
