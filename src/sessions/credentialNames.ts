@@ -11,7 +11,7 @@ export const passwordNames = [
 ];
 /** The name of a key, token or secret. */
 // prettier-ignore
-const keyNames = [
+export const keyNames = [
   'secret', 'token', 'key', 'apikey', 'geheimnis', 'schlüssel', 'secreto', 'segredo', 'chave', 'clave', 'chiave',
   'clé', 'anahtar', 'klucz', 'kulcs', 'nyckel', 'nøgle', 'sleutel', 'секрет', 'токен', 'ключ', '密钥', '秘钥', '密鑰',
   '金鑰', '令牌', 'トークン', 'シークレット', 'キー', '토큰', '시크릿', '키',
@@ -44,8 +44,12 @@ export const camelNameAt = /(?<=[\p{Ll}\p{N}])(?:Password|Passwd|Pwd|Pass|Secret
 
 export type Family = 'password' | 'key' | 'pair';
 
+const families = new Map<string, Family>([
+  ...keyNames.map((n) => [n, 'key'] as const),
+  ...passwordNames.map((n) => [n, 'password'] as const),
+  ...pairNames.map((n) => [n, 'pair'] as const),
+]);
+
 export function familyOf(name: string): Family {
-  const n = name.toLowerCase().replace(/[_-]/g, ' ');
-  if (passwordNames.includes(n)) return 'password';
-  return pairNames.includes(n) ? 'pair' : 'key';
+  return families.get(name.toLowerCase().replace(/[_-]/g, ' ')) ?? 'key';
 }

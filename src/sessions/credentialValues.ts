@@ -24,30 +24,36 @@ export interface Value {
   end: number;
   text: string;
   quoted: boolean;
-  /** The text after the value: a bare value followed by more words is prose. */
-  after: string;
+  /** The text the value is in: what follows it tells a bare value in prose (more words follow). */
+  source: string;
 }
 
-/** The value at `from`: decorations and an opening quote skipped; a quoted value is taken whole. */
 export function valueAt(text: string, from: number): Value | undefined {
-  const i = from + (/^[ \t*_]{0,8}/.exec(text.slice(from, from + 8))?.[0].length ?? 0);
+  let i = from;
+  while (i < text.length && i - from < 8 && (text[i] === ' ' || text[i] === '\t' || text[i] === '*' || text[i] === '_'))
+    i++;
   const close = openers[text[i] ?? ''];
   if (close) {
     const end = text.indexOf(close, i + 1);
-    if (end === -1 || end - i > 201 || end === i + 1 || text.slice(i + 1, end).includes('\n')) return undefined;
-    return { start: i + 1, end, text: text.slice(i + 1, end), quoted: true, after: text.slice(end + 1, end + 41) };
+    if (end === -1 || end - i > 201 || end === i + 1) return undefined;
+    const quoted = text.slice(i + 1, end);
+    return quoted.includes('\n') ? undefined : { start: i + 1, end, text: quoted, quoted: true, source: text };
   }
-  const end = i + (/^[^\s"'`,;<>|&（）]{0,200}/.exec(text.slice(i, i + 200))?.[0].length ?? 0);
+  let end = i;
+  while (end < text.length && end - i < 200 && !stops.has(text[end]!)) end++;
   // a bare value ends before a sentence's full stop or colon and an unopened bracket; a trailing ! or ? is
   // more often the password's own (`Butch2026!`): redacting one more character of prose costs nothing
-  const bare = text
-    .slice(i, end)
-    .replace(/[.:*_]{1,8}$/, '')
-    .replace(/(?<=^[^([{]{0,200})[)\]}]{1,8}$/, '');
-  if (bare.length === 0) return undefined;
-  const stop = i + bare.length;
-  return { start: i, end: stop, text: bare, quoted: false, after: text.slice(stop, stop + 40) };
+  while (end > i && '.:*_'.includes(text[end - 1]!)) end--;
+  const opened = /[([{]/.test(text.slice(i, end));
+  while (end > i && !opened && ')]}'.includes(text[end - 1]!)) end--;
+  return end === i ? undefined : { start: i, end, text: text.slice(i, end), quoted: false, source: text };
 }
+
+/** What ends a bare value: spacing, quotes, separators of lists and cells. */
+const stops = new Set([...' \t\n\r\f\v\u00a0\u2028\u3000"\'`,;<>|&（）']);
+
+/** The text right after a value. */
+const after = (v: Value) => v.source.slice(v.end, v.end + 40);
 
 export interface Label {
   family: Family;
@@ -61,11 +67,13 @@ export interface Label {
 /** Is a labelled value a secret? The label's family and strength and the value's structure decide. */
 export function secretValue(v: Value, label: Label): boolean {
   const t = v.text;
+  // a bare word that is no passphrase is never a password: decided before the costlier tests
+  if (!v.quoted && label.family === 'password' && wordsOnly(t) && !passphrase(t)) return false;
   if (isReference(t) || isPlaceholder(t, label.words)) return false;
   if (label.family === 'password') {
     if (v.quoted) return t.length >= 3;
     if (!wordsOnly(t)) return t.length >= 4;
-    if (!label.assignment && /^[ \t]{1,3}\p{L}/u.test(v.after)) return false; // more words follow: a sentence
+    if (!label.assignment && /^[ \t]{1,3}\p{L}/u.test(after(v))) return false; // more words follow: a sentence
     if (!/^\p{Script=Latin}+$/u.test(t.replace(/[-_. ]/g, ''))) return false; // rarely a word of another script
     return passphrase(t);
   }

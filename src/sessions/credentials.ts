@@ -22,7 +22,7 @@ function separatorAfter(text: string, end: number, flag: boolean): { from: numbe
   let i = end;
   const skip = () => {
     const at = i;
-    while (i < text.length && i - at < 8 && /[*_`"'” \t]/.test(text[i]!)) i++;
+    while (i < text.length && i - at < 8 && '*_`"\'” \t'.includes(text[i]!)) i++;
   };
   skip();
   let decorated = i > end && /[*_`]/.test(text.slice(end, i));
@@ -33,9 +33,9 @@ function separatorAfter(text: string, end: number, flag: boolean): { from: numbe
     decorated = true;
     skip();
   }
-  if (/[=:：]/.test(text[i] ?? '') && !text.startsWith('//', i + 1)) {
+  if ((text[i] === '=' || text[i] === ':' || text[i] === '：') && !text.startsWith('//', i + 1)) {
     i++;
-    while (/[=>]/.test(text[i] ?? '') && i - end < 24) i++;
+    while ((text[i] === '=' || text[i] === '>') && i - end < 24) i++;
     return { from: i, decorated };
   }
   // `PASSWORD 'x'` (SQL: quoted), `--token x` (a flag): no separator, the value right after a space
@@ -62,7 +62,8 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   if (/[\p{L}\p{N}_]/u.test(text[end] ?? ''))
     return qualifiers.has(word.toLowerCase()) ? nearKeyword(text, identifierEnd(text, end), 20) : undefined;
   // a command-line flag: dashes right before the name (`--password`, `--db-pass`), not a list marker (`- Password`)
-  const flag = /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
+  const flag =
+    word.includes('-') && /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
   const sep =
     separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
   if (!sep) return 'unlabelled';
@@ -89,11 +90,19 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
 /** The word right before `start` (`SESSION_` → `SESSION`, `api ` → `api`, `--db-` → `--db`), at most 30 characters. */
 function wordBefore(text: string, start: number): string {
   let i = start;
-  if (i > 0 && /[ _.-]/.test(text[i - 1]!)) i--;
+  if (i > 0 && ' _.-'.includes(text[i - 1]!)) i--;
   let j = i;
-  while (j > 0 && i - j < 30 && /[\p{L}\p{N}-]/u.test(text[j - 1]!)) j--;
+  while (j > 0 && i - j < 30 && wordChar(text.charCodeAt(j - 1), text[j - 1]!)) j--;
   return text.slice(j, i);
 }
+
+/** A letter, a digit or `-`: ASCII by its code, the rest by Unicode class. */
+const wordChar = (code: number, ch: string) =>
+  (code >= 97 && code <= 122) ||
+  (code >= 65 && code <= 90) ||
+  (code >= 48 && code <= 57) ||
+  code === 45 ||
+  (code > 127 && /[\p{L}\p{N}]/u.test(ch));
 
 /** Where an identifier that goes on after a credential's name ends (`private_key|_id`). */
 function identifierEnd(text: string, from: number): number {

@@ -140,6 +140,8 @@ const rules: InjectionRule[] = [
     // an order to hand over credentials: secrets, keys, tokens, a wallet's seed, sent or uploaded somewhere
     detector: 'credential-transfer',
     untrustedOnly: true,
+    // handed over to someone: an address, a link or a handle is in the text
+    needs: ['@', '://'],
     pattern: new RegExp(
       // a verb, not a label (`Email: … / Password: …` names an address and a password, it sends nothing)
       `${edge}(?:${transfer})(?![ \\t]{0,2}[:：]).{0,60}?${edge}(?:${secretNouns})${tail}|${edge}(?:${secretNouns})${tail}.{0,60}?${edge}(?:${transfer})(?![ \\t]{0,2}[:：])`,
