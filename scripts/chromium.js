@@ -28,8 +28,9 @@ function ensureChromium() {
   const apt = existsSync('/usr/bin/apt-get');
   if (root && apt) {
     process.stderr.write('› the review desk browser test needs Chromium: installing Debian’s chromium package\n');
-    if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']))
-      run('apt-get', ['update']) && run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']);
+    // a fresh machine may not have read its package lists yet
+    if (!run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']) && run('apt-get', ['update']))
+      run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']);
     const now = findChromium();
     if (now) return now;
   }

@@ -52,10 +52,12 @@ function checked(r: LoadedReview, body: unknown): { d: PageDecision; approval?: 
 
 /** The handler of one review page; `path` is the request's path below the page's own. */
 export function reviewRoutes(r: LoadedReview, opts: RouteOptions) {
+  let page: string | undefined;
   return async (req: DeskRequest, path: string): Promise<Reply | undefined> => {
     try {
       if (req.method === 'GET') {
-        if (path === '/') return reply(200, 'html', renderPage(r.view, opts.mode, opts.token ?? '', opts.assets ?? ''));
+        if (path === '/')
+          return reply(200, 'html', (page ??= renderPage(r.view, opts.mode, opts.token ?? '', opts.assets ?? '')));
         if (path === '/api/diff') {
           const layout = req.url.searchParams.get('layout') === 'split' ? 'split' : 'unified';
           return reply(200, 'html', renderDiff(changeAt(r.view, req.url).patch, layout));

@@ -51,6 +51,9 @@ function moves(c: ChangeView): Raw {
   </ul>`;
 }
 
+/** Diffs inlined in the page; the rest load as they scroll into view, so a large set opens at once. */
+export const inlineDiffs = 40;
+
 export function changeArticle(c: ChangeView, readOnly: boolean): Raw {
   const id = `change-${c.index}`;
   const search = `${c.path} ${c.newPath ?? ''} ${c.reason} ${c.detail}`.toLowerCase();
@@ -84,7 +87,11 @@ export function changeArticle(c: ChangeView, readOnly: boolean): Raw {
       ${c.op !== 'delete' ? html`<button type="button" data-act="edit">${readOnly ? 'edit (for the command)' : 'edit'}</button>` : ''}
       <label class="viewed"><input type="checkbox" data-act="viewed" /> viewed</label>
     </div>
-    <div class="diff">${raw(renderDiff(c.patch))}</div>
+    ${
+      c.index < inlineDiffs
+        ? html`<div class="diff">${raw(renderDiff(c.patch))}</div>`
+        : html`<div class="diff lazy" data-lazy><button type="button" data-act="load">show the diff</button></div>`
+    }
     <div class="editor" hidden>
       <label for="${id}-edit">Your version of <code>${c.newPath ?? c.path}</code> (approved as you leave it)</label>
       <textarea id="${id}-edit" spellcheck="false" rows="14"></textarea>

@@ -146,9 +146,12 @@ async function changeView(
 ): Promise<ChangeView> {
   const before = c.op === 'create' ? '' : await mask(input.base.get(c.path) ?? '');
   const after = c.op === 'delete' ? '' : c.after === undefined ? before : await mask(c.after);
-  const patch = createTwoFilesPatch(`a${c.path}`, `b${c.new_path ?? c.path}`, before, after, undefined, undefined, {
-    context: 3,
-  });
+  // in git's form, so a renderer tells an added, deleted or renamed file from a changed one
+  const from = c.op === 'create' ? '/dev/null' : `a${c.path}`;
+  const to = c.op === 'delete' ? '/dev/null' : `b${c.new_path ?? c.path}`;
+  const mode = c.op === 'create' ? 'new file mode 100644\n' : c.op === 'delete' ? 'deleted file mode 100644\n' : '';
+  const body = createTwoFilesPatch(from, to, before, after, undefined, undefined, { context: 3 });
+  const patch = `diff --git a${c.path} b${c.new_path ?? c.path}\n${mode}${body.slice(body.indexOf('\n') + 1)}`;
   return {
     index,
     op: c.op,

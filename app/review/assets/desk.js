@@ -89,6 +89,7 @@
       diff.hidden = button.checked;
       return;
     }
+    if (act === 'load') return loadDiff(article);
     if (act === 'edit') {
       const editor = $('.editor', article);
       if (!edits.has(i)) {
@@ -116,6 +117,26 @@
     if (!button || !article) return;
     toggle(article, button.dataset.act, button).catch((err) => answer(false, String(err.message || err)));
   });
+
+  // ---- diffs beyond the first few load as they come near the viewport (or on their button)
+  async function loadDiff(article) {
+    const diff = $('.diff', article);
+    if (!diff.hasAttribute('data-lazy')) return;
+    diff.removeAttribute('data-lazy');
+    diff.classList.remove('lazy');
+    diff.innerHTML = await (await get(`api/diff?i=${article.dataset.index}`)).text();
+  }
+  const near = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries)
+        if (e.isIntersecting) {
+          near.unobserve(e.target);
+          loadDiff(e.target.closest('article.change')).catch((err) => answer(false, String(err.message || err)));
+        }
+    },
+    { rootMargin: '800px 0px' },
+  );
+  for (const d of $$('.diff[data-lazy]')) near.observe(d);
 
   // ---- keyboard: j/k move between visible changes, a accepts, v marks viewed, / searches
   let current = -1;
