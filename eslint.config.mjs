@@ -29,7 +29,10 @@ export default tseslint.config(
   {
     // the review desk's page script runs in the browser
     files: ['app/review/assets/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { document: 'readonly', fetch: 'readonly', IntersectionObserver: 'readonly' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', IntersectionObserver: 'readonly' },
+    },
   },
   {
     // workflow code runs in Temporal's deterministic sandbox: no I/O, no environment, no Node built-ins
