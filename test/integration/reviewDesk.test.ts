@@ -100,29 +100,25 @@ async function inReview(fleet: FleetConfig): Promise<CycleHandle> {
 }
 
 /** `dreamgate review <agent> --web`, as a reviewer starts it: the URL it prints, and the process. */
-async function openDesk(
-  fleet: FleetConfig,
-): Promise<{ url: string; desk: ChildProcess; exited: Promise<number | null> }> {
-  const desk = spawn(
-    process.execPath,
-    [
-      join(projectRoot, 'bin', 'dreamgate.js'),
-      'review',
-      fleet.agents[0]!.id,
-      '--web',
-      '--no-open',
-      '--fleet',
-      fleet.file,
-    ],
-    {
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue,
-        DREAMGATE_REVIEWER: 'alice',
-      },
-    },
+const openDesk = (fleet: FleetConfig) =>
+  startProcess(
+    ['review', fleet.agents[0]!.id, '--web', '--no-open', '--fleet', fleet.file],
+    /review desk for \S+: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/,
   );
+
+/** A long-running command (stopped with SIGINT by the test or after it), and the URL it prints. */
+async function startProcess(
+  args: string[],
+  printed: RegExp,
+): Promise<{ url: string; desk: ChildProcess; exited: Promise<number | null> }> {
+  const desk = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), ...args], {
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue,
+      DREAMGATE_REVIEWER: 'alice',
+    },
+  });
   desks.push(desk);
   const exited = new Promise<number | null>((r) => desk.on('close', (code) => r(code)));
   let out = '';
@@ -131,10 +127,10 @@ async function openDesk(
   const url = await new Promise<string>((resolve, reject) => {
     desk.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /review desk for \S+: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(out);
+      const m = printed.exec(out);
       if (m) resolve(m[1]!);
     });
-    void exited.then((code) => reject(new Error(`review --web exited ${code}: ${err}`)));
+    void exited.then((code) => reject(new Error(`${args[0]} exited ${code}: ${err}`)));
   });
   return { url, desk, exited };
 }
@@ -145,8 +141,18 @@ const shot = (page: Page, name: string, fullPage = false) =>
 describe('the review desk, in a browser', () => {
   it('accepts two of three changes, edits one line and approves: the cycle keeps exactly that', async () => {
     const agent = await deskAgent();
-    const fleet = await h.serve([agent]);
+    const fleet = await h.serve([agent], { reviewDesk: 'https://desk.example.test/dreamgate' });
     const handle = await inReview(fleet);
+    // the reviewers' notice links to the agent's page on the team desk
+    const notice = await waitFor('the review notice', async () =>
+      h.receiver.received.find(
+        (r) => r.path === '/notify' && (r.body.details as { agent?: string }).agent === agent.id,
+      ),
+    );
+    expect(notice.body.links).toContainEqual({
+      href: `https://desk.example.test/dreamgate/agents/${agent.id}/`,
+      text: 'review it on the review desk',
+    });
     const { url, exited } = await openDesk(fleet);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(url);
@@ -175,7 +181,12 @@ describe('the review desk, in a browser', () => {
     await editor.fill(edited);
     await page.locator('#comment').fill('people.md next time');
     await expect(page.locator('#selected').textContent()).resolves.toBe('2 of 3 change(s) accepted, 1 file(s) edited');
-    await infra.screenshot({ path: join(shots, 'edit.png') });
+    // the edited file below the sticky filters, as the reviewer sees it
+    await infra.evaluate((el) => {
+      el.scrollIntoView();
+      window.scrollBy(0, -90);
+    });
+    await shot(page, 'edit');
     await page.getByRole('button', { name: 'Approve selected' }).click();
     await expect.poll(() => page.locator('#answer').textContent(), { timeout: 60_000 }).toMatch(/approved as alice/);
     await shot(page, 'approved');
@@ -222,6 +233,24 @@ describe('the review desk, in a browser', () => {
     await shot(page, 'stale');
     expect((await cycleState(second)).stage).toBe('review'); // nothing reached the new cycle
     desk.kill('SIGINT');
+
+    // the team's read-only desk lists the pending review and composes the command that decides it
+    const { url: served } = await startProcess(
+      ['serve', '--listen', '127.0.0.1:0', '--fleet', fleet.file],
+      /pending reviews of \S+: (http:\S+)/,
+    );
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(served);
+    await page.getByRole('link', { name: agent.id }).click();
+    expect(page.url()).toBe(`${served}agents/${agent.id}/`);
+    await page.locator('article.change').first().locator('input[name="accept"]').uncheck();
+    await page.getByRole('button', { name: 'Compose approve command' }).click();
+    const command = `dreamgate approve ${agent.id} ${waiting.slice(0, 12)} --only`;
+    await expect.poll(() => page.locator('#answer pre').textContent()).toContain(command);
+    await page.locator('#answer').scrollIntoViewIfNeeded();
+    await shot(page, 'serve');
+    const decideHere = await fetch(`${served}agents/${agent.id}/api/decide`, { method: 'POST', body: '{}' });
+    expect(decideHere.status).toBe(404); // read-only: it sends nothing
     await second.cancel();
     await page.close();
   });
