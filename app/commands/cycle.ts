@@ -196,6 +196,7 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
     process.stdout.write(
       `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
     );
+    process.stdout.write(c().dim(`or decide on a page: dreamgate review ${agentId} --web\n`));
     if (state.reviewDeadline) process.stdout.write(c().dim(`discarded at ${state.reviewDeadline} unless decided\n`));
   });
 }

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,7 +15,8 @@ import { launchChromium } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { largeReview } from '../support/largeChangeSet.js';
 import { tempDir } from '../support/sessions.js';
-import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
+import { startHarness, waitFor, type Harness } from './cycleHarness.js';
+import { deskAgent, store } from './reviewDeskFixture.js';
 
 /**
  * The review desk in a real browser (Debian's headless Chromium) against the real stack: a reviewer accepts
@@ -37,61 +38,6 @@ afterAll(async () => {
   await browser?.close();
   await h?.close();
 });
-
-const store = {
-  '/infra.md':
-    '# Staging\n\n- staging db: db-1.internal\n- deploys go through the staging pipeline first\n- staging db: db-2.internal\n',
-  '/people.md': '# People\n\n- Dana owns billing\n- Priya owns the deploy pipeline\n- Dana owns billing\n',
-  '/tools.md': '# Tools\n\n- use pnpm, not npm, in the web repo\n',
-};
-const suite = `cases:
-  - id: staging-db
-    question: Which database host does staging use?
-    expect: { all: ["db-2.internal"], none: ["db-1.internal"] }
-`;
-
-/** One session: the user names the new host, and the agent writes it to memory. */
-const session = [
-  {
-    type: 'user.message',
-    id: 'evt_1',
-    processed_at: '2026-11-02T10:00:00Z',
-    content: [{ type: 'text', text: 'Staging moved to db-2.internal today; db-1 is gone.' }],
-  },
-  {
-    type: 'agent.tool_use',
-    id: 'evt_2',
-    processed_at: '2026-11-02T10:00:05Z',
-    name: 'memory',
-    input: {
-      command: 'str_replace',
-      path: '/memories/infra.md',
-      old_str: '- deploys go through the staging pipeline first',
-      new_str: '- deploys go through the staging pipeline first\n- staging db: db-2.internal',
-    },
-  },
-  {
-    type: 'agent.tool_result',
-    id: 'evt_3',
-    processed_at: '2026-11-02T10:00:06Z',
-    tool_use_id: 'evt_2',
-    content: [{ type: 'text', text: 'ok' }],
-  },
-];
-
-async function deskAgent() {
-  const agent = await exampleAgent('support-agent', { mode: 'review', reviewers: ['alice'], minNewSessions: 0 }, suite);
-  await rm(agent.store, { recursive: true });
-  await rm(join(agent.sessions, agent.id), { recursive: true });
-  await mkdir(agent.store, { recursive: true });
-  await mkdir(join(agent.sessions, agent.id), { recursive: true });
-  for (const [path, text] of Object.entries(store)) await writeFile(join(agent.store, path), text);
-  await writeFile(
-    join(agent.sessions, agent.id, 'sess_desk_1.jsonl'),
-    session.map((e) => JSON.stringify(e)).join('\n') + '\n',
-  );
-  return agent;
-}
 
 async function inReview(fleet: FleetConfig): Promise<CycleHandle> {
   const handle = await startCycle(h.client, fleet, fleet.agents[0]!);
