@@ -259,16 +259,19 @@ describe('hybrid trust', () => {
   });
 });
 
+/** Waits for the review stage, then alice approves the pending change set as it is. */
+async function approveAtReview(handle: ReturnType<typeof startHandle>): Promise<void> {
+  await stage(handle, 'review');
+  const h = await handle;
+  const { changeSetId } = await h.query(stateQuery);
+  await h.executeUpdate(approveUpdate, { args: [{ reviewer: 'alice', changeSetId: changeSetId! }] });
+}
+
 describe('held lines', () => {
   it('an automatic agent whose dream held lines from outside waits for a reviewer, as for a quarantine', async () => {
     const c = await cycleWith(
       { settings: { mode: 'automatic' }, summary: { quarantined: 0, held: 2 } },
-      async (handle) => {
-        await stage(handle, 'review');
-        const h = await handle;
-        const { changeSetId } = await h.query(stateQuery);
-        await h.executeUpdate(approveUpdate, { args: [{ reviewer: 'alice', changeSetId: changeSetId! }] });
-      },
+      approveAtReview,
     );
     expect([c.result!.outcome, c.result!.effectiveMode]).toEqual(['kept', 'review']);
     expect(c.records.find((r) => r.event === 'review-required')?.data).toEqual({
