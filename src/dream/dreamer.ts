@@ -1,5 +1,5 @@
 import type { Usage } from '../anthropic/usage.js';
-import type { ChangeSet, DroppedChange, Quarantine } from '../memory/changeSet.js';
+import type { ChangeSet, DroppedChange, Evidence, Move, Quarantine, Reason } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { SessionDigest } from '../sessions/digest.js';
 import type { SessionSelection } from '../sessions/source.js';
@@ -26,9 +26,21 @@ export interface PreparedInput {
   ledger: Ledger;
 }
 
+/**
+ * A change a reviewer may accept (the `suggested` tier): each file it touches as it would be with the
+ * applied tier and this suggestion alone, and why.
+ */
+export interface Suggestion {
+  files: Map<string, string>;
+  explain: Map<string, { reason: Reason; detail: string; evidence: Evidence[]; moved?: Move[] }>;
+}
+
 /** What a dreamer hands back: the candidate store, and for a model, what it spent and what was dropped. */
 export interface Consolidation {
+  /** The applied tier: what an automatic cycle promotes. */
   store: MemoryStore;
+  /** Changes left for a reviewer to accept, each on top of `store`. */
+  suggestions?: Suggestion[];
   /** Proposed changes that failed validation: reported, never applied. */
   dropped?: DroppedChange[];
   usage?: Usage;

@@ -6,6 +6,8 @@ import { runDream } from '../../../src/dream/run.js';
 import { structureHarm } from '../../../src/dream/harm.js';
 import { isFactLine, sameFact } from '../../../src/dream/text.js';
 import { applyChanges } from '../../../src/memory/apply.js';
+import { acceptSuggestions } from '../../../src/dream/tiers.js';
+import { appliedChanges, type ChangeSet } from '../../../src/memory/changeSet.js';
 import { isArchivePath } from '../../../src/memory/paths.js';
 import { MemoryStore } from '../../../src/memory/store.js';
 import { selectSessions } from '../../../src/sessions/source.js';
@@ -82,6 +84,40 @@ const sessionArb = fc.record({
   errors: fc.boolean(),
 });
 
+/** Every fact line of `store` is in `out`, in /archive/, in the quarantine report, or moved to a line of the same fact. */
+function expectNothingLost(store: MemoryStore, out: MemoryStore, changeSet: ChangeSet): void {
+  const current = new Set(
+    [...out.files].filter(([p]) => !isArchivePath(p)).flatMap(([, c]) => c.split('\n').map((l) => l.trim())),
+  );
+  const archived = [...out.files]
+    .filter(([p]) => isArchivePath(p))
+    .map(([, c]) => c)
+    .join('\n');
+  const quarantined = new Set(changeSet.quarantined.flatMap((q) => q.removed_lines.map((r) => `${r.path}\0${r.line}`)));
+  const moved = new Map(
+    appliedChanges(changeSet.changes).flatMap((c) =>
+      (c.moved ?? []).map((m) => [`${m.from.path}\0${m.from.line}`, m.to] as const),
+    ),
+  );
+  for (const [path, content] of store.files) {
+    content.split('\n').forEach((line, i) => {
+      if (!isFactLine(line)) return;
+      const t = line.trim();
+      if (current.has(t) || archived.includes(t) || quarantined.has(`${path}\0${line}`)) return;
+      const to = moved.get(`${path}\0${i + 1}`);
+      expect(to, `lost ${JSON.stringify(line)} (line ${i + 1} of ${path})`).toBeDefined();
+      // the line it moved to is in the output and states the same fact
+      const there = out.get(to!.path)?.split('\n')[to!.line - 1];
+      expect(there !== undefined && sameFact(there, line), `${path}:${i + 1} moved to a line that says otherwise`).toBe(
+        true,
+      );
+    });
+    const after = out.get(path);
+    expect(after, `${path} deleted`).toBeDefined();
+    expect(structureHarm(path, content, after!), path).toEqual([]);
+  }
+}
+
 describe('the heuristic dreamer never loses a fact line, nor breaks a structure', () => {
   it('puts every input fact line in the output, in /archive/, in the quarantine report, or moved to a line of the same fact', async () => {
     await fc.assert(
@@ -120,43 +156,13 @@ describe('the heuristic dreamer never loses a fact line, nor breaks a structure'
             sessions: await selectSessions(root, 'agent-p'),
           };
           const { store: out, changeSet } = await runDream(new HeuristicDreamer(), input);
-
-          const current = new Set(
-            [...out.files].filter(([p]) => !isArchivePath(p)).flatMap(([, c]) => c.split('\n').map((l) => l.trim())),
-          );
-          const archived = [...out.files]
-            .filter(([p]) => isArchivePath(p))
-            .map(([, c]) => c)
-            .join('\n');
-          const quarantined = new Set(
-            changeSet.quarantined.flatMap((q) => q.removed_lines.map((r) => `${r.path}\0${r.line}`)),
-          );
-          const moved = new Map(
-            changeSet.changes.flatMap((c) =>
-              (c.moved ?? []).map((m) => [`${m.from.path}\0${m.from.line}`, m.to] as const),
-            ),
-          );
-
-          for (const [path, content] of store.files) {
-            content.split('\n').forEach((line, i) => {
-              if (!isFactLine(line)) return;
-              const t = line.trim();
-              if (current.has(t) || archived.includes(t) || quarantined.has(`${path}\0${line}`)) return;
-              const to = moved.get(`${path}\0${i + 1}`);
-              expect(to, `lost ${JSON.stringify(line)} (line ${i + 1} of ${path})`).toBeDefined();
-              // the line it moved to is in the output and states the same fact
-              const there = out.get(to!.path)?.split('\n')[to!.line - 1];
-              expect(
-                there !== undefined && sameFact(there, line),
-                `${path}:${i + 1} moved to a line that says otherwise`,
-              ).toBe(true);
-            });
-            const after = out.get(path);
-            expect(after, `${path} deleted`).toBeDefined();
-            expect(structureHarm(path, content, after!), path).toEqual([]);
-          }
-          // and the change set is exactly the difference between input and output
+          // the change set is exactly the difference between input and output (its applied tier)
           expect(applyChanges(store, changeSet).hash()).toBe(out.hash());
+          expectNothingLost(store, out, changeSet);
+          // and with every suggestion accepted, as `dream --accept suggested` writes it
+          const all = acceptSuggestions(changeSet, store, 'all');
+          expect(all.changeSet.changes.every((c) => c.tier === 'applied')).toBe(true);
+          expectNothingLost(store, all.candidate, all.changeSet);
         } finally {
           rmSync(root, { recursive: true, force: true });
         }
