@@ -1,8 +1,9 @@
 /** Duplicates: the same fact twice in one list, a fact the sessions saved again elsewhere, and what is left to report. */
-import { byAge, evidenceOf, place, writtenAt, type Fact } from './facts.js';
+import { byAge, evidenceOf, newNotes, place, writtenAt, type Fact } from './facts.js';
 import { quote, type Ledger } from './ledger.js';
 import type { Groups } from './supersession.js';
 import { factKey } from './text.js';
+import { isJournal } from './values.js';
 
 const maxFindings = 200;
 
@@ -50,11 +51,13 @@ export function dedupeWithinScopes(facts: readonly Fact[], winners: ReadonlySet<
 }
 
 /**
- * A fact a session saved again in a place that did not hold it (over-saving into a new note) joins the
- * place the store already keeps it: the oldest copy stays, the newer one goes. A one-word label (each
- * customer's `Owner`), a field of a repeated shape, and copies in records of one shape stay apart.
+ * A fact a session saved again into a note of its own (a journal, or a file only sessions wrote) joins the
+ * place the store already keeps it: the store's oldest copy stays (a journal's only when no file of the store
+ * holds one), the note's copy goes. A one-word label (each customer's `Owner`), a field of a repeated shape,
+ * and copies in records of one shape stay apart; copies in two of the store's own files are reported.
  */
 export function consolidateOverSaved(facts: readonly Fact[], fields: ReadonlySet<string>): void {
+  const notes = newNotes(facts);
   const fieldPaths = new Map<string, Set<string>>();
   for (const f of facts)
     if (f.fact && fields.has(f.fact.subject))
@@ -70,9 +73,11 @@ export function consolidateOverSaved(facts: readonly Fact[], fields: ReadonlySet
       const subject = sample.fact!.subject;
       if (fields.has(subject) || !(subject.includes(' ') || /\w[._-]\w/.test(subject))) continue;
     } else if (sample.norm.length < 16 || sample.norm.includes('[redacted')) continue;
-    const [home, ...rest] = [...copies].sort(byAge);
-    for (const f of rest) {
-      if (!f.written || f.decision || !f.removable || f.scope === home!.scope || parallel(f, home!)) continue;
+    const ordered = [...copies].sort(byAge);
+    const home = ordered.find((f) => !isJournal(f.path)) ?? ordered[0]!;
+    for (const f of ordered) {
+      if (f === home || !notes.has(f.path) || !f.written || f.decision || !f.removable) continue;
+      if (writtenAt(f) < writtenAt(home) || f.scope === home.scope || parallel(f, home)) continue;
       // a place that held the subject before this write keeps its own copy (the store keeps it there too)
       const heldHere = facts.some(
         (o) =>
@@ -82,9 +87,9 @@ export function consolidateOverSaved(facts: readonly Fact[], fields: ReadonlySet
           (f.fact && o.fact ? o.fact.subject === f.fact.subject : keyOf(o) === key),
       );
       if (heldHere) continue;
-      f.decision = { kind: 'duplicate', by: home!, evidence: evidenceOf(f.written), tier: 'applied', group: 0 };
+      f.decision = { kind: 'duplicate', by: home, evidence: evidenceOf(f.written), tier: 'applied', group: 0 };
       // copies that went to this one go where it goes
-      for (const g of facts) if (g.decision?.kind === 'duplicate' && g.decision.by === f) g.decision.by = home!;
+      for (const g of facts) if (g.decision?.kind === 'duplicate' && g.decision.by === f) g.decision.by = home;
     }
   }
 }

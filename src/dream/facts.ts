@@ -3,6 +3,7 @@ import type { Evidence, Place, Tier } from '../memory/changeSet.js';
 import type { PreparedInput } from './dreamer.js';
 import type { MarkdownDocument, Unit } from './markdown.js';
 import { normalizeLine, parseKeyedFact, type KeyedFact } from './text.js';
+import { isJournal } from './values.js';
 
 /** The session write that put a line in the store. */
 export interface Written {
@@ -101,4 +102,18 @@ export function replacedFacts(facts: readonly Fact[], input: PreparedInput): { s
       }
     }
   return out;
+}
+
+/**
+ * Notes the sessions keep beside the store's own files: a journal (a date in its path), or one of a series
+ * of files named alike but for their numbers (`notes/session-0012.md`, `notes/session-0013.md`). A fact saved
+ * there again is over-saved: the store keeps it elsewhere.
+ */
+export function newNotes(facts: readonly Fact[]): Set<string> {
+  const paths = new Set(facts.map((f) => f.path));
+  const shape = (p: string) => p.replace(/\d+/g, '#');
+  const siblings = new Map<string, number>();
+  for (const p of paths)
+    if (/\d/.test(p.slice(p.lastIndexOf('/')))) siblings.set(shape(p), (siblings.get(shape(p)) ?? 0) + 1);
+  return new Set([...paths].filter((p) => isJournal(p) || (siblings.get(shape(p)) ?? 0) >= 2));
 }

@@ -1,8 +1,8 @@
 import type { Tier } from '../memory/changeSet.js';
-import { byAge, day, evidenceOf, place, writtenAt, type Decision, type Fact } from './facts.js';
+import { byAge, day, evidenceOf, newNotes, place, writtenAt, type Decision, type Fact } from './facts.js';
 import type { Ledger } from './ledger.js';
 import type { KeyedFact } from './text.js';
-import { clearlyDiffer, restates, withValue } from './values.js';
+import { clearlyDiffer, isAtomic, isJournal, restates, sameKind, withValue } from './values.js';
 
 /** Numbers suggestions: decisions of one suggestion share a group (0 is the applied tier). */
 export class Groups {
@@ -28,6 +28,9 @@ export class Supersession {
   /** Lines that superseded or took another's value: they stay. */
   readonly winners = new Set<Fact>();
   private readonly heldBy = new Set<string>();
+  /** The scopes that held each subject before these sessions. */
+  private readonly baselineScopes = new Map<string, Set<string>>();
+  private readonly notes: Set<string>;
 
   constructor(
     private readonly facts: Fact[],
@@ -44,7 +47,9 @@ export class Supersession {
       ...replaced,
     ];
     for (const r of replaced) this.heldBy.add(`${r.scope}\0${r.fact.subject}`);
+    this.notes = newNotes(facts);
     for (const f of baseline) {
+      this.baselineScopes.set(f.fact.subject, (this.baselineScopes.get(f.fact.subject) ?? new Set()).add(f.scope));
       const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), repeated: false };
       const inScope = subjectsByScope.get(f.scope) ?? new Set<string>();
       if (inScope.has(f.fact.subject)) s.repeated = true;
@@ -85,7 +90,10 @@ export class Supersession {
     }
   }
 
-  /** Older lines of `lines` with another value than `w` (a restatement is not another value). */
+  /**
+   * Older lines of `lines` with another value of the same kind than `w` (a restatement is not another
+   * value). A journal's own lines are the record of their day: a newer value does not rewrite them.
+   */
   private updatedBy(w: Fact, lines: readonly Fact[]): Fact[] {
     return lines.filter(
       (l) =>
@@ -94,6 +102,8 @@ export class Supersession {
         l.fact!.value !== w.fact!.value &&
         writtenAt(l) < writtenAt(w) &&
         l.written?.eventId !== w.written!.eventId &&
+        !(isJournal(l.path) && !l.written) &&
+        sameKind(l.fact!.value, w.fact!.value) &&
         !restates(l.fact!.value, w.fact!.value),
     );
   }
@@ -115,38 +125,57 @@ export class Supersession {
       });
   }
 
-  /** The newest write settles the subject in other places, when the subject is one thing there. */
+  /**
+   * The newest write settles the subject in other places, when the subject is one thing there: not a field
+   * of a repeated shape, not a new record of a known shape, and (a one-word label) held in one place only.
+   */
   private settleElsewhere(w: Fact, lines: readonly Fact[]): void {
     const subject = w.fact!.subject;
     const others = this.updatedBy(w, lines)
       .filter((l) => l.scope !== w.scope)
       .sort(byAge);
-    if (others.length === 0 || this.fields.has(subject)) return;
-    const held = lines.some((l) => l !== w && l.scope === w.scope && writtenAt(l) < writtenAt(w));
+    if (others.length === 0 || this.fields.has(subject) || this.isTemplateWrite(w)) return;
+    // a one-word label says little of what it is about: only a plain value of one held in one place updates it
+    if (!this.isPhrase(subject) && ((this.baselineScopes.get(subject)?.size ?? 0) > 1 || !isAtomic(w.fact!.value)))
+      return;
+    const held =
+      this.heldBy.has(`${w.scope}\0${subject}`) ||
+      lines.some((l) => l !== w && l.scope === w.scope && writtenAt(l) < writtenAt(w));
     const [home, ...rest] = others;
-    const text = home!.removable && w.removable ? withValue(home!.text, home!.fact!, w.fact!.raw) : undefined;
-    if (held || this.heldBy.has(`${w.scope}\0${subject}`) || text === undefined) {
+    const text = home!.removable ? withValue(home!.text, home!.fact!, w.fact!.raw) : undefined;
+    if (held || text === undefined) {
       for (const l of others) this.supersede(l, w, this.tierFor(l, w, false));
       return;
     }
-    // over-saved into a place that did not hold the subject: the new value goes where the store keeps it
+    // a place that did not hold the subject: the new value goes where the store keeps it, in that line's own
+    // words; a copy in a session's new note joins it there (a copy in one of the store's files stays)
     const tier = this.tierFor(home!, w, false);
     const group = tier === 'applied' ? 0 : this.groups.next();
     const evidence = evidenceOf(w.written);
     home!.decision = { kind: 'replaced', by: w, text, evidence, tier, group };
-    w.decision = { kind: 'duplicate', by: home!, evidence, tier, group };
     this.winners.add(home!);
+    if (this.notes.has(w.path) && w.removable) w.decision = { kind: 'duplicate', by: home!, evidence, tier, group };
     for (const l of rest) this.supersede(l, w, tier, group);
   }
 
+  /**
+   * A newer value beside the old one, in its own section, is applied (the session saw both); elsewhere it is
+   * applied when both values are atomic and plainly differ and the subject names one thing.
+   */
   private tierFor(old: Fact, by: Fact, local: boolean): Tier {
-    const sure = clearlyDiffer(old.fact!, by.fact!) && !this.isTemplateWrite(by);
-    return sure && (local || this.namesOneThing(by.fact!.subject)) ? 'applied' : 'suggested';
+    if (this.isTemplateWrite(by)) return 'suggested';
+    if (local) return 'applied';
+    return clearlyDiffer(old.fact!, by.fact!) && this.namesOneThing(by.fact!.subject) ? 'applied' : 'suggested';
   }
 
-  /** A subject that names one thing: a phrase or an identifier, not a one-word field and not a field of a repeated shape. */
+  /** A subject of several words or an identifier (`Package manager`, `db.pool_size`), not a one-word label. */
+  private isPhrase(subject: string): boolean {
+    return subject.includes(' ') || /\w[._-]\w/.test(subject);
+  }
+
+  /** A subject that names one thing: a phrase or an identifier, and not a field of a repeated shape. */
   private namesOneThing(subject: string): boolean {
-    return !this.fields.has(subject) && (subject.includes(' ') || /\w[._-]\w/.test(subject));
+    return !this.fields.has(subject) && this.isPhrase(subject);
   }
 
   /**

@@ -34,18 +34,32 @@ const stems = (v: string) =>
  * edge"; "human, persona" / "human, persona and the archive of …"). Scripts without spaces compare by text.
  */
 export function restates(a: string, b: string): boolean {
-  const [x, y] = [coreValue(a).toLowerCase(), coreValue(b).toLowerCase()];
+  // remarks count here: `成功 (993.51 kB)` and `成功 (1.18 MB)` are two builds
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
   if (x === y) return true;
   const dx = distinctive(x);
   const dy = distinctive(y);
   const [fewer, more] = dx.size <= dy.size ? [dx, dy] : [dy, dx];
-  if ([...fewer].some((t) => !more.has(t))) return false;
+  // an identifier said in full is the same one (skills/x.md and ~/.tool/skills/x.md)
+  const within = (t: string, u: string) => u === t || new RegExp(`(^|[/.@:])${escape(t)}($|[/.@:])`).test(u);
+  if ([...fewer].some((t) => ![...more].some((u) => within(t, u)))) return false;
   const sx = stems(x);
   const sy = stems(y);
   const [short, long] = sx.size <= sy.size ? [sx, sy] : [sy, sx];
   if (short.size === 0) return false;
   const shared = [...short].filter((w) => long.has(w)).length;
   return shared / short.size >= 0.75;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Are two values of one kind: both name numbers or identifiers (a version, a host), or neither does. A
+ * `firebase: ^11.10.0` under Dependencies and a `firebase: multi-service config` under Configuration say
+ * different things of one word; neither updates the other.
+ */
+export function sameKind(a: string, b: string): boolean {
+  return distinctive(coreValue(a)).size > 0 === distinctive(coreValue(b)).size > 0;
 }
 
 /** A value that is one thing (a number, version, date, name, host or choice), not a sentence. */
@@ -59,9 +73,22 @@ export function clearlyDiffer(older: KeyedFact, newer: KeyedFact): boolean {
   return isAtomic(older.value) && isAtomic(newer.value) && !restates(older.value, newer.value);
 }
 
-/** A line with its value replaced by another, in the line's own wording and markup; undefined when not found. */
+/** A file that records days (a date in its path: `memory/2026-03-06.md`, `notes/2026/03/06.md`): its lines are history. */
+export const isJournal = (path: string): boolean =>
+  /(?:^|\D)(?:19|20)\d{2}[-_/]?[01]\d[-_/]?[0-3]\d(?:\D|$)/.test(path);
+
+/**
+ * A line with its value replaced by another, in the line's own wording and markup: where the value is
+ * written, or (for a label whose value carries markup of its own) everything after the label; undefined
+ * when neither is found.
+ */
 export function withValue(line: string, fact: KeyedFact, value: string): string | undefined {
-  const at = line.lastIndexOf(fact.raw);
-  if (at === -1 || fact.raw === '') return undefined;
-  return `${line.slice(0, at)}${value}${line.slice(at + fact.raw.length)}`;
+  const at = fact.raw === '' ? -1 : line.lastIndexOf(fact.raw);
+  if (at !== -1) return `${line.slice(0, at)}${value}${line.slice(at + fact.raw.length)}`;
+  if (fact.form !== 'label') return undefined;
+  const label =
+    /^(\s*(?:[-*+]\s+|\d{1,9}[.)]\s+)?(?:\*\*|__)?[^:：=]{1,60}?(?:\*\*|__)?\s{0,4}(?::|：|=)(?:\*\*|__)?\s*)\S/u.exec(
+      line,
+    );
+  return label ? `${label[1]}${value}` : undefined;
 }
