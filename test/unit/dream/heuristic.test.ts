@@ -100,9 +100,9 @@ describe('heuristic dreamer', () => {
   it('treats lines with no write event as older than any that has one, whatever the file order', async () => {
     const s = new SessionBuilder('sess_1', day(1)).memory('create', '/z.md', { file_text: '- Release manager: Dana' });
     const { store } = await dream({ '/a.md': '- Release manager: Sam\n', '/z.md': '- Release manager: Dana\n' }, [s]);
-    // the new value goes where the store keeps the subject; the session's new note joins it there
+    // the new value goes where the store keeps the subject, in place; the file the session wrote keeps its line
     expect(store.get('/a.md')).toBe('- Release manager: Dana\n');
-    expect(store.get('/z.md')).toBe(''); // a file is never deleted by the offline dreamer
+    expect(store.get('/z.md')).toBe('- Release manager: Dana\n');
     expect(store.get('/archive/a.md')).toContain('Release manager: Sam');
   });
 
