@@ -77,7 +77,9 @@ export function consolidateOverSaved(facts: readonly Fact[], fields: ReadonlySet
     const home = ordered.find((f) => !isJournal(f.path)) ?? ordered[0]!;
     for (const f of ordered) {
       if (f === home || !notes.has(f.path) || !f.written || f.decision || !f.removable) continue;
-      if (writtenAt(f) < writtenAt(home) || f.scope === home.scope || parallel(f, home)) continue;
+      // a note's copy joins the store's own copy, whichever came first; between notes, the older one stays
+      if ((isJournal(home.path) && writtenAt(f) < writtenAt(home)) || f.scope === home.scope || parallel(f, home))
+        continue;
       // a place that held the subject before this write keeps its own copy (the store keeps it there too)
       const heldHere = facts.some(
         (o) =>

@@ -42,12 +42,15 @@ export class Supersession {
     const seen = new Map<string, { scopes: Set<string>; values: Set<string>; repeated: boolean }>();
     const subjectsByScope = new Map<string, Set<string>>();
     // the baseline: what the store held before these sessions (its lines no session wrote, and those they replaced)
+    // (a session's notes restate what the store keeps elsewhere: they say nothing of the store's shape)
+    this.notes = newNotes(facts);
     const baseline = [
-      ...facts.filter((f) => f.fact && !f.written).map((f) => ({ scope: f.scope, fact: f.fact! })),
+      ...facts
+        .filter((f) => f.fact && !f.written && !this.notes.has(f.path))
+        .map((f) => ({ scope: f.scope, fact: f.fact! })),
       ...replaced,
     ];
     for (const r of replaced) this.heldBy.add(`${r.scope}\0${r.fact.subject}`);
-    this.notes = newNotes(facts);
     for (const f of baseline) {
       this.baselineScopes.set(f.fact.subject, (this.baselineScopes.get(f.fact.subject) ?? new Set()).add(f.scope));
       const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), repeated: false };
@@ -141,20 +144,22 @@ export class Supersession {
     const held =
       this.heldBy.has(`${w.scope}\0${subject}`) ||
       lines.some((l) => l !== w && l.scope === w.scope && writtenAt(l) < writtenAt(w));
-    const [home, ...rest] = others;
-    const text = home!.removable ? withValue(home!.text, home!.fact!, w.fact!.raw) : undefined;
-    if (held || text === undefined) {
+    // the store's own line takes the new value in place; copies in notes are archived
+    const home = others.find((l) => !this.notes.has(l.path));
+    const rest = others.filter((l) => l !== home);
+    const text = home?.removable ? withValue(home.text, home.fact!, w.fact!.raw) : undefined;
+    if (held || !home || text === undefined) {
       for (const l of others) this.supersede(l, w, this.tierFor(l, w, false));
       return;
     }
     // a place that did not hold the subject: the new value goes where the store keeps it, in that line's own
     // words; a copy in a session's new note joins it there (a copy in one of the store's files stays)
-    const tier = this.tierFor(home!, w, false);
+    const tier = this.tierFor(home, w, false);
     const group = tier === 'applied' ? 0 : this.groups.next();
     const evidence = evidenceOf(w.written);
-    home!.decision = { kind: 'replaced', by: w, text, evidence, tier, group };
-    this.winners.add(home!);
-    if (this.notes.has(w.path) && w.removable) w.decision = { kind: 'duplicate', by: home!, evidence, tier, group };
+    home.decision = { kind: 'replaced', by: w, text, evidence, tier, group };
+    this.winners.add(home);
+    if (this.notes.has(w.path) && w.removable) w.decision = { kind: 'duplicate', by: home, evidence, tier, group };
     for (const l of rest) this.supersede(l, w, tier, group);
   }
 
@@ -179,24 +184,29 @@ export class Supersession {
   }
 
   /**
-   * A write that adds several labelled lines whose labels another place already has together, none with the
-   * value it has there, is a new record of the same shape (a new memory file, account or persona), not an
-   * update of the old one. A write that repeats one of those values there is that record said again.
+   * A write that reproduces the shape of another place (most of its labels, at least two) with none of its
+   * values is a new record of that shape (a new memory file, account or persona), not an update of the old
+   * one. A session's note (a journal, a series of notes) is no record: what it says again, it says of the same
+   * things.
    */
   private isTemplateWrite(w: Fact): boolean {
+    if (this.notes.has(w.path)) return false;
     const mine = new Map<string, string>();
     for (const f of this.facts)
       if (f.written?.eventId === w.written!.eventId && f.fact) mine.set(f.fact.subject, f.fact.value);
     if (mine.size < 2) return false;
-    const byScope = new Map<string, { shared: Set<string>; same: boolean }>();
+    const byScope = new Map<string, { all: Set<string>; shared: Set<string>; same: boolean }>();
     for (const f of this.facts) {
-      if (!f.fact || f.written?.eventId === w.written!.eventId || !mine.has(f.fact.subject)) continue;
-      const s = byScope.get(f.scope) ?? { shared: new Set<string>(), same: false };
-      s.shared.add(f.fact.subject);
-      if (restates(f.fact.value, mine.get(f.fact.subject)!)) s.same = true;
+      if (!f.fact || f.written?.eventId === w.written!.eventId) continue;
+      const s = byScope.get(f.scope) ?? { all: new Set<string>(), shared: new Set<string>(), same: false };
+      s.all.add(f.fact.subject);
+      if (mine.has(f.fact.subject)) {
+        s.shared.add(f.fact.subject);
+        if (restates(f.fact.value, mine.get(f.fact.subject)!)) s.same = true;
+      }
       byScope.set(f.scope, s);
     }
-    return [...byScope.values()].some((s) => s.shared.size >= 2 && !s.same);
+    return [...byScope.values()].some((s) => s.shared.size >= 2 && s.shared.size >= 0.6 * s.all.size && !s.same);
   }
 
   private supersede(old: Fact, by: Fact, tier: Tier, group = tier === 'applied' ? 0 : this.groups.next()): void {
