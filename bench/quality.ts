@@ -128,8 +128,12 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
             // to the archive: superseded; to the same place: an entry brought up to date, not a merge
             if (m.to.path.startsWith('/archive/') || (m.to.path === m.from.path && m.to.line === m.from.line)) continue;
             merges++;
-            const from = factOfText.get(lineAt(before, m.from.path, m.from.line));
-            if (from !== undefined && from === factOfText.get(lineAt(files, m.to.path, m.to.line))) rightMerges++;
+            const [a, b] = [lineAt(before, m.from.path, m.from.line), lineAt(files, m.to.path, m.to.line)];
+            const from = factOfText.get(a);
+            // the line it joined states the same fact: as the agent wrote it, or with the value put in its place
+            const [fa, fb] = [parseKeyedFact(a), parseKeyedFact(b)];
+            const keyed = fa && fb && fa.subject === fb.subject && fa.value === fb.value;
+            if (from !== undefined && (from === factOfText.get(b) || keyed)) rightMerges++;
           }
       }
       // a rare fact written so far is lost when it is nowhere: not in memory, not archived, not held in quarantine

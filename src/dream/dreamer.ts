@@ -23,6 +23,11 @@ export interface PreparedInput {
   /** Sessions that passed screening, newest first. */
   sessions: SessionDigest[];
   quarantined: Quarantine[];
+  /**
+   * Sessions screening left out: their writes still date the lines they put in the store (so a newer value
+   * can replace them), but are never evidence for a change.
+   */
+  untrusted?: SessionDigest[];
   ledger: Ledger;
 }
 

@@ -10,6 +10,8 @@ export interface Written {
   at: number;
   sessionId: string;
   eventId: string;
+  /** Written by a session screening left out: dated, but no evidence for changing another line. */
+  untrusted?: boolean;
 }
 
 /**
@@ -56,12 +58,18 @@ export function readFacts(docs: ReadonlyMap<string, MarkdownDocument>, input: Pr
     const old = map.get(key);
     if (!old || old.at < w.at) map.set(key, w);
   };
-  for (const s of input.sessions)
+  const sessions = [...input.sessions, ...(input.untrusted ?? []).map((s) => ({ ...s, untrusted: true }))];
+  for (const s of sessions)
     for (const w of s.memoryWrites)
       for (const l of w.lines) {
         const n = normalizeLine(l);
         if (n === '') continue;
-        const written = { at: w.at, sessionId: s.sessionId, eventId: w.eventId };
+        const written: Written = {
+          at: w.at,
+          sessionId: s.sessionId,
+          eventId: w.eventId,
+          ...('untrusted' in s ? { untrusted: true } : {}),
+        };
         remember(byPathNorm, `${w.path}\0${n}`, written);
         // a write to a file that is gone (renamed, merged) still dates its lines wherever they are now; a write
         // to a file that exists dates only that file's lines (the same words elsewhere are another fact)

@@ -114,6 +114,7 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
     inputLine: (path, line) => maps.get(path)?.[line - 1] ?? line,
     store: MemoryStore.from(files),
     sessions: kept,
+    untrusted: flagged,
     quarantined,
     redactions,
     ledger,

@@ -84,7 +84,7 @@ export class Supersession {
       if (f.fact) bySubject.set(f.fact.subject, [...(bySubject.get(f.fact.subject) ?? []), f]);
     for (const subject of [...bySubject.keys()].sort()) {
       const lines = bySubject.get(subject)!;
-      const writers = lines.filter((f) => f.written).sort(byAge);
+      const writers = lines.filter((f) => f.written && !f.written.untrusted).sort(byAge);
       if (writers.length === 0) continue;
       const scopes = new Set(writers.map((w) => w.scope));
       for (const scope of scopes) this.settleScope(writers.filter((w) => w.scope === scope).at(-1)!, lines);

@@ -169,5 +169,6 @@ describe('the heuristic dreamer never loses a fact line, nor breaks a structure'
       }),
       { numRuns: 200, seed: 20261126 },
     );
-  });
+    // 200 dreams, each checked with and without its suggestions: CPU-bound, and the machine is shared
+  }, 180_000);
 });
