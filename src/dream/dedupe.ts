@@ -137,3 +137,24 @@ export function reportAcrossScopes(facts: readonly Fact[], ledger: Ledger, field
     ledger.find({ kind: 'duplicate', detail, at: first.slice(0, 20).map((f) => place(f)) });
   }
 }
+
+/**
+ * A copy goes to a line that stays. When the line it was to join goes too (it was itself a copy, or
+ * stale), the copy follows it there; an applied decision never leans on a suggested one (the suggestion
+ * is withdrawn, so each tier stands on its own).
+ */
+export function settleChains(facts: readonly Fact[]): void {
+  for (let changed = true, rounds = 0; changed && rounds < facts.length; rounds++) {
+    changed = false;
+    for (const f of facts) {
+      const d = f.decision;
+      if (d?.kind !== 'duplicate') continue;
+      const next = d.by.decision;
+      if (!next || next.kind === 'replaced') continue;
+      changed = true;
+      if (next.tier === 'suggested' && d.tier === 'applied') delete d.by.decision;
+      else if (next.kind === 'duplicate') d.by = next.by;
+      else f.decision = { ...d, kind: 'superseded', by: next.by };
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import { detectInjection } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
-import { consolidateOverSaved, dedupeWithinScopes, reportAcrossScopes } from './dedupe.js';
+import { consolidateOverSaved, dedupeWithinScopes, reportAcrossScopes, settleChains } from './dedupe.js';
 import type { Consolidation, Dreamer, PreparedInput, Suggestion } from './dreamer.js';
 import { place, readFacts, replacedFacts, type Fact } from './facts.js';
 import { Ledger, quote } from './ledger.js';
@@ -48,6 +48,7 @@ export class HeuristicDreamer implements Dreamer {
     supersession.run();
     dedupeWithinScopes(facts, supersession.winners, groups);
     consolidateOverSaved(facts, supersession.fields);
+    settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
     this.reportInstructions(facts, ledger);
 
