@@ -1,5 +1,6 @@
 import type { Evidence } from '../memory/changeSet.js';
 import type { SessionDigest, ToolCall } from '../sessions/digest.js';
+import { errorHeadline, errorSignature } from '../sessions/errors.js';
 
 /** How many distinct sessions must show a mistake or a workflow before it becomes memory. */
 export const minSessionsForPattern = 3;
@@ -23,18 +24,21 @@ export interface Workflow {
   evidence: Evidence[];
 }
 
-/** The same error in other words: ids, numbers, paths, quoted values and hex replaced by placeholders. */
+/** The same error in other words (see `errorSignature`): what clusters a mistake across sessions. */
 export function normalizeError(text: string): string {
-  return text
-    .split('\n')[0]!
-    .toLowerCase()
-    .replace(/(["'`]).*?\1/g, '…')
-    .replace(/\b[0-9a-f]{7,}\b/g, '#')
-    .replace(/(?:\/[\w.@-]+)+\/?/g, '<path>')
-    .replace(/\d+(?:\.\d+)*/g, 'N')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 160);
+  return errorSignature(text);
+}
+
+/** The call that fixed a failed one: a later success of the same program, else of the same tool, else any. */
+function fixFor(calls: readonly ToolCall[], i: number): ToolCall | undefined {
+  const failed = calls[i]!;
+  const later = calls.slice(i + 1).filter((c) => !c.error && !memoryTools.has(c.name));
+  const program = (c: ToolCall) => c.input.trim().split(/\s+/)[0] ?? '';
+  return (
+    later.find((c) => c.name === failed.name && program(c) !== '' && program(c) === program(failed)) ??
+    later.find((c) => c.name === failed.name) ??
+    later[0]
+  );
 }
 
 /** Mistakes made in at least `min` sessions, with the call that fixed them when a later call succeeded. */
@@ -59,7 +63,7 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
           signature,
           (g = {
             tool: call.name,
-            error: call.error.split('\n')[0]!.slice(0, 160),
+            error: errorHeadline(call.error),
             example: call.input.split('\n')[0]!.slice(0, 120),
             hits: new Map(),
             fixes: new Map(),
@@ -67,7 +71,7 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
         );
       if (!g.hits.has(s.sessionId)) g.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
       // what worked next: the first later call that succeeded, counted by its shape across sessions
-      const fix = s.toolCalls.slice(i + 1).find((c: ToolCall) => !c.error && !memoryTools.has(c.name));
+      const fix = fixFor(s.toolCalls, i);
       if (fix) {
         const text = fix.input ? `${fix.name} ${fix.input}` : fix.name;
         const key = `${fix.name}\0${normalizeError(fix.input)}`;

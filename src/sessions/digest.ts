@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, type SessionEvent } from './events.js';
+import { errorExcerpt } from './errors.js';
 import { parseJsonLine, readLines } from './jsonl.js';
 import {
   destination,
@@ -410,7 +411,8 @@ export async function digestEvents(
       const t = contentText(e.content);
       const id = typeof e.tool_use_id === 'string' ? e.tool_use_id : '';
       const p = pending.get(id);
-      if (p && e.is_error === true) p.call.error = clip(await redact(t.trim()), 500);
+      // the error lines are found in the whole output: a tool may print a long summary before its error
+      if (p && e.is_error === true) p.call.error = await redact(errorExcerpt(t));
       if (!p?.readsMemory) {
         const source = p ? sourceOf({ name: p.call.name, rawTarget: p.rawTarget }) : 'a tool result';
         screenOutside(t, eventId, at, source, true);

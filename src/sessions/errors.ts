@@ -1,0 +1,110 @@
+/**
+ * Tool errors by their structure, not the words around them: the lines of a failed call's output that carry
+ * the error (error-level lines, an exception's head, else the last line that is not a stack frame), a
+ * signature that stays the same however the output is framed (colours, timestamps, paths, numbers, ids and
+ * quoted values aside), and a headline a reader recognises.
+ */
+
+// terminal colours and cursor movement; a carriage return that overwrites a progress line
+// eslint-disable-next-line no-control-regex -- terminal escapes are control characters
+const ansi = /\u001b\[[0-9;?]{0,20}[ -/]{0,4}[@-~]|\u001b\][^\u0007\u001b]{0,500}(?:\u0007|\u001b\\)/g;
+/** A stack frame: `    at f (file.js:1:2)`, `  File "x.py", line 3, in f`, `#3 0x… in main`. */
+const frame = /^\s+(?:at\s|File\s"|in\s|from\s|#\d+\s)|^\s{4,}\S/;
+/** A log line at error level, whatever tool prints it: `error:`, `npm ERR!`, `ERROR`, `E: `, `fatal:`, `✘ [ERROR]`. */
+const errorLevel =
+  /(?:^|[\s[(|:!-])(?:err(?:or)?!?|fatal|panic|critical|exception|failed|failure|denied|refused)(?:[\s\]):!]|$)|^\s*(?:[✘×✗]|E:)\s/i;
+/** An error's own name or code: `ValueError:`, `ENOENT`, `E403`, `SQLITE_CANTOPEN`, `TS2304`. */
+const errorName =
+  /\b[A-Z]\w*(?:Error|Exception)\b|\bE[A-Z]{3,}\b|\bE\d{3,}\b|\b[A-Z]{2,}_[A-Z_]{3,}\b|\b[A-Z]{2,4}\d{3,5}\b/;
+const carriesError = (line: string) => errorLevel.test(line) || errorName.test(line);
+/** Lines that only say the call failed (`Exit code 1`, `exited with 2`): true, but no error of their own. */
+const statusOnly = /^\W*(?:exit(?:ed)?(?: with)?(?: code| status)?\s*[:=]?\s*-?\d+|process exited.*)\W*$/i;
+
+export function stripTerminal(text: string): string {
+  return text
+    .replace(ansi, '')
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .map((l) => l.slice(l.lastIndexOf('\r') + 1))
+    .join('\n');
+}
+
+/**
+ * The lines of a failed call's output that carry the error: its error-level lines (at most three, a level
+ * prefix a tool repeats on every line is one mark), or an exception's head, or the last line that is not a
+ * stack frame or a bare exit status. What the tool printed before (a summary, a banner) is left out.
+ */
+export function errorLines(output: string): string[] {
+  // an error is near the end of what a tool printed: a huge output is read from its last 100 KB
+  const lines = stripTerminal(output.length > 100_000 ? output.slice(-100_000) : output)
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''))
+    .filter((l) => l.trim() !== '');
+  const own = lines.filter((l) => !frame.test(l) && !statusOnly.test(l.trim()));
+  const flagged = own.filter(carriesError);
+  if (flagged.length > 0) return firstDistinct(flagged, 3);
+  const last = own.at(-1) ?? lines.at(-1);
+  return last ? [last.trim()] : [];
+}
+
+/** The first `n` lines that are not the same error said again (a level prefix on every line is one mark). */
+function firstDistinct(lines: readonly string[], n: number): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const l of lines) {
+    const k = signatureOf(l);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(l);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+/** One error line in a form that is the same for the same error wherever and whenever it happened. */
+function signatureOf(line: string): string {
+  return line
+    .toLowerCase()
+    .replace(/\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?\b/g, '<time>')
+    .replace(/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, '<time>')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<id>')
+    .replace(/(["'`‘“])[^"'`’”\n]{0,200}["'`’”]/g, '…')
+    .replace(/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`)]+/g, '<url>')
+    .replace(/(?:~|\.{1,2})?(?:[/\\][\w.@+~-]+){2,}[/\\]?|\b[a-z]:\\[^\s]+/g, '<path>')
+    .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, '<hex>')
+    .replace(/(?<![a-z0-9_])\d+(?:[.,:]\d+)*(?![a-z0-9_])/g, 'N')
+    .replace(/^\W*(?:npm|yarn|pnpm)?\s*(?:err!?|error|fatal)\b[:!]?\s*/, '') // a level prefix is framing
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The same error in other words: the error lines of the output, each normalized. */
+export function errorSignature(output: string): string {
+  return errorLines(output).map(signatureOf).join(' | ').slice(0, 240);
+}
+
+/** What a reader sees of the error: its error lines, level prefixes aside, joined. */
+export function errorHeadline(output: string, max = 160): string {
+  const text = errorLines(output)
+    .map((l) => l.trim().replace(/^(?:npm|yarn|pnpm)\s+(?:ERR!|error)\s+/i, ''))
+    .join(' — ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * The part of a failed call's output worth keeping in a digest: its error lines (found in the whole output,
+ * so an error after a long summary is not cut off), then whole lines of the output's start for context.
+ */
+export function errorExcerpt(output: string, max = 500): string {
+  const errors = errorLines(output);
+  const out = [...errors];
+  let size = errors.join('\n').length;
+  for (const line of stripTerminal(output.slice(0, 10 * max)).split('\n')) {
+    if (line.trim() === '' || carriesError(line) || errors.includes(line.trim())) continue;
+    if (size + line.length + 1 > max) break;
+    out.push(line);
+    size += line.length + 1;
+  }
+  const text = out.join('\n');
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
