@@ -56,6 +56,8 @@ interface Script {
   scores?: Record<string, number>;
   /** What a dream attempt costs (US dollars). */
   dreamCost?: number;
+  /** The dream's change-set summary (default: one applied change). */
+  summary?: Record<string, number>;
   checkDecision?: (d: Decision) => DecisionResult | Promise<DecisionResult>;
 }
 
@@ -79,7 +81,7 @@ function stubs(script: Script) {
     candidateId: `cand-${n}`,
     candidateSha256: 'a'.repeat(64),
     changeSetId: createHash('sha256').update(`change set ${n}`).digest('hex'),
-    summary: { changes: 1 },
+    summary: script.summary ?? { changes: 1 },
     changes: 1,
     newestSessionAt: 1_000 + n,
     sessionsUsed: 3,
@@ -213,6 +215,19 @@ describe('redream', () => {
   it('the heuristic dreamer never dreams again', async () => {
     const c = await cycleWith({ scores: { post: 0.1 } });
     expect([c.result!.outcome, c.called('dream').length]).toEqual(['discarded', 1]);
+  });
+});
+
+describe('confidence tiers', () => {
+  it('an automatic cycle promotes the applied tier and tells the owners the suggestions it left', async () => {
+    const c = await cycleWith({ summary: { changes: 1, suggested: 2 } });
+    expect(c.result!.outcome).toBe('kept');
+    const notices = c.called('alert').filter((a) => a.arg.kind === 'notify');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.arg.summary).toMatch(/promoted the applied tier .*; 2 suggestion\(s\) left for a reviewer/);
+    // with nothing suggested, nothing to tell
+    const quiet = await cycleWith({});
+    expect(quiet.called('alert')).toEqual([]);
   });
 });
 
