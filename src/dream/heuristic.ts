@@ -122,7 +122,8 @@ export class HeuristicDreamer implements Dreamer {
 
   private writePatterns(files: Map<string, string>, input: PreparedInput): void {
     const { ledger } = input;
-    const lessons = recurringMistakes(input.sessions);
+    // a session left out for what it read still saw its errors: an error is not outside content
+    const lessons = recurringMistakes([...input.sessions, ...(input.untrusted ?? [])]);
     if (lessons.length > 0) {
       const entries = lessons.map((l) => ({
         prefix: `- \`${l.tool}\` fails with "${l.error}"`,

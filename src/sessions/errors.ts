@@ -65,15 +65,15 @@ function firstDistinct(lines: readonly string[], n: number): string[] {
 function signatureOf(line: string): string {
   return line
     .toLowerCase()
-    .replace(/\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?\b/g, '<time>')
-    .replace(/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, '<time>')
+    .replace(/\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?/g, ' ')
+    .replace(/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, ' ')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<id>')
     .replace(/(["'`‘“])[^"'`’”\n]{0,200}["'`’”]/g, '…')
     .replace(/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`)]+/g, '<url>')
     .replace(/(?:~|\.{1,2})?(?:[/\\][\w.@+~-]+){2,}[/\\]?|\b[a-z]:\\[^\s]+/g, '<path>')
     .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, '<hex>')
     .replace(/(?<![a-z0-9_])\d+(?:[.,:]\d+)*(?![a-z0-9_])/g, 'N')
-    .replace(/^\W*(?:npm|yarn|pnpm)?\s*(?:err!?|error|fatal)\b[:!]?\s*/, '') // a level prefix is framing
+    .replace(/^[\W_]*(?:npm|yarn|pnpm)?\s*(?:err!?|error|fatal)\b[:!]?\s*/, '') // a level prefix is framing
     .replace(/\s+/g, ' ')
     .trim();
 }

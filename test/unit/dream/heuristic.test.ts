@@ -132,7 +132,7 @@ describe('heuristic dreamer', () => {
     expect(two.store.get(lessonsPath)).toBeUndefined();
     const three = await dream({ '/a.md': '- x\n' }, [failing('s1', 1), failing('s2', 2), failing('s3', 3)]);
     const lessons = three.store.get(lessonsPath)!;
-    expect(lessons).toContain('`bash` fails with "npm ERR! Missing script: "test:unit""');
+    expect(lessons).toContain('`bash` fails with "Missing script: "test:unit""');
     expect(lessons).toContain('what worked next: `bash npm test`');
     expect(lessons).toContain('(seen in 3 sessions: s1, s2, s3)');
     const change = three.changeSet.changes.find((c) => c.path === lessonsPath)!;
