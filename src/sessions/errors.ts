@@ -36,15 +36,39 @@ export function stripTerminal(text: string): string {
  */
 export function errorLines(output: string): string[] {
   // an error is near the end of what a tool printed: a huge output is read from its last 100 KB
-  const lines = stripTerminal(output.length > 100_000 ? output.slice(-100_000) : output)
-    .split('\n')
-    .map((l) => l.replace(/\s+$/, ''))
-    .filter((l) => l.trim() !== '');
+  const lines = withoutLogPrefix(
+    stripTerminal(output.length > 100_000 ? output.slice(-100_000) : output)
+      .split('\n')
+      .map((l) => l.replace(/\s+$/, ''))
+      .filter((l) => l.trim() !== ''),
+  );
   const own = lines.filter((l) => !frame.test(l) && !statusOnly.test(l.trim()));
   const flagged = own.filter(carriesError);
   if (flagged.length > 0) return firstDistinct(flagged, 3);
   const last = own.at(-1) ?? lines.at(-1);
   return last ? [last.trim()] : [];
+}
+
+/**
+ * Lines without the frame a log runner puts before each (`job<TAB>step<TAB>2026-07-24T05:12:16Z `): a
+ * timestamp-ended prefix, then whatever prefix most lines share.
+ */
+function withoutLogPrefix(lines: readonly string[]): string[] {
+  const stamped = /^[^\n]{0,80}?\d{4}-\d{2}-\d{2}[T ][\d:.,]*\d(?:Z|[+-]\d{2}:?\d{2})?\s/;
+  const out =
+    lines.filter((l) => stamped.test(l)).length * 2 > lines.length
+      ? lines.map((l) => l.replace(stamped, ''))
+      : [...lines];
+  if (out.length < 3) return out;
+  let prefix = out[0]!;
+  for (const l of out.slice(1)) {
+    let i = 0;
+    while (i < prefix.length && i < l.length && prefix[i] === l[i]) i++;
+    prefix = prefix.slice(0, i);
+    if (prefix === '') return out;
+  }
+  // a runner's frame has columns or a time in it; a shared indentation or a tool's own name is not one
+  return /[\t|]|\d[:T-]\d/.test(prefix) ? out.map((l) => l.slice(prefix.length)) : out;
 }
 
 /** The first `n` lines that are not the same error said again (a level prefix on every line is one mark). */
@@ -63,19 +87,24 @@ function firstDistinct(lines: readonly string[], n: number): string[] {
 
 /** One error line in a form that is the same for the same error wherever and whenever it happened. */
 function signatureOf(line: string): string {
-  return line
-    .toLowerCase()
-    .replace(/\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?/g, ' ')
-    .replace(/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, ' ')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<id>')
-    .replace(/(["'`‘“])[^"'`’”\n]{0,200}["'`’”]/g, '…')
-    .replace(/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`)]+/g, '<url>')
-    .replace(/(?:~|\.{1,2})?(?:[/\\][\w.@+~-]+){2,}[/\\]?|\b[a-z]:\\[^\s]+/g, '<path>')
-    .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, '<hex>')
-    .replace(/(?<![a-z0-9_])\d+(?:[.,:]\d+)*(?![a-z0-9_])/g, 'N')
-    .replace(/^[\W_]*(?:npm|yarn|pnpm)?\s*(?:err!?|error|fatal)\b[:!]?\s*/, '') // a level prefix is framing
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    line
+      .toLowerCase()
+      .replace(/\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?/g, ' ')
+      .replace(/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, ' ')
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<id>')
+      // a quoted value varies (a name, a path); a quoted code (`'ERR_REQUIRE_ESM'`) is the error's name
+      .replace(/(["'`‘“])([^"'`’”\n]{0,200})["'`’”]/g, (m, _q: string, inner: string) =>
+        /^[a-z][a-z0-9_]{2,}$/.test(inner) && /_|\d/.test(inner) ? inner : '…',
+      )
+      .replace(/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`)]+/g, '<url>')
+      .replace(/(?:~|\.{1,2})?(?:[/\\][\w.@+~-]+){2,}[/\\]?|\b[a-z]:\\[^\s]+/g, '<path>')
+      .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, '<hex>')
+      .replace(/(?<![a-z0-9_])\d+(?:[.,:]\d+)*(?![a-z0-9_])/g, 'N')
+      .replace(/^[\W_]*(?:npm|yarn|pnpm)?\s*(?:err!?|error|fatal)\b[:!]?\s*/, '') // a level prefix is framing
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 /** The same error in other words: the error lines of the output, each normalized. */
