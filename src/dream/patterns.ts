@@ -1,6 +1,6 @@
 import type { Evidence } from '../memory/changeSet.js';
 import type { SessionDigest, ToolCall } from '../sessions/digest.js';
-import { errorHeadline, errorLines, errorSignature } from '../sessions/errors.js';
+import { errorLines, errorSignature, headlineOf } from '../sessions/errors.js';
 
 /** How many distinct sessions must show a mistake or a workflow before it becomes memory. */
 export const minSessionsForPattern = 3;
@@ -68,10 +68,7 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
         let c = clusters.get(key);
         if (!c) {
           const example = call.input.split('\n')[0]!.slice(0, 120);
-          clusters.set(
-            key,
-            (c = { tool: call.name, line: errorHeadline(line), order, example, hits: new Map(), fixes: new Map() }),
-          );
+          clusters.set(key, (c = { tool: call.name, line, order, example, hits: new Map(), fixes: new Map() }));
         }
         if (!c.hits.has(s.sessionId)) c.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
         // what worked next, counted by its shape across sessions
@@ -103,10 +100,9 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
           fixes.set(k, { text: f.text, count: Math.max(fixes.get(k)?.count ?? 0, f.count) });
       const fix = [...fixes.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))[0]?.[1].text;
       const sessionIds = [...first.hits.keys()].sort();
-      const error = ordered.map((c) => c.line).join(' — ');
       return {
         tool: first.tool,
-        error: error.length > 160 ? `${error.slice(0, 159)}…` : error,
+        error: headlineOf(ordered.map((c) => c.line)),
         signature,
         ...(first.example ? { example: first.example } : {}),
         ...(fix ? { fix } : {}),

@@ -88,7 +88,7 @@ function firstDistinct(lines: readonly string[], n: number): string[] {
 /** One error line in a form that is the same for the same error wherever and whenever it happened. */
 function signatureOf(line: string): string {
   return (
-    line
+    fromMarker(line)
       .toLowerCase()
       .replace(/\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?/g, ' ')
       .replace(/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, ' ')
@@ -101,11 +101,24 @@ function signatureOf(line: string): string {
       .replace(/(?:~|\.{1,2})?(?:[/\\][\w.@+~-]+){2,}[/\\]?|\b[a-z]:\\[^\s]+/g, '<path>')
       .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, '<hex>')
       .replace(/(?<![a-z0-9_])\d+(?:[.,:]\d+)*(?![a-z0-9_])/g, 'N')
-      .replace(/^[\W_]*(?:npm|yarn|pnpm)?\s*(?:err!?|error|fatal)\b[:!]?\s*/, '') // a level prefix is framing
+      .replace(/^[\W_]*(?:err(?:or)?|fatal)[!:\]]*\s*/, '') // a level mark is framing
       .replace(/\s+/g, ' ')
       .trim()
   );
 }
+
+/**
+ * A line from where its error starts (the error's name or level mark): what comes before is framing (a
+ * process name and pid, a logger's columns, a package path before an exception's name).
+ */
+function fromMarker(line: string): string {
+  const at = [errorName.exec(line)?.index, levelAt(line)].filter((i): i is number => i !== undefined);
+  return at.length ? line.slice(Math.min(...at)).trim() : line.trim();
+}
+const levelAt = (line: string) => {
+  const m = errorLevel.exec(line);
+  return m ? m.index + (m[0].length - m[0].trimStart().length) : undefined;
+};
 
 /** The same error in other words: the error lines of the output, each normalized. */
 export function errorSignature(output: string): string {
@@ -113,9 +126,21 @@ export function errorSignature(output: string): string {
 }
 
 /** What a reader sees of the error: its error lines, level prefixes aside, joined. */
-export function errorHeadline(output: string, max = 160): string {
-  const text = errorLines(output)
-    .map((l) => l.trim().replace(/^(?:npm|yarn|pnpm)\s+(?:ERR!|error)\s+/i, ''))
+export function errorHeadline(output: string, max = 240): string {
+  return headlineOf(errorLines(output), max);
+}
+
+/**
+ * Error lines as a reader reads them: the two that say most, those that name the error (an exception, a code)
+ * first, the deepest cause first; each from where its error starts, level marks aside, cut to share the room.
+ */
+export function headlineOf(lines: readonly string[], max = 240): string {
+  const named = lines.filter((l) => errorName.test(l)).reverse();
+  const ordered = [...named, ...lines.filter((l) => !errorName.test(l))].slice(0, 2);
+  const room = Math.max(60, Math.floor(max / Math.max(1, ordered.length)) - 3);
+  const text = ordered
+    .map((l) => fromMarker(l).replace(/^(?:ERR!|error:?)\s+/i, ''))
+    .map((l) => (l.length > room && ordered.length > 1 ? `${l.slice(0, room - 1)}…` : l))
     .join(' — ');
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
