@@ -44,7 +44,7 @@ export function errorLines(output: string): string[] {
   );
   const own = lines.filter((l) => !frame.test(l) && !statusOnly.test(l.trim()));
   const flagged = own.filter(carriesError);
-  if (flagged.length > 0) return firstDistinct(flagged, 3);
+  if (flagged.length > 0) return firstDistinct(flagged, 6);
   const last = own.at(-1) ?? lines.at(-1);
   return last ? [last.trim()] : [];
 }
@@ -146,19 +146,20 @@ export function headlineOf(lines: readonly string[], max = 240): string {
 }
 
 /**
- * The part of a failed call's output worth keeping in a digest: its error lines (found in the whole output,
- * so an error after a long summary is not cut off), then whole lines of the output's start for context.
+ * The part of a failed call's output worth keeping in a digest: whole lines of the output's start for
+ * context, then its error lines (found in the whole output, so an error after a long summary is not cut
+ * off). Read again by `errorLines`, it gives the same error lines.
  */
 export function errorExcerpt(output: string, max = 500): string {
   const errors = errorLines(output);
-  const out = [...errors];
   let size = errors.join('\n').length;
+  const context: string[] = [];
   for (const line of stripTerminal(output.slice(0, 10 * max)).split('\n')) {
     if (line.trim() === '' || carriesError(line) || errors.includes(line.trim())) continue;
     if (size + line.length + 1 > max) break;
-    out.push(line);
+    context.push(line);
     size += line.length + 1;
   }
-  const text = out.join('\n');
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  const text = [...context, ...errors].join('\n');
+  return text.length > max ? `…${text.slice(-max)}` : text;
 }
