@@ -11,6 +11,7 @@ import { Ledger, quote } from './ledger.js';
 import { documentKind, parseMarkdown, type MarkdownDocument } from './markdown.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
 import { rewrite } from './rewrite.js';
+import { sentenceUpdates } from './sentences.js';
 import { Groups, Supersession } from './supersession.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -48,6 +49,7 @@ export class HeuristicDreamer implements Dreamer {
     supersession.run();
     dedupeWithinScopes(facts, supersession.winners, groups);
     consolidateOverSaved(facts, supersession.fields);
+    sentenceUpdates(facts, groups);
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
     this.reportInstructions(facts, ledger);
