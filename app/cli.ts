@@ -172,6 +172,10 @@ export function buildProgram(): Command {
     .option('--max-cost-usd <n>', 'claude: stop before the dream could cost more than this (default 5)')
     .option('--since <time>', 'only sessions that ended after this RFC 3339 time')
     .option('--limit <n>', 'at most this many sessions, newest first (default 100)')
+    .option(
+      '--accept <tier>',
+      'suggested: write the suggested tier to --out too, as a reviewer who accepts every suggestion (default: the applied tier only)',
+    )
     .option('--json', 'print the change set as JSON instead of a diff')
     .action(dreamCommand);
 

@@ -508,6 +508,14 @@ export class CycleRun {
   async kept(d: DreamRef, r: PromoteResult, unedited: boolean): Promise<CycleResult> {
     const was = this.agentState;
     const reviewed = this.state.effectiveMode === 'review';
+    // an automatic cycle promotes the applied tier only: the owners hear what waits for a person
+    const left = d.summary.suggested ?? 0;
+    if (!reviewed && left > 0 && patched(patches.suggestionsNotice))
+      await this.alert(
+        'notify',
+        `dreamgate: ${this.name}: promoted the applied tier of change set ${d.changeSetId.slice(0, 12)}; ${left} suggestion(s) left for a reviewer (numbered 1–${left} in the change set), proposed again at the next dream`,
+        { changeSet: d.changeSetId, suggestions: left },
+      );
     return this.finish(
       'kept',
       `promoted change set ${d.changeSetId.slice(0, 12)}${r.rebased ? ` (rebased over the agent's writes to ${r.agentWrites.join(', ')})` : ''}`,

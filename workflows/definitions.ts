@@ -30,4 +30,6 @@ export const patches = {
   v1DecisionsChecked: 'v1-decisions-checked',
   /** A dream that quarantined a session waits for a reviewer, even in automatic mode (onQuarantine). */
   quarantineReview: 'quarantine-review',
+  /** An automatic cycle that promoted the applied tier tells the owners which suggestions it left. */
+  suggestionsNotice: 'suggestions-notice',
 } as const;

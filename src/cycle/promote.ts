@@ -1,5 +1,5 @@
 import { applyChanges, LiveStoreChanged } from '../memory/apply.js';
-import type { Change } from '../memory/changeSet.js';
+import { appliedChanges, type Change } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
 import type { MemoryStore } from '../memory/store.js';
 
@@ -23,14 +23,15 @@ export interface PromotionPlan {
 export function planPromotion(snapshot: MemoryStore, live: MemoryStore, changes: readonly Change[]): PromotionPlan {
   const target = applyChanges(snapshot, { changes });
   const pathsOf = (c: Change) => [c.path, ...(c.new_path ? [c.new_path] : [])];
-  const touched = new Set(changes.flatMap(pathsOf));
+  const touched = new Set(appliedChanges(changes).flatMap(pathsOf));
   const done = (p: string) => live.get(p) === target.get(p);
   const agentWrites = diffStores(snapshot, live)
     .map((c) => c.path)
     .filter((p) => !(touched.has(p) && done(p)));
   const overlap = agentWrites.filter((p) => touched.has(p));
   if (overlap.length > 0) throw new LiveStoreChanged(overlap);
-  const remaining = changes.filter((c) => !pathsOf(c).every(done));
+  // a suggestion is promoted only once accepted (then it is part of the applied tier)
+  const remaining = appliedChanges(changes).filter((c) => !pathsOf(c).every(done));
   return {
     target: applyChanges(live, { changes: remaining }),
     remaining,

@@ -1,4 +1,4 @@
-import type { Change, ChangeSet } from '../memory/changeSet.js';
+import { tierOf, type Change, type ChangeSet } from '../memory/changeSet.js';
 import { applyChanges } from '../memory/apply.js';
 import type { MemoryStore } from '../memory/store.js';
 import { InvalidInput } from '../util/errors.js';
@@ -63,7 +63,7 @@ export function reviseChanges(cs: ChangeSet, snapshot: MemoryStore, r: Revision)
       `--edit ${both[0]} and --restore both change ${both[0]}: put the restored lines in your edit instead`,
     );
   for (const [path, content] of Object.entries({ ...restored, ...r.edited })) {
-    const i = changes.findIndex((c) => c.path === path);
+    const i = changes.findIndex((c) => c.path === path && tierOf(c) === 'applied');
     const was = changes[i];
     const before = snapshot.fileHash(path);
     const change: Change = before

@@ -11,6 +11,7 @@ import { detectInjection } from '../sessions/injection.js';
 import type { HeldLine, SessionDigest } from '../sessions/digest.js';
 import type { Ledger } from './ledger.js';
 import { withoutLines } from './markdown.js';
+import { archiveHeader } from './rewrite.js';
 import { isFactLine, normalizeLine } from './text.js';
 
 /** A held line as the store had it: where it was, for the archive note and the change set's `moved`. */
@@ -153,29 +154,39 @@ export function reportInstructions(
       });
 }
 
+/** A session's writes without its held lines. */
+function withoutHeld(s: SessionDigest): SessionDigest['memoryWrites'] {
+  if (s.held.length === 0) return s.memoryWrites;
+  const isHeld = (eventId: string, path: string, line: string) =>
+    s.held.some((h) => h.eventId === eventId && h.path === path && h.line === line);
+  return s.memoryWrites.map((w) => {
+    const keep = w.lines.map((l) => !isHeld(w.eventId, w.path, l));
+    return { ...w, lines: w.lines.filter((_, i) => keep[i]), origins: w.origins.filter((_, i) => keep[i]) };
+  });
+}
+
 /**
  * The sessions a dreamer learns from: held lines out of their writes; a quarantined session's writes, reads
  * and words out too (they may carry what the attack said), its tool calls kept: the error it saw is not
  * outside content, and still counts for lessons.
  */
 export function sessionsForDreamers(sessions: readonly SessionDigest[]): SessionDigest[] {
-  return sessions.map((s) => {
-    if (s.injection) return { ...s, memoryWrites: [], memoryReads: [], userStatements: [] };
-    if (s.held.length === 0) return s;
-    const isHeld = (eventId: string, path: string, line: string) =>
-      s.held.some((h) => h.eventId === eventId && h.path === path && h.line === line);
-    return {
-      ...s,
-      memoryWrites: s.memoryWrites.map((w) => {
-        const keep = w.lines.map((l) => !isHeld(w.eventId, w.path, l));
-        return { ...w, lines: w.lines.filter((_, i) => keep[i]), origins: w.origins.filter((_, i) => keep[i]) };
-      }),
-    };
-  });
+  return sessions.map((s) =>
+    s.injection
+      ? { ...s, memoryWrites: [], memoryReads: [], userStatements: [] }
+      : { ...s, memoryWrites: withoutHeld(s) },
+  );
 }
 
-export const archiveHeader = (path: string): string =>
-  `# Archive of ${path}\n\nSuperseded memory, kept as history (not current knowledge).\n`;
+/**
+ * The writes of quarantined sessions (held lines out), and nothing else of them: the lines they left in the
+ * store are dated by them (a newer value may replace such a line) but are never evidence for a change.
+ */
+export function screenedOutWrites(sessions: readonly SessionDigest[]): SessionDigest[] {
+  return sessions
+    .filter((s) => s.injection)
+    .map((s) => ({ ...s, memoryWrites: withoutHeld(s), memoryReads: [], userStatements: [], toolCalls: [] }));
+}
 
 /**
  * Puts each taken line in `/archive<path>` with where it was, where its text came from and why it was held,

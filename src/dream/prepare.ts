@@ -3,7 +3,7 @@ import type { Held } from '../memory/changeSet.js';
 import { MemoryStore } from '../memory/store.js';
 import { mergeCounts, redactCopies, redactSecrets, type Redaction } from '../sessions/screen.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
-import { reportInstructions, sessionsForDreamers, takeHeld, type TakenLine } from './held.js';
+import { reportInstructions, screenedOutWrites, sessionsForDreamers, takeHeld, type TakenLine } from './held.js';
 import { Ledger } from './ledger.js';
 
 export interface Prepared extends PreparedInput {
@@ -84,6 +84,7 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
     inputLine: (path, line) => maps.get(path)?.[line - 1] ?? line,
     store: MemoryStore.from(files),
     sessions: sessionsForDreamers(input.sessions.sessions),
+    untrusted: screenedOutWrites(input.sessions.sessions),
     quarantined,
     held,
     taken,

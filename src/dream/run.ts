@@ -1,4 +1,4 @@
-import { changeSetSchema, type ChangeSet, type DroppedChange } from '../memory/changeSet.js';
+import { changeSetSchema, type ChangeSet, type DroppedChange, type Move } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
 import { defaultLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
@@ -9,7 +9,8 @@ import { archiveHeld } from './held.js';
 import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
-import { normalizeLine } from './text.js';
+import { suggestedChanges } from './suggest.js';
+import { normalizeLine, sameFact } from './text.js';
 import { redactSecrets } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
 
@@ -31,13 +32,19 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     maxFileBytes: Infinity,
   });
 
-  const changes = diffStores(
+  const applied = diffStores(input.store, candidate, (path) => ({
+    ...(prepared.ledger.explain(path) ?? { reason: 'reorganize', detail: `edited by the ${dreamer.name} dreamer` }),
+    tier: 'applied',
+  }));
+  const suggested = await suggestedChanges(
     input.store,
-    candidate,
-    (path) =>
-      prepared.ledger.explain(path) ?? { reason: 'reorganize', detail: `edited by the ${dreamer.name} dreamer` },
+    prepared.store,
+    consolidation.store,
+    vetted.store,
+    consolidation.suggestions ?? [],
   );
-  const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped];
+  const changes = [...applied, ...suggested.changes];
+  const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped, ...suggested.dropped];
   const changeSet: ChangeSet = changeSetSchema.parse({
     agent_id: input.agentId,
     dreamer: dreamer.name,
@@ -118,7 +125,7 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
       const moved = new Set(
         prepared.ledger
           .movesOf(path)
-          .filter((m) => current.get(m.to.path) !== undefined)
+          .filter((m) => arrived(m, before, current))
           .map((m) => m.from.line),
       );
       const untraced = untracedLines(before, everywhere).filter((l) => !moved.has(l.line));
@@ -177,6 +184,19 @@ function overLimit(
   const created = candidate.paths().filter((p) => base.get(p) === undefined && !problems.has(p));
   const rank = (p: string) => (isArchivePath(p) ? 1 : 0);
   return created.sort((a, b) => rank(a) - rank(b) || (a < b ? 1 : a > b ? -1 : 0)).slice(0, excess);
+}
+
+/**
+ * Did a moved line arrive: the line it names states the same fact (an entry brought up to date in its own
+ * place counts as itself). A move to a line whose own change was dropped names a line that says otherwise.
+ */
+function arrived(m: Move, before: string, current: MemoryStore): boolean {
+  const there = current.get(m.to.path);
+  if (there === undefined) return false;
+  if (m.to.path === m.from.path && m.to.line === m.from.line) return true;
+  const line = before.split('\n')[m.from.line - 1];
+  const target = there.split('\n')[m.to.line - 1];
+  return line === undefined || (target !== undefined && sameFact(target, line));
 }
 
 /** A model dreamer's change names where a removed line went: a path of the candidate, in its detail. */

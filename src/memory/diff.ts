@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { Change, ChangeSet, Reason } from './changeSet.js';
+import { appliedChanges, suggestionsOf, tierOf, type Change, type ChangeSet, type Reason } from './changeSet.js';
 import type { MemoryStore } from './store.js';
 import { safeText as t } from '../util/display.js';
 
@@ -59,8 +59,11 @@ const plain: Painter = { red: (s) => s, green: (s) => s, cyan: (s) => s, bold: (
  */
 export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter = plain): string {
   const out: string[] = [];
+  // a suggestion is shown as what accepting it adds to the applied tier
+  const applied = new Map(appliedChanges(cs.changes).map((c) => [c.path, c.op === 'delete' ? '' : c.after]));
   for (const c of cs.changes) {
-    const header = `${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
+    const suggested = tierOf(c) === 'suggested';
+    const header = `${suggested ? `suggestion ${c.suggestion}: ` : ''}${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
     out.push(paint.bold(header) + paint.dim(`  [${t(c.reason)}] ${t(c.detail)}`));
     for (const m of c.moved ?? [])
       out.push(
@@ -78,7 +81,11 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
           ),
         ),
       );
-    const oldText = c.op === 'create' ? '' : (base.get(c.path) ?? '');
+    const oldText = suggested
+      ? (applied.get(c.path) ?? base.get(c.path) ?? '')
+      : c.op === 'create'
+        ? ''
+        : (base.get(c.path) ?? '');
     const newText = c.op === 'delete' ? '' : (c.after ?? oldText);
     const patch = createTwoFilesPatch(
       `a${c.path}`,
@@ -130,5 +137,13 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
     );
   if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.held.length === 0 && cs.findings.length === 0)
     out.push(paint.dim('no changes'));
+  else out.push(paint.bold(tierLine(cs)));
   return out.join('\n') + '\n';
+}
+
+/** Counts per tier: what is applied, what waits for a reviewer, what is only reported. */
+export function tierLine(cs: ChangeSet): string {
+  const applied = appliedChanges(cs.changes).length;
+  const suggested = suggestionsOf(cs).size;
+  return `tiers: ${applied} change(s) applied · ${suggested} suggested (promoted only when a reviewer accepts them) · ${cs.findings.length} finding(s), information only`;
 }

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, type SessionEvent } from './events.js';
+import { errorExcerpt } from './errors.js';
 import { FlowScreen } from './flow.js';
 import { parseJsonLine, readLines } from './jsonl.js';
 import { normalizeForTrace, type LineOrigin } from './provenance.js';
@@ -319,7 +320,8 @@ class SessionReader {
     const t = contentText(e.content);
     const id = typeof e.tool_use_id === 'string' ? e.tool_use_id : '';
     const p = this.pending.get(id);
-    if (p && e.is_error === true) p.call.error = clip(await this.redact(t.trim()), 500);
+    // the error lines are found in the whole output: a tool may print a long summary before its error
+    if (p && e.is_error === true) p.call.error = await this.redact(errorExcerpt(t));
     if (p?.readsMemory) this.storeText(t, eventId, p.reads ?? 'memory');
     else
       this.flow.outsideText(t, eventId, p ? sourceOf({ name: p.call.name, rawTarget: p.rawTarget }) : 'a tool result');

@@ -147,7 +147,11 @@ export class FlowScreen {
     if (t.quoted * 2 >= t.outside) grounds.push(`it is copied from a quotation ${source} dictates`);
     const phrase = detectInjection(line, true);
     if (phrase) grounds.push(`it reads as an instruction (${phrase.detector})`);
-    return { grounds, ...(phrase ? { phrase } : {}) };
+    // an order reworded: the words were copied from a sentence in which the outside text instructed its reader
+    const told = phrase ? undefined : t.outsideContext && detectInjection(t.outsideContext, true);
+    if (told) grounds.push(`it is copied from text in ${source} that instructs its reader (${told.detector})`);
+    const signal = phrase ?? (told || undefined);
+    return { grounds, ...(signal ? { phrase: signal } : {}) };
   }
 
   private sendOrder(line: string, named: readonly Destination[]): { ground: string; phrase: Finding } | undefined {

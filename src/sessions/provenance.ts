@@ -30,6 +30,10 @@ const maxChain = 48;
 const capacity = 1 << 22;
 export const perText = 1 << 20;
 const maxBucketBits = 18;
+/** Characters of outside text kept each side of a copied run: about a sentence. */
+const contextMargin = 160;
+/** The end of a sentence, in normalized text (spacing folded to one space): a stop, then a space or the end. */
+const sentenceEnd = /[.!?。！？](?: |$)/g;
 
 // Zero-width, bidi, word joiners, BOM, soft hyphen and tag characters: not part of what a reader sees.
 const invisible = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]|\uDB40[\uDC00-\uDC7F]/g;
@@ -78,8 +82,8 @@ export class TextIndex {
     for (let p = Math.max(0, start - K + 1); p + K <= this.len; p++) this.link(p);
   }
 
-  /** The longest run of `line` starting at `i` found in the index: its length and the segment it is in. */
-  longestAt(line: Uint16Array, i: number): { length: number; segment?: Segment } {
+  /** The longest run of `line` starting at `i` found in the index: its length, where, and the segment it is in. */
+  longestAt(line: Uint16Array, i: number): { length: number; at?: number; segment?: Segment } {
     if (this.len === 0 || i + K > line.length) return { length: 0 };
     let best = 0;
     let bestAt = -1;
@@ -90,7 +94,24 @@ export class TextIndex {
       if (n > best) [best, bestAt] = [n, p];
       if (i + best >= line.length) break;
     }
-    return best >= K ? { length: best, segment: this.segmentAt(bestAt) } : { length: 0 };
+    return best >= K ? { length: best, at: bestAt, segment: this.segmentAt(bestAt) } : { length: 0 };
+  }
+
+  /**
+   * The sentence of the indexed text that holds [from, to): from the end of the sentence before it to the end
+   * of its last, looking at most `margin` characters each side, within its segment.
+   */
+  sentenceAround(from: number, to: number, margin: number): string {
+    const s = this.segmentAt(from);
+    if (!s) return '';
+    const start = Math.max(s.start, from - margin);
+    const before = String.fromCharCode(...this.buf.subarray(start, from));
+    const after = String.fromCharCode(...this.buf.subarray(to, Math.min(s.end, to + margin)));
+    const ends = [...before.matchAll(sentenceEnd)];
+    const head = ends.length ? before.slice(ends[ends.length - 1]!.index + ends[ends.length - 1]![0].length) : before;
+    const next = after.search(sentenceEnd);
+    const tail = next === -1 ? after : after.slice(0, next + 1);
+    return `${head}${String.fromCharCode(...this.buf.subarray(from, to))}${tail}`;
   }
 
   /** The indexed text of the segments of one event (to look for a memory file's name in it). */
@@ -163,14 +184,20 @@ export interface Trace {
   /** The outside event that gave most of the line, and the trusted one. */
   outsideSource?: SourceMeta;
   trustedSource?: SourceMeta;
+  /** The sentences of outside text the line's runs were copied from (normalized). */
+  outsideContext?: string;
 }
 
 /** Greedy tiling: from left to right, the longest run at each place, at least `minRun` long. */
-function tile(index: TextIndex, codes: Uint16Array, mark: (from: number, to: number, s: Segment) => void): void {
+function tile(
+  index: TextIndex,
+  codes: Uint16Array,
+  mark: (from: number, to: number, s: Segment, at: number) => void,
+): void {
   for (let i = 0; i + minRun <= codes.length;) {
-    const { length, segment } = index.longestAt(codes, i);
+    const { length, at, segment } = index.longestAt(codes, i);
     if (length >= minRun && segment) {
-      mark(i, i + length, segment);
+      mark(i, i + length, segment, at!);
       i += length;
     } else i++;
   }
@@ -187,9 +214,11 @@ export function traceLine(line: string, trusted: TextIndex, outside: TextIndex):
     for (let i = from; i < to; i++) who[i]! |= s.meta.kind === 'user' ? 1 : 2;
     note(s, to - from);
   });
-  tile(outside, codes, (from, to, s) => {
+  const copied: { at: number; length: number; meta: SourceMeta }[] = [];
+  tile(outside, codes, (from, to, s, at) => {
     for (let i = from; i < to; i++) who[i]! |= 4 | (s.meta.hidden ? 8 : 0) | (s.meta.quoted ? 16 : 0);
     note(s, to - from);
+    copied.push({ at, length: to - from, meta: s.meta });
   });
   const t: Trace = { length: norm.replace(/ /g, '').length, user: 0, store: 0, outside: 0, hidden: 0, quoted: 0 };
   who.forEach((w, i) => {
@@ -206,7 +235,15 @@ export function traceLine(line: string, trusted: TextIndex, outside: TextIndex):
     [...weight].filter(([m]) => kinds.includes(m.kind)).sort((a, b) => b[1] - a[1])[0]?.[0];
   const outsideSource = top(['outside']);
   const trustedSource = top(['user', 'store']);
-  return { ...t, ...(outsideSource ? { outsideSource } : {}), ...(trustedSource ? { trustedSource } : {}) };
+  // the sentences what was copied from the main outside source stood in: what the text said to its reader there
+  const runs = copied.filter((r) => r.meta === outsideSource).slice(0, 8);
+  const outsideContext = runs.map((r) => outside.sentenceAround(r.at, r.at + r.length, contextMargin)).join(' … ');
+  return {
+    ...t,
+    ...(outsideSource ? { outsideSource } : {}),
+    ...(trustedSource ? { trustedSource } : {}),
+    ...(outsideContext ? { outsideContext } : {}),
+  };
 }
 
 /** A line's origin for a reviewer: the kind that gave most of it, with the share and the event. */
@@ -237,4 +274,4 @@ export const copiedFromOutside = (t: Trace): boolean =>
   t.outside >= 48 || (t.length > 0 && t.outside / t.length >= 0.5);
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const provenancePatterns: RegExp[] = [invisible];
+export const provenancePatterns: RegExp[] = [invisible, sentenceEnd];

@@ -57,7 +57,7 @@ interface Script {
   /** What a dream attempt costs (US dollars). */
   dreamCost?: number;
   checkDecision?: (d: Decision) => DecisionResult | Promise<DecisionResult>;
-  /** The change set's counts a dream reports (`held`, `quarantined`). */
+  /** The change set's counts a dream reports (`held`, `quarantined`, `suggested`), over one applied change. */
   summary?: Record<string, number>;
 }
 
@@ -215,6 +215,19 @@ describe('redream', () => {
   it('the heuristic dreamer never dreams again', async () => {
     const c = await cycleWith({ scores: { post: 0.1 } });
     expect([c.result!.outcome, c.called('dream').length]).toEqual(['discarded', 1]);
+  });
+});
+
+describe('confidence tiers', () => {
+  it('an automatic cycle promotes the applied tier and tells the owners the suggestions it left', async () => {
+    const c = await cycleWith({ summary: { changes: 1, suggested: 2 } });
+    expect(c.result!.outcome).toBe('kept');
+    const notices = c.called('alert').filter((a) => a.arg.kind === 'notify');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.arg.summary).toMatch(/promoted the applied tier .*; 2 suggestion\(s\) left for a reviewer/);
+    // with nothing suggested, nothing to tell
+    const quiet = await cycleWith({});
+    expect(quiet.called('alert')).toEqual([]);
   });
 });
 
