@@ -3,7 +3,6 @@ import { CycleContext, type CycleDeps } from './context.js';
 import { dreamActivities } from './dream.js';
 import { evaluateActivities } from './evaluate.js';
 import { fleetActivities } from './fleet.js';
-import { acceptV1 } from './legacy.js';
 import { openActivities } from './open.js';
 import { promoteActivities } from './promote.js';
 import { proofActivities } from './proof.js';
@@ -15,7 +14,7 @@ export type ActivityDeps = CycleDeps;
 /** Every activity the worker registers, by stage; workflows proxy them by this type. */
 export function createActivities(deps: ActivityDeps) {
   const w = new CycleContext(deps);
-  const activities = {
+  return {
     ...proofActivities(deps.s3, deps.snapshotsBucket),
     ...openActivities(w),
     ...snapshotActivities(w),
@@ -30,7 +29,6 @@ export function createActivities(deps: ActivityDeps) {
       return i;
     },
   };
-  return acceptV1(w, activities);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { cycleWorkflowId, legacyPrefix, scopedName, type AgentScope } from '../src/config/scope.js';
+import { cycleWorkflowId, scopedName, type AgentScope } from '../src/config/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
 import type { AuditRecord } from '../src/snapshots/audit.js';
@@ -21,17 +21,11 @@ export interface AuditEntry {
 const fresh: AgentState = { lastKeptSessionAt: null, consecutiveApprovals: 0 };
 
 /**
- * The agent's state, from its own key. The previous layout kept state under the agent id alone, which cannot
- * say which fleet it belonged to: only a cycle of that layout (finishing after the upgrade) reads it. A new
- * cycle of an agent that has none starts fresh (it dreams over its sessions once more; hybrid trust is earned
- * again), so one fleet never acts on another's state.
+ * The agent's state, from its own key. A new cycle of an agent that has none starts fresh (it dreams over
+ * its sessions once more; hybrid trust is earned again), so one fleet never acts on another's state.
  */
-export async function loadState(w: CycleContext, scope: AgentScope, legacy = false): Promise<AgentState> {
-  return (
-    (await w.objects.getJson<AgentState>(CycleObjects.stateKey(scope))) ??
-    (legacy ? await w.objects.getJson<AgentState>(`${legacyPrefix(scope)}state.json`) : undefined) ??
-    fresh
-  );
+export async function loadState(w: CycleContext, scope: AgentScope): Promise<AgentState> {
+  return (await w.objects.getJson<AgentState>(CycleObjects.stateKey(scope))) ?? fresh;
 }
 
 /**
@@ -85,10 +79,9 @@ export function openActivities(w: CycleContext) {
       async ({ cycle }: { cycle: Omit<CycleRef, 'configHash'> & { configHash?: string } }): Promise<CycleOpening> => {
         const a = await w.agent(cycle, true);
         // one cycle per agent: only the agent's own workflow id reads and writes its state and audit chain
-        // (a client with namespace access could start one under any id); an input of the previous version
-        // (no fleet) comes from a v1 fleet run's child, whose id that run chose
+        // (a client with namespace access could start one under any id)
         const workflowId = Context.current().info.workflowExecution?.workflowId;
-        if (cycle.fleet !== undefined && workflowId !== cycleWorkflowId(a.scope))
+        if (workflowId !== cycleWorkflowId(a.scope))
           throw new InvalidInput(
             `a cycle of ${scopedName(a.scope)} runs only as workflow ${cycleWorkflowId(a.scope)}, the agent's one cycle at a time; start it with \`dreamgate run ${a.scope.id}\``,
           );

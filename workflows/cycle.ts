@@ -20,10 +20,11 @@ import type { AlertKind } from '../activities/alert.js';
 import type { ChangeSetStep } from '../activities/promote.js';
 import { scopedName } from '../src/config/scope.js';
 import { described, parseDecision, type Decision, type Verdict } from '../src/cycle/decision.js';
-import { cycleDetails as details, parseCycleInput, type StartInput } from '../src/cycle/input.js';
+import { cycleDetails as details, parseCycleInput } from '../src/cycle/input.js';
 import { isCycleObject } from '../src/cycle/keys.js';
 import type {
   AgentState,
+  CycleInput,
   CycleOpening,
   CycleRef,
   CycleResult,
@@ -119,18 +120,18 @@ export class CycleRun {
   /** `dreamgate run --now`: dream whatever the number of new sessions. */
   readonly now: boolean;
 
-  constructor(input: StartInput) {
+  constructor(input: CycleInput) {
     const info = workflowInfo();
     this.now = input.now === true;
     this.ref = {
-      ...(input.fleet !== undefined ? { fleet: input.fleet } : {}),
+      fleet: input.fleet,
       agent: input.agent,
       ...(input.configHash !== undefined ? { configHash: input.configHash } : {}),
       cycleId: info.runId,
       startedAt: info.startTime.toISOString(),
     };
     this.state = {
-      fleet: input.fleet ?? '',
+      fleet: input.fleet,
       agentId: input.agent,
       cycleId: info.runId,
       mode: '',
@@ -145,7 +146,7 @@ export class CycleRun {
 
   /** The agent's name in pages, the UI and search attributes: `<fleet>/<agent>`. */
   get name(): string {
-    return scopedName({ fleet: this.ref.fleet!, id: this.ref.agent });
+    return scopedName({ fleet: this.ref.fleet, id: this.ref.agent });
   }
 
   /** The query and the decisions: updates answer at once; signals of the same names pass the same checks. */
@@ -667,19 +668,10 @@ export class CycleRun {
   }
 }
 
-/**
- * A cycle's input, checked (anyone with namespace access can start one) before anything runs. An input of
- * the previous version (no fleet) is taken only by a cycle, and only from a parent: a fleet run of that
- * version still in flight after the upgrade.
- */
-export function checkedInput(raw: unknown, { v1FromParent = false } = {}): StartInput {
+/** A cycle's input, checked (anyone with namespace access can start one) before anything runs. */
+export function checkedInput(raw: unknown): CycleInput {
   const r = parseCycleInput(raw);
   if (!r.ok) throw ApplicationFailure.nonRetryable(`cycle input: ${r.why}`, 'InvalidInput');
-  if (r.input.fleet === undefined && !(v1FromParent && workflowInfo().parent))
-    throw ApplicationFailure.nonRetryable(
-      'cycle input: an input of the previous version (no fleet) is taken only from a fleet run of that version; name the fleet, the agent and the configuration hash (`dreamgate run`)',
-      'InvalidInput',
-    );
   return r.input;
 }
 

@@ -1,11 +1,9 @@
-import { patched } from '@temporalio/workflow';
+import { deprecatePatch } from '@temporalio/workflow';
 import type { ChangeSetStep } from '../activities/promote.js';
 import { revises } from '../src/cycle/decision.js';
 import type { CycleInput, CycleResult, DreamRef, EvalSummary, PromoteResult, Redream } from '../src/cycle/types.js';
 import { batchDreaming, candidate, checkedInput, CycleRun, dreaming, failureType, steps } from './cycle.js';
 import { patches } from './definitions.js';
-import { dreamCycleV1 } from './legacy/dreamCycleV1.js';
-import type { CycleInputV1, CycleResultV1 } from './legacy/types.js';
 
 /**
  * One nightly dream for one agent:
@@ -13,11 +11,10 @@ import type { CycleInputV1, CycleResultV1 } from './legacy/types.js';
  * The input names the fleet and the agent; the worker's own configuration says everything else. Memory,
  * transcripts and diffs stay in S3; this workflow carries keys, hashes and scores.
  */
-export const dreamCycle = async function dreamCycle(
-  input: CycleInput | CycleInputV1,
-): Promise<CycleResult | CycleResultV1> {
-  if (!patched(patches.workerAuthority)) return dreamCycleV1(input as CycleInputV1);
-  const run = new CycleRun(checkedInput(input, { v1FromParent: true }));
+export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
+  // every history still open carries this patch's marker (the version before it is retired)
+  deprecatePatch(patches.workerAuthority);
+  const run = new CycleRun(checkedInput(input));
   run.listen();
   const { settings, state: agent } = await run.open();
   const cycle = run.ref;
@@ -106,8 +103,7 @@ export const dreamCycle = async function dreamCycle(
     await run.failed(err, promoted);
     throw err;
   }
-  // clients start and read the current version; histories of v1 replay through the same function
-} as (input: CycleInput) => Promise<CycleResult>;
+}
 
 /** Dream (a candidate store and a change set in S3), then score the candidate, unless it changes nothing. */
 async function dreamAndScore(

@@ -162,14 +162,10 @@ export async function statusCommand(agentId: string | undefined, opts: CommonOpt
   });
 }
 
-/** The pending change set: content-addressed by its id (a v1 cycle's by its key), its hash checked. */
+/** The pending change set: content-addressed by its id, its hash checked. */
 async function pendingChangeSet(ctx: Context, agent: AgentConfig, pending: Pending): Promise<ChangeSet> {
   const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
-  if (!pending.v1) return objects.loadChangeSet(scopeOf(ctx.fleet, agent), pending.state.changeSetId!);
-  const key = (pending.state as { changeSetKey?: string }).changeSetKey!;
-  const raw = await objects.getJson(key);
-  if (!raw) throw new Error(`change set ${key} is missing from s3://${ctx.storage.snapshotsBucket}`);
-  return changeSetSchema.parse(raw);
+  return objects.loadChangeSet(scopeOf(ctx.fleet, agent), pending.state.changeSetId!);
 }
 
 export async function reviewCommand(agentId: string, opts: CommonOptions): Promise<void> {
@@ -271,7 +267,7 @@ async function send(
   if (opts.json) printJson({ workflowId: pending.handle.workflowId, cycle: state.cycleId, ...answer });
   else
     process.stdout.write(
-      `${verdict === 'approve' ? 'approved' : 'rejected'} change set ${id} of ${state.agentId} as ${decision.reviewer}${answer.fingerprint ? ` (signed, ${answer.fingerprint})` : ''}${pending.v1 ? '; sent as a signal to a cycle of the previous version' : ''}; follow it with \`dreamgate status ${state.agentId}\`\n`,
+      `${verdict === 'approve' ? 'approved' : 'rejected'} change set ${id} of ${state.agentId} as ${decision.reviewer}${answer.fingerprint ? ` (signed, ${answer.fingerprint})` : ''}; follow it with \`dreamgate status ${state.agentId}\`\n`,
     );
 }
 

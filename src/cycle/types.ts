@@ -42,6 +42,7 @@ export interface CycleInput {
 
 /** Which cycle an activity works for: its fleet, agent and configuration, and the run's own id. */
 export interface CycleRef extends FleetRef {
+  fleet: string;
   /** The run id: unique per cycle even when the workflow id repeats night after night. */
   cycleId: string;
   /** When the cycle started (ISO): orders cycles in the audit log. */

@@ -372,7 +372,7 @@ describe('bounded messages', () => {
 });
 
 describe('the worker is the authority', () => {
-  it('a cycle started with the whole agent config in its input (v1 shape) is refused at once: its commands and paths never run', async () => {
+  it('a cycle started with the whole agent config in its input (the retired v1 shape) is refused at once: its commands and paths never run', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review', reviewers: ['alice'] });
     await h.serve([agent]);
     const decoy = await tempDir('dg-decoy-');
@@ -400,7 +400,7 @@ describe('the worker is the authority', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(((err as WorkflowFailedError).cause as Error).message).toContain(
-      'an input of the previous version (no fleet) is taken only from a fleet run of that version',
+      'cycle input: fleet is not a fleet name',
     );
     expect(existsSync(owned)).toBe(false);
     expect((await new LocalDirStore(agent.store).read()).hash()).toBe(before.hash());
