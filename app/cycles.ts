@@ -193,7 +193,9 @@ export async function pendingReview(
   const handle = c.client.workflow.getHandle<typeof dreamCycle>(cycleWorkflowId(scope));
   const desc = await handle.describe().catch(() => undefined);
   if (desc?.status.name !== 'RUNNING')
-    throw new InvalidInput(`${scopedName(scope)} has no cycle waiting for review (see \`dreamgate status ${scope.id}\`)`);
+    throw new InvalidInput(
+      `${scopedName(scope)} has no cycle waiting for review (see \`dreamgate status ${scope.id}\`)`,
+    );
   const state = await queryOrHint(c, handle);
   if (state.stage !== 'review')
     throw new InvalidInput(

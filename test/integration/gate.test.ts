@@ -399,9 +399,7 @@ describe('the worker is the authority', () => {
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(((err as WorkflowFailedError).cause as Error).message).toContain(
-      'cycle input: fleet is not a fleet name',
-    );
+    expect(((err as WorkflowFailedError).cause as Error).message).toContain('cycle input: fleet is not a fleet name');
     expect(existsSync(owned)).toBe(false);
     expect((await new LocalDirStore(agent.store).read()).hash()).toBe(before.hash());
   });
