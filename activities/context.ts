@@ -29,6 +29,8 @@ export interface CycleDeps {
    * off: Temporal retries the activity instead, after the server's retry-after.
    */
   claude?: () => Anthropic;
+  /** How long a promotion waits for a store's consolidation lock (default in the workflow: 90 minutes). */
+  lockWaitMs?: number;
 }
 
 /** A fleet file the worker could not read again: said in its log, the previous configuration kept. */

@@ -108,6 +108,7 @@ export function openActivities(w: CycleContext) {
             signedDecisions: c.reviewerKeys !== undefined,
             owners: c.owners,
             onQuarantine: c.onQuarantine,
+            ...(w.deps.lockWaitMs ? { lockWaitMs: w.deps.lockWaitMs } : {}),
           },
           state,
           auditHead,

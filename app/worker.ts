@@ -71,6 +71,8 @@ export interface WorkerSetup {
    * serves no fleet (the wiring proof only).
    */
   fleets?: FleetRegistry | { sources: string[]; sha256?: string };
+  /** How long a promotion waits for a store's consolidation lock (tests shorten it). */
+  lockWaitMs?: number;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function createWorker(
         auditRetentionDays: storageCheck.auditRetentionDays,
         fleets,
         uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
+        ...(setup.lockWaitMs ? { lockWaitMs: setup.lockWaitMs } : {}),
       }),
       ...(overrides.workflowBundle ? {} : workflowSource(Boolean(setup.tracing))),
       ...(setup.tracing ? { plugins: [setup.tracing.plugin] } : {}),

@@ -94,6 +94,8 @@ const recordedIgnored = 3;
  * still under way count too, so decisions sent all at once cannot start more than this many activities.
  */
 const maxFailedChecks = 20;
+/** How long a cycle waits for a store's consolidation lock (Claude Code's goes stale after an hour). */
+const defaultLockWaitMs = 90 * 60_000;
 
 /**
  * A cycle's state and everything around its story: the messages it answers (as Temporal's
@@ -220,9 +222,11 @@ export class CycleRun {
   /**
    * A store whose owner is consolidating it (Claude Code's `.consolidate-lock`, held by a live process for at
    * most an hour) is written once the lock is free: the step is tried again on a durable timer, the wait shown
-   * in the cycle's details and recorded once.
+   * in the cycle's details and recorded once. A lock held past the deadline (an owner that keeps it fresh
+   * forever) ends the wait: `StoreLockTimeout`, which the cycle ends as a conflict.
    */
   async unlocked<T>(step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.settings.lockWaitMs ?? defaultLockWaitMs);
     for (let wait = 2_000, recorded = false; ; wait = Math.min(wait * 2, 60_000)) {
       try {
         const result = await step();
@@ -230,8 +234,16 @@ export class CycleRun {
         return result;
       } catch (err) {
         if (failureType(err) !== 'StoreLocked') throw err;
+        const why = safeName(failureMessage(err), 200);
+        if (Date.now() + wait > deadline) {
+          const minutes = Math.round((this.settings.lockWaitMs ?? defaultLockWaitMs) / 60_000);
+          throw ApplicationFailure.nonRetryable(
+            `the store stayed locked by its owner for more than ${minutes} min (${why})`,
+            'StoreLockTimeout',
+          );
+        }
         this.enter(this.state.stage, `the store's consolidation lock: ${failureMessage(err)}`);
-        if (!recorded) await this.record('store-locked', { error: safeName(failureMessage(err), 200) });
+        if (!recorded) await this.record('store-locked', { error: why });
         recorded = true;
         await sleep(wait);
       }
@@ -468,12 +480,15 @@ export class CycleRun {
     });
   }
 
+  /** The agent wrote what the dream changes, or held its store's lock past the deadline: nothing was written. */
   async conflict(err: unknown): Promise<CycleResult> {
     const message = failureMessage(err);
     await this.record('conflict', { changeSet: this.state.changeSetId, error: message });
     return this.finish(
       'conflict',
-      `the agent wrote the same memory during the dream (${message}); live store left as the agent left it`,
+      failureType(err) === 'StoreLockTimeout'
+        ? `${message}; nothing was written, the live store is as its owner left it`
+        : `the agent wrote the same memory during the dream (${message}); live store left as the agent left it`,
     );
   }
 

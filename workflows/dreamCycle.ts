@@ -78,7 +78,8 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
     try {
       result = await run.unlocked(() => steps.promote(promoted!));
     } catch (err) {
-      if (failureType(err) !== 'LiveStoreChanged') throw err;
+      // the agent wrote what the dream changes, or its owner held the store's lock past the deadline
+      if (failureType(err) !== 'LiveStoreChanged' && failureType(err) !== 'StoreLockTimeout') throw err;
       promoted = undefined;
       return await run.conflict(err);
     }

@@ -69,6 +69,8 @@ export interface CycleSettings {
   owners: string[];
   /** A dream that quarantined a session waits for a reviewer (`review`) or goes on and tells the owners (`notify`). */
   onQuarantine?: 'review' | 'notify';
+  /** How long a promotion waits for the store's consolidation lock before the cycle ends `conflict`. */
+  lockWaitMs?: number;
 }
 
 /** Durable state of an agent across cycles (kept in S3 beside its snapshots, changed only by its own cycle). */

@@ -408,6 +408,35 @@ describe('the audit chain and the input', () => {
   });
 });
 
+describe("the store's consolidation lock", () => {
+  it('a lock its owner keeps fresh forever ends the wait at the deadline: conflict, saying why; nothing promoted (red-team L1)', async () => {
+    const s = stubs({ settings: { lockWaitMs: 5_000 } });
+    let tries = 0;
+    const activities = {
+      ...s.activities,
+      promote: async () => {
+        tries++;
+        throw ApplicationFailure.create({
+          message: "Claude Code's consolidation lock /m/.consolidate-lock is held by pid 4242",
+          type: 'StoreLocked',
+          nonRetryable: true,
+        });
+      },
+    };
+    const { worker, taskQueue } = await workerWith(activities, 'branches-lock');
+    const result = await worker.runUntil(async () => (await startHandle(taskQueue)).result());
+    expect(result.outcome).toBe('conflict');
+    expect(result.reason).toMatch(
+      /^the store stayed locked by its owner for more than 0 min \(Claude Code's consolidation lock .* held by pid 4242\); nothing was written/,
+    );
+    // tried at 0, 2 and 4 s: the next wait would pass the deadline
+    expect(tries).toBeGreaterThanOrEqual(2);
+    expect(tries).toBeLessThanOrEqual(3);
+    expect(s.records.filter((r) => r.event === 'store-locked')).toHaveLength(1);
+    expect(s.records.map((r) => r.event)).toContain('cycle-conflict');
+  });
+});
+
 describe('the other workflows a worker serves', () => {
   it('take only bounded input from any client: no endless benchmark floor, no megabyte proof object', async () => {
     const s = stubs({});
