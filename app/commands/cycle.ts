@@ -7,6 +7,7 @@ import type { AgentConfig } from '../../src/config/fleet.js';
 import { cycleWorkflowId, scopedName, teamId, type AgentScope } from '../../src/config/scope.js';
 import { signedText, type Decision, type Verdict } from '../../src/cycle/decision.js';
 import { reviseChanges } from '../../src/cycle/revise.js';
+import { knownLines, screenDocument } from '../../src/dream/guard.js';
 import { checkRecordedDecision, fingerprintOf, signText, type RecordedSignature } from '../../src/cycle/signing.js';
 import type { CycleResult, CycleState } from '../../src/cycle/types.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
@@ -295,6 +296,12 @@ export async function approveCommand(
         ...(own ? { edited: own } : {}),
         ...(opts.restore?.length ? { restoredSessions: opts.restore } : {}),
       });
+      // an edit is screened as the worker will screen it, as a document: refused here, saying why
+      const known = knownLines(snapshot);
+      for (const [path, text] of Object.entries(own ?? {})) {
+        const why = await screenDocument(path, text, known);
+        if (why) throw new InvalidInput(`--edit ${safeText(why)}: refused, as the worker would refuse it`);
+      }
     }
     // edited contents travel through S3, named by their hash; the decision carries the key and the hash
     const edited = own ? await putEdits(ctx, scopeOf(ctx.fleet, agent), pending.state.cycleId, own) : undefined;
