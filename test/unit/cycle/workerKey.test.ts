@@ -42,7 +42,7 @@ describe('the worker key file', () => {
     await expect(loadWorkerKey(bad)).rejects.toThrow(/not a dreamgate-worker-key\/1 file/);
     await expect(loadWorkerKey(join(dir, 'none.json'))).rejects.toThrow(/does not exist \(create one with/);
     expect(() => parseAuditKeys('ssh-ed25519 AAAA', 'DREAMGATE_AUDIT_KEY')).toThrow(
-      /DREAMGATE_AUDIT_KEY: "ssh-ed25519" is not/,
+      /DREAMGATE_AUDIT_KEY: "ssh-ed25519…" is not a public key/,
     );
     expect(await readFile(file, 'utf8')).not.toContain('ed25519:');
   });
