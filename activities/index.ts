@@ -1,4 +1,5 @@
 import { alertActivities } from './alert.js';
+import { auditActivities } from './audit.js';
 import { CycleContext, type CycleDeps } from './context.js';
 import { dreamActivities } from './dream.js';
 import { evaluateActivities } from './evaluate.js';
@@ -6,6 +7,7 @@ import { fleetActivities } from './fleet.js';
 import { openActivities } from './open.js';
 import { promoteActivities } from './promote.js';
 import { proofActivities } from './proof.js';
+import { redactActivities } from './redact.js';
 import { reviewActivities } from './review.js';
 import { snapshotActivities } from './snapshot.js';
 
@@ -17,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...proofActivities(deps.s3, deps.snapshotsBucket),
     ...openActivities(w),
+    ...auditActivities(w),
     ...snapshotActivities(w),
     ...evaluateActivities(w),
     ...dreamActivities(w),
@@ -24,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...promoteActivities(w),
     ...alertActivities(w),
     ...fleetActivities(w),
+    ...redactActivities(w),
     /** For the benchmark floor: an activity round trip and nothing else. */
     async noop(i: number): Promise<number> {
       return i;

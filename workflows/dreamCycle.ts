@@ -2,7 +2,16 @@ import { deprecatePatch } from '@temporalio/workflow';
 import type { ChangeSetStep } from '../activities/promote.js';
 import { revises } from '../src/cycle/decision.js';
 import type { CycleInput, CycleResult, DreamRef, EvalSummary, PromoteResult, Redream } from '../src/cycle/types.js';
-import { batchDreaming, candidate, checkedInput, CycleRun, dreaming, failureType, steps } from './cycle.js';
+import {
+  batchDreaming,
+  candidate,
+  checkedInput,
+  CycleRun,
+  dreaming,
+  failureType,
+  steps,
+  type Accepted,
+} from './cycle.js';
 import { patches } from './definitions.js';
 
 /**
@@ -52,18 +61,20 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
 
     // 7. Review, unless the agent runs automatically (or, hybrid, has earned trust).
     let unedited = true;
+    let approval: Accepted | undefined;
     if (run.state.effectiveMode === 'review') {
       const decision = await run.review(dream);
       if (decision === 'timeout') return await run.timedOut();
       if (decision.verdict === 'reject') return await run.rejected(decision);
       await run.approved(decision);
+      approval = decision;
       if (revises(decision.decision)) {
-        // a narrowed, edited or restored set is evaluated again before promotion
+        // a narrowed, edited or restored set is evaluated again before promotion; the worker takes what to
+        // narrow, edit and restore from the approval itself
         unedited = false;
         run.enter('re-eval');
-        const { onlyPaths, editedKey, editedSha256, restoredSessions } = decision.decision;
-        const request = { onlyPaths, editedKey, editedSha256, restoredSessions };
-        dream = await steps.reviseChangeSet({ cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, request });
+        const revision = { cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, decision: decision.decision };
+        dream = await steps.reviseChangeSet(revision);
         await run.revised(dream, decision);
         post = await steps.evaluate({ cycle, step: 'revised', target: candidate(dream) });
         await run.scored('revised', post);
@@ -73,7 +84,8 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
 
     // 8. Promote onto the live store; the agent's own writes since the snapshot are never lost.
     run.enter('promote');
-    promoted = { cycle, snapshotId: snap.snapshotId, changeSetId: dream.changeSetId };
+    const proof = run.promotion(dream, post, approval);
+    promoted = { cycle, snapshotId: snap.snapshotId, changeSetId: dream.changeSetId, proof };
     let result: PromoteResult;
     try {
       result = await run.unlocked(() => steps.promote(promoted!));

@@ -103,7 +103,7 @@ export async function fleetRun(input: FleetInput): Promise<FleetResult> {
     const agents = await steps.fleetAgents({ fleet, configHash, offset: progress.offset, limit });
     if (agents.length === 0) break;
     const outcomes = await inLanes(agents, opening.concurrency, run);
-    await steps.recordFleetOutcomes({ reportKey, offset: progress.offset, outcomes });
+    await steps.recordFleetOutcomes({ fleet, offset: progress.offset, outcomes });
     for (const o of outcomes) {
       progress.counts[o.outcome] = (progress.counts[o.outcome] ?? 0) + 1;
       if (o.outcome !== 'kept' && o.outcome !== 'skipped' && progress.notable.length < maxNotable)

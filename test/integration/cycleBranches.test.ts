@@ -251,7 +251,8 @@ describe('hybrid trust', () => {
       },
     );
     expect(c.result!.outcome).toBe('kept');
-    expect(c.called('reviseChangeSet')[0]!.arg.request).toMatchObject({ onlyPaths: ['/a.md'] });
+    // the worker takes what to narrow from the approval itself
+    expect(c.called('reviseChangeSet')[0]!.arg.decision).toMatchObject({ onlyPaths: ['/a.md'] });
     expect(c.called('evaluate').map((e) => e.arg.step)).toContain('revised');
     expect(c.saved.at(-1)!.consecutiveApprovals).toBe(0);
   });
