@@ -1,5 +1,7 @@
 import {
+  ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowUpdateFailedError,
@@ -92,7 +94,16 @@ export async function rollbackAgent(
       args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, snapshotId, requestedBy }],
       staticSummary: `Manual rollback of ${scopedName(scope)} to snapshot ${snapshotId}`,
     });
-    return await handle.result();
+    return await handle.result().catch((err: unknown) => {
+      // what refused it (a snapshot that does not check, a step not allowed), not "Workflow execution failed"
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      let cause: unknown = err.cause;
+      while (cause instanceof Error && cause.cause && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+      const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
+      throw new Error(
+        `rollback of ${scopedName(scope)} failed: ${type}${(cause as Error | undefined)?.message ?? err.message}`,
+      );
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw await refusedBecauseRunning(c, scope, 'rollback');
     throw err;

@@ -269,9 +269,10 @@ export class CycleRun {
         if (failureType(err) !== 'StoreLocked') throw err;
         const why = safeName(failureMessage(err), 200);
         if (Date.now() + wait > deadline) {
-          const minutes = Math.round((this.settings.lockWaitMs ?? defaultLockWaitMs) / 60_000);
+          const limit = this.settings.lockWaitMs ?? defaultLockWaitMs;
+          const shown = limit >= 60_000 ? `${Math.round(limit / 60_000)} min` : `${Math.round(limit / 1_000)} s`;
           throw ApplicationFailure.nonRetryable(
-            `the store stayed locked by its owner for more than ${minutes} min (${why})`,
+            `the store stayed locked by its owner for more than ${shown} (${why})`,
             'StoreLockTimeout',
           );
         }

@@ -93,8 +93,8 @@ export class RedactionIndex implements RedactionLookup {
 
   async generation(scope: AgentScope): Promise<string> {
     const seen: string[] = [];
-    for (const legacy of [false, true])
-      for await (const page of objectVersionPages(this.s3, this.auditBucket, markerKey(scope, '', legacy)))
+    for (const prefix of [scopePrefix(scope), legacyPrefix(scope)])
+      for await (const page of objectVersionPages(this.s3, this.auditBucket, `redactions/${prefix}`))
         for (const v of page.Versions ?? []) seen.push(`${v.Key}@${v.VersionId}`);
     return seen.sort().join('\n');
   }

@@ -428,7 +428,7 @@ describe("the store's consolidation lock", () => {
     const result = await worker.runUntil(async () => (await startHandle(taskQueue)).result());
     expect(result.outcome).toBe('conflict');
     expect(result.reason).toMatch(
-      /^the store stayed locked by its owner for more than 0 min \(Claude Code's consolidation lock .* held by pid 4242\); nothing was written/,
+      /^the store stayed locked by its owner for more than 5 s \(Claude Code's consolidation lock .* held by pid 4242\); nothing was written/,
     );
     // tried at 0, 2 and 4 s: the next wait would pass the deadline
     expect(tries).toBeGreaterThanOrEqual(2);
