@@ -4,7 +4,7 @@ import { defaultLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
-import { refusalFor, refusedPaths } from './guard.js';
+import { refusedPaths, screenDocument } from './guard.js';
 import { archiveHeld } from './held.js';
 import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
@@ -24,7 +24,7 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
   const vetted = await vet(prepared, consolidation.store);
   // held lines go to the archive after the dreamer and the guard: no dreamer sees them, none puts them back
   const files = new Map(vetted.store.files);
-  await archiveHeld(files, prepared.taken, prepared.ledger, (text) => refusalFor(text, new Set()));
+  await archiveHeld(files, prepared.taken, prepared.ledger, (text) => screenDocument('/archive', text));
   const archived = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity });
   // files the dream could not take go back byte for byte: no path disappears because it could not be read
   const candidate = archived.withSkipped(input.store.skipped, {

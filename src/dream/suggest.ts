@@ -5,7 +5,7 @@
 import type { Change, DroppedChange } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { Suggestion } from './dreamer.js';
-import { refusalFor } from './guard.js';
+import { screenDocument } from './guard.js';
 import { lineIndex, structureHarm, untracedLines } from './harm.js';
 
 /** Why a suggestion may not be offered, or undefined when it may. */
@@ -22,8 +22,8 @@ async function problemOf(
     const before = base.get(path);
     const harm = before === undefined ? [] : structureHarm(path, before, after);
     if (harm.length > 0) return `${path}: ${harm.join('; ')}`;
-    const refused = await refusalFor(after, known);
-    if (refused) return `${path}: ${refused}`;
+    const refused = await screenDocument(path, after, known);
+    if (refused) return refused;
   }
   const everywhere = lineIndex([...applied.files].map(([p, c]) => s.files.get(p) ?? c).concat([...s.files.values()]));
   for (const path of s.files.keys()) {
