@@ -60,22 +60,46 @@ export function sentenceUpdates(facts: readonly Fact[], groups: Groups): void {
     if (mine.size < 2 || newValues.length === 0) continue;
     const seen = new Map<Fact, number>();
     for (const t of mine) for (const o of byWord.get(t) ?? []) seen.set(o, (seen.get(o) ?? 0) + 1);
+    const found: { o: Fact; text: string; shared: number }[] = [];
     for (const [o, shared] of seen) {
       if (shared < 2 || o === n || o.decision || !o.removable || bys.has(o) || writtenAt(o) >= writtenAt(n)) continue;
       if (o.start !== o.end || (isJournal(o.path) && !o.written)) continue;
-      const replaced = withNewValue(o, newValues, mine, words.get(o)!, words.get(n)!);
-      if (!replaced) continue;
+      const text = withNewValue(o, n, newValues, mine, words.get(o)!, words.get(n)!);
+      if (text) found.push({ o, text, shared });
+    }
+    // the lines that share the most of its words are the ones it speaks of; a sentence that would still
+    // update many lines names none of them in particular
+    const most = Math.max(0, ...found.map((f) => f.shared));
+    const closest = found.filter((f) => f.shared === most);
+    if (closest.length > 2) continue;
+    for (const { o, text } of closest)
       o.decision = {
         kind: 'replaced',
         by: n,
-        text: replaced,
+        text,
         evidence: evidenceOf(n.written),
         tier: 'suggested',
         group: groups.next(),
       };
-    }
   }
 }
+
+/** The words just before a value (what it is the value of): `port` in `on port 3456`, `言語` in `言語: C++17`. */
+function labelOf(text: string, v: Token): Set<string> {
+  const before = text.slice(Math.max(0, v.at - 40), v.at).toLowerCase();
+  const ws = before.match(/[\p{L}][\p{L}\p{M}]+/gu) ?? [];
+  const out = new Set(ws.slice(-3).map((w) => w.slice(0, 6)));
+  for (const m of before.matchAll(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]{2,}/gu))
+    for (let i = 0; i + 1 < m[0].length; i++) out.add(m[0].slice(i, i + 2));
+  // a value glued to its name (C++17, python:3.12) is labelled by it
+  const glued = /^[\p{L}+#]+/u.exec(v.text)?.[0].toLowerCase();
+  if (glued) out.add(glued.slice(0, 6));
+  return out;
+}
+const sameLabel = (a: string, av: Token, b: string, bv: Token) => {
+  const la = labelOf(a, av);
+  return [...labelOf(b, bv)].some((w) => la.has(w));
+};
 
 /**
  * The older line with its value replaced by the newer one's: of the pairs of values of one shape (one only in
@@ -84,6 +108,7 @@ export function sentenceUpdates(facts: readonly Fact[], groups: Groups): void {
  */
 function withNewValue(
   o: Fact,
+  n: Fact,
   newValues: Token[],
   shared: Set<string>,
   oWords: Token[],
@@ -100,7 +125,7 @@ function withNewValue(
   for (const nv of newValues) {
     if (had.has(nv.text) || inN(nv) > 80) continue;
     for (const ov of oldValues) {
-      if (shape(ov.text) !== shape(nv.text) || inO(ov) > 80) continue;
+      if (shape(ov.text) !== shape(nv.text) || inO(ov) > 80 || !sameLabel(o.text, ov, n.text, nv)) continue;
       const score = inO(ov) + inN(nv);
       if (!best || score < best.score) best = { ov, nv, score };
     }

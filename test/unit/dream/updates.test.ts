@@ -146,3 +146,33 @@ describe('duplicates with evidence', () => {
     expect(accepted().get('/ci.md')).toBe('# CI\n\n- Run the unit tests with npm test\n');
   });
 });
+
+describe('updates written as sentences', () => {
+  const noted = (text: string) =>
+    new SessionBuilder('sess_1', day(1)).memory('create', '/notes/2026-11-02.md', { file_text: text });
+
+  it('suggests the new value to the line that shares most of the sentence, not to a line that shares a few words', async () => {
+    const sentence = '- The nightly backup of the billing database now starts at 03:30\n';
+    const ops =
+      '# Ops\n\n- Nightly backup of the billing database starts at 02:00 from the replica\n- Nightly report of the sales team starts at 06:00\n';
+    const { changeSet, accepted } = await dream({ '/ops.md': ops, '/notes/2026-11-02.md': sentence }, [
+      noted(sentence),
+    ]);
+    expect(appliedChanges(changeSet.changes).filter((c) => c.path === '/ops.md')).toEqual([]);
+    expect(accepted().get('/ops.md')).toBe(
+      '# Ops\n\n- Nightly backup of the billing database starts at 03:30 from the replica\n- Nightly report of the sales team starts at 06:00\n',
+    );
+  });
+
+  it('suggests nothing when the sentence fits several lines alike', async () => {
+    const sentence = '- Cache size for each worker service is now 128 MB\n';
+    const store = {
+      '/a.md': '- Cache size for the search worker service: 64 MB\n',
+      '/b.md': '- Cache size for the upload worker service: 32 MB\n',
+      '/c.md': '- Cache size for the mail worker service: 16 MB\n',
+      '/notes/2026-11-02.md': sentence,
+    };
+    const { changeSet } = await dream(store, [noted(sentence)]);
+    expect(changeSet.changes.filter((c) => ['/a.md', '/b.md', '/c.md'].includes(c.path))).toEqual([]);
+  });
+});
