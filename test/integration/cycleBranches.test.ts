@@ -6,6 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import { loadStackConfig } from '../../src/config/stack.js';
+import { composeAlert } from '../../src/notify/compose.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import type { AgentState, CycleSettings, DecisionResult, DreamRef, EvalSummary } from '../../src/cycle/types.js';
 import { binaryPath } from '../../app/stack/binaries.js';
@@ -218,13 +219,26 @@ describe('redream', () => {
   });
 });
 
+/** What the worker's `notify` alert says for a run with these records. */
+function told(records: { event: string; data?: Record<string, unknown> }[]): string | undefined {
+  const agent = { name: 'f/a', id: 'a', reviewers: [], threshold: 0.02, reviewTimeoutMs: 60_000 };
+  const composed = composeAlert(
+    'notify',
+    agent,
+    records.map((r) => ({ ...r, at: new Date(0).toISOString() })),
+    0,
+  );
+  return typeof composed === 'string' ? composed : composed.summary;
+}
+
 describe('confidence tiers', () => {
   it('an automatic cycle promotes the applied tier and tells the owners the suggestions it left', async () => {
     const c = await cycleWith({ summary: { changes: 1, suggested: 2 } });
     expect(c.result!.outcome).toBe('kept');
     const notices = c.called('alert').filter((a) => a.arg.kind === 'notify');
     expect(notices).toHaveLength(1);
-    expect(notices[0]!.arg.summary).toMatch(/promoted the applied tier .*; 2 suggestion\(s\) left for a reviewer/);
+    // the worker composes the notice from the run's records
+    expect(told(c.records)).toMatch(/promoted the applied tier .*; 2 suggestion\(s\) left for a reviewer/);
     // with nothing suggested, nothing to tell
     const quiet = await cycleWith({});
     expect(quiet.called('alert')).toEqual([]);
@@ -301,9 +315,8 @@ describe('held lines', () => {
       summary: { quarantined: 0, held: 2 },
     });
     expect(c.result!.outcome).toBe('kept');
-    const told = c.called('alert').filter((a) => a.arg.kind === 'notify');
-    expect(told).toHaveLength(1);
-    expect(told[0]!.arg.summary).toMatch(/0 session\(s\) quarantined and 2 line\(s\) held by the dream/);
+    expect(c.called('alert').filter((a) => a.arg.kind === 'notify')).toHaveLength(1);
+    expect(told(c.records)).toMatch(/0 session\(s\) quarantined and 2 line\(s\) held by the dream/);
   });
 });
 
