@@ -64,6 +64,8 @@ export function sentenceUpdates(facts: readonly Fact[], groups: Groups): void {
     for (const [o, shared] of seen) {
       if (shared < 2 || o === n || o.decision || !o.removable || bys.has(o) || writtenAt(o) >= writtenAt(n)) continue;
       if (o.start !== o.end || (isJournal(o.path) && !o.written)) continue;
+      // a sentence written into the file the older line stands in, beside it: the writer left that line as it was
+      if (o.path === n.path) continue;
       const text = withNewValue(o, n, newValues, mine, words.get(o)!, words.get(n)!);
       if (text) found.push({ o, text, shared });
     }

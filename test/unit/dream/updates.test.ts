@@ -164,6 +164,17 @@ describe('updates written as sentences', () => {
     );
   });
 
+  it('suggests nothing for a sentence written beside the older line, in its own file', async () => {
+    const risks = '# Risks\n\n- Vendor API: klines weight 2 (limit up to 100) per request\n';
+    const sentence = '- History backfill runs with page limit 500 on the vendor API (klines weight 5)';
+    const s = new SessionBuilder('sess_1', day(1)).memory('str_replace', '/risks.md', {
+      old_str: '# Risks\n',
+      new_str: `# Risks\n\n${sentence}`,
+    });
+    const { changeSet } = await dream({ '/risks.md': risks.replace('# Risks\n', `# Risks\n\n${sentence}`) }, [s]);
+    expect(changeSet.changes).toEqual([]);
+  });
+
   it('suggests nothing when the sentence fits several lines alike', async () => {
     const sentence = '- Cache size for each worker service is now 128 MB\n';
     const store = {
