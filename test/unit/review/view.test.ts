@@ -45,7 +45,8 @@ describe('the review page’s view model', () => {
 
   it('puts the quoted evidence beside each change, and says which events were not quoted', async () => {
     const v = await reviewView(await input());
-    expect(v.changes[0]!.evidence.map((e) => ('missing' in e ? 'missing' : e.provenance))).toEqual(['agent', 'user']);
+    // the write (evt_2) was traced to the user's words, as the user's statement (evt_1) is theirs
+    expect(v.changes[0]!.evidence.map((e) => ('missing' in e ? 'missing' : e.provenance))).toEqual(['user', 'user']);
     expect(v.changes[2]!.evidence[1]).toEqual({ session_id: 'sess_gone', event_id: 'evt_1', missing: true });
     expect(v.quarantined[0]!.evidence).toMatchObject({ provenance: 'outside', url: 'https://evil.example/page' });
     expect(v.held[0]).toMatchObject({ path: '/vendor.md', evidence: { provenance: 'outside' } });
