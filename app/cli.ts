@@ -115,8 +115,8 @@ export function buildProgram(): Command {
           progress(
             `serving fleet ${f} (configuration ${w.fleets.current(f).sha256.slice(0, 12)}, ${w.fleets.current(f).file})`,
           );
-        const t = w.worker.options;
-        progress(`worker polling task queue "${t.taskQueue}" on namespace ${t.namespace}`);
+        const queues = w.worker.queues.map((q) => `"${q}"`).join(', ');
+        progress(`worker polling task queue(s) ${queues} on namespace ${w.worker.options.namespace}`);
         if (observability.metrics) progress(`metrics: http://${observability.metrics}/metrics`);
         if (tracing)
           progress(

@@ -22,6 +22,7 @@ import {
 import { agentRecord, agentRollback, dreamCycle } from '../workflows/index.js';
 import type { RollbackResult } from '../workflows/rollback.js';
 import type { DreamgateClient } from './client.js';
+import { queueOf } from './temporal/settings.js';
 
 export type CycleHandle = WorkflowHandle<typeof dreamCycle>;
 /** A cycle this client started: its handle knows the run (the cycle's own id). */
@@ -58,7 +59,7 @@ async function refusedBecauseRunning(c: DreamgateClient, scope: AgentScope, what
  */
 export async function startCycle(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'>,
   agent: AgentConfig,
   trigger = 'manual',
   now = false,
@@ -66,10 +67,12 @@ export async function startCycle(
   const scope = scopeOf(fleet, agent);
   try {
     return await c.client.workflow.start(dreamCycle, {
-      taskQueue: c.temporal.taskQueue,
+      taskQueue: queueOf(c.temporal, fleet),
       workflowId: cycleWorkflowId(scope),
       ...exclusive,
       args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, trigger, ...(now ? { now } : {}) }],
+      // listed under its agent from the start: a cycle that fails before its first step still shows in `status`
+      typedSearchAttributes: [{ key: searchAttributes.agent, value: scopedName(scope) }],
       staticSummary: `Dream cycle of ${scopedName(scope)} (${agent.mode}, ${trigger}${now ? ', now' : ''})`,
       staticDetails: `snapshot → baseline eval → dream → post eval → ${agent.mode === 'automatic' ? '' : 'review → '}promote → verify. Reviewers: ${agent.reviewers.join(', ') || 'none'}.`,
     });
@@ -85,7 +88,7 @@ export async function startCycle(
  */
 export async function rollbackAgent(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'>,
   agent: AgentConfig,
   snapshotId: string,
   requestedBy: string,
@@ -93,7 +96,7 @@ export async function rollbackAgent(
   const scope = scopeOf(fleet, agent);
   try {
     const handle = await c.client.workflow.start(agentRollback, {
-      taskQueue: c.temporal.taskQueue,
+      taskQueue: queueOf(c.temporal, fleet),
       workflowId: cycleWorkflowId(scope),
       ...exclusive,
       args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, snapshotId, requestedBy }],
@@ -128,7 +131,7 @@ export async function assertNoCycleRunning(
  */
 export async function recordForAgent(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'>,
   agent: AgentConfig,
   record: { event: 'redacted'; actor: string; data: Record<string, unknown> },
   onWait: (line: string) => void = () => {},
@@ -139,7 +142,7 @@ export async function recordForAgent(
   for (;;) {
     try {
       return await c.client.workflow.execute(agentRecord, {
-        taskQueue: c.temporal.taskQueue,
+        taskQueue: queueOf(c.temporal, fleet),
         workflowId: cycleWorkflowId(scope),
         ...exclusive,
         args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, record }],

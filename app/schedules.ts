@@ -5,6 +5,7 @@ import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';
 import { fleetRun } from '../workflows/index.js';
 import type { DreamgateClient } from './client.js';
+import { queueOf } from './temporal/settings.js';
 
 export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
 
@@ -22,7 +23,7 @@ export async function startFleetRun(
   workflowId = `fleet-${fleet.fleet}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`,
 ) {
   return c.client.workflow.start(fleetRun, {
-    taskQueue: c.temporal.taskQueue,
+    taskQueue: queueOf(c.temporal, fleet),
     workflowId,
     args: [fleetInput(fleet)],
     staticSummary: `Nightly dream of fleet ${fleet.fleet} (${fleet.agents.length} agents)`,
@@ -54,7 +55,7 @@ export async function applySchedule(c: DreamgateClient, fleet: FleetConfig): Pro
   const action = {
     type: 'startWorkflow' as const,
     workflowType: fleetRun,
-    taskQueue: c.temporal.taskQueue,
+    taskQueue: queueOf(c.temporal, fleet),
     workflowId: `fleet-${fleet.fleet}`,
     // a schedule names no hash: each run takes the worker's current configuration, so editing the fleet
     // file (and the worker reading it again) never breaks the nightly run

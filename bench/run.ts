@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   );
   const running = w.worker.run();
   const c0 = await connectClient(cfg);
-  const client = { ...c0, temporal: { ...c0.temporal, taskQueue } };
+  const client = { ...c0, temporal: { ...c0.temporal, taskQueue, sharedQueue: true } };
   try {
     await warmUp(client, w.fleets, s3, storage.snapshotsBucket);
     const overhead = [];

@@ -48,6 +48,7 @@ import {
   stateQuery,
 } from './definitions.js';
 import { CycleMetrics } from './metrics.js';
+import { servedSteps, showServedWaits } from './served.js';
 
 const retry: RetryPolicy = {
   initialInterval: '1 second',
@@ -56,26 +57,34 @@ const retry: RetryPolicy = {
   maximumAttempts: 8,
 };
 /** Every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere. */
-export const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry,
-});
-export const dreaming = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry,
-});
+export const steps = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry,
+  }),
+);
+export const dreaming = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry,
+  }),
+);
 /** A batch dream waits for the Message Batches API (up to 24 h), heartbeating as it polls. */
-export const batchDreaming = proxyActivities<Activities>({
-  startToCloseTimeout: '25 hours',
-  heartbeatTimeout: '2 minutes',
-  retry,
-});
-const alerts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { ...retry, maximumAttempts: 5 },
-});
+export const batchDreaming = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '25 hours',
+    heartbeatTimeout: '2 minutes',
+    retry,
+  }),
+);
+const alerts = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { ...retry, maximumAttempts: 5 },
+  }),
+);
 
 /** A decision that passed every check. */
 export interface Accepted {
@@ -141,6 +150,14 @@ export class CycleRun {
       ignored: { count: 0, recent: [] },
       auditHead: null,
     };
+    // a step only workers of other fleets took waits for one that serves this fleet: shown, never failed
+    let before: string | undefined;
+    showServedWaits((waitingFor) => {
+      if (waitingFor !== undefined && this.state.waitingFor?.startsWith('a worker that serves') !== true)
+        before = this.state.waitingFor;
+      this.state.waitingFor = waitingFor ?? before;
+      setCurrentDetails(details(this.state));
+    });
   }
 
   /** The agent's name in pages, the UI and search attributes: `<fleet>/<agent>`. */

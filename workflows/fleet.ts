@@ -15,6 +15,7 @@ import { failureMessage } from './cycle.js';
 import { patches } from './definitions.js';
 import { dreamCycle } from './dreamCycle.js';
 import { fleetRunV1, type FleetResultV1 } from './legacy/fleetV1.js';
+import { servedSteps } from './served.js';
 import type { FleetInputV1 } from './legacy/types.js';
 
 /** What starts a fleet run: the fleet's name. Its agents and settings come from the worker's configuration. */
@@ -44,10 +45,12 @@ export interface FleetResult {
   team?: Omit<FleetOutcome, 'agent'>;
 }
 
-const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
-});
+const steps = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+  }),
+);
 
 /** Agents read per page, and per workflow run before continuing as new: each run's history stays small. */
 const pageSize = 50;

@@ -3,6 +3,7 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadFleetConfig } from '../../src/config/fleet.js';
+import { fleetTaskQueue } from '../../src/config/scope.js';
 import { printJson } from '../../src/cli/output.js';
 import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/memory/claudeCodePaths.js';
 import { listTranscripts } from '../../src/sessions/claudeCode.js';
@@ -220,6 +221,7 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
     date: new Date().toISOString().slice(0, 10),
     what: d.what,
     fleet: scalar(d.agent),
+    taskQueue: scalar(fleetTaskQueue({ fleet: d.agent })),
     timezone: scalar(timezone),
     reviewer: scalar(reviewer.name),
     reviewerNote: `from ${reviewer.from}; \`dreamgate approve --as <name>\` or $DREAMGATE_REVIEWER says who you are`,

@@ -8,7 +8,7 @@ import { webhookUrlProblem } from '../notify/webhook.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
 import { overlapProblems, placeOf, type Named } from './overlap.js';
-import { teamId } from './scope.js';
+import { isTaskQueue, teamId } from './scope.js';
 import { parseYaml } from './yamlFile.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -90,6 +90,11 @@ const agentFields = {
 const fleetSchema = z
   .object({
     fleet: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    /** The task queue of this fleet's cycles (default `dreamgate-<fleet>`): a worker serving it polls it. */
+    taskQueue: z
+      .string()
+      .refine(isTaskQueue, 'expected a task queue name: letters, digits and "._:/-", at most 200')
+      .optional(),
     paging: webhook.optional(),
     notify: webhook.optional(),
     concurrency: z.number().int().min(1).max(100).default(4),
@@ -205,6 +210,8 @@ export interface FleetConfig {
   /** sha256 of the file's bytes: what a cycle's input names, so the worker knows which configuration it meant. */
   sha256: string;
   fleet: string;
+  /** The task queue the fleet file names, if any (see `fleetTaskQueue` for the default). */
+  taskQueue?: string;
   paging?: WebhookConfig;
   notify?: WebhookConfig;
   concurrency: number;
@@ -416,6 +423,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
     file: resolve(file),
     sha256,
     fleet: raw.fleet,
+    ...(raw.taskQueue ? { taskQueue: raw.taskQueue } : {}),
     ...(raw.paging ? { paging: raw.paging } : {}),
     ...(raw.notify ? { notify: raw.notify } : {}),
     concurrency: raw.concurrency,

@@ -62,7 +62,7 @@ function secured(change: Record<string, string | undefined> = {}): NodeJS.Proces
 
 describe('a secured Temporal endpoint (TLS, client certificate, API key)', () => {
   it('runs a cycle through it: worker and client connect with the TEMPORAL_* settings', async () => {
-    const t = { ...temporalSettings(cfg, secured()), taskQueue: unique('tls') };
+    const t = { ...temporalSettings(cfg, secured()), taskQueue: unique('tls'), sharedQueue: true };
     expect(t.local).toBe(false);
     const fleets = new FleetRegistry();
     const worker = await createWorker(
@@ -173,7 +173,7 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
         const resolved = Object.fromEntries(
           Object.entries(change).map(([k, v]) => [k, v && k.endsWith('_PATH') ? join(pki.dir, v) : v]),
         );
-        const t = { ...temporalSettings(cfg, secured(resolved)), taskQueue: unique('tls-refused') };
+        const t = { ...temporalSettings(cfg, secured(resolved)), taskQueue: unique('tls-refused'), sharedQueue: true };
         for (const connect of [
           () => connectClient(cfg, t),
           () => createWorker(cfg, { taskQueue: t.taskQueue, ...bundled() }, { temporal: t }),

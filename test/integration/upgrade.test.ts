@@ -29,7 +29,7 @@ const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: c
 beforeAll(async () => {
   cfg = await loadStackConfig();
   const c = await connectClient(cfg);
-  client = { ...c, temporal: { ...c.temporal, taskQueue } };
+  client = { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
   receiver = await startReceiver();
 });
 afterAll(async () => {

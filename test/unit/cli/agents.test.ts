@@ -36,6 +36,7 @@ describe('dreamgate init', () => {
     });
     expect(fleet.agents[0]!.reviewers).toHaveLength(1);
     expect(fleet.schedule?.time).toBe('03:00');
+    expect(fleet.taskQueue).toBe('dreamgate-shop-api'); // its own queue: workers of other fleets never see its cycles
 
     const again = await runCli(['init', home.project, '--out', out], env);
     expect(again.code).toBe(2);
