@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { cycleWorkflowId, legacyPrefix, scopedName, type AgentScope } from '../src/config/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
@@ -6,6 +7,7 @@ import type { AuditRecord } from '../src/snapshots/audit.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { activity } from './activity.js';
 import type { CycleContext } from './context.js';
+import { headInHistory } from './runHead.js';
 
 /** One audit record as the workflow knows it; the activity adds whose it is from the worker's configuration. */
 export interface AuditEntry {
@@ -59,6 +61,7 @@ async function headInTemporal(lastRun: string | undefined): Promise<string | nul
       .catch(() => undefined); // not a run of this workflow id (v1 named cycles otherwise): look further
   }
   let newest: { closed: number; head: string | null } | undefined;
+  let unclosed: { closed: number; runId: string } | undefined;
   try {
     const query = `WorkflowId = '${workflowId.replace(/'/g, '')}' AND ExecutionStatus != 'Running'`;
     let n = 0;
@@ -66,13 +69,30 @@ async function headInTemporal(lastRun: string | undefined): Promise<string | nul
       const closed = w.closeTime?.getTime() ?? 0;
       const head = headOf(w.memo);
       if (head !== undefined && (!newest || closed > newest.closed)) newest = { closed, head };
+      if (head === undefined && (!unclosed || closed > unclosed.closed)) unclosed = { closed, runId: w.runId };
       if (++n >= 50) break;
     }
+    newest = (await headOfUnclosed(ctx.client, workflowId, unclosed, newest)) ?? newest;
   } catch {
     return named?.head;
   }
   if (named && (!newest || newest.closed <= named.closed)) return named.head;
   return newest?.head;
+}
+
+/**
+ * A run newer than every run that closed its log (terminated, timed out) left records chained on the last
+ * head: the chain goes on from its last record, read from its own history, so its records are not a fork.
+ */
+async function headOfUnclosed(
+  client: Client,
+  workflowId: string,
+  unclosed: { closed: number; runId: string } | undefined,
+  newest: { closed: number } | undefined,
+): Promise<{ closed: number; head: string } | undefined> {
+  if (!unclosed || (newest && newest.closed >= unclosed.closed)) return undefined;
+  const head = await headInHistory(client, workflowId, unclosed.runId);
+  return head ? { closed: unclosed.closed, head } : undefined;
 }
 
 export function openActivities(w: CycleContext) {

@@ -14,10 +14,12 @@ import {
   rejectCommand,
   reviewCommand,
   rollbackCommand,
-  runCommand,
   snapshotsCommand,
-  statusCommand,
 } from './commands/cycle.js';
+import { cancelCommand } from './commands/cancel.js';
+import { runCommand } from './commands/run.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
 import { redactCommand } from './commands/redact.js';
 import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { initCommand } from './commands/init.js';
@@ -235,7 +237,25 @@ export function buildProgram(): Command {
     .option('--no-follow', 'start it and return')
     .option('--now', 'consolidate now: dream even with fewer new sessions than minNewSessions')
     .action(runCommand);
-  cycleCommand('status', 'latest cycles of every agent, or of one').argument('[agent]').action(statusCommand);
+  cycleCommand(
+    'status',
+    'latest cycles of every agent (or ten of one): how each ended and why, or where a running one is; exit 1 when no worker polls',
+  )
+    .argument('[agent]')
+    .action(statusCommand);
+  cycleCommand(
+    'cancel',
+    'end the agent’s running cycle cleanly: it rolls back what it promoted; with no worker, one that wrote nothing ends at once',
+  )
+    .argument('<agent>')
+    .option('--reason <text>', 'why, for the record')
+    .option('--as <name>', 'who (default $DREAMGATE_REVIEWER or your login)')
+    .option('--no-wait', 'request it and return')
+    .action(cancelCommand);
+  cycleCommand('show', 'a past cycle (the latest by default): its outcome and why, its scores and its change set')
+    .argument('<agent>')
+    .option('--cycle <run>', 'the cycle’s run id (or 8+ characters of it), as `dreamgate status <agent>` lists it')
+    .action(showCommand);
   cycleCommand(
     'review',
     'the pending change set as a coloured diff, with both scores and each change’s reason and evidence',

@@ -22,6 +22,7 @@ import {
 import { agentRecord, agentRollback, dreamCycle } from '../workflows/index.js';
 import type { RollbackResult } from '../workflows/rollback.js';
 import type { DreamgateClient } from './client.js';
+import { assertWorker } from './pollers.js';
 import { queueOf } from './temporal/settings.js';
 
 export type CycleHandle = WorkflowHandle<typeof dreamCycle>;
@@ -88,12 +89,13 @@ export async function startCycle(
  */
 export async function rollbackAgent(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'> & { file?: string },
   agent: AgentConfig,
   snapshotId: string,
   requestedBy: string,
 ): Promise<RollbackResult> {
   const scope = scopeOf(fleet, agent);
+  await assertWorker(c, queueOf(c.temporal, fleet), fleet.file);
   try {
     const handle = await c.client.workflow.start(agentRollback, {
       taskQueue: queueOf(c.temporal, fleet),
@@ -159,8 +161,12 @@ export async function recordForAgent(
 export interface CycleRow {
   workflowId: string;
   runId: string;
+  /** dreamCycle, or agentRollback / agentRecord for what an operator did through the agent's workflow. */
+  type: string;
   status: string;
+  taskQueue: string;
   startTime: Date;
+  closeTime?: Date;
   outcome?: string;
   delta?: number;
 }
@@ -178,8 +184,11 @@ export async function listCycles(
     rows.push({
       workflowId: w.workflowId,
       runId: w.runId,
+      type: w.type,
       status: w.status.name,
+      taskQueue: w.taskQueue,
       startTime: w.startTime,
+      ...(w.closeTime ? { closeTime: w.closeTime } : {}),
       ...(outcome !== undefined ? { outcome } : {}),
       ...(delta !== undefined ? { delta } : {}),
     });
@@ -198,13 +207,15 @@ export interface Pending {
 
 export async function pendingReview(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'team'> & { file?: string },
   agent: AgentConfig,
 ): Promise<Pending> {
   const scope = scopeOf(fleet, agent);
   const handle = c.client.workflow.getHandle<typeof dreamCycle>(cycleWorkflowId(scope));
   const desc = await handle.describe().catch(() => undefined);
   if (desc?.status.name === 'RUNNING') {
+    // only its worker can answer for it: none polling is said at once, not after a query's timeout
+    await assertWorker(c, desc.taskQueue, fleet.file);
     const state = await queryOrHint(c, handle);
     if (state.stage === 'review')
       return { handle: c.client.workflow.getHandle(handle.workflowId, desc.runId), state, v1: false };
@@ -234,7 +245,7 @@ async function queryOrHint(c: DreamgateClient, handle: CycleHandle): Promise<Cyc
     return await handle.query(stateQuery);
   } catch {
     throw new Error(
-      `cycle ${handle.workflowId} did not answer: is a worker running on task queue "${c.temporal.taskQueue}"? Start one with \`dreamgate worker\``,
+      `cycle ${handle.workflowId} did not answer: is its worker still running? Start one with \`dreamgate worker\``,
     );
   }
 }

@@ -2,6 +2,8 @@ import { safeName, safeText } from '../../src/util/display.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { workflowUrl } from '../temporal/settings.js';
 import { withContext, type CommonOptions } from '../context.js';
+import { assertWorker } from '../pollers.js';
+import { queueOf } from '../temporal/settings.js';
 import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../schedules.js';
 
 export async function scheduleCommand(
@@ -43,6 +45,7 @@ export async function scheduleCommand(
 export async function fleetRunCommand(opts: CommonOptions & { follow?: boolean }): Promise<void> {
   await withContext(opts, async (ctx) => {
     const client = await ctx.client();
+    await assertWorker(client, queueOf(client.temporal, ctx.fleet), ctx.fleet.file);
     const handle = await startFleetRun(client, ctx.fleet);
     const url = workflowUrl(client.temporal, handle.workflowId);
     progress(`started ${handle.workflowId} — ${url}`);

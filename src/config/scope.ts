@@ -88,9 +88,13 @@ export function cycleWorkflowId(scope: AgentScope): string {
 /** The search attribute that scopes a cycle (its value is `scopedName`). */
 export const agentSearchAttribute = 'DreamAgent';
 
-/** The visibility query for an agent's cycles: exact match on the scoped name, never on the bare id. */
+/**
+ * The visibility query for an agent's cycles: exact match on the scoped name, never on the bare id, or the
+ * agent's one workflow id (a cycle refused before it could name its agent is still the agent's).
+ */
 export function cyclesQuery(scope: AgentScope, opts: { running?: boolean } = {}): string {
-  return `${agentSearchAttribute} = "${scopedName(scope)}"${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
+  const whose = `(${agentSearchAttribute} = "${scopedName(scope)}" OR WorkflowId = "${cycleWorkflowId(scope)}")`;
+  return `${whose}${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
 }
 
 /** The task queue of everything that belongs to no fleet (the wiring proof), and of cycles started before fleets had their own. */

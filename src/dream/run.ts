@@ -9,6 +9,7 @@ import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
 import { normalizeLine } from './text.js';
+import { labelSessions } from '../sessions/labels.js';
 import { redactSecrets } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
 
@@ -45,7 +46,11 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     skipped: await skippedReport(input.store),
     ...(dropped.length ? { dropped } : {}),
     ...(consolidation.usage ? { usage: consolidation.usage } : {}),
-    sessions: { used: prepared.sessions.map((s) => s.sessionId), invalid: input.sessions.invalid },
+    sessions: {
+      used: prepared.sessions.map((s) => s.sessionId),
+      invalid: input.sessions.invalid,
+      labels: labelSessions(input.sessions.sessions),
+    },
   });
   return { store: candidate, changeSet };
 }

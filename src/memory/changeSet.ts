@@ -105,6 +105,8 @@ export const changeSetSchema = z
       .object({
         used: z.array(z.string()),
         invalid: z.array(z.object({ file: z.string(), error: z.string() }).strict()),
+        /** How each session read is shown to a person: when it started, what its user first said. */
+        labels: z.record(z.string(), z.object({ started: z.string(), first: z.string() }).strict()).optional(),
       })
       .strict()
       .optional(),
