@@ -32,7 +32,11 @@ export const failureTypes = {
 export function asFailure(err: unknown): unknown {
   // another worker on the queue may serve the fleet: retried (the workflow waits on if retries run out)
   if (err instanceof FleetNotServed)
-    return ApplicationFailure.create({ message: err.message, type: failureTypes.fleetNotServed, nextRetryDelay: 1_000 });
+    return ApplicationFailure.create({
+      message: err.message,
+      type: failureTypes.fleetNotServed,
+      nextRetryDelay: 1_000,
+    });
   if (err instanceof InvalidInput) return ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
   if (err instanceof LiveStoreChanged)
     return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });

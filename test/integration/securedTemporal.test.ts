@@ -119,7 +119,9 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
     const env = { DREAMGATE_LOCAL_STACK: '', TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'secured' };
     const ok = await runCli(['status', '--fleet', fleet, '--json'], env);
     // reached through the profile; no worker serves this fleet, which status says (exit 1)
-    expect(ok.stderr).toMatch(/^error: no worker is polling task queue "dreamgate-tls-[^"]+" \(namespace default at 127\.0\.0\.1:\d+\): start one with/);
+    expect(ok.stderr).toMatch(
+      /^error: no worker is polling task queue "dreamgate-tls-[^"]+" \(namespace default at 127\.0\.0\.1:\d+\): start one with/,
+    );
     expect(ok.code).toBe(1);
     expect(JSON.parse(ok.stdout).cycles).toEqual([
       expect.objectContaining({ agent: agent.id, status: 'no cycles yet' }),
