@@ -23,6 +23,7 @@ import { statusCommand } from './commands/status.js';
 import { redactCommand } from './commands/redact.js';
 import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { initCommand } from './commands/init.js';
+import { hookInstallCommand, hookSessionEndCommand } from './commands/hook.js';
 import { suiteDeriveCommand } from '../src/cli/suite.js';
 import { runDemo } from './demo.js';
 import { installRuntime, observabilitySettings } from './observability.js';
@@ -44,6 +45,7 @@ function printStatus(rows: Awaited<ReturnType<typeof stackStatus>>, cfg: StackCo
     );
   }
   if (rows.find((r) => r.server === 'temporal')?.healthy) process.stdout.write(`Temporal UI: ${temporalUiUrl(cfg)}\n`);
+  process.stdout.write(c.dim(`binaries:    ${cfg.binCache}\n`));
 }
 
 export function buildProgram(): Command {
@@ -200,8 +202,40 @@ export function buildProgram(): Command {
     .option('--force', 'replace an existing config')
     .option('--agent <agent_id>', 'the agent id (default: from the folder name)')
     .option('--sessions <sessions>', 'for anthropic:<memory_store_id>: anthropic:<agent_id>')
+    .option(
+      '--notify <url>',
+      'a webhook that hears when a dream waits for review (a Slack incoming webhook, or any URL taking JSON)',
+    )
+    .option('--notify-format <format>', 'json or slack (default: slack for a chat webhook, else json)')
+    .option('--hook', "Claude Code: add a SessionEnd hook to the project's .claude/settings.json (asked on a terminal)")
+    .option('--no-hook', 'Claude Code: do not add the hook, and do not ask')
     .option('--json', 'print what was written as JSON')
     .action(initCommand);
+
+  const hook = program
+    .command('hook')
+    .description('Claude Code’s SessionEnd hook: a dream asked for when enough sessions have gathered');
+  hook
+    .command('install')
+    .description("write the hook into the project's .claude/settings.json (or settings.local.json with --local)")
+    .addOption(new Option('--fleet <file>', 'the fleet config (default ./dreamgate.yml)').env('DREAMGATE_FLEET'))
+    .addOption(stackOption)
+    .option('--agent <agent_id>', 'the Claude Code agent (default: the fleet’s only one)')
+    .option('--local', 'write .claude/settings.local.json (not committed) instead')
+    .option('--json', 'print what was written as JSON')
+    .action(hookInstallCommand);
+  hook
+    .command('session-end')
+    .description(
+      'what the hook runs, detached: ask for a dream when a day has passed since the last consolidation and minNewSessions sessions have gathered (logged in $XDG_STATE_HOME/dreamgate/session-end.log)',
+    )
+    .addOption(new Option('--fleet <file>', 'the fleet config (default ./dreamgate.yml)').env('DREAMGATE_FLEET'))
+    .addOption(stackOption)
+    .option('--agent <agent_id>', 'the Claude Code agent (default: the fleet’s only one)')
+    .option('--session <id>', 'the session that just ended (not counted)')
+    .option('--min-hours <n>', 'hours since the last consolidation before a dream is asked for', '24')
+    .option('--json', 'print the decision as JSON')
+    .action(hookSessionEndCommand);
 
   program
     .command('suite')

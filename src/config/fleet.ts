@@ -52,7 +52,7 @@ const webhook = z
       const problem = webhookUrlProblem(url);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-    format: z.enum(['json', 'pagerduty']).default('json'),
+    format: z.enum(['json', 'pagerduty', 'slack']).default('json'),
     routingKey: z.string().optional(),
   })
   .strict();
@@ -201,7 +201,8 @@ export interface AgentConfig {
 
 export interface WebhookConfig {
   url: string;
-  format: 'json' | 'pagerduty';
+  /** dreamgate's JSON, a PagerDuty Events v2 trigger, or a chat message (`{ text }`: Slack, Mattermost, Google Chat). */
+  format: 'json' | 'pagerduty' | 'slack';
   routingKey?: string;
 }
 
