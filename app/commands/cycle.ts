@@ -10,7 +10,9 @@ import { checkRecordedDecision, fingerprintOf, signText, type RecordedSignature 
 import type { CycleState } from '../../src/cycle/types.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
-import { sessionNamer } from '../../src/sessions/labels.js';
+import { sessionNamer, type SessionLabel } from '../../src/sessions/labels.js';
+import { printBlame } from './blameView.js';
+import { changeSetHint, historyHint } from './redactHint.js';
 import { openStore } from '../../src/memory/open.js';
 import { assertPath } from '../../src/memory/paths.js';
 import { decodeUtf8 } from '../../src/memory/store.js';
@@ -77,6 +79,8 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
       `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
     );
     if (state.reviewDeadline) process.stdout.write(c().dim(`discarded at ${state.reviewDeadline} unless decided\n`));
+    const hint = changeSetHint(cs, agentId);
+    if (hint) process.stdout.write(c().yellow(`${hint}\n`));
   });
 }
 
@@ -397,6 +401,11 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
       for (const note of k.status === 'legacy' ? k.notes.slice(1) : k.notes)
         process.stdout.write(c().red(`    ! ${safeText(note)}\n`));
     }
+    const hint = historyHint(
+      shown.flatMap((k) => (k.record && (k.status === 'ok' || k.status === 'legacy') ? [k.record] : [])),
+      agentId,
+    );
+    if (hint) process.stdout.write(c().yellow(`${hint}\n`));
     reportProblems(report, scopedName(agent));
   });
 }
@@ -433,6 +442,7 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
     const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
     const snaps = ctx.snapshotStore();
     const history: FileChange[] = [];
+    const labels: Record<string, SessionLabel> = {};
     const warnings: string[] = [];
     for (const [cycleId, rs] of byCycle) {
       if (!rs.some((r) => r.event === 'cycle-kept')) continue;
@@ -463,7 +473,11 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
         after: change.op === 'delete' ? undefined : (change.after ?? base.get(change.path)),
         evidence: change.evidence,
         reason: change.reason,
+        movedIn: (change.moved ?? [])
+          .filter((m) => m.to.path === path)
+          .map((m) => ({ line: m.to.line, from: `${m.from.path}:${m.from.line}` })),
       });
+      Object.assign(labels, cs.sessions?.labels ?? {});
     }
     const lines = blame(current, history);
     if (opts.json) {
@@ -472,22 +486,10 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
         intact: report.intact && warnings.length === 0,
         problems: [...report.problems, ...warnings],
         lines,
+        sessions: labels,
       });
     }
-    const width = Math.max(16, ...lines.map((l) => Math.min(60, l.cycleId?.length ?? 0)));
-    for (const l of lines) {
-      const sessions =
-        l.sessions.length === 0
-          ? ''
-          : l.sessions.length === 1
-            ? safeName(l.sessions[0], 40)
-            : `${safeName(l.sessions[0], 40)} +${l.sessions.length - 1}`;
-      const who =
-        l.origin === 'dream'
-          ? `${safeName(l.cycleId, 60).padEnd(width)} ${safeName(l.approvedBy ?? 'automatic', 40).padEnd(14)} ${sessions.padEnd(20)}`
-          : `${(l.origin === 'agent' ? 'the agent, since' : 'before dreamgate').padEnd(width)} ${''.padEnd(14)} ${''.padEnd(20)}`;
-      process.stdout.write(`${c().dim(who)} │ ${safeText(l.line)}\n`);
-    }
+    printBlame(lines, labels);
     for (const w of warnings) process.stderr.write(`${c().red('warning:')} ${safeText(w)}\n`);
     if (warnings.length) process.exitCode = 1;
     reportProblems(report, scopedName(agent));

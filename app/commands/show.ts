@@ -11,6 +11,7 @@ import { listCycles, scopeOf } from '../cycles.js';
 import { withContext, type CommonOptions, type Context } from '../context.js';
 import { agentOf, verifiedLog } from './cycle.js';
 import { sessionNamer } from '../../src/sessions/labels.js';
+import { changeSetHint } from './redactHint.js';
 
 /** A cycle's scores as its audit records give them: baseline, post (each attempt), revised, verify. */
 function scoresOf(records: AuditRecord[]): { step: string; score: number; failing: string[] }[] {
@@ -75,5 +76,7 @@ export async function showCommand(agentId: string, opts: CommonOptions & { cycle
     process.stdout.write(`\n${c.bold(`change set ${id!.slice(0, 12)}`)}\n${c.dim(`id ${id}`)}\n\n`);
     const base = typeof snapshot === 'string' ? await ctx.snapshotStore().restore(scope, snapshot) : undefined;
     process.stdout.write(renderChangeSet(changeSet, base ?? { get: () => undefined }, c, sessionNamer(changeSet)));
+    const hint = end?.outcome === 'kept' ? changeSetHint(changeSet, agentId) : undefined;
+    if (hint) process.stdout.write(c.yellow(`${hint}\n`));
   });
 }

@@ -125,5 +125,15 @@ export type DroppedChange = NonNullable<ChangeSet['dropped']>[number];
 export function summarize(cs: ChangeSet): Record<string, number> {
   const out: Record<string, number> = { changes: cs.changes.length, quarantined: cs.quarantined.length };
   for (const c of cs.changes) out[c.reason] = (out[c.reason] ?? 0) + 1;
+  const secrets = storeSecrets(cs);
+  if (secrets > 0) out.secretsRedacted = secrets;
   return out;
+}
+
+/**
+ * Secrets the change set redacts from the store itself (not from sessions): the snapshots taken before it
+ * still hold them, which only `dreamgate redact` removes.
+ */
+export function storeSecrets(cs: Pick<ChangeSet, 'redactions'>): number {
+  return cs.redactions.filter((r) => r.where.startsWith('/')).reduce((n, r) => n + r.count, 0);
 }
