@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
 import { FleetNotServed } from '../src/config/registry.js';
+import { Unauthorized } from '../src/cycle/authority.js';
 import { ChangeSetTampered } from '../src/cycle/objects.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
 import { StoreLocked } from '../src/memory/claudeCodeLock.js';
@@ -23,6 +24,7 @@ export const failureTypes = {
   managedDreamFailed: 'ManagedDreamFailed',
   storeLocked: 'StoreLocked',
   fleetNotServed: 'FleetNotServed',
+  unauthorized: 'Unauthorized',
 } as const;
 
 /**
@@ -37,6 +39,7 @@ export function asFailure(err: unknown): unknown {
       type: failureTypes.fleetNotServed,
       nextRetryDelay: 1_000,
     });
+  if (err instanceof Unauthorized) return ApplicationFailure.nonRetryable(err.message, failureTypes.unauthorized);
   if (err instanceof InvalidInput) return ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
   if (err instanceof LiveStoreChanged)
     return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });

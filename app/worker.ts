@@ -11,6 +11,7 @@ import { createS3Client } from '../src/s3/client.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';
+import { workerKey } from './keys.js';
 import type { Tracing } from './observability.js';
 import { connectNative } from './temporal/connect.js';
 import { queueOf, temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
@@ -73,6 +74,8 @@ export interface WorkerSetup {
    * serves no fleet (the wiring proof only).
    */
   fleets?: FleetRegistry | { sources: string[]; sha256?: string };
+  /** How long a promotion waits for a store's consolidation lock (tests shorten it). */
+  lockWaitMs?: number;
 }
 
 /**
@@ -114,6 +117,7 @@ export async function createWorker(
   let connection;
   try {
     const storageCheck = await checkStorage(s3, storage);
+    const key = await workerKey(cfg, storage);
     storageCheck.warnings.forEach(warnOnce);
     // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
     const reserved = { buckets: [storage.snapshotsBucket, storage.auditBucket], dirs: [cfg.stateDir] };
@@ -128,6 +132,8 @@ export async function createWorker(
       auditRetentionDays: storageCheck.auditRetentionDays,
       fleets,
       uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
+      ...(setup.lockWaitMs ? { lockWaitMs: setup.lockWaitMs } : {}),
+      key,
     });
     const source = overrides.workflowBundle ? {} : await sharedWorkflowSource(Boolean(setup.tracing));
     const worker = await WorkerGroup.create(queuesFor(t, fleets, overrides.taskQueue), (taskQueue) =>

@@ -3,7 +3,7 @@ import {
   continueAsNew,
   executeChild,
   ParentClosePolicy,
-  patched,
+  deprecatePatch,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -14,9 +14,7 @@ import type { FleetOutcome } from '../src/cycle/types.js';
 import { failureMessage } from './cycle.js';
 import { patches } from './definitions.js';
 import { dreamCycle } from './dreamCycle.js';
-import { fleetRunV1, type FleetResultV1 } from './legacy/fleetV1.js';
 import { servedSteps } from './served.js';
-import type { FleetInputV1 } from './legacy/types.js';
 
 /** What starts a fleet run: the fleet's name. Its agents and settings come from the worker's configuration. */
 export interface FleetInput {
@@ -63,17 +61,14 @@ const maxNotable = 20;
  * cycle and gate. Each child has its agent's one cycle id, so an agent already dreaming is not dreamt twice.
  * Outcomes go to S3 page by page; the result carries counts.
  */
-export const fleetRun = async function fleetRun(
-  input: FleetInput | FleetInputV1,
-): Promise<FleetResult | FleetResultV1> {
-  if (!patched(patches.workerAuthority)) return fleetRunV1(input as FleetInputV1);
+export async function fleetRun(input: FleetInput): Promise<FleetResult> {
+  deprecatePatch(patches.workerAuthority);
   if (!isName(input.fleet)) throw new Error('fleet run input: fleet is not a fleet name');
   const { fleet } = input;
   const { workflowId } = workflowInfo();
   const reportKey = `fleets/${fleet}/runs/${workflowId}`;
-  const v2 = 'agentsKey' in input ? { fleet } : input; // a v1 run continued as new after the upgrade
-  const opening = await steps.openFleet({ fleet, ...(v2.configHash ? { configHash: v2.configHash } : {}) });
-  const progress: FleetProgress = v2.progress ?? {
+  const opening = await steps.openFleet({ fleet, ...(input.configHash ? { configHash: input.configHash } : {}) });
+  const progress: FleetProgress = input.progress ?? {
     configHash: opening.configHash,
     offset: 0,
     counts: {},
@@ -111,7 +106,7 @@ export const fleetRun = async function fleetRun(
     const agents = await steps.fleetAgents({ fleet, configHash, offset: progress.offset, limit });
     if (agents.length === 0) break;
     const outcomes = await inLanes(agents, opening.concurrency, run);
-    await steps.recordFleetOutcomes({ reportKey, offset: progress.offset, outcomes });
+    await steps.recordFleetOutcomes({ fleet, offset: progress.offset, outcomes });
     for (const o of outcomes) {
       progress.counts[o.outcome] = (progress.counts[o.outcome] ?? 0) + 1;
       if (o.outcome !== 'kept' && o.outcome !== 'skipped' && progress.notable.length < maxNotable)
@@ -125,8 +120,7 @@ export const fleetRun = async function fleetRun(
   if (!opening.team) return result;
   const { agent: _, ...team } = await run(teamId);
   return { ...result, team };
-  // clients start and read the current version; histories of v1 replay through the same function
-} as (input: FleetInput) => Promise<FleetResult>;
+}
 
 async function inLanes<T, R>(items: T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

@@ -74,7 +74,7 @@ export async function showCommand(agentId: string, opts: CommonOptions & { cycle
       process.stdout.write(c.red(`  the audit log has problems: see \`dreamgate history ${agentId}\`\n`));
     if (!changeSet) return void process.stdout.write(`\nno change set: the cycle ended before a dream\n`);
     process.stdout.write(`\n${c.bold(`change set ${id!.slice(0, 12)}`)}\n${c.dim(`id ${id}`)}\n\n`);
-    const base = typeof snapshot === 'string' ? await ctx.snapshotStore().restore(scope, snapshot) : undefined;
+    const base = typeof snapshot === 'string' ? await (await ctx.snapshotStore()).restore(scope, snapshot) : undefined;
     process.stdout.write(renderChangeSet(changeSet, base ?? { get: () => undefined }, c, sessionNamer(changeSet)));
     const hint = end?.outcome === 'kept' ? changeSetHint(changeSet, agentId) : undefined;
     if (hint) process.stdout.write(c.yellow(`${hint}\n`));

@@ -1,5 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Change, ChangeSet, Reason } from './changeSet.js';
+import { maskRedacted } from './mask.js';
 import type { MemoryStore } from './store.js';
 import { safeText as t } from '../util/display.js';
 
@@ -76,8 +77,10 @@ export function renderChangeSet(
         ),
       );
     if (c.evidence.length > 0) out.push(paint.dim(t(`  evidence: ${evidenceLine(c.evidence, session)}`)));
-    const oldText = c.op === 'create' ? '' : (base.get(c.path) ?? '');
-    const newText = c.op === 'delete' ? '' : (c.after ?? oldText);
+    const was = c.op === 'create' ? '' : (base.get(c.path) ?? '');
+    const newText = c.op === 'delete' ? '' : (c.after ?? was);
+    // a value the change redacts is not shown on its `-` line either
+    const oldText = maskRedacted(was, newText);
     const patch = createTwoFilesPatch(
       `a${c.path}`,
       `b${c.new_path ?? c.path}`,

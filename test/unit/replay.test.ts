@@ -6,25 +6,11 @@ import { projectRoot } from '../../src/util/paths.js';
 
 /**
  * Recorded histories of every outcome, replayed against the current workflow code: a change that would
- * break a cycle already in flight fails here, not in production. `v1` holds the previous version's
- * histories (before the worker became the authority), which must keep replaying through its patch; `v2` the
- * current one's. Re-record v2 with `DREAMGATE_RECORD_HISTORIES=1 npx vitest run test/integration/dreamCycle.test.ts
+ * break a cycle already in flight fails here, not in production. `v2` holds the current version's (the
+ * version before it, v1, is retired: see the README's upgrade section). Re-record v2 with `DREAMGATE_RECORD_HISTORIES=1 npx vitest run test/integration/dreamCycle.test.ts
  * test/integration/fleet.test.ts` after an intended change (and keep the old ones as the previous version).
  */
 const versions = {
-  v1: [
-    'approved',
-    'cancelled',
-    'conflict',
-    'fleet',
-    'gate_rolled_back',
-    'kept',
-    'redream',
-    'rejected',
-    'review_pending',
-    'timed_out',
-    'verify_rolled_back',
-  ],
   v2: ['approved', 'conflict', 'fleet', 'gate_discarded', 'kept', 'rejected', 'timed_out', 'verify_rolled_back'],
 };
 
