@@ -42,7 +42,10 @@ export function asFailure(err: unknown): unknown {
   if (err instanceof Unauthorized) return ApplicationFailure.nonRetryable(err.message, failureTypes.unauthorized);
   if (err instanceof InvalidInput) return ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
   if (err instanceof LiveStoreChanged)
-    return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });
+    return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, {
+      paths: err.paths,
+      conflicts: err.conflicts,
+    });
   if (err instanceof SnapshotCorrupt) return ApplicationFailure.nonRetryable(err.message, failureTypes.snapshotCorrupt);
   if (err instanceof AuditConflict) return ApplicationFailure.nonRetryable(err.message, failureTypes.auditConflict);
   if (err instanceof ChangeSetTampered)

@@ -30,6 +30,8 @@ export const auditClaimKey = (scope: AgentScope, cycleId: string, seq: number) =
 /** The one promotion a cycle makes, claimed create-only; a rollback marks it undone. */
 export const promotionKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion');
 export const undoneKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion-undone');
+/** What the promotion writes, merged onto the live store, and what those paths held before (for verify, rollback). */
+export const promotionPlanKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion-plan.json');
 
 /** A fleet run's outcomes, under the run's own folder: `fleets/<fleet>/runs/<workflow id>/`. */
 export function fleetRunKey(fleet: string, workflowId: string, offset: number): string {

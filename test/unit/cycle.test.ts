@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadFleetConfig } from '../../src/config/fleet.js';
 import { blame, isRedactionOf } from '../../src/cycle/blame.js';
 import { planPromotion } from '../../src/cycle/promote.js';
+import { ClaudeCodeStore } from '../../src/memory/claudeCode.js';
 import { LiveStoreChanged } from '../../src/memory/apply.js';
 import { diffStores } from '../../src/memory/diff.js';
 import { MemoryStore } from '../../src/memory/store.js';
@@ -123,6 +124,42 @@ describe('promotion with rebase', () => {
     expect(plan.remaining.map((x) => x.path)).toEqual(['/b.md', '/c.md']);
     expect(plan.agentWrites).toEqual([]);
     expect(plan.target.toObject()).toEqual(c.toObject());
+  });
+});
+
+describe('promotion merges the agent’s writes since the snapshot', () => {
+  const index = '# Memory\n- [Deploy](deploy.md) — how releases go out\n';
+  const deploy = '# Deploy\n- step one\n- step two\n- step three\n';
+  const snapshot = MemoryStore.from({ '/MEMORY.md': index, '/deploy.md': deploy });
+  const lesson = '---\nname: Flaky tests\ndescription: rerun once, then file it\n---\n\nrerun once\n';
+  const candidate = MemoryStore.from({
+    '/MEMORY.md': `${index}- [Flaky tests](lesson.md) — rerun once, then file it\n`,
+    '/deploy.md': deploy.replace('- step one', '- step one (canary first)'),
+    '/lesson.md': lesson,
+  });
+  const kind = new ClaudeCodeStore('/nonexistent/project');
+
+  it('lands disjoint edits of one file, keeps a new topic file, and recomputes the index: each topic once', () => {
+    const live = MemoryStore.from({
+      '/MEMORY.md': `${index}- [Staging](staging.md) — hosts\n`,
+      '/deploy.md': `${deploy}- step four\n`,
+      '/staging.md': '# Staging\n- db-2\n',
+    });
+    const plan = planPromotion(snapshot, live, diffStores(snapshot, candidate), kind);
+    expect(plan.merged.sort()).toEqual(['/MEMORY.md', '/deploy.md']);
+    expect(plan.target.get('/deploy.md')).toBe(
+      '# Deploy\n- step one (canary first)\n- step two\n- step three\n- step four\n',
+    );
+    expect(plan.target.get('/staging.md')).toBe('# Staging\n- db-2\n');
+    const links = [...plan.target.get('/MEMORY.md')!.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(links).toEqual(['deploy.md', 'staging.md', 'lesson.md']);
+  });
+
+  it('is a conflict only when both edited the same lines, naming them', () => {
+    const live = MemoryStore.from({ '/MEMORY.md': index, '/deploy.md': deploy.replace('- step one', '- step 1') });
+    expect(() => planPromotion(snapshot, live, diffStores(snapshot, candidate), kind)).toThrow(
+      'the live store changed since the snapshot at "/deploy.md" (line 2)',
+    );
   });
 });
 
