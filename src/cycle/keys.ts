@@ -53,6 +53,11 @@ export function evidenceKey(scope: AgentScope, changeSetId: string): string {
   return changeSetKey(scope, changeSetId).replace(/\.json$/, '.evidence.json');
 }
 
+/** The fingerprint of each proposal of a change set, by path: how a later dream knows a proposal it rejected. */
+export function fingerprintsKey(scope: AgentScope, changeSetId: string): string {
+  return changeSetKey(scope, changeSetId).replace(/\.json$/, '.fingerprints.json');
+}
+
 /** A cycle's eval report of one step (`baseline`, `post`, `post-2`, `revised`, `verify`). */
 export function evalReportKey(scope: AgentScope, cycleId: string, step: string): string {
   return cycleKey(scope, cycleId, `eval-${step}.json`);

@@ -1,3 +1,4 @@
+import type { EarlierDecision } from './decisions.js';
 import type { Usage } from '../anthropic/usage.js';
 import type { ChangeSet, DroppedChange, Quarantine } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
@@ -11,6 +12,8 @@ export interface DreamInput {
   snapshotId: string | null;
   store: MemoryStore;
   sessions: SessionSelection;
+  /** Proposals reviewers turned down before: not made again without a newer session behind them. */
+  decisions?: readonly EarlierDecision[];
 }
 
 /** What every dreamer is handed: screened sessions and a redacted store, never raw input. */
@@ -43,4 +46,6 @@ export interface Dreamer {
 export interface DreamResult {
   store: MemoryStore;
   changeSet: ChangeSet;
+  /** Each change's fingerprint, by path (see `proposalFingerprint`). */
+  fingerprints?: Record<string, string>;
 }

@@ -46,6 +46,11 @@ export const changeSchema = z
     evidence: z.array(evidence).default([]),
     /** Each line the change takes out of `path`, and where it went. */
     moved: z.array(moveSchema).optional(),
+    /** The earlier rejection this proposal is made again over, and the newer sessions that make it. */
+    overrides: z
+      .object({ changeSetId: sha, reviewer: z.string(), at: z.string(), sessions: z.array(z.string()) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
