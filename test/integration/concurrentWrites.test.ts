@@ -1,11 +1,11 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState } from '../../app/cycles.js';
 import { loadFleetConfig, type AgentConfig } from '../../src/config/fleet.js';
 import { approveUpdate } from '../../workflows/definitions.js';
 import { runCli } from '../support/cli.js';
-import { claudeProject } from '../support/claudeCode.js';
+import { claudeProject, memoryTree as memoryTreeOf } from '../support/claudeCode.js';
 import { tempDir } from '../support/sessions.js';
 import { startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { unique } from './helpers.js';
@@ -26,17 +26,7 @@ afterAll(async () => {
   else process.env.CLAUDE_CONFIG_DIR = savedConfigDir;
 });
 
-/** Every topic file of the memory directory, and every file the index links, each as often as it is linked. */
-async function memoryTree() {
-  const files = (await readdir(home.memoryDir, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => `/${join(e.parentPath, e.name).slice(home.memoryDir.length + 1)}`)
-    .sort();
-  const index = await readFile(join(home.memoryDir, 'MEMORY.md'), 'utf8');
-  const links = [...index.matchAll(/\]\(([^)#\s]+\.md)\)/g)].map((m) => `/${decodeURIComponent(m[1]!)}`).sort();
-  const topics = files.filter((f) => f !== '/MEMORY.md' && !f.startsWith('/archive/'));
-  return { files, links, topics, index };
-}
+const memoryTree = () => memoryTreeOf(home.memoryDir);
 
 describe('Claude Code keeps writing memory while a dream waits for review', () => {
   let agent: AgentConfig;
