@@ -19,7 +19,8 @@ import {
   statusCommand,
 } from './commands/cycle.js';
 import { redactCommand } from './commands/redact.js';
-import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
+import { fleetRunCommand, fleetStatusCommand } from './commands/fleet.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { initCommand } from './commands/init.js';
 import { suiteDeriveCommand } from '../src/cli/suite.js';
 import { runDemo } from './demo.js';
@@ -313,16 +314,24 @@ export function buildProgram(): Command {
       .option('--note <text>', 'why (pause, resume)')
       .action((opts) => scheduleCommand(action, opts));
   }
-  program
-    .command('fleet')
-    .description('the fleet run')
+  const fleetCmd = program.command('fleet').description('the fleet run');
+  fleetCmd
     .command('run')
-    .description('dream every agent now (child workflows, bounded concurrency), then the team store')
+    .description(
+      'dream every agent now (child workflows, `concurrency` at a time), then the team store; shows its progress',
+    )
     .addOption(fleetOption)
     .addOption(stackOption)
     .option('--json', 'print as JSON')
     .option('--no-follow', 'start it and return')
     .action(fleetRunCommand);
+  fleetCmd
+    .command('status')
+    .description('the newest fleet run of the fleet: done, running, waiting for review, failed, not started')
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--json', 'print as JSON')
+    .action(fleetStatusCommand);
 
   program
     .command('demo')

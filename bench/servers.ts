@@ -250,7 +250,7 @@ export async function fleetThroughput(
     agents: list,
   });
   const [ms, result] = await timeIt(async () =>
-    (await startFleetRun(c, fleet, `bench-fleet-${agents}-${Date.now().toString(36)}`)).result(),
+    (await startFleetRun(c, fleet, { workflowId: `bench-fleet-${agents}-${Date.now().toString(36)}` })).result(),
   );
   const outcomes = result.counts;
   const sample = (await fleetOutcomes(c, result)).slice(0, 5);

@@ -89,8 +89,10 @@ export const dreamCycle = async function dreamCycle(
 
     // 9. Verify: read the live store back and score it; roll back if it is not what passed the gate.
     run.enter('verify');
-    const check = await steps.verifyLive(promoted);
-    const verified = await steps.evaluate({ cycle, step: 'verify', target: { series: 'live' } });
+    const live = { cycle, step: 'verify', target: { series: 'live' as const } };
+    const [check, verified] = run.lean
+      ? await Promise.all([steps.verifyLive(promoted), steps.evaluate(live)])
+      : [await steps.verifyLive(promoted), await steps.evaluate(live)];
     await run.verified(check, verified);
     if (!check.matches || run.gateFails(verified)) {
       run.enter('rollback');
