@@ -39,6 +39,16 @@ export const recordBytes = (record: AuditRecord): Buffer => Buffer.from(canonica
 /** The sha256 a record has once stored: what the next record of its agent carries as `prev`. */
 export const recordHash = (record: AuditRecord): string => sha256Hex(recordBytes(record));
 
+/** Whether stored bytes hold `record` but for one field (a record written again at a later time). */
+function sameBut(field: keyof AuditRecord, stored: Uint8Array, record: AuditRecord): boolean {
+  try {
+    const was = JSON.parse(Buffer.from(stored).toString('utf8')) as AuditRecord;
+    return canonicalJson({ ...was, [field]: record[field] }) === canonicalJson(record);
+  } catch {
+    return false;
+  }
+}
+
 const scopeOf = (r: Pick<AuditRecord, 'fleet' | 'agent_id'>): AgentScope => ({ fleet: r.fleet ?? '', id: r.agent_id });
 
 /** The part of a record's key below its agent's prefix: `<cycle start>_<cycle>/<seq>-<event>.json`. */
@@ -107,6 +117,9 @@ export class AuditLog {
       if (httpStatus(err) !== 412) throw err;
       const existing = await this.original(key);
       if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
+      // a step run again because its workflow task was (a local activity whose result Temporal had not yet
+      // recorded) writes the same record at a later time: the first one stands, and is the chain's
+      if (existing && sameBut('at', existing, record)) return { key, created: false, sha256: sha256Hex(existing) };
       throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);
     }
   }

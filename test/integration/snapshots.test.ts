@@ -162,6 +162,22 @@ describe('audit log in the Object Lock bucket (real S3 server)', () => {
     expect((await log.read(agent)).map((r) => r.data)).toEqual([{ by: 'alice' }]);
   });
 
+  it('takes the same record written again later (a step re-run with its workflow task) as the first one', async () => {
+    const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
+    const agent = { fleet: 'tests', id: unique('audit-rerun') };
+    const first = await log.append(record(agent, 1, 'cycle-kept', { reason: 'promoted' }));
+    const again = await log.append({
+      ...record(agent, 1, 'cycle-kept', { reason: 'promoted' }),
+      at: '2026-11-25T01:05:00.000Z',
+    });
+    // the chain goes on from the record that is stored, not the one asked for
+    expect(again).toEqual({ key: first.key, created: false, sha256: first.sha256 });
+    await expect(
+      log.append({ ...record(agent, 1, 'cycle-kept', { reason: 'other' }), at: '2026-11-25T01:05:00.000Z' }),
+    ).rejects.toBeInstanceOf(AuditConflict);
+    expect((await log.read(agent)).map((r) => r.at)).toEqual(['2026-11-25T01:00:01.000Z']);
+  });
+
   it('cannot be overwritten with If-None-Match or deleted within its retention', async () => {
     const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
     const agent = { fleet: 'tests', id: unique('audit-lock') };

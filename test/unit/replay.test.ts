@@ -6,9 +6,10 @@ import { projectRoot } from '../../src/util/paths.js';
 
 /**
  * Recorded histories of every outcome, replayed against the current workflow code: a change that would
- * break a cycle already in flight fails here, not in production. `v1` holds the previous version's
- * histories (before the worker became the authority), which must keep replaying through its patch; `v2` the
- * current one's. Re-record v2 with `DREAMGATE_RECORD_HISTORIES=1 npx vitest run test/integration/dreamCycle.test.ts
+ * break a cycle already in flight fails here, not in production. `v1` holds the first version's
+ * histories (before the worker became the authority), `v2` the second's (before the fleet-scale patch: pages
+ * of agents, every step a remote activity); each must keep replaying through its patch; `v3` the current
+ * one's. Re-record v3 with `DREAMGATE_RECORD_HISTORIES=1 npx vitest run test/integration/dreamCycle.test.ts
  * test/integration/fleet.test.ts` after an intended change (and keep the old ones as the previous version).
  */
 const versions = {
@@ -26,6 +27,7 @@ const versions = {
     'verify_rolled_back',
   ],
   v2: ['approved', 'conflict', 'fleet', 'gate_discarded', 'kept', 'rejected', 'timed_out', 'verify_rolled_back'],
+  v3: ['approved', 'conflict', 'fleet', 'gate_discarded', 'kept', 'rejected', 'timed_out', 'verify_rolled_back'],
 };
 
 describe('replay of recorded dream cycles and fleet runs', async () => {
