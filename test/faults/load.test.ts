@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
 import { fleetOutcomes, startFleetRun } from '../../app/schedules.js';
-import { syntheticAgentOnDisk } from '../../bench/servers.js';
+import { syntheticAgentOnDisk } from '../../bench/agents.js';
 import { join } from 'node:path';
 import type { FleetConfig } from '../../src/config/fleet.js';
 import { writeFleetFile } from '../../src/config/fleetYaml.js';
