@@ -14,7 +14,9 @@ import { storageSettings } from '../src/s3/settings.js';
 import { stackDown, stackUp } from '../app/stack/servers.js';
 import { projectRoot } from '../src/util/paths.js';
 import { qualityBenchmark, type QualityFigures } from './quality.js';
-import { realworldBenchmark, realworldTable } from './realworld.js';
+import { realworldBenchmark } from './realworld.js';
+import { realworldTable } from './realworldTable.js';
+import { InvalidInput } from '../src/util/errors.js';
 import { screeningThroughput } from './screening.js';
 import { cycleOverhead, fleetThroughput, snapshotCost, warmUp } from './servers.js';
 
@@ -101,23 +103,41 @@ function qualityTable(q: QualityFigures[]): string[] {
   ];
 }
 
+const realworldUsage = `usage: npm run bench -- --realworld <dir> [--json]
+
+  <dir> holds one folder per store: <store>/memory/ (the store), <store>/sessions/<agent>/*.jsonl (its
+  sessions) and, optionally, <store>/expect.json (what the sessions planted). Each store is dreamed with no
+  sessions, with its sessions, and with --accept suggested; the figures are printed per store and in total.
+  --json   print the figures as JSON instead of the tables
+`;
+
 /** `--realworld <dir>`: the offline dreamer over real agents' memory, no servers needed. */
-async function realworld(dir: string): Promise<void> {
-  const rows = await realworldBenchmark(dir, progress);
-  process.stdout.write(`\n${realworldTable(rows)}\n`);
-  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+async function realworld(args: string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(realworldUsage);
+    return;
+  }
+  const dir = args[args.indexOf('--realworld') + 1];
+  const unknown = args.filter((a) => a.startsWith('-') && !['--realworld', '--json'].includes(a));
+  if (!dir || dir.startsWith('-') || unknown.length > 0) {
+    process.stderr.write(
+      `${unknown.length ? `unknown option ${unknown[0]}` : '--realworld needs a directory'}\n${realworldUsage}`,
+    );
+    process.exit(2);
+  }
+  try {
+    const rows = await realworldBenchmark(dir, progress);
+    if (args.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    else process.stdout.write(`\n${realworldTable(rows)}\n`);
+  } catch (err) {
+    if (!(err instanceof InvalidInput)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
 }
 
 async function main(): Promise<void> {
-  const at = process.argv.indexOf('--realworld');
-  if (at !== -1) {
-    const dir = process.argv[at + 1];
-    if (!dir || dir.startsWith('--')) {
-      process.stderr.write('--realworld needs a directory: npm run bench -- --realworld ../shared/realworld\n');
-      process.exit(2);
-    }
-    return realworld(dir);
-  }
+  if (process.argv.includes('--realworld')) return realworld(process.argv.slice(2));
   const started = Date.now();
   // benchmarks measure the local stack, whatever Temporal or AWS this machine is set up for
   process.env[localStackVariable] = '1';
