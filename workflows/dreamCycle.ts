@@ -23,14 +23,17 @@ export const dreamCycle = async function dreamCycle(
   const cycle = run.ref;
   let promoted: ChangeSetStep | undefined;
   try {
-    // 1. Snapshot: the rollback point.
+    // 1. Snapshot: the rollback point; the new sessions are counted beside it (both only read).
     run.enter('snapshot');
-    const snap = await steps.takeSnapshot({ cycle });
+    const counting = { cycle, since: agent.lastKeptSessionAt };
+    const [snap, counted] = run.lean
+      ? await Promise.all([steps.takeSnapshot({ cycle }), steps.countNewSessions(counting)])
+      : [await steps.takeSnapshot({ cycle }), undefined];
     await run.snapshotTaken(snap);
 
     // 2. Skip when there is nothing to consolidate.
     run.enter('skip-check');
-    const fresh = await steps.countNewSessions({ cycle, since: agent.lastKeptSessionAt });
+    const fresh = counted ?? (await steps.countNewSessions(counting));
     // (an input of `dreamgate run --now` dreams anyway; inputs recorded before it never carry `now`)
     if (!run.now && fresh.count < settings.minNewSessions)
       return await run.finish(
