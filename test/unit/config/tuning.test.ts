@@ -44,7 +44,9 @@ describe('a worker’s tuning', () => {
       maxConcurrentActivityTaskExecutions: 8,
       maxConcurrentWorkflowTaskExecutions: 20,
     });
-    const { tuner } = tuningOptions({ maxActivities: 8, targetCpu: 0.8 }) as unknown as { tuner: Record<string, unknown> };
+    const { tuner } = tuningOptions({ maxActivities: 8, targetCpu: 0.8 }) as unknown as {
+      tuner: Record<string, unknown>;
+    };
     expect(tuner.activityTaskSlotSupplier).toMatchObject({
       type: 'resource-based',
       tunerOptions: { targetCpuUsage: 0.8 },
