@@ -167,11 +167,11 @@ const f1 = (x: number) => x.toFixed(1);
 /** The rows as the README's fleet table shows them. */
 export function fleetScaleTable(rows: FleetScaleRow[]): string {
   return [
-    '| fleet run | workers | at a time | minutes | cycles / minute | events / cycle | fleet run: runs, most events (bytes) in one | peak RSS per worker | every outcome once |',
+    '| fleet run | workers | at a time | minutes | cycles / minute | events / cycle | fleet run: runs, most events (bytes) in one | RSS per worker: ready → peak | every outcome once |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.agents.toLocaleString('en-US')} agents | ${r.workers} | ${r.concurrency} | ${f1(r.seconds / 60)} | ${f1(r.cyclesPerMinute)} | ${f1(r.eventsPerCycle.mean)} | ${r.fleetRuns}, ${r.fleetRunEvents.max} (${Math.round(r.fleetRunBytes.max / 1024)} KB) | ${r.peakRssMb.map((m) => `${Math.round(m)} MB`).join(', ')} | ${r.countedOnce ? 'yes' : 'NO'}: ${Object.entries(
+        `| ${r.agents.toLocaleString('en-US')} agents | ${r.workers} | ${r.concurrency} | ${f1(r.seconds / 60)} | ${f1(r.cyclesPerMinute)} | ${f1(r.eventsPerCycle.mean)} | ${r.fleetRuns}, ${r.fleetRunEvents.max} (${Math.round(r.fleetRunBytes.max / 1024)} KB) | ${r.peakRssMb.map((m, i) => `${Math.round(r.startRssMb[i] ?? NaN)} → ${Math.round(m)} MB`).join(', ')} | ${r.countedOnce ? 'yes' : 'NO'}: ${Object.entries(
           r.counts,
         )
           .map(([k, v]) => `${k} ${v}`)

@@ -98,8 +98,9 @@ async function fleet(args: string[], cfg: StackConfig): Promise<void> {
   }
 }
 
-/** Keeps the row (one per fleet size and worker count) and, for fleets a platform team runs, the README's table. */
+/** Keeps a row of a fleet a platform team runs (one per size and worker count), and the README's table. */
 async function record(row: RecordedRow): Promise<void> {
+  if (row.agents < 1_000) return; // a trial run: printed, not kept
   const file = join(projectRoot, 'bench', 'results.fleet.json');
   const rows = JSON.parse(await readFile(file, 'utf8').catch(() => '[]')) as RecordedRow[];
   const kept = [...rows.filter((r) => r.agents !== row.agents || r.workers !== row.workers), row].sort(
@@ -107,13 +108,11 @@ async function record(row: RecordedRow): Promise<void> {
   );
   await mkdir(join(projectRoot, 'bench'), { recursive: true });
   await writeFile(file, `${JSON.stringify(kept, null, 2)}\n`);
-  const shown = kept.filter((r) => r.agents >= 1_000);
-  if (!shown.some((r) => r === row)) return;
-  const machines = [...new Set(shown.map((r) => machineLine(r.machine)))];
-  const dates = [...new Set(shown.map((r) => r.machine.date.slice(0, 10)))];
+  const machines = [...new Set(kept.map((r) => machineLine(r.machine)))];
+  const dates = [...new Set(kept.map((r) => r.machine.date.slice(0, 10)))];
   await rewriteReadmeBlock(
     'bench-fleet',
-    `${fleetScaleTable(shown)}\n\nMeasured ${dates.join(', ')} on ${machines.join('; ')} (\`npm run bench -- --fleet <agents> --workers <n>\`, the local stack on the same machine).`,
+    `${fleetScaleTable(kept)}\n\nMeasured ${dates.join(', ')} on ${machines.join('; ')} (\`npm run bench -- --fleet <agents> --workers <n>\`, the local stack on the same machine).`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 /** Agents that wait for review: `rev-*`, and `busy`, started by hand before the fleet run. */
 const reviewed = (agent: string) => agent.startsWith('rev-') || agent === 'busy';
 
-/** A fleet of these agents: `rev-*` wait for review, `bad-*` fail at open, the rest are kept. */
+/** A fleet of these agents: `rev-*` wait for review, `bad-*` fail at open, `slow-*` dream until cancelled. */
 function fleetStubs(fleet: string, agents: string[], concurrency: number) {
   const written: { offset: number; outcomes: FleetOutcome[] }[] = [];
   let active = 0;
@@ -87,6 +88,12 @@ function fleetStubs(fleet: string, agents: string[], concurrency: number) {
     },
     dream: async ({ cycle }: { cycle: { agent: string } }) => {
       await new Promise((r) => setTimeout(r, parseInt(hash(cycle.agent).slice(0, 2), 16) % 40)); // a shuffled finish
+      // `slow-*` dream until cancelled, heartbeating, as a real dream hears a cancellation
+      for (let i = 0; cycle.agent.startsWith('slow-') && i < 600; i++) {
+        Context.current().heartbeat();
+        if (Context.current().cancellationSignal.aborted) throw Context.current().cancellationSignal.reason;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       return {
         candidateId: 'cand',
         candidateSha256: 'a'.repeat(64),
@@ -203,5 +210,45 @@ describe('a fleet run larger than one run', () => {
     // no worker serves their queue any more: ended here, not left running
     const open = [busy, ...reviews.map((a) => c.client.workflow.getHandle(`dream:${fleet}:${a}`))];
     await Promise.all(open.map((h) => h.terminate('test over')));
+  });
+
+  it('cancelled: starts no more cycles, cancels those under way, and writes the outcomes it counted', async () => {
+    const fleet = unique('cancel');
+    const agents = Array.from({ length: 12 }, (_, i) => `${i < 2 ? 'a' : 'slow'}-${i}`);
+    const stubs = fleetStubs(fleet, agents, 3);
+    const taskQueue = unique('fleet-cancel');
+    const worker = await Worker.create({ connection, taskQueue, activities: stubs.activities, ...bundled() });
+    const workflowId = unique(`fleet-${fleet}`);
+    const statuses = await worker.runUntil(async () => {
+      const handle = await c.client.workflow.start(fleetRun, { taskQueue, workflowId, args: [{ fleet }] });
+      for (let i = 0; ; i++) {
+        const p = await handle.query(fleetProgressQuery).catch(() => undefined);
+        if (p && p.done === 2 && p.running === 3) break;
+        if (i > 600) throw new Error('the window never filled with slow cycles');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+      // the cycles it had started end cancelled too (each compensates in its own workflow)
+      const started = agents.slice(0, 5).map((a) => c.client.workflow.getHandle(`dream:${fleet}:${a}`));
+      await Promise.all(started.map((h) => h.result().catch(() => undefined)));
+      return Promise.all(started.map(async (h) => (await h.describe()).status.name));
+    });
+    expect((await c.client.workflow.getHandle(workflowId).describe()).status.name).toBe('CANCELLED');
+    expect(statuses).toEqual(['COMPLETED', 'COMPLETED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
+    // none started after the cancel: only the five had a cycle
+    const cycles: string[] = [];
+    for await (const w of c.client.workflow.list({ query: `WorkflowId STARTS_WITH 'dream:${fleet}:'` }))
+      cycles.push(w.workflowId);
+    expect(cycles.sort()).toEqual(agents.slice(0, 5).map((a) => `dream:${fleet}:${a}`));
+    const written = stubs.written.flatMap((p) => p.outcomes);
+    expect(
+      written
+        .filter((o) => o.outcome === 'kept')
+        .map((o) => o.agent)
+        .sort(),
+    ).toEqual(['a-0', 'a-1']);
+    for (const o of written.filter((x) => x.outcome !== 'kept'))
+      expect(o).toMatchObject({ outcome: 'failed', reason: 'cancelled' });
   });
 });
