@@ -3,7 +3,7 @@ import type { FleetConfig } from '../src/config/fleet.js';
 import { InvalidInput } from '../src/util/errors.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';
-import { fleetRun } from '../workflows/index.js';
+import { dreamFleet } from '../workflows/index.js';
 import type { DreamgateClient } from './client.js';
 
 export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
@@ -25,7 +25,7 @@ export async function startFleetRun(
     agentsPerRun,
   }: { workflowId?: string; agentsPerRun?: number } = {},
 ) {
-  return c.client.workflow.start(fleetRun, {
+  return c.client.workflow.start(dreamFleet, {
     taskQueue: c.temporal.taskQueue,
     workflowId,
     args: [{ ...fleetInput(fleet), ...(agentsPerRun ? { agentsPerRun } : {}) }],
@@ -64,7 +64,7 @@ export async function applySchedule(c: DreamgateClient, fleet: FleetConfig): Pro
   };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: fleetRun,
+    workflowType: dreamFleet,
     taskQueue: c.temporal.taskQueue,
     workflowId: `fleet-${fleet.fleet}`,
     // a schedule names no hash: each run takes the worker's current configuration, so editing the fleet

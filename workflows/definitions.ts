@@ -36,8 +36,8 @@ export const patches = {
   /** A dream that quarantined a session waits for a reviewer, even in automatic mode (onQuarantine). */
   quarantineReview: 'quarantine-review',
   /**
-   * A fleet run that scales: a window of children per run, continued as new; and a cycle with fewer history
-   * events (its short steps as local activities, verify beside its eval, its fleet run told of a review).
+   * A cycle for fleets that scale: fewer history events (its short steps as local activities, the count of
+   * new sessions beside the snapshot, verify beside its eval) and its fleet run told when it waits for review.
    */
   fleetScale: 'fleet-scale',
 } as const;

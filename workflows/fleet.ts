@@ -3,18 +3,13 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { teamId } from '../src/config/scope.js';
 import { defaultAgentsPerRun, parseFleetInput, type FleetInput } from '../src/cycle/fleetInput.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
-import { patches } from './definitions.js';
 import { FleetWindow } from './fleetWindow.js';
-import { fleetRunV1, type FleetResultV1 } from './legacy/fleetV1.js';
-import { fleetRunV2, type FleetInputV2 } from './legacy/fleetV2.js';
-import type { FleetInputV1 } from './legacy/types.js';
 
 export type { FleetInput } from '../src/cycle/fleetInput.js';
 
@@ -37,17 +32,15 @@ const steps = proxyActivities<Activities>({
 });
 
 /**
- * The nightly run: every agent's cycle as a child workflow, `concurrency` at a time, a few hundred agents per
- * run before it continues as new (its history stays bounded, its pending children within Temporal's limit);
- * then the lessons that two or more agents learned go to the team store through the same cycle and gate.
- * Each child has its agent's one cycle id, so an agent already dreaming is not dreamt twice. Progress is the
- * `progress` query and the run's details in the Temporal UI; every outcome goes to S3, the result has counts.
+ * A fleet's run (`dreamgate fleet run`, the nightly schedule): every agent's cycle as a child workflow,
+ * `concurrency` at a time, a few hundred agents per run before it continues as new (its history stays
+ * bounded, its open children within Temporal's limit); then the lessons that two or more agents learned go
+ * to the team store through the same cycle and gate. Each child has its agent's one cycle id, so an agent
+ * already dreaming is not dreamt twice. Progress is the `progress` query and the run's details in the
+ * Temporal UI; every outcome goes to S3, the result has counts. It replaced the workflow type `fleetRun`
+ * (pages waited for whole, reviews included), whose open runs are finished or ended before an upgrade.
  */
-export const fleetRun = async function fleetRun(
-  raw: FleetInput | FleetInputV2 | FleetInputV1,
-): Promise<FleetResult | FleetResultV1> {
-  if (!patched(patches.workerAuthority)) return fleetRunV1(raw as FleetInputV1);
-  if (!patched(patches.fleetScale)) return fleetRunV2(raw as FleetInputV2);
+export async function dreamFleet(raw: FleetInput): Promise<FleetResult> {
   const parsed = parseFleetInput(raw);
   if (!parsed.ok) throw ApplicationFailure.nonRetryable(`fleet run input: ${parsed.why}`, 'InvalidInput');
   const { fleet, configHash, agentsPerRun = defaultAgentsPerRun, progress } = parsed.input;
@@ -61,7 +54,7 @@ export const fleetRun = async function fleetRun(
   await night.dream(agentsPerRun);
   if (!night.finished) {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof fleetRun>({
+    return continueAsNew<typeof dreamFleet>({
       fleet,
       configHash: night.carry.configHash,
       agentsPerRun,
@@ -72,5 +65,4 @@ export const fleetRun = async function fleetRun(
   const result: FleetResult = { agents: opening.agents, counts, reportKey: night.report, notable, runs };
   if (!opening.team) return result;
   return { ...result, team: await night.dreamTeam(teamId) };
-  // clients start and read the current version; histories of earlier versions replay through the same function
-} as (input: FleetInput) => Promise<FleetResult>;
+}

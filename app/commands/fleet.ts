@@ -58,7 +58,7 @@ async function newestRun(c: DreamgateClient, fleet: string): Promise<WorkflowHan
   // list comes running first, then the most recently closed
   const ours = new RegExp(`^fleet-${fleet.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{4}-\\d{2}-\\d{2}T`);
   let n = 0;
-  const query = `WorkflowType = 'fleetRun' AND WorkflowId STARTS_WITH 'fleet-${fleet}-'`;
+  const query = `WorkflowType = 'dreamFleet' AND WorkflowId STARTS_WITH 'fleet-${fleet}-'`;
   for await (const w of c.client.workflow.list({ query })) {
     if (ours.test(w.workflowId)) return c.client.workflow.getHandle(w.workflowId, w.runId);
     if (++n >= 1_000) break;

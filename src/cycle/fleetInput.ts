@@ -9,7 +9,7 @@ export interface FleetCarry {
   counts: Record<string, number>;
   /** The first cycles that did not end kept, skipped or in review, for on-call. */
   notable: FleetOutcome[];
-  /** Runs before this one (absent in a run of the previous version, which did not count them). */
+  /** Runs before this one. */
   runs?: number;
   /** When the first run started (ISO). */
   since?: string;
@@ -35,15 +35,13 @@ const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
 
 /**
  * Checks a fleet run's input (anyone with namespace access can start one). Pure, for the workflow; never
- * throws, and the reason names the field. A v1 run continued as new after the upgrade (it named an
- * `agentsKey`) starts over from its fleet's name.
+ * throws, and the reason names the field.
  */
 export function parseFleetInput(raw: unknown): { ok: true; input: FleetInput } | { ok: false; why: string } {
   const no = (why: string) => ({ ok: false as const, why });
   if (typeof raw !== 'object' || raw === null) return no('expected an object');
   const i = raw as Record<string, unknown>;
   if (!isName(i.fleet)) return no('fleet is not a fleet name');
-  if ('agentsKey' in i) return { ok: true, input: { fleet: i.fleet } };
   if (i.configHash !== undefined && (typeof i.configHash !== 'string' || !sha256.test(i.configHash)))
     return no('configHash is not a sha256');
   const perRun = i.agentsPerRun;

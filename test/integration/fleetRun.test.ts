@@ -9,7 +9,7 @@ import { temporalSettings } from '../../app/temporal/settings.js';
 import { loadStackConfig } from '../../src/config/stack.js';
 import type { CycleSettings, FleetOutcome, FleetProgress } from '../../src/cycle/types.js';
 import { fleetProgressQuery, stateQuery } from '../../workflows/definitions.js';
-import { fleetRun } from '../../workflows/index.js';
+import { dreamFleet } from '../../workflows/index.js';
 import { bundled, unique } from './helpers.js';
 
 /**
@@ -141,7 +141,7 @@ describe('a fleet run larger than one run', () => {
         if (i > 300) throw new Error('busy never reached review');
         await new Promise((r) => setTimeout(r, 50));
       }
-      const handle = await c.client.workflow.start(fleetRun, {
+      const handle = await c.client.workflow.start(dreamFleet, {
         taskQueue,
         workflowId,
         args: [{ fleet, agentsPerRun: 9 }],
@@ -220,7 +220,7 @@ describe('a fleet run larger than one run', () => {
     const worker = await Worker.create({ connection, taskQueue, activities: stubs.activities, ...bundled() });
     const workflowId = unique(`fleet-${fleet}`);
     const statuses = await worker.runUntil(async () => {
-      const handle = await c.client.workflow.start(fleetRun, { taskQueue, workflowId, args: [{ fleet }] });
+      const handle = await c.client.workflow.start(dreamFleet, { taskQueue, workflowId, args: [{ fleet }] });
       for (let i = 0; ; i++) {
         const p = await handle.query(fleetProgressQuery).catch(() => undefined);
         if (p && p.done === 2 && p.running === 3) break;

@@ -12,13 +12,6 @@ describe('a fleet run input, from any client', () => {
     expect(parseFleetInput(full)).toEqual({ ok: true, input: full });
   });
 
-  it('takes a v1 run continued after the upgrade by its fleet name alone', () => {
-    expect(parseFleetInput({ fleet: 'acme', agentsKey: 'k', agentCount: 3 })).toEqual({
-      ok: true,
-      input: { fleet: 'acme' },
-    });
-  });
-
   it.each([
     [null, 'expected an object'],
     [{ fleet: '../x' }, 'fleet is not a fleet name'],
