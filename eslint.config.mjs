@@ -27,6 +27,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // the review desk's page script runs in the browser
+    files: ['app/review/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', fetch: 'readonly', IntersectionObserver: 'readonly' },
+    },
+  },
+  {
     // workflow code runs in Temporal's deterministic sandbox: no I/O, no environment, no Node built-ins
     files: ['workflows/**/*.ts'],
     rules: {

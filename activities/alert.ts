@@ -3,6 +3,7 @@ import { scopedName } from '../src/config/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import type { CycleRef } from '../src/cycle/types.js';
 import { sendWebhook, type Alert } from '../src/notify/webhook.js';
+import { agentPageUrl } from '../src/review/link.js';
 import { activity } from './activity.js';
 import type { CycleContext } from './context.js';
 
@@ -44,9 +45,13 @@ export function alertActivities(w: CycleContext) {
           owners: a.config.owners,
           ...details,
         },
-        ...(w.deps.uiUrl
-          ? { links: [{ href: w.deps.uiUrl(workflowId, runId), text: 'cycle in the Temporal UI' }] }
-          : {}),
+        links: [
+          // reviewers go to the agent's page on the team review desk, where it is configured
+          ...((kind === 'review' || kind === 'reminder') && a.fleet.reviewDesk
+            ? [{ href: agentPageUrl(a.fleet.reviewDesk, a.scope.id), text: 'review it on the review desk' }]
+            : []),
+          ...(w.deps.uiUrl ? [{ href: w.deps.uiUrl(workflowId, runId), text: 'cycle in the Temporal UI' }] : []),
+        ],
       };
       await sendWebhook(target, alert, Context.current().cancellationSignal);
       await w.objects.markOnce(marker);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
-import { isCycleObject } from '../src/cycle/keys.js';
+import { evidenceKey, isCycleObject } from '../src/cycle/keys.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { reviseChanges } from '../src/cycle/revise.js';
 import type { CycleRef, DreamRef, Redream } from '../src/cycle/types.js';
@@ -19,6 +19,7 @@ import { reconciled } from '../src/memory/adapter.js';
 import { applyChanges } from '../src/memory/apply.js';
 import { summarize, type ChangeSet } from '../src/memory/changeSet.js';
 import { openStore } from '../src/memory/open.js';
+import { collectEvidence } from '../src/review/evidence.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { activity, progress } from './activity.js';
@@ -179,7 +180,11 @@ export function dreamActivities(w: CycleContext) {
         const result = reconciled(w.live(a.config), store, dreamed);
         const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
         const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
-        return storeCandidate(a, cycle.cycleId, name, result.store, result.changeSet, newest);
+        const ref = await storeCandidate(a, cycle.cycleId, name, result.store, result.changeSet, newest);
+        // the review desk quotes each cited session event; whoever serves it reads S3, not the transcripts
+        const evidence = await collectEvidence(result.changeSet, sessions.sessions);
+        await w.objects.putJson(evidenceKey(a.scope, ref.changeSetId), evidence);
+        return ref;
       },
     ),
 

@@ -18,6 +18,7 @@ import {
   snapshotsCommand,
   statusCommand,
 } from './commands/cycle.js';
+import { reviewWebCommand, serveCommand } from './commands/desk.js';
 import { redactCommand } from './commands/redact.js';
 import { fleetRunCommand, fleetStatusCommand } from './commands/fleet.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -253,16 +254,25 @@ export function buildProgram(): Command {
     .option('--now', 'consolidate now: dream even with fewer new sessions than minNewSessions')
     .action(runCommand);
   cycleCommand('status', 'latest cycles of every agent, or of one').argument('[agent]').action(statusCommand);
+  const keyOption = new Option(
+    '--key <file>',
+    'sign the decision with this SSH key (a private key, or a public key whose private half is in ssh-agent)',
+  ).env('DREAMGATE_SIGNING_KEY');
   cycleCommand(
     'review',
     'the pending change set as a coloured diff, with both scores and each change’s reason and evidence',
   )
     .argument('<agent>')
-    .action(reviewCommand);
-  const keyOption = new Option(
-    '--key <file>',
-    'sign the decision with this SSH key (a private key, or a public key whose private half is in ssh-agent)',
-  ).env('DREAMGATE_SIGNING_KEY');
+    .option('--web', 'review and decide on a page served on loopback (a one-time token in its URL)')
+    .option('--no-open', 'with --web: print the URL, do not open a browser')
+    .option('--as <reviewer>', 'with --web: your reviewer name (default $DREAMGATE_REVIEWER or your login)')
+    .addOption(keyOption)
+    .action((agent: string, opts: Parameters<typeof reviewWebCommand>[1] & { web?: boolean }) =>
+      opts.web ? reviewWebCommand(agent, opts) : reviewCommand(agent, opts),
+    );
+  cycleCommand('serve', 'a read-only review desk of the fleet’s pending reviews, for a team behind a proxy')
+    .option('--listen <host:port>', 'where to listen (put your authentication proxy in front)', '127.0.0.1:8080')
+    .action(serveCommand);
   cycleCommand('approve', 'approve the change set you reviewed (update "approve"; the answer says accepted or why not)')
     .argument('<agent>')
     .argument('<change-set-id>', 'the id `dreamgate review` printed (a prefix of 8 or more hex digits is enough)')

@@ -8,7 +8,7 @@ import { cycleWorkflowId, scopedName, teamId, type AgentScope } from '../../src/
 import { signedText, type Decision, type Verdict } from '../../src/cycle/decision.js';
 import { reviseChanges } from '../../src/cycle/revise.js';
 import { checkRecordedDecision, fingerprintOf, signText, type RecordedSignature } from '../../src/cycle/signing.js';
-import type { CycleResult, CycleState } from '../../src/cycle/types.js';
+import type { CycleResult, CycleState, DecisionResult } from '../../src/cycle/types.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
 import { openStore } from '../../src/memory/open.js';
@@ -43,7 +43,7 @@ function formatScores(s: Pick<CycleState, 'baseline' | 'post' | 'delta' | 'usage
 }
 
 /** An agent of the fleet, or its team store (`@team`). */
-function agentOf(ctx: Context, id: string): AgentConfig {
+export function agentOf(ctx: Context, id: string): AgentConfig {
   if (id === teamId) {
     if (!ctx.fleet.team) throw new InvalidInput(`fleet ${ctx.fleet.fleet} has no team store`);
     return ctx.fleet.team;
@@ -163,7 +163,7 @@ export async function statusCommand(agentId: string | undefined, opts: CommonOpt
 }
 
 /** The pending change set: content-addressed by its id (a v1 cycle's by its key), its hash checked. */
-async function pendingChangeSet(ctx: Context, agent: AgentConfig, pending: Pending): Promise<ChangeSet> {
+export async function pendingChangeSet(ctx: Context, agent: AgentConfig, pending: Pending): Promise<ChangeSet> {
   const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
   if (!pending.v1) return objects.loadChangeSet(scopeOf(ctx.fleet, agent), pending.state.changeSetId!);
   const key = (pending.state as { changeSetKey?: string }).changeSetKey!;
@@ -196,6 +196,7 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
     process.stdout.write(
       `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
     );
+    process.stdout.write(c().dim(`or decide on a page: dreamgate review ${agentId} --web\n`));
     if (state.reviewDeadline) process.stdout.write(c().dim(`discarded at ${state.reviewDeadline} unless decided\n`));
   });
 }
@@ -226,7 +227,7 @@ interface DecisionOptions extends CommonOptions {
  * The pending cycle, checked against the change-set id the reviewer names: a decision is for what the
  * reviewer saw, never whatever is pending now.
  */
-async function pendingFor(ctx: Context, agent: AgentConfig, changeSetId: string): Promise<Pending> {
+export async function pendingFor(ctx: Context, agent: AgentConfig, changeSetId: string): Promise<Pending> {
   if (!/^[0-9a-f]{8,64}$/.test(changeSetId))
     throw new InvalidInput(
       `change set id "${safeName(changeSetId)}": expected at least 8 hex digits, as \`dreamgate review\` prints it`,
@@ -240,16 +241,15 @@ async function pendingFor(ctx: Context, agent: AgentConfig, changeSetId: string)
   return pending;
 }
 
-/** Signs, sends and reports a decision; a refusal exits 2 saying why. */
-async function send(
-  ctx: Context,
+/** Signs a decision with the reviewer's key where the agent requires it, and sends it: the Update's answer. */
+export async function signAndDecide(
   pending: Pending,
   verdict: Verdict,
   decision: Decision,
-  opts: DecisionOptions,
-): Promise<void> {
+  key: string | undefined,
+): Promise<DecisionResult> {
   const { state } = pending;
-  const keyFile = opts.key ?? process.env.DREAMGATE_SIGNING_KEY;
+  const keyFile = key ?? process.env.DREAMGATE_SIGNING_KEY;
   if (state.signedDecisions && !keyFile)
     throw new InvalidInput(
       `${state.fleet}/${state.agentId} requires signed decisions: pass --key <your ssh key> (or set DREAMGATE_SIGNING_KEY); a public key file works with the key in ssh-agent`,
@@ -262,7 +262,12 @@ async function send(
       ),
       keyFile,
     );
-  const answer = await decide(pending, verdict, decision);
+  return decide(pending, verdict, decision);
+}
+
+/** Reports a decision's answer; a refusal exits 2 saying why. */
+function report(pending: Pending, verdict: Verdict, answer: DecisionResult, opts: CommonOptions): void {
+  const { state } = pending;
   const id = state.changeSetId!.slice(0, 12);
   if (!answer.accepted)
     throw new InvalidInput(
@@ -271,8 +276,74 @@ async function send(
   if (opts.json) printJson({ workflowId: pending.handle.workflowId, cycle: state.cycleId, ...answer });
   else
     process.stdout.write(
-      `${verdict === 'approve' ? 'approved' : 'rejected'} change set ${id} of ${state.agentId} as ${decision.reviewer}${answer.fingerprint ? ` (signed, ${answer.fingerprint})` : ''}${pending.v1 ? '; sent as a signal to a cycle of the previous version' : ''}; follow it with \`dreamgate status ${state.agentId}\`\n`,
+      `${verdict === 'approve' ? 'approved' : 'rejected'} change set ${id} of ${state.agentId} as ${answer.reviewer}${answer.fingerprint ? ` (signed, ${answer.fingerprint})` : ''}${pending.v1 ? '; sent as a signal to a cycle of the previous version' : ''}; follow it with \`dreamgate status ${state.agentId}\`\n`,
     );
+}
+
+/** What a reviewer approves: the narrowing, their own contents and restored sessions, as `approve` takes them. */
+export interface ApprovalRequest {
+  only?: string[];
+  edits?: Record<string, string>;
+  restore?: string[];
+  comment?: string;
+  as?: string;
+  key?: string;
+}
+
+/**
+ * Approves the pending change set: the reviewer checked, the revision tried here first (refused now, not
+ * mid-cycle), edits put in S3 by hash, the decision signed and sent. The command line and the review page
+ * both approve through here.
+ */
+export async function approvePending(
+  ctx: Context,
+  agent: AgentConfig,
+  pending: Pending,
+  r: ApprovalRequest,
+): Promise<DecisionResult> {
+  const reviewer = reviewerName(r.as);
+  if (!pending.state.reviewers.includes(reviewer))
+    throw new InvalidInput(
+      `${reviewer} is not a reviewer of ${pending.state.fleet}/${pending.state.agentId} (reviewers: ${pending.state.reviewers.join(', ')}); name yourself with --as`,
+    );
+  const own = r.edits && Object.keys(r.edits).length > 0 ? r.edits : undefined;
+  if (r.only?.length || own || r.restore?.length) {
+    const cs = await pendingChangeSet(ctx, agent, pending);
+    const snapshot = await ctx.snapshotStore().restore(scopeOf(ctx.fleet, agent), pending.state.snapshotId!);
+    reviseChanges(cs, snapshot, {
+      ...(r.only?.length ? { onlyPaths: r.only } : {}),
+      ...(own ? { edited: own } : {}),
+      ...(r.restore?.length ? { restoredSessions: r.restore } : {}),
+    });
+  }
+  // edited contents travel through S3, named by their hash; the decision carries the key and the hash
+  const edited = own ? await putEdits(ctx, scopeOf(ctx.fleet, agent), pending.state.cycleId, own) : undefined;
+  const decision: Decision = {
+    reviewer,
+    changeSetId: pending.state.changeSetId!,
+    cycle: pending.state.cycleId,
+    at: new Date().toISOString(),
+    ...(r.comment ? { comment: r.comment } : {}),
+    ...(r.only?.length ? { onlyPaths: r.only } : {}),
+    ...(edited ? { editedKey: edited.key, editedSha256: edited.sha256 } : {}),
+    ...(r.restore?.length ? { restoredSessions: r.restore } : {}),
+  };
+  return signAndDecide(pending, 'approve', decision, r.key);
+}
+
+/** Rejects the pending change set with a reason, signed where the agent requires it. */
+export async function rejectPending(
+  pending: Pending,
+  r: { reason: string; as?: string; key?: string },
+): Promise<DecisionResult> {
+  const decision: Decision = {
+    reviewer: reviewerName(r.as),
+    changeSetId: pending.state.changeSetId!,
+    cycle: pending.state.cycleId,
+    at: new Date().toISOString(),
+    reason: r.reason,
+  };
+  return signAndDecide(pending, 'reject', decision, r.key);
 }
 
 export async function approveCommand(
@@ -283,36 +354,10 @@ export async function approveCommand(
   await withContext(opts, async (ctx) => {
     const agent = agentOf(ctx, agentId);
     for (const p of opts.only ?? []) assertPath(p, '--only');
-    const own = opts.edit?.length ? await readEdits(opts.edit) : undefined;
+    const edits = opts.edit?.length ? await readEdits(opts.edit) : undefined;
     const pending = await pendingFor(ctx, agent, changeSetId);
-    const reviewer = reviewerName(opts.as);
-    if (!pending.state.reviewers.includes(reviewer))
-      throw new InvalidInput(
-        `${reviewer} is not a reviewer of ${pending.state.fleet}/${pending.state.agentId} (reviewers: ${pending.state.reviewers.join(', ')}); name yourself with --as`,
-      );
-    // what the worker will do with the narrowing, edits and restores, tried here first: refused now, not mid-cycle
-    if (opts.only?.length || own || opts.restore?.length) {
-      const cs = await pendingChangeSet(ctx, agent, pending);
-      const snapshot = await ctx.snapshotStore().restore(scopeOf(ctx.fleet, agent), pending.state.snapshotId!);
-      reviseChanges(cs, snapshot, {
-        ...(opts.only?.length ? { onlyPaths: opts.only } : {}),
-        ...(own ? { edited: own } : {}),
-        ...(opts.restore?.length ? { restoredSessions: opts.restore } : {}),
-      });
-    }
-    // edited contents travel through S3, named by their hash; the decision carries the key and the hash
-    const edited = own ? await putEdits(ctx, scopeOf(ctx.fleet, agent), pending.state.cycleId, own) : undefined;
-    const decision: Decision = {
-      reviewer,
-      changeSetId: pending.state.changeSetId!,
-      cycle: pending.state.cycleId,
-      at: new Date().toISOString(),
-      ...(opts.comment ? { comment: opts.comment } : {}),
-      ...(opts.only?.length ? { onlyPaths: opts.only } : {}),
-      ...(edited ? { editedKey: edited.key, editedSha256: edited.sha256 } : {}),
-      ...(opts.restore?.length ? { restoredSessions: opts.restore } : {}),
-    };
-    await send(ctx, pending, 'approve', decision, opts);
+    const answer = await approvePending(ctx, agent, pending, { ...opts, ...(edits ? { edits } : {}) });
+    report(pending, 'approve', answer, opts);
   });
 }
 
@@ -331,16 +376,8 @@ export async function rejectCommand(
   opts: DecisionOptions & { reason: string },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const agent = agentOf(ctx, agentId);
-    const pending = await pendingFor(ctx, agent, changeSetId);
-    const decision: Decision = {
-      reviewer: reviewerName(opts.as),
-      changeSetId: pending.state.changeSetId!,
-      cycle: pending.state.cycleId,
-      at: new Date().toISOString(),
-      reason: opts.reason,
-    };
-    await send(ctx, pending, 'reject', decision, opts);
+    const pending = await pendingFor(ctx, agentOf(ctx, agentId), changeSetId);
+    report(pending, 'reject', await rejectPending(pending, opts), opts);
   });
 }
 

@@ -96,6 +96,8 @@ const fleetSchema = z
     fleet: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
     paging: webhook.optional(),
     notify: webhook.optional(),
+    /** Where `dreamgate serve` is reachable for reviewers (behind the operator's proxy): review notices link there. */
+    reviewDesk: z.url({ protocol: /^https?$/ }).optional(),
     concurrency: z.number().int().min(1).max(100).default(4),
     batch: z.boolean().default(false),
     schedule: z
@@ -213,6 +215,8 @@ export interface FleetConfig {
   fleet: string;
   paging?: WebhookConfig;
   notify?: WebhookConfig;
+  /** The team review desk's address (`dreamgate serve` behind a proxy): review notices link to the agent's page. */
+  reviewDesk?: string;
   concurrency: number;
   batch: boolean;
   schedule?: { time: string; timezone: string; jitterMs: number; catchupWindowMs: number };
@@ -431,6 +435,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
     fleet: raw.fleet,
     ...(raw.paging ? { paging: raw.paging } : {}),
     ...(raw.notify ? { notify: raw.notify } : {}),
+    ...(raw.reviewDesk ? { reviewDesk: raw.reviewDesk } : {}),
     concurrency: raw.concurrency,
     batch: raw.batch,
     ...(raw.schedule

@@ -10,6 +10,7 @@ export interface FleetSpec {
   batch?: boolean;
   paging?: WebhookConfig;
   notify?: WebhookConfig;
+  reviewDesk?: string;
   teamStore?: string;
   teamSuite?: string;
   schedule?: { time: string; timezone: string; jitter?: string; catchupWindow?: string };
@@ -52,6 +53,7 @@ export function fleetYaml(spec: FleetSpec): string {
     ...(spec.batch ? { batch: true } : {}),
     ...(spec.paging ? { paging: spec.paging } : {}),
     ...(spec.notify ? { notify: spec.notify } : {}),
+    ...(spec.reviewDesk ? { reviewDesk: spec.reviewDesk } : {}),
     ...(spec.teamStore ? { teamStore: spec.teamStore } : {}),
     ...(spec.teamSuite ? { teamSuite: spec.teamSuite } : {}),
     ...(spec.schedule ? { schedule: spec.schedule } : {}),

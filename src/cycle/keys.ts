@@ -18,6 +18,16 @@ export function changeSetKey(scope: AgentScope, id: string): string {
   return `${scopePrefix(scope)}change-sets/${id}.json`;
 }
 
+/** The evidence a dream wrote beside its change set: the session events behind each change, quoted and masked. */
+export function evidenceKey(scope: AgentScope, changeSetId: string): string {
+  return changeSetKey(scope, changeSetId).replace(/\.json$/, '.evidence.json');
+}
+
+/** A cycle's eval report of one step (`baseline`, `post`, `post-2`, `revised`, `verify`). */
+export function evalReportKey(scope: AgentScope, cycleId: string, step: string): string {
+  return cycleKey(scope, cycleId, `eval-${step}.json`);
+}
+
 export function stateKey(scope: AgentScope): string {
   return `${scopePrefix(scope)}state.json`;
 }

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { renderPage } from '../../../../app/review/page.js';
+import { renderMarkdown } from '../../../../app/review/render.js';
+import { MemoryStore } from '../../../../src/memory/store.js';
+import { reviewView } from '../../../../src/review/view.js';
+import { changeSet } from '../../review/fixtures.js';
+
+const cycle = { fleet: 'acme', agent: 'a', cycleId: 'r', workflowId: 'w', reviewers: ['alice'], signedDecisions: true };
+
+describe('the review page', () => {
+  it('shows what a dream or a session wrote as text, never as markup', async () => {
+    const cs = changeSet();
+    cs.changes[2]!.after = '# Lessons\n<script>alert(1)</script>\n<img src=x onerror=alert(2)>\n';
+    cs.changes[2]!.detail = '<b onmouseover=alert(3)>hi</b>';
+    cs.quarantined[0]!.reason = '"><script>alert(4)</script>';
+    const view = await reviewView({ changeSetId: 'c'.repeat(64), changeSet: cs, base: MemoryStore.from({}), cycle });
+    const page = renderPage(view, 'decide', 'tok');
+    expect(page).not.toMatch(/<script>alert|<img src=x|<b onmouseover/);
+    expect(page).toContain('&lt;b onmouseover=alert(3)&gt;hi&lt;/b&gt;');
+    expect(page).toContain('<meta name="desk-token" content="tok" />');
+    expect(page).toContain('with your SSH key; the browser holds no key');
+    // the only script is the package's own
+    expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="assets/desk.js" defer>']);
+  });
+
+  it('renders markdown on request without scripts, handlers or raw HTML', () => {
+    const out = renderMarkdown(
+      '---\ntitle: x\n---\n# Notes\n\n- [link](javascript:alert(1))\n\n<script>alert(1)</script>\n<img src=x onerror=alert(2)>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n',
+    );
+    expect(out).toContain('<h1>Notes</h1>');
+    expect(out).toContain('<table>');
+    expect(out).not.toMatch(/<script|onerror|javascript:|title: x/);
+  });
+});
