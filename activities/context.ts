@@ -1,11 +1,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { claudeClient } from '../src/anthropic/client.js';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
 import type { FleetRegistry } from '../src/config/registry.js';
-import type { AgentScope } from '../src/config/scope.js';
+import { cycleWorkflowId, type AgentScope } from '../src/config/scope.js';
+import { bindingOf, checkRef, Unauthorized } from '../src/cycle/authority.js';
 import { CycleObjects } from '../src/cycle/objects.js';
+import { keepRefusal, type Refusal } from '../src/cycle/refusals.js';
+import type { Binding } from '../src/cycle/seal.js';
+import type { WorkerKey } from '../src/cycle/workerKey.js';
 import type { CycleRef } from '../src/cycle/types.js';
 import { ClaudeScorer, type AnswerCache, type CachedAnswer } from '../src/evaluate/claudeScorer.js';
 import { DeterministicScorer, ExternalScorer, type Scorer } from '../src/evaluate/scorer.js';
@@ -13,6 +17,7 @@ import { openStore } from '../src/memory/open.js';
 import { selectSessionsAt, type SelectOptions } from '../src/sessions/source.js';
 import { AuditLog } from '../src/snapshots/audit.js';
 import { RedactionIndex } from '../src/snapshots/redact.js';
+import { ownKey } from '../src/snapshots/signatures.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 
 export interface CycleDeps {
@@ -29,6 +34,12 @@ export interface CycleDeps {
    * off: Temporal retries the activity instead, after the server's retry-after.
    */
   claude?: () => Anthropic;
+  /** How long a promotion waits for a store's consolidation lock (default in the workflow: 90 minutes). */
+  lockWaitMs?: number;
+  /** The workers' key: seals proofs, signs audit records and markers. Read from a file, never from a payload. */
+  key: WorkerKey;
+  /** Where refusals go (tests); by default the audit bucket, and always the worker's log. */
+  keepRefusal?: (scope: AgentScope, r: Refusal) => Promise<unknown>;
 }
 
 /** A fleet file the worker could not read again: said in its log, the previous configuration kept. */
@@ -42,21 +53,77 @@ export interface Agent {
   configHash: string;
 }
 
+/** An agent, for a cycle run that opened on a worker: the run Temporal names, and what proofs are bound to. */
+export interface Authorized extends Agent {
+  run: string;
+  binding: Binding;
+  /** The checked reference (its mode is what the cycle opened as). */
+  ref: CycleRef;
+}
+
+/** The run that scheduled the current activity, as Temporal names it: no argument can change it. */
+export function caller(): { workflowId: string; runId: string; workflowType: string; activity: string } {
+  const info = Context.current().info;
+  return {
+    workflowId: info.workflowExecution?.workflowId ?? '',
+    runId: info.workflowExecution?.runId ?? '',
+    workflowType: info.workflowType ?? '',
+    activity: info.activityType,
+  };
+}
+
 /** What every activity works with: the worker's fleets, S3 and the Claude client, made once. */
 export class CycleContext {
   readonly objects: CycleObjects;
   readonly snapshots: SnapshotStore;
   readonly candidates: SnapshotStore;
   readonly audit: AuditLog;
+  readonly redactions: RedactionIndex;
   private client?: Anthropic;
 
   constructor(readonly deps: CycleDeps) {
     this.objects = new CycleObjects(deps.s3, deps.snapshotsBucket);
     // a snapshot whose blobs `dreamgate redact` replaced is restored through the redaction markers
-    const redactions = new RedactionIndex(deps.s3, deps.auditBucket);
+    const redactions = (this.redactions = new RedactionIndex(deps.s3, deps.auditBucket, () => [ownKey(deps.key)]));
     this.snapshots = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'snapshot', redactions);
     this.candidates = new SnapshotStore(deps.s3, deps.snapshotsBucket, 'candidate', redactions);
     this.audit = new AuditLog(deps.s3, deps.auditBucket, deps.auditRetentionDays);
+  }
+
+  get key(): WorkerKey {
+    return this.deps.key;
+  }
+
+  /**
+   * Every activity of a cycle starts here: the agent from the worker's configuration, and proof that the
+   * calling run is a cycle that opened on a worker (its reference sealed for this very run) under the agent's
+   * one workflow id. Anything else is refused, and the refusal kept.
+   */
+  async authorize(cycle: CycleRef): Promise<Authorized> {
+    const who = caller();
+    if (typeof cycle !== 'object' || cycle === null) return this.refuse(undefined, 'the call names no cycle');
+    const a = await this.agent(cycle);
+    const why =
+      checkRef(this.key.seal, cycle, who.runId) ??
+      (who.workflowId !== cycleWorkflowId(a.scope)
+        ? `it runs as workflow ${who.workflowId}, not the agent's ${cycleWorkflowId(a.scope)}`
+        : undefined);
+    if (why) return this.refuse(a.scope, why);
+    return { ...a, run: who.runId, binding: bindingOf(a.scope, who.runId), ref: cycle };
+  }
+
+  /** Refuses the current activity: logged, kept beside the agent's log when it names one, then thrown. */
+  async refuse(scope: AgentScope | undefined, why: string): Promise<never> {
+    const who = caller();
+    const r: Refusal = { ...who, why, at: new Date().toISOString() };
+    log.warn(`refused ${who.activity} for workflow ${who.workflowId} (${who.workflowType}, run ${who.runId}): ${why}`);
+    if (scope) {
+      const keep =
+        this.deps.keepRefusal ??
+        ((s: AgentScope, x: Refusal) => keepRefusal(this.deps.s3, this.deps.auditBucket, s, x));
+      await keep(scope, r).catch((err: unknown) => log.warn(`refusal not kept: ${(err as Error).message}`));
+    }
+    throw new Unauthorized(`${who.activity} refused: ${why}`);
   }
 
   claude = (): Anthropic => (this.client ??= this.deps.claude ? this.deps.claude() : claudeClient({ maxRetries: 0 }));

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
+import { madeHere, proofKinds } from '../src/cycle/authority.js';
+import { revises, type Decision } from '../src/cycle/decision.js';
 import { evidenceKey, isCycleObject } from '../src/cycle/keys.js';
+import { seal } from '../src/cycle/seal.js';
+import { decisionDigest, verifyDecision } from '../src/cycle/verifyDecision.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { reviseChanges } from '../src/cycle/revise.js';
 import type { CycleRef, DreamRef, Redream } from '../src/cycle/types.js';
@@ -23,7 +27,7 @@ import { collectEvidence } from '../src/review/evidence.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { activity, progress } from './activity.js';
-import type { Agent, CycleContext } from './context.js';
+import type { Agent, Authorized, CycleContext } from './context.js';
 import { derivedKey, exemptFromRetention } from './evaluate.js';
 
 /** What a reviewer changed, as the decision names it: paths, an edit by key and hash, restored sessions. */
@@ -35,10 +39,12 @@ export interface RevisionRequest {
 }
 
 export function dreamActivities(w: CycleContext) {
-  /** The failing cases of a rejected candidate, from its eval report, for the next attempt. */
+  /** The failing cases of a rejected candidate, from its eval report (this run's, by attempt), for the next attempt. */
   async function feedbackFrom(a: Agent, cycleId: string, redo: Redream): Promise<DreamFeedback> {
     const agent = a.config;
-    const report = await w.objects.getJson<Evaluation>(redo.reportKey);
+    // the report of the attempt that failed, where this run's evaluation put it (never a key the call names)
+    const step = redo.attempt === 1 ? 'post' : `post-${redo.attempt}`;
+    const report = await w.objects.getJson<Evaluation>(CycleObjects.cycleKey(a.scope, cycleId, `eval-${step}.json`));
     const derived = (await w.objects.getJson<DerivedCase[]>(derivedKey(a, cycleId))) ?? [];
     const suite = withDerived(agent.suite ? await loadSuite(agent.suite) : undefined, derived);
     const question = (id: string) => suite.cases.find((c) => c.id === id)?.question;
@@ -100,18 +106,22 @@ export function dreamActivities(w: CycleContext) {
     }
   }
 
-  /** The candidate store as a new candidate version, the change set under its own hash. */
+  /** The candidate store as a new candidate version, the change set under its own hash; sealed for this run. */
   async function storeCandidate(
-    a: Agent,
-    cycleId: string,
+    a: Authorized,
+    snapshotId: string,
     name: string,
     store: MemoryStore,
     cs: ChangeSet,
     newestSessionAt: number | null,
+    revises?: DreamRef['revises'],
   ): Promise<DreamRef> {
-    const candidate = await w.candidates.take(a.scope, store, `${cycleId}/${name}`);
+    const candidate = await w.candidates.take(a.scope, store, `${a.run}/${name}`);
     const { id } = await w.objects.putChangeSet(a.scope, cs);
-    return {
+    const kind = revises ? proofKinds.revision : proofKinds.dream;
+    return seal(w.key.seal, kind, a.binding, {
+      snapshotId,
+      ...(revises ? { revises } : {}),
       candidateId: candidate.id,
       candidateSha256: candidate.sha256,
       changeSetId: id,
@@ -121,7 +131,7 @@ export function dreamActivities(w: CycleContext) {
       sessionsUsed: cs.sessions?.used.length ?? 0,
       dropped: cs.dropped?.length ?? 0,
       ...(cs.usage ? { usage: cs.usage } : {}),
-    };
+    });
   }
 
   /** The reviewer's own contents: only from this cycle's objects, and only if they still hash as signed. */
@@ -156,14 +166,16 @@ export function dreamActivities(w: CycleContext) {
         redo?: Redream;
       }): Promise<DreamRef> => {
         const ctx = Context.current();
-        const a = await w.agent(cycle);
+        const a = await w.authorize(cycle);
+        if (redo && !(Number.isInteger(redo.attempt) && redo.attempt >= 1 && redo.attempt <= 20))
+          return w.refuse(a.scope, 'redo.attempt is not an attempt number');
         const store = await w.snapshots.restore(a.scope, snapshotId);
         progress('reading sessions');
         const sessions =
           a.config.dreamer === 'team-lessons'
             ? { sessions: [], invalid: [] }
             : await w.sessionsOf(a.config, { limit: a.config.maxSessions, signal: ctx.cancellationSignal });
-        const dreamer = await dreamerFor(a, cycle.cycleId, redo);
+        const dreamer = await dreamerFor(a, a.run, redo);
         progress(`dreaming over ${sessions.sessions.length} sessions`);
         const dreamed = await runDream(
           dreamer,
@@ -180,7 +192,7 @@ export function dreamActivities(w: CycleContext) {
         const result = reconciled(w.live(a.config), store, dreamed);
         const newest = sessions.sessions.length > 0 ? Math.max(...sessions.sessions.map((s) => s.endedAt)) : null;
         const name = redo ? `dream-${redo.attempt + 1}` : 'dream';
-        const ref = await storeCandidate(a, cycle.cycleId, name, result.store, result.changeSet, newest);
+        const ref = await storeCandidate(a, snapshotId, name, result.store, result.changeSet, newest);
         // the review desk quotes each cited session event; whoever serves it reads S3, not the transcripts
         const evidence = await collectEvidence(result.changeSet, sessions.sessions);
         await w.objects.putJson(evidenceKey(a.scope, ref.changeSetId), evidence);
@@ -195,18 +207,34 @@ export function dreamActivities(w: CycleContext) {
         snapshotId,
         base,
         revision,
-        request,
+        decision,
       }: {
         cycle: CycleRef;
         snapshotId: string;
-        base: Pick<DreamRef, 'changeSetId' | 'newestSessionAt'>;
+        /** The dream the reviewer approved, as its activity sealed it. */
+        base: DreamRef;
         revision: number;
-        request: RevisionRequest;
+        /** Kept for histories written before revisions were bound to their decision; not read. */
+        request?: RevisionRequest;
+        /** The approval that asks for the revision: what it narrows, edits and restores is taken from it alone. */
+        decision?: Decision;
       }): Promise<DreamRef> => {
-        const a = await w.agent(cycle);
-        const cs = await w.objects.loadChangeSet(a.scope, base.changeSetId);
+        const a = await w.authorize(cycle);
+        const made = madeHere(w.key.seal, a.binding, base, { snapshotId, changeSetId: base?.changeSetId });
+        if (typeof made === 'string') return w.refuse(a.scope, made);
+        if (!Number.isInteger(revision) || revision < 1 || revision > 99)
+          return w.refuse(a.scope, 'not a revision number');
+        const target = { scope: a.scope, run: a.run, startedAt: a.ref.startedAt, pending: made.changeSetId };
+        const v = await verifyDecision(a.config, target, 'approve', decision);
+        if (!v.accepted || !v.decision || !revises(v.decision))
+          return w.refuse(
+            a.scope,
+            `a revision needs an approval that narrows, edits or restores: ${'why' in v ? v.why : 'this one does not'}`,
+          );
+        const request: RevisionRequest = v.decision;
+        const cs = await w.objects.loadChangeSet(a.scope, made.changeSetId);
         const snapshot = await w.snapshots.restore(a.scope, snapshotId);
-        const edited = await editedContents(a, cycle.cycleId, request);
+        const edited = await editedContents(a, a.run, request);
         let changes = reviseChanges(cs, snapshot, {
           ...(request.onlyPaths ? { onlyPaths: request.onlyPaths } : {}),
           ...(edited ? { edited } : {}),
@@ -221,14 +249,27 @@ export function dreamActivities(w: CycleContext) {
             .filter((q) => request.restoredSessions?.includes(q.session_id))
             .flatMap((q) => q.removed_lines.map((l) => l.path)),
         ];
-        await exemptFromRetention(w, a, cycle.cycleId, reviewerPaths);
+        await exemptFromRetention(w, a, a.run, reviewerPaths);
         const refused = await refusedPaths(snapshot, candidate);
         if (refused.length > 0)
           throw new InvalidInput(
             `edited change set refused: ${refused.map((r) => `${r.path} ${r.reason}`).join('; ')}`,
           );
         const revised: ChangeSet = { ...cs, changes };
-        return storeCandidate(a, cycle.cycleId, `revision-${revision}`, candidate, revised, base.newestSessionAt);
+        const revisesWhat = {
+          changeSetId: made.changeSetId,
+          decision: decisionDigest(v.decision),
+          reviewer: v.decision.reviewer,
+        };
+        return storeCandidate(
+          a,
+          snapshotId,
+          `revision-${revision}`,
+          candidate,
+          revised,
+          made.newestSessionAt,
+          revisesWhat,
+        );
       },
     ),
   };

@@ -1,14 +1,23 @@
 import { Context } from '@temporalio/activity';
+import { proofKinds } from '../src/cycle/authority.js';
 import { CycleObjects } from '../src/cycle/objects.js';
-import type { CycleRef, EvalSummary } from '../src/cycle/types.js';
+import { seal } from '../src/cycle/seal.js';
+import type { CycleRef, EvalSummary, StoreTarget } from '../src/cycle/types.js';
 import { deriveCases, withDerived, type DerivedCase } from '../src/evaluate/derive.js';
 import { loadSuite, type Suite } from '../src/evaluate/suite.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { activity, progress } from './activity.js';
 import type { Agent, CycleContext } from './context.js';
 
-/** Which store an evaluation scores: a snapshot, a candidate (both by version id), or the live store. */
-export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { series: 'live' };
+export type { StoreTarget } from '../src/cycle/types.js';
+
+const isTarget = (t: unknown): t is StoreTarget =>
+  typeof t === 'object' &&
+  t !== null &&
+  ((t as StoreTarget).series === 'live' ||
+    (((t as StoreTarget).series === 'snapshot' || (t as StoreTarget).series === 'candidate') &&
+      typeof (t as { id?: unknown }).id === 'string' &&
+      /^[A-Za-z0-9._-]{1,128}$/.test((t as { id: string }).id)));
 
 export async function storeOf(w: CycleContext, a: Agent, target: StoreTarget): Promise<MemoryStore> {
   if (target.series === 'live') return w.live(a.config).read();
@@ -61,17 +70,23 @@ export function evaluateActivities(w: CycleContext) {
     /** Scores a store against the agent's suite; the report goes to S3, the summary to the workflow. */
     evaluate: activity(
       async ({ cycle, step, target }: { cycle: CycleRef; step: string; target: StoreTarget }): Promise<EvalSummary> => {
-        const a = await w.agent(cycle);
+        const a = await w.authorize(cycle);
+        if (typeof step !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(step))
+          return w.refuse(a.scope, 'step is not a step name');
+        if (!isTarget(target)) return w.refuse(a.scope, 'target is not a snapshot, a candidate or the live store');
         const store = await storeOf(w, a, target);
-        const suite = await suiteFor(w, a, cycle.cycleId, target, store);
+        const suite = await suiteFor(w, a, a.run, target, store);
         progress(`evaluating ${step}`);
         const result = await w.scorerFor(a.config).evaluate(store, suite, Context.current().cancellationSignal);
-        const { key } = await w.objects.putJson(CycleObjects.cycleKey(a.scope, cycle.cycleId, `eval-${step}.json`), {
+        const { key } = await w.objects.putJson(CycleObjects.cycleKey(a.scope, a.run, `eval-${step}.json`), {
           target,
           storeSha256: store.hash(),
           ...result,
         });
-        return {
+        // the gate a worker sealed: what this run's evaluation of this store scored
+        return seal(w.key.seal, proofKinds.eval, a.binding, {
+          step,
+          target,
           score: result.score,
           passed: result.cases.filter((c) => c.passed).length,
           cases: result.cases.length,
@@ -80,7 +95,7 @@ export function evaluateActivities(w: CycleContext) {
           duplicateRatio: result.health.duplicateRatio,
           contradictions: result.health.contradictions,
           ...(result.usage ? { costUsd: result.usage.cost_usd } : {}),
-        };
+        });
       },
     ),
   };

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
+import { Unauthorized } from '../src/cycle/authority.js';
 import { ChangeSetTampered } from '../src/cycle/objects.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
 import { StoreLocked } from '../src/memory/claudeCodeLock.js';
@@ -21,6 +22,7 @@ export const failureTypes = {
   budgetExceeded: 'BudgetExceeded',
   managedDreamFailed: 'ManagedDreamFailed',
   storeLocked: 'StoreLocked',
+  unauthorized: 'Unauthorized',
 } as const;
 
 /**
@@ -28,6 +30,7 @@ export const failureTypes = {
  * retrying forever; everything else is returned unchanged and stays retryable.
  */
 export function asFailure(err: unknown): unknown {
+  if (err instanceof Unauthorized) return ApplicationFailure.nonRetryable(err.message, failureTypes.unauthorized);
   if (err instanceof InvalidInput) return ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
   if (err instanceof LiveStoreChanged)
     return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });

@@ -1,6 +1,41 @@
+import { isName } from '../src/config/scope.js';
+import { fleetRunKey } from '../src/cycle/keys.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
+import { InvalidInput } from '../src/util/errors.js';
 import { activity } from './activity.js';
-import type { CycleContext } from './context.js';
+import { caller, type CycleContext } from './context.js';
+
+const outcomes = new Set([
+  'kept',
+  'discarded',
+  'rolled_back',
+  'rejected',
+  'timed_out',
+  'skipped',
+  'in_review',
+  'conflict',
+  'failed',
+]);
+
+/** A page of outcomes as a fleet run reports it: agent names, an outcome, a short reason; nothing else. */
+function checkedOutcomes(raw: unknown): FleetOutcome[] {
+  if (!Array.isArray(raw) || raw.length > 1_000) throw new InvalidInput('outcomes: a list of at most 1,000');
+  return raw.map((o: Partial<FleetOutcome>, i) => {
+    if (
+      typeof o !== 'object' ||
+      o === null ||
+      (!isName(o.agent) && o.agent !== '@team') ||
+      !outcomes.has(String(o.outcome))
+    )
+      throw new InvalidInput(`outcomes[${i}] is not an agent's outcome`);
+    return {
+      agent: o.agent!,
+      workflowId: String(o.workflowId ?? '').slice(0, 256),
+      outcome: o.outcome!,
+      ...(o.reason !== undefined ? { reason: String(o.reason).slice(0, 500) } : {}),
+    };
+  });
+}
 
 /** What a fleet run needs to know of its fleet, from the worker's configuration: counts, never configs. */
 export interface FleetOpening {
@@ -44,17 +79,27 @@ export function fleetActivities(w: CycleContext) {
       },
     ),
 
+    /**
+     * A page of the run's outcomes, under the calling run's own folder (`fleets/<fleet>/runs/<workflow id>/`,
+     * the id Temporal names, never a key the call gives), for a fleet this worker serves.
+     */
     recordFleetOutcomes: activity(
       async ({
-        reportKey,
+        fleet,
         offset,
         outcomes,
       }: {
-        reportKey: string;
+        fleet?: string;
+        /** Kept for histories written before the key was composed here; not read. */
+        reportKey?: string;
         offset: number;
         outcomes: FleetOutcome[];
       }): Promise<void> => {
-        await w.objects.putJson(`${reportKey}/outcomes-${String(offset).padStart(6, '0')}.json`, outcomes);
+        const { workflowId } = caller();
+        // a history written before the fleet was named: its folder is the one its workflow id says
+        const name = fleet ?? /^fleet-(.+?)(?:-\d{8}T\d{6})?$/.exec(workflowId)?.[1] ?? '';
+        w.deps.fleets.config(name, undefined, { strict: false });
+        await w.objects.putJson(fleetRunKey(name, workflowId, offset), checkedOutcomes(outcomes));
       },
     ),
   };

@@ -1,12 +1,13 @@
 import { alertActivities } from './alert.js';
+import { auditActivities } from './audit.js';
 import { CycleContext, type CycleDeps } from './context.js';
 import { dreamActivities } from './dream.js';
 import { evaluateActivities } from './evaluate.js';
 import { fleetActivities } from './fleet.js';
-import { acceptV1 } from './legacy.js';
 import { openActivities } from './open.js';
 import { promoteActivities } from './promote.js';
 import { proofActivities } from './proof.js';
+import { redactActivities } from './redact.js';
 import { reviewActivities } from './review.js';
 import { snapshotActivities } from './snapshot.js';
 
@@ -15,9 +16,10 @@ export type ActivityDeps = CycleDeps;
 /** Every activity the worker registers, by stage; workflows proxy them by this type. */
 export function createActivities(deps: ActivityDeps) {
   const w = new CycleContext(deps);
-  const activities = {
+  return {
     ...proofActivities(deps.s3, deps.snapshotsBucket),
     ...openActivities(w),
+    ...auditActivities(w),
     ...snapshotActivities(w),
     ...evaluateActivities(w),
     ...dreamActivities(w),
@@ -25,12 +27,12 @@ export function createActivities(deps: ActivityDeps) {
     ...promoteActivities(w),
     ...alertActivities(w),
     ...fleetActivities(w),
+    ...redactActivities(w),
     /** For the benchmark floor: an activity round trip and nothing else. */
     async noop(i: number): Promise<number> {
       return i;
     },
   };
-  return acceptV1(w, activities);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,102 +1,98 @@
 import { Context } from '@temporalio/activity';
-import { cycleWorkflowId, legacyPrefix, scopedName, type AgentScope } from '../src/config/scope.js';
-import { CycleObjects } from '../src/cycle/objects.js';
+import { cycleWorkflowId, scopedName, type AgentScope } from '../src/config/scope.js';
+import { sealRef } from '../src/cycle/authority.js';
+import { stateKey } from '../src/cycle/keys.js';
+import { fresh, standingAfter, type Standing } from '../src/cycle/trust.js';
 import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
-import type { AuditRecord } from '../src/snapshots/audit.js';
-import { InvalidInput } from '../src/util/errors.js';
+import { ownKey } from '../src/snapshots/signatures.js';
 import { activity } from './activity.js';
-import type { CycleContext } from './context.js';
+import { appendRecord } from './audit.js';
+import { caller, type CycleContext } from './context.js';
 
-/** One audit record as the workflow knows it; the activity adds whose it is from the worker's configuration. */
-export interface AuditEntry {
-  seq: number;
-  event: string;
-  at: string;
-  actor?: string;
-  data?: Record<string, unknown>;
-  /** sha256 of the agent's previous record (the chain), or null for the first. */
-  prev: string | null;
-}
-
-const fresh: AgentState = { lastKeptSessionAt: null, consecutiveApprovals: 0 };
+/** The workflows that run under an agent's one workflow id. */
+const agentWorkflows = new Set(['dreamCycle', 'agentRollback', 'agentRecord']);
 
 /**
- * The agent's state, from its own key. The previous layout kept state under the agent id alone, which cannot
- * say which fleet it belonged to: only a cycle of that layout (finishing after the upgrade) reads it. A new
- * cycle of an agent that has none starts fresh (it dreams over its sessions once more; hybrid trust is earned
- * again), so one fleet never acts on another's state.
+ * Where an agent's log stands: its head and the agent's standing, from the signed records of its newest run
+ * (not from a memo or `state.json`, which anyone with namespace or S3 access could set). A log from before
+ * seals is verified whole once, and trust is earned again.
  */
-export async function loadState(w: CycleContext, scope: AgentScope, legacy = false): Promise<AgentState> {
-  return (
-    (await w.objects.getJson<AgentState>(CycleObjects.stateKey(scope))) ??
-    (legacy ? await w.objects.getJson<AgentState>(`${legacyPrefix(scope)}state.json`) : undefined) ??
-    fresh
-  );
-}
-
-/**
- * The audit chain's head as Temporal holds it, where an S3 writer cannot change it: the memo of the newest
- * closed run of the agent's workflow id that has one. The run the agent's state names as its last is read
- * from the run itself (the visibility store is eventually consistent and may not list it yet), but only
- * trusted while no newer run is listed: state rewound in S3 to an older run would graft the chain onto an
- * old head. Undefined when Temporal has none (a first cycle, a v1 one, or a server without visibility).
- */
-async function headInTemporal(lastRun: string | undefined): Promise<string | null | undefined> {
-  const ctx = Context.current();
-  const workflowId = ctx.info.workflowExecution?.workflowId;
-  if (!workflowId) return undefined;
-  const headOf = (memo: Record<string, unknown> | undefined) =>
-    memo && 'auditHead' in memo ? (typeof memo.auditHead === 'string' ? memo.auditHead : null) : undefined;
-  let named: { closed: number; head: string | null } | undefined;
-  if (lastRun) {
-    named = await ctx.client.workflow
-      .getHandle(workflowId, lastRun)
-      .describe()
-      .then((d) => {
-        const head = headOf(d.memo);
-        return head !== undefined ? { closed: d.closeTime?.getTime() ?? 0, head } : undefined;
-      })
-      .catch(() => undefined); // not a run of this workflow id (v1 named cycles otherwise): look further
-  }
-  let newest: { closed: number; head: string | null } | undefined;
-  try {
-    const query = `WorkflowId = '${workflowId.replace(/'/g, '')}' AND ExecutionStatus != 'Running'`;
-    let n = 0;
-    for await (const w of ctx.client.workflow.list({ query })) {
-      const closed = w.closeTime?.getTime() ?? 0;
-      const head = headOf(w.memo);
-      if (head !== undefined && (!newest || closed > newest.closed)) newest = { closed, head };
-      if (++n >= 50) break;
-    }
-  } catch {
-    return named?.head;
-  }
-  if (named && (!newest || newest.closed <= named.closed)) return named.head;
-  return newest?.head;
+async function standingOf(
+  w: CycleContext,
+  scope: AgentScope,
+  run: string,
+): Promise<Standing & { head: string | null }> {
+  const newest = await w.audit.newestSignedRun(scope, [ownKey(w.key)], run);
+  if (newest) return { head: newest.at(-1)!.sha256, ...standingAfter(newest.map((r) => r.record)) };
+  const report = await w.audit.verify(scope);
+  if (report.keys.length === 0) return { head: null, ...fresh };
+  const old = await w.objects.getJson<AgentState>(stateKey(scope));
+  return { head: report.head ?? null, trust: 0, lastKeptSessionAt: old?.lastKeptSessionAt ?? null };
 }
 
 export function openActivities(w: CycleContext) {
   return {
     /**
      * A cycle's first step: the worker's settings for the agent it names (refusing a configuration hash the
-     * worker does not hold), the agent's state, and the head of its audit chain.
+     * worker does not hold), where the agent stands, and the cycle's reference, sealed for this run. Only a
+     * dreamgate workflow under the agent's one workflow id, on this worker's task queue, opens; its first
+     * record (`cycle-opened`) says what it starts from, so the next opening needs no other state.
      */
     openCycle: activity(
-      async ({ cycle }: { cycle: Omit<CycleRef, 'configHash'> & { configHash?: string } }): Promise<CycleOpening> => {
+      async ({
+        cycle,
+        trigger,
+      }: {
+        cycle: Omit<CycleRef, 'configHash'> & { configHash?: string };
+        trigger?: string;
+      }): Promise<CycleOpening> => {
+        const who = caller();
         const a = await w.agent(cycle, true);
-        // one cycle per agent: only the agent's own workflow id reads and writes its state and audit chain
-        // (a client with namespace access could start one under any id); an input of the previous version
-        // (no fleet) comes from a v1 fleet run's child, whose id that run chose
-        const workflowId = Context.current().info.workflowExecution?.workflowId;
-        if (cycle.fleet !== undefined && workflowId !== cycleWorkflowId(a.scope))
-          throw new InvalidInput(
+        // one cycle per agent: only the agent's own workflow id reads and writes its log (any client could
+        // start a workflow under another id, or of another type, or on a task queue of its own)
+        if (who.workflowId !== cycleWorkflowId(a.scope))
+          await w.refuse(
+            a.scope,
             `a cycle of ${scopedName(a.scope)} runs only as workflow ${cycleWorkflowId(a.scope)}, the agent's one cycle at a time; start it with \`dreamgate run ${a.scope.id}\``,
           );
+        if (!agentWorkflows.has(who.workflowType))
+          await w.refuse(a.scope, `workflow type ${who.workflowType} is not one of dreamgate's`);
+        const ctx = Context.current();
+        const run = await ctx.client.workflow.getHandle(who.workflowId, who.runId).describe();
+        if (run.taskQueue !== ctx.info.taskQueue)
+          await w.refuse(a.scope, `the workflow runs on task queue ${run.taskQueue}, not this worker's`);
+        const startedAt = run.startTime.toISOString();
         const c = a.config;
-        const state = await loadState(w, a.scope);
-        const temporal = await headInTemporal(state.lastCycleId);
-        const s3 = state.auditHead ?? null;
-        const auditHead = temporal !== undefined ? temporal : s3;
+        const standing = await standingOf(w, a.scope, who.runId);
+        const trusted = c.mode === 'hybrid' && standing.trust >= c.trustAfter;
+        const mode = c.mode === 'automatic' || trusted ? 'automatic' : 'review';
+        const ref = sealRef(w.key.seal, {
+          fleet: a.scope.fleet,
+          agent: a.scope.id,
+          configHash: a.configHash,
+          cycleId: who.runId,
+          startedAt,
+          mode,
+        });
+        const opened = await appendRecord(
+          w,
+          { scope: a.scope, run: who.runId, startedAt },
+          {
+            seq: 0,
+            event: 'cycle-opened',
+            at: startedAt,
+            data: {
+              workflow: who.workflowType,
+              trigger: typeof trigger === 'string' ? trigger.slice(0, 200) : null,
+              configHash: a.configHash,
+              mode: c.mode,
+              effectiveMode: mode,
+              trust: standing.trust,
+              lastKeptSessionAt: standing.lastKeptSessionAt,
+            },
+            prev: standing.head,
+          },
+        );
         return {
           settings: {
             fleet: a.scope.fleet,
@@ -115,32 +111,12 @@ export function openActivities(w: CycleContext) {
             signedDecisions: c.reviewerKeys !== undefined,
             owners: c.owners,
             onQuarantine: c.onQuarantine,
+            ...(w.deps.lockWaitMs ? { lockWaitMs: w.deps.lockWaitMs } : {}),
           },
-          state,
-          auditHead,
-          ...(temporal !== undefined && temporal !== s3 ? { headMismatch: { s3, temporal } } : {}),
+          state: { lastKeptSessionAt: standing.lastKeptSessionAt, consecutiveApprovals: standing.trust },
+          auditHead: opened.sha256,
+          cycle: ref,
         };
-      },
-    ),
-
-    saveAgentState: activity(async ({ cycle, state }: { cycle: CycleRef; state: AgentState }): Promise<void> => {
-      const a = await w.agent(cycle);
-      await w.objects.putJson(CycleObjects.stateKey(a.scope), state);
-    }),
-
-    /** Appends one record to the agent's audit log; returns its key and sha256, the chain's new head. */
-    recordAudit: activity(
-      async ({ cycle, entry }: { cycle: CycleRef; entry: AuditEntry }): Promise<{ key: string; sha256: string }> => {
-        const a = await w.agent(cycle);
-        const record: AuditRecord = {
-          fleet: a.scope.fleet,
-          agent_id: a.scope.id,
-          cycle_id: cycle.cycleId,
-          cycle_started_at: cycle.startedAt,
-          ...entry,
-        };
-        const { key, sha256 } = await w.audit.append(record);
-        return { key, sha256 };
       },
     ),
   };

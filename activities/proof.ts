@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { proofKey } from '../src/cycle/keys.js';
 
 export interface ProofInput {
-  key: string;
+  /** Kept for histories written before the key was composed here; not read. */
+  key?: string;
   text: string;
 }
 
@@ -14,10 +16,16 @@ export interface ProofObject {
   sha256: string;
 }
 
-/** Wiring check: writes one object to the versioned snapshots bucket and returns its VersionId. */
+/**
+ * Wiring check: writes one object to the versioned snapshots bucket and returns its VersionId; under the
+ * calling workflow's own id (`proof/<workflow id>.txt`), a short text, never over anything else.
+ */
 export function proofActivities(s3: S3Client, bucket: string) {
   return {
-    async writeProofObject({ key, text }: ProofInput): Promise<ProofObject> {
+    async writeProofObject({ text }: ProofInput): Promise<ProofObject> {
+      if (typeof text !== 'string' || text.length > 4_096)
+        throw ApplicationFailure.nonRetryable('proof text: at most 4,096 characters', 'InvalidInput');
+      const key = proofKey(Context.current().info.workflowExecution?.workflowId ?? '');
       const body = Buffer.from(text, 'utf8');
       const sha256 = createHash('sha256').update(body).digest('hex');
       const out = await s3.send(

@@ -1,3 +1,5 @@
+import { proofKinds } from '../src/cycle/authority.js';
+import { seal } from '../src/cycle/seal.js';
 import type { CycleRef, SnapshotRef } from '../src/cycle/types.js';
 import { activity, progress } from './activity.js';
 import type { CycleContext } from './context.js';
@@ -6,11 +8,11 @@ export function snapshotActivities(w: CycleContext) {
   return {
     /** Snapshots the live store: the snapshot's id is the rollback point. */
     takeSnapshot: activity(async ({ cycle }: { cycle: CycleRef }): Promise<SnapshotRef> => {
-      const a = await w.agent(cycle);
+      const a = await w.authorize(cycle);
       progress('reading the live store');
       const store = await w.live(a.config).read();
-      const s = await w.snapshots.take(a.scope, store, `${cycle.cycleId}/snapshot`);
-      return { snapshotId: s.id, sha256: s.sha256, files: s.files };
+      const s = await w.snapshots.take(a.scope, store, `${a.run}/snapshot`);
+      return seal(w.key.seal, proofKinds.snapshot, a.binding, { snapshotId: s.id, sha256: s.sha256, files: s.files });
     }),
 
     countNewSessions: activity(
@@ -21,7 +23,7 @@ export function snapshotActivities(w: CycleContext) {
         cycle: CycleRef;
         since: number | null;
       }): Promise<{ count: number; invalid: number }> => {
-        const a = await w.agent(cycle);
+        const a = await w.authorize(cycle);
         if (a.config.dreamer === 'team-lessons') return { count: 0, invalid: 0 }; // the team store reads stores, not sessions
         const sel = await w.sessionsOf(a.config, { ...(since !== null ? { since } : {}), limit: a.config.maxSessions });
         return { count: sel.sessions.length, invalid: sel.invalid.length };
@@ -39,18 +41,34 @@ export function snapshotActivities(w: CycleContext) {
       }: {
         cycle: CycleRef;
         snapshotId: string;
-      }): Promise<{ previous: string; sha256: string; files: number }> => {
-        const a = await w.agent(cycle);
-        const store = await w.snapshots.restore(a.scope, snapshotId);
+      }): Promise<{
+        snapshotId: string;
+        previous: string;
+        sha256: string;
+        files: number;
+        snapshotSha256: string;
+        redacted: number;
+        seal?: string;
+      }> => {
+        const a = await w.authorize(cycle);
+        // every blob and the whole store checked against the manifest, a redacted blob only through a signed marker
+        const { store, manifestSha256, redacted } = await w.snapshots.restoreChecked(a.scope, snapshotId);
         const live = w.live(a.config);
         const before = await live.read();
         // a retried attempt finds the snapshot its first attempt took of the store as it was
-        const label = `${cycle.cycleId}/before-rollback`;
+        const label = `${a.run}/before-rollback`;
         const safety =
           (await w.snapshots.list(a.scope)).find((s) => s.label === label) ??
           (await w.snapshots.take(a.scope, before, label));
         if (before.hash() !== store.hash()) await live.replaceAll(store);
-        return { previous: safety.id, sha256: store.hash(), files: store.size };
+        return seal(w.key.seal, proofKinds.restore, a.binding, {
+          snapshotId,
+          previous: safety.id,
+          sha256: store.hash(),
+          files: store.size,
+          snapshotSha256: manifestSha256,
+          redacted,
+        });
       },
     ),
   };

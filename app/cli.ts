@@ -22,6 +22,7 @@ import { reviewWebCommand, serveCommand } from './commands/desk.js';
 import { redactCommand } from './commands/redact.js';
 import { fleetRunCommand, fleetStatusCommand } from './commands/fleet.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { workerKeyCommand } from './commands/workerKey.js';
 import { initCommand } from './commands/init.js';
 import { suiteDeriveCommand } from '../src/cli/suite.js';
 import { runDemo } from './demo.js';
@@ -147,6 +148,14 @@ export function buildProgram(): Command {
         }
       },
     );
+
+  program
+    .command('worker-key')
+    .description("make the workers' key (seals proofs, signs audit records) or print its public key")
+    .option('--out <file>', 'write a new key file (0600; never overwritten) and print its public key')
+    .option('--public <file>', "print a key file's public key, as DREAMGATE_AUDIT_KEY takes it")
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { out?: string; public?: string; json?: boolean }) => workerKeyCommand(opts));
 
   program
     .command('proof')

@@ -9,7 +9,9 @@ import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
+import type { AuditKey } from '../src/cycle/workerKey.js';
 import { connectClient, type DreamgateClient } from './client.js';
+import { auditKeys } from './keys.js';
 
 export interface CommonOptions {
   fleet?: string;
@@ -23,6 +25,7 @@ export const defaultFleetFile = 'dreamgate.yml';
 export class Context {
   private clientP?: Promise<DreamgateClient>;
   private s3c?: S3Client;
+  private keys?: AuditKey[];
   private constructor(
     readonly stack: StackConfig,
     readonly fleet: FleetConfig,
@@ -59,13 +62,22 @@ export class Context {
     return (this.s3c ??= createS3Client(this.storage));
   }
 
-  /** An agent's snapshots (or candidates); a snapshot `dreamgate redact` rewrote is restored through its markers. */
-  snapshotStore(series: 'snapshot' | 'candidate' = 'snapshot'): SnapshotStore {
+  /** The workers' public keys (DREAMGATE_AUDIT_KEY, or the local stack's): what audit signatures are checked with. */
+  async auditKeys(): Promise<AuditKey[]> {
+    return (this.keys ??= await auditKeys(this.stack, this.storage));
+  }
+
+  /**
+   * An agent's snapshots (or candidates); a snapshot `dreamgate redact` rewrote is restored through its markers,
+   * each signed by a worker.
+   */
+  async snapshotStore(series: 'snapshot' | 'candidate' = 'snapshot'): Promise<SnapshotStore> {
+    const keys = await this.auditKeys().catch(() => []);
     return new SnapshotStore(
       this.s3,
       this.storage.snapshotsBucket,
       series,
-      new RedactionIndex(this.s3, this.storage.auditBucket),
+      new RedactionIndex(this.s3, this.storage.auditBucket, () => keys),
     );
   }
 

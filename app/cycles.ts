@@ -1,5 +1,7 @@
 import {
+  ApplicationFailure,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowUpdateFailedError,
@@ -11,14 +13,7 @@ import { cycleWorkflowId, cyclesQuery, scopedName, teamId, type AgentScope } fro
 import type { Decision, Verdict } from '../src/cycle/decision.js';
 import type { CycleResult, CycleState, DecisionResult } from '../src/cycle/types.js';
 import { InvalidInput } from '../src/util/errors.js';
-import {
-  approveSignal,
-  approveUpdate,
-  rejectSignal,
-  rejectUpdate,
-  searchAttributes,
-  stateQuery,
-} from '../workflows/definitions.js';
+import { approveUpdate, rejectUpdate, searchAttributes, stateQuery } from '../workflows/definitions.js';
 import { agentRecord, agentRollback, dreamCycle } from '../workflows/index.js';
 import type { RollbackResult } from '../workflows/rollback.js';
 import type { DreamgateClient } from './client.js';
@@ -99,7 +94,16 @@ export async function rollbackAgent(
       args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, snapshotId, requestedBy }],
       staticSummary: `Manual rollback of ${scopedName(scope)} to snapshot ${snapshotId}`,
     });
-    return await handle.result();
+    return await handle.result().catch((err: unknown) => {
+      // what refused it (a snapshot that does not check, a step not allowed), not "Workflow execution failed"
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      let cause: unknown = err.cause;
+      while (cause instanceof Error && cause.cause && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+      const type = cause instanceof ApplicationFailure && cause.type ? `${cause.type}: ` : '';
+      throw new Error(
+        `rollback of ${scopedName(scope)} failed: ${type}${(cause as Error | undefined)?.message ?? err.message}`,
+      );
+    });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw await refusedBecauseRunning(c, scope, 'rollback');
     throw err;
@@ -189,8 +193,6 @@ export async function listCycles(
 export interface Pending {
   handle: CycleHandle;
   state: CycleState;
-  /** Started by the previous version: it answers signals only, and its state has v1's shape. */
-  v1: boolean;
 }
 
 export async function pendingReview(
@@ -201,29 +203,16 @@ export async function pendingReview(
   const scope = scopeOf(fleet, agent);
   const handle = c.client.workflow.getHandle<typeof dreamCycle>(cycleWorkflowId(scope));
   const desc = await handle.describe().catch(() => undefined);
-  if (desc?.status.name === 'RUNNING') {
-    const state = await queryOrHint(c, handle);
-    if (state.stage === 'review')
-      return { handle: c.client.workflow.getHandle(handle.workflowId, desc.runId), state, v1: false };
+  if (desc?.status.name !== 'RUNNING')
+    throw new InvalidInput(
+      `${scopedName(scope)} has no cycle waiting for review (see \`dreamgate status ${scope.id}\`)`,
+    );
+  const state = await queryOrHint(c, handle);
+  if (state.stage !== 'review')
     throw new InvalidInput(
       `${scopedName(scope)} has no change set waiting for review: its cycle ${handle.workflowId} is at stage ${state.stage} (see \`dreamgate status ${scope.id}\`)`,
     );
-  }
-  // a cycle the previous version started, under its timestamped id
-  for await (const w of c.client.workflow.list({
-    query: `DreamAgent = "${agent.id}" AND ExecutionStatus = "Running"`,
-  })) {
-    const old = c.client.workflow.getHandle<typeof dreamCycle>(w.workflowId, w.runId);
-    const state = (await queryOrHint(c, old)) as CycleState & { ignoredSignals?: unknown };
-    if (state.stage === 'review')
-      return {
-        handle: old,
-        // v1 named a cycle by its workflow id
-        state: { ...state, fleet: fleet.fleet, cycleId: w.workflowId, ignored: { count: 0, recent: [] } },
-        v1: true,
-      };
-  }
-  throw new InvalidInput(`${scopedName(scope)} has no cycle waiting for review (see \`dreamgate status ${scope.id}\`)`);
+  return { handle: c.client.workflow.getHandle(handle.workflowId, desc.runId), state };
 }
 
 async function queryOrHint(c: DreamgateClient, handle: CycleHandle): Promise<CycleState> {
@@ -236,15 +225,8 @@ async function queryOrHint(c: DreamgateClient, handle: CycleHandle): Promise<Cyc
   }
 }
 
-/**
- * Sends a decision as an update, so the answer comes back: accepted, or refused and why. A cycle of the
- * previous version answers signals only; it gets one, and checks it as the current version does.
- */
+/** Sends a decision as an update, so the answer comes back: accepted, or refused and why. */
 export async function decide(pending: Pending, verdict: Verdict, decision: Decision): Promise<DecisionResult> {
-  if (pending.v1) {
-    await pending.handle.signal(verdict === 'approve' ? approveSignal : rejectSignal, decision);
-    return { accepted: true, changeSetId: pending.state.changeSetId!, reviewer: decision.reviewer };
-  }
   try {
     return await pending.handle.executeUpdate(verdict === 'approve' ? approveUpdate : rejectUpdate, {
       args: [decision],

@@ -12,6 +12,7 @@ import { createS3Client } from '../src/s3/client.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';
+import { workerKey } from './keys.js';
 import type { Tracing } from './observability.js';
 import { connectNative } from './temporal/connect.js';
 import { temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
@@ -74,6 +75,8 @@ export interface WorkerSetup {
   fleets?: FleetRegistry | { sources: string[]; sha256?: string };
   /** How much it takes on at once (`dreamgate worker --max-activities …`); Temporal's defaults without. */
   tuning?: Tuning;
+  /** How long a promotion waits for a store's consolidation lock (tests shorten it). */
+  lockWaitMs?: number;
 }
 
 /**
@@ -119,6 +122,7 @@ export async function createWorker(
   let connection;
   try {
     const storageCheck = await checkStorage(s3, storage);
+    const key = await workerKey(cfg, storage);
     storageCheck.warnings.forEach(warnOnce);
     // no store may lie in dreamgate's own buckets, nor where the local gateway keeps them
     const reserved = { buckets: [storage.snapshotsBucket, storage.auditBucket], dirs: [cfg.stateDir] };
@@ -136,6 +140,8 @@ export async function createWorker(
         auditRetentionDays: storageCheck.auditRetentionDays,
         fleets,
         uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
+        ...(setup.lockWaitMs ? { lockWaitMs: setup.lockWaitMs } : {}),
+        key,
       }),
       ...(overrides.workflowBundle ? {} : workflowSource(Boolean(setup.tracing))),
       ...(setup.tracing ? { plugins: [setup.tracing.plugin] } : {}),

@@ -20,12 +20,25 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { AlertKind } from '../activities/alert.js';
 import type { ChangeSetStep } from '../activities/promote.js';
+import type { PromotionProof } from '../src/cycle/authority.js';
 import { scopedName } from '../src/config/scope.js';
 import { described, parseDecision, type Decision, type Verdict } from '../src/cycle/decision.js';
-import { cycleDetails as details, parseCycleInput, type StartInput } from '../src/cycle/input.js';
+import { cycleDetails as details, parseCycleInput } from '../src/cycle/input.js';
 import { isCycleObject } from '../src/cycle/keys.js';
+import {
+  decisionData,
+  dreamData,
+  promotedData,
+  revisedData,
+  rolledBackData,
+  scoreData,
+  snapshotData,
+  verifiedData,
+  type RecordProof,
+} from '../src/cycle/records.js';
 import type {
   AgentState,
+  CycleInput,
   CycleOpening,
   CycleRef,
   CycleResult,
@@ -37,7 +50,10 @@ import type {
   Outcome,
   PromoteResult,
   Redream,
+  RollbackResult,
+  SnapshotRef,
   Stage,
+  VerifyResult,
 } from '../src/cycle/types.js';
 import { safeName } from '../src/util/display.js';
 import {
@@ -101,6 +117,8 @@ const recordedIgnored = 3;
  * still under way count too, so decisions sent all at once cannot start more than this many activities.
  */
 const maxFailedChecks = 20;
+/** How long a cycle waits for a store's consolidation lock (Claude Code's goes stale after an hour). */
+const defaultLockWaitMs = 90 * 60_000;
 
 /**
  * A cycle's state and everything around its story: the messages it answers (as Temporal's
@@ -129,21 +147,26 @@ export class CycleRun {
   /** Fewer history events: bookkeeping as local activities, verify beside its eval (runs before it, not). */
   readonly lean: boolean;
   private readonly book: typeof steps;
+  private readonly trigger: string;
+  /** The proofs a promotion shows: the stored dream (what a reviewer decides on) and the baseline's score. */
+  private stored?: DreamRef;
+  private baselineEval?: EvalSummary;
 
-  constructor(input: StartInput) {
+  constructor(input: CycleInput) {
     const info = workflowInfo();
     this.now = input.now === true;
     this.lean = patched(patches.fleetScale);
     this.book = this.lean ? local : steps;
+    this.trigger = input.trigger;
     this.ref = {
-      ...(input.fleet !== undefined ? { fleet: input.fleet } : {}),
+      fleet: input.fleet,
       agent: input.agent,
       ...(input.configHash !== undefined ? { configHash: input.configHash } : {}),
       cycleId: info.runId,
       startedAt: info.startTime.toISOString(),
     };
     this.state = {
-      fleet: input.fleet ?? '',
+      fleet: input.fleet,
       agentId: input.agent,
       cycleId: info.runId,
       mode: '',
@@ -158,7 +181,7 @@ export class CycleRun {
 
   /** The agent's name in pages, the UI and search attributes: `<fleet>/<agent>`. */
   get name(): string {
-    return scopedName({ fleet: this.ref.fleet!, id: this.ref.agent });
+    return scopedName({ fleet: this.ref.fleet, id: this.ref.agent });
   }
 
   /** The query and the decisions: updates answer at once; signals of the same names pass the same checks. */
@@ -185,11 +208,12 @@ export class CycleRun {
 
   /** The worker's settings for this agent, its state and its audit chain's head. */
   async open(): Promise<CycleOpening> {
-    const opening = await this.book.openCycle({ cycle: this.ref });
+    const opening = await this.book.openCycle({ cycle: this.ref, trigger: this.trigger });
     const s = (this.settings = opening.settings);
     this.agentState = opening.state;
     this.metrics = new CycleMetrics(scopedName({ fleet: s.fleet, id: s.agent }), s.dreamer);
-    Object.assign(this.ref, { fleet: s.fleet, agent: s.agent, configHash: s.configHash });
+    // the reference the worker sealed for this run: every later step shows it
+    Object.assign(this.ref, { fleet: s.fleet, agent: s.agent, configHash: s.configHash }, opening.cycle ?? {});
     this.head = opening.auditHead;
     const trusted = s.mode === 'hybrid' && opening.state.consecutiveApprovals >= s.trustAfter;
     Object.assign(this.state, {
@@ -217,11 +241,23 @@ export class CycleRun {
     setCurrentDetails(details(this.state));
   }
 
-  /** Appends an audit record naming the previous record's hash; records keep the order they were asked in. */
-  record(event: string, data: Record<string, unknown> = {}, actor?: string): Promise<{ key: string }> {
+  /**
+   * Appends an audit record naming the previous record's hash; records keep the order they were asked in. A
+   * record of a fact shows the proof of the step that did it: the worker signs only what it can vouch for.
+   */
+  record(
+    event: string,
+    data: Record<string, unknown> = {},
+    actor?: string,
+    proof?: RecordProof,
+  ): Promise<{ key: string }> {
     const entry = { seq: ++this.seq, event, at: new Date().toISOString(), data, ...(actor ? { actor } : {}) };
     const appended = this.chain.then(async () => {
-      const { key, sha256 } = await this.book.recordAudit({ cycle: this.ref, entry: { ...entry, prev: this.head } });
+      const { key, sha256 } = await this.book.recordAudit({
+        cycle: this.ref,
+        entry: { ...entry, prev: this.head },
+        ...(proof ? { proof } : {}),
+      });
       this.head = this.state.auditHead = sha256;
       return { key };
     });
@@ -232,9 +268,11 @@ export class CycleRun {
   /**
    * A store whose owner is consolidating it (Claude Code's `.consolidate-lock`, held by a live process for at
    * most an hour) is written once the lock is free: the step is tried again on a durable timer, the wait shown
-   * in the cycle's details and recorded once.
+   * in the cycle's details and recorded once. A lock held past the deadline (an owner that keeps it fresh
+   * forever) ends the wait: `StoreLockTimeout`, which the cycle ends as a conflict.
    */
   async unlocked<T>(step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.settings.lockWaitMs ?? defaultLockWaitMs);
     for (let wait = 2_000, recorded = false; ; wait = Math.min(wait * 2, 60_000)) {
       try {
         const result = await step();
@@ -242,31 +280,31 @@ export class CycleRun {
         return result;
       } catch (err) {
         if (failureType(err) !== 'StoreLocked') throw err;
+        const why = safeName(failureMessage(err), 200);
+        if (Date.now() + wait > deadline) {
+          const limit = this.settings.lockWaitMs ?? defaultLockWaitMs;
+          const shown = limit >= 60_000 ? `${Math.round(limit / 60_000)} min` : `${Math.round(limit / 1_000)} s`;
+          throw ApplicationFailure.nonRetryable(
+            `the store stayed locked by its owner for more than ${shown} (${why})`,
+            'StoreLockTimeout',
+          );
+        }
         this.enter(this.state.stage, `the store's consolidation lock: ${failureMessage(err)}`);
-        if (!recorded) await this.record('store-locked', { error: safeName(failureMessage(err), 200) });
+        if (!recorded) await this.record('store-locked', { error: why });
         recorded = true;
         await sleep(wait);
       }
     }
   }
 
-  /** A pager or webhook that is down must not change how the cycle ends: the failure is recorded, the cycle goes on. */
-  async alert(kind: AlertKind, summary: string, extra: Record<string, unknown> = {}): Promise<void> {
-    const s = this.state;
+  /**
+   * Alerts on-call (`page`) or the owners and reviewers: the worker says what this run's own records show. A
+   * pager or webhook that is down must not change how the cycle ends: the failure is recorded, the cycle goes on.
+   */
+  async alert(kind: AlertKind): Promise<void> {
+    const deadline = this.state.reviewDeadline;
     await alerts
-      .alert({
-        cycle: this.ref,
-        kind,
-        summary,
-        details: {
-          baseline: s.baseline,
-          post: s.post,
-          threshold: this.settings.threshold,
-          snapshot: s.snapshotId,
-          changeSet: s.changeSetId,
-          ...extra,
-        },
-      })
+      .alert({ cycle: this.ref, kind, ...(deadline ? { deadline } : {}) })
       .then((r) => {
         if (r.sent) this.metrics?.alert(kind === 'page' ? 'page' : 'notify', true);
       })
@@ -277,9 +315,9 @@ export class CycleRun {
       });
   }
 
-  async snapshotTaken(snap: { snapshotId: string; sha256: string; files: number }): Promise<void> {
+  async snapshotTaken(snap: SnapshotRef): Promise<void> {
     this.state.snapshotId = snap.snapshotId;
-    await this.record('snapshot-taken', { snapshot: snap.snapshotId, sha256: snap.sha256, files: snap.files });
+    await this.record('snapshot-taken', snapshotData(snap), undefined, { snapshot: snap });
   }
 
   /** A dream's candidate and change set are stored; the cycle now names them. */
@@ -297,14 +335,8 @@ export class CycleRun {
         d.usage.cache_read_input_tokens;
       u.costUsd = Math.round((u.costUsd + d.usage.cost_usd) * 1e6) / 1e6;
     }
-    await this.record('change-set-stored', {
-      changeSet: d.changeSetId,
-      candidate: d.candidateId,
-      summary: d.summary,
-      sessions: d.sessionsUsed,
-      ...(d.dropped > 0 ? { dropped: d.dropped } : {}),
-      ...(d.usage ? { usage: d.usage } : {}),
-    });
+    this.stored = d;
+    await this.record('change-set-stored', dreamData(d), undefined, { dream: d });
     await this.quarantineSeen(d.summary.quarantined ?? 0);
   }
 
@@ -322,22 +354,20 @@ export class CycleRun {
       await this.record('review-required', { because: 'quarantine', sessions });
       return;
     }
-    await this.alert(
-      'notify',
-      `dreamgate: ${this.name}: ${sessions} session(s) quarantined by the dream; the cycle goes on (onQuarantine: notify)`,
-      { quarantined: sessions },
-    );
+    await this.alert('notify');
   }
 
   private quarantineHandled = false;
 
   async scored(step: 'baseline' | 'post' | 'revised', e: EvalSummary): Promise<void> {
-    if (step === 'baseline') this.state.baseline = e.score;
-    else {
+    if (step === 'baseline') {
+      this.state.baseline = e.score;
+      this.baselineEval = e;
+    } else {
       this.state.post = e.score;
       this.state.delta = Math.round((e.score - (this.state.baseline ?? 0)) * 1e6) / 1e6;
     }
-    await this.record(`${step}-scored`, scoreData(e));
+    await this.record(`${step}-scored`, scoreData(e), undefined, { eval: e });
   }
 
   gateFails(e: EvalSummary): boolean {
@@ -353,7 +383,8 @@ export class CycleRun {
   }
 
   async redream(attempt: number, post: EvalSummary): Promise<Redream> {
-    await this.record('gate-failed', { ...scoreData(post), threshold: this.settings.threshold, redream: attempt });
+    const data = { ...scoreData(post), threshold: this.settings.threshold, redream: attempt };
+    await this.record('gate-failed', data, undefined, { eval: post });
     this.state.attempts = attempt + 1;
     return {
       attempt,
@@ -379,24 +410,11 @@ export class CycleRun {
       `approve or reject of change set ${short} by ${s.reviewers.join(', ')}${s.signedDecisions ? ' (signed)' : ''}`,
     );
     if (this.lean) this.tellFleetRun();
-    const commands = {
-      review: `dreamgate review ${s.agent}`,
-      approve: `dreamgate approve ${s.agent} ${short}`,
-      reject: `dreamgate reject ${s.agent} ${short} --reason "…"`,
-    };
-    await this.alert('review', `dreamgate: ${this.name} change set ${short} waits for review`, {
-      reviewers: s.reviewers,
-      deadline: this.state.reviewDeadline,
-      ...commands,
-    });
+    await this.alert('review');
     const decided = () => this.decided !== undefined;
     const lead = Math.min(s.reviewTimeoutMs / 4, 3_600_000);
     if (!(await condition(decided, Math.max(1, s.reviewTimeoutMs - lead)))) {
-      await this.alert(
-        'reminder',
-        `dreamgate: ${this.name} change set ${short} is discarded at ${this.state.reviewDeadline} unless reviewed`,
-        { reviewers: s.reviewers, deadline: this.state.reviewDeadline, ...commands },
-      );
+      await this.alert('reminder');
       const left = deadline - Date.now();
       if (left > 0) await condition(decided, left);
     }
@@ -417,40 +435,40 @@ export class CycleRun {
   }
 
   async approved(a: Accepted): Promise<void> {
+    await this.decisionRecorded('approve', a);
+  }
+
+  /** A decision's record shows the decision itself, which the worker checks again before it signs. */
+  private async decisionRecorded(verdict: Verdict, a: Accepted): Promise<void> {
     const d = a.decision;
     this.state.decidedBy = d.reviewer;
     if (a.fingerprint) this.state.signedBy = a.fingerprint;
-    await this.record(
-      'approved',
-      {
-        changeSet: this.state.changeSetId,
-        via: a.via,
-        comment: d.comment,
-        onlyPaths: d.onlyPaths,
-        edited: d.editedSha256,
-        restoredSessions: d.restoredSessions,
-        ...signature(a),
-      },
-      d.reviewer,
-    );
+    const data = decisionData(this.state.changeSetId, verdict, d, a.via, a.fingerprint);
+    const proof = { decision: { verdict, decision: d, via: a.via }, ...(this.stored ? { dream: this.stored } : {}) };
+    await this.record(verdict === 'approve' ? 'approved' : 'rejected', data, d.reviewer, proof);
   }
 
   async revised(d: DreamRef, by: Accepted): Promise<void> {
     this.adopt(d);
-    await this.record('change-set-revised', { changeSet: d.changeSetId, summary: d.summary }, by.decision.reviewer);
+    await this.record('change-set-revised', revisedData(d), by.decision.reviewer, { dream: d });
+  }
+
+  /** What a promotion shows: the change set's proof, the gate's two evaluations, the reviewer's decision. */
+  promotion(dream: DreamRef, post: EvalSummary, decision?: Accepted): PromotionProof {
+    return {
+      dream,
+      ...(this.baselineEval ? { baseline: this.baselineEval } : {}),
+      post,
+      ...(decision?.verdict === 'approve' ? { decision: decision.decision } : {}),
+    };
   }
 
   async promoted(d: DreamRef, r: PromoteResult): Promise<void> {
-    await this.record('promoted', {
-      changeSet: d.changeSetId,
-      expectedSha256: r.expectedSha256,
-      rebased: r.rebased,
-      agentWrites: r.agentWrites,
-    });
+    await this.record('promoted', { ...promotedData(r), changeSet: d.changeSetId }, undefined, { promote: r });
   }
 
-  async verified(check: { matches: boolean; mismatched: string[] }, e: EvalSummary): Promise<void> {
-    await this.record('verified', { matches: check.matches, mismatched: check.mismatched, ...scoreData(e) });
+  async verified(check: VerifyResult, e: EvalSummary): Promise<void> {
+    await this.record('verified', verifiedData(check, e), undefined, { verify: check, eval: e });
   }
 
   // ---- endings ----
@@ -460,18 +478,14 @@ export class CycleRun {
     const { baseline } = this.state;
     const { threshold } = this.settings;
     const reason = `EvalRegression at ${where}: ${e.score.toFixed(3)} < baseline ${baseline!.toFixed(3)} − ${threshold}; failing: ${e.failing.join(', ') || 'none'}`;
-    await this.record('gate-failed', { ...scoreData(e), threshold });
-    await this.alert(
-      'page',
-      `dreamgate: ${this.name} dream regressed the eval (${e.score.toFixed(3)} < ${baseline!.toFixed(3)} − ${threshold}); candidate discarded`,
-      { failing: e.failing, report: e.reportKey },
-    );
+    await this.record('gate-failed', { ...scoreData(e), threshold }, undefined, { eval: e });
+    await this.alert('page');
     return this.finish('discarded', reason, { consecutiveApprovals: 0 });
   }
 
   async timedOut(): Promise<CycleResult> {
     const minutes = this.settings.reviewTimeoutMs / 60_000;
-    await this.alert('notify', `dreamgate: ${this.name} change set waited ${minutes} min for review and was discarded`);
+    await this.alert('notify');
     return this.finish('timed_out', `no approval within ${minutes} min; candidate discarded, owners notified`, {
       consecutiveApprovals: 0,
     });
@@ -479,44 +493,32 @@ export class CycleRun {
 
   async rejected(a: Accepted): Promise<CycleResult> {
     const d = a.decision;
-    this.state.decidedBy = d.reviewer;
-    if (a.fingerprint) this.state.signedBy = a.fingerprint;
-    await this.record(
-      'rejected',
-      { changeSet: this.state.changeSetId, via: a.via, reason: d.reason, ...signature(a) },
-      d.reviewer,
-    );
+    await this.decisionRecorded('reject', a);
     return this.finish('rejected', `rejected by ${d.reviewer}: ${safeName(d.reason, 200)}`, {
       consecutiveApprovals: 0,
     });
   }
 
+  /** The agent wrote what the dream changes, or held its store's lock past the deadline: nothing was written. */
   async conflict(err: unknown): Promise<CycleResult> {
     const message = failureMessage(err);
     await this.record('conflict', { changeSet: this.state.changeSetId, error: message });
     return this.finish(
       'conflict',
-      `the agent wrote the same memory during the dream (${message}); live store left as the agent left it`,
+      failureType(err) === 'StoreLockTimeout'
+        ? `${message}; nothing was written, the live store is as its owner left it`
+        : `the agent wrote the same memory during the dream (${message}); live store left as the agent left it`,
     );
   }
 
   /** Verification failed after promotion and the promotion was undone. */
-  async rolledBack(
-    check: { matches: boolean; mismatched: string[] },
-    verified: EvalSummary,
-    undone: { restored: string[]; keptAgentWrites: string[] },
-  ): Promise<CycleResult> {
+  async rolledBack(check: VerifyResult, verified: EvalSummary, undone: RollbackResult): Promise<CycleResult> {
     const why = !check.matches
       ? `live store differs from the candidate at ${check.mismatched.join(', ')}`
       : `live score ${verified.score.toFixed(3)} below the gate`;
-    const extra = { verifyScore: verified.score };
-    await this.record('rolled-back', {
-      why,
-      restored: undone.restored,
-      keptAgentWrites: undone.keptAgentWrites,
-      ...extra,
-    });
-    await this.alert('page', `dreamgate: ${this.name} promotion rolled back: ${why}`, extra);
+    const data = { why, ...rolledBackData(undone), verifyScore: verified.score };
+    await this.record('rolled-back', data, undefined, { rollback: undone });
+    await this.alert('page');
     return this.finish(
       'rolled_back',
       `${why}; restored ${undone.restored.length} path(s) from snapshot ${this.state.snapshotId}`,
@@ -572,8 +574,9 @@ export class CycleRun {
       if (promoted) {
         this.enter('rollback');
         try {
-          await this.unlocked(() => steps.rollback(promoted));
-          await this.record('rolled-back', { why: cancelled ? 'cancelled after promotion' : 'failed after promotion' });
+          const undone = await this.unlocked(() => steps.rollback(promoted));
+          const why = cancelled ? 'cancelled after promotion' : 'failed after promotion';
+          await this.record('rolled-back', { why, ...rolledBackData(undone) }, undefined, { rollback: undone });
         } catch (undo) {
           // the live store may hold part of the change set: say so, and page even a cancelled cycle
           undoFailed = true;
@@ -588,7 +591,7 @@ export class CycleRun {
       this.enter('done');
       upsertSearchAttributes([{ key: searchAttributes.outcome, value: 'failed' }]);
       await this.record('cycle-failed', { reason });
-      if (!cancelled || undoFailed) await this.alert('page', `dreamgate: ${this.name} cycle failed: ${reason}`);
+      if (!cancelled || undoFailed) await this.alert('page');
       await this.close();
     });
   }
@@ -691,36 +694,14 @@ export class CycleRun {
   }
 }
 
-/**
- * A cycle's input, checked (anyone with namespace access can start one) before anything runs. An input of
- * the previous version (no fleet) is taken only by a cycle, and only from a parent: a fleet run of that
- * version still in flight after the upgrade.
- */
-export function checkedInput(raw: unknown, { v1FromParent = false } = {}): StartInput {
+/** A cycle's input, checked (anyone with namespace access can start one) before anything runs. */
+export function checkedInput(raw: unknown): CycleInput {
   const r = parseCycleInput(raw);
   if (!r.ok) throw ApplicationFailure.nonRetryable(`cycle input: ${r.why}`, 'InvalidInput');
-  if (r.input.fleet === undefined && !(v1FromParent && workflowInfo().parent))
-    throw ApplicationFailure.nonRetryable(
-      'cycle input: an input of the previous version (no fleet) is taken only from a fleet run of that version; name the fleet, the agent and the configuration hash (`dreamgate run`)',
-      'InvalidInput',
-    );
   return r.input;
 }
 
 export const candidate = (d: DreamRef) => ({ series: 'candidate' as const, id: d.candidateId });
-
-const scoreData = (e: EvalSummary) => ({
-  score: e.score,
-  passed: e.passed,
-  cases: e.cases,
-  failing: e.failing,
-  report: e.reportKey,
-});
-
-const signature = (a: Accepted) =>
-  a.fingerprint
-    ? { signedBy: a.fingerprint, signature: a.decision.signature, signedAt: a.decision.at }
-    : { signed: false };
 
 export function failureType(err: unknown): string | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;

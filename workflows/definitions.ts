@@ -29,10 +29,11 @@ export const searchAttributes = {
 
 /** Patch ids: histories written before each change replay through the code they were written by. */
 export const patches = {
-  /** The worker resolves the configuration; the input names fleet, agent and hash (v2 cycle and fleet run). */
+  /**
+   * The worker resolves the configuration (v2). Deprecated: the version before it is retired, and every
+   * history still open carries its marker; the call goes once no such history can be open.
+   */
   workerAuthority: 'worker-authority',
-  /** A v1 cycle's decisions that arrive after the upgrade are checked as v2 checks them. */
-  v1DecisionsChecked: 'v1-decisions-checked',
   /** A dream that quarantined a session waits for a reviewer, even in automatic mode (onQuarantine). */
   quarantineReview: 'quarantine-review',
   /**

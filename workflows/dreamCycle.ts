@@ -1,11 +1,18 @@
-import { patched } from '@temporalio/workflow';
+import { deprecatePatch } from '@temporalio/workflow';
 import type { ChangeSetStep } from '../activities/promote.js';
 import { revises } from '../src/cycle/decision.js';
 import type { CycleInput, CycleResult, DreamRef, EvalSummary, PromoteResult, Redream } from '../src/cycle/types.js';
-import { batchDreaming, candidate, checkedInput, CycleRun, dreaming, failureType, steps } from './cycle.js';
+import {
+  batchDreaming,
+  candidate,
+  checkedInput,
+  CycleRun,
+  dreaming,
+  failureType,
+  steps,
+  type Accepted,
+} from './cycle.js';
 import { patches } from './definitions.js';
-import { dreamCycleV1 } from './legacy/dreamCycleV1.js';
-import type { CycleInputV1, CycleResultV1 } from './legacy/types.js';
 
 /**
  * One nightly dream for one agent:
@@ -13,11 +20,10 @@ import type { CycleInputV1, CycleResultV1 } from './legacy/types.js';
  * The input names the fleet and the agent; the worker's own configuration says everything else. Memory,
  * transcripts and diffs stay in S3; this workflow carries keys, hashes and scores.
  */
-export const dreamCycle = async function dreamCycle(
-  input: CycleInput | CycleInputV1,
-): Promise<CycleResult | CycleResultV1> {
-  if (!patched(patches.workerAuthority)) return dreamCycleV1(input as CycleInputV1);
-  const run = new CycleRun(checkedInput(input, { v1FromParent: true }));
+export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
+  // every history still open carries this patch's marker (the version before it is retired)
+  deprecatePatch(patches.workerAuthority);
+  const run = new CycleRun(checkedInput(input));
   run.listen();
   const { settings, state: agent } = await run.open();
   const cycle = run.ref;
@@ -58,18 +64,20 @@ export const dreamCycle = async function dreamCycle(
 
     // 7. Review, unless the agent runs automatically (or, hybrid, has earned trust).
     let unedited = true;
+    let approval: Accepted | undefined;
     if (run.state.effectiveMode === 'review') {
       const decision = await run.review(dream);
       if (decision === 'timeout') return await run.timedOut();
       if (decision.verdict === 'reject') return await run.rejected(decision);
       await run.approved(decision);
+      approval = decision;
       if (revises(decision.decision)) {
-        // a narrowed, edited or restored set is evaluated again before promotion
+        // a narrowed, edited or restored set is evaluated again before promotion; the worker takes what to
+        // narrow, edit and restore from the approval itself
         unedited = false;
         run.enter('re-eval');
-        const { onlyPaths, editedKey, editedSha256, restoredSessions } = decision.decision;
-        const request = { onlyPaths, editedKey, editedSha256, restoredSessions };
-        dream = await steps.reviseChangeSet({ cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, request });
+        const revision = { cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, decision: decision.decision };
+        dream = await steps.reviseChangeSet(revision);
         await run.revised(dream, decision);
         post = await steps.evaluate({ cycle, step: 'revised', target: candidate(dream) });
         await run.scored('revised', post);
@@ -79,12 +87,14 @@ export const dreamCycle = async function dreamCycle(
 
     // 8. Promote onto the live store; the agent's own writes since the snapshot are never lost.
     run.enter('promote');
-    promoted = { cycle, snapshotId: snap.snapshotId, changeSetId: dream.changeSetId };
+    const proof = run.promotion(dream, post, approval);
+    promoted = { cycle, snapshotId: snap.snapshotId, changeSetId: dream.changeSetId, proof };
     let result: PromoteResult;
     try {
       result = await run.unlocked(() => steps.promote(promoted!));
     } catch (err) {
-      if (failureType(err) !== 'LiveStoreChanged') throw err;
+      // the agent wrote what the dream changes, or its owner held the store's lock past the deadline
+      if (failureType(err) !== 'LiveStoreChanged' && failureType(err) !== 'StoreLockTimeout') throw err;
       promoted = undefined;
       return await run.conflict(err);
     }
@@ -111,8 +121,7 @@ export const dreamCycle = async function dreamCycle(
     await run.failed(err, promoted);
     throw err;
   }
-  // clients start and read the current version; histories of v1 replay through the same function
-} as (input: CycleInput) => Promise<CycleResult>;
+}
 
 /** Dream (a candidate store and a change set in S3), then score the candidate, unless it changes nothing. */
 async function dreamAndScore(

@@ -14,6 +14,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { FleetOpening } from '../activities/fleet.js';
 import { cycleWorkflowId } from '../src/config/scope.js';
+import { fleetRunFolder } from '../src/cycle/keys.js';
 import { fleetDetails, maxNotable, type FleetCarry } from '../src/cycle/fleetInput.js';
 import type { FleetOutcome, FleetProgress } from '../src/cycle/types.js';
 import { failureMessage } from './cycle.js';
@@ -63,7 +64,7 @@ export class FleetWindow {
     this.since = carry.since ?? workflowInfo().startTime.toISOString();
     this.carry.since = this.since;
     this.workflowId = workflowInfo().workflowId;
-    this.reportKey = `fleets/${fleet}/runs/${this.workflowId}`;
+    this.reportKey = fleetRunFolder(fleet, this.workflowId);
     this.next = this.written = carry.offset;
   }
 
@@ -204,9 +205,9 @@ export class FleetWindow {
     if (page.length > 0) {
       const offset = this.written;
       this.written += page.length;
-      const { reportKey } = this;
+      const { fleet } = this;
       this.writing = this.writing
-        .then(() => steps.recordFleetOutcomes({ reportKey, offset, outcomes: page }))
+        .then(() => steps.recordFleetOutcomes({ fleet, offset, outcomes: page }))
         .catch((err: unknown) => void (this.writeFailed ??= err));
     }
     await this.writing;

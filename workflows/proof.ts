@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ProofObject } from '../activities/proof.js';
 
@@ -18,6 +18,6 @@ export async function proofWorkflow(input: { message: string }): Promise<ProofOb
       `proof input: message must be text of at most ${maxMessage} characters`,
       'InvalidInput',
     );
-  const { workflowId } = workflowInfo();
-  return writeProofObject({ key: `proof/${workflowId}.txt`, text: message });
+  // the worker writes it under this workflow's own id: `proof/<workflow id>.txt`
+  return writeProofObject({ text: message });
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { parseOperatorRecord } from '../src/cycle/input.js';
-import { checkedInput, CycleRun } from './cycle.js';
+import type { RedactedBlob } from '../activities/redact.js';
+import { checkedInput, CycleRun, steps } from './cycle.js';
 import { searchAttributes } from './definitions.js';
 
 export interface RecordInput {
@@ -24,7 +25,10 @@ export async function agentRecord(input: RecordInput): Promise<{ key: string; au
   await run.open();
   upsertSearchAttributes([{ key: searchAttributes.mode, value: parsed.record.event }]);
   try {
-    const { key } = await run.record(parsed.record.event, parsed.record.data, parsed.record.actor);
+    // the worker checks that each new blob only takes text from the old one, and signs its markers
+    const { blobs } = parsed.record.data as { blobs?: RedactedBlob[] };
+    const redaction = await steps.verifyRedaction({ cycle: run.ref, blobs: blobs ?? [] });
+    const { key } = await run.record(parsed.record.event, parsed.record.data, parsed.record.actor, { redaction });
     run.enter('done');
     await run.close();
     return { key, auditHead: run.state.auditHead };

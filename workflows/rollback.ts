@@ -14,7 +14,10 @@ export interface RollbackInput {
 
 export interface RollbackResult {
   snapshotId: string;
+  /** The restored store's hash; the snapshot's own, unless redactions replaced blobs (`redacted`). */
   sha256: string;
+  snapshotSha256: string;
+  redacted: number;
   files: number;
   /** The snapshot of the store as it was, so this rollback can be undone too. */
   previous: string;
@@ -40,14 +43,11 @@ export async function agentRollback(input: RollbackInput): Promise<RollbackResul
   try {
     run.enter('rollback');
     const r = await steps.restoreSnapshot({ cycle: run.ref, snapshotId });
-    await run.record(
-      'manual-rollback',
-      { to: snapshotId, sha256: r.sha256, files: r.files, previous: r.previous },
-      actor,
-    );
+    const { snapshotId: to, seal: _, ...restored } = r;
+    await run.record('manual-rollback', { to, ...restored }, actor, { restore: r });
     run.enter('done');
     await run.close();
-    return { snapshotId, ...r, auditHead: run.state.auditHead };
+    return { ...restored, snapshotId, auditHead: run.state.auditHead };
   } catch (err) {
     await run.failed(err);
     throw err;

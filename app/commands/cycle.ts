@@ -4,9 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { blame, type FileChange } from '../../src/cycle/blame.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
-import { cycleWorkflowId, scopedName, teamId, type AgentScope } from '../../src/config/scope.js';
+import { scopedName, teamId, type AgentScope } from '../../src/config/scope.js';
 import { signedText, type Decision, type Verdict } from '../../src/cycle/decision.js';
 import { reviseChanges } from '../../src/cycle/revise.js';
+import { knownLines, screenDocument } from '../../src/dream/guard.js';
 import { checkRecordedDecision, fingerprintOf, signText, type RecordedSignature } from '../../src/cycle/signing.js';
 import type { CycleResult, CycleState, DecisionResult } from '../../src/cycle/types.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
@@ -20,6 +21,7 @@ import { safeName, safeText } from '../../src/util/display.js';
 import { workflowUrl } from '../temporal/settings.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
+import { readRefusals } from '../../src/cycle/refusals.js';
 import {
   cycleState,
   decide,
@@ -162,14 +164,10 @@ export async function statusCommand(agentId: string | undefined, opts: CommonOpt
   });
 }
 
-/** The pending change set: content-addressed by its id (a v1 cycle's by its key), its hash checked. */
+/** The pending change set: content-addressed by its id, its hash checked. */
 export async function pendingChangeSet(ctx: Context, agent: AgentConfig, pending: Pending): Promise<ChangeSet> {
   const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
-  if (!pending.v1) return objects.loadChangeSet(scopeOf(ctx.fleet, agent), pending.state.changeSetId!);
-  const key = (pending.state as { changeSetKey?: string }).changeSetKey!;
-  const raw = await objects.getJson(key);
-  if (!raw) throw new Error(`change set ${key} is missing from s3://${ctx.storage.snapshotsBucket}`);
-  return changeSetSchema.parse(raw);
+  return objects.loadChangeSet(scopeOf(ctx.fleet, agent), pending.state.changeSetId!);
 }
 
 export async function reviewCommand(agentId: string, opts: CommonOptions): Promise<void> {
@@ -186,7 +184,7 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
         state,
         changeSet: cs,
       });
-    const base = await ctx.snapshotStore().restore(scopeOf(ctx.fleet, agent), state.snapshotId!);
+    const base = await (await ctx.snapshotStore()).restore(scopeOf(ctx.fleet, agent), state.snapshotId!);
     const id = state.changeSetId!;
     process.stdout.write(
       `${c().bold(`change set ${safeName(id.slice(0, 12))}`)} of ${agentId} · ${formatScores(state)} · cycle ${safeName(handle.workflowId, 160)} (run ${safeName(state.cycleId, 60)})\n${c().dim(`id ${safeName(id, 64)}`)}\n\n`,
@@ -276,7 +274,7 @@ function report(pending: Pending, verdict: Verdict, answer: DecisionResult, opts
   if (opts.json) printJson({ workflowId: pending.handle.workflowId, cycle: state.cycleId, ...answer });
   else
     process.stdout.write(
-      `${verdict === 'approve' ? 'approved' : 'rejected'} change set ${id} of ${state.agentId} as ${answer.reviewer}${answer.fingerprint ? ` (signed, ${answer.fingerprint})` : ''}${pending.v1 ? '; sent as a signal to a cycle of the previous version' : ''}; follow it with \`dreamgate status ${state.agentId}\`\n`,
+      `${verdict === 'approve' ? 'approved' : 'rejected'} change set ${id} of ${state.agentId} as ${answer.reviewer}${answer.fingerprint ? ` (signed, ${answer.fingerprint})` : ''}; follow it with \`dreamgate status ${state.agentId}\`\n`,
     );
 }
 
@@ -309,12 +307,18 @@ export async function approvePending(
   const own = r.edits && Object.keys(r.edits).length > 0 ? r.edits : undefined;
   if (r.only?.length || own || r.restore?.length) {
     const cs = await pendingChangeSet(ctx, agent, pending);
-    const snapshot = await ctx.snapshotStore().restore(scopeOf(ctx.fleet, agent), pending.state.snapshotId!);
+    const snapshot = await (await ctx.snapshotStore()).restore(scopeOf(ctx.fleet, agent), pending.state.snapshotId!);
     reviseChanges(cs, snapshot, {
       ...(r.only?.length ? { onlyPaths: r.only } : {}),
       ...(own ? { edited: own } : {}),
       ...(r.restore?.length ? { restoredSessions: r.restore } : {}),
     });
+    // an edit is screened as the worker will screen it, as a document: refused here, saying why
+    const known = knownLines(snapshot);
+    for (const [path, text] of Object.entries(own ?? {})) {
+      const why = await screenDocument(path, text, known);
+      if (why) throw new InvalidInput(`--edit ${safeText(why)}: refused, as the worker would refuse it`);
+    }
   }
   // edited contents travel through S3, named by their hash; the decision carries the key and the hash
   const edited = own ? await putEdits(ctx, scopeOf(ctx.fleet, agent), pending.state.cycleId, own) : undefined;
@@ -383,7 +387,7 @@ export async function rejectCommand(
 
 export async function snapshotsCommand(agentId: string, opts: CommonOptions): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const list = await ctx.snapshotStore().list(ctx.agent(agentId));
+    const list = await (await ctx.snapshotStore()).list(ctx.agent(agentId));
     if (opts.json) return printJson(list);
     if (list.length === 0) process.stdout.write(`no snapshots of ${agentId} yet\n`);
     for (const s of list)
@@ -394,32 +398,14 @@ export async function snapshotsCommand(agentId: string, opts: CommonOptions): Pr
 }
 
 /**
- * The head of an agent's audit chain as Temporal keeps it, where an S3 writer cannot change it: the running
- * cycle's state, or the memo of the agent's newest closed run. Undefined when Temporal holds none.
+ * An agent's audit log, read as written and verified (see `AuditLog.verify`): each record's signature checked
+ * with the workers' public keys; the chain's head is its newest signed record (no memo or state anyone with
+ * namespace or S3 access could set names it).
  */
-async function trustedHead(ctx: Context, agent: AgentScope): Promise<string | undefined> {
-  try {
-    const handle = (await ctx.client()).client.workflow.getHandle(cycleWorkflowId(agent));
-    const desc = await handle.describe();
-    if (desc.status.name === 'RUNNING') {
-      const state = await handle.query<{ auditHead?: unknown }>('state');
-      return typeof state.auditHead === 'string' ? state.auditHead : undefined;
-    }
-    const head = desc.memo?.auditHead;
-    return typeof head === 'string' ? head : undefined;
-  } catch {
-    return undefined; // no such workflow (yet), or Temporal unreachable: the chain is checked on its own
-  }
-}
-
-/** An agent's audit log, read as written and verified (see `AuditLog.verify`). */
-async function verifiedLog(ctx: Context, agent: AgentScope): Promise<ChainReport<AuditRecord> & { pinned: boolean }> {
-  const head = await trustedHead(ctx, agent);
-  const report = await new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays).verify(
-    agent,
-    head ? { trustedHead: head } : {},
-  );
-  return { ...report, pinned: head !== undefined };
+async function verifiedLog(ctx: Context, agent: AgentScope): Promise<ChainReport<AuditRecord>> {
+  const keys = await ctx.auditKeys();
+  const log = new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays);
+  return log.verify(agent, { keys });
 }
 
 /** The records of a reviewer's decision, which must carry a signature where reviewers have keys. */
@@ -428,8 +414,10 @@ const decisions = new Set(['approved', 'rejected']);
 const statusMark: Record<RecordStatus, string> = {
   ok: ' ',
   legacy: '·',
+  unsealed: '·',
   added: '!',
   forked: '?',
+  forged: '!',
 };
 
 /** A record's data as `key=value` pairs: primitives only, every value escaped and cut to one short line. */
@@ -496,7 +484,7 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
         agent: scopedName(agent),
         intact: report.intact,
         ...(report.head ? { head: report.head } : {}),
-        headFromTemporal: report.pinned,
+        refused: await readRefusals(ctx.s3, ctx.storage.auditBucket, agent),
         problems: report.problems,
         records: shown.map((k) => ({
           ...k.record,
@@ -514,18 +502,14 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
       });
     }
     const chained = report.keys.filter((k) => k.status === 'ok').length;
-    const legacy = report.keys.filter((k) => k.status === 'legacy').length;
+    const legacy = report.keys.filter((k) => k.status === 'legacy' || k.status === 'unsealed').length;
     process.stdout.write(
       `${c().bold(scopedName(agent))}: ${report.keys.length} record(s); ${
         report.intact
           ? c().green(`chain intact`) +
-            (report.head
-              ? c().dim(
-                  ` (${chained} chained, head ${report.head.slice(0, 12)}${report.pinned ? ', as Temporal keeps it' : ''})`,
-                )
-              : '')
+            (report.head ? c().dim(` (${chained} signed by a worker, head ${report.head.slice(0, 12)})`) : '')
           : c().red(`${report.problems.length} problem(s), see below`)
-      }${legacy ? c().dim(`; ${legacy} written before the chain (·), not verifiable`) : ''}\n`,
+      }${legacy ? c().dim(`; ${legacy} written before the chain or its seals (·), not verifiable`) : ''}\n`,
     );
     let cycle: string | undefined;
     for (const k of shown) {
@@ -546,9 +530,17 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
         ? `${safeName(r.at, 19).slice(0, 19).replace('T', ' ')}  ${safeName(r.event, 40).padEnd(18)} ${r.actor ? `by ${safeName(r.actor, 60)} ` : ''}${mark}${c().dim(formatData(r.data))}`
         : `${safeName(k.key, 160)}`;
       process.stdout.write(`${k.status === 'ok' || k.status === 'legacy' ? status : c().red(status)} ${line}\n`);
-      for (const note of k.status === 'legacy' ? k.notes.slice(1) : k.notes)
+      for (const note of k.status === 'legacy' || k.status === 'unsealed' ? k.notes.slice(1) : k.notes)
         process.stdout.write(c().red(`    ! ${safeText(note)}\n`));
     }
+    const refused = await readRefusals(ctx.s3, ctx.storage.auditBucket, agent);
+    if (refused.length > 0) process.stdout.write(c().bold(`refused calls (${refused.length}, newest last)\n`));
+    for (const r of refused)
+      process.stdout.write(
+        c().red(
+          `  ${safeName(r.at, 19).replace('T', ' ')}  ${safeName(r.activity, 40)} from workflow ${safeName(r.workflowId, 120)} (${safeName(r.workflowType, 60)}): ${safeName(r.why, 300)}\n`,
+        ),
+      );
     reportProblems(report, scopedName(agent));
   });
 }
@@ -581,11 +573,12 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
     if (current === undefined) throw new InvalidInput(`${path} is not in the live store of ${agentId}`);
     const report = await verifiedLog(ctx, agent);
     // only records dreamgate wrote count: an added or forked "approved" is not an approval
-    const trusted = report.keys.filter((k) => k.record && (k.status === 'ok' || k.status === 'legacy'));
+    const vouched = new Set(['ok', 'legacy', 'unsealed']);
+    const trusted = report.keys.filter((k) => k.record && vouched.has(k.status));
     const byCycle = new Map<string, AuditRecord[]>();
     for (const { record: r } of trusted) byCycle.set(r!.cycle_id, [...(byCycle.get(r!.cycle_id) ?? []), r!]);
     const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
-    const snaps = ctx.snapshotStore();
+    const snaps = await ctx.snapshotStore();
     const history: FileChange[] = [];
     const warnings: string[] = [];
     for (const [cycleId, rs] of byCycle) {

@@ -2,13 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { scopedName } from '../../src/config/scope.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { redactSecrets } from '../../src/sessions/screen.js';
-import {
-  deleteOldBlobs,
-  planRedaction,
-  RedactionIndex,
-  redactorWith,
-  writeRedactedBlobs,
-} from '../../src/snapshots/redact.js';
+import { deleteOldBlobs, planRedaction, redactorWith, writeRedactedBlobs } from '../../src/snapshots/redact.js';
 import { safeName } from '../../src/util/display.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { assertNoCycleRunning, recordForAgent } from '../cycles.js';
@@ -50,7 +44,7 @@ export async function redactCommand(
       ctx.s3,
       ctx.storage.snapshotsBucket,
       scope,
-      { snapshots: ctx.snapshotStore('snapshot'), candidates: ctx.snapshotStore('candidate') },
+      { snapshots: await ctx.snapshotStore('snapshot'), candidates: await ctx.snapshotStore('candidate') },
       redactor,
       { legacy: Boolean(opts.legacy), onProgress: progress },
     );
@@ -79,11 +73,9 @@ export async function redactCommand(
       return;
     }
 
-    // new blobs first, then the record and the markers, and only then the old blobs go: a crash at any point
+    // new blobs first, then the markers and the record, and only then the old blobs go: a crash at any point
     // leaves every snapshot restorable, and running the command again finishes the job
     await writeRedactedBlobs(ctx.s3, ctx.storage.snapshotsBucket, scope, plan, contents);
-    const retention = ctx.stack.s3.buckets.audit.retentionDays;
-    const now = new Date().toISOString();
     const by = reviewerName(opts.as);
     const record = {
       event: 'redacted' as const,
@@ -97,16 +89,9 @@ export async function redactCommand(
         candidates: plan.candidates,
       },
     };
-    // a record outside a cycle, appended by the agent's workflow from the chain head Temporal keeps
+    // a record outside a cycle, appended by the agent's own workflow: its worker checks that each new blob only
+    // takes text away from the old one, signs the markers later restores follow, and signs the record
     const { key } = await recordForAgent(await ctx.client(), ctx.fleet, agent, record, progress);
-    const index = new RedactionIndex(ctx.s3, ctx.storage.auditBucket);
-    for (const b of plan.blobs)
-      await index.mark(
-        scope,
-        { fleet: scope.fleet, agent_id: scope.id, old: b.old, new: b.new, at: now, by, record: key },
-        Boolean(b.legacy),
-        retention,
-      );
     const deleted = await deleteOldBlobs(ctx.s3, ctx.storage.snapshotsBucket, scope, plan);
     if (opts.json)
       return printJson({ agent: scopedName(scope), redacted: true, record: key, deletedVersions: deleted, ...plan });

@@ -42,7 +42,7 @@ export async function loadReview(ctx: Context, agent: AgentConfig, pending: Pend
   const id = state.changeSetId!;
   const [changeSet, base, evidence, reports] = await Promise.all([
     pendingChangeSet(ctx, agent, pending),
-    ctx.snapshotStore().restore(scope, state.snapshotId!),
+    ctx.snapshotStore().then((s) => s.restore(scope, state.snapshotId!)),
     evidenceOf(objects, scope, id),
     reportsOf(objects, scope, state.cycleId),
   ]);

@@ -1,22 +1,14 @@
 import { isName, teamId } from '../config/scope.js';
 import type { CycleInput, CycleState } from './types.js';
 
-/** What a cycle starts with: its input, where a v1 input (which named no fleet) gives only its agent's id. */
-export type StartInput = Omit<CycleInput, 'fleet'> & { fleet?: string };
-
 /**
  * Checks a cycle's input: names and a hash, nothing else. Pure (the workflow calls it); never throws, and
  * the reason names the field, not its value.
  */
-export function parseCycleInput(raw: unknown): { ok: true; input: StartInput } | { ok: false; why: string } {
+export function parseCycleInput(raw: unknown): { ok: true; input: CycleInput } | { ok: false; why: string } {
   const no = (why: string) => ({ ok: false as const, why });
   if (typeof raw !== 'object' || raw === null) return no('expected an object');
   const i = raw as Record<string, unknown>;
-  // v1's input named the agent inside its whole configuration; only its id is taken (a v1 fleet run's child)
-  if (typeof i.agent === 'object' && i.agent !== null) {
-    const id = (i.agent as { id?: unknown }).id;
-    return isName(id) ? { ok: true, input: { agent: id, trigger: 'v1 input' } } : no('agent.id is not an agent id');
-  }
   if (!isName(i.fleet)) return no('fleet is not a fleet name');
   if (!isName(i.agent) && i.agent !== teamId) return no('agent is not an agent id');
   if (i.configHash !== undefined && (typeof i.configHash !== 'string' || !/^[0-9a-f]{64}$/.test(i.configHash)))

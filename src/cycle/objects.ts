@@ -97,6 +97,29 @@ export class CycleObjects {
     }
   }
 
+  /**
+   * Claims a key for one value, create-only: `mine` when this call (or an earlier one with the same value)
+   * holds it, `taken` when another value does. What a worker does once per cycle (a record at a sequence
+   * number, the one promotion) is claimed first, so a second, different one is refused.
+   */
+  async claim(key: string, value: string): Promise<'mine' | 'taken'> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: value,
+          ContentType: 'text/plain',
+          IfNoneMatch: '*',
+        }),
+      );
+      return 'mine';
+    } catch (err) {
+      if (httpStatus(err) !== 412) throw err;
+      return (await this.getText(key)) === value ? 'mine' : 'taken';
+    }
+  }
+
   /** Keys under a prefix, in order. */
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];

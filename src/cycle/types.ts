@@ -42,11 +42,22 @@ export interface CycleInput {
 
 /** Which cycle an activity works for: its fleet, agent and configuration, and the run's own id. */
 export interface CycleRef extends FleetRef {
+  fleet: string;
   /** The run id: unique per cycle even when the workflow id repeats night after night. */
   cycleId: string;
   /** When the cycle started (ISO): orders cycles in the audit log. */
   startedAt: string;
+  /** What the cycle opened as: `review` (a promotion needs a reviewer's approval) or `automatic`. */
+  mode?: 'review' | 'automatic';
+  /**
+   * The worker's seal over this reference, made when the cycle opened: every later activity checks it against
+   * the run that calls it (see `src/cycle/seal.ts`). Absent in histories written before seals.
+   */
+  seal?: string;
 }
+
+/** Which store an evaluation scores: a snapshot, a candidate (both by version id), or the live store. */
+export type StoreTarget = { series: 'snapshot' | 'candidate'; id: string } | { series: 'live' };
 
 /** What the workflow decides with. No paths, commands or webhooks: those never leave the worker. */
 export interface CycleSettings {
@@ -68,6 +79,8 @@ export interface CycleSettings {
   owners: string[];
   /** A dream that quarantined a session waits for a reviewer (`review`) or goes on and tells the owners (`notify`). */
   onQuarantine?: 'review' | 'notify';
+  /** How long a promotion waits for the store's consolidation lock before the cycle ends `conflict`. */
+  lockWaitMs?: number;
 }
 
 /** Durable state of an agent across cycles (kept in S3 beside its snapshots, changed only by its own cycle). */
@@ -87,8 +100,10 @@ export interface CycleOpening {
   state: AgentState;
   /** The chain head from the agent's last closed run in Temporal (an S3 writer cannot change it), else from S3. */
   auditHead: string | null;
-  /** Set when the head kept in S3 differs from the one Temporal holds. */
+  /** Set when the head kept in S3 differs from the one Temporal holds (histories written before seals). */
   headMismatch?: { s3: string | null; temporal: string | null };
+  /** The cycle's reference as the worker sealed it: every later activity takes this one. */
+  cycle?: CycleRef;
 }
 
 export interface EvalSummary {
@@ -102,12 +117,18 @@ export interface EvalSummary {
   contradictions: number;
   /** What a model scorer spent. */
   costUsd?: number;
+  /** Which evaluation of the cycle (`baseline`, `post`, `revised`, `verify`…) and of which store. */
+  step?: string;
+  target?: StoreTarget;
+  /** The worker's seal: a gate result only a worker can make. */
+  seal?: string;
 }
 
 export interface SnapshotRef {
   snapshotId: string;
   sha256: string;
   files: number;
+  seal?: string;
 }
 
 export interface DreamRef {
@@ -125,6 +146,12 @@ export interface DreamRef {
   dropped: number;
   /** What a model dreamer spent on this attempt (tokens and US dollars). */
   usage?: Usage;
+  /** The snapshot the change set was made from. */
+  snapshotId?: string;
+  /** A reviewer's revision: the change set it revises and the sha256 of the approving decision. */
+  revises?: { changeSetId: string; decision: string; reviewer: string };
+  /** The worker's seal: a change set this worker made, in this run, from this snapshot. */
+  seal?: string;
 }
 
 /** A model dreamer's next attempt after the gate rejected its candidate. */
@@ -144,6 +171,27 @@ export interface PromoteResult {
   rebased: boolean;
   /** Paths the agent wrote since the snapshot, kept as the agent left them. */
   agentWrites: string[];
+  changeSetId?: string;
+  /** The newest session the promoted dream read: where the next cycle's count of new sessions starts. */
+  newestSessionAt?: number | null;
+  seal?: string;
+}
+
+/** What verification found: did every change land as written? */
+export interface VerifyResult {
+  matches: boolean;
+  mismatched: string[];
+  sha256: string;
+  changeSetId?: string;
+  seal?: string;
+}
+
+/** What undoing a promotion did. */
+export interface RollbackResult {
+  restored: string[];
+  keptAgentWrites: string[];
+  changeSetId?: string;
+  seal?: string;
 }
 
 /** What a decision sent as an update is told at once. */

@@ -1,5 +1,7 @@
-import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidInput } from '../util/errors.js';
 
 /**
  * Claude Code's consolidation lock, `<memory dir>/.consolidate-lock`: its body is the pid of the process
@@ -34,13 +36,70 @@ interface LockState {
   body: string;
 }
 
+/** A pid and a newline: anything longer is not Claude Code's lock, and is not read further. */
+const maxLockBytes = 64;
+
+/**
+ * Opened without following a link and without blocking (a FIFO opened for reading or writing would wait for
+ * its other end), and checked to be the regular file that was looked at: anyone who can write the memory
+ * folder can put a FIFO, a device or a link there, and the worker's file I/O must never wait on it.
+ */
+const noWait = constants.O_NONBLOCK | constants.O_NOFOLLOW;
+
+function notALock(file: string, what: string): InvalidInput {
+  return new InvalidInput(
+    `${file} is ${what}, not a regular file: dreamgate neither reads nor writes it (Claude Code's lock is a file holding a pid); remove it, then run the cycle again`,
+  );
+}
+
+function kindOf(st: { isFIFO(): boolean; isSymbolicLink(): boolean; isDirectory(): boolean }): string {
+  return st.isFIFO()
+    ? 'a FIFO'
+    : st.isSymbolicLink()
+      ? 'a symbolic link'
+      : st.isDirectory()
+        ? 'a folder'
+        : 'a device or socket';
+}
+
 async function readLock(dir: string): Promise<LockState | undefined> {
   const file = join(dir, lockName);
+  const seen = await lstat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!seen) return undefined;
+  if (!seen.isFile()) throw notALock(file, kindOf(seen));
+  const fd = await open(file, constants.O_RDONLY | noWait).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined; // released meanwhile
+    if (err.code === 'ELOOP') throw notALock(file, 'a symbolic link');
+    throw err;
+  });
+  if (!fd) return undefined;
   try {
-    const [st, body] = await Promise.all([stat(file), readFile(file, 'utf8')]);
-    return { mtimeMs: st.mtimeMs, body };
-  } catch {
-    return undefined;
+    const st = await fd.stat();
+    if (!st.isFile() || st.ino !== seen.ino || st.dev !== seen.dev) throw notALock(file, 'replaced while read');
+    const buf = Buffer.alloc(maxLockBytes);
+    const { bytesRead } = await fd.read(buf, 0, maxLockBytes, 0);
+    return { mtimeMs: st.mtimeMs, body: buf.subarray(0, bytesRead).toString('utf8') };
+  } finally {
+    await fd.close();
+  }
+}
+
+/** Writes the lock's body the same careful way: never through a link, never waiting on a FIFO. */
+async function writeLock(file: string, body: string): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | noWait;
+  const fd = await open(file, flags, 0o600).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ELOOP') throw notALock(file, 'a symbolic link');
+    if (err.code === 'ENXIO') throw notALock(file, 'a FIFO');
+    throw err;
+  });
+  try {
+    if (!(await fd.stat()).isFile()) throw notALock(file, 'not a regular file');
+    await fd.write(body, 0, 'utf8');
+  } finally {
+    await fd.close();
   }
 }
 
@@ -84,7 +143,7 @@ export async function withConsolidationLock<T>(dir: string, write: () => Promise
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, lockName);
   const prior = await readLock(dir);
-  await writeFile(file, String(process.pid), { mode: 0o600 });
+  await writeLock(file, String(process.pid));
   const check = await readLock(dir);
   if (check?.body.trim() !== String(process.pid)) {
     const other = Number.parseInt(check?.body ?? '', 10);
@@ -92,11 +151,11 @@ export async function withConsolidationLock<T>(dir: string, write: () => Promise
   }
   try {
     const result = await write();
-    await writeFile(file, '');
+    await writeLock(file, '');
     return result;
   } catch (err) {
     if (prior) {
-      await writeFile(file, '');
+      await writeLock(file, '');
       const t = new Date(prior.mtimeMs);
       await utimes(file, t, t);
     } else await rm(file, { force: true });

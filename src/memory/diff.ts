@@ -1,5 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import type { Change, ChangeSet, Reason } from './changeSet.js';
+import { maskRedacted } from './mask.js';
 import type { MemoryStore } from './store.js';
 import { safeText as t } from '../util/display.js';
 
@@ -78,8 +79,10 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
           ),
         ),
       );
-    const oldText = c.op === 'create' ? '' : (base.get(c.path) ?? '');
-    const newText = c.op === 'delete' ? '' : (c.after ?? oldText);
+    const was = c.op === 'create' ? '' : (base.get(c.path) ?? '');
+    const newText = c.op === 'delete' ? '' : (c.after ?? was);
+    // a value the change redacts is not shown on its `-` line either
+    const oldText = maskRedacted(was, newText);
     const patch = createTwoFilesPatch(
       `a${c.path}`,
       `b${c.new_path ?? c.path}`,

@@ -8,6 +8,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { Change, ChangeSet, Finding, Move, Place } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import { refKey, type EvidenceQuotes, type HeldLine, type Quote } from './evidence.js';
+import { maskRedacted } from '../memory/mask.js';
 import { maskSecrets } from './mask.js';
 
 export type Tier = 'applied' | 'suggested';
@@ -144,7 +145,9 @@ async function changeView(
   input: ReviewInput,
   mask: (t: string) => Promise<string>,
 ): Promise<ChangeView> {
-  const before = c.op === 'create' ? '' : await mask(input.base.get(c.path) ?? '');
+  const was = c.op === 'create' ? '' : (input.base.get(c.path) ?? '');
+  // the values the change redacts, masked as every printer of a diff masks them (`maskRedacted`), then the rest
+  const before = await mask(c.op === 'delete' || c.after === undefined ? was : maskRedacted(was, c.after));
   const after = c.op === 'delete' ? '' : c.after === undefined ? before : await mask(c.after);
   // in git's form, so a renderer tells an added, deleted or renamed file from a changed one
   const from = c.op === 'create' ? '/dev/null' : `a${c.path}`;

@@ -9,6 +9,8 @@ export async function* objectVersionPages(
   bucket: string,
   prefix: string,
   pageSize?: number,
+  /** `/`: the folders directly under the prefix come back as CommonPrefixes. */
+  delimiter?: string,
 ): AsyncGenerator<ListObjectVersionsCommandOutput> {
   let keyMarker: string | undefined;
   let versionMarker: string | undefined;
@@ -18,6 +20,7 @@ export async function* objectVersionPages(
         Bucket: bucket,
         Prefix: prefix,
         MaxKeys: pageSize,
+        Delimiter: delimiter,
         KeyMarker: keyMarker,
         VersionIdMarker: versionMarker,
       }),

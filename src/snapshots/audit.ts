@@ -5,7 +5,9 @@ import { httpStatus } from '../s3/errors.js';
 import { objectVersionPages } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
+import type { AuditKey } from '../cycle/workerKey.js';
 import { canonicalJson, sha256Hex, verifyChain, type ChainReport, type StoredKey } from './chain.js';
+import { signedBy, type Signature } from './signatures.js';
 
 /** One event of a cycle. Keys, hashes, scores and names only: never memory content. */
 export interface AuditRecord {
@@ -25,6 +27,15 @@ export interface AuditRecord {
    * absent only in records written before the chain existed.
    */
   prev?: string | null;
+  /** The worker's signature over the rest (Ed25519); absent only in records written before seals. */
+  sig?: Signature;
+}
+
+/** A record as stored: where, its bytes' sha256 (the next record's `prev`), and what it says. */
+export interface StoredRecord {
+  key: string;
+  sha256: string;
+  record: AuditRecord;
 }
 
 export class AuditConflict extends Error {
@@ -140,6 +151,57 @@ export class AuditLog {
     return bytes ? sha256Hex(bytes) : null;
   }
 
+  /** The folder of one cycle run's records: `<ns><cycle start>_<run>/`. */
+  runPrefix(r: Pick<AuditRecord, 'fleet' | 'agent_id' | 'cycle_id' | 'cycle_started_at'>): string {
+    return this.key({ ...r, seq: 0, event: 'x' }).replace(/0000-x\.json$/, '');
+  }
+
+  /** The records of one run that carry a valid signature by `keys` and lie where they belong, by sequence. */
+  async signedIn(prefix: string, keys: readonly AuditKey[]): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = [];
+    for (const k of await this.versions(prefix)) {
+      const original = k.versions.at(-1);
+      const bytes = original ? await this.get(k.key, original) : undefined;
+      const record = bytes ? parseRecord(bytes) : undefined;
+      if (!record || !signedBy(record, keys)) continue;
+      let expected: string | undefined;
+      try {
+        expected = this.key(record);
+      } catch {
+        continue;
+      }
+      if (expected === k.key) out.push({ key: k.key, sha256: sha256Hex(bytes!), record });
+    }
+    return out.sort((a, b) => a.record.seq - b.record.seq);
+  }
+
+  /**
+   * The signed records of the agent's newest run that has any (runs in key order: by cycle start), skipping
+   * `exceptRun`; undefined when no run of the last `scan` has one (a log from before seals). Unsigned records
+   * anyone added, in a run folder dated to come later, are passed over.
+   */
+  async newestSignedRun(
+    scope: AgentScope,
+    keys: readonly AuditKey[],
+    exceptRun?: string,
+    scan = 50,
+  ): Promise<StoredRecord[] | undefined> {
+    const runs = (await this.folders(scopePrefix(scope))).sort().reverse();
+    for (const p of runs.filter((r) => !exceptRun || !r.endsWith(`_${exceptRun}/`)).slice(0, scan)) {
+      const records = await this.signedIn(p, keys);
+      if (records.length > 0) return records;
+    }
+    return undefined;
+  }
+
+  /** The folders directly under a prefix (one per cycle run), hidden ones included. */
+  private async folders(prefix: string): Promise<string[]> {
+    const out = new Set<string>();
+    for await (const page of objectVersionPages(this.s3, this.bucket, prefix, undefined, '/'))
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.add(p.Prefix);
+    return [...out];
+  }
+
   /** An agent's records (the original version of each) in order: cycles by start time, events by sequence. */
   async read(scope: AgentScope, cycleId?: string): Promise<AuditRecord[]> {
     const report = await this.verify(scope);
@@ -151,7 +213,10 @@ export class AuditLog {
    * of each key, records hidden by delete markers or replaced by later versions, records out of place.
    * `trustedHead` is the head kept where an S3 writer cannot change it (the agent's workflow state).
    */
-  async verify(scope: AgentScope, opts: { trustedHead?: string } = {}): Promise<ChainReport<AuditRecord>> {
+  async verify(
+    scope: AgentScope,
+    opts: { trustedHead?: string; keys?: readonly AuditKey[] } = {},
+  ): Promise<ChainReport<AuditRecord>> {
     const current = scopePrefix(scope);
     const legacy = legacyPrefix(scope);
     const listed = [...(await this.versions(current)), ...(await this.versions(legacy))];
@@ -181,6 +246,7 @@ export class AuditLog {
       },
       isLegacyKey: (key) => key.startsWith(legacy),
       ...(opts.trustedHead !== undefined ? { trustedHead: opts.trustedHead } : {}),
+      ...(opts.keys ? { sealed: (r: AuditRecord) => signedBy(r, opts.keys!) } : {}),
     });
   }
 
@@ -236,6 +302,7 @@ function parseRecord(bytes: Uint8Array): AuditRecord | undefined {
     typeof r.at === 'string' &&
     (r.fleet === undefined || typeof r.fleet === 'string') &&
     (r.actor === undefined || typeof r.actor === 'string') &&
-    (r.prev === undefined || r.prev === null || typeof r.prev === 'string');
+    (r.prev === undefined || r.prev === null || typeof r.prev === 'string') &&
+    (r.sig === undefined || (typeof r.sig === 'object' && r.sig !== null));
   return ok ? (r as unknown as AuditRecord) : undefined;
 }

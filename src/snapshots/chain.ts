@@ -29,7 +29,11 @@ export type RecordStatus =
   /** Not written by dreamgate's chain: outside it, on a losing fork, after the trusted head, or misplaced. */
   | 'added'
   /** One of two records that claim the same predecessor, when no trusted head says which is genuine. */
-  | 'forked';
+  | 'forked'
+  /** On the chain dreamgate wrote, from before it sealed its records: readable, not verifiable. */
+  | 'unsealed'
+  /** Carries no valid seal of a dreamgate worker, where sealed records are the rule: whatever its `prev`. */
+  | 'forged';
 
 export interface CheckedKey<R> {
   key: string;
@@ -88,6 +92,12 @@ export function verifyChain<R extends ChainFields>(
     /** Keys of the layout before the chain (may hold records without `prev`). */
     isLegacyKey: (key: string) => boolean;
     trustedHead?: string;
+    /**
+     * Whether a record carries a valid worker seal. Given, the chain's head is the newest sealed record (no
+     * memo or state any client can set names it); a record off the chain back from it without a seal is
+     * forged, and one on it without a seal was written before seals.
+     */
+    sealed?: (record: R) => boolean;
   },
 ): ChainReport<R> {
   const problems: string[] = [];
@@ -161,6 +171,10 @@ export function verifyChain<R extends ChainFields>(
 
   // the chain: every chained record names its predecessor; walk it from the first record
   const chained = keys.filter((k) => k.status === 'ok');
+  const sealed = new Set(opts.sealed ? chained.filter((k) => opts.sealed!(k.record!)).map((k) => k.sha256) : []);
+  // the newest sealed record, in key order (cycle start, then sequence), is the head dreamgate wrote
+  const sealedHead = [...chained].reverse().find((k) => sealed.has(k.sha256))?.sha256;
+  if (sealedHead) opts = { ...opts, trustedHead: sealedHead };
   const byHash = new Map(chained.map((k) => [k.sha256, k]));
   const children = new Map<string, CheckedKey<R>[]>();
   for (const k of chained) {
@@ -234,5 +248,24 @@ export function verifyChain<R extends ChainFields>(
     if (ends.length === 1) head = ends[0]!.sha256;
   }
 
+  if (opts.sealed) markSeals(keys, problems, sealed, sealedHead !== undefined);
   return { keys, problems, ...(head ? { head } : {}), intact: problems.length === 0 };
+}
+
+/**
+ * Once a chain has a sealed head: a record on the chain back from it without a seal is from before seals; any
+ * other record without a seal is forged, whatever its place or its `prev`.
+ */
+function markSeals<R>(keys: CheckedKey<R>[], problems: string[], sealed: Set<string>, headSealed: boolean): void {
+  for (const k of keys) {
+    if (!k.record || k.status === 'legacy' || sealed.has(k.sha256)) continue;
+    if (k.status === 'ok') {
+      k.status = 'unsealed';
+      k.notes.push('written before dreamgate sealed its records: on the chain, not verifiable');
+    } else if (headSealed) {
+      k.status = 'forged';
+      k.notes.push('forged: it carries no valid seal of a dreamgate worker');
+      problems.push(`${k.key} is forged: it carries no valid seal of a dreamgate worker`);
+    }
+  }
 }

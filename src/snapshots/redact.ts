@@ -9,10 +9,12 @@ import {
 import { legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
 import { sha256 } from '../memory/store.js';
 import { httpStatus } from '../s3/errors.js';
-import { keyVersions } from '../s3/versions.js';
+import { keyVersions, objectVersionPages } from '../s3/versions.js';
+import type { AuditKey, WorkerKey } from '../cycle/workerKey.js';
+import { signedBy, signed } from './signatures.js';
 import { mapLimit } from '../util/concurrency.js';
 import { canonicalJson } from './chain.js';
-import type { SnapshotStore } from './snapshots.js';
+import type { RedactionLookup, SnapshotStore } from './snapshots.js';
 
 /**
  * Removing a secret from an agent's older snapshots (as Managed Agents memory versions can be redacted).
@@ -60,16 +62,17 @@ export interface RedactionMarker {
   record: string;
 }
 
-/** What a restore asks: which blob replaced a redacted one (undefined when none did). */
-export interface RedactionLookup {
-  replacement(scope: AgentScope, old: string, legacy: boolean): Promise<string | undefined>;
-}
-
-/** Reads redaction markers from the audit bucket (the oldest version of each: the one dreamgate wrote). */
+/**
+ * Reads redaction markers from the audit bucket (the oldest version of each: the one dreamgate wrote) and
+ * takes one only with a valid worker signature: a worker signs a marker once it has checked that the new blob
+ * only removes text from the old one, so a marker anyone else adds never puts text back into a snapshot.
+ */
 export class RedactionIndex implements RedactionLookup {
+  /** @param keys the workers' public keys (a worker's own; DREAMGATE_AUDIT_KEY for the command line) */
   constructor(
     private readonly s3: S3Client,
     readonly auditBucket: string,
+    private readonly keys: () => readonly AuditKey[],
   ) {}
 
   async replacement(scope: AgentScope, old: string, legacy: boolean): Promise<string | undefined> {
@@ -77,14 +80,34 @@ export class RedactionIndex implements RedactionLookup {
     const oldest = (await keyVersions(this.s3, this.auditBucket, key)).versions.at(-1);
     if (!oldest) return undefined;
     const out = await this.s3.send(new GetObjectCommand({ Bucket: this.auditBucket, Key: key, VersionId: oldest }));
-    const m = JSON.parse(await out.Body!.transformToString('utf-8')) as Partial<RedactionMarker>;
-    if (m.old !== old || m.agent_id !== scope.id || typeof m.new !== 'string' || !/^[0-9a-f]{64}$/.test(m.new))
+    let m: Partial<RedactionMarker>;
+    try {
+      m = JSON.parse(await out.Body!.transformToString('utf-8')) as Partial<RedactionMarker>;
+    } catch {
       return undefined;
-    return m.new;
+    }
+    if (!signedBy(m, this.keys())) return undefined;
+    if (m.old !== old || m.agent_id !== scope.id || m.fleet !== scope.fleet) return undefined;
+    return typeof m.new === 'string' && /^[0-9a-f]{64}$/.test(m.new) ? m.new : undefined;
   }
 
-  /** Writes a marker once, create-only, under COMPLIANCE retention. */
-  async mark(scope: AgentScope, marker: RedactionMarker, legacy: boolean, retentionDays: number): Promise<void> {
+  async generation(scope: AgentScope): Promise<string> {
+    const seen: string[] = [];
+    for (const prefix of [scopePrefix(scope), legacyPrefix(scope)])
+      for await (const page of objectVersionPages(this.s3, this.auditBucket, `redactions/${prefix}`))
+        for (const v of page.Versions ?? []) seen.push(`${v.Key}@${v.VersionId}`);
+    return seen.sort().join('\n');
+  }
+
+  /** Writes a marker once, signed by the worker, create-only, under COMPLIANCE retention. */
+  async mark(
+    scope: AgentScope,
+    unsigned: RedactionMarker,
+    legacy: boolean,
+    retentionDays: number,
+    key: WorkerKey,
+  ): Promise<void> {
+    const marker = signed(unsigned, key);
     const body = Buffer.from(canonicalJson(marker), 'utf8');
     try {
       await this.s3.send(

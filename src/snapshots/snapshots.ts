@@ -11,7 +11,6 @@ import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
 import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
-import type { RedactionLookup } from './redact.js';
 
 /** What a snapshot's manifest holds: the store's shape and hashes; contents live in blobs. */
 export interface Manifest {
@@ -46,12 +45,27 @@ export interface SnapshotCost {
   readRequests: number;
 }
 
+/** What a restore asks about a blob that is gone: which blob a signed redaction marker says replaced it. */
+export interface RedactionLookup {
+  replacement(scope: AgentScope, old: string, legacy: boolean): Promise<string | undefined>;
+  /** Changes whenever a marker of the agent is added: restores cached before it are not reused after. */
+  generation(scope: AgentScope): Promise<string>;
+}
+
 export class SnapshotCorrupt extends Error {
   override readonly name = 'SnapshotCorrupt';
 }
 
-/** Restored stores by version (immutable), least recently used first. */
-const restored = new Map<string, MemoryStore>();
+/** A restored store, and what its hash must be (the manifest's, or as signed redaction markers changed it). */
+interface Restored {
+  store: MemoryStore;
+  sha256: string;
+  manifestSha256: string;
+  redacted: number;
+}
+
+/** Restored stores by version and redaction generation, least recently used first. */
+const restored = new Map<string, Restored>();
 const restoredCapacity = 16;
 
 /** Forgets restored stores (benchmarks measure a cold restore). */
@@ -173,7 +187,14 @@ export class SnapshotStore {
     cost.putRequests++;
     cost.bytesWritten += body.length;
     if (!out.VersionId) throw new Error(`bucket ${this.bucket} returned no VersionId: versioning must be on`);
-    this.remember(agent, out.VersionId, store); // the version just written is the store in hand
+    // the version just written is the store in hand
+    const gen = (await this.redactions?.generation(agent)) ?? '';
+    this.remember(`${this.cacheKey(agent, out.VersionId)}\0${gen}`, {
+      store,
+      sha256: store.hash(),
+      manifestSha256: manifest.sha256,
+      redacted: 0,
+    });
     return {
       id: out.VersionId,
       agentId: agent.id,
@@ -251,43 +272,56 @@ export class SnapshotStore {
    * never changes, so a cycle that restores the same snapshot several times downloads it once per process.
    */
   async restore(agent: AgentScope, snapshotId: string): Promise<MemoryStore> {
-    const key = this.cacheKey(agent, snapshotId);
+    return (await this.restoreChecked(agent, snapshotId)).store;
+  }
+
+  /**
+   * A restore, with the hash the manifest records and how many blobs signed redaction markers replaced. The
+   * in-process cache is keyed by the agent's redaction markers as they stand (a redaction, or a marker
+   * someone added, is never hidden by an earlier download), and a cached store is checked against its hash.
+   */
+  async restoreChecked(agent: AgentScope, snapshotId: string): Promise<Restored> {
+    const key = `${this.cacheKey(agent, snapshotId)}\0${(await this.redactions?.generation(agent)) ?? ''}`;
     const hit = restored.get(key);
     if (hit) {
+      if (hit.store.hash() !== hit.sha256)
+        throw new SnapshotCorrupt(`snapshot ${snapshotId}: the copy in memory does not match its sha256`);
       restored.delete(key); // most recently used last
       restored.set(key, hit);
       return hit;
     }
-    const store = await this.download(agent, snapshotId);
-    this.remember(agent, snapshotId, store);
-    return store;
+    const r = await this.download(agent, snapshotId);
+    this.remember(key, r);
+    return r;
   }
 
   private cacheKey(agent: AgentScope, id: string): string {
     return `${this.bucket}\0${this.series}\0${agent.fleet}\0${agent.id}\0${id}`;
   }
 
-  private remember(agent: AgentScope, id: string, store: MemoryStore): void {
-    restored.set(this.cacheKey(agent, id), store);
+  private remember(key: string, r: Restored): void {
+    restored.set(key, r);
     while (restored.size > restoredCapacity) restored.delete(restored.keys().next().value!);
   }
 
-  private async download(agent: AgentScope, snapshotId: string): Promise<MemoryStore> {
+  private async download(agent: AgentScope, snapshotId: string): Promise<Restored> {
     const manifest = await this.manifest(agent, snapshotId);
     const files: [string, string][] = [];
     const skipped: [string, OpaqueFile][] = [];
-    let redacted = 0;
+    const replaced = new Map<string, string>();
     await mapLimit(manifest.files, 16, async (f) => {
       let expected = f.sha256;
       let bytes = await this.blob(agent, f.sha256, manifest.legacy);
       if (bytes === undefined) {
-        // gone: redacted (a marker in the locked audit bucket names its replacement), or lost
+        // gone: redacted (a marker a worker signed, in the locked audit bucket, names its replacement), or lost
         const replacement = await this.redactions?.replacement(agent, f.sha256, Boolean(manifest.legacy));
         bytes = replacement ? await this.blob(agent, replacement, manifest.legacy) : undefined;
         if (!replacement || bytes === undefined)
-          throw new SnapshotCorrupt(`snapshot ${snapshotId}: the blob of ${f.path} is missing`);
+          throw new SnapshotCorrupt(
+            `snapshot ${snapshotId}: the blob of ${f.path} is missing${replacement ? '' : ' and no signed redaction marker replaces it'}`,
+          );
         expected = replacement;
-        redacted++;
+        replaced.set(f.path, replacement);
       }
       if (sha256(bytes) !== expected)
         throw new SnapshotCorrupt(`snapshot ${snapshotId}: blob of ${f.path} does not match its sha256`);
@@ -295,10 +329,11 @@ export class SnapshotStore {
       else files.push([f.path, Buffer.from(bytes).toString('utf8')]);
     });
     const store = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }, undefined, skipped);
-    // a redacted snapshot hashes differently by design; each of its blobs was checked against its marker
-    if (redacted === 0 && store.hash() !== manifest.sha256)
+    // the whole store hashes as the manifest says; a redacted one differs by design, each replaced blob checked
+    // against the hash its signed marker names
+    if (replaced.size === 0 && store.hash() !== manifest.sha256)
       throw new SnapshotCorrupt(`snapshot ${snapshotId}: restored store does not match its sha256`);
-    return store;
+    return { store, sha256: store.hash(), manifestSha256: manifest.sha256, redacted: replaced.size };
   }
 
   private async blob(agent: AgentScope, hash: string, legacy?: boolean): Promise<Uint8Array | undefined> {

@@ -251,7 +251,8 @@ describe('hybrid trust', () => {
       },
     );
     expect(c.result!.outcome).toBe('kept');
-    expect(c.called('reviseChangeSet')[0]!.arg.request).toMatchObject({ onlyPaths: ['/a.md'] });
+    // the worker takes what to narrow from the approval itself
+    expect(c.called('reviseChangeSet')[0]!.arg.decision).toMatchObject({ onlyPaths: ['/a.md'] });
     expect(c.called('evaluate').map((e) => e.arg.step)).toContain('revised');
     expect(c.saved.at(-1)!.consecutiveApprovals).toBe(0);
   });
@@ -405,6 +406,35 @@ describe('the audit chain and the input', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(((err as WorkflowFailedError).cause as Error).message).toBe('cycle input: agent is not an agent id');
     expect(s.calls).toEqual([]);
+  });
+});
+
+describe("the store's consolidation lock", () => {
+  it('a lock its owner keeps fresh forever ends the wait at the deadline: conflict, saying why; nothing promoted (red-team L1)', async () => {
+    const s = stubs({ settings: { lockWaitMs: 5_000 } });
+    let tries = 0;
+    const activities = {
+      ...s.activities,
+      promote: async () => {
+        tries++;
+        throw ApplicationFailure.create({
+          message: "Claude Code's consolidation lock /m/.consolidate-lock is held by pid 4242",
+          type: 'StoreLocked',
+          nonRetryable: true,
+        });
+      },
+    };
+    const { worker, taskQueue } = await workerWith(activities, 'branches-lock');
+    const result = await worker.runUntil(async () => (await startHandle(taskQueue)).result());
+    expect(result.outcome).toBe('conflict');
+    expect(result.reason).toMatch(
+      /^the store stayed locked by its owner for more than 5 s \(Claude Code's consolidation lock .* held by pid 4242\); nothing was written/,
+    );
+    // tried at 0, 2 and 4 s: the next wait would pass the deadline
+    expect(tries).toBeGreaterThanOrEqual(2);
+    expect(tries).toBeLessThanOrEqual(3);
+    expect(s.records.filter((r) => r.event === 'store-locked')).toHaveLength(1);
+    expect(s.records.map((r) => r.event)).toContain('cycle-conflict');
   });
 });
 

@@ -74,7 +74,8 @@ export async function serveFleet(
   return fleets.load({ file });
 }
 
-export async function startHarness(): Promise<Harness> {
+/** @param opts.lockWaitMs how long a promotion waits for a store's consolidation lock (a test shortens it) */
+export async function startHarness(opts: { lockWaitMs?: number } = {}): Promise<Harness> {
   const cfg = await loadStackConfig();
   const taskQueue = unique('cycle-test');
   const c = await connectClient(cfg);
@@ -82,7 +83,7 @@ export async function startHarness(): Promise<Harness> {
   const worker = await createWorker(
     cfg,
     { taskQueue, shutdownGraceTime: '2s', ...bundled() },
-    { fleets: new FleetRegistry() },
+    { fleets: new FleetRegistry(), ...opts },
   );
   const running = worker.worker.run();
   const receiver = await startReceiver();

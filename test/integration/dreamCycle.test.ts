@@ -56,6 +56,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect(after.hash()).not.toBe(before.hash());
     expect(after.get('/conventions.md')).not.toContain('ledger-utils-telemetry');
     expect(await auditEvents(agent, handle.firstExecutionRunId)).toEqual([
+      'cycle-opened',
       'snapshot-taken',
       'baseline-scored',
       'change-set-stored',

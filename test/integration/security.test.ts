@@ -18,6 +18,7 @@ import { storageSettings } from '../../src/s3/settings.js';
 import { AuditLog, checkAuditLock, recordBytes, type AuditRecord } from '../../src/snapshots/audit.js';
 import { RedactionIndex } from '../../src/snapshots/redact.js';
 import { clearRestoreCache, SnapshotCorrupt, SnapshotStore } from '../../src/snapshots/snapshots.js';
+import { auditKeys } from '../../app/keys.js';
 import { runCli } from '../support/cli.js';
 import { exampleAgent, fleetDir, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { bundled, unique } from './helpers.js';
@@ -377,11 +378,12 @@ describe('dreamgate redact (real servers)', () => {
     );
     await kept(agent);
     const scope: AgentScope = agent;
+    const keys = await auditKeys(h.cfg, buckets());
     const snaps = new SnapshotStore(
       s3(),
       buckets().snapshotsBucket,
       'snapshot',
-      new RedactionIndex(s3(), buckets().auditBucket),
+      new RedactionIndex(s3(), buckets().auditBucket, () => keys),
     );
     const [snapshot] = (await snaps.list(scope)).slice(-1);
     expect((await snaps.restore(scope, snapshot!.id)).get('/infra/staging.md')).toContain(password);

@@ -144,7 +144,7 @@ describe('the text a reviewer signs', () => {
 });
 
 describe('a cycle’s input', () => {
-  it('is names and a hash, or (v1) an agent whose id alone is taken', () => {
+  it('is names and a hash; the retired v1 shape (the whole agent) is refused', () => {
     expect(
       parseCycleInput({ fleet: 'acme', agent: 'support', configHash: 'a'.repeat(64), trigger: 'manual' }),
     ).toMatchObject({ ok: true });
@@ -154,8 +154,8 @@ describe('a cycle’s input', () => {
       input: { fleet: 'acme', agent: 'support', trigger: 'manual', now: true },
     });
     expect(parseCycleInput({ agent: { id: 'support', evaluator: ['sh', '-c', 'id'] }, trigger: 't' })).toEqual({
-      ok: true,
-      input: { agent: 'support', trigger: 'v1 input' },
+      ok: false,
+      why: 'fleet is not a fleet name',
     });
   });
   it.each([

@@ -39,7 +39,7 @@ describe('the review page’s view model', () => {
     const v = await reviewView(await input());
     expect(JSON.stringify(v)).not.toContain(stripeKey);
     // the `-` line of the redaction shows the mask, not the value it removed (red-team L2)
-    expect(v.changes[0]!.patch).toMatch(/^-- Globex test key for repro: \[REDACTED:/m);
+    expect(v.changes[0]!.patch).toMatch(/^-- Globex test key for repro: \[MASKED:/m);
     expect(v.changes[0]!.patch).toContain('+- staging db: db-2.internal');
   });
 

@@ -1,0 +1,124 @@
+import type { AgentConfig } from '../config/fleet.js';
+import type { AgentScope } from '../config/scope.js';
+import { revises, type Decision } from './decision.js';
+import { seal, unseal, type Binding, type Sealed } from './seal.js';
+import type { CycleRef, DecisionResult, DreamRef, EvalSummary } from './types.js';
+import { decisionDigest } from './verifyDecision.js';
+
+/**
+ * What an activity decides for itself before it acts. Temporal's own metadata cannot tell callers apart (any
+ * client names its workflow's id and type, and any workflow can schedule activities on any task queue), so
+ * the workflow, its arguments and every S3 object are untrusted input: an effect needs a proof a worker made,
+ * for this agent, this cycle run and this change set.
+ */
+
+/** A step that is not allowed: refused (non-retryable `Unauthorized`) and recorded as a refusal. */
+export class Unauthorized extends Error {
+  override readonly name = 'Unauthorized';
+}
+
+/** The kinds of proof a worker seals. */
+export const proofKinds = {
+  cycle: 'cycle',
+  snapshot: 'snapshot',
+  dream: 'dream',
+  revision: 'revision',
+  eval: 'eval',
+  promote: 'promote',
+  verify: 'verify',
+  rollback: 'rollback',
+  restore: 'restore',
+  redaction: 'redaction',
+} as const;
+
+export const bindingOf = (scope: AgentScope, run: string): Binding => ({ fleet: scope.fleet, agent: scope.id, run });
+
+/** The cycle reference an opening hands the workflow: sealed, so every later step knows it opened here. */
+export function sealRef(key: Buffer, ref: Omit<CycleRef, 'seal'>): CycleRef {
+  const { fleet, agent, configHash, cycleId, startedAt, mode } = ref;
+  const body = { fleet, agent, configHash: configHash ?? null, cycleId, startedAt, mode: mode ?? 'review' };
+  return { ...ref, seal: seal(key, proofKinds.cycle, { fleet, agent, run: cycleId }, body).seal };
+}
+
+/** The checked reference, or why not: sealed when this run opened, for this run. */
+export function checkRef(key: Buffer, ref: CycleRef, run: string): string | undefined {
+  if (typeof ref.seal !== 'string') return 'the cycle did not open on a worker (its reference carries no seal)';
+  if (ref.cycleId !== run) return `the cycle reference names run ${ref.cycleId}, not the run that calls (${run})`;
+  const { fleet, agent, configHash, cycleId, startedAt, mode } = ref;
+  const body = {
+    fleet,
+    agent,
+    configHash: configHash ?? null,
+    cycleId,
+    startedAt,
+    mode: mode ?? 'review',
+    seal: ref.seal,
+  };
+  return unseal(key, proofKinds.cycle, { fleet, agent, run }, body)
+    ? undefined
+    : 'the cycle reference’s seal does not check';
+}
+
+/** A change set this worker made in this run from this snapshot (a dream, or a reviewer's revision of one). */
+export function madeHere(
+  key: Buffer,
+  b: Binding,
+  dream: Sealed<DreamRef> | undefined,
+  step: { snapshotId: string; changeSetId: string },
+): DreamRef | string {
+  const d = unseal(key, proofKinds.dream, b, dream) ?? unseal(key, proofKinds.revision, b, dream);
+  if (!d)
+    return `change set ${String(step.changeSetId).slice(0, 12)} carries no proof that this cycle’s worker made it`;
+  if (d.changeSetId !== step.changeSetId || d.snapshotId !== step.snapshotId)
+    return `the proof is for change set ${d.changeSetId.slice(0, 12)} from snapshot ${d.snapshotId}, not ${step.changeSetId.slice(0, 12)} from ${step.snapshotId}`;
+  if (d.revises && !unseal(key, proofKinds.revision, b, dream)) return 'a revision sealed as a dream';
+  return d;
+}
+
+/** What a promotion is shown: the change set's proof, the gate's two evaluations and, when reviewed, the decision. */
+export interface PromotionProof {
+  dream?: Sealed<DreamRef>;
+  baseline?: Sealed<EvalSummary>;
+  post?: Sealed<EvalSummary>;
+  decision?: Decision;
+}
+
+/** The gate a worker sealed: the baseline of the snapshot and the candidate's score, within the threshold. */
+export function gateRefusal(
+  key: Buffer,
+  b: Binding,
+  d: DreamRef,
+  proof: PromotionProof,
+  threshold: number,
+): string | undefined {
+  const base = unseal(key, proofKinds.eval, b, proof.baseline);
+  const post = unseal(key, proofKinds.eval, b, proof.post);
+  if (!base || base.step !== 'baseline' || base.target?.series !== 'snapshot' || base.target.id !== d.snapshotId)
+    return `no baseline evaluation of snapshot ${d.snapshotId} sealed in this cycle`;
+  if (!post || post.target?.series !== 'candidate' || post.target.id !== d.candidateId)
+    return `no evaluation of candidate ${d.candidateId} sealed in this cycle`;
+  if (post.score < base.score - threshold)
+    return `the gate refuses it: ${post.score.toFixed(3)} < baseline ${base.score.toFixed(3)} − ${threshold}`;
+  return undefined;
+}
+
+/** Whether this promotion needs a reviewer: the cycle opened in review, or its dream quarantined a session. */
+export function needsReview(mode: CycleRef['mode'], d: DreamRef, agent: Pick<AgentConfig, 'onQuarantine'>): boolean {
+  const quarantined = (d.summary.quarantined ?? 0) > 0 && (agent.onQuarantine ?? 'review') === 'review';
+  return mode !== 'automatic' || quarantined || d.revises !== undefined;
+}
+
+/**
+ * Whether a verified approval covers this change set: the dream itself when the decision changes nothing,
+ * or exactly the revision the worker made for that decision.
+ */
+export function approvalRefusal(d: DreamRef, v: DecisionResult & { decision?: Decision }): string | undefined {
+  if (!v.accepted || !v.decision) return `no approval: ${v.accepted ? 'the decision is missing' : v.why}`;
+  if (d.revises) {
+    if (d.revises.decision !== decisionDigest(v.decision))
+      return 'the revision was made for another decision than the one shown';
+    return undefined;
+  }
+  if (revises(v.decision)) return 'the approval narrows or edits the change set: only its revision may be promoted';
+  return undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * Redaction replaces a secret with a marker, `[REDACTED:<kind>]`. Whatever shows a redaction next to the
+ * text it came from (a diff's `-` line, a review page) must not show the secret it removed, and whatever
+ * accepts a redacted text in place of another (a redaction marker at restore) must know that the new text
+ * only removed things. Both questions have one answer here: which values of `before` the markers of
+ * `after` stand for. Pure: no Node built-ins.
+ */
+
+/** A redaction marker as dreamgate's screening writes it. */
+export const redactionMarker = /\[REDACTED:([A-Za-z0-9_.-]{1,64})\]/g;
+
+/** Splits a redacted text into its literal pieces and the kinds of the markers between them. */
+function pieces(after: string): { literals: string[]; kinds: string[] } {
+  const literals: string[] = [];
+  const kinds: string[] = [];
+  let last = 0;
+  for (const m of after.matchAll(redactionMarker)) {
+    literals.push(after.slice(last, m.index));
+    kinds.push(m[1]!);
+    last = m.index + m[0].length;
+  }
+  literals.push(after.slice(last));
+  return { literals, kinds };
+}
+
+/**
+ * The values of `before` that the markers of `after` replaced, in order, when `after` is `before` with some
+ * non-empty spans replaced by markers and nothing else changed; undefined otherwise (text was added, moved
+ * or changed besides the markers). Linear: each literal piece is found in order, the first at the start and
+ * the last at the end.
+ */
+export function redactedValues(before: string, after: string): { value: string; kind: string }[] | undefined {
+  const { literals, kinds } = pieces(after);
+  if (kinds.length === 0) return before === after ? [] : undefined;
+  const first = literals[0]!;
+  const last = literals[literals.length - 1]!;
+  if (!before.startsWith(first) || !before.endsWith(last) || before.length < first.length + last.length)
+    return undefined;
+  const out: { value: string; kind: string }[] = [];
+  let at = first.length;
+  const end = before.length - last.length;
+  for (let i = 1; i < literals.length; i++) {
+    const lit = literals[i]!;
+    // the last literal is anchored at the end; a middle one is the first match after at least one character
+    const next = i === literals.length - 1 ? end : before.indexOf(lit, at + 1);
+    if (next <= at || next > end || (i < literals.length - 1 && next + lit.length > end)) return undefined;
+    out.push({ value: before.slice(at, next), kind: kinds[i - 1]! });
+    at = next + lit.length;
+  }
+  return at === before.length ? out : undefined;
+}
+
+/** How a masked value is shown: the kind of secret, never a character of it. */
+export const masked = (kind: string) => `[MASKED:${kind}]`;
+
+/** Shorter values are left alone: masking every "ab" in a file would hide more than it protects. */
+const minValue = 4;
+
+/**
+ * `before` with every value that a redaction in `after` removed masked, wherever it appears in `before`. A
+ * redaction is found line by line: a line of `after` with markers whose literal pieces match a line of
+ * `before` in order (the dream may move lines; a redacted line is matched wherever it is). Every printer
+ * of a diff between a store and a change to it shows `before` through this.
+ */
+export function maskRedacted(before: string, after: string): string {
+  if (!after.includes('[REDACTED:')) return before;
+  const values = new Map<string, string>();
+  const oldLines = before.split('\n');
+  for (const line of after.split('\n')) {
+    // a line that is nothing but markers would match any line: it says nothing about which one it was
+    if (!line.includes('[REDACTED:') || line.replace(redactionMarker, '').trim().length < 3) continue;
+    for (const old of oldLines) {
+      if (old.length > 20_000) continue;
+      for (const v of redactedValues(old, line) ?? []) if (v.value.length >= minValue) values.set(v.value, v.kind);
+    }
+  }
+  let out = before;
+  // longest first, so a value that contains another is masked whole
+  for (const [value, kind] of [...values].sort((a, b) => b[0].length - a[0].length))
+    out = out.split(value).join(masked(kind));
+  return out;
+}

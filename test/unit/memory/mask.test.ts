@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { maskRedacted, redactedValues } from '../../../src/memory/mask.js';
+import { renderChangeSet } from '../../../src/memory/diff.js';
+import { MemoryStore } from '../../../src/memory/store.js';
+import type { ChangeSet } from '../../../src/memory/changeSet.js';
+
+const key = 'sk_live_51HxQ2eK9mZ7vT4rW8yB3nC6dF1gJ0aLpQ';
+const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+describe('redactedValues: is `after` only `before` with spans replaced by markers?', () => {
+  it('names each value a marker stands for', () => {
+    expect(redactedValues(`key ${key} and ${aws}.`, 'key [REDACTED:stripe] and [REDACTED:aws].')).toEqual([
+      { value: key, kind: 'stripe' },
+      { value: aws, kind: 'aws' },
+    ]);
+    expect(redactedValues('same', 'same')).toEqual([]);
+  });
+  it.each([
+    ['text added beside the marker', `key ${key}`, 'key [REDACTED:x] and send it to evil.example'],
+    ['text changed before the marker', `key ${key}`, 'KEY [REDACTED:x]'],
+    ['a marker standing for nothing', 'key ', 'key [REDACTED:x]'],
+    ['no marker, other text', 'a', 'b'],
+  ])('refuses %s', (_what, before, after) => {
+    expect(redactedValues(before, after)).toBeUndefined();
+  });
+});
+
+describe('maskRedacted', () => {
+  it('masks every value a change redacts, wherever it appears in the old text, and nothing else', () => {
+    const before = `# Keys\n- Globex test key: ${key}\n- AWS secret ${aws}\n- again: ${key}\n- plain line\n`;
+    const after = `# Keys\n- Globex test key: [REDACTED:stripe]\n- AWS secret [REDACTED:aws]\n- plain line\n`;
+    const out = maskRedacted(before, after);
+    expect(out).not.toContain(key);
+    expect(out).not.toContain(aws);
+    expect(out).toContain('- Globex test key: [MASKED:stripe]');
+    expect(out).toContain('- again: [MASKED:stripe]');
+    expect(out).toContain('- plain line');
+  });
+  it('leaves text without markers, and a line that is only a marker, as it is', () => {
+    expect(maskRedacted('a b c', 'a b')).toBe('a b c');
+    expect(maskRedacted('- secret thing here\n', '[REDACTED:x]\n')).toBe('- secret thing here\n');
+  });
+  it('the change set diff (review, dream) never prints the redacted value on its - line', () => {
+    const base = MemoryStore.from([['/notes.md', `- Globex test key for repro: ${key}\n- AWS: ${aws}\n`]]);
+    const cs = {
+      agent_id: 'a',
+      dreamer: 'heuristic',
+      base: { snapshot: null, sha256: base.hash() },
+      changes: [
+        {
+          op: 'update',
+          path: '/notes.md',
+          before_sha256: base.fileHash('/notes.md')!,
+          after: '- Globex test key for repro: [REDACTED:stripe]\n- AWS: [REDACTED:aws]\n',
+          reason: 'insight',
+          detail: 'secrets redacted',
+          evidence: [],
+        },
+      ],
+      findings: [],
+      quarantined: [],
+      redactions: [],
+      skipped: [],
+      refused: [],
+    } as unknown as ChangeSet;
+    const text = renderChangeSet(cs, base);
+    expect(text).not.toContain(key);
+    expect(text).not.toContain(aws);
+    expect(text).toContain('-- Globex test key for repro: [MASKED:stripe]');
+    expect(text).toContain('+- Globex test key for repro: [REDACTED:stripe]');
+  });
+});
