@@ -156,13 +156,18 @@ async function scoreStore(dir: string, name: string, work: string): Promise<Stor
   };
 }
 
-/** Every `<dir>/<store>/` with a `memory/` folder, in name order; anything else in `<dir>` is passed over. */
+/**
+ * Every `<dir>/<store>/` with a `memory/` folder, in name order (a symbolic link to a store counts, so a selection
+ * of stores can be a folder of links); anything else in `<dir>` is passed over.
+ */
 export async function realworldBenchmark(dir: string, log: (line: string) => void = () => {}): Promise<StoreFigures[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
     throw new InvalidInput(`--realworld ${dir}: cannot read the directory (${errorMessage(err)})`);
   });
   const stores: string[] = [];
-  for (const e of entries.filter((e) => e.isDirectory()).sort((a, b) => a.name.localeCompare(b.name)))
+  for (const e of entries
+    .filter((e) => e.isDirectory() || e.isSymbolicLink())
+    .sort((a, b) => a.name.localeCompare(b.name)))
     if ((await stat(join(dir, e.name, 'memory')).catch(() => undefined))?.isDirectory()) stores.push(e.name);
   if (stores.length === 0)
     throw new InvalidInput(

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { realworldBenchmark } from '../../../bench/realworld.js';
@@ -62,6 +62,17 @@ describe('npm run bench -- --realworld', () => {
     expect(table).toContain('| one | 2 / 5 |');
     expect(table).toMatch(/^[✓✗] planted updates applied or suggested: \d of 1 \(all\)$/m);
     expect(table).toMatch(/^✓ structure breaks: 0 \(must be 0\)$/m);
+  });
+
+  it('a symbolic link to a store is a store; a link to anything else is passed over', async () => {
+    const stores = await tempDir('dg-rw-');
+    const dir = await store(stores, 'one');
+    const root = await tempDir('dg-rw-');
+    await symlink(dir, join(root, 'linked'));
+    await symlink(join(dir, 'memory', 'tech.md'), join(root, 'file'));
+    await symlink(join(stores, 'missing'), join(root, 'dangling'));
+    const rows = await realworldBenchmark(root);
+    expect(rows.map((r) => [r.store, r.files, r.sessions])).toEqual([['linked', 2, 2]]);
   });
 
   it('reports an invalid session and scores the rest', async () => {
