@@ -1,5 +1,6 @@
 import type { Usage } from '../anthropic/usage.js';
 import type { ChangeSet, DroppedChange, Quarantine } from '../memory/changeSet.js';
+import type { StoreLimits } from '../memory/limits.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { SessionDigest } from '../sessions/digest.js';
 import type { SessionSelection } from '../sessions/source.js';
@@ -11,6 +12,8 @@ export interface DreamInput {
   snapshotId: string | null;
   store: MemoryStore;
   sessions: SessionSelection;
+  /** The store's limits (the agent's `maxFiles`, `maxFileBytes`); SPEC §1's defaults without. */
+  limits?: StoreLimits;
 }
 
 /** What every dreamer is handed: screened sessions and a redacted store, never raw input. */
