@@ -170,7 +170,11 @@ export class CycleContext {
   }
 
   live(agent: AgentConfig) {
-    return openStore(agent.store, { s3: this.deps.s3, claude: this.claude });
+    return openStore(agent.store, {
+      s3: this.deps.s3,
+      claude: this.claude,
+      ...(agent.limits ? { limits: agent.limits } : {}),
+    });
   }
 
   /** The agent's sessions, wherever they are (a directory, Claude Code, Messages API logs, Managed Agents). */

@@ -95,7 +95,11 @@ export function dreamActivities(w: CycleContext) {
           await Promise.all(
             (agent.sources ?? []).map(async (s) => ({
               id: s.id,
-              store: await openStore(s.store, { s3: w.deps.s3, claude: w.claude }).read(),
+              store: await openStore(s.store, {
+                s3: w.deps.s3,
+                claude: w.claude,
+                ...(s.limits ? { limits: s.limits } : {}),
+              }).read(),
             })),
           ),
         );
@@ -205,7 +209,14 @@ export function dreamActivities(w: CycleContext) {
         progress(`dreaming over ${sessions.sessions.length} sessions`);
         const dreamed = await runDream(
           dreamer,
-          { agentId: a.config.id, snapshotId, store, sessions, decisions },
+          {
+            agentId: a.config.id,
+            snapshotId,
+            store,
+            sessions,
+            decisions,
+            ...(a.config.limits ? { limits: a.config.limits } : {}),
+          },
           ctx.cancellationSignal,
         );
         // what the store's kind keeps in step (Claude Code's MEMORY.md index) joins the change set

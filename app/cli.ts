@@ -22,14 +22,16 @@ import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { reviewWebCommand, serveCommand } from './commands/desk.js';
 import { redactCommand } from './commands/redact.js';
+import { fleetRunCommand, fleetStatusCommand } from './commands/fleet.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { workerKeyCommand } from './commands/workerKey.js';
-import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { initCommand } from './commands/init.js';
 import { hookInstallCommand, hookSessionEndCommand } from './commands/hook.js';
 import { suiteDeriveCommand } from '../src/cli/suite.js';
 import { runDemo } from './demo.js';
 import { installRuntime, observabilitySettings } from './observability.js';
 import { createWorker } from './worker.js';
+import { describeTuning, parseTuning } from '../src/config/tuning.js';
 
 const stackOption = new Option('--stack <file>', 'the local stack config').env('DREAMGATE_STACK_CONFIG');
 
@@ -110,19 +112,36 @@ export function buildProgram(): Command {
       ),
     )
     .option('--fleet-sha256 <hex>', 'the sha256 an S3 fleet config must have')
+    .option(
+      '--max-activities <n>',
+      'activities it runs at once: dreams, evaluations, snapshots… (default 100; $DREAMGATE_MAX_ACTIVITIES)',
+    )
+    .option('--max-workflow-tasks <n>', 'workflow tasks it runs at once (default 40; $DREAMGATE_MAX_WORKFLOW_TASKS)')
+    .option(
+      '--target-cpu <fraction>',
+      "take a new activity only while the machine's CPU is under this (0.8 is 80 %; $DREAMGATE_TARGET_CPU)",
+    )
     .action(
-      async (opts: { stack?: string; metrics?: string; tracing?: boolean; fleet?: string[]; fleetSha256?: string }) => {
+      async (
+        opts: { stack?: string; metrics?: string; tracing?: boolean; fleet?: string[]; fleetSha256?: string } & Record<
+          'maxActivities' | 'maxWorkflowTasks' | 'targetCpu',
+          string | undefined
+        >,
+      ) => {
         const cfg = await stackConfig(opts);
+        const tuning = parseTuning(opts);
         const observability = observabilitySettings(opts);
         const { tracing } = await installRuntime(observability);
         const fleets = { sources: opts.fleet ?? [], ...(opts.fleetSha256 ? { sha256: opts.fleetSha256 } : {}) };
-        const w = await createWorker(cfg, {}, { fleets, ...(tracing ? { tracing } : {}) });
+        const w = await createWorker(cfg, {}, { fleets, tuning, ...(tracing ? { tracing } : {}) });
         for (const f of w.fleets.fleets())
           progress(
             `serving fleet ${f} (configuration ${w.fleets.current(f).sha256.slice(0, 12)}, ${w.fleets.current(f).file})`,
           );
         const queues = w.worker.queues.map((q) => `"${q}"`).join(', ');
-        progress(`worker polling task queue(s) ${queues} on namespace ${w.worker.options.namespace}`);
+        progress(
+          `worker polling task queue(s) ${queues} on namespace ${w.worker.options.namespace}${describeTuning(tuning)}`,
+        );
         if (observability.metrics) progress(`metrics: http://${observability.metrics}/metrics`);
         if (tracing)
           progress(
@@ -386,16 +405,24 @@ export function buildProgram(): Command {
       .option('--note <text>', 'why (pause, resume)')
       .action((opts) => scheduleCommand(action, opts));
   }
-  program
-    .command('fleet')
-    .description('the fleet run')
+  const fleetCmd = program.command('fleet').description('the fleet run');
+  fleetCmd
     .command('run')
-    .description('dream every agent now (child workflows, bounded concurrency), then the team store')
+    .description(
+      'dream every agent now (child workflows, `concurrency` at a time), then the team store; shows its progress',
+    )
     .addOption(fleetOption)
     .addOption(stackOption)
     .option('--json', 'print as JSON')
     .option('--no-follow', 'start it and return')
     .action(fleetRunCommand);
+  fleetCmd
+    .command('status')
+    .description('the newest fleet run of the fleet: done, running, waiting for review, failed, not started')
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--json', 'print as JSON')
+    .action(fleetStatusCommand);
 
   program
     .command('demo')

@@ -6,6 +6,7 @@ import { createActivities } from '../activities/index.js';
 import type { Reserved } from '../src/config/fleet.js';
 import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
+import type { Tuning } from '../src/config/tuning.js';
 import { checkStorage } from '../src/s3/checks.js';
 import { createS3Client } from '../src/s3/client.js';
 import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
@@ -74,6 +75,8 @@ export interface WorkerSetup {
    * serves no fleet (the wiring proof only).
    */
   fleets?: FleetRegistry | { sources: string[]; sha256?: string };
+  /** How much it takes on at once (`dreamgate worker --max-activities …`); Temporal's defaults without. */
+  tuning?: Tuning;
   /** How long a promotion waits for a store's consolidation lock (tests shorten it). */
   lockWaitMs?: number;
 }
@@ -98,6 +101,33 @@ async function sharedWorkflowSource(
 function queuesFor(t: TemporalSettings, fleets: FleetRegistry, given?: string): string[] {
   if (given) return [given];
   return [...new Set([t.taskQueue, ...fleets.fleets().map((f) => queueOf(t, fleets.current(f)))])];
+}
+
+/**
+ * Slots from the tuning: fixed counts, or with a CPU target Temporal's resource-based slots for activities
+ * (a new one only while the machine's CPU is under the target; up to `maxActivities`), workflow tasks fixed.
+ */
+export function tuningOptions(t: Tuning = {}): Partial<WorkerOptions> {
+  if (t.targetCpu === undefined)
+    return {
+      ...(t.maxActivities ? { maxConcurrentActivityTaskExecutions: t.maxActivities } : {}),
+      ...(t.maxWorkflowTasks ? { maxConcurrentWorkflowTaskExecutions: t.maxWorkflowTasks } : {}),
+    };
+  return {
+    tuner: {
+      workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: t.maxWorkflowTasks ?? 40 },
+      activityTaskSlotSupplier: {
+        type: 'resource-based',
+        // memory is a guard only: dreams are CPU work, their memory is bounded by the store and session limits
+        tunerOptions: { targetCpuUsage: t.targetCpu, targetMemoryUsage: 0.9 },
+        minimumSlots: 1,
+        maximumSlots: t.maxActivities ?? 100,
+        rampThrottle: '50 ms',
+      },
+      localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+      nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 1 },
+    },
+  };
 }
 
 /**
@@ -146,6 +176,7 @@ export async function createWorker(
         // heartbeats reach the server (and cancellations reach activities) within 2 s, not 80% of the timeout
         maxHeartbeatThrottleInterval: '2 seconds',
         defaultHeartbeatThrottleInterval: '2 seconds',
+        ...tuningOptions(setup.tuning),
         ...overrides,
         taskQueue,
       }),

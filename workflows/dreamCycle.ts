@@ -55,8 +55,10 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
 
       // 9. Verify: read the live store back and score it; roll back if it is not what passed the gate.
       run.enter('verify');
-      const check = await steps.verifyLive(promoted);
-      const verified = await steps.evaluate({ cycle, step: 'verify', target: { series: 'live' } });
+      const live = { cycle, step: 'verify', target: { series: 'live' as const } };
+      const [check, verified] = run.lean
+        ? await Promise.all([steps.verifyLive(promoted), steps.evaluate(live)])
+        : [await steps.verifyLive(promoted), await steps.evaluate(live)];
       await run.verified(check, verified);
       if (!check.matches || run.gateFails(verified)) {
         run.enter('rollback');
@@ -97,15 +99,19 @@ async function dreamToDecision(
 ): Promise<CycleResult | Ready> {
   const cycle = run.ref;
   const settings = run.settings;
-  // 1. Snapshot: the rollback point.
+  // 1. Snapshot: the rollback point; the new sessions are counted beside it (both only read).
   run.enter('snapshot', round > 0 ? `again, after a conflict with the agent's writes` : undefined);
-  const snap = await steps.takeSnapshot({ cycle });
+  const counting = { cycle, since: lastKeptSessionAt };
+  const [snap, counted] =
+    run.lean && round === 0
+      ? await Promise.all([steps.takeSnapshot({ cycle }), steps.countNewSessions(counting)])
+      : [await steps.takeSnapshot({ cycle }), undefined];
   await run.snapshotTaken(snap);
 
   // 2. Skip when there is nothing to consolidate.
   if (round === 0) {
     run.enter('skip-check');
-    const fresh = await steps.countNewSessions({ cycle, since: lastKeptSessionAt });
+    const fresh = counted ?? (await steps.countNewSessions(counting));
     // (an input of `dreamgate run --now` dreams anyway; inputs recorded before it never carry `now`)
     if (!run.now && fresh.count < settings.minNewSessions)
       return await run.finish(

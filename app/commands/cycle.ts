@@ -456,7 +456,9 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
   await withContext(opts, async (ctx) => {
     const agent = ctx.agent(agentId);
     assertPath(path, 'blame');
-    const current = (await openStore(agent.store, { s3: ctx.s3 }).read()).get(path);
+    const current = (
+      await openStore(agent.store, { s3: ctx.s3, ...(agent.limits ? { limits: agent.limits } : {}) }).read()
+    ).get(path);
     if (current === undefined) throw new InvalidInput(`${path} is not in the live store of ${agentId}`);
     const report = await verifiedLog(ctx, agent);
     // only records dreamgate wrote count: an added or forked "approved" is not an approval

@@ -37,6 +37,7 @@ export function fleetYaml(spec: FleetSpec): string {
     reviewers: a.reviewers.map((r) => (a.reviewerKeys?.[r] ? { name: r, key: a.reviewerKeys[r] } : r)),
     owners: a.owners,
     maxSessions: a.maxSessions,
+    ...(a.limits ? { maxFiles: a.limits.maxFiles, maxFileBytes: a.limits.maxFileBytes } : {}),
     onQuarantine: a.onQuarantine,
     claude: {
       model: a.claude.model,

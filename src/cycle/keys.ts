@@ -33,12 +33,17 @@ export const undoneKey = (scope: AgentScope, cycleId: string) => cycleKey(scope,
 /** What the promotion writes, merged onto the live store, and what those paths held before (for verify, rollback). */
 export const promotionPlanKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion-plan.json');
 
-/** A fleet run's outcomes, under the run's own folder: `fleets/<fleet>/runs/<workflow id>/`. */
-export function fleetRunKey(fleet: string, workflowId: string, offset: number): string {
+/** A fleet run's own folder, where its outcomes go: `fleets/<fleet>/runs/<workflow id>`. */
+export function fleetRunFolder(fleet: string, workflowId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/.test(workflowId))
     throw new InvalidInput('fleet run workflow id is not one a fleet run has');
+  return `fleets/${fleetName(fleet)}/runs/${workflowId}`;
+}
+
+/** A page of a fleet run's outcomes, under the run's own folder. */
+export function fleetRunKey(fleet: string, workflowId: string, offset: number): string {
   if (!Number.isInteger(offset) || offset < 0 || offset > 999_999) throw new InvalidInput('offset is not a page');
-  return `fleets/${fleetName(fleet)}/runs/${workflowId}/outcomes-${String(offset).padStart(6, '0')}.json`;
+  return `${fleetRunFolder(fleet, workflowId)}/outcomes-${String(offset).padStart(6, '0')}.json`;
 }
 
 /** A wiring proof's object: under the proof workflow's own id. */

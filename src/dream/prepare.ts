@@ -1,6 +1,7 @@
 import { diffArrays } from 'diff';
 import type { Quarantine } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
+import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import { overlap, wordsOf, type SessionDigest } from '../sessions/digest.js';
 import { detectInjection, hasHiddenCharacters, redactSecrets } from '../sessions/screen.js';
@@ -112,7 +113,7 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
   return {
     agentId: input.agentId,
     inputLine: (path, line) => maps.get(path)?.[line - 1] ?? line,
-    store: MemoryStore.from(files),
+    store: MemoryStore.from(files, input.limits ?? defaultLimits),
     sessions: kept,
     quarantined,
     redactions,

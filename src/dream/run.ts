@@ -1,6 +1,6 @@
 import { changeSetSchema, type ChangeSet, type DroppedChange, type Evidence } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
-import { defaultLimits } from '../memory/limits.js';
+import { defaultLimits, type StoreLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import { judge, proposalFingerprint, type EarlierDecision } from './decisions.js';
@@ -22,7 +22,7 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
   const prepared = await prepare(input);
   const consolidation = await dreamer.consolidate(prepared, signal);
   const decided = earlier(prepared, input.decisions ?? []);
-  const vetted = await vet(prepared, consolidation.store, decided);
+  const vetted = await vet(prepared, consolidation.store, input.limits ?? defaultLimits, decided);
   // files the dream could not take go back byte for byte: no path disappears because it could not be read
   const candidate = vetted.store.withSkipped(input.store.skipped, {
     maxFiles: Infinity,
@@ -126,7 +126,12 @@ interface Vetted {
  * of where it went (dropped). A change is dropped whole, with the changes that moved lines into it, and
  * the check runs again until nothing more is dropped: a removal is never half applied.
  */
-async function vet(prepared: Prepared, proposed: MemoryStore, decided: ReturnType<typeof earlier>): Promise<Vetted> {
+async function vet(
+  prepared: Prepared,
+  proposed: MemoryStore,
+  limits: StoreLimits,
+  decided: ReturnType<typeof earlier>,
+): Promise<Vetted> {
   const base = prepared.store;
   const files = new Map(proposed.files);
   const refused: Vetted['refused'] = [];
@@ -171,10 +176,10 @@ async function vet(prepared: Prepared, proposed: MemoryStore, decided: ReturnTyp
     }
     // a dream never takes a store past its file limit: the new files beyond it are dropped (and, below, the
     // changes that moved lines into them), so a store at its limit is still consolidated in place
-    for (const path of overLimit(base, current, skipped.length, problems))
+    for (const path of overLimit(base, current, skipped.length, problems, limits.maxFiles))
       problems.set(path, {
         kind: 'dropped',
-        why: `the store would exceed its limit of ${defaultLimits.maxFiles} files`,
+        why: `the store would exceed its limit of ${limits.maxFiles} files`,
       });
     // a move into a path that is refused or dropped is dropped with it
     for (const path of base.files.keys())
@@ -212,8 +217,9 @@ function overLimit(
   candidate: MemoryStore,
   skipped: number,
   problems: ReadonlyMap<string, unknown>,
+  maxFiles: number,
 ): string[] {
-  const excess = candidate.size + skipped - defaultLimits.maxFiles;
+  const excess = candidate.size + skipped - maxFiles;
   if (excess <= 0) return [];
   const created = candidate.paths().filter((p) => base.get(p) === undefined && !problems.has(p));
   const rank = (p: string) => (isArchivePath(p) ? 1 : 0);

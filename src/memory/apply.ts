@@ -1,6 +1,6 @@
 import { InvalidInput } from '../util/errors.js';
 import type { Change } from './changeSet.js';
-import { defaultLimits, type StoreLimits } from './limits.js';
+import type { StoreLimits } from './limits.js';
 import { describeConflict, type MergeConflict } from './merge.js';
 import { MemoryStore } from './store.js';
 
@@ -32,7 +32,7 @@ export function staleChanges(store: MemoryStore, changes: readonly Change[]): st
 export function applyChanges(
   store: MemoryStore,
   cs: { changes: readonly Change[] },
-  limits: StoreLimits = defaultLimits,
+  limits: StoreLimits = store.limits,
 ): MemoryStore {
   for (const c of cs.changes)
     for (const p of [c.path, c.new_path].filter((x): x is string => x !== undefined))

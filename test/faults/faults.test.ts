@@ -21,7 +21,7 @@ import { LocalDirStore } from '../../src/memory/localDir.js';
 import { exampleAgent, startReceiver, type Receiver } from '../integration/cycleHarness.js';
 import { unique } from '../integration/helpers.js';
 import { tempDir } from '../support/sessions.js';
-import { syntheticAgentOnDisk } from '../../bench/servers.js';
+import { syntheticAgentOnDisk } from '../../bench/agents.js';
 import { spawnWorker, type ProcWorker } from './procWorker.js';
 
 /**

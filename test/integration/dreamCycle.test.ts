@@ -83,7 +83,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect(await desc.staticSummary()).toContain(`Dream cycle of ${result.fleet}/${agent.id}`);
     // no memory content in the history: keys, hashes and scores only
     const history = historyText(await handle.fetchHistory());
-    expect(history).toContain(`"snapshot-taken"`); // the decoding works: audit events are found
+    expect(history).toContain(`-snapshot-taken.json"`); // the decoding works: audit records' keys are found
     expect(history).not.toContain('Staging database host');
     expect(history).not.toContain('AKIAZ3MHQXKP4TNW7R2D');
     expect(history).not.toContain('ledger-utils-telemetry');
