@@ -21,8 +21,9 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 const liveOf = (agent: AgentConfig) => new LocalDirStore(agent.store).read();
+// a deadline against a hang, not a timing: under a loaded CI machine snapshotting 80 MB of sessions takes > 60 s
 const waitStage = (handle: CycleHandle, stage: string) =>
-  waitFor(`stage ${stage}`, async () => ((await cycleState(handle)).stage === stage ? true : undefined));
+  waitFor(`stage ${stage}`, async () => ((await cycleState(handle)).stage === stage ? true : undefined), 150_000);
 
 async function auditOf(agent: AgentConfig, cycleId?: string) {
   const s3 = createS3Client(storageSettings(h.cfg));
