@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DreamgateClient } from '../app/client.js';
@@ -39,6 +39,8 @@ export interface FleetScaleRow {
   /** Each worker process's peak resident memory (VmHWM), and when it had started. */
   peakRssMb: number[];
   startRssMb: number[];
+  /** The machine's 1-minute load average when the workers started and when the run ended (all its users). */
+  load?: { start: number; end: number };
 }
 
 /** A `dreamgate worker` process on the benchmark's task queue. */
@@ -109,6 +111,7 @@ export async function fleetScale(
     for (let i = 0; i < opts.workers; i++) procs.push(startWorker(made.file, taskQueue, opts.workerArgs));
     await Promise.all(procs.map((p) => p.ready));
     const startRssMb = await Promise.all(procs.map((p) => rssMb(p.child.pid!, 'VmRSS')));
+    const loadStart = loadavg()[0]!;
     const client = { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
 
     const t0 = performance.now();
@@ -125,6 +128,7 @@ export async function fleetScale(
     const result = await handle.result().finally(() => clearInterval(ticker));
     const seconds = (performance.now() - t0) / 1000;
     const peakRssMb = await Promise.all(procs.map((p) => rssMb(p.child.pid!, 'VmHWM')));
+    const load = { start: loadStart, end: loadavg()[0]! };
 
     const outcomes = await fleetOutcomes(client, result);
     const ids = new Set(made.ids);
@@ -152,6 +156,7 @@ export async function fleetScale(
       fleetRunBytes: { max: Math.max(...runs.map((r) => r.bytes)) },
       peakRssMb,
       startRssMb,
+      load,
     };
   } catch (err) {
     for (const p of procs) if (p.stderr()) say(`worker ${p.child.pid}: ${p.stderr().slice(-1_000)}`);
@@ -167,11 +172,11 @@ const f1 = (x: number) => x.toFixed(1);
 /** The rows as the README's fleet table shows them. */
 export function fleetScaleTable(rows: FleetScaleRow[]): string {
   return [
-    '| fleet run | workers | at a time | minutes | cycles / minute | events / cycle | fleet run: runs, most events (bytes) in one | RSS per worker: ready → peak | every outcome once |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| fleet run | workers | at a time | minutes | cycles / minute | events / cycle | fleet run: runs, most events (bytes) in one | RSS per worker: ready → peak | machine load (1 min): start → end | every outcome once |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.agents.toLocaleString('en-US')} agents | ${r.workers} | ${r.concurrency} | ${f1(r.seconds / 60)} | ${f1(r.cyclesPerMinute)} | ${f1(r.eventsPerCycle.mean)} | ${r.fleetRuns}, ${r.fleetRunEvents.max} (${Math.round(r.fleetRunBytes.max / 1024)} KB) | ${r.peakRssMb.map((m, i) => `${Math.round(r.startRssMb[i] ?? NaN)} → ${Math.round(m)} MB`).join(', ')} | ${r.countedOnce ? 'yes' : 'NO'}: ${Object.entries(
+        `| ${r.agents.toLocaleString('en-US')} agents | ${r.workers} | ${r.concurrency} | ${f1(r.seconds / 60)} | ${f1(r.cyclesPerMinute)} | ${f1(r.eventsPerCycle.mean)} | ${r.fleetRuns}, ${r.fleetRunEvents.max} (${Math.round(r.fleetRunBytes.max / 1024)} KB) | ${r.peakRssMb.map((m, i) => `${Math.round(r.startRssMb[i] ?? NaN)} → ${Math.round(m)} MB`).join(', ')} | ${r.load ? `${f1(r.load.start)} → ${f1(r.load.end)}` : 'n/a'} | ${r.countedOnce ? 'yes' : 'NO'}: ${Object.entries(
           r.counts,
         )
           .map(([k, v]) => `${k} ${v}`)

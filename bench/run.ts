@@ -22,7 +22,7 @@ const usage = `usage: npm run bench [-- --quick]
                 rewrites the README's table (about ten minutes; --quick: a small version, under a minute)
   --fleet       a fleet of that many small agents dreamt by --workers worker processes (default 1) on the
                 local stack, --concurrency cycles at a time (default 20 a worker, at most 100); the worker
-                tuning flags go to each worker. Fleets of 1,000 agents or more go into the README's fleet table
+                tuning flags go to each worker. Fleets of 200 agents or more go into the README's fleet table
   --realworld   the offline dreamer over real agents' memory (below)
 `;
 
@@ -69,6 +69,9 @@ function count(args: string[], flag: string, min: number, max: number, fallback?
   return Number(raw);
 }
 
+/** The smallest fleet the README's table keeps: below it, start-up and the team cycle are most of the time. */
+const minKeptFleet = 200;
+
 interface RecordedRow extends FleetScaleRow {
   machine: Machine;
 }
@@ -100,7 +103,7 @@ async function fleet(args: string[], cfg: StackConfig): Promise<void> {
 
 /** Keeps a row of a fleet a platform team runs (one per size and worker count), and the README's table. */
 async function record(row: RecordedRow): Promise<void> {
-  if (row.agents < 1_000) return; // a trial run: printed, not kept
+  if (row.agents < minKeptFleet) return; // a trial run: printed, not kept
   const file = join(projectRoot, 'bench', 'results.fleet.json');
   const rows = JSON.parse(await readFile(file, 'utf8').catch(() => '[]')) as RecordedRow[];
   const kept = [...rows.filter((r) => r.agents !== row.agents || r.workers !== row.workers), row].sort(

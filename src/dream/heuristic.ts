@@ -4,7 +4,8 @@ import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import type { Consolidation, Dreamer, PreparedInput } from './dreamer.js';
 import { quote, type Ledger } from './ledger.js';
-import { documentKind, droppedLines, parseMarkdown, type MarkdownDocument, type Unit } from './markdown.js';
+import { documentKind, droppedLines, type MarkdownDocument, type Unit } from './markdown.js';
+import { parseDocument } from './structure.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
 import { detectInjection } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
@@ -57,7 +58,7 @@ export class HeuristicDreamer implements Dreamer {
     const breathe = breather();
     for (const [path, content] of store.files)
       if (!isArchivePath(path) && documentKind(path) === 'markdown') {
-        docs.set(path, parseMarkdown(path, content));
+        docs.set(path, parseDocument(path, content));
         await breathe(); // parsing is most of a large store's dream: heartbeats go out meanwhile
       }
     const facts = this.readFacts(docs, input);
