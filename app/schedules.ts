@@ -5,6 +5,7 @@ import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';
 import { dreamFleet } from '../workflows/index.js';
 import type { DreamgateClient } from './client.js';
+import { queueOf } from './temporal/settings.js';
 
 export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
 
@@ -26,7 +27,7 @@ export async function startFleetRun(
   }: { workflowId?: string; agentsPerRun?: number } = {},
 ) {
   return c.client.workflow.start(dreamFleet, {
-    taskQueue: c.temporal.taskQueue,
+    taskQueue: queueOf(c.temporal, fleet),
     workflowId,
     args: [{ ...fleetInput(fleet), ...(agentsPerRun ? { agentsPerRun } : {}) }],
     staticSummary: `Nightly dream of fleet ${fleet.fleet} (${fleet.agents.length} agents)`,
@@ -65,7 +66,7 @@ export async function applySchedule(c: DreamgateClient, fleet: FleetConfig): Pro
   const action = {
     type: 'startWorkflow' as const,
     workflowType: dreamFleet,
-    taskQueue: c.temporal.taskQueue,
+    taskQueue: queueOf(c.temporal, fleet),
     workflowId: `fleet-${fleet.fleet}`,
     // a schedule names no hash: each run takes the worker's current configuration, so editing the fleet
     // file (and the worker reading it again) never breaks the nightly run

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Reserved } from '../src/config/fleet.js';
 import { FleetRegistry } from '../src/config/registry.js';
@@ -15,7 +15,8 @@ import { projectRoot } from '../src/util/paths.js';
 import { workerKey } from './keys.js';
 import type { Tracing } from './observability.js';
 import { connectNative } from './temporal/connect.js';
-import { temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
+import { queueOf, temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
+import { WorkerGroup } from './workerGroup.js';
 
 /** The Temporal OpenTelemetry workflow interceptors, bundled into the tracing variant of the workflow code. */
 export const otelWorkflowInterceptors =
@@ -32,7 +33,8 @@ function workflowSource(tracing: boolean): Pick<WorkerOptions, 'workflowBundle' 
 }
 
 export interface DreamgateWorker {
-  worker: Worker;
+  /** One Temporal worker per task queue: the deployment's, and each served fleet's. */
+  worker: WorkerGroup;
   /** The fleets this worker serves: its own copy, the only source of what a cycle does. */
   fleets: FleetRegistry;
   close(): Promise<void>;
@@ -80,6 +82,28 @@ export interface WorkerSetup {
 }
 
 /**
+ * What the workers run: the prebuilt bundle, or (from source) the workflows bundled once for every queue. A
+ * traced worker from source bundles per queue, so the tracing plugin's interceptors go in.
+ */
+async function sharedWorkflowSource(
+  tracing: boolean,
+): Promise<Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>> {
+  const source = workflowSource(tracing);
+  if (!source.workflowsPath || tracing) return source;
+  const { code } = await bundleWorkflowCode({ workflowsPath: source.workflowsPath });
+  return { workflowBundle: { code } };
+}
+
+/**
+ * The task queues a worker polls: the one it is given (tests, benchmarks), or the deployment's queue (the
+ * proof, cycles started before fleets had queues of their own) and each served fleet's.
+ */
+function queuesFor(t: TemporalSettings, fleets: FleetRegistry, given?: string): string[] {
+  if (given) return [given];
+  return [...new Set([t.taskQueue, ...fleets.fleets().map((f) => queueOf(t, fleets.current(f)))])];
+}
+
+/**
  * Slots from the tuning: fixed counts, or with a CPU target Temporal's resource-based slots for activities
  * (a new one only while the machine's CPU is under the target; up to `maxActivities`), workflow tasks fixed.
  */
@@ -107,8 +131,9 @@ export function tuningOptions(t: Tuning = {}): Partial<WorkerOptions> {
 }
 
 /**
- * A worker on dreamgate's task queue. Before it takes work it checks the buckets (versioning on the
- * snapshots bucket, Object Lock on the audit bucket) and connects to Temporal; either failure is one line.
+ * A dreamgate worker: a Temporal worker on each task queue it serves. Before it takes work it checks the
+ * buckets (versioning on the snapshots bucket, Object Lock on the audit bucket) and connects to Temporal;
+ * either failure is one line.
  */
 export async function createWorker(
   cfg: StackConfig,
@@ -129,29 +154,38 @@ export async function createWorker(
     const given = setup.fleets ?? new FleetRegistry();
     const fleets = given instanceof FleetRegistry ? given : await loadFleets(s3, given.sources, given.sha256, reserved);
     connection = await connectNative(t);
-    const worker = await Worker.create({
-      connection,
-      namespace: t.namespace,
-      taskQueue: t.taskQueue,
-      activities: createActivities({
-        s3,
-        snapshotsBucket: storage.snapshotsBucket,
-        auditBucket: storage.auditBucket,
-        auditRetentionDays: storageCheck.auditRetentionDays,
-        fleets,
-        uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
-        ...(setup.lockWaitMs ? { lockWaitMs: setup.lockWaitMs } : {}),
-        key,
-      }),
-      ...(overrides.workflowBundle ? {} : workflowSource(Boolean(setup.tracing))),
-      ...(setup.tracing ? { plugins: [setup.tracing.plugin] } : {}),
-      // heartbeats reach the server (and cancellations reach activities) within 2 s, not 80% of the timeout
-      maxHeartbeatThrottleInterval: '2 seconds',
-      defaultHeartbeatThrottleInterval: '2 seconds',
-      ...tuningOptions(setup.tuning),
-      ...overrides,
-    });
     const open = connection;
+    const activities = createActivities({
+      s3,
+      snapshotsBucket: storage.snapshotsBucket,
+      auditBucket: storage.auditBucket,
+      auditRetentionDays: storageCheck.auditRetentionDays,
+      fleets,
+      uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
+      ...(setup.lockWaitMs ? { lockWaitMs: setup.lockWaitMs } : {}),
+      key,
+    });
+    const source = overrides.workflowBundle ? {} : await sharedWorkflowSource(Boolean(setup.tracing));
+    const worker = await WorkerGroup.create(queuesFor(t, fleets, overrides.taskQueue), (taskQueue) =>
+      Worker.create({
+        connection: open,
+        namespace: t.namespace,
+        activities,
+        ...source,
+        ...(setup.tracing ? { plugins: [setup.tracing.plugin] } : {}),
+        // heartbeats reach the server (and cancellations reach activities) within 2 s, not 80% of the timeout
+        maxHeartbeatThrottleInterval: '2 seconds',
+        defaultHeartbeatThrottleInterval: '2 seconds',
+        ...tuningOptions(setup.tuning),
+        ...overrides,
+        taskQueue,
+      }),
+    );
+    // a fleet file that now names another queue (or a fleet served later) is polled at once
+    if (!overrides.taskQueue)
+      fleets.onHeld((f) =>
+        worker.add(queueOf(t, f)).catch((err: unknown) => warnOnce(`cannot poll ${queueOf(t, f)}: ${String(err)}`)),
+      );
     return {
       worker,
       fleets,

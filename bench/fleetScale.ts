@@ -112,7 +112,7 @@ export async function fleetScale(
     await Promise.all(procs.map((p) => p.ready));
     const startRssMb = await Promise.all(procs.map((p) => rssMb(p.child.pid!, 'VmRSS')));
     const loadStart = loadavg()[0]!;
-    const client = { ...c, temporal: { ...c.temporal, taskQueue } };
+    const client = { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
 
     const t0 = performance.now();
     const handle = await startFleetRun(client, fleet, {

@@ -77,7 +77,7 @@ export async function syntheticSuite(cfg: StackConfig, c0: DreamgateClient, quic
     { fleets: new FleetRegistry() },
   );
   const running = w.worker.run();
-  const client = { ...c0, temporal: { ...c0.temporal, taskQueue } };
+  const client = { ...c0, temporal: { ...c0.temporal, taskQueue, sharedQueue: true } };
   try {
     await warmUp(client, w.fleets, s3, bucket);
     const overhead = [];

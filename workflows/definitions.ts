@@ -37,6 +37,11 @@ export const patches = {
   /** A dream that quarantined a session waits for a reviewer, even in automatic mode (onQuarantine). */
   quarantineReview: 'quarantine-review',
   /**
+   * Promotion merges the agent's writes since the snapshot; a conflict (the same lines edited) dreams again on
+   * the new live store, and the review notes what the agent had changed when it opened.
+   */
+  conflictRedream: 'conflict-redream',
+  /**
    * A cycle for fleets that scale: fewer history events (its short steps as local activities, the count of
    * new sessions beside the snapshot, verify beside its eval) and its fleet run told when it waits for review.
    */

@@ -10,6 +10,7 @@ import { teamId } from '../src/config/scope.js';
 import { defaultAgentsPerRun, parseFleetInput, type FleetInput } from '../src/cycle/fleetInput.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import { FleetWindow } from './fleetWindow.js';
+import { servedSteps } from './served.js';
 
 export type { FleetInput } from '../src/cycle/fleetInput.js';
 
@@ -26,10 +27,12 @@ export interface FleetResult {
   team?: Omit<FleetOutcome, 'agent'>;
 }
 
-const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
-});
+const steps = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+  }),
+);
 
 /**
  * A fleet's run (`dreamgate fleet run`, the nightly schedule): every agent's cycle as a child workflow,

@@ -1,3 +1,5 @@
+import { assertWorker } from '../pollers.js';
+import { queueOf } from '../temporal/settings.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressLine } from '../../src/cycle/fleetInput.js';
 import type { FleetOutcome, FleetProgress } from '../../src/cycle/types.js';
@@ -21,6 +23,7 @@ const listed = 50;
 export async function fleetRunCommand(opts: CommonOptions & { follow?: boolean }): Promise<void> {
   await withContext(opts, async (ctx) => {
     const client = await ctx.client();
+    await assertWorker(client, queueOf(client.temporal, ctx.fleet), ctx.fleet.file);
     const handle = await startFleetRun(client, ctx.fleet);
     const url = workflowUrl(client.temporal, handle.workflowId);
     progress(`started ${handle.workflowId} — ${url}`);

@@ -9,7 +9,7 @@ import { webhookUrlProblem } from '../notify/webhook.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
 import { overlapProblems, placeOf, type Named } from './overlap.js';
-import { teamId } from './scope.js';
+import { isTaskQueue, teamId } from './scope.js';
 import { parseYaml } from './yamlFile.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -53,7 +53,7 @@ const webhook = z
       const problem = webhookUrlProblem(url);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-    format: z.enum(['json', 'pagerduty']).default('json'),
+    format: z.enum(['json', 'pagerduty', 'slack']).default('json'),
     routingKey: z.string().optional(),
   })
   .strict();
@@ -94,6 +94,11 @@ const agentFields = {
 const fleetSchema = z
   .object({
     fleet: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    /** The task queue of this fleet's cycles (default `dreamgate-<fleet>`): a worker serving it polls it. */
+    taskQueue: z
+      .string()
+      .refine(isTaskQueue, 'expected a task queue name: letters, digits and "._:/-", at most 200')
+      .optional(),
     paging: webhook.optional(),
     notify: webhook.optional(),
     /** Where `dreamgate serve` is reachable for reviewers (behind the operator's proxy): review notices link there. */
@@ -204,7 +209,8 @@ export interface AgentConfig {
 
 export interface WebhookConfig {
   url: string;
-  format: 'json' | 'pagerduty';
+  /** dreamgate's JSON, a PagerDuty Events v2 trigger, or a chat message (`{ text }`: Slack, Mattermost, Google Chat). */
+  format: 'json' | 'pagerduty' | 'slack';
   routingKey?: string;
 }
 
@@ -213,6 +219,8 @@ export interface FleetConfig {
   /** sha256 of the file's bytes: what a cycle's input names, so the worker knows which configuration it meant. */
   sha256: string;
   fleet: string;
+  /** The task queue the fleet file names, if any (see `fleetTaskQueue` for the default). */
+  taskQueue?: string;
   paging?: WebhookConfig;
   notify?: WebhookConfig;
   /** The team review desk's address (`dreamgate serve` behind a proxy): review notices link to the agent's page. */
@@ -433,6 +441,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
     file: resolve(file),
     sha256,
     fleet: raw.fleet,
+    ...(raw.taskQueue ? { taskQueue: raw.taskQueue } : {}),
     ...(raw.paging ? { paging: raw.paging } : {}),
     ...(raw.notify ? { notify: raw.notify } : {}),
     ...(raw.reviewDesk ? { reviewDesk: raw.reviewDesk } : {}),

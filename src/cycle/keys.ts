@@ -30,6 +30,8 @@ export const auditClaimKey = (scope: AgentScope, cycleId: string, seq: number) =
 /** The one promotion a cycle makes, claimed create-only; a rollback marks it undone. */
 export const promotionKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion');
 export const undoneKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion-undone');
+/** What the promotion writes, merged onto the live store, and what those paths held before (for verify, rollback). */
+export const promotionPlanKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion-plan.json');
 
 /** A fleet run's own folder, where its outcomes go: `fleets/<fleet>/runs/<workflow id>`. */
 export function fleetRunFolder(fleet: string, workflowId: string): string {
@@ -54,6 +56,11 @@ export function proofKey(workflowId: string): string {
 /** The evidence a dream wrote beside its change set: the session events behind each change, quoted and masked. */
 export function evidenceKey(scope: AgentScope, changeSetId: string): string {
   return changeSetKey(scope, changeSetId).replace(/\.json$/, '.evidence.json');
+}
+
+/** The fingerprint of each proposal of a change set, by path: how a later dream knows a proposal it rejected. */
+export function fingerprintsKey(scope: AgentScope, changeSetId: string): string {
+  return changeSetKey(scope, changeSetId).replace(/\.json$/, '.fingerprints.json');
 }
 
 /** A cycle's eval report of one step (`baseline`, `post`, `post-2`, `revised`, `verify`). */

@@ -171,6 +171,8 @@ export interface PromoteResult {
   rebased: boolean;
   /** Paths the agent wrote since the snapshot, kept as the agent left them. */
   agentWrites: string[];
+  /** Files the agent and the dream both edited, merged three-way (both edits landed). */
+  merged?: string[];
   changeSetId?: string;
   /** The newest session the promoted dream read: where the next cycle's count of new sessions starts. */
   newestSessionAt?: number | null;
@@ -225,6 +227,8 @@ export interface CycleState {
   summary?: Record<string, number>;
   /** A model dreamer's spend across attempts. */
   usage?: { requests: number; tokens: number; costUsd: number };
+  /** Conflicts with the agent's own writes that made the cycle dream again: when, where, which change set. */
+  conflicts?: { during: 'review' | 'dream'; at: string[]; changeSetId: string }[];
   attempts?: number;
   waitingFor?: string;
   reviewers: string[];

@@ -1,3 +1,4 @@
+import type { EarlierDecision } from './decisions.js';
 import type { Usage } from '../anthropic/usage.js';
 import type { ChangeSet, DroppedChange, Quarantine } from '../memory/changeSet.js';
 import type { StoreLimits } from '../memory/limits.js';
@@ -12,6 +13,8 @@ export interface DreamInput {
   snapshotId: string | null;
   store: MemoryStore;
   sessions: SessionSelection;
+  /** Proposals reviewers turned down before: not made again without a newer session behind them. */
+  decisions?: readonly EarlierDecision[];
   /** The store's limits (the agent's `maxFiles`, `maxFileBytes`); SPEC §1's defaults without. */
   limits?: StoreLimits;
 }
@@ -46,4 +49,6 @@ export interface Dreamer {
 export interface DreamResult {
   store: MemoryStore;
   changeSet: ChangeSet;
+  /** Each change's fingerprint, by path (see `proposalFingerprint`). */
+  fingerprints?: Record<string, string>;
 }

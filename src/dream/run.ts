@@ -1,14 +1,16 @@
-import { changeSetSchema, type ChangeSet, type DroppedChange } from '../memory/changeSet.js';
+import { changeSetSchema, type ChangeSet, type DroppedChange, type Evidence } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
 import { defaultLimits, type StoreLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
+import { judge, proposalFingerprint, type EarlierDecision } from './decisions.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
 import { refusedPaths } from './guard.js';
 import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
 import { normalizeLine } from './text.js';
+import { labelSessions } from '../sessions/labels.js';
 import { redactSecrets } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
 
@@ -19,7 +21,8 @@ import { breather } from '../util/concurrency.js';
 export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: AbortSignal): Promise<DreamResult> {
   const prepared = await prepare(input);
   const consolidation = await dreamer.consolidate(prepared, signal);
-  const vetted = await vet(prepared, consolidation.store, input.limits ?? defaultLimits);
+  const decided = earlier(prepared, input.decisions ?? []);
+  const vetted = await vet(prepared, consolidation.store, input.limits ?? defaultLimits, decided);
   // files the dream could not take go back byte for byte: no path disappears because it could not be read
   const candidate = vetted.store.withSkipped(input.store.skipped, {
     maxFiles: Infinity,
@@ -32,6 +35,13 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     (path) =>
       prepared.ledger.explain(path) ?? { reason: 'reorganize', detail: `edited by the ${dreamer.name} dreamer` },
   );
+  const fingerprints: Record<string, string> = {};
+  for (const c of changes) {
+    const fp = proposalFingerprint(c, prepared.store.get(c.path) ?? '', c.after ?? '');
+    fingerprints[c.path] = fp;
+    const j = decided.judge(fp, c.evidence);
+    if (j?.kind === 'override') Object.assign(c, { detail: `${c.detail}; ${j.note}`, overrides: j.override });
+  }
   const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped];
   const changeSet: ChangeSet = changeSetSchema.parse({
     agent_id: input.agentId,
@@ -45,9 +55,44 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     skipped: await skippedReport(input.store),
     ...(dropped.length ? { dropped } : {}),
     ...(consolidation.usage ? { usage: consolidation.usage } : {}),
-    sessions: { used: prepared.sessions.map((s) => s.sessionId), invalid: input.sessions.invalid },
+    sessions: {
+      used: prepared.sessions.map((s) => s.sessionId),
+      invalid: input.sessions.invalid,
+      labels: labelSessions(input.sessions.sessions),
+    },
   });
-  return { store: candidate, changeSet };
+  return { store: candidate, changeSet, fingerprints };
+}
+
+/** The earlier decisions, ready to judge a proposal by its fingerprint and the sessions it cites. */
+function earlier(prepared: Prepared, decisions: readonly EarlierDecision[]) {
+  const endedAt = new Map(prepared.sessions.map((s) => [s.sessionId, s.endedAt]));
+  return {
+    any: decisions.length > 0,
+    judge: (fingerprint: string, evidence: readonly Evidence[]) =>
+      decisions.length > 0 ? judge(fingerprint, evidence, decisions, endedAt) : undefined,
+  };
+}
+
+/** Proposals a reviewer rejected before, made again with no newer session behind them: held back. */
+function heldBack(
+  prepared: Prepared,
+  current: MemoryStore,
+  decided: ReturnType<typeof earlier>,
+): { path: string; why: string }[] {
+  if (!decided.any) return [];
+  const base = prepared.store;
+  const out: { path: string; why: string }[] = [];
+  for (const path of new Set([...base.paths(), ...current.paths()])) {
+    const before = base.get(path);
+    const after = current.get(path);
+    if (before === after) continue;
+    const op = before === undefined ? 'create' : after === undefined ? 'delete' : 'update';
+    const evidence = prepared.ledger.explain(path)?.evidence ?? [];
+    const j = decided.judge(proposalFingerprint({ op, path, evidence }, before ?? '', after ?? ''), evidence);
+    if (j?.kind === 'held') out.push({ path, why: j.why });
+  }
+  return out;
 }
 
 /**
@@ -81,7 +126,12 @@ interface Vetted {
  * of where it went (dropped). A change is dropped whole, with the changes that moved lines into it, and
  * the check runs again until nothing more is dropped: a removal is never half applied.
  */
-async function vet(prepared: Prepared, proposed: MemoryStore, limits: StoreLimits): Promise<Vetted> {
+async function vet(
+  prepared: Prepared,
+  proposed: MemoryStore,
+  limits: StoreLimits,
+  decided: ReturnType<typeof earlier>,
+): Promise<Vetted> {
   const base = prepared.store;
   const files = new Map(proposed.files);
   const refused: Vetted['refused'] = [];
@@ -98,6 +148,8 @@ async function vet(prepared: Prepared, proposed: MemoryStore, limits: StoreLimit
     const problems = new Map<string, { kind: 'refused' | 'dropped'; why: string }>();
     for (const r of [...(await refusedPaths(base, current)), ...reAddedQuarantine(prepared, current)])
       problems.set(r.path, { kind: 'refused', why: r.reason });
+    for (const h of heldBack(prepared, current, decided))
+      if (!problems.has(h.path)) problems.set(h.path, { kind: 'dropped', why: h.why });
     const everywhere = lineIndex(current.files.values());
     const breathe = breather();
     for (const [path, before] of base.files) {

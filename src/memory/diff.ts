@@ -58,7 +58,12 @@ const plain: Painter = { red: (s) => s, green: (s) => s, cyan: (s) => s, bold: (
  * A change set as a unified diff a reviewer reads top to bottom: each change's reason and evidence, then its
  * hunks. Everything in it came from a dream or a session, so control characters are shown escaped (`t`).
  */
-export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter = plain): string {
+export function renderChangeSet(
+  cs: ChangeSet,
+  base: Pick<MemoryStore, 'get'>,
+  paint: Painter = plain,
+  session: (id: string) => string = (id) => id,
+): string {
   const out: string[] = [];
   for (const c of cs.changes) {
     const header = `${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
@@ -71,14 +76,7 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
           ),
         ),
       );
-    if (c.evidence.length > 0)
-      out.push(
-        paint.dim(
-          t(
-            `  evidence: ${c.evidence.map((e) => (e.event_id ? `${e.session_id}#${e.event_id}` : e.session_id)).join(', ')}`,
-          ),
-        ),
-      );
+    if (c.evidence.length > 0) out.push(paint.dim(t(`  evidence: ${evidenceLine(c.evidence, session)}`)));
     const was = c.op === 'create' ? '' : (base.get(c.path) ?? '');
     const newText = c.op === 'delete' ? '' : (c.after ?? was);
     // a value the change redacts is not shown on its `-` line either
@@ -106,7 +104,7 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
   }
   for (const q of cs.quarantined) {
     out.push(
-      paint.red(t(`quarantined ${q.session_id}: ${q.reason}`)) +
+      paint.red(t(`quarantined ${session(q.session_id)}: ${q.reason}`)) +
         (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
     );
   }
@@ -129,4 +127,17 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
   if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.findings.length === 0)
     out.push(paint.dim('no changes'));
   return out.join('\n') + '\n';
+}
+
+/** A change's evidence by session (each shown as `session` says), with its events: `… (3f1c2a9e) #e12, #e40`. */
+function evidenceLine(evidence: Change['evidence'], session: (id: string) => string): string {
+  const bySession = new Map<string, string[]>();
+  for (const e of evidence) {
+    const events = bySession.get(e.session_id) ?? [];
+    if (e.event_id) events.push(`#${e.event_id}`);
+    bySession.set(e.session_id, events);
+  }
+  return [...bySession]
+    .map(([id, events]) => `${session(id)}${events.length ? ` ${events.join(', ')}` : ''}`)
+    .join('; ');
 }

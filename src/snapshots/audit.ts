@@ -206,6 +206,14 @@ export class AuditLog {
     return undefined;
   }
 
+  /** The signed records of the agent's newest `scan` runs, newest run first (what was decided lately). */
+  async recentSignedRuns(scope: AgentScope, keys: readonly AuditKey[], scan = 20): Promise<StoredRecord[][]> {
+    const runs = (await this.folders(scopePrefix(scope))).sort().reverse().slice(0, scan);
+    const out: StoredRecord[][] = [];
+    for (const p of runs) out.push(await this.signedIn(p, keys));
+    return out;
+  }
+
   /** The folders directly under a prefix (one per cycle run), hidden ones included. */
   private async folders(prefix: string): Promise<string[]> {
     const out = new Set<string>();

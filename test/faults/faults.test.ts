@@ -65,7 +65,7 @@ const pagesOf = (fleet: FleetConfig, agent: AgentConfig, handle: CycleHandle) =>
 
 async function clientOn(taskQueue: string): Promise<DreamgateClient> {
   const c = await connectClient(cfg);
-  return { ...c, temporal: { ...c.temporal, taskQueue } };
+  return { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
 }
 
 const liveOf = (agent: AgentConfig, client = s3()) => openStore(agent.store, { s3: client }).read();

@@ -33,7 +33,7 @@ beforeAll(async () => {
   });
   const queue = unique('load');
   c = await connectClient(await loadStackConfig());
-  c = { ...c, temporal: { ...c.temporal, taskQueue: queue } };
+  c = { ...c, temporal: { ...c.temporal, taskQueue: queue, sharedQueue: true } };
   worker = await spawnWorker(queue, fleet.file);
 });
 afterAll(async () => {

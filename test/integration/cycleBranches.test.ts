@@ -124,6 +124,7 @@ function stubs(script: Script) {
         }
       );
     },
+    changedSinceSnapshot: async (arg) => (note('changedSinceSnapshot', arg), { paths: [] }),
     promote: async (arg) => (note('promote', arg), { expectedSha256: 'e'.repeat(64), rebased: false, agentWrites: [] }),
     verifyLive: async (arg) => (note('verifyLive', arg), { matches: true, mismatched: [], sha256: 'e'.repeat(64) }),
     rollback: async (arg) => (note('rollback', arg), { restored: [], keptAgentWrites: [] }),

@@ -79,7 +79,7 @@ export async function startHarness(opts: { lockWaitMs?: number } = {}): Promise<
   const cfg = await loadStackConfig();
   const taskQueue = unique('cycle-test');
   const c = await connectClient(cfg);
-  const client = { ...c, temporal: { ...c.temporal, taskQueue } };
+  const client = { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
   const worker = await createWorker(
     cfg,
     { taskQueue, shutdownGraceTime: '2s', ...bundled() },
