@@ -8,7 +8,7 @@ const doing = new WeakMap<Context, string>();
 export function progress(what: string): void {
   const ctx = Context.current();
   doing.set(ctx, what);
-  ctx.heartbeat(what);
+  if (!ctx.info.isLocal) ctx.heartbeat(what);
 }
 
 /**
@@ -19,7 +19,8 @@ export function progress(what: string): void {
 export function activity<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const ctx = Context.current();
-    const beat = setInterval(() => ctx.heartbeat(doing.get(ctx)), 1_000);
+    // a local activity runs inside its workflow task, which the SDK keeps alive: it has no heartbeat
+    const beat = ctx.info.isLocal ? undefined : setInterval(() => ctx.heartbeat(doing.get(ctx)), 1_000);
     try {
       return await fn(...args);
     } catch (err) {

@@ -69,8 +69,14 @@ export async function appendRecord(
     w.key,
   );
   const sha256 = recordHash(record);
-  if ((await w.objects.claim(auditClaimKey(a.scope, a.run, entry.seq), sha256)) === 'taken')
+  const claim = auditClaimKey(a.scope, a.run, entry.seq);
+  if ((await w.objects.claim(claim, sha256)) === 'taken') {
+    // a local step run again because the worker died before Temporal recorded its result asks, later, for
+    // the record it wrote then: the one stored (and claimed) stands; any other record is refused
+    const again = await w.audit.storedAgain(record);
+    if (again && again.sha256 === (await w.objects.getText(claim))) return again;
     throw new Unauthorized(`this cycle already wrote another record at sequence ${entry.seq}`);
+  }
   const { key } = await w.audit.append(record);
   return { key, sha256 };
 }

@@ -3,7 +3,7 @@ import { Context, log } from '@temporalio/activity';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { claudeClient } from '../src/anthropic/client.js';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
-import type { FleetRegistry } from '../src/config/registry.js';
+import { FleetNotServed, type FleetRegistry } from '../src/config/registry.js';
 import { cycleWorkflowId, type AgentScope } from '../src/config/scope.js';
 import { bindingOf, checkRef, Unauthorized } from '../src/cycle/authority.js';
 import { CycleObjects } from '../src/cycle/objects.js';
@@ -137,11 +137,15 @@ export class CycleContext {
     let r;
     try {
       r = this.deps.fleets.resolve(ref, { strict });
-    } catch (err) {
+    } catch {
       // a configuration the worker does not hold may be an edit it has not read yet: read now, then decide
       await this.deps.fleets.refresh(0, warn);
-      r = this.deps.fleets.resolve(ref, { strict });
-      void err;
+      try {
+        r = this.deps.fleets.resolve(ref, { strict });
+      } catch (err) {
+        if (err instanceof FleetNotServed) this.leftForAnother(err);
+        throw err;
+      }
     }
     return {
       scope: { fleet: r.fleet.fleet, id: r.agent.id },
@@ -151,8 +155,26 @@ export class CycleContext {
     };
   }
 
+  /** Runs whose steps this worker left for another, said once each in the worker's log. */
+  private readonly left = new Set<string>();
+
+  private leftForAnother(err: FleetNotServed): void {
+    const info = Context.current().info;
+    const run = `${info.workflowExecution?.workflowId ?? '?'} (run ${info.workflowExecution?.runId ?? '?'})`;
+    if (this.left.has(run)) return;
+    if (this.left.size > 1_000) this.left.clear();
+    this.left.add(run);
+    log.warn(
+      `left ${run} for another worker on task queue "${info.taskQueue}": ${err.message}; it is retried until a worker serving it takes it`,
+    );
+  }
+
   live(agent: AgentConfig) {
-    return openStore(agent.store, { s3: this.deps.s3, claude: this.claude });
+    return openStore(agent.store, {
+      s3: this.deps.s3,
+      claude: this.claude,
+      ...(agent.limits ? { limits: agent.limits } : {}),
+    });
   }
 
   /** The agent's sessions, wherever they are (a directory, Claude Code, Messages API logs, Managed Agents). */

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
 import { madeHere, proofKinds } from '../src/cycle/authority.js';
 import { revises, type Decision } from '../src/cycle/decision.js';
-import { evidenceKey, isCycleObject } from '../src/cycle/keys.js';
+import { evidenceKey, fingerprintsKey, isCycleObject } from '../src/cycle/keys.js';
 import { seal } from '../src/cycle/seal.js';
 import { decisionDigest, verifyDecision } from '../src/cycle/verifyDecision.js';
 import { CycleObjects } from '../src/cycle/objects.js';
@@ -14,7 +14,9 @@ import type { Dreamer } from '../src/dream/dreamer.js';
 import { refusedPaths } from '../src/dream/guard.js';
 import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { ManagedDreamer } from '../src/dream/managed.js';
+import type { EarlierDecision } from '../src/dream/decisions.js';
 import { runDream } from '../src/dream/run.js';
+import { ownKey } from '../src/snapshots/signatures.js';
 import { TeamLessonsDreamer } from '../src/dream/team.js';
 import type { Evaluation } from '../src/evaluate/scorer.js';
 import { withDerived, type DerivedCase } from '../src/evaluate/derive.js';
@@ -36,6 +38,33 @@ export interface RevisionRequest {
   editedKey?: string;
   editedSha256?: string;
   restoredSessions?: string[];
+}
+
+/**
+ * What reviewers turned down lately, from the agent's signed audit records (the newest 20 cycles): each
+ * rejected change set's proposals by fingerprint, as the dream that made them kept them beside it.
+ */
+async function earlierDecisions(w: CycleContext, a: Authorized): Promise<EarlierDecision[]> {
+  const out: EarlierDecision[] = [];
+  for (const run of await w.audit.recentSignedRuns(a.scope, [ownKey(w.key)])) {
+    for (const { record: r } of run) {
+      const id = r.data?.changeSet;
+      if (r.event !== 'rejected' || typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) continue;
+      const prints = await w.objects.getJson<Record<string, unknown>>(fingerprintsKey(a.scope, id));
+      const reason = typeof r.data?.reason === 'string' ? r.data.reason : undefined;
+      for (const fp of Object.values(prints ?? {}))
+        if (typeof fp === 'string')
+          out.push({
+            fingerprint: fp,
+            verdict: 'rejected',
+            reviewer: r.actor ?? 'a reviewer',
+            at: r.at,
+            changeSetId: id,
+            ...(reason ? { reason } : {}),
+          });
+    }
+  }
+  return out;
 }
 
 export function dreamActivities(w: CycleContext) {
@@ -66,7 +95,11 @@ export function dreamActivities(w: CycleContext) {
           await Promise.all(
             (agent.sources ?? []).map(async (s) => ({
               id: s.id,
-              store: await openStore(s.store, { s3: w.deps.s3, claude: w.claude }).read(),
+              store: await openStore(s.store, {
+                s3: w.deps.s3,
+                claude: w.claude,
+                ...(s.limits ? { limits: s.limits } : {}),
+              }).read(),
             })),
           ),
         );
@@ -172,10 +205,18 @@ export function dreamActivities(w: CycleContext) {
             ? { sessions: [], invalid: [] }
             : await w.sessionsOf(a.config, { limit: a.config.maxSessions, signal: ctx.cancellationSignal });
         const dreamer = await dreamerFor(a, a.run, redo);
+        const decisions = await earlierDecisions(w, a);
         progress(`dreaming over ${sessions.sessions.length} sessions`);
         const dreamed = await runDream(
           dreamer,
-          { agentId: a.config.id, snapshotId, store, sessions },
+          {
+            agentId: a.config.id,
+            snapshotId,
+            store,
+            sessions,
+            decisions,
+            ...(a.config.limits ? { limits: a.config.limits } : {}),
+          },
           ctx.cancellationSignal,
         );
         // what the store's kind keeps in step (Claude Code's MEMORY.md index) joins the change set
@@ -186,6 +227,8 @@ export function dreamActivities(w: CycleContext) {
         // the review desk quotes each cited session event; whoever serves it reads S3, not the transcripts
         const evidence = await collectEvidence(result.changeSet, sessions.sessions);
         await w.objects.putJson(evidenceKey(a.scope, ref.changeSetId), evidence);
+        // how a later dream knows these proposals, should a reviewer turn them down
+        await w.objects.putJson(fingerprintsKey(a.scope, ref.changeSetId), dreamed.fingerprints ?? {});
         return ref;
       },
     ),

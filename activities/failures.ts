@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { BudgetExceeded, ClaudeApiError, ManagedDreamFailed } from '../src/anthropic/errors.js';
+import { FleetNotServed } from '../src/config/registry.js';
 import { Unauthorized } from '../src/cycle/authority.js';
 import { ChangeSetTampered } from '../src/cycle/objects.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
@@ -22,6 +23,7 @@ export const failureTypes = {
   budgetExceeded: 'BudgetExceeded',
   managedDreamFailed: 'ManagedDreamFailed',
   storeLocked: 'StoreLocked',
+  fleetNotServed: 'FleetNotServed',
   unauthorized: 'Unauthorized',
 } as const;
 
@@ -30,10 +32,20 @@ export const failureTypes = {
  * retrying forever; everything else is returned unchanged and stays retryable.
  */
 export function asFailure(err: unknown): unknown {
+  // another worker on the queue may serve the fleet: retried (the workflow waits on if retries run out)
+  if (err instanceof FleetNotServed)
+    return ApplicationFailure.create({
+      message: err.message,
+      type: failureTypes.fleetNotServed,
+      nextRetryDelay: 1_000,
+    });
   if (err instanceof Unauthorized) return ApplicationFailure.nonRetryable(err.message, failureTypes.unauthorized);
   if (err instanceof InvalidInput) return ApplicationFailure.nonRetryable(err.message, failureTypes.invalidInput);
   if (err instanceof LiveStoreChanged)
-    return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, { paths: err.paths });
+    return ApplicationFailure.nonRetryable(err.message, failureTypes.liveStoreChanged, {
+      paths: err.paths,
+      conflicts: err.conflicts,
+    });
   if (err instanceof SnapshotCorrupt) return ApplicationFailure.nonRetryable(err.message, failureTypes.snapshotCorrupt);
   if (err instanceof AuditConflict) return ApplicationFailure.nonRetryable(err.message, failureTypes.auditConflict);
   if (err instanceof ChangeSetTampered)

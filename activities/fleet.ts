@@ -12,6 +12,7 @@ const outcomes = new Set([
   'rejected',
   'timed_out',
   'skipped',
+  'in_review',
   'conflict',
   'failed',
 ]);

@@ -6,13 +6,15 @@ import {
   proofKinds,
   type PromotionProof,
 } from '../src/cycle/authority.js';
-import { promotionKey, undoneKey } from '../src/cycle/keys.js';
-import { planPromotion } from '../src/cycle/promote.js';
+import { promotionKey, promotionPlanKey, undoneKey } from '../src/cycle/keys.js';
+import { planPromotion, promotionSides, writtenPromotion, type WrittenPromotion } from '../src/cycle/promote.js';
 import { planRollback } from '../src/cycle/rollback.js';
 import { seal } from '../src/cycle/seal.js';
 import type { CycleRef, DreamRef, PromoteResult, RollbackResult, VerifyResult } from '../src/cycle/types.js';
 import { verifyDecision } from '../src/cycle/verifyDecision.js';
 import { applyChanges } from '../src/memory/apply.js';
+import type { StoreAdapter } from '../src/memory/adapter.js';
+import type { MemoryStore } from '../src/memory/store.js';
 import { activity, progress } from './activity.js';
 import type { Authorized, CycleContext } from './context.js';
 import { exemptFromRetention } from './evaluate.js';
@@ -50,44 +52,97 @@ async function authorizePromotion(w: CycleContext, a: Authorized, step: ChangeSe
   }
   if (await w.objects.exists(undoneKey(a.scope, a.run)))
     return w.refuse(a.scope, "this cycle's promotion was rolled back; it does not promote again");
+  return d;
+}
+
+/**
+ * The promotion this run writes: the one an earlier attempt planned (it writes the same merge), or a new plan
+ * merged onto the live store, claimed (once per run: a conflict, which writes nothing, claims nothing) and kept.
+ */
+async function writtenFor(
+  w: CycleContext,
+  a: Authorized,
+  d: DreamRef,
+  step: ChangeSetStep,
+  store: StoreAdapter,
+  live: MemoryStore,
+): Promise<WrittenPromotion> {
+  const key = promotionPlanKey(a.scope, a.run);
+  const kept = await w.objects.getJson<WrittenPromotion>(key);
+  let written = kept?.changeSetId === d.changeSetId ? kept : undefined;
+  if (!written) {
+    const cs = await w.objects.loadChangeSet(a.scope, d.changeSetId);
+    const snapshot = await w.snapshots.restore(a.scope, step.snapshotId);
+    written = writtenPromotion(d.changeSetId, live, planPromotion(snapshot, live, cs.changes, store));
+  }
   if ((await w.objects.claim(promotionKey(a.scope, a.run), d.changeSetId)) === 'taken')
     return w.refuse(a.scope, 'this cycle already promoted another change set');
-  return d;
+  if (!kept) await w.objects.putJson(key, written);
+  return written;
+}
+
+/**
+ * What this run's promotion left: each path as it was before and as written. A promotion written before plans
+ * were kept is the change set applied to the snapshot.
+ */
+async function promotedSides(w: CycleContext, a: Authorized, d: DreamRef, step: ChangeSetStep) {
+  const written = await w.objects.getJson<WrittenPromotion>(promotionPlanKey(a.scope, a.run));
+  if (written?.changeSetId === d.changeSetId) return { ...promotionSides(written), changes: written.changes };
+  const cs = await w.objects.loadChangeSet(a.scope, d.changeSetId);
+  const before = await w.snapshots.restore(a.scope, step.snapshotId);
+  const paths = [...new Set(cs.changes.flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])]))];
+  return { before, after: applyChanges(before, cs), paths, changes: cs.changes };
 }
 
 export function promoteActivities(w: CycleContext) {
   return {
-    /** Writes the change set onto the live store; the agent's own writes since the snapshot are never lost. */
+    /**
+     * Writes the change set onto the live store, merged with the agent's own writes since the snapshot (which
+     * are never lost); edits of the same lines are a conflict, and nothing is written.
+     */
     promote: activity(async (step: ChangeSetStep): Promise<PromoteResult> => {
       const a = await w.authorize(step.cycle);
       const d = await authorizePromotion(w, a, step);
-      const cs = await w.objects.loadChangeSet(a.scope, d.changeSetId);
-      const snapshot = await w.snapshots.restore(a.scope, step.snapshotId);
       const store = w.live(a.config);
-      const plan = planPromotion(snapshot, await store.read(), cs.changes);
+      const live = await store.read();
+      const written = await writtenFor(w, a, d, step, store, live);
       // the agent's own writes since the snapshot are its to answer for, not the dream's
-      await exemptFromRetention(w, a, a.run, plan.agentWrites);
-      progress(`writing ${plan.remaining.length} change(s)`);
-      if (!plan.alreadyApplied) await store.apply(plan.remaining);
+      await exemptFromRetention(w, a, a.run, written.agentWrites);
+      const { after } = promotionSides(written);
+      const landed = (p: string) => live.get(p) === after.get(p);
+      const remaining = written.changes.filter((c) => ![c.path, ...(c.new_path ? [c.new_path] : [])].every(landed));
+      progress(
+        `writing ${remaining.length} change(s)${written.merged.length ? `, ${written.merged.length} merged` : ''}`,
+      );
+      if (remaining.length > 0) await store.apply(remaining);
       return seal(w.key.seal, proofKinds.promote, a.binding, {
         changeSetId: d.changeSetId,
-        expectedSha256: plan.target.hash(),
-        rebased: plan.rebased,
-        agentWrites: plan.agentWrites,
+        expectedSha256: written.expectedSha256,
+        rebased: written.agentWrites.length > 0,
+        agentWrites: written.agentWrites,
+        ...(written.merged.length ? { merged: written.merged } : {}),
         newestSessionAt: d.newestSessionAt,
       });
+    }),
+
+    /** Which files of the change set the agent has changed since the snapshot (when a review opens). */
+    changedSinceSnapshot: activity(async (step: ChangeSetStep): Promise<{ paths: string[] }> => {
+      const a = await w.authorize(step.cycle);
+      const d = await made(w, a, step);
+      const cs = await w.objects.loadChangeSet(a.scope, d.changeSetId);
+      const snapshot = await w.snapshots.restore(a.scope, step.snapshotId);
+      const live = await w.live(a.config).read();
+      const paths = new Set(cs.changes.flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])]));
+      return { paths: [...paths].filter((p) => live.get(p) !== snapshot.get(p)).slice(0, 200) };
     }),
 
     /** Did every change land as written? (The agent's own writes elsewhere do not count against it.) */
     verifyLive: activity(async (step: ChangeSetStep): Promise<VerifyResult> => {
       const a = await w.authorize(step.cycle);
       const d = await made(w, a, step);
-      const cs = await w.objects.loadChangeSet(a.scope, d.changeSetId);
-      const target = applyChanges(await w.snapshots.restore(a.scope, step.snapshotId), cs);
       const now = await w.live(a.config).read();
-      const mismatched = cs.changes
-        .flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])])
-        .filter((p) => now.get(p) !== target.get(p));
+      const { after, paths } = await promotedSides(w, a, d, step);
+      const mismatched = paths.filter((p) => now.get(p) !== after.get(p));
       const found = { changeSetId: d.changeSetId, matches: mismatched.length === 0, mismatched, sha256: now.hash() };
       return seal(w.key.seal, proofKinds.verify, a.binding, found);
     }),
@@ -102,10 +157,9 @@ export function promoteActivities(w: CycleContext) {
       const undo = (r: Omit<RollbackResult, 'seal'>) => seal(w.key.seal, proofKinds.rollback, a.binding, r);
       if ((await w.objects.getText(promotionKey(a.scope, a.run))) !== d.changeSetId)
         return undo({ changeSetId: d.changeSetId, restored: [], keptAgentWrites: [] });
-      const cs = await w.objects.loadChangeSet(a.scope, d.changeSetId);
-      const snapshot = await w.snapshots.restore(a.scope, step.snapshotId);
+      const { before, changes } = await promotedSides(w, a, d, step);
       const store = w.live(a.config);
-      const plan = planRollback(snapshot, await store.read(), cs.changes);
+      const plan = planRollback(before, await store.read(), changes);
       await w.objects.claim(undoneKey(a.scope, a.run), d.changeSetId);
       if (plan.inverse.length > 0) await store.apply(plan.inverse);
       return undo({

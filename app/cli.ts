@@ -14,19 +14,24 @@ import {
   rejectCommand,
   reviewCommand,
   rollbackCommand,
-  runCommand,
   snapshotsCommand,
-  statusCommand,
 } from './commands/cycle.js';
+import { cancelCommand } from './commands/cancel.js';
+import { runCommand } from './commands/run.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
 import { reviewWebCommand, serveCommand } from './commands/desk.js';
 import { redactCommand } from './commands/redact.js';
+import { fleetRunCommand, fleetStatusCommand } from './commands/fleet.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { workerKeyCommand } from './commands/workerKey.js';
-import { fleetRunCommand, scheduleCommand } from './commands/schedule.js';
 import { initCommand } from './commands/init.js';
+import { hookInstallCommand, hookSessionEndCommand } from './commands/hook.js';
 import { suiteDeriveCommand } from '../src/cli/suite.js';
 import { runDemo } from './demo.js';
 import { installRuntime, observabilitySettings } from './observability.js';
 import { createWorker } from './worker.js';
+import { describeTuning, parseTuning } from '../src/config/tuning.js';
 
 const stackOption = new Option('--stack <file>', 'the local stack config').env('DREAMGATE_STACK_CONFIG');
 
@@ -44,6 +49,7 @@ function printStatus(rows: Awaited<ReturnType<typeof stackStatus>>, cfg: StackCo
     );
   }
   if (rows.find((r) => r.server === 'temporal')?.healthy) process.stdout.write(`Temporal UI: ${temporalUiUrl(cfg)}\n`);
+  process.stdout.write(c.dim(`binaries:    ${cfg.binCache}\n`));
 }
 
 export function buildProgram(): Command {
@@ -106,19 +112,36 @@ export function buildProgram(): Command {
       ),
     )
     .option('--fleet-sha256 <hex>', 'the sha256 an S3 fleet config must have')
+    .option(
+      '--max-activities <n>',
+      'activities it runs at once: dreams, evaluations, snapshots… (default 100; $DREAMGATE_MAX_ACTIVITIES)',
+    )
+    .option('--max-workflow-tasks <n>', 'workflow tasks it runs at once (default 40; $DREAMGATE_MAX_WORKFLOW_TASKS)')
+    .option(
+      '--target-cpu <fraction>',
+      "take a new activity only while the machine's CPU is under this (0.8 is 80 %; $DREAMGATE_TARGET_CPU)",
+    )
     .action(
-      async (opts: { stack?: string; metrics?: string; tracing?: boolean; fleet?: string[]; fleetSha256?: string }) => {
+      async (
+        opts: { stack?: string; metrics?: string; tracing?: boolean; fleet?: string[]; fleetSha256?: string } & Record<
+          'maxActivities' | 'maxWorkflowTasks' | 'targetCpu',
+          string | undefined
+        >,
+      ) => {
         const cfg = await stackConfig(opts);
+        const tuning = parseTuning(opts);
         const observability = observabilitySettings(opts);
         const { tracing } = await installRuntime(observability);
         const fleets = { sources: opts.fleet ?? [], ...(opts.fleetSha256 ? { sha256: opts.fleetSha256 } : {}) };
-        const w = await createWorker(cfg, {}, { fleets, ...(tracing ? { tracing } : {}) });
+        const w = await createWorker(cfg, {}, { fleets, tuning, ...(tracing ? { tracing } : {}) });
         for (const f of w.fleets.fleets())
           progress(
             `serving fleet ${f} (configuration ${w.fleets.current(f).sha256.slice(0, 12)}, ${w.fleets.current(f).file})`,
           );
-        const t = w.worker.options;
-        progress(`worker polling task queue "${t.taskQueue}" on namespace ${t.namespace}`);
+        const queues = w.worker.queues.map((q) => `"${q}"`).join(', ');
+        progress(
+          `worker polling task queue(s) ${queues} on namespace ${w.worker.options.namespace}${describeTuning(tuning)}`,
+        );
         if (observability.metrics) progress(`metrics: http://${observability.metrics}/metrics`);
         if (tracing)
           progress(
@@ -212,8 +235,40 @@ export function buildProgram(): Command {
     .option('--force', 'replace an existing config')
     .option('--agent <agent_id>', 'the agent id (default: from the folder name)')
     .option('--sessions <sessions>', 'for anthropic:<memory_store_id>: anthropic:<agent_id>')
+    .option(
+      '--notify <url>',
+      'a webhook that hears when a dream waits for review (a Slack incoming webhook, or any URL taking JSON)',
+    )
+    .option('--notify-format <format>', 'json or slack (default: slack for a chat webhook, else json)')
+    .option('--hook', "Claude Code: add a SessionEnd hook to the project's .claude/settings.json (asked on a terminal)")
+    .option('--no-hook', 'Claude Code: do not add the hook, and do not ask')
     .option('--json', 'print what was written as JSON')
     .action(initCommand);
+
+  const hook = program
+    .command('hook')
+    .description('Claude Code’s SessionEnd hook: a dream asked for when enough sessions have gathered');
+  hook
+    .command('install')
+    .description("write the hook into the project's .claude/settings.json (or settings.local.json with --local)")
+    .addOption(new Option('--fleet <file>', 'the fleet config (default ./dreamgate.yml)').env('DREAMGATE_FLEET'))
+    .addOption(stackOption)
+    .option('--agent <agent_id>', 'the Claude Code agent (default: the fleet’s only one)')
+    .option('--local', 'write .claude/settings.local.json (not committed) instead')
+    .option('--json', 'print what was written as JSON')
+    .action(hookInstallCommand);
+  hook
+    .command('session-end')
+    .description(
+      'what the hook runs, detached: ask for a dream when a day has passed since the last consolidation and minNewSessions sessions have gathered (logged in $XDG_STATE_HOME/dreamgate/session-end.log)',
+    )
+    .addOption(new Option('--fleet <file>', 'the fleet config (default ./dreamgate.yml)').env('DREAMGATE_FLEET'))
+    .addOption(stackOption)
+    .option('--agent <agent_id>', 'the Claude Code agent (default: the fleet’s only one)')
+    .option('--session <id>', 'the session that just ended (not counted)')
+    .option('--min-hours <n>', 'hours since the last consolidation before a dream is asked for', '24')
+    .option('--json', 'print the decision as JSON')
+    .action(hookSessionEndCommand);
 
   program
     .command('suite')
@@ -249,7 +304,25 @@ export function buildProgram(): Command {
     .option('--no-follow', 'start it and return')
     .option('--now', 'consolidate now: dream even with fewer new sessions than minNewSessions')
     .action(runCommand);
-  cycleCommand('status', 'latest cycles of every agent, or of one').argument('[agent]').action(statusCommand);
+  cycleCommand(
+    'status',
+    'latest cycles of every agent (or ten of one): how each ended and why, or where a running one is; exit 1 when no worker polls',
+  )
+    .argument('[agent]')
+    .action(statusCommand);
+  cycleCommand(
+    'cancel',
+    'end the agent’s running cycle cleanly: it rolls back what it promoted; with no worker, one that wrote nothing ends at once',
+  )
+    .argument('<agent>')
+    .option('--reason <text>', 'why, for the record')
+    .option('--as <name>', 'who (default $DREAMGATE_REVIEWER or your login)')
+    .option('--no-wait', 'request it and return')
+    .action(cancelCommand);
+  cycleCommand('show', 'a past cycle (the latest by default): its outcome and why, its scores and its change set')
+    .argument('<agent>')
+    .option('--cycle <run>', 'the cycle’s run id (or 8+ characters of it), as `dreamgate status <agent>` lists it')
+    .action(showCommand);
   const keyOption = new Option(
     '--key <file>',
     'sign the decision with this SSH key (a private key, or a public key whose private half is in ssh-agent)',
@@ -336,16 +409,24 @@ export function buildProgram(): Command {
       .option('--note <text>', 'why (pause, resume)')
       .action((opts) => scheduleCommand(action, opts));
   }
-  program
-    .command('fleet')
-    .description('the fleet run')
+  const fleetCmd = program.command('fleet').description('the fleet run');
+  fleetCmd
     .command('run')
-    .description('dream every agent now (child workflows, bounded concurrency), then the team store')
+    .description(
+      'dream every agent now (child workflows, `concurrency` at a time), then the team store; shows its progress',
+    )
     .addOption(fleetOption)
     .addOption(stackOption)
     .option('--json', 'print as JSON')
     .option('--no-follow', 'start it and return')
     .action(fleetRunCommand);
+  fleetCmd
+    .command('status')
+    .description('the newest fleet run of the fleet: done, running, waiting for review, failed, not started')
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--json', 'print as JSON')
+    .action(fleetStatusCommand);
 
   program
     .command('demo')

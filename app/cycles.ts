@@ -17,6 +17,8 @@ import { approveUpdate, rejectUpdate, searchAttributes, stateQuery } from '../wo
 import { agentRecord, agentRollback, dreamCycle } from '../workflows/index.js';
 import type { RollbackResult } from '../workflows/rollback.js';
 import type { DreamgateClient } from './client.js';
+import { assertWorker } from './pollers.js';
+import { queueOf } from './temporal/settings.js';
 
 export type CycleHandle = WorkflowHandle<typeof dreamCycle>;
 /** A cycle this client started: its handle knows the run (the cycle's own id). */
@@ -53,7 +55,7 @@ async function refusedBecauseRunning(c: DreamgateClient, scope: AgentScope, what
  */
 export async function startCycle(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'>,
   agent: AgentConfig,
   trigger = 'manual',
   now = false,
@@ -61,10 +63,12 @@ export async function startCycle(
   const scope = scopeOf(fleet, agent);
   try {
     return await c.client.workflow.start(dreamCycle, {
-      taskQueue: c.temporal.taskQueue,
+      taskQueue: queueOf(c.temporal, fleet),
       workflowId: cycleWorkflowId(scope),
       ...exclusive,
       args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, trigger, ...(now ? { now } : {}) }],
+      // listed under its agent from the start: a cycle that fails before its first step still shows in `status`
+      typedSearchAttributes: [{ key: searchAttributes.agent, value: scopedName(scope) }],
       staticSummary: `Dream cycle of ${scopedName(scope)} (${agent.mode}, ${trigger}${now ? ', now' : ''})`,
       staticDetails: `snapshot → baseline eval → dream → post eval → ${agent.mode === 'automatic' ? '' : 'review → '}promote → verify. Reviewers: ${agent.reviewers.join(', ') || 'none'}.`,
     });
@@ -80,15 +84,16 @@ export async function startCycle(
  */
 export async function rollbackAgent(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'> & { file?: string },
   agent: AgentConfig,
   snapshotId: string,
   requestedBy: string,
 ): Promise<RollbackResult> {
   const scope = scopeOf(fleet, agent);
+  await assertWorker(c, queueOf(c.temporal, fleet), fleet.file);
   try {
     const handle = await c.client.workflow.start(agentRollback, {
-      taskQueue: c.temporal.taskQueue,
+      taskQueue: queueOf(c.temporal, fleet),
       workflowId: cycleWorkflowId(scope),
       ...exclusive,
       args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, snapshotId, requestedBy }],
@@ -132,7 +137,7 @@ export async function assertNoCycleRunning(
  */
 export async function recordForAgent(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'>,
   agent: AgentConfig,
   record: { event: 'redacted'; actor: string; data: Record<string, unknown> },
   onWait: (line: string) => void = () => {},
@@ -143,7 +148,7 @@ export async function recordForAgent(
   for (;;) {
     try {
       return await c.client.workflow.execute(agentRecord, {
-        taskQueue: c.temporal.taskQueue,
+        taskQueue: queueOf(c.temporal, fleet),
         workflowId: cycleWorkflowId(scope),
         ...exclusive,
         args: [{ fleet: fleet.fleet, agent: scope.id, configHash: fleet.sha256, record }],
@@ -160,8 +165,12 @@ export async function recordForAgent(
 export interface CycleRow {
   workflowId: string;
   runId: string;
+  /** dreamCycle, or agentRollback / agentRecord for what an operator did through the agent's workflow. */
+  type: string;
   status: string;
+  taskQueue: string;
   startTime: Date;
+  closeTime?: Date;
   outcome?: string;
   delta?: number;
 }
@@ -179,8 +188,11 @@ export async function listCycles(
     rows.push({
       workflowId: w.workflowId,
       runId: w.runId,
+      type: w.type,
       status: w.status.name,
+      taskQueue: w.taskQueue,
       startTime: w.startTime,
+      ...(w.closeTime ? { closeTime: w.closeTime } : {}),
       ...(outcome !== undefined ? { outcome } : {}),
       ...(delta !== undefined ? { delta } : {}),
     });
@@ -197,7 +209,7 @@ export interface Pending {
 
 export async function pendingReview(
   c: DreamgateClient,
-  fleet: Pick<FleetConfig, 'fleet' | 'team'>,
+  fleet: Pick<FleetConfig, 'fleet' | 'team'> & { file?: string },
   agent: AgentConfig,
 ): Promise<Pending> {
   const scope = scopeOf(fleet, agent);
@@ -207,6 +219,8 @@ export async function pendingReview(
     throw new InvalidInput(
       `${scopedName(scope)} has no cycle waiting for review (see \`dreamgate status ${scope.id}\`)`,
     );
+  // only its worker can answer for it: none polling is said at once, not after a query's timeout
+  await assertWorker(c, desc.taskQueue, fleet.file);
   const state = await queryOrHint(c, handle);
   if (state.stage !== 'review')
     throw new InvalidInput(
@@ -220,7 +234,7 @@ async function queryOrHint(c: DreamgateClient, handle: CycleHandle): Promise<Cyc
     return await handle.query(stateQuery);
   } catch {
     throw new Error(
-      `cycle ${handle.workflowId} did not answer: is a worker running on task queue "${c.temporal.taskQueue}"? Start one with \`dreamgate worker\``,
+      `cycle ${handle.workflowId} did not answer: is its worker still running? Start one with \`dreamgate worker\``,
     );
   }
 }

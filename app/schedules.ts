@@ -3,8 +3,9 @@ import type { FleetConfig } from '../src/config/fleet.js';
 import { InvalidInput } from '../src/util/errors.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';
-import { fleetRun } from '../workflows/index.js';
+import { dreamFleet } from '../workflows/index.js';
 import type { DreamgateClient } from './client.js';
+import { queueOf } from './temporal/settings.js';
 
 export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
 
@@ -16,26 +17,37 @@ export function fleetInput(fleet: Pick<FleetConfig, 'fleet' | 'sha256'>, pinned 
   return { fleet: fleet.fleet, ...(pinned ? { configHash: fleet.sha256 } : {}) };
 }
 
+/** Starts a fleet run now; `agentsPerRun` (default 500) is how many agents each run takes before continuing as new. */
 export async function startFleetRun(
   c: DreamgateClient,
   fleet: FleetConfig,
-  workflowId = `fleet-${fleet.fleet}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`,
+  {
+    workflowId = `fleet-${fleet.fleet}-${new Date().toISOString().replace(/[:.]/g, '').slice(0, 15)}`,
+    agentsPerRun,
+  }: { workflowId?: string; agentsPerRun?: number } = {},
 ) {
-  return c.client.workflow.start(fleetRun, {
-    taskQueue: c.temporal.taskQueue,
+  return c.client.workflow.start(dreamFleet, {
+    taskQueue: queueOf(c.temporal, fleet),
     workflowId,
-    args: [fleetInput(fleet)],
+    args: [{ ...fleetInput(fleet), ...(agentsPerRun ? { agentsPerRun } : {}) }],
     staticSummary: `Nightly dream of fleet ${fleet.fleet} (${fleet.agents.length} agents)`,
   });
 }
 
-/** Every agent's outcome of a finished fleet run, in the fleet's order, from its report in S3. */
+/**
+ * Every agent's outcome of a finished fleet run, from its report in S3: in the order the cycles ended, or in
+ * the fleet's order when it is given (the agents' ids).
+ */
 export async function fleetOutcomes(
   c: DreamgateClient,
   result: Pick<FleetResult, 'reportKey'>,
+  order?: string[],
 ): Promise<FleetOutcome[]> {
   const pages = await c.objects.list(`${result.reportKey}/outcomes-`);
-  return (await Promise.all(pages.map((k) => c.objects.getJson<FleetOutcome[]>(k)))).flatMap((p) => p ?? []);
+  const all = (await Promise.all(pages.map((k) => c.objects.getJson<FleetOutcome[]>(k)))).flatMap((p) => p ?? []);
+  if (!order) return all;
+  const at = new Map(order.map((id, i) => [id, i]));
+  return all.sort((a, b) => (at.get(a.agent) ?? order.length) - (at.get(b.agent) ?? order.length));
 }
 
 /**
@@ -53,8 +65,8 @@ export async function applySchedule(c: DreamgateClient, fleet: FleetConfig): Pro
   };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: fleetRun,
-    taskQueue: c.temporal.taskQueue,
+    workflowType: dreamFleet,
+    taskQueue: queueOf(c.temporal, fleet),
     workflowId: `fleet-${fleet.fleet}`,
     // a schedule names no hash: each run takes the worker's current configuration, so editing the fleet
     // file (and the worker reading it again) never breaks the nightly run

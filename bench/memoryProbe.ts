@@ -4,7 +4,7 @@ import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { runDream } from '../src/dream/run.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { selectSessions } from '../src/sessions/source.js';
-import { syntheticStore } from './servers.js';
+import { syntheticStore } from './agents.js';
 
 async function main(): Promise<void> {
   const [dir, agent, mode, expected] = process.argv.slice(2) as [string, string, string, string];

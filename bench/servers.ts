@@ -1,90 +1,23 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DreamgateClient } from '../app/client.js';
 import { startCycle } from '../app/cycles.js';
 import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
-import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
+import type { FleetConfig } from '../src/config/fleet.js';
 import { writeFleetFile, type FleetSpec } from '../src/config/fleetYaml.js';
 import type { FleetRegistry } from '../src/config/registry.js';
 import { scopePrefix } from '../src/config/scope.js';
+import type { StoreLimits } from '../src/memory/limits.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import { clearRestoreCache, SnapshotStore } from '../src/snapshots/snapshots.js';
 import { mapLimit } from '../src/util/concurrency.js';
 import { benchFloor } from '../workflows/index.js';
-
-/** A store of `n` realistic files (~1 KB of notes each, a few duplicates and contradictions between them). */
-export function syntheticStore(n: number, salt = ''): MemoryStore {
-  const files = new Map<string, string>();
-  for (let i = 0; i < n; i++) {
-    const lines = [
-      `# Notes ${i}`,
-      '',
-      `- Service ${i} owner: team-${i % 17}`,
-      `- Service ${i} runs on host-${i % 23}.internal${salt}`,
-    ];
-    for (let j = 0; j < 20; j++)
-      lines.push(`- Detail ${j} of service ${i}: threshold ${(i * 31 + j) % 97} requests per second`);
-    if (i % 10 === 0) lines.push(`- Service ${i === 0 ? 1 : i - 1} owner: team-${(i + 1) % 17}`);
-    if (i % 7 === 0) lines.push(`- Detail 3 of service ${i}: threshold ${(i * 31 + 3) % 97} requests per second`);
-    files.set(`/services/s${String(i).padStart(4, '0')}.md`, lines.join('\n') + '\n');
-  }
-  return MemoryStore.from(files);
-}
-
-export async function syntheticAgentOnDisk(id: string, files: number, sessions = 10): Promise<AgentConfig> {
-  const dir = await mkdtemp(join(tmpdir(), 'dg-bench-agent-'));
-  await new LocalDirStore(join(dir, 'memory')).replaceAll(syntheticStore(files));
-  await mkdir(join(dir, 'sessions', id), { recursive: true });
-  for (let s = 0; s < sessions; s++) {
-    const t = Date.parse('2026-11-20T00:00:00Z') + s * 3_600_000;
-    const ev = (i: number, e: Record<string, unknown>) =>
-      JSON.stringify({ id: `e${i}`, processed_at: new Date(t + i * 1000).toISOString(), ...e });
-    const lines = [ev(0, { type: 'user.message', content: [{ type: 'text', text: `task ${s}` }] })];
-    lines.push(
-      ev(1, {
-        type: 'agent.tool_use',
-        id: `tu${s}`,
-        name: 'memory',
-        input: {
-          command: 'insert',
-          path: '/memories/services/s0000.md',
-          insert_line: 0,
-          insert_text: `- Service 0 runs on host-${s}.internal`,
-        },
-      }),
-    );
-    lines.push(ev(2, { type: 'agent.tool_result', tool_use_id: `tu${s}`, content: 'ok', is_error: false }));
-    await writeFile(join(dir, 'sessions', id, `sess_${s}.jsonl`), lines.join('\n') + '\n');
-  }
-  await writeFile(
-    join(dir, 'suite.yml'),
-    'cases:\n  - id: owner\n    question: Who owns service 5?\n    expect:\n      all: ["team-5"]\n',
-  );
-  return {
-    fleet: 'bench',
-    id,
-    store: join(dir, 'memory'),
-    sessions: join(dir, 'sessions'),
-    suite: join(dir, 'suite.yml'),
-    mode: 'automatic',
-    threshold: agentDefaults.threshold,
-    minNewSessions: 0,
-    reviewTimeoutMs: agentDefaults.reviewTimeoutMs,
-    trustAfter: agentDefaults.trustAfter,
-    scorer: agentDefaults.scorer,
-    claude: claudeSettings(),
-    redreamAttempts: agentDefaults.redreamAttempts,
-    dreamer: 'heuristic',
-    reviewers: [],
-    owners: [],
-    maxSessions: agentDefaults.maxSessions,
-    onQuarantine: 'notify',
-  };
-}
+import { syntheticAgentOnDisk, syntheticStore } from './agents.js';
+import { whereEventsGo } from './history.js';
 
 const timeIt = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
   const t = performance.now();
@@ -94,11 +27,23 @@ const timeIt = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
 
 export interface OverheadRow {
   files: number;
+  /** The store's size in bytes. */
+  bytes: number;
   cycleMs: number;
   floorMs: number;
   ratio: number;
+  /** Remote activities the cycle ran (and the floor runs), and local ones. */
   activities: number;
+  localActivities: number;
   historyEvents: number;
+  /** Where the cycle's history events go (bench/history.ts). */
+  events: Record<string, number>;
+}
+
+/** A store beyond the defaults: 15 details a file (about 1 KB) and the agent's own file limit. */
+export interface StoreShape {
+  details?: number;
+  limits?: StoreLimits;
 }
 
 /** Runs the cycle and the floor once each, unmeasured, so neither pays for a cold worker cache or connection. */
@@ -124,9 +69,10 @@ export async function cycleOverhead(
   bucket: string,
   files: number,
   runs = 3,
+  shape: StoreShape = {},
 ): Promise<OverheadRow> {
   const rows: OverheadRow[] = [];
-  for (let i = 0; i < runs; i++) rows.push(await measureOnce(c, fleets, s3, bucket, files));
+  for (let i = 0; i < runs; i++) rows.push(await measureOnce(c, fleets, s3, bucket, files, shape));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const cycleMs = median(rows.map((r) => r.cycleMs));
   const floorMs = median(rows.map((r) => r.floorMs));
@@ -139,8 +85,9 @@ async function measureOnce(
   s3: S3Client,
   bucket: string,
   files: number,
+  shape: StoreShape = {},
 ): Promise<OverheadRow> {
-  const agent = await syntheticAgentOnDisk(`bench-${files}-${Date.now().toString(36)}`, files);
+  const agent = await syntheticAgentOnDisk(`bench-${files}-${Date.now().toString(36)}`, files, 10, shape);
   const fleet = await served(fleets, { fleet: `bench-${agent.id}`, agents: [agent] });
   clearRestoreCache();
   const [cycleMs, handle] = await timeIt(async () => {
@@ -151,12 +98,15 @@ async function measureOnce(
   });
   const events = (await handle.fetchHistory()).events ?? [];
   const activities = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
-  const store = await new LocalDirStore(agent.store).read();
+  const localActivities = events.filter(
+    (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+  ).length;
+  const store = await new LocalDirStore(agent.store, agent.limits).read();
   const [floorMs] = await timeIt(async () => {
     await c.client.workflow.execute(benchFloor, {
       taskQueue: c.temporal.taskQueue,
       workflowId: `bench-floor-${agent.id}`,
-      args: [activities],
+      args: [activities, localActivities],
     });
     const entries = [...store.files];
     await mapLimit(entries, 16, ([p, content]) =>
@@ -168,7 +118,17 @@ async function measureOnce(
       ).Body!.transformToString(),
     );
   });
-  return { files, cycleMs, floorMs, ratio: cycleMs / floorMs, activities, historyEvents: events.length };
+  return {
+    files,
+    bytes: store.bytes,
+    cycleMs,
+    floorMs,
+    ratio: cycleMs / floorMs,
+    activities,
+    localActivities,
+    historyEvents: events.length,
+    events: whereEventsGo(events),
+  };
 }
 
 export interface SnapshotRow {
@@ -250,7 +210,7 @@ export async function fleetThroughput(
     agents: list,
   });
   const [ms, result] = await timeIt(async () =>
-    (await startFleetRun(c, fleet, `bench-fleet-${agents}-${Date.now().toString(36)}`)).result(),
+    (await startFleetRun(c, fleet, { workflowId: `bench-fleet-${agents}-${Date.now().toString(36)}` })).result(),
   );
   const outcomes = result.counts;
   const sample = (await fleetOutcomes(c, result)).slice(0, 5);

@@ -4,9 +4,11 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -60,10 +62,12 @@ import {
   patches,
   rejectSignal,
   rejectUpdate,
+  reviewOpenedSignal,
   searchAttributes,
   stateQuery,
 } from './definitions.js';
 import { CycleMetrics } from './metrics.js';
+import { servedSteps, showServedWaits } from './served.js';
 
 const retry: RetryPolicy = {
   initialInterval: '1 second',
@@ -72,26 +76,39 @@ const retry: RetryPolicy = {
   maximumAttempts: 8,
 };
 /** Every activity heartbeats: a worker that dies is noticed in seconds, and the step retried elsewhere. */
-export const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry,
-});
-export const dreaming = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry,
-});
+export const steps = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '10 seconds',
+    retry,
+  }),
+);
+export const dreaming = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry,
+  }),
+);
 /** A batch dream waits for the Message Batches API (up to 24 h), heartbeating as it polls. */
-export const batchDreaming = proxyActivities<Activities>({
-  startToCloseTimeout: '25 hours',
-  heartbeatTimeout: '2 minutes',
-  retry,
-});
-const alerts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { ...retry, maximumAttempts: 5 },
-});
+export const batchDreaming = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '25 hours',
+    heartbeatTimeout: '2 minutes',
+    retry,
+  }),
+);
+/**
+ * The cycle's short bookkeeping steps (open, audit records, state) run as local activities, on the worker
+ * that runs the workflow task: one history event each instead of six, and no round trip through the queue.
+ */
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+const alerts = servedSteps(
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { ...retry, maximumAttempts: 5 },
+  }),
+);
 
 /** A decision that passed every check. */
 export interface Accepted {
@@ -109,6 +126,8 @@ const recordedIgnored = 3;
  * still under way count too, so decisions sent all at once cannot start more than this many activities.
  */
 const maxFailedChecks = 20;
+/** How many times a conflict with the agent's own writes dreams again on the new live store. */
+const maxConflictRedreams = 2;
 /** How long a cycle waits for a store's consolidation lock (Claude Code's goes stale after an hour). */
 const defaultLockWaitMs = 90 * 60_000;
 
@@ -136,6 +155,9 @@ export class CycleRun {
 
   /** `dreamgate run --now`: dream whatever the number of new sessions. */
   readonly now: boolean;
+  /** Fewer history events: bookkeeping as local activities, verify beside its eval (runs before it, not). */
+  readonly lean: boolean;
+  private readonly book: typeof steps;
   private readonly trigger: string;
   /** The proofs a promotion shows: the stored dream (what a reviewer decides on) and the baseline's score. */
   private stored?: DreamRef;
@@ -144,6 +166,8 @@ export class CycleRun {
   constructor(input: CycleInput) {
     const info = workflowInfo();
     this.now = input.now === true;
+    this.lean = patched(patches.fleetScale);
+    this.book = this.lean ? local : steps;
     this.trigger = input.trigger;
     this.ref = {
       fleet: input.fleet,
@@ -164,6 +188,14 @@ export class CycleRun {
       ignored: { count: 0, recent: [] },
       auditHead: null,
     };
+    // a step only workers of other fleets took waits for one that serves this fleet: shown, never failed
+    let before: string | undefined;
+    showServedWaits((waitingFor) => {
+      if (waitingFor !== undefined && this.state.waitingFor?.startsWith('a worker that serves') !== true)
+        before = this.state.waitingFor;
+      this.state.waitingFor = waitingFor ?? before;
+      setCurrentDetails(details(this.state));
+    });
   }
 
   /** The agent's name in pages, the UI and search attributes: `<fleet>/<agent>`. */
@@ -195,7 +227,7 @@ export class CycleRun {
 
   /** The worker's settings for this agent, its state and its audit chain's head. */
   async open(): Promise<CycleOpening> {
-    const opening = await steps.openCycle({ cycle: this.ref, trigger: this.trigger });
+    const opening = await this.book.openCycle({ cycle: this.ref, trigger: this.trigger });
     const s = (this.settings = opening.settings);
     this.agentState = opening.state;
     this.metrics = new CycleMetrics(scopedName({ fleet: s.fleet, id: s.agent }), s.dreamer);
@@ -240,7 +272,7 @@ export class CycleRun {
   ): Promise<{ key: string }> {
     const entry = { seq: ++this.seq, event, at: new Date().toISOString(), data, ...(actor ? { actor } : {}) };
     const appended = this.chain.then(async () => {
-      const { key, sha256 } = await steps.recordAudit({
+      const { key, sha256 } = await this.book.recordAudit({
         cycle: this.ref,
         entry: { ...entry, prev: this.head },
         ...(proof ? { proof } : {}),
@@ -394,6 +426,7 @@ export class CycleRun {
    */
   async review(dream: DreamRef): Promise<Accepted | 'timeout'> {
     const s = this.settings;
+    this.decided = undefined; // a review after a conflict asks again
     const short = dream.changeSetId.slice(0, 12);
     const deadline = Date.now() + s.reviewTimeoutMs;
     this.state.reviewDeadline = new Date(deadline).toISOString();
@@ -402,6 +435,7 @@ export class CycleRun {
       'review',
       `approve or reject of change set ${short} by ${s.reviewers.join(', ')}${s.signedDecisions ? ' (signed)' : ''}`,
     );
+    if (this.lean) this.tellFleetRun();
     await this.alert('review');
     const decided = () => this.decided !== undefined;
     const lead = Math.min(s.reviewTimeoutMs / 4, 3_600_000);
@@ -414,6 +448,16 @@ export class CycleRun {
     const { count } = this.state.ignored;
     if (count > recordedIgnored) await this.record('decisions-ignored', { count, recorded: recordedIgnored });
     return this.decided ?? 'timeout';
+  }
+
+  /** A fleet run's child tells it that it waits for a reviewer: the run counts it and does not wait for people. */
+  private tellFleetRun(): void {
+    const parent = workflowInfo().parent;
+    if (!parent) return;
+    // a parent that has ended, or is no fleet run, has nothing to learn: the review goes on either way
+    getExternalWorkflowHandle(parent.workflowId, parent.runId)
+      .signal(reviewOpenedSignal, { agent: this.ref.agent })
+      .catch(() => undefined);
   }
 
   async approved(a: Accepted): Promise<void> {
@@ -481,16 +525,44 @@ export class CycleRun {
     });
   }
 
-  /** The agent wrote what the dream changes, or held its store's lock past the deadline: nothing was written. */
-  async conflict(err: unknown): Promise<CycleResult> {
+  /** The agent edited what the dream edits, or held its store's lock past the deadline: nothing was written. */
+  async conflict(err: unknown, changedBeforeReview?: string[], round = 0): Promise<CycleResult> {
     const message = failureMessage(err);
-    await this.record('conflict', { changeSet: this.state.changeSetId, error: message });
+    if (failureType(err) === 'StoreLockTimeout') {
+      await this.record('conflict', { changeSet: this.state.changeSetId, error: message });
+      return this.finish('conflict', `${message}; nothing was written, the live store is as its owner left it`);
+    }
+    const when = conflictWhen(err, changedBeforeReview);
+    await this.record('conflict', { changeSet: this.state.changeSetId, error: message, during: when, round });
+    const tries = round > 0 ? `; ${round} dream(s) again on the new live store conflicted too` : '';
     return this.finish(
       'conflict',
-      failureType(err) === 'StoreLockTimeout'
-        ? `${message}; nothing was written, the live store is as its owner left it`
-        : `the agent wrote the same memory during the dream (${message}); live store left as the agent left it`,
+      `the agent edited the same lines as the dream during the ${when} (${message})${tries}; live store left as the agent left it`,
     );
+  }
+
+  /** Whether a conflict dreams again on the new live store (histories from before the merge end the cycle). */
+  mayRedreamOnConflict(round: number): boolean {
+    return patched(patches.conflictRedream) && round < maxConflictRedreams;
+  }
+
+  /** A conflict that dreams again: recorded, and said in the cycle's details. */
+  async conflicted(err: unknown, changedBeforeReview: string[] | undefined, round: number): Promise<void> {
+    const when = conflictWhen(err, changedBeforeReview);
+    const message = failureMessage(err);
+    await this.record('conflict', { changeSet: this.state.changeSetId, error: message, during: when, round });
+    this.state.conflicts = [
+      ...(this.state.conflicts ?? []),
+      { during: when, at: failurePaths(err), changeSetId: this.state.changeSetId! },
+    ];
+    this.enter('snapshot', `the agent edited the same lines during the ${when}: dreaming again on the live store`);
+  }
+
+  /** What the agent had changed of the files the dream changes when the review opened (none from old histories). */
+  async changedSinceSnapshot(snapshotId: string, dream: DreamRef): Promise<string[] | undefined> {
+    if (!patched(patches.conflictRedream)) return undefined;
+    const step = { cycle: this.ref, snapshotId, changeSetId: dream.changeSetId, proof: { dream } };
+    return (await steps.changedSinceSnapshot(step)).paths;
   }
 
   /** Verification failed after promotion and the promotion was undone. */
@@ -518,7 +590,7 @@ export class CycleRun {
       await this.alert('notify');
     return this.finish(
       'kept',
-      `promoted change set ${d.changeSetId.slice(0, 12)}${r.rebased ? ` (rebased over the agent's writes to ${r.agentWrites.join(', ')})` : ''}`,
+      `promoted change set ${d.changeSetId.slice(0, 12)}${r.rebased ? ` (rebased over the agent's writes to ${r.agentWrites.join(', ')})` : ''}${r.merged?.length ? `; merged line by line with the agent's edits of ${r.merged.join(', ')}` : ''}${conflictsSaid(this.state.conflicts)}`,
       {
         lastKeptSessionAt: d.newestSessionAt ?? was.lastKeptSessionAt,
         consecutiveApprovals: !reviewed ? was.consecutiveApprovals : unedited ? was.consecutiveApprovals + 1 : 0,
@@ -589,7 +661,7 @@ export class CycleRun {
    */
   async close(next: Partial<AgentState> = {}): Promise<void> {
     await this.chain;
-    await steps.saveAgentState({
+    await this.book.saveAgentState({
       cycle: this.ref,
       state: { ...this.agentState, ...next, lastCycleId: this.ref.cycleId, auditHead: this.head },
     });
@@ -693,6 +765,27 @@ export const candidate = (d: DreamRef) => ({ series: 'candidate' as const, id: d
 export function failureType(err: unknown): string | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+/** The paths a LiveStoreChanged failure names (its details). */
+export function failurePaths(err: unknown): string[] {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { paths?: unknown }) : undefined;
+  return Array.isArray(details?.paths) ? details.paths.filter((p): p is string => typeof p === 'string') : [];
+}
+
+/** What a kept cycle says of the conflicts that made it dream again. */
+function conflictsSaid(conflicts: CycleState['conflicts']): string {
+  if (!conflicts?.length) return '';
+  const where = conflicts.map((c) => `${c.at.join(', ')} during the ${c.during}`).join('; ');
+  return `; dreamt again after the agent edited the same lines (${where})`;
+}
+
+/** When the agent's conflicting edit came: after the review opened, unless every path had changed before. */
+function conflictWhen(err: unknown, changedBeforeReview: string[] | undefined): 'review' | 'dream' {
+  if (!changedBeforeReview) return 'dream';
+  const paths = failurePaths(err);
+  return paths.length > 0 && paths.every((p) => changedBeforeReview.includes(p)) ? 'dream' : 'review';
 }
 
 export function failureMessage(err: unknown): string {

@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Decision } from '../src/cycle/decision.js';
-import type { CycleState, DecisionResult } from '../src/cycle/types.js';
+import type { CycleState, DecisionResult, FleetProgress } from '../src/cycle/types.js';
 
 /**
  * The cycle's messages, defined once and imported by clients. A decision is an update, so the caller hears
@@ -13,6 +13,11 @@ export const rejectUpdate = defineUpdate<DecisionResult, [Decision]>('reject');
 export const approveSignal = defineSignal<[Decision]>('approve');
 export const rejectSignal = defineSignal<[Decision]>('reject');
 export const stateQuery = defineQuery<CycleState>('state');
+
+/** A fleet run's progress: done, running, waiting for review, failed, not started. */
+export const fleetProgressQuery = defineQuery<FleetProgress>('progress');
+/** A fleet run's child tells it that it waits for a reviewer: the run counts it and frees its lane. */
+export const reviewOpenedSignal = defineSignal<[{ agent: string }]>('review-opened');
 
 /** Search attributes, typed, shared by the workflows and the client. */
 export const searchAttributes = {
@@ -33,4 +38,14 @@ export const patches = {
   quarantineReview: 'quarantine-review',
   /** An automatic cycle that promoted the applied tier tells the owners which suggestions it left. */
   suggestionsNotice: 'suggestions-notice',
+  /**
+   * Promotion merges the agent's writes since the snapshot; a conflict (the same lines edited) dreams again on
+   * the new live store, and the review notes what the agent had changed when it opened.
+   */
+  conflictRedream: 'conflict-redream',
+  /**
+   * A cycle for fleets that scale: fewer history events (its short steps as local activities, the count of
+   * new sessions beside the snapshot, verify beside its eval) and its fleet run told when it waits for review.
+   */
+  fleetScale: 'fleet-scale',
 } as const;

@@ -25,97 +25,135 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   deprecatePatch(patches.workerAuthority);
   const run = new CycleRun(checkedInput(input));
   run.listen();
-  const { settings, state: agent } = await run.open();
+  const { state: agent } = await run.open();
   const cycle = run.ref;
   let promoted: ChangeSetStep | undefined;
   try {
-    // 1. Snapshot: the rollback point.
-    run.enter('snapshot');
-    const snap = await steps.takeSnapshot({ cycle });
-    await run.snapshotTaken(snap);
+    // a conflict with the agent's own writes dreams again on the new live store, a bounded number of times
+    for (let round = 0; ; round++) {
+      const ready = await dreamToDecision(run, agent.lastKeptSessionAt, round);
+      if ('outcome' in ready) return ready;
 
-    // 2. Skip when there is nothing to consolidate.
+      // 8. Promote onto the live store, merged with the agent's own writes since the snapshot.
+      run.enter('promote');
+      const proof = run.promotion(ready.dream, ready.post, ready.approval);
+      promoted = { cycle, snapshotId: ready.snapshotId, changeSetId: ready.dream.changeSetId, proof };
+      let result: PromoteResult;
+      try {
+        result = await run.unlocked(() => steps.promote(promoted!));
+      } catch (err) {
+        // the agent edited the lines the dream edits, or its owner held the store's lock past the deadline
+        if (failureType(err) !== 'LiveStoreChanged' && failureType(err) !== 'StoreLockTimeout') throw err;
+        promoted = undefined;
+        if (failureType(err) === 'LiveStoreChanged' && run.mayRedreamOnConflict(round)) {
+          await run.conflicted(err, ready.changedBeforeReview, round);
+          continue;
+        }
+        return await run.conflict(err, ready.changedBeforeReview, round);
+      }
+      await run.promoted(ready.dream, result);
+
+      // 9. Verify: read the live store back and score it; roll back if it is not what passed the gate.
+      run.enter('verify');
+      const live = { cycle, step: 'verify', target: { series: 'live' as const } };
+      const [check, verified] = run.lean
+        ? await Promise.all([steps.verifyLive(promoted), steps.evaluate(live)])
+        : [await steps.verifyLive(promoted), await steps.evaluate(live)];
+      await run.verified(check, verified);
+      if (!check.matches || run.gateFails(verified)) {
+        run.enter('rollback');
+        const undone = await run.unlocked(() => steps.rollback(promoted!));
+        promoted = undefined;
+        return await run.rolledBack(check, verified, undone);
+      }
+
+      // 10. Keep.
+      promoted = undefined;
+      return await run.kept(ready.dream, result, ready.unedited);
+    }
+  } catch (err) {
+    await run.failed(err, promoted);
+    throw err;
+  }
+}
+
+/** A dream that passed the gate (and its review): what promotion needs. */
+interface Ready {
+  snapshotId: string;
+  dream: DreamRef;
+  post: EvalSummary;
+  approval?: Accepted;
+  unedited: boolean;
+  /** Paths the agent had changed when the review opened (a later conflict elsewhere came during review). */
+  changedBeforeReview?: string[];
+}
+
+/**
+ * Steps 1–7: snapshot → skip check → baseline eval → dream → post eval → gate → review. Ends the cycle (a
+ * result) or returns the dream to promote. A round after a conflict dreams whatever the count of sessions.
+ */
+async function dreamToDecision(
+  run: CycleRun,
+  lastKeptSessionAt: number | null,
+  round: number,
+): Promise<CycleResult | Ready> {
+  const cycle = run.ref;
+  const settings = run.settings;
+  // 1. Snapshot: the rollback point; the new sessions are counted beside it (both only read).
+  run.enter('snapshot', round > 0 ? `again, after a conflict with the agent's writes` : undefined);
+  const counting = { cycle, since: lastKeptSessionAt };
+  const [snap, counted] =
+    run.lean && round === 0
+      ? await Promise.all([steps.takeSnapshot({ cycle }), steps.countNewSessions(counting)])
+      : [await steps.takeSnapshot({ cycle }), undefined];
+  await run.snapshotTaken(snap);
+
+  // 2. Skip when there is nothing to consolidate.
+  if (round === 0) {
     run.enter('skip-check');
-    const fresh = await steps.countNewSessions({ cycle, since: agent.lastKeptSessionAt });
+    const fresh = counted ?? (await steps.countNewSessions(counting));
     // (an input of `dreamgate run --now` dreams anyway; inputs recorded before it never carry `now`)
     if (!run.now && fresh.count < settings.minNewSessions)
       return await run.finish(
         'skipped',
         `${fresh.count} new session(s) since the last kept dream; ${settings.minNewSessions} needed`,
       );
-
-    // 3. Baseline eval of the snapshot.
-    run.enter('baseline-eval');
-    const target = { series: 'snapshot' as const, id: snap.snapshotId };
-    await run.scored('baseline', await steps.evaluate({ cycle, step: 'baseline', target }));
-
-    // 4–6. Dream, post eval and the gate; a model dreamer may dream again with the gate's failing cases.
-    let { dream, post } = await dreamAndScore(run, snap.snapshotId);
-    if (!post) return await run.finish('skipped', 'the dream proposed no changes');
-    for (let attempt = 1; run.gateFails(post); attempt++) {
-      if (!run.mayDreamAgain(attempt)) return await run.discard('the gate', post);
-      const again = await dreamAndScore(run, snap.snapshotId, await run.redream(attempt, post));
-      if (!again.post) return await run.discard('the gate', post);
-      ({ dream, post } = again as { dream: DreamRef; post: EvalSummary });
-    }
-
-    // 7. Review, unless the agent runs automatically (or, hybrid, has earned trust).
-    let unedited = true;
-    let approval: Accepted | undefined;
-    if (run.state.effectiveMode === 'review') {
-      const decision = await run.review(dream);
-      if (decision === 'timeout') return await run.timedOut();
-      if (decision.verdict === 'reject') return await run.rejected(decision);
-      await run.approved(decision);
-      approval = decision;
-      if (revises(decision.decision)) {
-        // a narrowed, edited or restored set is evaluated again before promotion; the worker takes what to
-        // narrow, edit and restore from the approval itself
-        unedited = false;
-        run.enter('re-eval');
-        const revision = { cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, decision: decision.decision };
-        dream = await steps.reviseChangeSet(revision);
-        await run.revised(dream, decision);
-        post = await steps.evaluate({ cycle, step: 'revised', target: candidate(dream) });
-        await run.scored('revised', post);
-        if (run.gateFails(post)) return await run.discard('the gate on the revised change set', post);
-      }
-    }
-
-    // 8. Promote onto the live store; the agent's own writes since the snapshot are never lost.
-    run.enter('promote');
-    const proof = run.promotion(dream, post, approval);
-    promoted = { cycle, snapshotId: snap.snapshotId, changeSetId: dream.changeSetId, proof };
-    let result: PromoteResult;
-    try {
-      result = await run.unlocked(() => steps.promote(promoted!));
-    } catch (err) {
-      // the agent wrote what the dream changes, or its owner held the store's lock past the deadline
-      if (failureType(err) !== 'LiveStoreChanged' && failureType(err) !== 'StoreLockTimeout') throw err;
-      promoted = undefined;
-      return await run.conflict(err);
-    }
-    await run.promoted(dream, result);
-
-    // 9. Verify: read the live store back and score it; roll back if it is not what passed the gate.
-    run.enter('verify');
-    const check = await steps.verifyLive(promoted);
-    const verified = await steps.evaluate({ cycle, step: 'verify', target: { series: 'live' } });
-    await run.verified(check, verified);
-    if (!check.matches || run.gateFails(verified)) {
-      run.enter('rollback');
-      const undone = await run.unlocked(() => steps.rollback(promoted!));
-      promoted = undefined;
-      return await run.rolledBack(check, verified, undone);
-    }
-
-    // 10. Keep.
-    promoted = undefined;
-    return await run.kept(dream, result, unedited);
-  } catch (err) {
-    await run.failed(err, promoted);
-    throw err;
   }
+
+  // 3. Baseline eval of the snapshot.
+  run.enter('baseline-eval');
+  const target = { series: 'snapshot' as const, id: snap.snapshotId };
+  await run.scored('baseline', await steps.evaluate({ cycle, step: 'baseline', target }));
+
+  // 4–6. Dream, post eval and the gate; a model dreamer may dream again with the gate's failing cases.
+  let { dream, post } = await dreamAndScore(run, snap.snapshotId);
+  if (!post) return await run.finish('skipped', 'the dream proposed no changes');
+  for (let attempt = 1; run.gateFails(post); attempt++) {
+    if (!run.mayDreamAgain(attempt)) return await run.discard('the gate', post);
+    const again = await dreamAndScore(run, snap.snapshotId, await run.redream(attempt, post));
+    if (!again.post) return await run.discard('the gate', post);
+    ({ dream, post } = again as { dream: DreamRef; post: EvalSummary });
+  }
+
+  // 7. Review, unless the agent runs automatically (or, hybrid, has earned trust).
+  if (run.state.effectiveMode !== 'review') return { snapshotId: snap.snapshotId, dream, post, unedited: true };
+  const changedBeforeReview = await run.changedSinceSnapshot(snap.snapshotId, dream);
+  const decision = await run.review(dream);
+  if (decision === 'timeout') return await run.timedOut();
+  if (decision.verdict === 'reject') return await run.rejected(decision);
+  await run.approved(decision);
+  const ready = { snapshotId: snap.snapshotId, approval: decision, changedBeforeReview };
+  if (!revises(decision.decision)) return { ...ready, dream, post, unedited: true };
+  // a narrowed, edited or restored set is evaluated again before promotion; the worker takes what to
+  // narrow, edit and restore from the approval itself
+  run.enter('re-eval');
+  const revision = { cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, decision: decision.decision };
+  const revised = await steps.reviseChangeSet(revision);
+  await run.revised(revised, decision);
+  const rescored = await steps.evaluate({ cycle, step: 'revised', target: candidate(revised) });
+  await run.scored('revised', rescored);
+  if (run.gateFails(rescored)) return await run.discard('the gate on the revised change set', rescored);
+  return { ...ready, dream: revised, post: rescored, unedited: false };
 }
 
 /** Dream (a candidate store and a change set in S3), then score the candidate, unless it changes nothing. */

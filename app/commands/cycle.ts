@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { blame, type FileChange } from '../../src/cycle/blame.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
@@ -9,34 +8,27 @@ import { signedText, type Decision, type Verdict } from '../../src/cycle/decisio
 import { reviseChanges } from '../../src/cycle/revise.js';
 import { knownLines, screenDocument } from '../../src/dream/guard.js';
 import { checkRecordedDecision, fingerprintOf, signText, type RecordedSignature } from '../../src/cycle/signing.js';
-import type { CycleResult, CycleState, DecisionResult } from '../../src/cycle/types.js';
+import type { CycleState, DecisionResult } from '../../src/cycle/types.js';
 import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
+import { sessionNamer, type SessionLabel } from '../../src/sessions/labels.js';
+import { printBlame } from './blameView.js';
+import { changeSetHint, historyHint } from './redactHint.js';
 import { openStore } from '../../src/memory/open.js';
 import { assertPath } from '../../src/memory/paths.js';
 import { decodeUtf8 } from '../../src/memory/store.js';
 import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import { sha256Hex, type ChainReport, type RecordStatus } from '../../src/snapshots/chain.js';
 import { safeName, safeText } from '../../src/util/display.js';
-import { workflowUrl } from '../temporal/settings.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { colours, printJson, progress } from '../../src/cli/output.js';
 import { readRefusals } from '../../src/cycle/refusals.js';
-import {
-  cycleState,
-  decide,
-  listCycles,
-  pendingReview,
-  rollbackAgent,
-  scopeOf,
-  startCycle,
-  type Pending,
-} from '../cycles.js';
+import { decide, pendingReview, rollbackAgent, scopeOf, type Pending } from '../cycles.js';
 import { reviewerName, withContext, type CommonOptions, type Context } from '../context.js';
 
 const c = () => colours();
 
-function formatScores(s: Pick<CycleState, 'baseline' | 'post' | 'delta' | 'usage' | 'attempts'>): string {
+export function formatScores(s: Pick<CycleState, 'baseline' | 'post' | 'delta' | 'usage' | 'attempts'>): string {
   if (s.baseline === undefined) return '';
   const spend = s.usage
     ? `; model: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`
@@ -51,117 +43,6 @@ export function agentOf(ctx: Context, id: string): AgentConfig {
     return ctx.fleet.team;
   }
   return ctx.agent(id);
-}
-
-export async function runCommand(
-  agentId: string,
-  opts: CommonOptions & { wait?: boolean; follow?: boolean; now?: boolean },
-): Promise<void> {
-  await withContext(opts, async (ctx) => {
-    const agent = agentOf(ctx, agentId);
-    const client = await ctx.client();
-    const handle = await startCycle(client, ctx.fleet, agent, 'manual', opts.now === true);
-    const url = workflowUrl(client.temporal, handle.workflowId, handle.firstExecutionRunId);
-    progress(`started ${handle.workflowId} (${agent.mode}) — ${url}`);
-    if (opts.follow === false) {
-      if (opts.json) printJson({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url });
-      return;
-    }
-    // live progress: one line a stage, read from the cycle's query
-    let last = '';
-    let state: CycleState | undefined;
-    for (;;) {
-      const desc = await handle.describe();
-      state = await cycleState(handle).catch(() => state);
-      const line = state ? `${state.stage}${formatScores(state) ? `  ${formatScores(state)}` : ''}` : 'starting';
-      if (line !== last) progress(line);
-      last = line;
-      if (desc.status.name !== 'RUNNING') break;
-      if (state?.stage === 'review' && !opts.wait) {
-        const id = state.changeSetId!.slice(0, 12);
-        progress(
-          `waiting for review by ${state.reviewers.join(', ')}: \`dreamgate review ${agentId}\`, then \`dreamgate approve ${agentId} ${id}\` or \`dreamgate reject ${agentId} ${id} --reason …\``,
-        );
-        break;
-      }
-      await sleep(500);
-    }
-    const final = await handle.describe();
-    if (final.status.name === 'RUNNING') {
-      if (opts.json) printJson({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url, state });
-      return;
-    }
-    const result = final.status.name === 'COMPLETED' ? ((await handle.result()) as CycleResult) : undefined;
-    if (opts.json)
-      printJson({
-        workflowId: handle.workflowId,
-        runId: handle.firstExecutionRunId,
-        url,
-        status: final.status.name,
-        result: result ?? state,
-      });
-    else {
-      const outcome = result?.outcome ?? 'failed';
-      const paint = outcome === 'kept' ? c().green : outcome === 'skipped' ? c().yellow : c().red;
-      process.stdout.write(
-        `${paint(outcome)} ${agentId}: ${safeText(result?.reason ?? state?.reason ?? final.status.name)}\n${formatScores(result ?? state ?? {})}\n${url}\n`,
-      );
-    }
-    // skipped before the baseline eval: too few new sessions; "consolidate now" should say how to get a dream
-    if (!opts.json && result?.outcome === 'skipped' && result.baseline === undefined && agent.minNewSessions > 0)
-      progress(
-        `nothing was dreamed: ${agentId} dreams once it has ${agent.minNewSessions} new session(s) (minNewSessions); ` +
-          `to dream now anyway: \`dreamgate run ${agentId} --now\``,
-      );
-    if (!result) process.exitCode = 1;
-  });
-}
-
-export async function statusCommand(agentId: string | undefined, opts: CommonOptions): Promise<void> {
-  await withContext(opts, async (ctx) => {
-    const client = await ctx.client();
-    const agents = agentId ? [agentOf(ctx, agentId)] : ctx.fleet.agents;
-    const rows = [];
-    for (const agent of agents) {
-      const scope = scopeOf(ctx.fleet, agent);
-      const cycles = await listCycles(client, scope, { limit: agentId ? 10 : 1 });
-      for (const cy of cycles) {
-        const state =
-          cy.status === 'RUNNING'
-            ? await cycleState(client.client.workflow.getHandle(cy.workflowId, cy.runId)).catch(() => undefined)
-            : undefined;
-        rows.push({
-          agent: scope.id,
-          mode: agent.mode,
-          ...cy,
-          ...(state
-            ? {
-                stage: state.stage,
-                waitingFor: state.waitingFor,
-                ...(state.changeSetId ? { changeSetId: state.changeSetId } : {}),
-                ...(state.ignored?.count ? { ignoredDecisions: state.ignored.count } : {}),
-              }
-            : {}),
-        });
-      }
-      if (cycles.length === 0) rows.push({ agent: scope.id, mode: agent.mode, status: 'no cycles yet' });
-    }
-    if (opts.json) return printJson(rows);
-    for (const r of rows) {
-      const outcome =
-        'outcome' in r && r.outcome ? r.outcome : 'stage' in r && r.stage ? `running: ${r.stage}` : r.status;
-      const delta = 'delta' in r && r.delta !== undefined ? ` Δ ${r.delta >= 0 ? '+' : ''}${r.delta.toFixed(3)}` : '';
-      const when = 'startTime' in r && r.startTime ? r.startTime.toISOString().replace('T', ' ').slice(0, 16) : '';
-      // what a cycle reports (its stage, what it waits for) is shown escaped, like every recorded text
-      process.stdout.write(
-        `${safeName(r.agent).padEnd(22)} ${r.mode.padEnd(9)} ${when.padEnd(16)} ${safeName(outcome, 60).padEnd(22)}${delta}  ${'workflowId' in r ? c().dim(`${safeName(r.workflowId ?? '', 160)} ${safeName(r.runId ?? '', 40)}`) : ''}\n`,
-      );
-      if ('waitingFor' in r && r.waitingFor)
-        process.stdout.write(c().dim(`    waiting for ${safeName(r.waitingFor, 300)}\n`));
-      if ('ignoredDecisions' in r && r.ignoredDecisions)
-        process.stdout.write(c().dim(`    ${r.ignoredDecisions} decision(s) refused or ignored\n`));
-    }
-  });
 }
 
 /** The pending change set: content-addressed by its id, its hash checked. */
@@ -189,13 +70,15 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
     process.stdout.write(
       `${c().bold(`change set ${safeName(id.slice(0, 12))}`)} of ${agentId} · ${formatScores(state)} · cycle ${safeName(handle.workflowId, 160)} (run ${safeName(state.cycleId, 60)})\n${c().dim(`id ${safeName(id, 64)}`)}\n\n`,
     );
-    process.stdout.write(renderChangeSet(cs, base, c()));
+    process.stdout.write(renderChangeSet(cs, base, c(), sessionNamer(cs)));
     const sign = state.signedDecisions ? ' --key <your ssh key>' : '';
     process.stdout.write(
       `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
     );
     process.stdout.write(c().dim(`or decide on a page: dreamgate review ${agentId} --web\n`));
     if (state.reviewDeadline) process.stdout.write(c().dim(`discarded at ${state.reviewDeadline} unless decided\n`));
+    const hint = changeSetHint(cs, agentId);
+    if (hint) process.stdout.write(c().yellow(`${hint}\n`));
   });
 }
 
@@ -402,7 +285,7 @@ export async function snapshotsCommand(agentId: string, opts: CommonOptions): Pr
  * with the workers' public keys; the chain's head is its newest signed record (no memo or state anyone with
  * namespace or S3 access could set names it).
  */
-async function verifiedLog(ctx: Context, agent: AgentScope): Promise<ChainReport<AuditRecord>> {
+export async function verifiedLog(ctx: Context, agent: AgentScope): Promise<ChainReport<AuditRecord>> {
   const keys = await ctx.auditKeys();
   const log = new AuditLog(ctx.s3, ctx.storage.auditBucket, ctx.stack.s3.buckets.audit.retentionDays);
   return log.verify(agent, { keys });
@@ -533,6 +416,12 @@ export async function historyCommand(agentId: string, opts: CommonOptions & { cy
       for (const note of k.status === 'legacy' || k.status === 'unsealed' ? k.notes.slice(1) : k.notes)
         process.stdout.write(c().red(`    ! ${safeText(note)}\n`));
     }
+    const vouched = new Set(['ok', 'legacy', 'unsealed']);
+    const hint = historyHint(
+      shown.flatMap((k) => (k.record && vouched.has(k.status) ? [k.record] : [])),
+      agentId,
+    );
+    if (hint) process.stdout.write(c().yellow(`${hint}\n`));
     const refused = await readRefusals(ctx.s3, ctx.storage.auditBucket, agent);
     if (refused.length > 0) process.stdout.write(c().bold(`refused calls (${refused.length}, newest last)\n`));
     for (const r of refused)
@@ -567,7 +456,9 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
   await withContext(opts, async (ctx) => {
     const agent = ctx.agent(agentId);
     assertPath(path, 'blame');
-    const current = (await openStore(agent.store, { s3: ctx.s3 }).read()).get(path);
+    const current = (
+      await openStore(agent.store, { s3: ctx.s3, ...(agent.limits ? { limits: agent.limits } : {}) }).read()
+    ).get(path);
     if (current === undefined) throw new InvalidInput(`${path} is not in the live store of ${agentId}`);
     const report = await verifiedLog(ctx, agent);
     // only records dreamgate wrote count: an added or forked "approved" is not an approval
@@ -578,6 +469,7 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
     const objects = new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket);
     const snaps = await ctx.snapshotStore();
     const history: FileChange[] = [];
+    const labels: Record<string, SessionLabel> = {};
     const warnings: string[] = [];
     for (const [cycleId, rs] of byCycle) {
       if (!rs.some((r) => r.event === 'cycle-kept')) continue;
@@ -608,7 +500,11 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
         after: change.op === 'delete' ? undefined : (change.after ?? base.get(change.path)),
         evidence: change.evidence,
         reason: change.reason,
+        movedIn: (change.moved ?? [])
+          .filter((m) => m.to.path === path)
+          .map((m) => ({ line: m.to.line, from: `${m.from.path}:${m.from.line}` })),
       });
+      Object.assign(labels, cs.sessions?.labels ?? {});
     }
     const lines = blame(current, history);
     if (opts.json) {
@@ -617,22 +513,10 @@ export async function blameCommand(agentId: string, path: string, opts: CommonOp
         intact: report.intact && warnings.length === 0,
         problems: [...report.problems, ...warnings],
         lines,
+        sessions: labels,
       });
     }
-    const width = Math.max(16, ...lines.map((l) => Math.min(60, l.cycleId?.length ?? 0)));
-    for (const l of lines) {
-      const sessions =
-        l.sessions.length === 0
-          ? ''
-          : l.sessions.length === 1
-            ? safeName(l.sessions[0], 40)
-            : `${safeName(l.sessions[0], 40)} +${l.sessions.length - 1}`;
-      const who =
-        l.origin === 'dream'
-          ? `${safeName(l.cycleId, 60).padEnd(width)} ${safeName(l.approvedBy ?? 'automatic', 40).padEnd(14)} ${sessions.padEnd(20)}`
-          : `${(l.origin === 'agent' ? 'the agent, since' : 'before dreamgate').padEnd(width)} ${''.padEnd(14)} ${''.padEnd(20)}`;
-      process.stdout.write(`${c().dim(who)} │ ${safeText(l.line)}\n`);
-    }
+    printBlame(lines, labels);
     for (const w of warnings) process.stderr.write(`${c().red('warning:')} ${safeText(w)}\n`);
     if (warnings.length) process.exitCode = 1;
     reportProblems(report, scopedName(agent));

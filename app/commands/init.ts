@@ -3,12 +3,16 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadFleetConfig } from '../../src/config/fleet.js';
+import { fleetTaskQueue } from '../../src/config/scope.js';
 import { printJson } from '../../src/cli/output.js';
 import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/memory/claudeCodePaths.js';
 import { listTranscripts } from '../../src/sessions/claudeCode.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { safeText } from '../../src/util/display.js';
 import { projectRoot } from '../../src/util/paths.js';
+import type { WebhookConfig } from '../../src/config/fleet.js';
+import { installedLine, installHook, type Installed } from './hook.js';
+import { askInit } from './initAsk.js';
 
 export interface InitOptions {
   out?: string;
@@ -16,6 +20,11 @@ export interface InitOptions {
   agent?: string;
   sessions?: string;
   json?: boolean;
+  /** Where reviewers hear that a change set waits: a webhook URL. */
+  notify?: string;
+  notifyFormat?: string;
+  /** Claude Code's SessionEnd hook: written only when true (or said yes to on a terminal). */
+  hook?: boolean;
 }
 
 /** What `init` found at the path it was given, as the agent's store and sessions. */
@@ -215,11 +224,13 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(d.agent))
     throw new InvalidInput(`--agent ${d.agent}: use letters, digits, ".", "_" and "-" (at most 64)`);
   const reviewer = await reviewerFor(d.dir);
+  const answers = await askInit(opts, d.kind === 'claude-code');
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const values: Record<string, string> = {
     date: new Date().toISOString().slice(0, 10),
     what: d.what,
     fleet: scalar(d.agent),
+    taskQueue: scalar(fleetTaskQueue({ fleet: d.agent })),
     timezone: scalar(timezone),
     reviewer: scalar(reviewer.name),
     reviewerNote: `from ${reviewer.from}; \`dreamgate approve --as <name>\` or $DREAMGATE_REVIEWER says who you are`,
@@ -230,6 +241,7 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
     sessionsNote: d.sessionsNote,
     deriveSessions: d.kind === 'spec' ? ` --sessions ${d.sessions} --agent ${d.agent}` : ` --sessions ${d.sessions}`,
     extra: d.extra.join('\n'),
+    notify: notifyLine(answers.notify),
   };
   const template = await readFile(join(projectRoot, 'templates', 'dreamgate.yml.tmpl'), 'utf8');
   const text = template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? '').replace(/\n+$/, '\n');
@@ -244,8 +256,8 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
     throw err;
   }
 
-  const rel = relative(process.cwd(), out);
-  const fleetFlag = out === resolve('dreamgate.yml') ? '' : ` --fleet ${rel.startsWith('..') ? out : rel}`;
+  const hook: Installed | undefined = answers.hook ? await installHook({ fleet: out, agent: d.agent }) : undefined;
+  const fleetFlag = fleetFlagOf(out);
   const next = [`dreamgate run ${d.agent}${fleetFlag}`, `dreamgate schedule apply${fleetFlag}`];
   if (opts.json) {
     printJson({
@@ -255,6 +267,8 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
       store: d.store,
       sessions: d.sessions,
       reviewer: reviewer.name,
+      ...(answers.notify ? { notify: { format: answers.notify.format } } : {}),
+      ...(hook ? { hook: { file: hook.file, command: hook.command } } : {}),
       next,
     });
     return;
@@ -266,6 +280,14 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
     `  store     ${d.store}  (${d.storeNote})`,
     `  sessions  ${d.sessions}  (${d.sessionsNote})`,
     `  reviewer  ${reviewer.name}  (${reviewer.from})`,
+    `  notify    ${answers.notify ? `a ${answers.notify.format} webhook (review waits, timeouts)` : 'none: `--notify <webhook URL>` tells reviewers a dream waits'}`,
+    ...(hook
+      ? [`  hook      ${installedLine(hook)}`]
+      : d.kind === 'claude-code'
+        ? [
+            `  hook      none: \`dreamgate hook install${fleetFlagOf(out)}\` lets Claude Code ask for a dream when a session ends`,
+          ]
+        : []),
     '',
     'next, with the stack and a worker running (`dreamgate stack up`, then `dreamgate worker` in another terminal):',
     `  ${next[0]!.padEnd(width)} a dream now; it waits for \`dreamgate review ${d.agent}\` and \`dreamgate approve ${d.agent}\``,
@@ -273,4 +295,17 @@ export async function initCommand(path: string | undefined, opts: InitOptions): 
   ];
   // paths and names come from the file system and git config: shown inert
   process.stdout.write(`${lines.map((l) => safeText(l)).join('\n')}\n\n`);
+}
+
+/** `--fleet <file>` for the commands init prints, unless the file is ./dreamgate.yml. */
+function fleetFlagOf(out: string): string {
+  const rel = relative(process.cwd(), out);
+  return out === resolve('dreamgate.yml') ? '' : ` --fleet ${rel.startsWith('..') ? out : rel}`;
+}
+
+/** The config's `notify` line: the target given, or a commented example of one. */
+function notifyLine(n: WebhookConfig | undefined): string {
+  if (!n)
+    return '# notify: { url: https://hooks.slack.com/services/…, format: slack } # where reviewers hear that a dream waits';
+  return `notify: { url: ${scalar(n.url)}, format: ${n.format} } # reviewers hear a dream waits; owners, a timeout (the URL is a secret)`;
 }

@@ -6,6 +6,8 @@ import { deleteOldBlobs, planRedaction, redactorWith, writeRedactedBlobs } from 
 import { safeName } from '../../src/util/display.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { assertNoCycleRunning, recordForAgent } from '../cycles.js';
+import { assertWorker } from '../pollers.js';
+import { queueOf } from '../temporal/settings.js';
 import { reviewerName, withContext, type CommonOptions } from '../context.js';
 
 /** `--secret-file`: one secret a line (a key known to have leaked), so it never sits in shell history. */
@@ -39,6 +41,9 @@ export async function redactCommand(
     const scope = { fleet: agent.fleet, id: agent.id };
     // the record goes through the agent's own workflow, which a running cycle holds: refuse now, not half-way
     if (!opts.dryRun) await assertNoCycleRunning(await ctx.client(), ctx.fleet, agent, 'redact');
+    // the record goes through the agent's own workflow: a worker must run it, or nothing is rewritten
+    if (!opts.dryRun)
+      await assertWorker(await ctx.client(), queueOf((await ctx.client()).temporal, ctx.fleet), ctx.fleet.file);
     const redactor = redactorWith(redactSecrets, await literals(opts.secretFile));
     const { plan, contents } = await planRedaction(
       ctx.s3,

@@ -1,8 +1,7 @@
-import { safeName, safeText } from '../../src/util/display.js';
-import { colours, printJson, progress } from '../../src/cli/output.js';
-import { workflowUrl } from '../temporal/settings.js';
+import { safeName } from '../../src/util/display.js';
+import { colours, printJson } from '../../src/cli/output.js';
 import { withContext, type CommonOptions } from '../context.js';
-import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../schedules.js';
+import { applySchedule, listSchedules, scheduleHandle } from '../schedules.js';
 
 export async function scheduleCommand(
   action: 'apply' | 'list' | 'pause' | 'resume' | 'trigger',
@@ -37,22 +36,5 @@ export async function scheduleCommand(
     if (action === 'trigger') await handle.trigger();
     if (opts.json) printJson({ id: handle.scheduleId, action });
     else process.stdout.write(`${action}${action.endsWith('e') ? 'd' : 'ed'} schedule ${handle.scheduleId}\n`);
-  });
-}
-
-export async function fleetRunCommand(opts: CommonOptions & { follow?: boolean }): Promise<void> {
-  await withContext(opts, async (ctx) => {
-    const client = await ctx.client();
-    const handle = await startFleetRun(client, ctx.fleet);
-    const url = workflowUrl(client.temporal, handle.workflowId);
-    progress(`started ${handle.workflowId} — ${url}`);
-    if (opts.follow === false) return opts.json ? printJson({ workflowId: handle.workflowId, url }) : undefined;
-    const result = await handle.result();
-    const outcomes = await fleetOutcomes(client, result);
-    if (opts.json) return printJson({ workflowId: handle.workflowId, url, ...result, outcomes });
-    for (const o of [...outcomes, ...(result.team ? [{ agent: 'team', ...result.team }] : [])])
-      process.stdout.write(
-        `${safeName(o.agent).padEnd(24)} ${safeName(o.outcome).padEnd(12)} ${colours().dim(safeText(o.reason ?? ''))}\n`,
-      );
   });
 }

@@ -57,7 +57,7 @@ export async function ensureBinary(cfg: StackConfig, server: ServerName, log: (l
   await mkdir(cfg.binCache, { recursive: true });
   const gobin = await mkdtemp(join(cfg.binCache, '.build-'));
   const started = Date.now();
-  log(`building ${module}@${version} with go install (once per machine; a few minutes)…`);
+  log(`building ${module}@${version} with go install into ${cfg.binCache} (once per machine; a few minutes)…`);
   const ticker = setInterval(
     () => log(`  still building ${module.split('/').pop()} (${Math.round((Date.now() - started) / 1000)}s)…`),
     30_000,

@@ -149,11 +149,12 @@ export async function stackUp(cfg: StackConfig, log: (line: string) => void = ()
   await mkdir(join(cfg.stateDir, cfg.s3.versioningDir), { recursive: true });
   await Promise.all(
     servers.map(async (s) => {
-      const bin = await ensureBinary(cfg, s, log);
+      // a running server needs no binary: nothing is built (or looked for) before this is asked
       if (await isHealthy(cfg, s)) {
         log(`${s}: already running at ${serverAddress(cfg, s)}`);
         return;
       }
+      const bin = await ensureBinary(cfg, s, log);
       const { host, port } = cfg[s];
       if (await portOpen(host, port)) {
         throw new StackError(

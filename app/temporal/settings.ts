@@ -10,6 +10,7 @@ import {
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { isLocalStackForced, temporalAddress, temporalUiUrl, type StackConfig } from '../../src/config/stack.js';
 import { errorMessage, InvalidInput } from '../../src/util/errors.js';
+import { defaultTaskQueue, fleetTaskQueue } from '../../src/config/scope.js';
 
 /**
  * Where dreamgate's Temporal is and how to reach it. Outside the local stack this is Temporal's own
@@ -20,7 +21,10 @@ import { errorMessage, InvalidInput } from '../../src/util/errors.js';
 export interface TemporalSettings {
   address: string;
   namespace: string;
+  /** The deployment's queue: `DREAMGATE_TASK_QUEUE`, else `dreamgate` (the proof, and cycles started before fleets had their own). */
   taskQueue: string;
+  /** True when `DREAMGATE_TASK_QUEUE` is set: fleets that name no queue of their own share `taskQueue`. */
+  sharedQueue: boolean;
   uiUrl: string;
   /** What `Connection.connect` / `NativeConnection.connect` take besides the address. */
   connection: Pick<ClientConnectConfig['connectionOptions'], 'tls' | 'apiKey' | 'metadata'>;
@@ -79,7 +83,8 @@ export function temporalSettings(cfg: StackConfig, env: NodeJS.ProcessEnv = proc
   const local = {
     address: temporalAddress(cfg),
     namespace: cfg.temporal.namespace,
-    taskQueue: env.DREAMGATE_TASK_QUEUE || 'dreamgate',
+    taskQueue: env.DREAMGATE_TASK_QUEUE || defaultTaskQueue,
+    sharedQueue: Boolean(env.DREAMGATE_TASK_QUEUE),
   };
   const localSource = `the local stack (${cfg.file})`;
   if (isLocalStackForced(env)) {
@@ -166,6 +171,7 @@ export function temporalSettings(cfg: StackConfig, env: NodeJS.ProcessEnv = proc
     address,
     namespace: options.namespace ?? local.namespace,
     taskQueue: local.taskQueue,
+    sharedQueue: local.sharedQueue,
     uiUrl: env.DREAMGATE_TEMPORAL_UI_URL || uiUrlFor(address, cfg),
     connection: {
       ...(tls !== undefined ? { tls } : {}),
@@ -234,4 +240,12 @@ export function workflowUrl(
 ): string {
   const base = `${t.uiUrl}/namespaces/${encodeURIComponent(t.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+}
+
+/** The task queue of a fleet's cycles, fleet runs and schedule, for these settings (see `fleetTaskQueue`). */
+export function queueOf(
+  t: Pick<TemporalSettings, 'taskQueue' | 'sharedQueue'>,
+  fleet: { fleet: string; taskQueue?: string },
+): string {
+  return fleetTaskQueue(fleet, t.sharedQueue ? t.taskQueue : undefined);
 }

@@ -7,6 +7,7 @@ import { HeuristicDreamer } from '../dream/heuristic.js';
 import { runDream } from '../dream/run.js';
 import type { DreamResult, Dreamer } from '../dream/dreamer.js';
 import { renderChangeSet } from '../memory/diff.js';
+import { sessionNamer } from '../sessions/labels.js';
 import { summarize } from '../memory/changeSet.js';
 import { acceptSuggestions } from '../dream/tiers.js';
 import { ClaudeCodeStore } from '../memory/claudeCode.js';
@@ -155,7 +156,7 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
   if (opts.json) printJson(result.changeSet);
   else {
     const c = colours();
-    process.stdout.write(renderChangeSet(result.changeSet, store, c));
+    process.stdout.write(renderChangeSet(result.changeSet, store, c, sessionNamer(result.changeSet)));
     const s = summarize(result.changeSet);
     process.stdout.write(
       `${c.bold('summary')}: ${Object.entries(s)

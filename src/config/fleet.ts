@@ -4,11 +4,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
 import { expandHome } from '../memory/claudeCodePaths.js';
+import { defaultLimits, type StoreLimits } from '../memory/limits.js';
 import { webhookUrlProblem } from '../notify/webhook.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
 import { overlapProblems, placeOf, type Named } from './overlap.js';
-import { teamId } from './scope.js';
+import { isTaskQueue, teamId } from './scope.js';
 import { parseYaml } from './yamlFile.js';
 
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -52,7 +53,7 @@ const webhook = z
       const problem = webhookUrlProblem(url);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
-    format: z.enum(['json', 'pagerduty']).default('json'),
+    format: z.enum(['json', 'pagerduty', 'slack']).default('json'),
     routingKey: z.string().optional(),
   })
   .strict();
@@ -82,6 +83,9 @@ const agentFields = {
   reviewers: z.array(reviewer).optional(),
   owners: z.array(z.string().min(1)).optional(),
   maxSessions: z.number().int().min(1).max(1000).optional(),
+  /** The store's limits (SPEC §1): files, and bytes per file; 2,000 and 102,400 unless given. */
+  maxFiles: z.number().int().min(1).max(100_000).optional(),
+  maxFileBytes: z.number().int().min(1).max(10_485_760).optional(),
   deriveSuite: z.boolean().optional(),
   /** A dream that quarantined a session waits for a reviewer (`review`, the default) or only tells the owners (`notify`). */
   onQuarantine: z.enum(['review', 'notify']).optional(),
@@ -90,6 +94,11 @@ const agentFields = {
 const fleetSchema = z
   .object({
     fleet: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    /** The task queue of this fleet's cycles (default `dreamgate-<fleet>`): a worker serving it polls it. */
+    taskQueue: z
+      .string()
+      .refine(isTaskQueue, 'expected a task queue name: letters, digits and "._:/-", at most 200')
+      .optional(),
     paging: webhook.optional(),
     notify: webhook.optional(),
     /** Where `dreamgate serve` is reachable for reviewers (behind the operator's proxy): review notices link there. */
@@ -179,7 +188,7 @@ export interface AgentConfig {
   /** Submit the dream through the Message Batches API (half price) and wait for it durably. */
   batch?: boolean;
   /** For the team store: the stores whose lessons it gathers. */
-  sources?: { id: string; store: string }[];
+  sources?: { id: string; store: string; limits?: StoreLimits }[];
   evaluator?: string[];
   reviewers: string[];
   /**
@@ -189,6 +198,8 @@ export interface AgentConfig {
   reviewerKeys?: Record<string, string>;
   owners: string[];
   maxSessions: number;
+  /** The store's limits, when the fleet file sets `maxFiles` or `maxFileBytes`; SPEC §1's defaults without. */
+  limits?: StoreLimits;
   /**
    * What a dream that quarantined a session does: wait for a reviewer even in `automatic` mode (`review`), or
    * go on and tell the owners (`notify`).
@@ -198,7 +209,8 @@ export interface AgentConfig {
 
 export interface WebhookConfig {
   url: string;
-  format: 'json' | 'pagerduty';
+  /** dreamgate's JSON, a PagerDuty Events v2 trigger, or a chat message (`{ text }`: Slack, Mattermost, Google Chat). */
+  format: 'json' | 'pagerduty' | 'slack';
   routingKey?: string;
 }
 
@@ -207,6 +219,8 @@ export interface FleetConfig {
   /** sha256 of the file's bytes: what a cycle's input names, so the worker knows which configuration it meant. */
   sha256: string;
   fleet: string;
+  /** The task queue the fleet file names, if any (see `fleetTaskQueue` for the default). */
+  taskQueue?: string;
   paging?: WebhookConfig;
   notify?: WebhookConfig;
   /** The team review desk's address (`dreamgate serve` behind a proxy): review notices link to the agent's page. */
@@ -387,6 +401,12 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
         `${a.id}: automatic with no reviewers, so a dream that quarantines a session goes on and notifies the owners (onQuarantine: notify)`,
       );
     const dreamer = a.dreamer ?? d.dreamer ?? agentDefaults.dreamer;
+    const maxFiles = a.maxFiles ?? d.maxFiles;
+    const maxFileBytes = a.maxFileBytes ?? d.maxFileBytes;
+    const limits =
+      maxFiles !== undefined || maxFileBytes !== undefined
+        ? { maxFiles: maxFiles ?? defaultLimits.maxFiles, maxFileBytes: maxFileBytes ?? defaultLimits.maxFileBytes }
+        : undefined;
     if (dreamer === 'managed' && !a.store.startsWith('anthropic:'))
       throw new InvalidInput(
         `${file}: agents[${i}] (${a.id}): dreamer "managed" needs a Managed Agents store (store: anthropic:<memory_store_id>)`,
@@ -413,6 +433,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
       ...(keyed.length > 0 ? { reviewerKeys: Object.fromEntries(keyed) as Record<string, string> } : {}),
       owners: a.owners ?? d.owners ?? [],
       maxSessions: a.maxSessions ?? d.maxSessions ?? agentDefaults.maxSessions,
+      ...(limits ? { limits } : {}),
       onQuarantine,
     };
   });
@@ -420,6 +441,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
     file: resolve(file),
     sha256,
     fleet: raw.fleet,
+    ...(raw.taskQueue ? { taskQueue: raw.taskQueue } : {}),
     ...(raw.paging ? { paging: raw.paging } : {}),
     ...(raw.notify ? { notify: raw.notify } : {}),
     ...(raw.reviewDesk ? { reviewDesk: raw.reviewDesk } : {}),
@@ -447,7 +469,7 @@ export function parseFleetConfig(bytes: Buffer, file: string, reserved: Reserved
             mode: 'automatic' as const,
             minNewSessions: 0,
             dreamer: 'team-lessons' as const,
-            sources: agents.map((a) => ({ id: a.id, store: a.store })),
+            sources: agents.map((a) => ({ id: a.id, store: a.store, ...(a.limits ? { limits: a.limits } : {}) })),
             reviewers: [],
             reviewerKeys: undefined,
             evaluator: undefined,

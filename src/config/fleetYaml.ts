@@ -5,6 +5,7 @@ import { loadFleetConfig, type AgentConfig, type FleetConfig, type WebhookConfig
 /** A fleet described by its agents' configurations, as tests and benchmarks build them. */
 export interface FleetSpec {
   fleet: string;
+  taskQueue?: string;
   agents: AgentConfig[];
   concurrency?: number;
   batch?: boolean;
@@ -36,6 +37,7 @@ export function fleetYaml(spec: FleetSpec): string {
     reviewers: a.reviewers.map((r) => (a.reviewerKeys?.[r] ? { name: r, key: a.reviewerKeys[r] } : r)),
     owners: a.owners,
     maxSessions: a.maxSessions,
+    ...(a.limits ? { maxFiles: a.limits.maxFiles, maxFileBytes: a.limits.maxFileBytes } : {}),
     onQuarantine: a.onQuarantine,
     claude: {
       model: a.claude.model,
@@ -48,6 +50,7 @@ export function fleetYaml(spec: FleetSpec): string {
   }));
   return stringify({
     fleet: spec.fleet,
+    ...(spec.taskQueue ? { taskQueue: spec.taskQueue } : {}),
     ...(spec.concurrency ? { concurrency: spec.concurrency } : {}),
     ...(spec.batch ? { batch: true } : {}),
     ...(spec.paging ? { paging: spec.paging } : {}),

@@ -79,6 +79,82 @@ export interface OverlapProblem {
 }
 
 /**
+ * Places by where they are, so that the places overlapping one are found from its ancestors (a lookup each)
+ * and the range of its descendants (a binary search), not by comparing it with every other: a fleet of
+ * 10,000 agents loads in a second, not in half an hour.
+ */
+class PlaceIndex {
+  private readonly byKey = new Map<string, number[]>();
+  private readonly keys: string[];
+
+  constructor(places: Place[]) {
+    places.forEach((p, i) => {
+      const k = keyOf(p);
+      const list = this.byKey.get(k);
+      if (list) list.push(i);
+      else this.byKey.set(k, [i]);
+    });
+    this.keys = [...this.byKey.keys()].sort();
+  }
+
+  /** Places that may overlap `p`: the same place, one that holds it, one it holds (`overlap` decides). */
+  near(p: Place): number[] {
+    const out: number[] = [];
+    const add = (k: string) => out.push(...(this.byKey.get(k) ?? []));
+    for (const k of [keyOf(p), ...ancestorKeys(p)]) add(k);
+    const below = descendantPrefix(p);
+    if (below !== undefined)
+      for (let i = lowerBound(this.keys, below); i < this.keys.length && this.keys[i]!.startsWith(below); i++)
+        add(this.keys[i]!);
+    return out;
+  }
+}
+
+function keyOf(p: Place): string {
+  if (p.kind === 's3') return `s\0${p.bucket}\0${p.prefix}`;
+  if (p.kind === 'managed') return `m\0${p.id}`;
+  return `f\0${p.path}`;
+}
+
+/** The keys of every place that could hold `p`: its parent folders, or its S3 prefix's shorter prefixes. */
+function ancestorKeys(p: Place): string[] {
+  if (p.kind === 'managed') return [];
+  if (p.kind === 's3') {
+    const parts = p.prefix.split('/').slice(0, -1);
+    return parts.map(
+      (_, n) =>
+        `s\0${p.bucket}\0${parts
+          .slice(0, n)
+          .map((x) => `${x}/`)
+          .join('')}`,
+    );
+  }
+  const out: string[] = [];
+  for (let at = dirname(p.path); ; at = dirname(at)) {
+    out.push(`f\0${at}`);
+    if (dirname(at) === at) return out;
+  }
+}
+
+/** What the keys of the places `p` holds start with (undefined: it holds none). */
+function descendantPrefix(p: Place): string | undefined {
+  if (p.kind === 's3') return `s\0${p.bucket}\0${p.prefix}`;
+  if (p.kind === 'dir') return `f\0${p.path.endsWith(sep) ? p.path : p.path + sep}`;
+  return undefined;
+}
+
+function lowerBound(sorted: string[], x: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
  * Every overlap among a fleet's places: a store against every other store, every sessions directory, every
  * suite and evaluator, the fleet file, and dreamgate's own buckets and state.
  */
@@ -88,6 +164,7 @@ export function overlapProblems(
   reserved: { buckets: string[]; dirs: Named[] },
 ): OverlapProblem[] {
   const out: OverlapProblem[] = [];
+  const index = new PlaceIndex([...stores, ...others].map((n) => n.place));
   stores.forEach((s, i) => {
     if (s.place.kind === 's3' && reserved.buckets.includes(s.place.bucket))
       out.push({
@@ -98,7 +175,10 @@ export function overlapProblems(
       const how = overlap(s.place, d.place);
       if (how) out.push({ at: s.at, message: `${s.label} ${how} ${d.label}; keep memory stores elsewhere` });
     }
-    for (const t of stores.slice(i + 1)) {
+    // in the order a pairwise check would give them: later stores, then the others
+    const near = [...new Set(index.near(s.place))].sort((a, b) => a - b);
+    for (const j of near.filter((j) => j > i && j < stores.length)) {
+      const t = stores[j]!;
       const how = overlap(t.place, s.place);
       if (how)
         out.push({
@@ -106,7 +186,8 @@ export function overlapProblems(
           message: `${t.label} ${how} ${s.label} (${formatPath(s.at)}): a dream or a reviewer of one could rewrite the other; give each store a place of its own`,
         });
     }
-    for (const o of others) {
+    for (const j of near.filter((j) => j >= stores.length)) {
+      const o = others[j - stores.length]!;
       const how = overlap(s.place, o.place);
       if (how && how !== 'lies inside')
         out.push({

@@ -30,6 +30,20 @@ export interface Resolved {
   configHash: string;
 }
 
+/**
+ * A cycle named a fleet (or, before fleets, an agent) this worker does not serve. Not the cycle's fault: another
+ * worker on the same task queue may serve it, so the step is left for that worker, never failed.
+ */
+export class FleetNotServed extends Error {
+  override readonly name = 'FleetNotServed';
+  constructor(
+    message: string,
+    readonly fleet: string,
+  ) {
+    super(message);
+  }
+}
+
 /** How many earlier configurations of a fleet a worker keeps, so an edit does not break cycles started before it. */
 const keepRecent = 8;
 
@@ -47,6 +61,7 @@ interface Held {
  */
 export class FleetRegistry {
   private readonly held = new Map<string, Held>();
+  private readonly listeners: ((config: FleetConfig) => void)[] = [];
   private checkedAt = 0;
 
   /**
@@ -93,6 +108,12 @@ export class FleetRegistry {
     if (source) h.source = source;
     h.configs = [config, ...h.configs.filter((c) => c.sha256 !== config.sha256)].slice(0, keepRecent + 1);
     this.held.set(config.fleet, h);
+    for (const l of this.listeners) l(config);
+  }
+
+  /** Calls `listener` with each configuration that becomes a fleet's current one from now on (a worker polls its queue). */
+  onHeld(listener: (config: FleetConfig) => void): void {
+    this.listeners.push(listener);
   }
 
   fleets(): string[] {
@@ -101,11 +122,15 @@ export class FleetRegistry {
 
   current(fleet: string): FleetConfig {
     const h = this.held.get(fleet);
-    if (!h)
-      throw new InvalidInput(
-        `fleet "${fleet}" is not served by this worker (it serves: ${this.fleets().join(', ') || 'none'})`,
-      );
+    if (!h) throw this.notServed(fleet);
     return h.configs[0]!;
+  }
+
+  private notServed(fleet: string): FleetNotServed {
+    return new FleetNotServed(
+      `fleet "${fleet}" is not served by this worker (it serves: ${this.fleets().join(', ') || 'none'})`,
+      fleet,
+    );
   }
 
   /** Hashes a worker holds for a fleet, current first. */
@@ -127,10 +152,7 @@ export class FleetRegistry {
   /** A fleet's configuration by hash (current when absent); see `resolve` for `strict`. */
   config(name: string, configHash: string | undefined, opts: { strict: boolean }): FleetConfig {
     const h = this.held.get(name);
-    if (!h)
-      throw new InvalidInput(
-        `fleet "${name}" is not served by this worker (it serves: ${this.fleets().join(', ') || 'none'})`,
-      );
+    if (!h) throw this.notServed(name);
     const current = h.configs[0]!;
     if (configHash === undefined || configHash === current.sha256) return current;
     const named = h.configs.find((c) => c.sha256 === configHash);
@@ -199,10 +221,13 @@ export class FleetRegistry {
       .map((h) => h.configs[0]!)
       .filter((f) => f.agents.some((a) => a.id === agent));
     if (owners.length === 1) return owners[0]!.fleet;
+    if (owners.length === 0)
+      throw new FleetNotServed(
+        `agent "${agent}" is in no fleet this worker serves (${this.fleets().join(', ') || 'none'})`,
+        '',
+      );
     throw new InvalidInput(
-      owners.length === 0
-        ? `agent "${agent}" is in no fleet this worker serves (${this.fleets().join(', ') || 'none'})`
-        : `agent "${agent}" is in several fleets (${owners.map((f) => f.fleet).join(', ')}); name the fleet`,
+      `agent "${agent}" is in several fleets (${owners.map((f) => f.fleet).join(', ')}); name the fleet`,
     );
   }
 }

@@ -88,7 +88,31 @@ export function cycleWorkflowId(scope: AgentScope): string {
 /** The search attribute that scopes a cycle (its value is `scopedName`). */
 export const agentSearchAttribute = 'DreamAgent';
 
-/** The visibility query for an agent's cycles: exact match on the scoped name, never on the bare id. */
+/**
+ * The visibility query for an agent's cycles: exact match on the scoped name, never on the bare id, or the
+ * agent's one workflow id (a cycle refused before it could name its agent is still the agent's).
+ */
 export function cyclesQuery(scope: AgentScope, opts: { running?: boolean } = {}): string {
-  return `${agentSearchAttribute} = "${scopedName(scope)}"${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
+  const whose = `(${agentSearchAttribute} = "${scopedName(scope)}" OR WorkflowId = "${cycleWorkflowId(scope)}")`;
+  return `${whose}${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
+}
+
+/** The task queue of everything that belongs to no fleet (the wiring proof), and of cycles started before fleets had their own. */
+export const defaultTaskQueue = 'dreamgate';
+
+const taskQueuePattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
+
+/** A task queue name a fleet file may give: letters, digits and `._:/-`, at most 200. */
+export const isTaskQueue = (s: unknown): s is string => typeof s === 'string' && taskQueuePattern.test(s);
+
+/**
+ * The task queue a fleet's cycles, fleet runs and schedules run on, so a worker only receives what it serves:
+ * the fleet file's `taskQueue`; else the deployment's one queue where it set one (`DREAMGATE_TASK_QUEUE`);
+ * else `dreamgate-<fleet>`, derived from the fleet's name.
+ */
+export function fleetTaskQueue(fleet: { fleet: string; taskQueue?: string }, sharedQueue?: string): string {
+  if (fleet.taskQueue) return fleet.taskQueue;
+  if (sharedQueue) return sharedQueue;
+  if (!isName(fleet.fleet)) throw new InvalidInput(`fleet name ${quoteName(fleet.fleet)}: not a fleet name`);
+  return `${defaultTaskQueue}-${fleet.fleet}`;
 }

@@ -14,7 +14,8 @@ const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expec
 
 const stackSchema = z
   .object({
-    binCache: z.string().min(1),
+    /** Where the servers are built (default: see `binCacheDir`). */
+    binCache: z.string().min(1).optional(),
     stateDir: z.string().min(1),
     temporal: z
       .object({
@@ -73,11 +74,26 @@ export const defaultStackFile = join(projectRoot, 'temporal-dev.yml');
 
 export async function loadStackConfig(
   file = process.env.DREAMGATE_STACK_CONFIG ?? defaultStackFile,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<StackConfig> {
   const parsed = await loadYamlFile(file, stackSchema);
   const base = dirname(resolve(file));
-  const abs = (p: string) => (p.startsWith('~/') ? join(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(base, p));
-  return { ...parsed, file: resolve(file), binCache: abs(parsed.binCache), stateDir: abs(parsed.stateDir) };
+  const home = env.HOME || homedir();
+  const abs = (p: string) => (p.startsWith('~/') ? join(home, p.slice(2)) : isAbsolute(p) ? p : resolve(base, p));
+  const binCache = abs(binCacheDir(parsed.binCache, env));
+  return { ...parsed, file: resolve(file), binCache, stateDir: abs(parsed.stateDir) };
+}
+
+/**
+ * Where the servers' binaries are built, once per machine: `DREAMGATE_BIN_CACHE`, else the stack file's
+ * `binCache`, else `$XDG_CACHE_HOME/dreamgate/bin`, else `~/.cache/dreamgate/bin`. A service account with a
+ * home of its own (or none) points it at a shared cache instead of building again.
+ */
+export function binCacheDir(fromFile: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DREAMGATE_BIN_CACHE) return env.DREAMGATE_BIN_CACHE;
+  if (fromFile) return fromFile;
+  const xdg = env.XDG_CACHE_HOME;
+  return xdg && isAbsolute(xdg) ? join(xdg, 'dreamgate', 'bin') : '~/.cache/dreamgate/bin';
 }
 
 export function temporalAddress(c: StackConfig): string {

@@ -30,13 +30,20 @@ export const auditClaimKey = (scope: AgentScope, cycleId: string, seq: number) =
 /** The one promotion a cycle makes, claimed create-only; a rollback marks it undone. */
 export const promotionKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion');
 export const undoneKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion-undone');
+/** What the promotion writes, merged onto the live store, and what those paths held before (for verify, rollback). */
+export const promotionPlanKey = (scope: AgentScope, cycleId: string) => cycleKey(scope, cycleId, 'promotion-plan.json');
 
-/** A fleet run's outcomes, under the run's own folder: `fleets/<fleet>/runs/<workflow id>/`. */
-export function fleetRunKey(fleet: string, workflowId: string, offset: number): string {
+/** A fleet run's own folder, where its outcomes go: `fleets/<fleet>/runs/<workflow id>`. */
+export function fleetRunFolder(fleet: string, workflowId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$/.test(workflowId))
     throw new InvalidInput('fleet run workflow id is not one a fleet run has');
+  return `fleets/${fleetName(fleet)}/runs/${workflowId}`;
+}
+
+/** A page of a fleet run's outcomes, under the run's own folder. */
+export function fleetRunKey(fleet: string, workflowId: string, offset: number): string {
   if (!Number.isInteger(offset) || offset < 0 || offset > 999_999) throw new InvalidInput('offset is not a page');
-  return `fleets/${fleetName(fleet)}/runs/${workflowId}/outcomes-${String(offset).padStart(6, '0')}.json`;
+  return `${fleetRunFolder(fleet, workflowId)}/outcomes-${String(offset).padStart(6, '0')}.json`;
 }
 
 /** A wiring proof's object: under the proof workflow's own id. */
@@ -49,6 +56,11 @@ export function proofKey(workflowId: string): string {
 /** The evidence a dream wrote beside its change set: the session events behind each change, quoted and masked. */
 export function evidenceKey(scope: AgentScope, changeSetId: string): string {
   return changeSetKey(scope, changeSetId).replace(/\.json$/, '.evidence.json');
+}
+
+/** The fingerprint of each proposal of a change set, by path: how a later dream knows a proposal it rejected. */
+export function fingerprintsKey(scope: AgentScope, changeSetId: string): string {
+  return changeSetKey(scope, changeSetId).replace(/\.json$/, '.fingerprints.json');
 }
 
 /** A cycle's eval report of one step (`baseline`, `post`, `post-2`, `revised`, `verify`). */

@@ -89,6 +89,7 @@ export const promotedData = (r: PromoteResult) => ({
   expectedSha256: r.expectedSha256,
   rebased: r.rebased,
   agentWrites: r.agentWrites,
+  ...(r.merged?.length ? { merged: r.merged } : {}),
   ...(r.newestSessionAt !== undefined ? { newestSessionAt: r.newestSessionAt } : {}),
 });
 

@@ -171,6 +171,8 @@ export interface PromoteResult {
   rebased: boolean;
   /** Paths the agent wrote since the snapshot, kept as the agent left them. */
   agentWrites: string[];
+  /** Files the agent and the dream both edited, merged three-way (both edits landed). */
+  merged?: string[];
   changeSetId?: string;
   /** The newest session the promoted dream read: where the next cycle's count of new sessions starts. */
   newestSessionAt?: number | null;
@@ -225,6 +227,8 @@ export interface CycleState {
   summary?: Record<string, number>;
   /** A model dreamer's spend across attempts. */
   usage?: { requests: number; tokens: number; costUsd: number };
+  /** Conflicts with the agent's own writes that made the cycle dream again: when, where, which change set. */
+  conflicts?: { during: 'review' | 'dream'; at: string[]; changeSetId: string }[];
   attempts?: number;
   waitingFor?: string;
   reviewers: string[];
@@ -244,10 +248,33 @@ export interface CycleResult extends CycleState {
   outcome: Outcome;
 }
 
-/** One agent's cycle in a fleet run. */
+/**
+ * One agent's cycle in a fleet run: how it ended, or `in_review` when it waits for a reviewer (the fleet run
+ * does not wait for people; the cycle goes on under its own workflow id).
+ */
 export interface FleetOutcome {
   agent: string;
   workflowId: string;
-  outcome: Outcome | 'failed';
+  outcome: Outcome | 'in_review';
   reason?: string;
+}
+
+/** A fleet run's progress, the `progress` query's answer: every agent is in exactly one of these. */
+export interface FleetProgress {
+  fleet: string;
+  agents: number;
+  /** Agents whose cycle ended (any outcome but failed) or that were skipped. */
+  done: number;
+  running: number;
+  waitingForReview: number;
+  failed: number;
+  notStarted: number;
+  /** Cycles by outcome so far (`in_review` among them). */
+  counts: Record<string, number>;
+  /** This run of the fleet's workflow id: 1, then one more at each continue-as-new. */
+  run: number;
+  /** When the fleet run's first run started (ISO). */
+  since: string;
+  /** The team store's cycle, once every agent is counted. */
+  team?: string;
 }

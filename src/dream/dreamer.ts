@@ -1,5 +1,7 @@
+import type { EarlierDecision } from './decisions.js';
 import type { Usage } from '../anthropic/usage.js';
 import type { ChangeSet, DroppedChange, Evidence, Move, Quarantine, Reason } from '../memory/changeSet.js';
+import type { StoreLimits } from '../memory/limits.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { SessionDigest } from '../sessions/digest.js';
 import type { SessionSelection } from '../sessions/source.js';
@@ -11,6 +13,10 @@ export interface DreamInput {
   snapshotId: string | null;
   store: MemoryStore;
   sessions: SessionSelection;
+  /** Proposals reviewers turned down before: not made again without a newer session behind them. */
+  decisions?: readonly EarlierDecision[];
+  /** The store's limits (the agent's `maxFiles`, `maxFileBytes`); SPEC §1's defaults without. */
+  limits?: StoreLimits;
 }
 
 /** What every dreamer is handed: screened sessions and a redacted store, never raw input. */
@@ -60,4 +66,6 @@ export interface Dreamer {
 export interface DreamResult {
   store: MemoryStore;
   changeSet: ChangeSet;
+  /** Each change's fingerprint, by path (see `proposalFingerprint`). */
+  fingerprints?: Record<string, string>;
 }

@@ -3,7 +3,8 @@
  * front-matter keys, headings or table rows, change a code block, or leave a JSON or YAML file that parsed
  * unparseable; and no line may leave the store without a trace of where it went.
  */
-import { documentKind, structureOf } from './markdown.js';
+import { documentKind } from './markdown.js';
+import { structureOf } from './structure.js';
 import { normalizeLine } from './text.js';
 
 /** What `b` lacks of `a`, counting repeats. */

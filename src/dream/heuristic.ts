@@ -8,7 +8,8 @@ import { consolidateOverSaved, dedupeWithinScopes, reportAcrossScopes, settleCha
 import type { Consolidation, Dreamer, PreparedInput, Suggestion } from './dreamer.js';
 import { place, readFacts, replacedFacts, type Fact } from './facts.js';
 import { Ledger, quote } from './ledger.js';
-import { documentKind, parseMarkdown, type MarkdownDocument } from './markdown.js';
+import { documentKind, type MarkdownDocument } from './markdown.js';
+import { parseDocument } from './structure.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
 import { rewrite } from './rewrite.js';
 import { sentenceUpdates } from './sentences.js';
@@ -39,7 +40,7 @@ export class HeuristicDreamer implements Dreamer {
     const breathe = breather();
     for (const [path, content] of store.files)
       if (!isArchivePath(path) && documentKind(path) === 'markdown') {
-        docs.set(path, parseMarkdown(path, content));
+        docs.set(path, parseDocument(path, content));
         await breathe(); // parsing is most of a large store's dream: heartbeats go out meanwhile
       }
     const facts = readFacts(docs, input);

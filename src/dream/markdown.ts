@@ -8,7 +8,6 @@ import remarkFrontmatter from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { parse as parseYaml } from 'yaml';
 
 export type DocumentKind = 'markdown' | 'json' | 'yaml' | 'other';
 
@@ -65,11 +64,11 @@ export function parseMarkdownTree(content: string): Root {
   return processor.parse(content);
 }
 
-const startLine = (n: { position?: { start: { line: number } } }) => (n.position?.start.line ?? 1) - 1;
+export const startLine = (n: { position?: { start: { line: number } } }) => (n.position?.start.line ?? 1) - 1;
 const endLine = (n: { position?: { end: { line: number } } }) => (n.position?.end.line ?? 1) - 1;
 
 /** Inline text of a node (headings), without markup. */
-function plainText(node: unknown): string {
+export function plainText(node: unknown): string {
   if (!node || typeof node !== 'object') return '';
   const n = node as { value?: unknown; children?: unknown[] };
   if (typeof n.value === 'string') return n.value;
@@ -84,8 +83,11 @@ const labelLine = /^\s{0,8}(?:[-*+]\s{1,4})?(?:\*\*|__|\*|_)?[^\s:*_：][^:：\n
  * HTML, tables, block quotes, rules, definitions) is structure: it produces no unit and is never edited.
  */
 export function parseMarkdown(path: string, content: string): MarkdownDocument {
-  const lines = content.split('\n');
-  const tree = parseMarkdownTree(content);
+  return documentOf(path, content.split('\n'), parseMarkdownTree(content));
+}
+
+/** The document's units and headings from its parsed tree (`lines`: the content split at newlines). */
+export function documentOf(path: string, lines: string[], tree: Root): MarkdownDocument {
   const units: Unit[] = [];
   const headings: Heading[] = [];
   const titles: string[] = []; // by depth - 1
@@ -188,58 +190,4 @@ export function droppedLines(lines: readonly string[], drop: ReadonlySet<number>
     if (j > i + 1 && j < lines.length && lines[j]!.trim() === '') all.add(i);
   }
   return all;
-}
-
-/** What a dream must keep of a file: the parts a line-by-line edit must never break. */
-export interface Structure {
-  /** Front-matter keys, or null when the file has none; `invalid` when it does not parse. */
-  frontMatter: string[] | null | 'invalid';
-  headings: string[];
-  tableRows: string[];
-  codeBlocks: string[];
-  /** For JSON and YAML files: does the whole file parse. */
-  parses?: boolean;
-}
-
-function frontMatterKeys(value: string, kind: 'yaml' | 'toml'): string[] | 'invalid' {
-  if (kind === 'toml') return value.split('\n').flatMap((l) => /^\s*([A-Za-z0-9_.-]+)\s*=/.exec(l)?.[1] ?? []);
-  try {
-    const doc = parseYaml(value) as unknown;
-    return doc && typeof doc === 'object' && !Array.isArray(doc) ? Object.keys(doc) : [];
-  } catch {
-    return 'invalid';
-  }
-}
-
-function parses(kind: 'json' | 'yaml', path: string, content: string): boolean {
-  try {
-    if (kind === 'yaml') parseYaml(content);
-    else if (path.endsWith('.json')) JSON.parse(content);
-    else for (const line of content.split('\n')) if (line.trim()) JSON.parse(line); // JSON lines
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function structureOf(path: string, content: string): Structure {
-  const kind = documentKind(path);
-  if (kind === 'json' || kind === 'yaml')
-    return { frontMatter: null, headings: [], tableRows: [], codeBlocks: [], parses: parses(kind, path, content) };
-  if (kind !== 'markdown') return { frontMatter: null, headings: [], tableRows: [], codeBlocks: [] };
-  const tree = parseMarkdownTree(content);
-  const lines = content.split('\n');
-  const s: Structure = { frontMatter: null, headings: [], tableRows: [], codeBlocks: [] };
-  const visit = (node: RootContent) => {
-    const type = node.type as string; // 'toml' comes from remark-frontmatter, outside mdast's types
-    if (type === 'yaml' || type === 'toml')
-      s.frontMatter = frontMatterKeys((node as { value: string }).value, type as 'yaml' | 'toml');
-    else if (node.type === 'heading') s.headings.push(`${'#'.repeat(node.depth)} ${plainText(node).trim()}`);
-    else if (node.type === 'table')
-      for (const row of node.children) s.tableRows.push(lines[startLine(row)]!.replace(/\r$/, '').trim());
-    else if (node.type === 'code') s.codeBlocks.push(`${node.lang ?? ''}\n${node.value.replace(/\r/g, '')}`);
-    if ('children' in node) for (const child of node.children as RootContent[]) visit(child);
-  };
-  for (const node of tree.children) visit(node);
-  return s;
 }

@@ -1,5 +1,6 @@
 import { diffArrays } from 'diff';
 import type { Held } from '../memory/changeSet.js';
+import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import { mergeCounts, redactCopies, redactSecrets, type Redaction } from '../sessions/screen.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
@@ -82,7 +83,7 @@ export async function prepare(input: DreamInput): Promise<Prepared> {
   return {
     agentId: input.agentId,
     inputLine: (path, line) => maps.get(path)?.[line - 1] ?? line,
-    store: MemoryStore.from(files),
+    store: MemoryStore.from(files, input.limits ?? defaultLimits),
     sessions: sessionsForDreamers(input.sessions.sessions),
     untrusted: screenedOutWrites(input.sessions.sessions),
     quarantined,

@@ -1,8 +1,9 @@
-import { changeSetSchema, type ChangeSet, type DroppedChange, type Move } from '../memory/changeSet.js';
+import { changeSetSchema, type ChangeSet, type DroppedChange, type Evidence, type Move } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
-import { defaultLimits } from '../memory/limits.js';
+import { defaultLimits, type StoreLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
+import { judge, proposalFingerprint, type EarlierDecision } from './decisions.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
 import { refusedPaths, screenDocument } from './guard.js';
 import { archiveHeld } from './held.js';
@@ -11,6 +12,7 @@ import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
 import { suggestedChanges } from './suggest.js';
 import { normalizeLine, sameFact } from './text.js';
+import { labelSessions } from '../sessions/labels.js';
 import { redactSecrets } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
 
@@ -21,7 +23,8 @@ import { breather } from '../util/concurrency.js';
 export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: AbortSignal): Promise<DreamResult> {
   const prepared = await prepare(input);
   const consolidation = await dreamer.consolidate(prepared, signal);
-  const vetted = await vet(prepared, consolidation.store);
+  const decided = earlier(prepared, input.decisions ?? []);
+  const vetted = await vet(prepared, consolidation.store, input.limits ?? defaultLimits, decided);
   // held lines go to the archive after the dreamer and the guard: no dreamer sees them, none puts them back
   const files = new Map(vetted.store.files);
   await archiveHeld(files, prepared.taken, prepared.ledger, (text) => screenDocument('/archive', text));
@@ -44,6 +47,14 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     consolidation.suggestions ?? [],
   );
   const changes = [...applied, ...suggested.changes];
+  const fingerprints: Record<string, string> = {};
+  for (const c of changes) {
+    const fp = proposalFingerprint(c, prepared.store.get(c.path) ?? '', c.after ?? '');
+    // a suggestion shares its path with the applied change it is made over: each keeps its own print
+    fingerprints[c.tier === 'suggested' ? `${c.path}#suggestion-${c.suggestion}` : c.path] = fp;
+    const j = decided.judge(fp, c.evidence);
+    if (j?.kind === 'override') Object.assign(c, { detail: `${c.detail}; ${j.note}`, overrides: j.override });
+  }
   const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped, ...suggested.dropped];
   const changeSet: ChangeSet = changeSetSchema.parse({
     agent_id: input.agentId,
@@ -58,9 +69,44 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     skipped: await skippedReport(input.store),
     ...(dropped.length ? { dropped } : {}),
     ...(consolidation.usage ? { usage: consolidation.usage } : {}),
-    sessions: { used: prepared.sessions.map((s) => s.sessionId), invalid: input.sessions.invalid },
+    sessions: {
+      used: prepared.sessions.map((s) => s.sessionId),
+      invalid: input.sessions.invalid,
+      labels: labelSessions(input.sessions.sessions),
+    },
   });
-  return { store: candidate, changeSet };
+  return { store: candidate, changeSet, fingerprints };
+}
+
+/** The earlier decisions, ready to judge a proposal by its fingerprint and the sessions it cites. */
+function earlier(prepared: Prepared, decisions: readonly EarlierDecision[]) {
+  const endedAt = new Map(prepared.sessions.map((s) => [s.sessionId, s.endedAt]));
+  return {
+    any: decisions.length > 0,
+    judge: (fingerprint: string, evidence: readonly Evidence[]) =>
+      decisions.length > 0 ? judge(fingerprint, evidence, decisions, endedAt) : undefined,
+  };
+}
+
+/** Proposals a reviewer rejected before, made again with no newer session behind them: held back. */
+function heldBack(
+  prepared: Prepared,
+  current: MemoryStore,
+  decided: ReturnType<typeof earlier>,
+): { path: string; why: string }[] {
+  if (!decided.any) return [];
+  const base = prepared.store;
+  const out: { path: string; why: string }[] = [];
+  for (const path of new Set([...base.paths(), ...current.paths()])) {
+    const before = base.get(path);
+    const after = current.get(path);
+    if (before === after) continue;
+    const op = before === undefined ? 'create' : after === undefined ? 'delete' : 'update';
+    const evidence = prepared.ledger.explain(path)?.evidence ?? [];
+    const j = decided.judge(proposalFingerprint({ op, path, evidence }, before ?? '', after ?? ''), evidence);
+    if (j?.kind === 'held') out.push({ path, why: j.why });
+  }
+  return out;
 }
 
 /**
@@ -94,7 +140,12 @@ interface Vetted {
  * of where it went (dropped). A change is dropped whole, with the changes that moved lines into it, and
  * the check runs again until nothing more is dropped: a removal is never half applied.
  */
-async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
+async function vet(
+  prepared: Prepared,
+  proposed: MemoryStore,
+  limits: StoreLimits,
+  decided: ReturnType<typeof earlier>,
+): Promise<Vetted> {
   const base = prepared.store;
   const files = new Map(proposed.files);
   const refused: Vetted['refused'] = [];
@@ -111,6 +162,8 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
     const problems = new Map<string, { kind: 'refused' | 'dropped'; why: string }>();
     for (const r of [...(await refusedPaths(base, current)), ...reAddedQuarantine(prepared, current)])
       problems.set(r.path, { kind: 'refused', why: r.reason });
+    for (const h of heldBack(prepared, current, decided))
+      if (!problems.has(h.path)) problems.set(h.path, { kind: 'dropped', why: h.why });
     const everywhere = lineIndex(current.files.values());
     const breathe = breather();
     for (const [path, before] of base.files) {
@@ -137,10 +190,10 @@ async function vet(prepared: Prepared, proposed: MemoryStore): Promise<Vetted> {
     }
     // a dream never takes a store past its file limit: the new files beyond it are dropped (and, below, the
     // changes that moved lines into them), so a store at its limit is still consolidated in place
-    for (const path of overLimit(base, current, skipped.length, problems))
+    for (const path of overLimit(base, current, skipped.length, problems, limits.maxFiles))
       problems.set(path, {
         kind: 'dropped',
-        why: `the store would exceed its limit of ${defaultLimits.maxFiles} files`,
+        why: `the store would exceed its limit of ${limits.maxFiles} files`,
       });
     // a move into a path that is refused or dropped is dropped with it
     for (const path of base.files.keys())
@@ -178,8 +231,9 @@ function overLimit(
   candidate: MemoryStore,
   skipped: number,
   problems: ReadonlyMap<string, unknown>,
+  maxFiles: number,
 ): string[] {
-  const excess = candidate.size + skipped - defaultLimits.maxFiles;
+  const excess = candidate.size + skipped - maxFiles;
   if (excess <= 0) return [];
   const created = candidate.paths().filter((p) => base.get(p) === undefined && !problems.has(p));
   const rank = (p: string) => (isArchivePath(p) ? 1 : 0);

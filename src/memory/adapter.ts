@@ -19,6 +19,8 @@ export interface StoreAdapter {
    * changes added to the change set, so a reviewer sees them and the gate scores them.
    */
   reconcile?(base: MemoryStore, changeSet: ChangeSet): ChangeSet;
+  /** The file `reconcile` maintains (Claude Code's `/MEMORY.md`): merged as a list at promotion, never a conflict. */
+  readonly index?: string;
 }
 
 /** A dream's result with what the store's kind keeps in step (see `reconcile`) added to change set and candidate. */

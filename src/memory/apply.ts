@@ -1,13 +1,19 @@
 import { InvalidInput } from '../util/errors.js';
 import { appliedChanges, type Change } from './changeSet.js';
-import { defaultLimits, type StoreLimits } from './limits.js';
+import type { StoreLimits } from './limits.js';
+import { describeConflict, type MergeConflict } from './merge.js';
 import { MemoryStore } from './store.js';
 
-/** The live store no longer matches what a change set was made from. */
+/** The live store no longer matches what a change set was made from (where known, the lines both edited). */
 export class LiveStoreChanged extends Error {
   override readonly name = 'LiveStoreChanged';
-  constructor(readonly paths: string[]) {
-    super(`the live store changed since the snapshot at ${paths.map((p) => JSON.stringify(p)).join(', ')}`);
+  readonly paths: string[];
+  readonly conflicts: MergeConflict[];
+  constructor(at: readonly (string | MergeConflict)[]) {
+    const where = at.map((x) => (typeof x === 'string' ? JSON.stringify(x) : describeConflict(x)));
+    super(`the live store changed since the snapshot at ${where.join(', ')}`);
+    this.paths = at.map((x) => (typeof x === 'string' ? x : x.path));
+    this.conflicts = at.map((x) => (typeof x === 'string' ? { path: x, lines: [] } : x));
   }
 }
 
@@ -29,7 +35,7 @@ export function staleChanges(store: MemoryStore, changes: readonly Change[]): st
 export function applyChanges(
   store: MemoryStore,
   cs: { changes: readonly Change[] },
-  limits: StoreLimits = defaultLimits,
+  limits: StoreLimits = store.limits,
 ): MemoryStore {
   const changes = appliedChanges(cs.changes);
   for (const c of changes)

@@ -58,6 +58,11 @@ export const changeSchema = z
      */
     tier: z.enum(tiers).optional(),
     suggestion: z.number().int().positive().optional(),
+    /** The earlier rejection this proposal is made again over, and the newer sessions that make it. */
+    overrides: z
+      .object({ changeSetId: sha, reviewer: z.string(), at: z.string(), sessions: z.array(z.string()) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -133,6 +138,8 @@ export const changeSetSchema = z
       .object({
         used: z.array(z.string()),
         invalid: z.array(z.object({ file: z.string(), error: z.string() }).strict()),
+        /** How each session read is shown to a person: when it started, what its user first said. */
+        labels: z.record(z.string(), z.object({ started: z.string(), first: z.string() }).strict()).optional(),
       })
       .strict()
       .optional(),
@@ -175,5 +182,15 @@ export function summarize(cs: ChangeSet): Record<string, number> {
     ...(cs.held.length > 0 ? { held: cs.held.length } : {}),
   };
   for (const c of applied) out[c.reason] = (out[c.reason] ?? 0) + 1;
+  const secrets = storeSecrets(cs);
+  if (secrets > 0) out.secretsRedacted = secrets;
   return out;
+}
+
+/**
+ * Secrets the change set redacts from the store itself (not from sessions): the snapshots taken before it
+ * still hold them, which only `dreamgate redact` removes.
+ */
+export function storeSecrets(cs: Pick<ChangeSet, 'redactions'>): number {
+  return cs.redactions.filter((r) => r.where.startsWith('/')).reduce((n, r) => n + r.count, 0);
 }

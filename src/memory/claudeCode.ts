@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { StoreAdapter } from './adapter.js';
 import type { Change, ChangeSet } from './changeSet.js';
 import { resolveClaudeCode, type ClaudeCodeProject, type Env } from './claudeCodePaths.js';
-import { reconcileIndex } from './claudeCodeIndex.js';
+import { indexPath, reconcileIndex } from './claudeCodeIndex.js';
 import { withConsolidationLock } from './claudeCodeLock.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { LocalDirStore } from './localDir.js';
@@ -14,6 +14,7 @@ import { MemoryStore } from './store.js';
  * holding Claude Code's consolidation lock, so dreamgate and Auto Dream never rewrite it at the same time.
  */
 export class ClaudeCodeStore implements StoreAdapter {
+  readonly index = indexPath;
   #project: Promise<ClaudeCodeProject> | undefined;
 
   constructor(

@@ -121,6 +121,8 @@ export function reconcileIndex(
     const links = [...line.matchAll(linkPattern)]
       .map((m) => ({ href: m[2]!, path: linkTarget(m[2]!) }))
       .filter((l): l is { href: string; path: string } => l.path !== undefined);
+    // a line new to the index that lists only files already listed (both sides added it): the index lists each once
+    if (links.length > 0 && links.every((l) => linked.has(l.path)) && !baseLines.includes(line)) return;
     let text = line;
     let dropped: { file: string; to: string } | undefined;
     let live = 0;

@@ -58,7 +58,12 @@ const plain: Painter = { red: (s) => s, green: (s) => s, cyan: (s) => s, bold: (
  * A change set as a unified diff a reviewer reads top to bottom: each change's reason and evidence, then its
  * hunks. Everything in it came from a dream or a session, so control characters are shown escaped (`t`).
  */
-export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter = plain): string {
+export function renderChangeSet(
+  cs: ChangeSet,
+  base: Pick<MemoryStore, 'get'>,
+  paint: Painter = plain,
+  session: (id: string) => string = (id) => id,
+): string {
   const out: string[] = [];
   // a suggestion is shown as what accepting it adds to the applied tier
   const applied = new Map(appliedChanges(cs.changes).map((c) => [c.path, c.op === 'delete' ? '' : c.after]));
@@ -74,14 +79,7 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
           ),
         ),
       );
-    if (c.evidence.length > 0)
-      out.push(
-        paint.dim(
-          t(
-            `  evidence: ${c.evidence.map((e) => (e.event_id ? `${e.session_id}#${e.event_id}` : e.session_id)).join(', ')}`,
-          ),
-        ),
-      );
+    if (c.evidence.length > 0) out.push(paint.dim(t(`  evidence: ${evidenceLine(c.evidence, session)}`)));
     const was = suggested
       ? (applied.get(c.path) ?? base.get(c.path) ?? '')
       : c.op === 'create'
@@ -113,7 +111,7 @@ export function renderChangeSet(cs: ChangeSet, base: MemoryStore, paint: Painter
   }
   for (const q of cs.quarantined) {
     out.push(
-      paint.red(t(`quarantined ${q.session_id}: ${q.reason}`)) +
+      paint.red(t(`quarantined ${session(q.session_id)}: ${q.reason}`)) +
         (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
     );
   }
@@ -149,4 +147,17 @@ export function tierLine(cs: ChangeSet): string {
   const applied = appliedChanges(cs.changes).length;
   const suggested = suggestionsOf(cs).size;
   return `tiers: ${applied} change(s) applied · ${suggested} suggested (promoted only when a reviewer accepts them) · ${cs.findings.length} finding(s), information only`;
+}
+
+/** A change's evidence by session (each shown as `session` says), with its events: `… (3f1c2a9e) #e12, #e40`. */
+function evidenceLine(evidence: Change['evidence'], session: (id: string) => string): string {
+  const bySession = new Map<string, string[]>();
+  for (const e of evidence) {
+    const events = bySession.get(e.session_id) ?? [];
+    if (e.event_id) events.push(`#${e.event_id}`);
+    bySession.set(e.session_id, events);
+  }
+  return [...bySession]
+    .map(([id, events]) => `${session(id)}${events.length ? ` ${events.join(', ')}` : ''}`)
+    .join('; ');
 }

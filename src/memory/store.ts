@@ -26,12 +26,19 @@ const byPath = <T>(entries: Iterable<[string, T]>) =>
 export class MemoryStore {
   readonly files: ReadonlyMap<string, string>;
   readonly skipped: ReadonlyMap<string, OpaqueFile>;
+  /** The limits it was checked against: a change set applied to it is checked against them too. */
+  readonly limits: StoreLimits;
   #hashes = new Map<string, string>();
   #hash: string | undefined;
 
-  private constructor(files: Map<string, string>, skipped: Map<string, OpaqueFile> = new Map()) {
+  private constructor(
+    files: Map<string, string>,
+    skipped: Map<string, OpaqueFile> = new Map(),
+    limits: StoreLimits = defaultLimits,
+  ) {
     this.files = files;
     this.skipped = skipped;
+    this.limits = limits;
   }
 
   static from(
@@ -45,7 +52,7 @@ export class MemoryStore {
     );
     const opaque = byPath(skipped);
     validateFiles(map, limits, where, opaque);
-    return new MemoryStore(byPath(map), opaque);
+    return new MemoryStore(byPath(map), opaque, limits);
   }
 
   static empty(): MemoryStore {
@@ -53,7 +60,7 @@ export class MemoryStore {
   }
 
   /** The same memory with other opaque files (those of the store it was dreamed from). */
-  withSkipped(skipped: ReadonlyMap<string, OpaqueFile>, limits: StoreLimits = defaultLimits): MemoryStore {
+  withSkipped(skipped: ReadonlyMap<string, OpaqueFile>, limits: StoreLimits = this.limits): MemoryStore {
     return MemoryStore.from(this.files, limits, undefined, skipped);
   }
 

@@ -28,6 +28,7 @@ export function webhookBody(cfg: WebhookConfig, alert: Alert): unknown {
       links: alert.links ?? [],
     };
   }
+  if (cfg.format === 'slack') return { text: chatText(alert) };
   return {
     type: 'dreamgate.alert',
     dedup_key: alert.dedupKey,
@@ -37,6 +38,25 @@ export function webhookBody(cfg: WebhookConfig, alert: Alert): unknown {
     details: alert.details,
     links: alert.links ?? [],
   };
+}
+
+/** Escapes what chat markup reads as links and mentions (`&`, `<`, `>`). */
+const chatEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * An alert as one chat message (Slack's `text`, which Mattermost and Google Chat take too): the summary, then
+ * what to run and until when, and the link. Keys, hashes, scores and commands only, as every alert.
+ */
+export function chatText(alert: Alert): string {
+  const lines = [`*${chatEscape(alert.summary)}*`];
+  for (const key of ['review', 'approve', 'reject'])
+    if (typeof alert.details[key] === 'string') lines.push(`\`${chatEscape(alert.details[key])}\``);
+  if (typeof alert.details.deadline === 'string')
+    lines.push(`discarded at ${chatEscape(alert.details.deadline)} unless decided`);
+  if (Array.isArray(alert.details.failing) && alert.details.failing.length > 0)
+    lines.push(`failing: ${chatEscape(alert.details.failing.map(String).join(', '))}`);
+  for (const l of alert.links ?? []) lines.push(`<${l.href}|${chatEscape(l.text)}>`);
+  return lines.join('\n');
 }
 
 export class WebhookFailed extends Error {

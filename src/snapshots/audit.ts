@@ -50,6 +50,17 @@ export const recordBytes = (record: AuditRecord): Buffer => Buffer.from(canonica
 /** The sha256 a record has once stored: what the next record of its agent carries as `prev`. */
 export const recordHash = (record: AuditRecord): string => sha256Hex(recordBytes(record));
 
+/** Whether stored bytes hold `record` but for some fields (a record written again at a later time). */
+function sameBut(fields: (keyof AuditRecord)[], stored: Uint8Array, record: AuditRecord): boolean {
+  try {
+    const was = JSON.parse(Buffer.from(stored).toString('utf8')) as AuditRecord;
+    const like = Object.fromEntries(fields.map((f) => [f, record[f]]));
+    return canonicalJson({ ...was, ...like }) === canonicalJson(record);
+  } catch {
+    return false;
+  }
+}
+
 const scopeOf = (r: Pick<AuditRecord, 'fleet' | 'agent_id'>): AgentScope => ({ fleet: r.fleet ?? '', id: r.agent_id });
 
 /** The part of a record's key below its agent's prefix: `<cycle start>_<cycle>/<seq>-<event>.json`. */
@@ -118,8 +129,22 @@ export class AuditLog {
       if (httpStatus(err) !== 412) throw err;
       const existing = await this.original(key);
       if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
+      // a step run again because its workflow task was (a local activity whose result Temporal had not yet
+      // recorded) writes the same record at a later time: the first one stands, and is the chain's
+      if (existing && sameBut(['at'], existing, record)) return { key, created: false, sha256: sha256Hex(existing) };
       throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);
     }
+  }
+
+  /**
+   * The record already stored where `record` goes, when it says the same but for its time and signature (a
+   * step run again after its workflow task was lost, at a later time): its key and sha256; else undefined.
+   */
+  async storedAgain(record: AuditRecord): Promise<{ key: string; sha256: string } | undefined> {
+    const key = this.key(record);
+    const existing = await this.original(key);
+    if (!existing || !sameBut(['at', 'sig'], existing, record)) return undefined;
+    return { key, sha256: sha256Hex(existing) };
   }
 
   /**
@@ -179,6 +204,14 @@ export class AuditLog {
       if (records.length > 0) return records;
     }
     return undefined;
+  }
+
+  /** The signed records of the agent's newest `scan` runs, newest run first (what was decided lately). */
+  async recentSignedRuns(scope: AgentScope, keys: readonly AuditKey[], scan = 20): Promise<StoredRecord[][]> {
+    const runs = (await this.folders(scopePrefix(scope))).sort().reverse().slice(0, scan);
+    const out: StoredRecord[][] = [];
+    for (const p of runs) out.push(await this.signedIn(p, keys));
+    return out;
   }
 
   /** The folders directly under a prefix (one per cycle run), hidden ones included. */

@@ -21,7 +21,7 @@ import { LocalDirStore } from '../../src/memory/localDir.js';
 import { exampleAgent, startReceiver, type Receiver } from '../integration/cycleHarness.js';
 import { unique } from '../integration/helpers.js';
 import { tempDir } from '../support/sessions.js';
-import { syntheticAgentOnDisk } from '../../bench/servers.js';
+import { syntheticAgentOnDisk } from '../../bench/agents.js';
 import { spawnWorker, type ProcWorker } from './procWorker.js';
 
 /**
@@ -65,7 +65,7 @@ const pagesOf = (fleet: FleetConfig, agent: AgentConfig, handle: CycleHandle) =>
 
 async function clientOn(taskQueue: string): Promise<DreamgateClient> {
   const c = await connectClient(cfg);
-  return { ...c, temporal: { ...c.temporal, taskQueue } };
+  return { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
 }
 
 const liveOf = (agent: AgentConfig, client = s3()) => openStore(agent.store, { s3: client }).read();

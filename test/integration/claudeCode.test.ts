@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState } from '../../app/cycles.js';
@@ -10,7 +10,12 @@ import { AuditLog } from '../../src/snapshots/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
 import { runCli } from '../support/cli.js';
-import { claudeProject, TranscriptBuilder, writeTranscript } from '../support/claudeCode.js';
+import {
+  claudeProject,
+  memoryTree as memoryTreeOf,
+  TranscriptBuilder,
+  writeTranscript,
+} from '../support/claudeCode.js';
 import { tempDir } from '../support/sessions.js';
 import { startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { unique } from './helpers.js';
@@ -53,17 +58,7 @@ async function auditEvents(agent: AgentConfig, cycleId: string): Promise<string[
   }
 }
 
-/** The memory directory as files: every topic file, and the links of the index. */
-async function memoryTree() {
-  const files = (await readdir(home.memoryDir, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile() && !e.name.startsWith('.'))
-    .map((e) => `/${join(e.parentPath, e.name).slice(home.memoryDir.length + 1)}`)
-    .sort();
-  const index = await readFile(join(home.memoryDir, 'MEMORY.md'), 'utf8');
-  const links = [...index.matchAll(/\]\(([^)#\s]+\.md)\)/g)].map((m) => `/${decodeURIComponent(m[1]!)}`).sort();
-  const topics = files.filter((f) => f !== '/MEMORY.md' && !f.startsWith('/archive/'));
-  return { files, links, topics };
-}
+const memoryTree = () => memoryTreeOf(home.memoryDir);
 
 describe('a Claude Code project, from dreamgate init to a kept dream on the real servers', () => {
   let agent: AgentConfig;

@@ -11,7 +11,7 @@ import type { Decision } from '../../src/cycle/decision.js';
 import type { AgentState, CycleSettings, DecisionResult, DreamRef, EvalSummary } from '../../src/cycle/types.js';
 import { binaryPath } from '../../app/stack/binaries.js';
 import { approveSignal, approveUpdate, searchAttributes, stateQuery } from '../../workflows/definitions.js';
-import { benchFloor, dreamCycle, fleetRun, proofWorkflow } from '../../workflows/index.js';
+import { benchFloor, dreamCycle, dreamFleet, proofWorkflow } from '../../workflows/index.js';
 import type { FleetOutcome } from '../../src/cycle/types.js';
 import { bundled, unique } from './helpers.js';
 
@@ -127,6 +127,7 @@ function stubs(script: Script) {
         }
       );
     },
+    changedSinceSnapshot: async (arg) => (note('changedSinceSnapshot', arg), { paths: [] }),
     promote: async (arg) => (note('promote', arg), { expectedSha256: 'e'.repeat(64), rebased: false, agentWrites: [] }),
     verifyLive: async (arg) => (note('verifyLive', arg), { matches: true, mismatched: [], sha256: 'e'.repeat(64) }),
     rollback: async (arg) => (note('rollback', arg), { restored: [], keptAgentWrites: [] }),
@@ -556,7 +557,7 @@ describe('the fleet run', () => {
         if (i > 200) throw new Error('a3 never reached review');
         await new Promise((r) => setTimeout(r, 50));
       }
-      const r = await env.client.workflow.execute(fleetRun, {
+      const r = await env.client.workflow.execute(dreamFleet, {
         taskQueue,
         workflowId: unique('fleet-branches'),
         args: [{ fleet: 'branches' }],
@@ -565,6 +566,8 @@ describe('the fleet run', () => {
       return r;
     });
     expect(result.counts).toEqual({ kept: 1, failed: 1, skipped: 1 });
+    // each counted as it ends: a report's pages are in the order the cycles ended
+    outcomes.sort((a, b) => a.agent.localeCompare(b.agent));
     expect(outcomes.map((o) => [o.agent, o.outcome, o.reason])).toEqual([
       ['a1', 'kept', expect.stringContaining('promoted change set')],
       ['a2', 'failed', 'agent "a2" is not in the fleet this worker serves'],

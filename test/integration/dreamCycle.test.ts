@@ -83,7 +83,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     expect(await desc.staticSummary()).toContain(`Dream cycle of ${result.fleet}/${agent.id}`);
     // no memory content in the history: keys, hashes and scores only
     const history = historyText(await handle.fetchHistory());
-    expect(history).toContain(`"snapshot-taken"`); // the decoding works: audit events are found
+    expect(history).toContain(`-snapshot-taken.json"`); // the decoding works: audit records' keys are found
     expect(history).not.toContain('Staging database host');
     expect(history).not.toContain('AKIAZ3MHQXKP4TNW7R2D');
     expect(history).not.toContain('ledger-utils-telemetry');
@@ -285,23 +285,39 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
     ]);
   });
 
-  it('conflict: the agent rewrote a memory the dream changes; the agent’s write survives', async () => {
+  it('conflict: the agent edits the lines the dream edits during review; the cycle dreams again on the new store and asks for review again', async () => {
     const agent = await exampleAgent('coding-agent', { mode: 'review' });
     const handle = await h.start(agent);
     await waitStage(handle, 'review');
-    const file = join(agent.store, 'project.md');
-    await writeFile(file, '# payments-api\n\n- The agent rewrote this file during the dream\n');
-    const { changeSetId } = await cycleState(handle);
-    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: changeSetId! })).toMatchObject({
+    const first = (await cycleState(handle)).changeSetId!;
+    const mine = '# payments-api\n\n- The agent rewrote this file during review\n';
+    await writeFile(join(agent.store, 'project.md'), mine);
+    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: first })).toMatchObject({
+      accepted: true,
+    });
+    const again = await waitFor('a second review', async () => {
+      const s = await cycleState(handle);
+      return s.stage === 'review' && s.changeSetId !== first ? s : undefined;
+    });
+    // when and where, and nothing of the first change set was written
+    expect(again.conflicts).toEqual([{ during: 'review', at: ['/project.md'], changeSetId: first }]);
+    expect((await liveOf(agent)).get('/project.md')).toBe(mine);
+    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: first })).toEqual({
+      refused: `names change set ${first.slice(0, 12)}, not the pending ${again.changeSetId!.slice(0, 12)}`,
+    });
+    expect(await update(handle, 'approve', { reviewer: 'alice', changeSetId: again.changeSetId! })).toMatchObject({
       accepted: true,
     });
     const result = await handle.result();
-    expect(result.outcome).toBe('conflict');
-    expect(result.reason).toContain('"/project.md"');
-    expect((await liveOf(agent)).get('/project.md')).toBe(
-      '# payments-api\n\n- The agent rewrote this file during the dream\n',
-    );
-    await keepHistory(handle, 'conflict');
+    expect(result.outcome).toBe('kept');
+    expect((await liveOf(agent)).get('/project.md')).toContain('The agent rewrote this file during review');
+    const events = await auditEvents(agent, handle.firstExecutionRunId);
+    expect(events.filter((e) => e === 'snapshot-taken')).toHaveLength(2);
+    expect(events.filter((e) => e === 'approved')).toHaveLength(2);
+    expect(events).toContain('conflict');
+    const conflict = (await auditOf(agent, handle.firstExecutionRunId)).find((r) => r.event === 'conflict')!;
+    expect(conflict.data).toMatchObject({ during: 'review', round: 0 });
+    expect(String(conflict.data!.error)).toMatch(/"\/project\.md" \(lines? \d/);
   });
 
   it('rebase: the agent wrote an untouched memory during review; the dream is kept and so is the write', async () => {

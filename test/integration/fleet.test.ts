@@ -51,7 +51,8 @@ describe('the fleet run and its schedule (real servers)', () => {
     const handle = await startFleetRun(h.client, fleet);
     const result = await handle.result();
     expect(result.counts).toEqual({ kept: 3 });
-    expect((await fleetOutcomes(h.client, result)).map((o) => [o.agent, o.outcome])).toEqual([
+    const order = fleet.agents.map((x) => x.id);
+    expect((await fleetOutcomes(h.client, result, order)).map((o) => [o.agent, o.outcome])).toEqual([
       [a.id, 'kept'],
       [b.id, 'kept'],
       [c.id, 'kept'],
@@ -68,6 +69,28 @@ describe('the fleet run and its schedule (real servers)', () => {
     for await (const w of children) ids.push(w.workflowId);
     expect(ids.sort()).toEqual([a.id, b.id, c.id, '@team'].map((id) => `dream:${fleet.fleet}:${id}`).sort());
     await keepHistory(handle, 'fleet');
+  });
+
+  it('on the command line: `fleet run` follows the run to its outcomes, `fleet status` shows the newest run', async () => {
+    const a = await exampleAgent('coding-agent');
+    const b = await exampleAgent('support-agent', { mode: 'review' });
+    const fleet = await h.serve([a, b], { concurrency: 2 });
+    const cli = cliOn(fleet);
+    const run = await cli('fleet', 'run');
+    expect([run.code, run.stderr]).toEqual([0, expect.stringContaining(`started fleet-${fleet.fleet}-`)]);
+    // the reviewer's part does not hold the night up: counted as waiting, the cycle goes on
+    expect(run.stdout).toMatch(/^2 agent\(s\): (kept 1, in_review 1|in_review 1, kept 1)\n/);
+    expect(run.stdout).toMatch(new RegExp(`^${a.id}\\s+kept\\s+promoted change set`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^${b.id}\\s+in_review\\s+waits for a reviewer`, 'm'));
+    const status = await cli('fleet', 'status', '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      status: 'completed',
+      progress: { agents: 2, done: 1, running: 0, waitingForReview: 1, failed: 0, notStarted: 0 },
+    });
+    const review = h.client.client.workflow.getHandle(`dream:${fleet.fleet}:${b.id}`);
+    expect((await cycleState(review)).stage).toBe('review');
+    await review.cancel();
   });
 
   it('creates the nightly schedule from the config, lists its next runs, pauses, resumes and triggers it', async () => {

@@ -9,6 +9,7 @@ import { cycleState, startCycle, type CycleHandle } from '../../app/cycles.js';
 import type { AgentConfig, FleetConfig } from '../../src/config/fleet.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import type { Decision } from '../../src/cycle/decision.js';
+import type { CycleState } from '../../src/cycle/types.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/s3/settings.js';
@@ -453,9 +454,19 @@ describe('the worker is the authority', () => {
       const c = (err as WorkflowFailedError).cause as Error & { cause?: Error };
       return c.cause?.message ?? c.message;
     };
-    expect(await cause(start({ fleet: 'nobody', agent: agent.id }))).toContain(
-      'fleet "nobody" is not served by this worker',
-    );
+    // a fleet no worker here serves is left for one that does: it waits, saying so, and never fails
+    const orphan = await h.client.client.workflow.start('dreamCycle', {
+      taskQueue: h.client.temporal.taskQueue,
+      workflowId: unique('orphan'),
+      args: [{ trigger: 'test', fleet: 'nobody', agent: agent.id }],
+    });
+    const waiting = await waitFor('the orphan cycle to wait for a worker', async () => {
+      const s = await orphan.query<CycleState>('state');
+      return s.waitingFor?.startsWith('a worker that serves this fleet') ? s.waitingFor : undefined;
+    });
+    expect(waiting).toContain('fleet "nobody" is not served by this worker');
+    expect((await orphan.describe()).status.name).toBe('RUNNING');
+    await orphan.terminate('test done');
     expect(await cause(start({ fleet: fleet.fleet, agent: agent.id, configHash: 'a'.repeat(64) }))).toContain(
       `configuration aaaaaaaaaaaa of fleet "${fleet.fleet}" is not held by this worker (current ${fleet.sha256.slice(0, 12)}`,
     );

@@ -126,14 +126,15 @@ describe('Managed Agents: store, sessions and the Dreams API in a cycle', () => 
     expect(result.usage!.costUsd).toBeGreaterThan(0);
   });
 
-  it('detects an agent write to the same memory during the dream: conflict, the agent wins', async () => {
+  it('detects an agent write to the same memory during the dream: the agent wins, and the cycle dreams again on it', async () => {
     const { agent, storeId } = await managedAgent();
-    api.dreamScript.onComplete = () =>
-      api.agentWrite(storeId, '/project.md', '# Project\n- written by the agent mid-dream\n');
+    const mine = '# Project\n- written by the agent mid-dream\n';
+    api.dreamScript.onComplete = () => api.agentWrite(storeId, '/project.md', mine);
     const handle = await h.start(agent);
     const result = await handle.result();
-    expect(result.outcome).toBe('conflict');
-    expect(api.storeFiles(storeId)['/project.md']).toBe('# Project\n- written by the agent mid-dream\n');
+    expect(result.conflicts).toEqual([{ during: 'dream', at: ['/project.md'], changeSetId: expect.any(String) }]);
+    expect(result.outcome).toBe('kept');
+    expect(api.storeFiles(storeId)['/project.md']).toContain('- written by the agent mid-dream');
   });
 
   it('a failed dream is a typed, non-retryable failure', async () => {

@@ -129,7 +129,7 @@ beforeAll(async () => {
     workerLog.includes('worker polling') ? true : worker.exitCode !== null ? Promise.reject() : undefined,
   );
   const c = await connectClient(cfg);
-  client = { ...c, temporal: { ...c.temporal, taskQueue } };
+  client = { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
 });
 
 afterAll(async () => {

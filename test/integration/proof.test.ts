@@ -16,7 +16,7 @@ describe('proof workflow on the real Temporal and S3 servers', () => {
   beforeAll(async () => {
     cfg = await loadStackConfig();
     const c = await connectClient(cfg);
-    client = { ...c, temporal: { ...c.temporal, taskQueue } };
+    client = { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
   });
   afterAll(async () => client?.close());
 

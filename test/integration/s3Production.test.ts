@@ -66,7 +66,11 @@ describe('S3 in production', () => {
     const c = await connectClient(cfg);
     try {
       const fleet = await serveFleet(fleets, [await exampleAgent('coding-agent')]);
-      const handle = await startCycle({ ...c, temporal: { ...c.temporal, taskQueue } }, fleet, fleet.agents[0]!);
+      const handle = await startCycle(
+        { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } },
+        fleet,
+        fleet.agents[0]!,
+      );
       expect((await handle.result()).outcome).toBe('kept');
     } finally {
       worker.worker.shutdown();

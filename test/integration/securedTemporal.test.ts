@@ -62,7 +62,7 @@ function secured(change: Record<string, string | undefined> = {}): NodeJS.Proces
 
 describe('a secured Temporal endpoint (TLS, client certificate, API key)', () => {
   it('runs a cycle through it: worker and client connect with the TEMPORAL_* settings', async () => {
-    const t = { ...temporalSettings(cfg, secured()), taskQueue: unique('tls') };
+    const t = { ...temporalSettings(cfg, secured()), taskQueue: unique('tls'), sharedQueue: true };
     expect(t.local).toBe(false);
     const fleets = new FleetRegistry();
     const worker = await createWorker(
@@ -118,9 +118,14 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
     const before = proxy.forwarded.length;
     const env = { DREAMGATE_LOCAL_STACK: '', TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'secured' };
     const ok = await runCli(['status', '--fleet', fleet, '--json'], env);
-    expect(ok.stderr).toBe('');
-    expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual([expect.objectContaining({ agent: agent.id, status: 'no cycles yet' })]);
+    // reached through the profile; no worker serves this fleet, which status says (exit 1)
+    expect(ok.stderr).toMatch(
+      /^error: no worker is polling task queue "dreamgate-tls-[^"]+" \(namespace default at 127\.0\.0\.1:\d+\): start one with/,
+    );
+    expect(ok.code).toBe(1);
+    expect(JSON.parse(ok.stdout).cycles).toEqual([
+      expect.objectContaining({ agent: agent.id, status: 'no cycles yet' }),
+    ]);
     expect(proxy.forwarded.length).toBeGreaterThan(before);
 
     // the default profile of the same file points nowhere: one line naming the address and where it came from
@@ -173,7 +178,7 @@ describe('a secured Temporal endpoint (TLS, client certificate, API key)', () =>
         const resolved = Object.fromEntries(
           Object.entries(change).map(([k, v]) => [k, v && k.endsWith('_PATH') ? join(pki.dir, v) : v]),
         );
-        const t = { ...temporalSettings(cfg, secured(resolved)), taskQueue: unique('tls-refused') };
+        const t = { ...temporalSettings(cfg, secured(resolved)), taskQueue: unique('tls-refused'), sharedQueue: true };
         for (const connect of [
           () => connectClient(cfg, t),
           () => createWorker(cfg, { taskQueue: t.taskQueue, ...bundled() }, { temporal: t }),
@@ -240,9 +245,8 @@ describe('the Temporal environment, as a user sets it for the command line', () 
       /^error: cannot connect to Temporal at 127\.0\.0\.1:1 \(profile "default" of .*temporal\.toml\): /,
     );
     const local = await cli(['status', '--json'], { ...env, DREAMGATE_LOCAL_STACK: '1' }, fleetDir);
-    expect(local.stderr).toBe('');
-    expect(local.code).toBe(0);
-    expect(JSON.parse(local.stdout)).toEqual([expect.objectContaining({ agent: 'a', status: 'no cycles yet' })]);
+    expect(local.stderr).toMatch(/^error: no worker is polling task queue "dreamgate-f"/); // reached: no worker serves f
+    expect(JSON.parse(local.stdout).cycles).toEqual([expect.objectContaining({ agent: 'a', status: 'no cycles yet' })]);
   });
 
   it('DREAMGATE_TEMPORAL_ADDRESS still works, once, with a notice naming TEMPORAL_ADDRESS', async () => {
@@ -252,9 +256,10 @@ describe('the Temporal environment, as a user sets it for the command line', () 
       'fleet: f\nagents:\n  - { id: a, store: ./m, sessions: ./s, suite: ./s.yml, mode: automatic }\n',
     );
     const r = await cli(['status', '--json'], { DREAMGATE_TEMPORAL_ADDRESS: temporalAddress(cfg) }, fleetDir);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toBe(
-      "dreamgate: warning: DREAMGATE_TEMPORAL_ADDRESS is deprecated and will stop working in the next release: use TEMPORAL_ADDRESS (the variable Temporal's CLI and SDKs read)\n",
+    expect(r.stderr.split('\n')[0]).toBe(
+      "dreamgate: warning: DREAMGATE_TEMPORAL_ADDRESS is deprecated and will stop working in the next release: use TEMPORAL_ADDRESS (the variable Temporal's CLI and SDKs read)",
     );
+    expect(r.stderr.split('\n')[1]).toMatch(/^error: no worker is polling task queue "dreamgate-f"/); // it connected
+    expect(JSON.parse(r.stdout).cycles).toHaveLength(1);
   });
 });

@@ -2,7 +2,11 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scopePrefix, type AgentScope } from '../../src/config/scope.js';
 import { MemoryStore } from '../../src/memory/store.js';
+import { join } from 'node:path';
+import { ensureWorkerKey } from '../../src/cycle/workerKey.js';
 import { AuditConflict, AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
+import { signed } from '../../src/snapshots/signatures.js';
+import { tempDir } from '../support/sessions.js';
 import { clearRestoreCache, SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { keyVersions, objectVersionPages } from '../../src/s3/versions.js';
 import { testStorage, unique, type TestStorage } from './helpers.js';
@@ -160,6 +164,37 @@ describe('audit log in the Object Lock bucket (real S3 server)', () => {
     expect((await log.append(record(agent, 1, 'approved', { by: 'alice' }))).created).toBe(false);
     await expect(log.append(record(agent, 1, 'approved', { by: 'mallory' }))).rejects.toBeInstanceOf(AuditConflict);
     expect((await log.read(agent)).map((r) => r.data)).toEqual([{ by: 'alice' }]);
+  });
+
+  it('takes the same record written again later (a step re-run with its workflow task) as the first one', async () => {
+    const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
+    const agent = { fleet: 'tests', id: unique('audit-rerun') };
+    const first = await log.append(record(agent, 1, 'cycle-kept', { reason: 'promoted' }));
+    const again = await log.append({
+      ...record(agent, 1, 'cycle-kept', { reason: 'promoted' }),
+      at: '2026-11-25T01:05:00.000Z',
+    });
+    // the chain goes on from the record that is stored, not the one asked for
+    expect(again).toEqual({ key: first.key, created: false, sha256: first.sha256 });
+    await expect(
+      log.append({ ...record(agent, 1, 'cycle-kept', { reason: 'other' }), at: '2026-11-25T01:05:00.000Z' }),
+    ).rejects.toBeInstanceOf(AuditConflict);
+    expect((await log.read(agent)).map((r) => r.at)).toEqual(['2026-11-25T01:00:01.000Z']);
+  });
+
+  it('finds a signed record stored again at a later time (its time and signature differ), and no other', async () => {
+    const log = new AuditLog(t.s3, t.storage.auditBucket, 1);
+    const agent = { fleet: 'tests', id: unique('audit-signed-rerun') };
+    const key = await ensureWorkerKey(join(await tempDir('dg-audit-key-'), 'key.json'));
+    const first = await log.append(signed(record(agent, 1, 'cycle-kept', { reason: 'promoted' }), key));
+    const later = signed(
+      { ...record(agent, 1, 'cycle-kept', { reason: 'promoted' }), at: '2026-11-25T01:05:00.000Z' },
+      key,
+    );
+    expect(await log.storedAgain(later)).toEqual({ key: first.key, sha256: first.sha256 });
+    const other = signed({ ...record(agent, 1, 'cycle-kept', { reason: 'other' }), at: later.at }, key);
+    expect(await log.storedAgain(other)).toBeUndefined();
+    expect(await log.storedAgain(signed(record(agent, 2, 'cycle-kept'), key))).toBeUndefined();
   });
 
   it('cannot be overwritten with If-None-Match or deleted within its retention', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sanitizePath } from '../../src/memory/claudeCodePaths.js';
 import { tempDir } from './sessions.js';
@@ -235,4 +235,16 @@ export async function claudeProject(): Promise<ClaudeHome & { sessions: string[]
     .tool('Grep', { pattern: '"test', path: home.project }, 'package.json:7: "test": "vitest run"');
   await writeTranscript(home.folder, sub, join(home.folder, ids[1]!, 'subagents', 'agent-a5c9e21.jsonl'));
   return { ...home, sessions: ids };
+}
+
+/** A memory directory as files: every file, the topic files, the files the index links (as often as linked). */
+export async function memoryTree(memoryDir: string) {
+  const files = (await readdir(memoryDir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => `/${join(e.parentPath, e.name).slice(memoryDir.length + 1)}`)
+    .sort();
+  const index = await readFile(join(memoryDir, 'MEMORY.md'), 'utf8');
+  const links = [...index.matchAll(/\]\(([^)#\s]+\.md)\)/g)].map((m) => `/${decodeURIComponent(m[1]!)}`).sort();
+  const topics = files.filter((f) => f !== '/MEMORY.md' && !f.startsWith('/archive/'));
+  return { files, links, topics, index };
 }

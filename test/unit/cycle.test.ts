@@ -2,8 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFleetConfig } from '../../src/config/fleet.js';
-import { blame } from '../../src/cycle/blame.js';
+import { blame, isRedactionOf } from '../../src/cycle/blame.js';
 import { planPromotion } from '../../src/cycle/promote.js';
+import { ClaudeCodeStore } from '../../src/memory/claudeCode.js';
 import { LiveStoreChanged } from '../../src/memory/apply.js';
 import { diffStores } from '../../src/memory/diff.js';
 import { MemoryStore } from '../../src/memory/store.js';
@@ -126,6 +127,42 @@ describe('promotion with rebase', () => {
   });
 });
 
+describe('promotion merges the agent’s writes since the snapshot', () => {
+  const index = '# Memory\n- [Deploy](deploy.md) — how releases go out\n';
+  const deploy = '# Deploy\n- step one\n- step two\n- step three\n';
+  const snapshot = MemoryStore.from({ '/MEMORY.md': index, '/deploy.md': deploy });
+  const lesson = '---\nname: Flaky tests\ndescription: rerun once, then file it\n---\n\nrerun once\n';
+  const candidate = MemoryStore.from({
+    '/MEMORY.md': `${index}- [Flaky tests](lesson.md) — rerun once, then file it\n`,
+    '/deploy.md': deploy.replace('- step one', '- step one (canary first)'),
+    '/lesson.md': lesson,
+  });
+  const kind = new ClaudeCodeStore('/nonexistent/project');
+
+  it('lands disjoint edits of one file, keeps a new topic file, and recomputes the index: each topic once', () => {
+    const live = MemoryStore.from({
+      '/MEMORY.md': `${index}- [Staging](staging.md) — hosts\n`,
+      '/deploy.md': `${deploy}- step four\n`,
+      '/staging.md': '# Staging\n- db-2\n',
+    });
+    const plan = planPromotion(snapshot, live, diffStores(snapshot, candidate), kind);
+    expect(plan.merged.sort()).toEqual(['/MEMORY.md', '/deploy.md']);
+    expect(plan.target.get('/deploy.md')).toBe(
+      '# Deploy\n- step one (canary first)\n- step two\n- step three\n- step four\n',
+    );
+    expect(plan.target.get('/staging.md')).toBe('# Staging\n- db-2\n');
+    const links = [...plan.target.get('/MEMORY.md')!.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
+    expect(links).toEqual(['deploy.md', 'staging.md', 'lesson.md']);
+  });
+
+  it('is a conflict only when both edited the same lines, naming them', () => {
+    const live = MemoryStore.from({ '/MEMORY.md': index, '/deploy.md': deploy.replace('- step one', '- step 1') });
+    expect(() => planPromotion(snapshot, live, diffStores(snapshot, candidate), kind)).toThrow(
+      'the live store changed since the snapshot at "/deploy.md" (line 2)',
+    );
+  });
+});
+
 describe('blame', () => {
   it('names the cycle, sessions and approver of each line; older lines are "before dreamgate"; later edits are the agent’s', () => {
     const lines = blame('# Infra\n- host: db-2\n- cache: redis-3\n- added by hand\n', [
@@ -153,6 +190,46 @@ describe('blame', () => {
       ['- cache: redis-3', 'dream', 'c2', undefined, ['s12', 's13']],
       ['- added by hand', 'agent', undefined, undefined, []],
     ]);
+  });
+
+  it('keeps a redacted line its author’s, naming the cycle that redacted it; a moved line is not the change’s sessions’', () => {
+    const key = 'sk_live_51HxQ2eK9mZ7vT4rW8yB3nC6dF1gJ0aLpQ';
+    const lines = blame(
+      '# Ops\n- Stripe key: [REDACTED:stripe-key] (rotate monthly)\n- Deploy: Fridays\n- old host: db-1\n',
+      [
+        {
+          cycleId: 'c1',
+          at: '2026-11-01',
+          before: '# Ops\n',
+          after: `# Ops\n- Stripe key: ${key} (rotate monthly)\n- Deploy: Tuesdays\n`,
+          evidence: [{ session_id: 's4' }],
+          reason: 'insight',
+        },
+        {
+          // one change that redacts the key, supersedes a line (s9 wrote the newer one) and moves a line in
+          cycleId: 'c2',
+          at: '2026-11-02',
+          before: `# Ops\n- Stripe key: ${key} (rotate monthly)\n- Deploy: Tuesdays\n`,
+          after: '# Ops\n- Stripe key: [REDACTED:stripe-key] (rotate monthly)\n- Deploy: Fridays\n- old host: db-1\n',
+          evidence: [{ session_id: 's9' }],
+          reason: 'superseded',
+          movedIn: [{ line: 4, from: '/infra.md:7' }],
+        },
+      ],
+    );
+    expect(lines.map((l) => [l.line.slice(0, 14), l.cycleId, l.sessions, l.redactedBy, l.movedFrom])).toEqual([
+      ['# Ops', undefined, [], undefined, undefined],
+      ['- Stripe key: ', 'c1', ['s4'], 'c2', undefined], // s4 brought it; c2 only redacted it (not s9)
+      ['- Deploy: Frid', 'c2', ['s9'], undefined, undefined],
+      ['- old host: db', 'c2', [], undefined, '/infra.md:7'],
+    ]);
+  });
+
+  it('tells a redaction from an edit', () => {
+    expect(isRedactionOf('token: abc123 here', 'token: [REDACTED:api-key] here')).toBe(true);
+    expect(isRedactionOf('token: abc123 there', 'token: [REDACTED:api-key] here')).toBe(false);
+    expect(isRedactionOf('token: [REDACTED:api-key]', 'token: [REDACTED:api-key]')).toBe(false);
+    expect(isRedactionOf('a.b', 'a.b')).toBe(false);
   });
 });
 

@@ -35,7 +35,9 @@ describe('one namespace per fleet and agent', () => {
     expect(scopePrefix(b)).toBe('fleets/globex/agents/coder/');
     expect(cycleWorkflowId(a)).not.toBe(cycleWorkflowId(b));
     expect(scopedName(a)).toBe('acme/coder');
-    expect(cyclesQuery(a, { running: true })).toBe('DreamAgent = "acme/coder" AND ExecutionStatus = "Running"');
+    expect(cyclesQuery(a, { running: true })).toBe(
+      '(DreamAgent = "acme/coder" OR WorkflowId = "dream:acme:coder") AND ExecutionStatus = "Running"',
+    );
   });
 
   it('keeps the team store apart from an agent named like it', () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultStackFile, loadStackConfig } from '../../src/config/stack.js';
+import { binCacheDir, defaultStackFile, loadStackConfig } from '../../src/config/stack.js';
 import { InvalidInput } from '../../src/util/errors.js';
 
 async function withEdited(edit: (text: string) => string): Promise<string> {
@@ -20,6 +20,19 @@ describe('temporal-dev.yml', () => {
     expect(cfg.temporal.searchAttributes).toMatchObject({ DreamAgent: 'Keyword', DreamScoreDelta: 'Double' });
     expect(cfg.stateDir.startsWith('/')).toBe(true);
     expect(cfg.binCache).not.toContain('~');
+  });
+
+  it('builds the servers into a cache a setting names: DREAMGATE_BIN_CACHE, the file, XDG_CACHE_HOME, ~/.cache', async () => {
+    expect(binCacheDir(undefined, {})).toBe('~/.cache/dreamgate/bin');
+    expect(binCacheDir(undefined, { XDG_CACHE_HOME: '/var/cache/svc' })).toBe('/var/cache/svc/dreamgate/bin');
+    expect(binCacheDir(undefined, { XDG_CACHE_HOME: 'relative' })).toBe('~/.cache/dreamgate/bin'); // as XDG says: ignored
+    expect(binCacheDir('/opt/dg', { XDG_CACHE_HOME: '/var/cache/svc' })).toBe('/opt/dg');
+    expect(binCacheDir('/opt/dg', { DREAMGATE_BIN_CACHE: '/srv/bin' })).toBe('/srv/bin');
+    const cfg = await loadStackConfig(defaultStackFile, { HOME: '/home/svc', XDG_CACHE_HOME: '/var/cache/svc' });
+    expect(cfg.binCache).toBe('/var/cache/svc/dreamgate/bin');
+    expect((await loadStackConfig(defaultStackFile, { HOME: '/home/svc' })).binCache).toBe(
+      '/home/svc/.cache/dreamgate/bin',
+    );
   });
 
   it('names the key and line of a wrong type', async () => {

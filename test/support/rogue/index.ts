@@ -46,7 +46,18 @@ export async function startRogue(cfg: StackConfig, client: Client, queue: string
   };
 }
 
-/** What one of dreamgate's activities returned in a run, as anyone who can read the namespace sees it. */
+type Payload = { metadata: Record<string, string>; data: string };
+type Marker = { markerName?: string; details?: Record<string, { payloads?: Payload[] }> };
+
+const decoded = (p: Payload): unknown => {
+  const metadata = Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+  return defaultPayloadConverter.fromPayload({ metadata, data: Buffer.from(p.data, 'base64') });
+};
+
+/**
+ * What one of dreamgate's activities returned in a run, as anyone who can read the namespace sees it: a
+ * remote activity's completion, or a local activity's marker (its result is in the history all the same).
+ */
 export async function activityResults(handle: WorkflowHandle, activity: string): Promise<unknown[]> {
   const events = JSON.parse(historyToJSON(await handle.fetchHistory())).events as Record<string, never>[];
   const scheduled = new Set(
@@ -58,17 +69,16 @@ export async function activityResults(handle: WorkflowHandle, activity: string):
       )
       .map((e) => String(e['eventId'])),
   );
-  return events
-    .map(
-      (e) =>
-        e['activityTaskCompletedEventAttributes'] as
-          | { scheduledEventId?: string; result?: { payloads?: { metadata: Record<string, string>; data: string }[] } }
-          | undefined,
-    )
-    .filter((a) => a && scheduled.has(String(a.scheduledEventId)))
-    .map((a) => {
-      const p = a!.result!.payloads![0]!;
-      const metadata = Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
-      return defaultPayloadConverter.fromPayload({ metadata, data: Buffer.from(p.data, 'base64') });
-    });
+  const results: unknown[] = [];
+  for (const e of events) {
+    const done = e['activityTaskCompletedEventAttributes'] as
+      { scheduledEventId?: string; result?: { payloads?: Payload[] } } | undefined;
+    if (done && scheduled.has(String(done.scheduledEventId))) results.push(decoded(done.result!.payloads![0]!));
+    const marker = e['markerRecordedEventAttributes'] as Marker | undefined;
+    if (marker?.markerName !== 'core_local_activity') continue;
+    const data = decoded(marker.details!['data']!.payloads![0]!) as { activity_type?: string };
+    const result = marker.details!['result']?.payloads?.[0];
+    if (data.activity_type === activity && result) results.push(decoded(result));
+  }
+  return results;
 }

@@ -118,6 +118,7 @@ describe('a cycle reference that did not open on a worker is refused by every ac
     ['dream', (cycle) => ({ cycle, snapshotId: 'snap-1' })],
     ['reviseChangeSet', (cycle) => ({ cycle, snapshotId: 'snap-1', base: dream, revision: 1 })],
     ['checkDecision', (cycle) => ({ cycle, verdict: 'approve', decision: {}, pendingChangeSetId: 'a'.repeat(64) })],
+    ['changedSinceSnapshot', step],
     ['promote', step],
     ['verifyLive', step],
     ['rollback', step],

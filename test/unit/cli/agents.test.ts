@@ -36,12 +36,44 @@ describe('dreamgate init', () => {
     });
     expect(fleet.agents[0]!.reviewers).toHaveLength(1);
     expect(fleet.schedule?.time).toBe('03:00');
+    expect(fleet.taskQueue).toBe('dreamgate-shop-api'); // its own queue: workers of other fleets never see its cycles
 
     const again = await runCli(['init', home.project, '--out', out], env);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`${out} exists: add --force`);
     expect((await runCli(['init', home.project, '--out', out, '--force', '--json'], env)).code).toBe(0);
   });
+
+  it('writes a notification target and, asked, a Claude Code SessionEnd hook beside the project’s own settings', async () => {
+    const home = await claudeProject();
+    const env = { CLAUDE_CONFIG_DIR: home.configDir };
+    const out = join(await tempDir(), 'dreamgate.yml');
+    const settings = join(home.project, '.claude', 'settings.json');
+    await mkdir(join(home.project, '.claude'), { recursive: true });
+    await writeFile(settings, JSON.stringify({ permissions: { allow: ['Bash(npm test)'] } }));
+    const bad = await runCli(['init', home.project, '--out', out, '--notify', 'ftp://hooks.example/x'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--notify ftp://hooks.example/x: expected an http or https URL');
+    const slack = 'https://hooks.slack.com/services/T0/B0/secretpath';
+    const r = await runCli(
+      ['init', home.project, '--out', out, '--agent', 'shop-api', '--notify', slack, '--hook', '--json'],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect((await loadFleetConfig(out)).notify).toEqual({ url: slack, format: 'slack' });
+    const written = JSON.parse(await readFile(settings, 'utf8'));
+    expect(written.permissions).toEqual({ allow: ['Bash(npm test)'] }); // what was there stays
+    const [entry] = written.hooks.SessionEnd;
+    expect(entry.hooks[0].command).toContain(`dreamgate-session-end.js --fleet ${out} --agent shop-api`);
+    expect(JSON.parse(r.stdout).hook).toEqual({ file: settings, command: entry.hooks[0].command });
+    // without --hook (and no terminal to ask on), nothing is written to the project
+    const other = await claudeProject();
+    const plain = await runCli(['init', other.project, '--out', join(await tempDir(), 'd.yml')], {
+      CLAUDE_CONFIG_DIR: other.configDir,
+    });
+    expect(plain.stdout).toContain('dreamgate hook install');
+    await expect(readFile(join(other.project, '.claude', 'settings.json'))).rejects.toThrow();
+  }, 120_000); // four runs of the real command line
 
   it('detects a memory-tool application, a store in SPEC form and Managed Agents ids, and says what it found nothing in', async () => {
     const app = await tempDir();

@@ -79,7 +79,8 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^update \/project\.md {2}\[superseded\]/m);
     expect(r.stdout).toMatch(/^-- Staging database host: db-1\.internal$/m);
-    expect(r.stdout).toMatch(/^quarantined sess_code_022/m);
+    // a session is shown by when it started and what its user first said, its id beside
+    expect(r.stdout).toMatch(/^quarantined \d{4}-\d\d-\d\d \d\d:\d\d "[^"]+" \(sess_code_022\)/m);
     expect(r.stdout).not.toMatch(ansi);
   });
 });

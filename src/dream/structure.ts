@@ -1,0 +1,120 @@
+/**
+ * What a dream must keep of a file (front matter, headings, table rows, code; for JSON and YAML, that it
+ * parses), computed once per blob: by the sha256 of its content, for every stage of a worker that asks.
+ * Parsing is most of a large store's dream; a store's unchanged files are the same blobs in the dream and
+ * in its do-no-harm check, and night after night.
+ */
+import { createHash } from 'node:crypto';
+import type { Root, RootContent } from 'mdast';
+import { parse as parseYaml } from 'yaml';
+import {
+  documentKind,
+  documentOf,
+  parseMarkdownTree,
+  plainText,
+  startLine,
+  type DocumentKind,
+  type MarkdownDocument,
+} from './markdown.js';
+
+export interface Structure {
+  /** Front-matter keys, or null when the file has none; `invalid` when it does not parse. */
+  frontMatter: string[] | null | 'invalid';
+  headings: string[];
+  tableRows: string[];
+  codeBlocks: string[];
+  /** For JSON and YAML files: does the whole file parse. */
+  parses?: boolean;
+}
+
+/** The structures kept, newest last; bounded by the bytes of the files they came from. */
+const known = new Map<string, { structure: Structure; bytes: number }>();
+let knownBytes = 0;
+/** Enough for a 5,000-file store's structures; they are a fraction of the files' size. */
+export const structureCacheBytes = 16 * 2 ** 20;
+/** How often a structure was found parsed (for tests and profiles). */
+export const structureCache = { hits: 0, misses: 0, entries: () => known.size, bytes: () => knownBytes };
+
+const blobKey = (kind: DocumentKind, content: string) =>
+  `${kind}:${createHash('sha256').update(content).digest('hex')}`;
+
+function remember(key: string, structure: Structure, bytes: number): Structure {
+  if (bytes > structureCacheBytes) return structure;
+  known.set(key, { structure, bytes });
+  knownBytes += bytes;
+  for (const [k, v] of known) {
+    if (knownBytes <= structureCacheBytes) break;
+    known.delete(k);
+    knownBytes -= v.bytes;
+  }
+  return structure;
+}
+
+function recalled(key: string): Structure | undefined {
+  const hit = known.get(key);
+  if (!hit) return void structureCache.misses++;
+  structureCache.hits++;
+  known.delete(key); // most recently used goes last
+  known.set(key, hit);
+  return hit.structure;
+}
+
+function frontMatterKeys(value: string, kind: 'yaml' | 'toml'): string[] | 'invalid' {
+  if (kind === 'toml') return value.split('\n').flatMap((l) => /^\s*([A-Za-z0-9_.-]+)\s*=/.exec(l)?.[1] ?? []);
+  try {
+    const doc = parseYaml(value) as unknown;
+    return doc && typeof doc === 'object' && !Array.isArray(doc) ? Object.keys(doc) : [];
+  } catch {
+    return 'invalid';
+  }
+}
+
+function parses(kind: 'json' | 'yaml', path: string, content: string): boolean {
+  try {
+    if (kind === 'yaml') parseYaml(content);
+    else if (path.endsWith('.json')) JSON.parse(content);
+    else for (const line of content.split('\n')) if (line.trim()) JSON.parse(line); // JSON lines
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A markdown document's structure from its parsed tree. */
+function markdownStructure(tree: Root, lines: readonly string[]): Structure {
+  const s: Structure = { frontMatter: null, headings: [], tableRows: [], codeBlocks: [] };
+  const visit = (node: RootContent) => {
+    const type = node.type as string; // 'toml' comes from remark-frontmatter, outside mdast's types
+    if (type === 'yaml' || type === 'toml')
+      s.frontMatter = frontMatterKeys((node as { value: string }).value, type as 'yaml' | 'toml');
+    else if (node.type === 'heading') s.headings.push(`${'#'.repeat(node.depth)} ${plainText(node).trim()}`);
+    else if (node.type === 'table')
+      for (const row of node.children) s.tableRows.push(lines[startLine(row)]!.replace(/\r$/, '').trim());
+    else if (node.type === 'code') s.codeBlocks.push(`${node.lang ?? ''}\n${node.value.replace(/\r/g, '')}`);
+    if ('children' in node) for (const child of node.children as RootContent[]) visit(child);
+  };
+  for (const node of tree.children) visit(node);
+  return s;
+}
+
+export function structureOf(path: string, content: string): Structure {
+  const kind = documentKind(path);
+  if (kind === 'other') return { frontMatter: null, headings: [], tableRows: [], codeBlocks: [] };
+  const key = blobKey(kind, content);
+  const hit = recalled(key);
+  if (hit) return hit;
+  const structure =
+    kind === 'markdown'
+      ? markdownStructure(parseMarkdownTree(content), content.split('\n'))
+      : { frontMatter: null, headings: [], tableRows: [], codeBlocks: [], parses: parses(kind, path, content) };
+  return remember(key, structure, content.length);
+}
+
+/** A markdown file parsed once for both its editable units and its structure (kept for `structureOf`). */
+export function parseDocument(path: string, content: string): MarkdownDocument {
+  const lines = content.split('\n');
+  const tree = parseMarkdownTree(content);
+  const key = blobKey('markdown', content);
+  if (!recalled(key)) remember(key, markdownStructure(tree, lines), content.length);
+  return documentOf(path, lines, tree);
+}
