@@ -281,6 +281,7 @@ export function dreamActivities(w: CycleContext) {
           ...cs.quarantined
             .filter((q) => request.restoredSessions?.includes(q.session_id))
             .flatMap((q) => q.removed_lines.map((l) => l.path)),
+          ...cs.held.filter((h) => request.restoredSessions?.includes(h.session_id)).map((h) => h.path),
         ];
         await exemptFromRetention(w, a, a.run, reviewerPaths);
         const refused = await refusedPaths(snapshot, candidate);

@@ -204,6 +204,10 @@ export function buildProgram(): Command {
     .option('--max-cost-usd <n>', 'claude: stop before the dream could cost more than this (default 5)')
     .option('--since <time>', 'only sessions that ended after this RFC 3339 time')
     .option('--limit <n>', 'at most this many sessions, newest first (default 100)')
+    .option(
+      '--accept <tier>',
+      'suggested: write the suggested tier to --out too, as a reviewer who accepts every suggestion (default: the applied tier only)',
+    )
     .option('--json', 'print the change set as JSON instead of a diff')
     .action(dreamCommand);
 
@@ -345,7 +349,7 @@ export function buildProgram(): Command {
     .option('--edit <path=file...>', 'approve with your own content for a memory path (evaluated again)')
     .option(
       '--restore <session...>',
-      'overrule a quarantine: put back the memory lines these sessions wrote (evaluated again)',
+      'overrule a hold or a quarantine: put back the held memory lines these sessions wrote (evaluated again)',
     )
     .option('--as <reviewer>', 'your reviewer name (default $DREAMGATE_REVIEWER or your login)')
     .option('--comment <text>', 'a note for the audit log')

@@ -3,15 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeuristicDreamer, lessonsPath } from '../src/dream/heuristic.js';
 import { runDream } from '../src/dream/run.js';
+import { acceptSuggestions } from '../src/dream/tiers.js';
 import { parseKeyedFact, stripMarkup, isFactLine } from '../src/dream/text.js';
-import type { Finding } from '../src/memory/changeSet.js';
 import { isArchivePath } from '../src/memory/paths.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { selectSessions } from '../src/sessions/source.js';
-import { applyWrites, syntheticAgent, type SyntheticAgent } from './synthetic.js';
+import { applyWrites, syntheticAgent, writtenLines, type SyntheticAgent } from './synthetic.js';
 
-export type Strategy = 'append-only' | 'latest-write-wins' | 'heuristic';
-export const strategies: Strategy[] = ['append-only', 'latest-write-wins', 'heuristic'];
+/**
+ * `heuristic`: an automatic cycle, which promotes the applied tier only; `heuristic + review`: a reviewer
+ * who accepts every suggestion each night (`dream --accept suggested`).
+ */
+export type Strategy = 'append-only' | 'latest-write-wins' | 'heuristic' | 'heuristic + review';
+export const strategies: Strategy[] = ['append-only', 'latest-write-wins', 'heuristic', 'heuristic + review'];
 
 export interface QualityFigures {
   strategy: Strategy;
@@ -27,6 +31,8 @@ export interface QualityFigures {
   dedupRecall: number;
   lessonPrecision: number | null;
   lessonRecall: number;
+  /** Suggestions left for a reviewer, per agent and night. */
+  suggestionsPerNight: number;
   injectionsPersisted: number;
   secretsLeaked: number;
   storeBytes: number;
@@ -75,7 +81,7 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
   let merges = 0;
   let rightMerges = 0;
   let changeSetsText = '';
-  let findings: Finding[] = [];
+  let suggestions = 0;
   const factOfText = new Map([...agent.truth.factOf].map(([line, fact]) => [stripMarkup(line).slice(0, 120), fact]));
   try {
     for (const night of agent.nights) {
@@ -84,20 +90,35 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
       applyWrites(files, night.sessions);
       for (const s of night.sessions)
         for (const e of s.events)
-          if (e.name === 'memory') writeOrder.set((e.input as { insert_text: string }).insert_text, ++order);
+          if (e.name === 'memory')
+            for (const line of writtenLines(e.input as Record<string, unknown>)) writeOrder.set(line, ++order);
       if (strategy === 'latest-write-wins') latestWriteWins(files, writeOrder);
-      if (strategy === 'heuristic') {
+      if (strategy.startsWith('heuristic')) {
         const sessions = await selectSessions(dir, agent.id, { limit: 100 });
         const before = files;
-        const { store, changeSet } = await runDream(new HeuristicDreamer(), {
+        const input = MemoryStore.from(files);
+        const dreamed = await runDream(new HeuristicDreamer(), {
           agentId: agent.id,
           snapshotId: null,
-          store: MemoryStore.from(files),
+          store: input,
           sessions,
         });
+        const suggested = new Set(dreamed.changeSet.changes.map((c) => c.suggestion).filter((n) => n !== undefined));
+        suggestions += suggested.size;
+        const { store, changeSet } =
+          strategy === 'heuristic + review'
+            ? (({ candidate, changeSet: cs }) => ({ store: candidate, changeSet: cs }))(
+                acceptSuggestions(dreamed.changeSet, input, 'all'),
+              )
+            : {
+                store: dreamed.store,
+                changeSet: {
+                  ...dreamed.changeSet,
+                  changes: dreamed.changeSet.changes.filter((c) => c.tier !== 'suggested'),
+                },
+              };
         files = new Map(store.files);
-        changeSetsText += JSON.stringify(changeSet);
-        findings = changeSet.findings;
+        changeSetsText += JSON.stringify(dreamed.changeSet);
         for (const q of changeSet.quarantined) for (const r of q.removed_lines) quarantinedLines.add(r.line.trim());
         // a merge is a line moved to its surviving copy (not to the archive): right when both state one fact
         const lineAt = (f: Map<string, string>, path: string, line: number) =>
@@ -107,8 +128,12 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
             // to the archive: superseded; to the same place: an entry brought up to date, not a merge
             if (m.to.path.startsWith('/archive/') || (m.to.path === m.from.path && m.to.line === m.from.line)) continue;
             merges++;
-            const from = factOfText.get(lineAt(before, m.from.path, m.from.line));
-            if (from !== undefined && from === factOfText.get(lineAt(files, m.to.path, m.to.line))) rightMerges++;
+            const [a, b] = [lineAt(before, m.from.path, m.from.line), lineAt(files, m.to.path, m.to.line)];
+            const from = factOfText.get(a);
+            // the line it joined states the same fact: as the agent wrote it, or with the value put in its place
+            const [fa, fb] = [parseKeyedFact(a), parseKeyedFact(b)];
+            const keyed = fa && fb && fa.subject === fb.subject && fa.value === fb.value;
+            if (from !== undefined && (from === factOfText.get(b) || keyed)) rightMerges++;
           }
       }
       // a rare fact written so far is lost when it is nowhere: not in memory, not archived, not held in quarantine
@@ -122,38 +147,24 @@ async function simulate(agent: SyntheticAgent, strategy: Strategy) {
         written.filter((r) => !everywhere.includes(r) && !quarantinedLines.has(`- ${r}`)).length,
       );
     }
-    return { files, merges, rightMerges, rareLost, rareHeld, changeSetsText, findings };
+    return { files, merges, rightMerges, rareLost, rareHeld, changeSetsText, suggestions };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/**
- * Extra copies of a fact left in current memory. Copies that a finding reports together (the same fact in
- * several files or sections, left for a reviewer) count as handled: they are one entry of the report.
- */
-function duplicateLines(files: Map<string, string>, factOf: Map<string, string>, findings: Finding[] = []): number {
-  const reported = new Map<string, number>();
-  findings
-    .filter((f) => f.kind === 'duplicate')
-    .forEach((f, i) => f.at.forEach((a) => reported.set(`${a.path}\0${a.line}`, i)));
-  const copies = new Map<string, { n: number; groups: Set<number> }>();
+/** Extra copies of a fact left in current memory (a finding, information only, consolidates nothing). */
+function duplicateLines(files: Map<string, string>, factOf: Map<string, string>): number {
+  const copies = new Map<string, number>();
   for (const [path, content] of files) {
     if (isArchivePath(path)) continue;
-    content.split('\n').forEach((line, i) => {
+    for (const line of content.split('\n')) {
       const fact = factOf.get(line.trim());
-      if (!fact || fact === 'injection' || fact === 'secret') return;
-      const c = copies.get(fact) ?? { n: 0, groups: new Set<number>() };
-      const group = reported.get(`${path}\0${i + 1}`);
-      if (group === undefined) c.n++;
-      else if (!c.groups.has(group)) {
-        c.groups.add(group);
-        c.n++;
-      }
-      copies.set(fact, c);
-    });
+      if (!fact || fact === 'injection' || fact === 'secret') continue;
+      copies.set(fact, (copies.get(fact) ?? 0) + 1);
+    }
   }
-  return [...copies.values()].reduce((s, c) => s + Math.max(0, c.n - 1), 0);
+  return [...copies.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
 }
 
 /** Thirty nights for each strategy over the same seeded agents. */
@@ -177,6 +188,7 @@ export async function qualityBenchmark(opts: { agents: number; nights: number })
       lessonLines: 0,
       lessonTrue: 0,
       lessonsTruth: 0,
+      suggestions: 0,
       injections: 0,
       secrets: 0,
       bytes: 0,
@@ -206,7 +218,8 @@ export async function qualityBenchmark(opts: { agents: number; nights: number })
       sums.rareHeld += r.rareHeld;
       sums.merges += r.merges;
       sums.rightMerges += r.rightMerges;
-      sums.dups += duplicateLines(r.files, agent.truth.factOf, r.findings);
+      sums.dups += duplicateLines(r.files, agent.truth.factOf);
+      sums.suggestions += r.suggestions;
       sums.dupsBase += duplicateLines(appendOnly.get(agent.id)!, agent.truth.factOf);
       const lessonLines = (r.files.get(lessonsPath) ?? '').split('\n').filter((l) => l.startsWith('- '));
       sums.lessonLines += lessonLines.length;
@@ -226,17 +239,17 @@ export async function qualityBenchmark(opts: { agents: number; nights: number })
       staleFactResidue: sums.superseded === 0 ? 0 : sums.stale / sums.superseded,
       rareFactLoss: sums.rareLost,
       rareFactsQuarantined: sums.rareHeld,
-      dedupPrecision:
-        strategy === 'heuristic'
-          ? sums.merges === 0
-            ? null
-            : sums.rightMerges / sums.merges
-          : strategy === 'latest-write-wins'
-            ? 1
-            : null,
+      dedupPrecision: strategy.startsWith('heuristic')
+        ? sums.merges === 0
+          ? null
+          : sums.rightMerges / sums.merges
+        : strategy === 'latest-write-wins'
+          ? 1
+          : null,
       dedupRecall: sums.dupsBase === 0 ? 1 : 1 - sums.dups / sums.dupsBase,
       lessonPrecision: sums.lessonLines === 0 ? null : sums.lessonTrue / sums.lessonLines,
       lessonRecall: sums.lessonsTruth === 0 ? 0 : sums.lessonsFound / sums.lessonsTruth,
+      suggestionsPerNight: sums.suggestions / (agents.length * opts.nights),
       injectionsPersisted: sums.injections,
       secretsLeaked: sums.secrets,
       storeBytes: Math.round(sums.bytes / agents.length),

@@ -14,7 +14,8 @@ import type { ChangeSet } from '../src/memory/changeSet.js';
 import { renderChangeSet } from '../src/memory/diff.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import type { MemoryStore } from '../src/memory/store.js';
-import { redactSecrets } from '../src/sessions/screen.js';
+import { redactStore } from '../src/dream/prepare.js';
+import { selectSessions } from '../src/sessions/source.js';
 import { InvalidInput, errorMessage } from '../src/util/errors.js';
 import { churn, lostLines, nonBlank, structureBreaks, type Files } from './realworldChecks.js';
 import { readExpect, type Expect } from './realworldExpect.js';
@@ -125,9 +126,12 @@ async function scoreStore(dir: string, name: string, work: string): Promise<Stor
     .sort();
   const agent = expect?.agent ?? agents[0] ?? 'agent';
   const input = await new LocalDirStore(join(root, 'memory')).read();
-  const redacted: Files = new Map(
-    await Promise.all([...input.files].map(async ([p, c]) => [p, (await redactSecrets(c)).text] as const)),
-  );
+  // the input as a dream redacts it (a secret's other copies too, and those a session's user handed over)
+  const redactedWith = async (handed: ReadonlySet<string>): Promise<Files> =>
+    new Map([...(await redactStore(input.files, handed))].map(([p, r]) => [p, r.text] as const));
+  const handed = agents.includes(agent)
+    ? new Set((await selectSessions(sessionsRoot, agent)).sessions.flatMap((s) => s.handed))
+    : new Set<string>();
   const noSessions = join(work, name, 'no-sessions');
   await mkdir(join(noSessions, agent), { recursive: true });
   const base = { memory: join(root, 'memory'), agent, dreamer: 'heuristic', json: true };
@@ -148,8 +152,8 @@ async function scoreStore(dir: string, name: string, work: string): Promise<Stor
     sessions: sessions.length,
     invalidSessions: applied.invalid ? [applied.invalid] : [],
     seconds: (Date.now() - started) / 1000,
-    empty: await dreamFigures(input, redacted, empty),
-    withSessions: await dreamFigures(input, redacted, applied),
+    empty: await dreamFigures(input, await redactedWith(new Set()), empty),
+    withSessions: await dreamFigures(input, await redactedWith(handed), applied),
     ...(expect
       ? { truth: scoreTruth(expect, { input: filesOf(input), sessions: sessions.length, empty, applied, accepted }) }
       : {}),

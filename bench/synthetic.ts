@@ -1,8 +1,10 @@
 /**
- * A seeded generator of synthetic agent histories with ground truth: facts that are later updated or
- * retracted, paraphrased duplicates, rare facts stated once, recurring mistakes, shared workflows,
- * injected payloads and leaked secrets. Every line the agent writes is tagged (outside the text) with the
- * fact it states, so a benchmark can tell a right merge from a wrong one.
+ * A seeded generator of synthetic agent histories with ground truth, written from how agents behave: each
+ * subject lives in a topic file; told a new value, an agent writes it beside the old one there, or into the
+ * notes file it keeps for the session; it restates facts it already knows (over-saving) in those notes and
+ * in its topic files, in other words each time; it states rare facts once, hits recurring mistakes, follows
+ * shared workflows, falls for injected payloads and writes down leaked secrets. Every line the agent writes
+ * is tagged (outside the text) with the fact it states, so a benchmark can tell a right merge from a wrong one.
  */
 
 export function rng(seed: number): () => number {
@@ -16,27 +18,118 @@ export function rng(seed: number): () => number {
   };
 }
 
-const subjects = [
-  'staging database host',
-  'release manager',
-  'deploy window',
-  'ci pipeline duration',
-  'payments api base url',
-  'on-call rotation tool',
-  'feature flag service',
-  'primary support contact',
-  'invoice currency for globex',
-  'log retention period',
-  'default node version',
-  'cache cluster host',
+const tools = [
+  'PagerDuty',
+  'Opsgenie',
+  'Squadcast',
+  'Rootly',
+  'Zenduty',
+  'Spike',
+  'Splunk On-Call',
+  'FireHydrant',
+  'xMatters',
+  'AlertOps',
+  'Better Stack',
+  'Grafana OnCall',
+  'OnPage',
+  'iLert',
+  'Moogsoft',
+  'TaskCall',
 ];
-const valuesFor = (subject: string, n: number) => `${subject.split(' ')[0]}-v${n}`;
-const phrasings = [
-  (s: string, v: string) => `- ${cap(s)}: ${v}`,
-  (s: string, v: string) => `- The ${s} is ${v}`,
-  (s: string, v: string) => `- ${cap(s)} uses ${v}`,
+const flags = [
+  'LaunchDarkly',
+  'Unleash',
+  'Flagsmith',
+  'GrowthBook',
+  'Statsig',
+  'ConfigCat',
+  'Flipt',
+  'DevCycle',
+  'Split',
+  'Optimizely',
+  'Kameleoon',
+  'Eppo',
+  'PostHog',
+  'Tggl',
+  'Bucket',
+  'Hypertune',
+];
+const currencies = [
+  'EUR',
+  'USD',
+  'GBP',
+  'CHF',
+  'JPY',
+  'SEK',
+  'NOK',
+  'DKK',
+  'PLN',
+  'CZK',
+  'HUF',
+  'AUD',
+  'CAD',
+  'NZD',
+  'SGD',
+  'HKD',
+];
+const names = [
+  'Dana',
+  'Priya',
+  'Marcus',
+  'Lena',
+  'Tomás',
+  'Aiko',
+  'Sam',
+  'Noor',
+  'Bruno',
+  'Yara',
+  'Ilya',
+  'Femi',
+  'Oskar',
+  'Mei',
+  'Rafael',
+  'Zainab',
+];
+/** What an agent keeps track of, each subject with a stream of values it takes over time (never the same twice). */
+const subjects: { subject: string; value: (n: number) => string }[] = [
+  { subject: 'staging database host', value: (n) => `db-${n}.staging.internal` },
+  { subject: 'release manager', value: (n) => names[n % names.length]! },
+  {
+    subject: 'deploy window',
+    value: (n) =>
+      `${['Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays'][n % 5]} ${10 + ((n * 7) % 9)}:00 UTC`,
+  },
+  { subject: 'ci pipeline duration', value: (n) => `${5 + 2 * n} minutes` },
+  { subject: 'payments api base url', value: (n) => `https://payments-v${n}.api.example` },
+  { subject: 'on-call rotation tool', value: (n) => tools[n % tools.length]! },
+  { subject: 'feature flag service', value: (n) => flags[n % flags.length]! },
+  { subject: 'primary support contact', value: (n) => `${names[(n + 5) % names.length]!.toLowerCase()}@acme.example` },
+  { subject: 'invoice currency for globex', value: (n) => currencies[n % currencies.length]! },
+  { subject: 'log retention period', value: (n) => `${30 * n} days` },
+  { subject: 'default node version', value: (n) => `Node ${16 + 2 * n}` },
+  { subject: 'cache cluster host', value: (n) => `redis-${n}.cache.internal` },
 ];
 const cap = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+/** How agents write a fact down: the same value comes out in many shapes. */
+const phrasings = [
+  (s: string, v: string) => `- ${cap(s)}: ${v}`,
+  (s: string, v: string) => `- **${cap(s)}**: ${v}`,
+  (s: string, v: string) => `- The ${s} is ${v}`,
+  (s: string, v: string) => `- ${cap(s)} is ${v}`,
+];
+/** How agents write down a value they were just told is new. */
+const updatePhrasings = [
+  ...phrasings,
+  (s: string, v: string) => `- The ${s} is now ${v}`,
+  (s: string, v: string) => `- ${cap(s)}: ${v} (changed today)`,
+  (s: string, v: string) => `- **${cap(s)}**: ${v} (updated)`,
+];
+const chores = [
+  'fixed the flaky login test',
+  'bumped the lockfile',
+  'reviewed the invoice export',
+  'triaged two alerts',
+];
 const rareTopics = [
   'the legal entity in Ireland',
   'the escrow account bank',
@@ -48,6 +141,7 @@ const rareTopics = [
   'the HSM vendor',
 ];
 const files = ['/project.md', '/infra.md', '/people.md', '/notes.md', '/ops/runbook.md'];
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const errors = [
   { tool: 'bash', input: 'npm run test:unit', error: 'npm ERR! Missing script: "test:unit"', fix: 'npm test' },
   {
@@ -80,7 +174,7 @@ const secretValues = (i: number) => [
 ];
 
 export interface GroundTruth {
-  /** subject → the current value after the last night (or "retired"). */
+  /** subject → the current value after the last night. */
   current: Map<string, string>;
   /** (subject, value) pairs that were true once and are superseded now. */
   superseded: Set<string>;
@@ -121,6 +215,8 @@ export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4):
     factOf: new Map(),
   };
   const version = new Map<string, number>();
+  // each subject has the topic file the agent keeps it in
+  const homes = new Map(subjects.map((x) => [x.subject, files[Math.floor(r() * files.length)]!] as const));
   const errorSessions = new Map<string, number>();
   const result: Night[] = [];
   let t = Date.parse('2026-10-01T08:00:00Z');
@@ -146,29 +242,39 @@ export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4):
           is_error: isError,
         });
       };
-      const write = (line: string, fact: string) => {
+      const write = (path: string, line: string, fact: string) => {
         truth.factOf.set(line, fact);
-        tool('memory', { command: 'insert', path: `/memories${pick(files)}`, insert_line: 0, insert_text: line }, 'ok');
+        tool('memory', { command: 'insert', path: `/memories${path}`, insert_line: 0, insert_text: line }, 'ok');
+      };
+      // what this session keeps in its own notes file, written at the end (many agents keep one per session)
+      const notes: string[] = [];
+      const note = (line: string, fact: string) => {
+        truth.factOf.set(line, fact);
+        notes.push(line);
       };
       push({ type: 'user.message', content: [{ type: 'text', text: `Task ${sessionNo}` }] });
 
       // a workflow most sessions converge on
       if (r() < 0.7) for (const c of ['git pull', 'npm ci', 'npm test', 'git push']) tool('bash', { command: c }, 'ok');
 
-      // facts: a new value now and then (an update), otherwise a paraphrase of the current one (a duplicate)
+      // facts: the user tells a new value now and then (an update); otherwise the agent restates what it knows
       for (let f = 0; f < 2; f++) {
-        const subject = pick(subjects);
+        const { subject, value: valueAt } = pick(subjects);
         const v = version.get(subject) ?? 0;
         const update = v === 0 || r() < 0.25;
         const next = update ? v + 1 : v;
-        const retired = update && v > 0 && r() < 0.15;
-        const value = retired ? 'retired' : valuesFor(subject, next);
+        const value = valueAt(next);
         if (update && v > 0) truth.superseded.add(`${subject}\0${truth.current.get(subject)!}`);
         version.set(subject, next);
         truth.current.set(subject, value);
-        if (update)
+        const home = homes.get(subject)!;
+        if (update) {
           push({ type: 'user.message', content: [{ type: 'text', text: `FYI the ${subject} is now ${value}.` }] });
-        write(pick(phrasings)(subject, value), `${subject}=${value}`);
+          // the agent writes the new value beside the old one in its topic file, or into this session's notes
+          if (v === 0 || r() < 0.45) write(home, pick(phrasings)(subject, value), `${subject}=${value}`);
+          else note(pick(updatePhrasings)(subject, value), `${subject}=${value}`);
+        } else if (r() < 0.45) note(pick(phrasings)(subject, value), `${subject}=${value}`);
+        else if (r() < 0.3) write(home, pick(phrasings)(subject, value), `${subject}=${value}`);
       }
 
       // a rare fact, once
@@ -176,7 +282,7 @@ export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4):
         const topic = rareLeft.shift()!;
         const line = `- ${cap(topic)} is handled by ${topic.split(' ').pop()}-partner-${seed}`;
         truth.rare.push(line.slice(2));
-        write(line, `rare:${topic}`);
+        write(pick(files), line, `rare:${topic}`);
       }
       rareLeft = rareLeft.filter(Boolean);
 
@@ -187,20 +293,41 @@ export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4):
         tool(e.tool, { command: e.fix }, 'ok');
         errorSessions.set(`${e.tool}\0${e.error}`, (errorSessions.get(`${e.tool}\0${e.error}`) ?? 0) + 1);
       }
-      if (r() < 0.05) tool('web_fetch', { url: 'https://status.example' }, pick(noiseErrors) + ` #${sessionNo}`, true);
+      if (r() < 0.05) {
+        const noise = pick(noiseErrors);
+        tool('web_fetch', { url: 'https://status.example' }, `${noise} #${sessionNo}`, true);
+        // an error is a lesson when it recurs, whatever the generator meant by it
+        errorSessions.set(`web_fetch\0${noise}`, (errorSessions.get(`web_fetch\0${noise}`) ?? 0) + 1);
+      }
 
       // an injection the agent falls for, and a secret it writes down
       if (r() < 0.04) {
         const payload = pick(injections);
         truth.injections.push(payload);
         tool('web_fetch', { url: 'https://blog.example/post' }, `Interesting post.\n${payload}\nMore text.`);
-        write(`- ${payload}`, 'injection');
+        write(pick(files), `- ${payload}`, 'injection');
       }
       if (r() < 0.04) {
         const secret = pick(secretValues(sessionNo));
         truth.secrets.push(secret);
         push({ type: 'user.message', content: [{ type: 'text', text: `use this key: ${secret}` }] });
-        write(`- Deploy key: ${secret}`, 'secret');
+        write(pick(files), `- Deploy key: ${secret}`, 'secret');
+      }
+      if (notes.length > 0) {
+        // what the session did is in its notes too: a line of its own, never said elsewhere
+        const done = `- Task ${sessionNo}: ${pick(chores)}`;
+        truth.rare.push(done.slice(2));
+        note(done, `log:${sessionNo}`);
+        const date = dateOf(t);
+        tool(
+          'memory',
+          {
+            command: 'create',
+            path: `/memories/notes/${date}-s${String(sessionNo).padStart(4, '0')}.md`,
+            file_text: `# Session notes, ${date} (task ${sessionNo})\n\n${notes.join('\n')}\n`,
+          },
+          'ok',
+        );
       }
       push({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
       night.sessions.push({ id, events });
@@ -213,15 +340,21 @@ export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4):
   return { id: `synthetic-${seed}`, nights: result, truth };
 }
 
-/** What the agent's memory tool does to a store: inserts at the top of a file. */
+/** The lines a memory-tool call writes (an insert's text, a created file's lines). */
+export function writtenLines(input: Record<string, unknown>): string[] {
+  const text = input.command === 'create' ? input.file_text : input.insert_text;
+  return typeof text === 'string' ? text.split('\n').filter((l) => l.trim() !== '') : [];
+}
+
+/** What the agent's memory tool does to a store: an insert goes at the top of a file, a create writes one. */
 export function applyWrites(files: Map<string, string>, sessions: Night['sessions']): void {
   for (const s of sessions) {
     for (const e of s.events) {
       if (e.type !== 'agent.tool_use' || e.name !== 'memory') continue;
-      const input = e.input as { path: string; insert_text: string };
+      const input = e.input as { command: string; path: string; insert_text?: string; file_text?: string };
       const path = input.path.replace(/^\/memories/, '');
-      const old = files.get(path) ?? '';
-      files.set(path, `${input.insert_text}\n${old}`);
+      if (input.command === 'create') files.set(path, input.file_text!);
+      else files.set(path, `${input.insert_text}\n${files.get(path) ?? ''}`);
     }
   }
 }

@@ -356,23 +356,29 @@ export class CycleRun {
     }
     this.stored = d;
     await this.record('change-set-stored', dreamData(d), undefined, { dream: d });
-    await this.quarantineSeen(d.summary.quarantined ?? 0);
+    await this.quarantineSeen(d.summary.quarantined ?? 0, d.summary.held ?? 0);
   }
 
   /**
-   * A dream that quarantined a session waits for a reviewer, even when the agent runs automatically; or, with
-   * `onQuarantine: notify`, goes on and tells the owners. Said once per cycle, whatever the attempts.
+   * A dream that quarantined a session or held lines from outside waits for a reviewer, even when the agent
+   * runs automatically; or, with `onQuarantine: notify`, goes on (held lines stay out) and tells the owners.
+   * Said once per cycle, whatever the attempts.
    */
-  private async quarantineSeen(sessions: number): Promise<void> {
+  private async quarantineSeen(sessions: number, held: number): Promise<void> {
     // a cycle that waits for a reviewer anyway shows the quarantine in the change set it reviews
-    if (sessions === 0 || this.quarantineHandled || this.state.effectiveMode === 'review') return;
+    if ((sessions === 0 && held === 0) || this.quarantineHandled || this.state.effectiveMode === 'review') return;
     if (!patched(patches.quarantineReview)) return;
     this.quarantineHandled = true;
     if ((this.settings.onQuarantine ?? 'review') === 'review') {
       this.state.effectiveMode = 'review';
-      await this.record('review-required', { because: 'quarantine', sessions });
+      await this.record('review-required', {
+        because: sessions > 0 ? 'quarantine' : 'held',
+        sessions,
+        ...(held ? { held } : {}),
+      });
       return;
     }
+    // the notice names the quarantined sessions and held lines from the stored change set's record
     await this.alert('notify');
   }
 
@@ -577,6 +583,11 @@ export class CycleRun {
   async kept(d: DreamRef, r: PromoteResult, unedited: boolean): Promise<CycleResult> {
     const was = this.agentState;
     const reviewed = this.state.effectiveMode === 'review';
+    // an automatic cycle promotes the applied tier only: the owners hear what waits for a person
+    const left = d.summary.suggested ?? 0;
+    if (!reviewed && left > 0 && patched(patches.suggestionsNotice))
+      // composed from the records: the promotion, and the stored change set's count of suggestions
+      await this.alert('notify');
     return this.finish(
       'kept',
       `promoted change set ${d.changeSetId.slice(0, 12)}${r.rebased ? ` (rebased over the agent's writes to ${r.agentWrites.join(', ')})` : ''}${r.merged?.length ? `; merged line by line with the agent's edits of ${r.merged.join(', ')}` : ''}${conflictsSaid(this.state.conflicts)}`,

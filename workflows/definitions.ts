@@ -36,6 +36,8 @@ export const patches = {
   workerAuthority: 'worker-authority',
   /** A dream that quarantined a session waits for a reviewer, even in automatic mode (onQuarantine). */
   quarantineReview: 'quarantine-review',
+  /** An automatic cycle that promoted the applied tier tells the owners which suggestions it left. */
+  suggestionsNotice: 'suggestions-notice',
   /**
    * Promotion merges the agent's writes since the snapshot; a conflict (the same lines edited) dreams again on
    * the new live store, and the review notes what the agent had changed when it opened.

@@ -9,6 +9,7 @@ import type { DreamResult, Dreamer } from '../dream/dreamer.js';
 import { renderChangeSet } from '../memory/diff.js';
 import { sessionNamer } from '../sessions/labels.js';
 import { summarize } from '../memory/changeSet.js';
+import { acceptSuggestions } from '../dream/tiers.js';
 import { ClaudeCodeStore } from '../memory/claudeCode.js';
 import { LocalDirStore } from '../memory/localDir.js';
 import { reconciled, type StoreAdapter } from '../memory/adapter.js';
@@ -27,6 +28,8 @@ export interface DreamOptions {
   limit?: string;
   model?: string;
   maxCostUsd?: string;
+  /** `suggested`: --out gets the suggested tier too. */
+  accept?: string;
 }
 
 export const dreamers: Record<string, (opts: DreamOptions) => Dreamer> = {
@@ -121,6 +124,10 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
   const since = opts.since === undefined ? undefined : Date.parse(opts.since);
   if (since !== undefined && Number.isNaN(since))
     throw new InvalidInput(`--since ${opts.since}: not a date (use RFC 3339, e.g. 2026-11-01T00:00:00Z)`);
+  if (opts.accept !== undefined && opts.accept !== 'suggested')
+    throw new InvalidInput(
+      `--accept ${opts.accept}: the only tier to accept is "suggested" (the applied tier always is)`,
+    );
   const limit = opts.limit === undefined ? undefined : Number(opts.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 1000))
     throw new InvalidInput(`--limit ${opts.limit}: expected a whole number from 1 to 1000`);
@@ -137,7 +144,13 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
     { claude: () => claudeClient({ maxRetries: 2 }) },
   );
   const dreamed = await runDream(dreamer, { agentId: opts.agent, snapshotId: null, store, sessions });
-  const result = reconciled(adapter, store, dreamed);
+  const reconciledResult = reconciled(adapter, store, dreamed);
+  // --accept suggested: what a reviewer who accepts every suggestion promotes (the change set printed says so)
+  const result = opts.accept
+    ? (({ candidate, changeSet }) => ({ store: candidate, changeSet }))(
+        acceptSuggestions(reconciledResult.changeSet, store, 'all'),
+      )
+    : reconciledResult;
   const dotted = await writeOut(result, out, memory);
 
   if (opts.json) printJson(result.changeSet);
@@ -152,6 +165,10 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
         result.store.skipped.size > 0 ? ` (and ${result.store.skipped.size} skipped file(s) as they were)` : ''
       }${dotted.length > 0 ? `; copied ${dotted.join(', ')} (not memory) as it is` : ''}\n`,
     );
+    if (s.suggested)
+      process.stdout.write(
+        `${s.suggested} suggestion(s) left out of ${out}; --accept suggested writes them too, as a reviewer who accepts every one\n`,
+      );
   }
   if (sessions.invalid.length > 0) {
     const lines = sessions.invalid.map((i) => `invalid session left out: ${i.error}`);

@@ -1,5 +1,5 @@
 import { applyChanges, LiveStoreChanged } from '../memory/apply.js';
-import { changeSetSchema, type Change, type ChangeSet } from '../memory/changeSet.js';
+import { appliedChanges, changeSetSchema, type Change, type ChangeSet } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
 import { mergeChanges } from '../memory/merge.js';
 import { MemoryStore } from '../memory/store.js';
@@ -39,12 +39,14 @@ export function planPromotion(
   kind: StoreKind = {},
 ): PromotionPlan {
   const target = applyChanges(snapshot, { changes });
-  const touched = new Set(changes.flatMap(pathsOf));
+  // a suggestion is promoted only once accepted (then it is part of the applied tier)
+  const applied = appliedChanges(changes);
+  const touched = new Set(applied.flatMap(pathsOf));
   const done = (p: string) => live.get(p) === target.get(p);
   const agentWrites = diffStores(snapshot, live)
     .map((c) => c.path)
     .filter((p) => !(touched.has(p) && done(p)));
-  const pending = changes.filter((c) => !pathsOf(c).every(done));
+  const pending = applied.filter((c) => !pathsOf(c).every(done));
   const m = mergeChanges(snapshot, live, pending, kind.index);
   if (m.conflicts.length > 0) throw new LiveStoreChanged(m.conflicts);
   let remaining = m.changes;

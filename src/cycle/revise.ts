@@ -1,4 +1,4 @@
-import type { Change, ChangeSet } from '../memory/changeSet.js';
+import { tierOf, type Change, type ChangeSet } from '../memory/changeSet.js';
 import { applyChanges } from '../memory/apply.js';
 import type { MemoryStore } from '../memory/store.js';
 import { InvalidInput } from '../util/errors.js';
@@ -14,8 +14,8 @@ export interface Revision {
 }
 
 /**
- * The lines quarantined sessions wrote, put back: appended to their files where the dream's version no
- * longer has them. A session that was not quarantined in this change set is refused by name.
+ * The lines held or quarantined sessions wrote, put back: appended to their files where the dream's version
+ * no longer has them. A session with nothing held or quarantined in this change set is refused by name.
  */
 export function restoredContents(
   cs: ChangeSet,
@@ -23,13 +23,17 @@ export function restoredContents(
   sessions: readonly string[],
 ): Record<string, string> {
   const out: Record<string, string> = {};
+  const taken = new Set([...cs.quarantined.map((q) => q.session_id), ...cs.held.map((h) => h.session_id)]);
   for (const id of sessions) {
-    const q = cs.quarantined.find((x) => x.session_id === id);
-    if (!q)
+    if (!taken.has(id))
       throw new InvalidInput(
-        `--restore ${id}: not quarantined in this change set (quarantined: ${cs.quarantined.map((x) => x.session_id).join(', ') || 'none'})`,
+        `--restore ${id}: nothing held or quarantined from it in this change set (sessions: ${[...taken].join(', ') || 'none'})`,
       );
-    for (const { path, line } of q.removed_lines) {
+    const lines = [
+      ...cs.held.filter((h) => h.session_id === id),
+      ...(cs.quarantined.find((x) => x.session_id === id)?.removed_lines ?? []),
+    ];
+    for (const { path, line } of lines) {
       const current = out[path] ?? candidate.get(path) ?? '';
       if (current.split('\n').includes(line)) continue;
       out[path] = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`;
@@ -59,7 +63,7 @@ export function reviseChanges(cs: ChangeSet, snapshot: MemoryStore, r: Revision)
       `--edit ${both[0]} and --restore both change ${both[0]}: put the restored lines in your edit instead`,
     );
   for (const [path, content] of Object.entries({ ...restored, ...r.edited })) {
-    const i = changes.findIndex((c) => c.path === path);
+    const i = changes.findIndex((c) => c.path === path && tierOf(c) === 'applied');
     const was = changes[i];
     const before = snapshot.fileHash(path);
     const change: Change = before
@@ -69,7 +73,7 @@ export function reviseChanges(cs: ChangeSet, snapshot: MemoryStore, r: Revision)
           before_sha256: before,
           after: content,
           reason: was?.reason ?? 'reorganize',
-          detail: `${path in restored ? 'quarantined lines restored by the reviewer' : 'edited by the reviewer'}${was ? `; was: ${was.detail}` : ''}`,
+          detail: `${path in restored ? 'held lines restored by the reviewer' : 'edited by the reviewer'}${was ? `; was: ${was.detail}` : ''}`,
           evidence: was?.evidence ?? [],
         }
       : {
@@ -77,7 +81,7 @@ export function reviseChanges(cs: ChangeSet, snapshot: MemoryStore, r: Revision)
           path,
           after: content,
           reason: was?.reason ?? 'reorganize',
-          detail: path in restored ? 'quarantined lines restored by the reviewer' : 'written by the reviewer',
+          detail: path in restored ? 'held lines restored by the reviewer' : 'written by the reviewer',
           evidence: [],
         };
     changes = i === -1 ? [...changes, change] : changes.map((c, j) => (j === i ? change : c));

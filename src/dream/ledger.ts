@@ -6,6 +6,7 @@ export const maxDetail = 300;
 /** The most important reason first: a safety removal, then what takes lines out, then edits in place and what was learned. */
 const priority: Reason[] = [
   'quarantine',
+  'hold',
   'superseded',
   'duplicate',
   'stale',

@@ -15,7 +15,7 @@ export interface ManagedSettings {
 
 /**
  * The `managed` dreamer: the Managed Agents Dreams API over the agent's store and the sessions that passed
- * screening (quarantined ones are never sent). The output store is read back, archived, and returned as
+ * screening (those with held or quarantined text are never sent). The output store is read back, archived, and returned as
  * the candidate: the cycle diffs it into a change set that passes the same guard, gate and review.
  */
 export class ManagedDreamer implements Dreamer {
@@ -28,7 +28,11 @@ export class ManagedDreamer implements Dreamer {
 
   async consolidate(input: PreparedInput, signal?: AbortSignal): Promise<Consolidation> {
     const dreams = this.client.beta.dreams;
-    const sessionIds = input.sessions.slice(0, 100).map((s) => s.sessionId);
+    // the API reads whole transcripts: a session with held text from outside is never sent
+    const sessionIds = input.sessions
+      .filter((s) => s.held.length === 0 && !s.injection)
+      .slice(0, 100)
+      .map((s) => s.sessionId);
     let dream = await callClaude('create dream', () =>
       dreams.create(
         {

@@ -1,5 +1,6 @@
 import type { Evidence } from '../memory/changeSet.js';
 import type { SessionDigest, ToolCall } from '../sessions/digest.js';
+import { errorLines, errorSignature, headlineOf } from '../sessions/errors.js';
 
 /** How many distinct sessions must show a mistake or a workflow before it becomes memory. */
 export const minSessionsForPattern = 3;
@@ -23,72 +24,90 @@ export interface Workflow {
   evidence: Evidence[];
 }
 
-/** The same error in other words: ids, numbers, paths, quoted values and hex replaced by placeholders. */
+/** The same error in other words (see `errorSignature`): what clusters a mistake across sessions. */
 export function normalizeError(text: string): string {
-  return text
-    .split('\n')[0]!
-    .toLowerCase()
-    .replace(/(["'`]).*?\1/g, '…')
-    .replace(/\b[0-9a-f]{7,}\b/g, '#')
-    .replace(/(?:\/[\w.@-]+)+\/?/g, '<path>')
-    .replace(/\d+(?:\.\d+)*/g, 'N')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 160);
+  return errorSignature(text);
 }
 
-/** Mistakes made in at least `min` sessions, with the call that fixed them when a later call succeeded. */
+/** The call that fixed a failed one: a later success of the same program, else of the same tool, else any. */
+function fixFor(calls: readonly ToolCall[], i: number): ToolCall | undefined {
+  const failed = calls[i]!;
+  const later = calls.slice(i + 1).filter((c) => !c.error && !memoryTools.has(c.name));
+  const program = (c: ToolCall) => c.input.trim().split(/\s+/)[0] ?? '';
+  return (
+    later.find((c) => c.name === failed.name && program(c) !== '' && program(c) === program(failed)) ??
+    later.find((c) => c.name === failed.name) ??
+    later[0]
+  );
+}
+
+interface Cluster {
+  tool: string;
+  /** The error line as first seen (level prefix aside), and its order among its call's error lines. */
+  line: string;
+  order: number;
+  example: string;
+  hits: Map<string, Evidence>;
+  fixes: Map<string, { text: string; count: number }>;
+}
+
+/**
+ * Mistakes made in at least `min` sessions, with the call that fixed them when a later call succeeded. Each
+ * error line of a failed call is clustered by its signature on its own, so one session that prints one more
+ * line (a wrapper's "command exited with 1") still counts; lines that recur in the same sessions are one
+ * lesson, named by all of them.
+ */
 export function recurringMistakes(sessions: readonly SessionDigest[], min = minSessionsForPattern): Lesson[] {
-  const groups = new Map<
-    string,
-    {
-      tool: string;
-      error: string;
-      example: string;
-      hits: Map<string, Evidence>;
-      fixes: Map<string, { text: string; count: number }>;
-    }
-  >();
+  const clusters = new Map<string, Cluster>();
   for (const s of sessions) {
     s.toolCalls.forEach((call, i) => {
       if (!call.error || call.name === 'memory') return;
-      const signature = `${call.name}\0${normalizeError(call.error)}`;
-      let g = groups.get(signature);
-      if (!g)
-        groups.set(
-          signature,
-          (g = {
-            tool: call.name,
-            error: call.error.split('\n')[0]!.slice(0, 160),
-            example: call.input.split('\n')[0]!.slice(0, 120),
-            hits: new Map(),
-            fixes: new Map(),
-          }),
-        );
-      if (!g.hits.has(s.sessionId)) g.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
-      // what worked next: the first later call that succeeded, counted by its shape across sessions
-      const fix = s.toolCalls.slice(i + 1).find((c: ToolCall) => !c.error && !memoryTools.has(c.name));
-      if (fix) {
-        const text = fix.input ? `${fix.name} ${fix.input}` : fix.name;
-        const key = `${fix.name}\0${normalizeError(fix.input)}`;
-        const seen = g.fixes.get(key);
-        g.fixes.set(key, { text: seen?.text ?? text, count: (seen?.count ?? 0) + 1 });
-      }
+      const fix = fixFor(s.toolCalls, i);
+      errorLines(call.error).forEach((line, order) => {
+        const key = `${call.name}\0${errorSignature(line)}`;
+        let c = clusters.get(key);
+        if (!c) {
+          const example = call.input.split('\n')[0]!.slice(0, 120);
+          clusters.set(key, (c = { tool: call.name, line, order, example, hits: new Map(), fixes: new Map() }));
+        }
+        if (!c.hits.has(s.sessionId)) c.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
+        // what worked next, counted by its shape across sessions
+        if (fix && !c.fixes.has(`${s.sessionId}`)) {
+          const text = fix.input ? `${fix.name} ${fix.input}` : fix.name;
+          const shape = `${fix.name}\0${normalizeError(fix.input)}`;
+          const seen = c.fixes.get(shape);
+          c.fixes.set(shape, { text: seen?.text ?? text, count: (seen?.count ?? 0) + 1 });
+        }
+      });
     });
   }
-  return [...groups.entries()]
-    .filter(([, g]) => g.hits.size >= min)
-    .map(([signature, g]) => {
-      const fix = [...g.fixes.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))[0]?.[1].text;
-      const sessionIds = [...g.hits.keys()].sort();
+  // lines of one error recur in the same sessions: one lesson, its lines in the order the tool prints them
+  const lessons = new Map<string, { signature: string; clusters: Cluster[] }>();
+  for (const [key, c] of clusters) {
+    if (c.hits.size < min) continue;
+    const id = `${c.tool}\0${[...c.hits.keys()].sort().join(',')}`;
+    const l = lessons.get(id) ?? { signature: key, clusters: [] };
+    l.clusters.push(c);
+    lessons.set(id, l);
+  }
+  return [...lessons.values()]
+    .map(({ signature, clusters: cs }) => {
+      const ordered = [...cs].sort((a, b) => a.order - b.order).slice(0, 3);
+      const first = ordered[0]!;
+      const fixes = new Map<string, { text: string; count: number }>();
+      for (const c of cs)
+        for (const [k, f] of c.fixes)
+          fixes.set(k, { text: f.text, count: Math.max(fixes.get(k)?.count ?? 0, f.count) });
+      const fix = [...fixes.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))[0]?.[1].text;
+      const sessionIds = [...first.hits.keys()].sort();
       return {
-        tool: g.tool,
-        error: g.error,
+        tool: first.tool,
+        error: headlineOf(ordered.map((c) => c.line)),
         signature,
-        ...(g.example ? { example: g.example } : {}),
+        ...(first.example ? { example: first.example } : {}),
         ...(fix ? { fix } : {}),
         sessions: sessionIds,
-        evidence: sessionIds.map((id) => g.hits.get(id)!),
+        evidence: sessionIds.map((id) => first.hits.get(id)!),
       };
     })
     .sort((a, b) => b.sessions.length - a.sessions.length || (a.signature < b.signature ? -1 : 1));

@@ -1,15 +1,17 @@
-import { changeSetSchema, type ChangeSet, type DroppedChange, type Evidence } from '../memory/changeSet.js';
+import { changeSetSchema, type ChangeSet, type DroppedChange, type Evidence, type Move } from '../memory/changeSet.js';
 import { diffStores } from '../memory/diff.js';
 import { defaultLimits, type StoreLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import { judge, proposalFingerprint, type EarlierDecision } from './decisions.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
-import { refusedPaths } from './guard.js';
+import { refusedPaths, screenDocument } from './guard.js';
+import { archiveHeld } from './held.js';
 import { lineIndex, structureHarm, untracedLines } from './harm.js';
 import type { Ledger } from './ledger.js';
 import { prepare, type Prepared } from './prepare.js';
-import { normalizeLine } from './text.js';
+import { suggestedChanges } from './suggest.js';
+import { normalizeLine, sameFact } from './text.js';
 import { labelSessions } from '../sessions/labels.js';
 import { redactSecrets } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
@@ -23,26 +25,37 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
   const consolidation = await dreamer.consolidate(prepared, signal);
   const decided = earlier(prepared, input.decisions ?? []);
   const vetted = await vet(prepared, consolidation.store, input.limits ?? defaultLimits, decided);
+  // held lines go to the archive after the dreamer and the guard: no dreamer sees them, none puts them back
+  const files = new Map(vetted.store.files);
+  await archiveHeld(files, prepared.taken, prepared.ledger, (text) => screenDocument('/archive', text));
+  const archived = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity });
   // files the dream could not take go back byte for byte: no path disappears because it could not be read
-  const candidate = vetted.store.withSkipped(input.store.skipped, {
+  const candidate = archived.withSkipped(input.store.skipped, {
     maxFiles: Infinity,
     maxFileBytes: Infinity,
   });
 
-  const changes = diffStores(
+  const applied = diffStores(input.store, candidate, (path) => ({
+    ...(prepared.ledger.explain(path) ?? { reason: 'reorganize', detail: `edited by the ${dreamer.name} dreamer` }),
+    tier: 'applied',
+  }));
+  const suggested = await suggestedChanges(
     input.store,
-    candidate,
-    (path) =>
-      prepared.ledger.explain(path) ?? { reason: 'reorganize', detail: `edited by the ${dreamer.name} dreamer` },
+    prepared.store,
+    consolidation.store,
+    vetted.store,
+    consolidation.suggestions ?? [],
   );
+  const changes = [...applied, ...suggested.changes];
   const fingerprints: Record<string, string> = {};
   for (const c of changes) {
     const fp = proposalFingerprint(c, prepared.store.get(c.path) ?? '', c.after ?? '');
-    fingerprints[c.path] = fp;
+    // a suggestion shares its path with the applied change it is made over: each keeps its own print
+    fingerprints[c.tier === 'suggested' ? `${c.path}#suggestion-${c.suggestion}` : c.path] = fp;
     const j = decided.judge(fp, c.evidence);
     if (j?.kind === 'override') Object.assign(c, { detail: `${c.detail}; ${j.note}`, overrides: j.override });
   }
-  const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped];
+  const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped, ...suggested.dropped];
   const changeSet: ChangeSet = changeSetSchema.parse({
     agent_id: input.agentId,
     dreamer: dreamer.name,
@@ -50,6 +63,7 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     changes,
     findings: prepared.ledger.findings(),
     quarantined: prepared.quarantined,
+    held: prepared.held,
     redactions: prepared.redactions,
     refused: vetted.refused,
     skipped: await skippedReport(input.store),
@@ -164,7 +178,7 @@ async function vet(
       const moved = new Set(
         prepared.ledger
           .movesOf(path)
-          .filter((m) => current.get(m.to.path) !== undefined)
+          .filter((m) => arrived(m, before, current))
           .map((m) => m.from.line),
       );
       const untraced = untracedLines(before, everywhere).filter((l) => !moved.has(l.line));
@@ -226,6 +240,19 @@ function overLimit(
   return created.sort((a, b) => rank(a) - rank(b) || (a < b ? 1 : a > b ? -1 : 0)).slice(0, excess);
 }
 
+/**
+ * Did a moved line arrive: the line it names states the same fact (an entry brought up to date in its own
+ * place counts as itself). A move to a line whose own change was dropped names a line that says otherwise.
+ */
+function arrived(m: Move, before: string, current: MemoryStore): boolean {
+  const there = current.get(m.to.path);
+  if (there === undefined) return false;
+  if (m.to.path === m.from.path && m.to.line === m.from.line) return true;
+  const line = before.split('\n')[m.from.line - 1];
+  const target = there.split('\n')[m.to.line - 1];
+  return line === undefined || (target !== undefined && sameFact(target, line));
+}
+
 /** A model dreamer's change names where a removed line went: a path of the candidate, in its detail. */
 function namesDestination(ledger: Ledger, path: string, candidate: MemoryStore): boolean {
   const detail = ledger.explain(path)?.detail ?? '';
@@ -235,19 +262,18 @@ function namesDestination(ledger: Ledger, path: string, candidate: MemoryStore):
 }
 
 /**
- * A dreamer must not put back what screening took out: a line a quarantined session wrote, even with a
- * new bullet or wrapped in other words.
+ * A dreamer must not put back what screening took out: a held line, even with a new bullet or wrapped in
+ * other words.
  */
 function reAddedQuarantine(
-  prepared: { store: MemoryStore; quarantined: { session_id: string; removed_lines: { line: string }[] }[] },
+  prepared: { store: MemoryStore; held: { session_id: string; line: string }[] },
   candidate: MemoryStore,
 ): { path: string; reason: string }[] {
   const removed = new Map<string, string>();
-  for (const q of prepared.quarantined)
-    for (const r of q.removed_lines) {
-      const n = normalizeLine(r.line);
-      if (n.length >= 12) removed.set(n, q.session_id);
-    }
+  for (const h of prepared.held) {
+    const n = normalizeLine(h.line);
+    if (n.length >= 12) removed.set(n, h.session_id);
+  }
   if (removed.size === 0) return [];
   const out: { path: string; reason: string }[] = [];
   for (const [path, content] of candidate.files) {
@@ -258,7 +284,7 @@ function reAddedQuarantine(
       if (before.has(n)) continue;
       const hit = [...removed].find(([r]) => n.includes(r));
       if (hit) {
-        out.push({ path, reason: `re-adds a line of quarantined session ${hit[1]}` });
+        out.push({ path, reason: `re-adds a line of ${hit[1]} held for a reviewer` });
         break;
       }
     }

@@ -35,6 +35,8 @@ export interface KeyedFact {
   /** What the line is about, normalized ("staging database host"). */
   subject: string;
   value: string;
+  /** The value as the line writes it (markup aside), to put another value in its place. */
+  raw: string;
   /** Written as a `Label: value` line (a label), or as a sentence ("The X is v", "X uses v"). */
   form: 'label' | 'sentence';
 }
@@ -58,6 +60,8 @@ function normalizeValue(v: string): string {
     .trim();
 }
 
+const rawValue = (v: string) => v.trim().replace(/[.;。]+$/, '');
+
 // a label names a thing only when it is a short phrase of words: not a date, version, id, URL, path or sentence
 const notASubject = (s: string) =>
   s.split(' ').length > 6 ||
@@ -77,7 +81,7 @@ export function parseKeyedFact(line: string): KeyedFact | undefined {
   if (label?.groups) {
     const subject = normalizeSubject(label.groups.s!);
     const value = normalizeValue(label.groups.v!);
-    if (!notASubject(subject) && value !== '') return { subject, value, form: 'label' };
+    if (!notASubject(subject) && value !== '') return { subject, value, raw: rawValue(label.groups.v!), form: 'label' };
     return undefined;
   }
   const sentence =
@@ -86,7 +90,7 @@ export function parseKeyedFact(line: string): KeyedFact | undefined {
     const subject = normalizeSubject(sentence.groups.s!);
     const value = normalizeValue(sentence.groups.v!);
     if (notASubject(subject) || value === '' || value.split(' ').length > 3) return undefined;
-    return { subject, value, form: 'sentence' };
+    return { subject, value, raw: rawValue(sentence.groups.v!), form: 'sentence' };
   }
   return undefined;
 }
@@ -112,9 +116,11 @@ const hasSpaces = (s: string) => /\s/.test(s.trim());
  */
 export function factKey(line: string): string {
   const n = normalizeLine(line);
+  // symbols carry meaning words do not: ✅ and ❌ mark opposite examples, `;` and `&&` chain commands apart
+  const marks = (n.match(/[\p{S}&]+/gu) ?? []).sort().join(' ');
   // scripts written without spaces between words: the text itself, punctuation and spacing aside
   if (!hasSpaces(n) || /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(n))
-    return n.replace(/[\p{P}\p{S}\s]/gu, '');
+    return `${n.replace(/[\p{P}\p{S}\s]/gu, '')}|${marks}`;
   const tokens = n
     .split(/[\s,;:!?()"“”'‘’]+/)
     .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))
@@ -132,7 +138,7 @@ export function factKey(line: string): string {
     triples.push(`${before}<${w}>${after}`);
   });
   // a bare key of words would merge "A, not B" into "B, not A": the relations are part of the key
-  return `${[...words].sort().join(' ')}|${triples.sort().join(' ')}`;
+  return `${[...words].sort().join(' ')}|${triples.sort().join(' ')}|${marks}`;
 }
 
 /** Do two lines state the same fact: equal when normalized, the same keyed fact, or the same fact key. */

@@ -513,9 +513,8 @@ async function redactedStore(store: MemoryStore): Promise<MemoryStore> {
 /** Derives the cases (see the comment at the top); `sessions` as selected, before screening. */
 export async function deriveCases(store: MemoryStore, sessions: readonly SessionDigest[]): Promise<DerivedCase[]> {
   const trusted = sessions.filter((s) => !s.injection);
-  const quarantinedLines = new Set(
-    sessions.filter((s) => s.injection).flatMap((s) => s.memoryWrites.flatMap((w) => w.lines.map(normalized))),
-  );
+  // held lines leave the store for a reviewer; the other lines of a quarantined session stay, and are facts
+  const quarantinedLines = new Set(sessions.flatMap((s) => s.held.map((h) => normalized(h.line))));
   // redacted first: a secret never reaches a case, a YAML file or S3 (the dream redacts it from the store too)
   const facts = factsOf(await redactedStore(store)).filter((f) => !quarantinedLines.has(normalized(f.text)));
   const frequency = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { InvalidInput } from '../util/errors.js';
-import type { Change } from './changeSet.js';
+import { appliedChanges, type Change } from './changeSet.js';
 import type { StoreLimits } from './limits.js';
 import { describeConflict, type MergeConflict } from './merge.js';
 import { MemoryStore } from './store.js';
@@ -20,7 +20,7 @@ export class LiveStoreChanged extends Error {
 /** Paths whose current content does not match the change's `before_sha256` (or that exist for a create). */
 export function staleChanges(store: MemoryStore, changes: readonly Change[]): string[] {
   const stale: string[] = [];
-  for (const c of changes) {
+  for (const c of appliedChanges(changes)) {
     const current = store.fileHash(c.path);
     if (c.op === 'create' ? current !== undefined : current !== c.before_sha256) stale.push(c.path);
     if (c.op === 'rename' && c.new_path && store.get(c.new_path) !== undefined) stale.push(c.new_path);
@@ -28,22 +28,26 @@ export function staleChanges(store: MemoryStore, changes: readonly Change[]): st
   return stale;
 }
 
-/** Applies a change set to a store in memory, after the before_sha256 checks. Pure: no I/O. */
+/**
+ * Applies a change set's applied tier to a store in memory, after the before_sha256 checks. Pure: no I/O.
+ * A suggested change applies only once accepted (`acceptSuggestions` makes it part of the applied tier).
+ */
 export function applyChanges(
   store: MemoryStore,
   cs: { changes: readonly Change[] },
   limits: StoreLimits = store.limits,
 ): MemoryStore {
-  for (const c of cs.changes)
+  const changes = appliedChanges(cs.changes);
+  for (const c of changes)
     for (const p of [c.path, c.new_path].filter((x): x is string => x !== undefined))
       if (store.skipped.has(p))
         throw new InvalidInput(
           `change set writes ${JSON.stringify(p)}, a file the dream skipped (${store.skipped.get(p)!.reason})`,
         );
-  const stale = staleChanges(store, cs.changes);
+  const stale = staleChanges(store, changes);
   if (stale.length > 0) throw new LiveStoreChanged(stale);
   const files = new Map(store.files);
-  for (const c of cs.changes) {
+  for (const c of changes) {
     switch (c.op) {
       case 'create':
       case 'update':
@@ -66,7 +70,7 @@ export function applyChanges(
 /** Refuses a change set that touches a path twice: each change is checked against the same base. */
 export function assertDistinctPaths(changes: readonly Change[]): void {
   const seen = new Set<string>();
-  for (const c of changes) {
+  for (const c of appliedChanges(changes)) {
     for (const p of [c.path, c.new_path].filter((x): x is string => Boolean(x))) {
       if (seen.has(p)) throw new InvalidInput(`change set touches ${JSON.stringify(p)} more than once`);
       seen.add(p);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** SPEC §4 reasons, plus dreamgate's two safety reasons: a secret redacted, a quarantined session's lines removed. */
+/** SPEC §4 reasons, plus dreamgate's safety reasons: a secret redacted, a quarantined session's or held lines removed. */
 export const reasons = [
   'duplicate',
   'superseded',
@@ -12,8 +12,12 @@ export const reasons = [
   'reorganize',
   'redact',
   'quarantine',
+  'hold',
 ] as const;
 export type Reason = (typeof reasons)[number];
+
+export const tiers = ['applied', 'suggested'] as const;
+export type Tier = (typeof tiers)[number];
 
 const evidence = z.object({ session_id: z.string().min(1), event_id: z.string().min(1).optional() }).strict();
 const sha = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
@@ -46,6 +50,14 @@ export const changeSchema = z
     evidence: z.array(evidence).default([]),
     /** Each line the change takes out of `path`, and where it went. */
     moved: z.array(moveSchema).optional(),
+    /**
+     * How sure the dream is (SPEC §4): `applied` (the default when absent) is promoted by an automatic cycle;
+     * `suggested` only when a reviewer accepts it. A suggested change is the path as it would be with the
+     * applied tier and this one suggestion, against the same base; `suggestion` numbers it (from 1), and the
+     * changes of one suggestion (a file and its archive) share the number.
+     */
+    tier: z.enum(tiers).optional(),
+    suggestion: z.number().int().positive().optional(),
     /** The earlier rejection this proposal is made again over, and the newer sessions that make it. */
     overrides: z
       .object({ changeSetId: sha, reviewer: z.string(), at: z.string(), sessions: z.array(z.string()) })
@@ -61,6 +73,8 @@ export const changeSchema = z
     if (c.op === 'create' && c.before_sha256)
       ctx.addIssue({ code: 'custom', message: 'create must not have "before_sha256"' });
     if (c.op === 'rename' && !c.new_path) ctx.addIssue({ code: 'custom', message: 'rename needs "new_path"' });
+    if ((c.tier === 'suggested') !== (c.suggestion !== undefined))
+      ctx.addIssue({ code: 'custom', message: 'a suggested change, and only one, needs "suggestion"' });
   });
 
 export const quarantineSchema = z
@@ -73,6 +87,19 @@ export const quarantineSchema = z
   })
   .strict();
 
+/** A line a session wrote whose text came from outside content: no cycle promotes it without a reviewer's yes. */
+export const heldSchema = z
+  .object({
+    session_id: z.string(),
+    event_id: z.string().optional(),
+    path: z.string(),
+    line: z.string(),
+    /** Where its text came from: "a web_fetch result (https://…)". */
+    source: z.string(),
+    reason: z.string(),
+  })
+  .strict();
+
 export const changeSetSchema = z
   .object({
     agent_id: z.string().min(1),
@@ -81,6 +108,7 @@ export const changeSetSchema = z
     changes: z.array(changeSchema),
     findings: z.array(findingSchema).default([]),
     quarantined: z.array(quarantineSchema).default([]),
+    held: z.array(heldSchema).default([]),
     /** Files the dream could not take as memory (too large, not UTF-8 text): left byte-identical. */
     skipped: z.array(z.object({ path: z.string(), reason: z.string() }).strict()).default([]),
     /** Secrets found and redacted: where and what kind, never the value. */
@@ -121,15 +149,39 @@ export const changeSetSchema = z
 export type Change = z.output<typeof changeSchema>;
 export type ChangeSet = z.output<typeof changeSetSchema>;
 export type Quarantine = z.output<typeof quarantineSchema>;
+export type Held = z.output<typeof heldSchema>;
 export type Evidence = z.output<typeof evidence>;
 export type Place = z.output<typeof placeSchema>;
 export type Move = z.output<typeof moveSchema>;
 export type Finding = z.output<typeof findingSchema>;
 export type DroppedChange = NonNullable<ChangeSet['dropped']>[number];
 
+/** A change's tier: absent means applied (change sets made before tiers). */
+export const tierOf = (c: Pick<Change, 'tier'>): Tier => c.tier ?? 'applied';
+
+/** The changes that apply as they are: the applied tier (a suggestion applies only once accepted). */
+export const appliedChanges = <C extends Pick<Change, 'tier'>>(changes: readonly C[]): C[] =>
+  changes.filter((c) => tierOf(c) === 'applied');
+
+/** The suggestions of a change set, by number, each with its changes. */
+export function suggestionsOf(cs: Pick<ChangeSet, 'changes'>): Map<number, Change[]> {
+  const out = new Map<number, Change[]>();
+  for (const c of cs.changes)
+    if (tierOf(c) === 'suggested') out.set(c.suggestion!, [...(out.get(c.suggestion!) ?? []), c]);
+  return out;
+}
+
+/** Counts for a summary line: changes of the applied tier, suggestions, findings, quarantines, holds, each reason applied. */
 export function summarize(cs: ChangeSet): Record<string, number> {
-  const out: Record<string, number> = { changes: cs.changes.length, quarantined: cs.quarantined.length };
-  for (const c of cs.changes) out[c.reason] = (out[c.reason] ?? 0) + 1;
+  const applied = appliedChanges(cs.changes);
+  const out: Record<string, number> = {
+    changes: applied.length,
+    suggested: suggestionsOf(cs).size,
+    findings: cs.findings.length,
+    quarantined: cs.quarantined.length,
+    ...(cs.held.length > 0 ? { held: cs.held.length } : {}),
+  };
+  for (const c of applied) out[c.reason] = (out[c.reason] ?? 0) + 1;
   const secrets = storeSecrets(cs);
   if (secrets > 0) out.secretsRedacted = secrets;
   return out;

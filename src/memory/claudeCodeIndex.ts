@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { applyChanges } from './apply.js';
-import type { Change, ChangeSet, Finding, Move } from './changeSet.js';
+import { appliedChanges, tierOf, type Change, type ChangeSet, type Finding, type Move } from './changeSet.js';
 import { isArchivePath } from './paths.js';
 import type { MemoryStore } from './store.js';
 
@@ -92,7 +92,7 @@ export function reconcileIndex(
     if (to) return { to, relink: !isArchivePath(to) };
     const archived = `/archive${p}`;
     if (candidate.get(archived) !== undefined) return { to: archived, relink: false };
-    const change = changeSet.changes.find((c) => c.path === p);
+    const change = appliedChanges(changeSet.changes).find((c) => c.path === p);
     const merged = [
       ...(change?.moved ?? []).map((m) => m.to.path),
       ...[...(change?.detail ?? '').matchAll(/\/[^\s,;:)"'`]+/g)].map((m) => m[0].replace(/\.$/, '')),
@@ -221,7 +221,7 @@ function withIndex(
   detail: string,
   moved: Move[],
 ): Change[] {
-  const i = changes.findIndex((c) => c.path === indexPath);
+  const i = changes.findIndex((c) => c.path === indexPath && tierOf(c) === 'applied');
   if (i === -1)
     return [
       ...changes,

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { Change, ChangeSet, Reason } from './changeSet.js';
+import { appliedChanges, suggestionsOf, tierOf, type Change, type ChangeSet, type Reason } from './changeSet.js';
 import { maskRedacted } from './mask.js';
 import type { MemoryStore } from './store.js';
 import { safeText as t } from '../util/display.js';
@@ -65,8 +65,11 @@ export function renderChangeSet(
   session: (id: string) => string = (id) => id,
 ): string {
   const out: string[] = [];
+  // a suggestion is shown as what accepting it adds to the applied tier
+  const applied = new Map(appliedChanges(cs.changes).map((c) => [c.path, c.op === 'delete' ? '' : c.after]));
   for (const c of cs.changes) {
-    const header = `${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
+    const suggested = tierOf(c) === 'suggested';
+    const header = `${suggested ? `suggestion ${c.suggestion}: ` : ''}${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
     out.push(paint.bold(header) + paint.dim(`  [${t(c.reason)}] ${t(c.detail)}`));
     for (const m of c.moved ?? [])
       out.push(
@@ -77,7 +80,11 @@ export function renderChangeSet(
         ),
       );
     if (c.evidence.length > 0) out.push(paint.dim(t(`  evidence: ${evidenceLine(c.evidence, session)}`)));
-    const was = c.op === 'create' ? '' : (base.get(c.path) ?? '');
+    const was = suggested
+      ? (applied.get(c.path) ?? base.get(c.path) ?? '')
+      : c.op === 'create'
+        ? ''
+        : (base.get(c.path) ?? '');
     const newText = c.op === 'delete' ? '' : (c.after ?? was);
     // a value the change redacts is not shown on its `-` line either
     const oldText = maskRedacted(was, newText);
@@ -108,6 +115,11 @@ export function renderChangeSet(
         (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
     );
   }
+  for (const h of cs.held)
+    out.push(
+      paint.red(t(`held ${h.session_id} ${h.path}: ${h.line.trim()}`)) +
+        paint.dim(t(` — from ${h.source}: ${h.reason}`)),
+    );
   for (const f of cs.findings)
     out.push(
       paint.cyan(t(`finding (${f.kind}): ${f.detail}`)) +
@@ -124,9 +136,17 @@ export function renderChangeSet(
         `${cs.dreamer}: ${cs.usage.requests} request(s), ${cs.usage.input_tokens} input + ${cs.usage.output_tokens} output tokens (cache read ${cs.usage.cache_read_input_tokens}, write ${cs.usage.cache_creation_input_tokens}), $${cs.usage.cost_usd.toFixed(4)}`,
       ),
     );
-  if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.findings.length === 0)
+  if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.held.length === 0 && cs.findings.length === 0)
     out.push(paint.dim('no changes'));
+  else out.push(paint.bold(tierLine(cs)));
   return out.join('\n') + '\n';
+}
+
+/** Counts per tier: what is applied, what waits for a reviewer, what is only reported. */
+export function tierLine(cs: ChangeSet): string {
+  const applied = appliedChanges(cs.changes).length;
+  const suggested = suggestionsOf(cs).size;
+  return `tiers: ${applied} change(s) applied · ${suggested} suggested (promoted only when a reviewer accepts them) · ${cs.findings.length} finding(s), information only`;
 }
 
 /** A change's evidence by session (each shown as `session` says), with its events: `… (3f1c2a9e) #e12, #e40`. */

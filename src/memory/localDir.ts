@@ -4,7 +4,7 @@ import { dirname, join, sep } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import type { StoreAdapter } from './adapter.js';
 import { assertApplicable } from './apply.js';
-import type { Change } from './changeSet.js';
+import { appliedChanges, type Change } from './changeSet.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
 import { maxOpaqueBytes, MemoryStore, opaqueReason, type OpaqueFile } from './store.js';
@@ -75,7 +75,7 @@ export class LocalDirStore implements StoreAdapter {
     const live = await this.read();
     // refuses a stale or invalid change set before anything is written
     assertApplicable(live, changes, this.limits);
-    for (const c of changes) {
+    for (const c of appliedChanges(changes)) {
       if (c.op === 'create' || c.op === 'update') await writeAtomic(this.fullPath(c.path), c.after!);
       else if (c.op === 'delete') await this.remove(c.path);
       else {

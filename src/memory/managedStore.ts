@@ -4,7 +4,7 @@ import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import type { StoreAdapter } from './adapter.js';
 import { LiveStoreChanged, assertApplicable } from './apply.js';
-import type { Change } from './changeSet.js';
+import { appliedChanges, type Change } from './changeSet.js';
 import { diffStores } from './diff.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
@@ -80,7 +80,7 @@ export class ManagedStore implements StoreAdapter {
     // refuses a stale or invalid change set before anything is written
     assertApplicable(live, changes, this.limits);
     const memories = this.client.beta.memoryStores.memories;
-    for (const c of changes) {
+    for (const c of appliedChanges(changes)) {
       const entry = ids.get(c.path);
       try {
         await callClaude(`${c.op} ${this.location}${c.path}`, async () => {

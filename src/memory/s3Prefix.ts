@@ -10,7 +10,7 @@ import { httpStatus } from '../s3/errors.js';
 import { mapLimit } from '../util/concurrency.js';
 import type { StoreAdapter } from './adapter.js';
 import { LiveStoreChanged, assertApplicable } from './apply.js';
-import type { Change } from './changeSet.js';
+import { appliedChanges, type Change } from './changeSet.js';
 import { defaultLimits, type StoreLimits } from './limits.js';
 import { assertPath } from './paths.js';
 import { maxOpaqueBytes, MemoryStore, opaqueReason, type OpaqueFile } from './store.js';
@@ -87,7 +87,7 @@ export class S3PrefixStore implements StoreAdapter {
     const { store: live, etags } = await this.readWithEtags();
     // refuses a stale or invalid change set before anything is written
     assertApplicable(live, changes, this.limits);
-    for (const c of changes) {
+    for (const c of appliedChanges(changes)) {
       try {
         if (c.op === 'create') await this.put(c.path, c.after!, { IfNoneMatch: '*' });
         else if (c.op === 'update') await this.put(c.path, c.after!, { IfMatch: etags.get(c.path)! });

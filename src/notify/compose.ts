@@ -141,12 +141,22 @@ export function composeAlert(
       details: scores,
     };
   }
-  const quarantined = num((stored.data?.summary as Record<string, unknown> | undefined)?.quarantined) ?? 0;
-  if (quarantined > 0)
+  const counts = (stored.data?.summary ?? {}) as Record<string, unknown>;
+  // an automatic cycle promoted the applied tier: the owners hear what waits for a person
+  const suggested = num(counts.suggested) ?? 0;
+  if (!reviewed && suggested > 0 && rs.some((r) => r.event === 'promoted'))
     return {
-      summary: `dreamgate: ${a.name}: ${quarantined} session(s) quarantined by the dream; the cycle goes on (onQuarantine: notify)`,
-      severity: 'warning',
-      details: { ...scores, quarantined },
+      summary: `dreamgate: ${a.name}: promoted the applied tier of change set ${short}; ${suggested} suggestion(s) left for a reviewer (numbered 1–${suggested} in the change set), proposed again at the next dream`,
+      severity: 'info',
+      details: { ...scores, suggestions: suggested, review: commands.review },
     };
-  return 'no record of this cycle shows a review that timed out or a quarantined session';
+  const quarantined = num(counts.quarantined) ?? 0;
+  const held = num(counts.held) ?? 0;
+  if (quarantined > 0 || held > 0)
+    return {
+      summary: `dreamgate: ${a.name}: ${quarantined} session(s) quarantined and ${held} line(s) held by the dream; the cycle goes on without them (onQuarantine: notify)`,
+      severity: 'warning',
+      details: { ...scores, quarantined, held },
+    };
+  return 'no record of this cycle shows a review that timed out, a quarantine, held lines or suggestions left';
 }

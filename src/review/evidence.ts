@@ -78,16 +78,21 @@ export function urlIn(source: string): string | undefined {
 }
 
 /**
- * Where a memory write's text came from. The digest says only that the agent wrote it; when it records each
- * line's origin (user, store, agent or outside with its address), that is used instead.
+ * Where a memory write's text came from, as screening traced each of its lines (`origins`): outside content
+ * (with its address) when any line came from there — that is what a reviewer must see — else the kind that
+ * gave most of its lines; the agent's own writing when no line was traced.
  */
-export function writeProvenance(w: MemoryWrite): { provenance: Provenance; url?: string } {
-  const origin = (w as MemoryWrite & { origin?: unknown }).origin;
-  const kind = typeof origin === 'string' ? origin : (origin as { kind?: unknown } | undefined)?.kind;
-  const url = (origin as { url?: unknown } | undefined)?.url;
-  if (typeof kind === 'string' && (provenances as readonly string[]).includes(kind))
-    return { provenance: kind as Provenance, ...(typeof url === 'string' ? { url } : {}) };
-  return { provenance: 'agent' };
+export function writeProvenance(w: Pick<MemoryWrite, 'origins'>): { provenance: Provenance; url?: string } {
+  const origins = w.origins ?? [];
+  const outside = origins.find((o) => o.kind === 'outside');
+  if (outside) {
+    const url = outside.source ? urlIn(outside.source) : undefined;
+    return { provenance: 'outside', ...(url ? { url } : {}) };
+  }
+  const count = new Map<Provenance, number>();
+  for (const o of origins) count.set(o.kind, (count.get(o.kind) ?? 0) + 1);
+  const [top] = [...count].sort((a, b) => b[1] - a[1]);
+  return { provenance: top?.[0] ?? 'agent' };
 }
 
 type Found = Omit<Quote, 'session_id' | 'event_id'>;

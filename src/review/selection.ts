@@ -62,9 +62,11 @@ export function approvalOf(cs: ReviewedChangeSet, d: PageDecision): Approval {
     assertPath(path, 'decision: edit');
     if (!paths.has(path)) throw new InvalidInput(`decision: edit of ${path}, which the change set does not change`);
   }
-  const quarantined = new Set(cs.quarantined.map((q) => q.session_id));
+  // a session whose lines were held is restored as a quarantined one is (`approve --restore`)
+  const restorable = new Set([...cs.quarantined, ...(cs.held ?? [])].map((q) => q.session_id));
   for (const s of d.restore)
-    if (!quarantined.has(s)) throw new InvalidInput(`decision: ${s} is not a quarantined session of this change set`);
+    if (!restorable.has(s))
+      throw new InvalidInput(`decision: ${s} is not a quarantined session of this change set, nor one with held lines`);
   const applied = cs.changes.map((c, i) => ({ c, i })).filter(({ c }) => tierOf(c) === 'applied');
   const keep = new Set([
     ...applied.filter(({ i }) => accepted.has(i)).map(({ c }) => c.path),

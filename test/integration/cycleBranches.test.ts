@@ -6,6 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities/index.js';
 import { loadStackConfig } from '../../src/config/stack.js';
+import { composeAlert } from '../../src/notify/compose.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import type { AgentState, CycleSettings, DecisionResult, DreamRef, EvalSummary } from '../../src/cycle/types.js';
 import { binaryPath } from '../../app/stack/binaries.js';
@@ -57,6 +58,8 @@ interface Script {
   /** What a dream attempt costs (US dollars). */
   dreamCost?: number;
   checkDecision?: (d: Decision) => DecisionResult | Promise<DecisionResult>;
+  /** The change set's counts a dream reports (`held`, `quarantined`, `suggested`), over one applied change. */
+  summary?: Record<string, number>;
 }
 
 /** Stubbed activities that follow a script and note every call. */
@@ -79,7 +82,7 @@ function stubs(script: Script) {
     candidateId: `cand-${n}`,
     candidateSha256: 'a'.repeat(64),
     changeSetId: createHash('sha256').update(`change set ${n}`).digest('hex'),
-    summary: { changes: 1 },
+    summary: { changes: 1, ...script.summary },
     changes: 1,
     newestSessionAt: 1_000 + n,
     sessionsUsed: 3,
@@ -217,6 +220,32 @@ describe('redream', () => {
   });
 });
 
+/** What the worker's `notify` alert says for a run with these records. */
+function told(records: { event: string; data?: Record<string, unknown> }[]): string | undefined {
+  const agent = { name: 'f/a', id: 'a', reviewers: [], threshold: 0.02, reviewTimeoutMs: 60_000 };
+  const composed = composeAlert(
+    'notify',
+    agent,
+    records.map((r) => ({ ...r, at: new Date(0).toISOString() })),
+    0,
+  );
+  return typeof composed === 'string' ? composed : composed.summary;
+}
+
+describe('confidence tiers', () => {
+  it('an automatic cycle promotes the applied tier and tells the owners the suggestions it left', async () => {
+    const c = await cycleWith({ summary: { changes: 1, suggested: 2 } });
+    expect(c.result!.outcome).toBe('kept');
+    const notices = c.called('alert').filter((a) => a.arg.kind === 'notify');
+    expect(notices).toHaveLength(1);
+    // the worker composes the notice from the run's records
+    expect(told(c.records)).toMatch(/promoted the applied tier .*; 2 suggestion\(s\) left for a reviewer/);
+    // with nothing suggested, nothing to tell
+    const quiet = await cycleWith({});
+    expect(quiet.called('alert')).toEqual([]);
+  });
+});
+
 describe('hybrid trust', () => {
   it('trusted after `trustAfter` unedited approvals: no review', async () => {
     const c = await cycleWith({ settings: { mode: 'hybrid', trustAfter: 2 }, state: { consecutiveApprovals: 2 } });
@@ -256,6 +285,39 @@ describe('hybrid trust', () => {
     expect(c.called('reviseChangeSet')[0]!.arg.decision).toMatchObject({ onlyPaths: ['/a.md'] });
     expect(c.called('evaluate').map((e) => e.arg.step)).toContain('revised');
     expect(c.saved.at(-1)!.consecutiveApprovals).toBe(0);
+  });
+});
+
+/** Waits for the review stage, then alice approves the pending change set as it is. */
+async function approveAtReview(handle: ReturnType<typeof startHandle>): Promise<void> {
+  await stage(handle, 'review');
+  const h = await handle;
+  const { changeSetId } = await h.query(stateQuery);
+  await h.executeUpdate(approveUpdate, { args: [{ reviewer: 'alice', changeSetId: changeSetId! }] });
+}
+
+describe('held lines', () => {
+  it('an automatic agent whose dream held lines from outside waits for a reviewer, as for a quarantine', async () => {
+    const c = await cycleWith(
+      { settings: { mode: 'automatic' }, summary: { quarantined: 0, held: 2 } },
+      approveAtReview,
+    );
+    expect([c.result!.outcome, c.result!.effectiveMode]).toEqual(['kept', 'review']);
+    expect(c.records.find((r) => r.event === 'review-required')?.data).toEqual({
+      because: 'held',
+      sessions: 0,
+      held: 2,
+    });
+  });
+
+  it('with onQuarantine: notify it goes on without them and tells the owners once', async () => {
+    const c = await cycleWith({
+      settings: { mode: 'automatic', onQuarantine: 'notify' },
+      summary: { quarantined: 0, held: 2 },
+    });
+    expect(c.result!.outcome).toBe('kept');
+    expect(c.called('alert').filter((a) => a.arg.kind === 'notify')).toHaveLength(1);
+    expect(told(c.records)).toMatch(/0 session\(s\) quarantined and 2 line\(s\) held by the dream/);
   });
 });
 

@@ -161,7 +161,9 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
       (r) => r.path === '/notify' && (r.body.details as { cycle?: string }).cycle === next.firstExecutionRunId,
     );
     expect(notes).toHaveLength(1);
-    expect(notes[0]!.body.summary).toMatch(/1 session\(s\) quarantined by the dream; the cycle goes on/);
+    expect(notes[0]!.body.summary).toMatch(
+      /1 session\(s\) quarantined and 1 line\(s\) held by the dream; the cycle goes on without them/,
+    );
   });
 
   it('review: approval narrowed to some paths is evaluated again and only those paths change', async () => {

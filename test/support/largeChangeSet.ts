@@ -13,6 +13,7 @@ export async function largeReview(changes: number, findings: number): Promise<Re
     changes: [],
     findings: [],
     quarantined: [],
+    held: [],
     skipped: [],
     redactions: [],
     refused: [],
@@ -29,6 +30,8 @@ export async function largeReview(changes: number, findings: number): Promise<Re
     memoryWrites: [],
     memoryReads: [],
     toolCalls: [],
+    held: [],
+    handed: [],
     secrets: {},
   };
   for (let i = 0; i < changes; i++) {
@@ -51,6 +54,7 @@ export async function largeReview(changes: number, findings: number): Promise<Re
       at: at + i * 1_000,
       path,
       lines: [`- fact 5 of topic ${i}: value ${i} (newer)`],
+      origins: [{ kind: 'agent', share: 1 }],
       replaced: [],
     });
   }

@@ -50,12 +50,21 @@ describe('dreamgate dream (SPEC §5) on the example fleet', () => {
         (c.moved ?? []).some((m) => m.to.path.startsWith('/archive/')),
       );
       if (post.health.duplicateRatio > 0) expect(crossFile + archived.length).toBeGreaterThan(0);
-      expect(post.health.contradictions).toBe(0);
+      // a contradiction the applied tier leaves is one the dream suggests resolving: accepted, none is left
+      const suggested = cs.changes.filter((c: { tier?: string; reason: string }) => c.tier === 'suggested');
+      expect(post.health.contradictions).toBeLessThanOrEqual(suggested.length);
+      const all = join(await tempDir(), 'all');
+      const accepting = await runCli(
+        dreamArgs({ memory, sessions: join(fleet, 'sessions'), agent, out: all }, '--accept', 'suggested', '--json'),
+      );
+      expect(accepting.code).toBe(0);
+      expect((await score(all)).health.contradictions).toBe(0);
       for (const secret of ['AKIAZ3MHQXKP4TNW7R2D', 'sk_live_51HxQ2eK9mZ7vT4rW8yB3nC6dF1gJ0aLpQ', 'Tr0ub4dor-and-3']) {
         expect(r.stdout).not.toContain(secret);
         for (const f of await listTree(out)) expect(await readFile(join(out, f), 'utf8')).not.toContain(secret);
       }
     },
+    120_000, // two dreams and three evals as separate processes, on a shared machine: a bound, not a timing
   );
 
   it('prints a readable diff without --json', async () => {

@@ -49,12 +49,17 @@ describe('the same fact in other words', () => {
 
 describe('keyed facts', () => {
   it('reads "subject: value", "The subject is value" and "subject uses value" as one fact', () => {
-    const fact = { subject: 'staging database host', value: 'db-2.internal' };
+    const fact = { subject: 'staging database host', value: 'db-2.internal', raw: 'db-2.internal' };
     expect(parseKeyedFact('- Staging database host: db-2.internal')).toEqual({ ...fact, form: 'label' });
     expect(parseKeyedFact('The staging database host is db-2.internal.')).toEqual({ ...fact, form: 'sentence' });
     expect(parseKeyedFact('- **Staging database host** uses `db-2.internal`')).toEqual({ ...fact, form: 'sentence' });
     expect(parseKeyedFact('- **Staging database host:** db-2.internal')).toEqual({ ...fact, form: 'label' });
-    expect(parseKeyedFact('- **構建狀態**：成功')).toEqual({ subject: '構建狀態', value: '成功', form: 'label' });
+    expect(parseKeyedFact('- **構建狀態**：成功')).toEqual({
+      subject: '構建狀態',
+      value: '成功',
+      raw: '成功',
+      form: 'label',
+    });
   });
   it('does not read URLs, prose, dates, versions, ids or edges as subjects', () => {
     expect(parseKeyedFact('- https://example.com/docs')).toBeUndefined();

@@ -41,9 +41,30 @@ describe('a reviewer’s revision of a change set', () => {
     const out = applyChanges(snapshot, { changes: reviseChanges(cs, snapshot, { restoredSessions: ['sess_4'] }) });
     expect(out.get('/c.md')).toBe('- c\n- said by sess_4\n');
   });
+  it('puts back a held line (a session held, not quarantined), once', () => {
+    const held = changeSetSchema.parse({
+      ...cs,
+      quarantined: [],
+      held: [
+        {
+          session_id: 'sess_5',
+          event_id: 'evt_2',
+          path: '/a.md',
+          line: '- docs at https://docs.vendor.example',
+          source: 'a web_fetch result (https://vendor.example)',
+          reason: 'it names https://docs.vendor.example, which came from outside and no trusted text gave',
+        },
+      ],
+    });
+    expect(restoredContents(held, dreamed, ['sess_5'])).toEqual({
+      '/a.md': '- A\n- docs at https://docs.vendor.example\n',
+    });
+    const changes = reviseChanges(held, snapshot, { restoredSessions: ['sess_5'] });
+    expect(changes.find((c) => c.path === '/a.md')!.detail).toMatch(/^held lines restored by the reviewer/);
+  });
   it('refuses a session that was not quarantined, and an edit and a restore of the same file', () => {
     expect(() => restoredContents(cs, dreamed, ['sess_9'])).toThrow(
-      '--restore sess_9: not quarantined in this change set (quarantined: sess_4)',
+      '--restore sess_9: nothing held or quarantined from it in this change set (sessions: sess_4)',
     );
     expect(() => reviseChanges(cs, snapshot, { restoredSessions: ['sess_4'], edited: { '/c.md': 'x\n' } })).toThrow(
       '--edit /c.md and --restore both change /c.md',

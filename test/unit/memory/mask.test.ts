@@ -59,6 +59,7 @@ describe('maskRedacted', () => {
       ],
       findings: [],
       quarantined: [],
+      held: [],
       redactions: [],
       skipped: [],
       refused: [],

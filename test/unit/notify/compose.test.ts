@@ -71,5 +71,24 @@ describe('alerts are composed from the runâ€™s own records, never from a callerâ
     expect(composeAlert('notify', agent, automatic, t0 + 3_600_000)).toMatchObject({
       summary: expect.stringContaining('2 session(s) quarantined'),
     });
+    const heldOnly = [automatic[0]!, r('change-set-stored', { changeSet: 'cd'.repeat(32), summary: { held: 3 } })];
+    expect(composeAlert('notify', agent, heldOnly, t0)).toMatchObject({
+      summary: expect.stringContaining('0 session(s) quarantined and 3 line(s) held'),
+      details: expect.objectContaining({ held: 3 }),
+    });
+  });
+
+  it('a notice of the suggestions an automatic cycle left, once it promoted the applied tier', () => {
+    const stored2 = r('change-set-stored', { changeSet: 'ef'.repeat(32), summary: { changes: 2, suggested: 3 } });
+    const automatic = [r('cycle-opened', { effectiveMode: 'automatic' }), stored2];
+    expect(composeAlert('notify', agent, automatic, t0)).toMatch(/no record of this cycle shows/);
+    expect(
+      composeAlert('notify', agent, [...automatic, r('promoted', { changeSet: 'ef'.repeat(32) })], t0),
+    ).toMatchObject({
+      summary: expect.stringMatching(/promoted the applied tier of change set efefefefefef; 3 suggestion\(s\) left/),
+      details: expect.objectContaining({ suggestions: 3 }),
+    });
+    const inReview = [r('cycle-opened', { effectiveMode: 'review' }), stored2, r('promoted', {})];
+    expect(composeAlert('notify', agent, inReview, t0)).toMatch(/no record of this cycle shows/);
   });
 });

@@ -28,8 +28,9 @@ describe('the evidence a dream stores beside its change set', () => {
       what: 'the user said',
       at: '2026-11-02T10:00:00.000Z',
     });
+    // the write's line was traced to the user's words (its origin)
     expect(quoteFrom(d, 'evt_2')).toMatchObject({
-      provenance: 'agent',
+      provenance: 'user',
       what: 'memory write to /infra.md',
       text: '- - staging db: db-1.internal\n+ - staging db: db-2.internal',
     });
@@ -43,12 +44,22 @@ describe('the evidence a dream stores beside its change set', () => {
     expect(urlIn('a tool result')).toBeUndefined();
   });
 
-  it('takes a write’s recorded origin over the event kind when the digest has one', () => {
+  it('takes the origins screening traced for a write’s lines: outside with its address first, else the most', () => {
     const d = digest();
-    Object.assign(d.memoryWrites[0]!, { origin: { kind: 'outside', url: 'https://docs.example/x' } });
+    const w = d.memoryWrites[0]!;
+    w.origins = [
+      { kind: 'user', share: 0.9, eventId: 'evt_1', source: "the user's words" },
+      { kind: 'outside', share: 0.7, eventId: 'evt_4', source: 'a web_fetch result (https://docs.example/x)' },
+    ];
     expect(quoteFrom(d, 'evt_2')).toMatchObject({ provenance: 'outside', url: 'https://docs.example/x' });
-    Object.assign(d.memoryWrites[0]!, { origin: 'user' });
+    w.origins = [
+      { kind: 'store', share: 1, eventId: 'evt_0', source: 'the store (/infra.md)' },
+      { kind: 'user', share: 0.8, eventId: 'evt_1', source: "the user's words" },
+      { kind: 'user', share: 0.6, eventId: 'evt_1', source: "the user's words" },
+    ];
     expect(quoteFrom(d, 'evt_2')).toMatchObject({ provenance: 'user' });
+    w.origins = [];
+    expect(quoteFrom(d, 'evt_2')).toMatchObject({ provenance: 'agent' });
   });
 
   it('is masked, bounded, names what it could not find, and loads back through its schema', async () => {

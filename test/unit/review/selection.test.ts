@@ -41,6 +41,13 @@ describe('a decision made on the page', () => {
     );
     expect(() => approvalOf(cs, parse({ accepted: [0], edits: { '/a/../b': 'x' } }))).toThrow('decision: edit');
     expect(() => approvalOf(cs, parse({ accepted: [0], restore: ['sess_1'] }))).toThrow('not a quarantined session');
+    const held = {
+      ...cs,
+      held: [
+        { session_id: 'sess_1', event_id: 'evt_2', path: '/a.md', line: '- x', source: 'a web page', reason: 'r' },
+      ],
+    };
+    expect(approvalOf(held, parse({ accepted: [0], restore: ['sess_1'] })).restore).toEqual(['sess_1']);
     expect(() => approvalOf(cs, parse({ accepted: [] }))).toThrow('nothing is accepted');
   });
 

@@ -45,7 +45,8 @@ describe('the review page’s view model', () => {
 
   it('puts the quoted evidence beside each change, and says which events were not quoted', async () => {
     const v = await reviewView(await input());
-    expect(v.changes[0]!.evidence.map((e) => ('missing' in e ? 'missing' : e.provenance))).toEqual(['agent', 'user']);
+    // the write (evt_2) was traced to the user's words, as the user's statement (evt_1) is theirs
+    expect(v.changes[0]!.evidence.map((e) => ('missing' in e ? 'missing' : e.provenance))).toEqual(['user', 'user']);
     expect(v.changes[2]!.evidence[1]).toEqual({ session_id: 'sess_gone', event_id: 'evt_1', missing: true });
     expect(v.quarantined[0]!.evidence).toMatchObject({ provenance: 'outside', url: 'https://evil.example/page' });
     expect(v.held[0]).toMatchObject({ path: '/vendor.md', evidence: { provenance: 'outside' } });
@@ -61,7 +62,7 @@ describe('the review page’s view model', () => {
       ['stale', '/infra.md', 1],
     ]);
     const plain = changeSet();
-    delete plain.held;
+    delete (plain as { held?: unknown }).held; // a change set stored before held lines existed
     for (const c of plain.changes) delete c.tier;
     const p = await reviewView(await input({ changeSet: plain }));
     expect([p.header.counts.applied, p.header.counts.suggested, p.held.length]).toEqual([3, 0, 0]);

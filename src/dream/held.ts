@@ -1,0 +1,216 @@
+/**
+ * What screening takes out of a store before any dreamer sees it: the lines sessions wrote whose text came
+ * from outside with a destination or an order in it (held), and nothing else of those sessions. A held line
+ * goes to the change set's `held` with its source and reason, and to `/archive/<path>` with the same note
+ * (unless the guard would refuse its text anywhere in a store); `approve --restore <session>` puts it back.
+ */
+import type { Held, Move, Quarantine } from '../memory/changeSet.js';
+import { isArchivePath } from '../memory/paths.js';
+import { destinationsIn, knownKeys } from '../sessions/destinations.js';
+import { detectInjection } from '../sessions/injection.js';
+import type { HeldLine, SessionDigest } from '../sessions/digest.js';
+import type { Ledger } from './ledger.js';
+import { withoutLines } from './markdown.js';
+import { archiveHeader } from './rewrite.js';
+import { isFactLine, normalizeLine } from './text.js';
+
+/** A held line as the store had it: where it was, for the archive note and the change set's `moved`. */
+export interface TakenLine {
+  sessionId: string;
+  hold: HeldLine;
+  path: string;
+  /** The line as the store has it. */
+  text: string;
+  /** 1-based, in the input store. */
+  line: number;
+  section: string;
+}
+
+const key = (path: string, line: string) => `${path}\0${normalizeLine(line)}`;
+
+/** Destinations the store names in lines no session wrote: a hold made only of those is released. */
+function storeDestinations(files: ReadonlyMap<string, string>, sessions: readonly SessionDigest[]): Set<string> {
+  const written = new Set(sessions.flatMap((s) => s.memoryWrites.flatMap((w) => w.lines.map((l) => key(w.path, l)))));
+  const out = new Set<string>();
+  for (const [path, content] of files) {
+    if (isArchivePath(path)) continue;
+    for (const line of content.split('\n'))
+      if (!written.has(key(path, line))) for (const d of destinationsIn(line)) for (const k of knownKeys(d)) out.add(k);
+  }
+  return out;
+}
+
+/** The holds that stand: structural ones, and those whose destinations the store did not already name. */
+export function standingHolds(
+  files: ReadonlyMap<string, string>,
+  sessions: readonly SessionDigest[],
+): Map<SessionDigest, HeldLine[]> {
+  const known = storeDestinations(files, sessions);
+  const out = new Map<SessionDigest, HeldLine[]>();
+  for (const s of sessions) {
+    const stand = s.held.filter((h) => h.structural || h.destinations.some((d) => !known.has(d)));
+    if (stand.length > 0) out.set(s, stand);
+  }
+  return out;
+}
+
+const sectionAt = (lines: readonly string[], i: number): string => {
+  for (let j = i; j >= 0; j--) {
+    const m = /^#{1,6}\s+(.*)$/.exec(lines[j]!);
+    if (m) return m[1]!.trim();
+  }
+  return '';
+};
+
+/**
+ * Takes the standing held lines out of `files` (in place). A line another session also wrote to the same
+ * path without a hold is that session's too, and stays. Returns what was taken, the change set's `held`,
+ * and the quarantined sessions (a held line raised by a phrase signal) with their taken lines.
+ */
+export function takeHeld(
+  files: Map<string, string>,
+  sessions: readonly SessionDigest[],
+  ledger: Ledger,
+): { taken: TakenLine[]; held: Held[]; quarantined: Quarantine[] } {
+  const holds = standingHolds(files, sessions);
+  const clean = new Set<string>();
+  for (const s of sessions)
+    for (const w of s.memoryWrites)
+      for (const l of w.lines)
+        if (!(holds.get(s) ?? []).some((h) => h.eventId === w.eventId && h.path === w.path && h.line === l))
+          clean.add(key(w.path, l));
+  const taken: TakenLine[] = [];
+  for (const [s, hs] of holds) {
+    const byPath = new Map<string, HeldLine[]>();
+    for (const h of hs) if (!isArchivePath(h.path)) byPath.set(h.path, [...(byPath.get(h.path) ?? []), h]);
+    for (const [path, list] of byPath) {
+      const content = files.get(path);
+      if (content === undefined) continue;
+      const lines = content.split('\n');
+      const drop = new Set<number>();
+      lines.forEach((text, i) => {
+        const h = list.find((x) => normalizeLine(x.line) === normalizeLine(text));
+        if (!h || !isFactLine(text) || clean.has(key(path, text))) return;
+        drop.add(i);
+        taken.push({ sessionId: s.sessionId, hold: h, path, text, line: i + 1, section: sectionAt(lines, i) });
+      });
+      if (drop.size === 0) continue;
+      files.set(path, withoutLines(lines, drop).join('\n'));
+      const raised = s.injection ? 'quarantine' : 'hold';
+      ledger.note(
+        path,
+        raised,
+        `${raised}: ${drop.size} line(s) of ${s.sessionId} whose text came from outside held for a reviewer (see held)`,
+        [...new Set(list.map((h) => h.eventId))].map((event_id) => ({ session_id: s.sessionId, event_id })),
+        [],
+        `${raised}: ${drop.size} line(s) of ${s.sessionId}`,
+      );
+    }
+  }
+  const held: Held[] = taken.map((t) => ({
+    session_id: t.sessionId,
+    event_id: t.hold.eventId,
+    path: t.path,
+    line: t.text,
+    source: t.hold.source,
+    reason: t.hold.reason,
+  }));
+  const quarantined: Quarantine[] = sessions
+    .filter((s) => s.injection)
+    .map((s) => ({
+      session_id: s.sessionId,
+      reason: `instruction-like text (${s.injection!.detector}) in ${s.injection!.source}, event ${s.injection!.eventId}: "${s.injection!.excerpt}"`,
+      event_id: s.injection!.eventId,
+      removed_lines: taken.filter((t) => t.sessionId === s.sessionId).map((t) => ({ path: t.path, line: t.text })),
+    }));
+  return { taken, held, quarantined };
+}
+
+/**
+ * Lines the agent wrote in its own words (no outside text traced into them) that read as an order to obey:
+ * a phrase alone holds nothing, so they stay, and a reviewer is told (`findings`, kind `instruction`).
+ */
+export function reportInstructions(
+  files: ReadonlyMap<string, string>,
+  sessions: readonly SessionDigest[],
+  ledger: Ledger,
+): void {
+  let reported = 0;
+  for (const s of sessions)
+    for (const w of s.memoryWrites)
+      w.lines.forEach((line, i) => {
+        if (reported >= 50 || w.origins[i]?.kind !== 'agent' || s.held.some((h) => h.line === line)) return;
+        const f = detectInjection(line, true);
+        if (!f || f.detector === 'memory-directive') return;
+        const lines = (files.get(w.path) ?? '').split('\n');
+        const at = lines.findIndex((l) => normalizeLine(l) === normalizeLine(line));
+        if (at === -1) return;
+        reported++;
+        ledger.find({
+          kind: 'instruction',
+          detail: `${s.sessionId} wrote it in its own words (no outside source found) and it reads as an instruction (${f.detector}): "${f.excerpt}"; left for a reviewer`,
+          at: [{ path: w.path, section: sectionAt(lines, at), line: at + 1 }],
+        });
+      });
+}
+
+/** A session's writes without its held lines. */
+function withoutHeld(s: SessionDigest): SessionDigest['memoryWrites'] {
+  if (s.held.length === 0) return s.memoryWrites;
+  const isHeld = (eventId: string, path: string, line: string) =>
+    s.held.some((h) => h.eventId === eventId && h.path === path && h.line === line);
+  return s.memoryWrites.map((w) => {
+    const keep = w.lines.map((l) => !isHeld(w.eventId, w.path, l));
+    return { ...w, lines: w.lines.filter((_, i) => keep[i]), origins: w.origins.filter((_, i) => keep[i]) };
+  });
+}
+
+/**
+ * The sessions a dreamer learns from: held lines out of their writes; a quarantined session's writes, reads
+ * and words out too (they may carry what the attack said), its tool calls kept: the error it saw is not
+ * outside content, and still counts for lessons.
+ */
+export function sessionsForDreamers(sessions: readonly SessionDigest[]): SessionDigest[] {
+  return sessions.map((s) =>
+    s.injection
+      ? { ...s, memoryWrites: [], memoryReads: [], userStatements: [] }
+      : { ...s, memoryWrites: withoutHeld(s) },
+  );
+}
+
+/**
+ * The writes of quarantined sessions (held lines out), and nothing else of them: the lines they left in the
+ * store are dated by them (a newer value may replace such a line) but are never evidence for a change.
+ */
+export function screenedOutWrites(sessions: readonly SessionDigest[]): SessionDigest[] {
+  return sessions
+    .filter((s) => s.injection)
+    .map((s) => ({ ...s, memoryWrites: withoutHeld(s), memoryReads: [], userStatements: [], toolCalls: [] }));
+}
+
+/**
+ * Puts each taken line in `/archive<path>` with where it was, where its text came from and why it was held,
+ * after the dreamer and the guard: the dreamer never sees held text. A line the guard would refuse in any
+ * store (an instruction, a secret, hidden characters) stays in the change set's `held` only.
+ */
+export async function archiveHeld(
+  files: Map<string, string>,
+  taken: readonly TakenLine[],
+  ledger: Ledger,
+  refusal: (text: string) => Promise<string | undefined>,
+): Promise<void> {
+  for (const t of taken) {
+    const note = `  <!-- held from ${t.path} line ${t.line}${t.section ? ` ("${t.section.slice(0, 60)}")` : ''}: from ${t.hold.source}, ${t.sessionId} ${t.hold.eventId}; restore with approve --restore ${t.sessionId} -->`;
+    if (await refusal(`${t.text}\n${note}`)) continue;
+    const target = `/archive${t.path}`;
+    const existing = (files.get(target) ?? archiveHeader(t.path)).replace(/\n*$/, '\n');
+    files.set(target, `${existing}${t.text}\n${note}\n`);
+    const move: Move = {
+      from: { path: t.path, section: t.section, line: t.line },
+      to: { path: target, section: '', line: existing.split('\n').length },
+    };
+    const evidence = [{ session_id: t.sessionId, event_id: t.hold.eventId }];
+    ledger.note(t.path, t.hold.raised ? 'quarantine' : 'hold', `held lines moved to ${target}`, evidence, [move]);
+    ledger.note(target, 'hold', `held lines of ${t.path} kept with their source until a reviewer decides`, evidence);
+  }
+}

@@ -1,0 +1,100 @@
+/** The value after a credential's name, and whether it is a secret: the label's family and strength, the value's structure. */
+import type { Family } from './credentialNames.js';
+import { characterClasses, isPlaceholder, isReference, passphrase, tokenShaped, wordsOnly } from './entropy.js';
+
+export interface Candidate {
+  /** Where the secret starts and ends in the text. */
+  start: number;
+  end: number;
+  kind: string;
+}
+
+export const openers: Record<string, string> = {
+  '"': '"',
+  "'": "'",
+  '`': '`',
+  '“': '”',
+  '‘': '’',
+  '«': '»',
+  '「': '」',
+};
+
+export interface Value {
+  start: number;
+  end: number;
+  text: string;
+  quoted: boolean;
+  /** The text the value is in: what follows it tells a bare value in prose (more words follow). */
+  source: string;
+}
+
+export function valueAt(text: string, from: number): Value | undefined {
+  let i = from;
+  while (i < text.length && i - from < 8 && (text[i] === ' ' || text[i] === '\t' || text[i] === '*' || text[i] === '_'))
+    i++;
+  const close = openers[text[i] ?? ''];
+  if (close) {
+    const end = text.indexOf(close, i + 1);
+    if (end === -1 || end - i > 201 || end === i + 1) return undefined;
+    const quoted = text.slice(i + 1, end);
+    return quoted.includes('\n') ? undefined : { start: i + 1, end, text: quoted, quoted: true, source: text };
+  }
+  let end = i;
+  while (end < text.length && end - i < 200 && !stops.has(text[end]!)) end++;
+  // a bare value ends before a sentence's full stop or colon and an unopened bracket; a trailing ! or ? is
+  // more often the password's own (`Butch2026!`): redacting one more character of prose costs nothing
+  while (end > i && '.:*_'.includes(text[end - 1]!)) end--;
+  const opened = /[([{]/.test(text.slice(i, end));
+  while (end > i && !opened && ')]}'.includes(text[end - 1]!)) end--;
+  return end === i ? undefined : { start: i, end, text: text.slice(i, end), quoted: false, source: text };
+}
+
+/** What ends a bare value: spacing, quotes, separators of lists and cells. */
+const stops = new Set([...' \t\n\r\f\v\u00a0\u2028\u3000"\'`,;<>|&（）']);
+
+/** The text right after a value. */
+const after = (v: Value) => v.source.slice(v.end, v.end + 40);
+
+export interface Label {
+  family: Family;
+  /** A credential whatever its value's shape: a password, an UPPER_SNAKE variable, an API key. */
+  strong: boolean;
+  /** An assignment (`SESSION_KEY=…`, `"password": …`, `--token …`) rather than a label in prose. */
+  assignment: boolean;
+  words: string[];
+}
+
+/** Is a labelled value a secret? The label's family and strength and the value's structure decide. */
+export function secretValue(v: Value, label: Label): boolean {
+  const t = v.text;
+  // a bare word that is no passphrase is never a password: decided before the costlier tests
+  if (!v.quoted && label.family === 'password' && wordsOnly(t) && !passphrase(t)) return false;
+  if (isReference(t) || isPlaceholder(t, label.words)) return false;
+  if (label.family === 'password') {
+    if (v.quoted) return t.length >= 3;
+    if (!wordsOnly(t)) return t.length >= 4;
+    if (!label.assignment && /^[ \t]{1,3}\p{L}/u.test(after(v))) return false; // more words follow: a sentence
+    if (!/^\p{Script=Latin}+$/u.test(t.replace(/[-_. ]/g, ''))) return false; // rarely a word of another script
+    return passphrase(t);
+  }
+  if (tokenShaped(t)) return true;
+  if (!label.strong) return false;
+  if (wordsOnly(t)) return label.assignment && passphrase(t);
+  return t.length >= 8 && /[\d\W_]/u.test(t);
+}
+
+/** A value after a loose label: a password's shape (three character classes) or a key's. */
+export const looseValue = (t: string, label: Label) =>
+  !isReference(t) && !isPlaceholder(t, label.words) && ((t.length >= 6 && characterClasses(t) >= 3) || tokenShaped(t));
+
+/** `admin / s3cret`, `admin:s3cret`: the part after the user. */
+export function pairSecret(text: string, v: Value): Candidate | undefined {
+  const inToken = v.text.indexOf(':');
+  if (inToken > 0 && inToken < v.text.length - 3 && !v.text.includes('//'))
+    return { start: v.start + inToken + 1, end: v.end, kind: 'password' };
+  const m = /^[ \t]{0,2}[/|][ \t]{0,2}(?:`|\*\*)?([^\s`*]{3,200})/.exec(text.slice(v.end, v.end + 220));
+  if (!m || isReference(m[1]!) || isPlaceholder(m[1]!)) return undefined;
+  const secret = m[1]!.replace(/[.,;]$/, '');
+  const start = v.end + m[0].length - m[1]!.length;
+  return { start, end: start + secret.length, kind: 'password' };
+}

@@ -1,0 +1,207 @@
+/**
+ * Credentials by structure, in every syntax: a value assigned to or labelled with a credential's name (env
+ * and `export`, YAML, JSON, TOML, INI, code, SQL `PASSWORD '…'`, connection strings, command-line flags,
+ * markdown labels however decorated, table columns), and a high-entropy token near a credential word: the
+ * generic rule of gitleaks (`generic-api-key`: a keyword, then a value of Shannon entropy ≥ 3.5) and of
+ * detect-secrets (its keyword detector and high-entropy strings). The scan starts at each occurrence of a
+ * credential's name and looks a bounded distance around it: linear in the text.
+ */
+import { isPlaceholder, isReference, shannonEntropy } from './entropy.js';
+import { camelNameAt, familyOf, nameAt, qualifiers } from './credentialNames.js';
+import { cellName, tableSpans } from './credentialTables.js';
+import { looseValue, pairSecret, secretValue, valueAt, type Candidate, type Label } from './credentialValues.js';
+
+export type { Candidate } from './credentialValues.js';
+
+/**
+ * What follows a credential's name ending at `end`: decorations, one parenthetical (`Mapbox token (prod,
+ * `MAPBOX_TOKEN`)`), then a separator (`=`, `:`, `：`, `:=`, `=>`) or, for SQL and flags, a space and the
+ * value. Returns where the value starts, or -1 when the name is not a label (`password encoding: …`).
+ */
+function separatorAfter(text: string, end: number, flag: boolean): { from: number; decorated: boolean } | undefined {
+  let i = end;
+  const skip = () => {
+    const at = i;
+    while (i < text.length && i - at < 8 && '*_`"\'” \t'.includes(text[i]!)) i++;
+  };
+  skip();
+  let decorated = i > end && /[*_`]/.test(text.slice(end, i));
+  if (text[i] === '(') {
+    const close = text.indexOf(')', i);
+    if (close === -1 || close - i > 80 || text.slice(i, close).includes('\n')) return undefined;
+    i = close + 1;
+    decorated = true;
+    skip();
+  }
+  if ((text[i] === '=' || text[i] === ':' || text[i] === '：') && !text.startsWith('//', i + 1)) {
+    i++;
+    while ((text[i] === '=' || text[i] === '>') && i - end < 24) i++;
+    return { from: i, decorated };
+  }
+  // `PASSWORD 'x'` (SQL: quoted), `--token x` (a flag): no separator, the value right after a space
+  if (/^[ \t]$/.test(text[end] ?? '') && (flag || /^[ \t]{1,4}['"`]/.test(text.slice(end, end + 5))))
+    return { from: end, decorated: false };
+  return undefined;
+}
+
+/** The credential named at [start, end) of `text`, and its value's span, if it holds a secret. */
+function labelled(text: string, start: number, end: number): Candidate | 'unlabelled' | undefined {
+  const name = text.slice(start, end);
+  const prev = text[start - 1] ?? '';
+  if (
+    name.length <= 4 &&
+    /^(?:pass|psw|pwd)$/i.test(name) &&
+    prev !== '_' &&
+    prev !== '-' &&
+    name !== name.toUpperCase()
+  )
+    return undefined; // `pass` alone is a word of prose; in a name (`DB_PASS`) it is a password
+  const word = wordBefore(text, start);
+  // not the last word of its name (`key_path`, `private_key_id`): only a compound credential name keeps its
+  // value in reach, and then only a random-looking one (detect-secrets' keyword detector takes such suffixes)
+  if (/[\p{L}\p{N}_]/u.test(text[end] ?? ''))
+    return qualifiers.has(word.toLowerCase()) ? nearKeyword(text, identifierEnd(text, end), 20) : undefined;
+  // a command-line flag: dashes right before the name (`--password`, `--db-pass`), not a list marker (`- Password`)
+  const flag =
+    word.includes('-') && /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
+  const sep =
+    separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
+  if (!sep) return 'unlabelled';
+  const v = valueAt(text, sep.from);
+  if (!v || v.start - end > 40 || (flag && v.text.startsWith('-'))) return undefined;
+  const family = familyOf(name);
+  if (family === 'pair') {
+    const pair = pairSecret(text, v);
+    if (pair) return pair;
+  }
+  const qualifier = word.replace(/^-{1,2}/, '').toLowerCase();
+  const identifier = /[\p{L}\p{N}_.$-]/u.test(prev) || /^[A-Z0-9_]{3,}$/.test(name);
+  const env = prev === '_' && /^[A-Z]+$/.test(name) && /^[A-Z0-9_]{1,60}$/.test(word);
+  const label: Label = {
+    family,
+    strong: family !== 'key' || env || !/^key$/i.test(name) || qualifiers.has(qualifier),
+    assignment: !sep.decorated && (identifier || flag || text[sep.from - 1] === '='),
+    words: [name.toLowerCase(), qualifier],
+  };
+  if ('loose' in sep ? !looseValue(v.text, label) : !secretValue(v, label)) return undefined;
+  return { start: v.start, end: v.end, kind: family === 'password' ? 'password' : 'labelled-key' };
+}
+
+/** The word right before `start` (`SESSION_` → `SESSION`, `api ` → `api`, `--db-` → `--db`), at most 30 characters. */
+function wordBefore(text: string, start: number): string {
+  let i = start;
+  if (i > 0 && ' _.-'.includes(text[i - 1]!)) i--;
+  let j = i;
+  while (j > 0 && i - j < 30 && wordChar(text.charCodeAt(j - 1), text[j - 1]!)) j--;
+  return text.slice(j, i);
+}
+
+/** A letter, a digit or `-`: ASCII by its code, the rest by Unicode class. */
+const wordChar = (code: number, ch: string) =>
+  (code >= 97 && code <= 122) ||
+  (code >= 65 && code <= 90) ||
+  (code >= 48 && code <= 57) ||
+  code === 45 ||
+  (code > 127 && /[\p{L}\p{N}]/u.test(ch));
+
+/** Where an identifier that goes on after a credential's name ends (`private_key|_id`). */
+function identifierEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && i - from < 40 && /[\p{L}\p{N}_-]/u.test(text[i]!)) i++;
+  return i;
+}
+
+/**
+ * A password's name at the head of a longer label, as languages that name the head first write it
+ * (`รหัสผ่าน admin หน้าเว็บ: …`, `סיסמה לאינטראנט: …`, `contraseña del panel: …`): up to four more words,
+ * then a separator. Only a value shaped like a password passes (`loose`): three character classes.
+ */
+function looseSeparator(text: string, end: number): { from: number; decorated: boolean; loose: true } | undefined {
+  const m = /^[ \t]{1,3}(?:[^\s:=：.,;!?()]{1,24}[ \t]{1,3}){0,3}[^\s:=：.,;!?()]{1,24}[ \t]{0,3}[:=：]/u.exec(
+    text.slice(end, end + 120),
+  );
+  return m && !text.startsWith('//', end + m[0].length)
+    ? { from: end + m[0].length, decorated: true, loose: true }
+    : undefined;
+}
+
+const tokenRun = /(?<![A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
+
+/**
+ * gitleaks' generic rule, read for prose as well as code: a token of 16 characters or more within a short
+ * reach after a credential's name ("the bot's token is 1234:AAH…"), with a letter and a digit and Shannon
+ * entropy of at least 3.5 bits a character (gitleaks' threshold for `generic-api-key`).
+ */
+function nearKeyword(text: string, end: number, minLength = 16): Candidate | undefined {
+  const window = text.slice(end, end + 296);
+  const line = window.slice(0, (window.indexOf('\n') + 1 || window.length + 1) - 1);
+  for (const m of line.matchAll(tokenRun)) {
+    if (m.index > 40) break;
+    const token = m[0].replace(/[.:]{1,4}$/, '');
+    if (token.length >= minLength && genericSecret(token))
+      return { start: end + m.index, end: end + m.index + token.length, kind: 'generic-secret' };
+  }
+  return undefined;
+}
+
+const genericSecret = (token: string) =>
+  !/:\/\/|^[~./]|@/.test(token) &&
+  !/^[\w.-]{1,253}:\d{1,5}(?:\/|$)/.test(token) && // host:port/path
+  !/^\d{1,4}(?:[-/.:]\d{1,4}){1,6}/.test(token) && // a date, a time, a version
+  /\d/.test(token) &&
+  /[A-Za-z]/.test(token) &&
+  !isReference(token) &&
+  !isPlaceholder(token) &&
+  shannonEntropy(token) >= 3.5;
+
+const identifiedBy = /\bidentified[ \t]{1,4}by[ \t]{1,4}(?=['"`])/gi;
+/** `curl -u user:pass`, `--user user:pass`: the password after the user. */
+const userFlag = /(?<![\w-])(?:-u|--user)(?:[ \t]{1,3}|=)['"]?[^\s:'"@/]{1,64}:([^\s'"@]{3,200})/g;
+/** A URL's secret path: the random segment after `hook`, `webhook`, `token`, `key` or `secret` (`…/hook/8f3c…`). */
+const secretPath =
+  /\/(?:hooks?|webhooks?|tokens?|keys?|secrets?)\/(?:[\w-]{1,64}\/){0,3}([A-Za-z0-9_-]{16,128})(?=[/?#\s)\]"'`）]|$)/gi;
+
+/** Every labelled credential and keyword-near token in `text`, as spans (overlaps are left to the caller). */
+export function credentialSpans(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  // SQL's `CREATE USER … IDENTIFIED BY '…'`
+  for (const m of text.matchAll(userFlag)) {
+    const v = m[1]!.replace(/[.,;)]{1,4}$/, '');
+    if (!isReference(v) && !isPlaceholder(v))
+      out.push({
+        start: m.index + m[0].length - m[1]!.length,
+        end: m.index + m[0].length - m[1]!.length + v.length,
+        kind: 'password',
+      });
+  }
+  for (const m of text.matchAll(secretPath)) {
+    const v = m[1]!;
+    if (/\d/.test(v) && /[A-Za-z]/.test(v) && shannonEntropy(v) >= 3 && !isPlaceholder(v))
+      out.push({ start: m.index + m[0].length - v.length, end: m.index + m[0].length, kind: 'secret-url-path' });
+  }
+  for (const m of text.matchAll(identifiedBy)) {
+    const v = valueAt(text, m.index + m[0].length);
+    if (v?.quoted && !isReference(v.text) && !isPlaceholder(v.text))
+      out.push({ start: v.start, end: v.end, kind: 'password' });
+  }
+  for (const re of [nameAt, camelNameAt])
+    for (const m of text.matchAll(re)) {
+      if (text.startsWith('[REDACTED:', m.index - 10) || text.startsWith('[REDACTED:', m.index - 11)) continue;
+      // a name with a separator labels its value; one in prose may have a key within reach
+      const found = labelled(text, m.index, m.index + m[0].length);
+      const near = found === 'unlabelled' ? nearKeyword(text, m.index + m[0].length) : found;
+      if (near) out.push(near);
+    }
+  return [...out, ...tableSpans(text)];
+}
+
+/** Every pattern here, for the test that checks each quantifier is bounded. */
+export const credentialPatterns: RegExp[] = [
+  nameAt,
+  camelNameAt,
+  tokenRun,
+  identifiedBy,
+  userFlag,
+  secretPath,
+  cellName,
+];

@@ -1,0 +1,100 @@
+/**
+ * What a value is, by its structure alone: random enough to be a secret, or written to be replaced or
+ * looked up (a placeholder, a reference). No list of example values: brackets, character classes,
+ * repetition, entropy and the words of the value's own label decide.
+ */
+
+/** Shannon entropy in bits per character, over the value's own characters (as gitleaks and detect-secrets compute it). */
+export function shannonEntropy(value: string): number {
+  if (value.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  const n = [...value].length;
+  for (const c of counts.values()) bits -= (c / n) * Math.log2(c / n);
+  return bits;
+}
+
+/**
+ * Entropy as a share of the most a string of this length can have (log2 of its length, up to 64 characters):
+ * a 20-character key cannot reach detect-secrets' 4.5 bits, a 40-character one does at 0.85.
+ */
+export function relativeEntropy(value: string): number {
+  const n = Math.min([...value].length, 64);
+  return n < 2 ? 0 : shannonEntropy(value) / Math.log2(n);
+}
+
+/** Upper-case, lower-case, digit, other: how many of the four classes the value mixes. */
+export function characterClasses(value: string): number {
+  return (
+    Number(/\p{Lu}/u.test(value)) +
+    Number(/\p{Ll}/u.test(value)) +
+    Number(/\p{N}/u.test(value)) +
+    Number(/[^\p{L}\p{N}]/u.test(value))
+  );
+}
+
+/** Letters only, in words joined by `-`, `_`, `.` or spaces: "orange-tiger-river", "changeme", "plaintext". */
+export const wordsOnly = (v: string): boolean => /^\p{L}{1,60}(?:[-_. ]\p{L}{1,60}){0,12}$/u.test(v);
+const letters = (v: string) => v.replace(/[^\p{L}]/gu, '').length;
+const wordsOf = (v: string) => v.toLowerCase().split(/[^\p{L}\p{N}]{1,8}/u);
+
+/**
+ * A value masked, truncated or made up of a pattern rather than chosen: a run of one character (`xxxx`,
+ * `****`, `••••`, `0000`), an ellipsis, or a sequence (`12345678`, `abcdefgh`), as detect-secrets'
+ * sequential-string filter reads them.
+ */
+export function isMasked(v: string): boolean {
+  if (/(.)\1{3}/u.test(v) || /([^\p{L}\p{N}])\1{2}/u.test(v)) return true;
+  if (/…|\.\.\.$/.test(v)) return true;
+  const s = v.toLowerCase();
+  return s.length >= 6 && ('0123456789'.repeat(2).includes(s) || 'abcdefghijklmnopqrstuvwxyz'.includes(s));
+}
+
+/**
+ * A value that names or points at a secret instead of being one: a template slot in brackets, a variable
+ * (`$VAR`, `${VAR}`, `%VAR%`, `{{var}}`), an environment variable's name, a dotted config path, a file path,
+ * code (a call, an index, an object) or a value already redacted.
+ */
+export function isReference(v: string): boolean {
+  return (
+    /^\[REDACTED/.test(v) ||
+    /^<[^<>]{1,80}>$/.test(v) || // <ADMIN_PASSWORD>, <token>
+    /^[A-Z][A-Z0-9_]{2,}$/.test(v) || // an environment variable's name
+    /^(?:\$\{?|%|\{\{|\$\()/.test(v) || // $VAR, ${VAR}, %VAR%, {{var}}, $(cmd)
+    /^(?:process\.env|os\.environ|env)\b/.test(v) ||
+    // config.database.password, process.env.KEY: words, not a token's random runs (`pk.eyJ1Ijoi…`)
+    /^[A-Za-z_$][A-Za-z_$]{0,40}\d{0,3}(?:\.[A-Za-z_$][A-Za-z_$]{0,40}\d{0,3}){1,8}(?:\(\))?$/.test(v) ||
+    /[()[\]{}]/.test(v) || // code: a call, a type (Optional[str]), an object
+    /^(?:~|\.{1,2})?\//.test(v) // a file
+  );
+}
+
+/**
+ * A value written to be replaced, as in documentation and templates, decided by structure: masked or
+ * truncated (`ock_xxxx…`, `***`), or words only in lower case that are either short (`change-me`,
+ * `plaintext`: under 12 letters, no passphrase) or describe themselves: they repeat a word of their own
+ * label or the credential's name (`your-jwt-secret-here-change-this-in-production`, `put-your-key-here`).
+ * A value with a capital or a digit is never one, so a real secret is not mistaken for a placeholder by its
+ * words; a passphrase of unrelated words (`orange-tiger-river`) is a secret.
+ */
+export function isPlaceholder(v: string, labelWords: readonly string[] = []): boolean {
+  if (isMasked(v)) return true;
+  if (!wordsOnly(v) || /\p{Lu}/u.test(v)) return false;
+  if (letters(v) < 12) return true;
+  const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
+  return wordsOf(v).some((w) => own.has(w) || [...own].some((o) => o.length >= 4 && w.includes(o)));
+}
+
+/** The words a placeholder uses to name what goes in its place (English, as templates are written). */
+const credentialWords = ['password', 'passwd', 'secret', 'token', 'key', 'apikey', 'credential', 'credentials'];
+
+/**
+ * Long enough and mixed enough to be a key: 20 characters or more that are not words only, or 12 or more
+ * with a letter and a digit.
+ */
+export const tokenShaped = (v: string): boolean =>
+  (v.length >= 20 && !wordsOnly(v)) || (v.length >= 12 && /\d/.test(v) && /\p{L}/u.test(v));
+
+/** A passphrase: words only, at least 12 letters (diceware's three words), or capitals inside a word. */
+export const passphrase = (v: string): boolean => wordsOnly(v) && (letters(v) >= 12 || /\p{Ll}\p{Lu}/u.test(v));

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { HeuristicDreamer, lessonsPath } from '../../../src/dream/heuristic.js';
+import { runDream } from '../../../src/dream/run.js';
+import { MemoryStore } from '../../../src/memory/store.js';
+import { selectSessions } from '../../../src/sessions/source.js';
+import { SessionBuilder, writeSessions } from '../../support/sessions.js';
+
+/** What `npm publish` prints when the version exists: a tarball summary, then the error. */
+const publish = (version: string, files: number) =>
+  [
+    `npm notice 📦  @acme/widgets@${version}`,
+    'npm notice Tarball Contents',
+    ...Array.from({ length: files }, (_, i) => `npm notice ${i + 1}.${files}kB dist/part-${i}.js`),
+    `npm notice total files: ${files}`,
+    'npm ERR! code E403',
+    `npm ERR! 403 403 Forbidden - PUT https://registry.npmjs.org/@acme%2fwidgets - You cannot publish over the previously published versions: ${version}.`,
+  ].join('\n');
+
+describe('lessons by error signature', () => {
+  it('turns npm publish E403 in three sessions, each framed differently, into one lesson naming it and the fix', async () => {
+    const sessions = ['1.4.2', '1.5.0', '2.0.1'].map((v, i) =>
+      new SessionBuilder(`sess_${i}`, Date.parse('2026-11-01T09:00:00Z') + i * 86_400_000)
+        .user('Publish the package')
+        .tool('bash', { command: 'npm publish' }, `${i === 1 ? '\u001b[33m' : ''}${publish(v, 5 + 10 * i)}`, true)
+        .tool('bash', { command: 'npm version patch' }, `v${v}-next`)
+        .tool('bash', { command: 'npm publish' }, `+ @acme/widgets@${v}-next`),
+    );
+    const root = await writeSessions('agent-l', sessions);
+    const { store, changeSet } = await runDream(new HeuristicDreamer(), {
+      agentId: 'agent-l',
+      snapshotId: null,
+      store: MemoryStore.from({ '/a.md': '- one\n' }),
+      sessions: await selectSessions(root, 'agent-l'),
+    });
+    const lessons = store
+      .get(lessonsPath)!
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
+    expect(lessons).toHaveLength(1);
+    expect(lessons[0]).toMatch(/^- `bash` fails with "code E403 — 403 403 Forbidden .*You cannot publish over/);
+    expect(lessons[0]).toMatch(/what worked next: `bash npm version patch`/);
+    expect(lessons[0]).toMatch(/seen in 3 sessions: sess_0, sess_1, sess_2/);
+    expect(changeSet.changes.find((c) => c.path === lessonsPath)).toMatchObject({ tier: 'applied' });
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { credentialSpans } from '../../../src/sessions/credentials.js';
+
+const secretsOf = (text: string) => credentialSpans(text).map((s) => text.slice(s.start, s.end));
+
+describe('credentials by structure, in every syntax', () => {
+  it.each([
+    ['env', 'SESSION_KEY=orange-tiger-river', 'orange-tiger-river'],
+    ['export', 'export DB_PASS=Tr0ub4dor', 'Tr0ub4dor'],
+    ['env, words only', 'OPENAI_API_KEY=correct-horse-battery-staple', 'correct-horse-battery-staple'],
+    ['YAML', 'password: "j$9LmQ2x"', 'j$9LmQ2x'],
+    ['JSON', '{"client_secret": "6da89121079f83b2eb6acccf8219ea98"}', '6da89121079f83b2eb6acccf8219ea98'],
+    ['TOML', 'api_key = "Xq8LmZ2vT9wR4kP7"', 'Xq8LmZ2vT9wR4kP7'],
+    ['code', 'const apiKey = "Kx9mP2vLq8Rt5wZ3";', 'Kx9mP2vLq8Rt5wZ3'],
+    ['Go', 'password := "Sup3r$ecret"', 'Sup3r$ecret'],
+    ['SQL', "ALTER ROLE app PASSWORD 'q9Lm2vXw7Tz';", 'q9Lm2vXw7Tz'],
+    ['SQL IDENTIFIED BY', "CREATE USER bob IDENTIFIED BY 'Zq8!mW2x';", 'Zq8!mW2x'],
+    ['connection string', 'Server=db;User Id=sa;Password=Sup3r$ecret;', 'Sup3r$ecret'],
+    ['flag', 'mysql --password=Sup3rS3cret -u root', 'Sup3rS3cret'],
+    ['flag, space', 'psql --password Sup3rS3cret', 'Sup3rS3cret'],
+    ['curl -u', 'curl -u avi:Btl#Intra2026 -T index.html https://x.example/', 'Btl#Intra2026'],
+    [
+      'decorated markdown label',
+      '- **Mapbox token (prod, `MAPBOX_TOKEN`)**: `pk.eyJ1IjoiYWNtZSIsImEiOiJjbHgyM30.Xq9vJ2mL8kR4tP7w`',
+      'pk.eyJ1IjoiYWNtZSIsImEiOiJjbHgyM30.Xq9vJ2mL8kR4tP7w',
+    ],
+    ['Russian label', 'Пароль: Zx81vQ7mTa', 'Zx81vQ7mTa'],
+    ['Chinese label', '数据库密码：Zx81vQ7mTa', 'Zx81vQ7mTa'],
+    ['Thai label, head first', '- รหัสผ่าน admin หน้าเว็บ: Tt!Payroll2026x', 'Tt!Payroll2026x'],
+    ['Hebrew label, head first', '- סיסמה לאינטראנט: Btl#Intra2026', 'Btl#Intra2026'],
+    ['credentials pair', '- Credentials: admin / Hunter2024', 'Hunter2024'],
+    ['table row', '| Password | Hunter2024! |', 'Hunter2024!'],
+    ['table column', '| Service | Password |\n| --- | --- |\n| db | Hunter2024! |', 'Hunter2024!'],
+    [
+      'keyword near a token in prose',
+      'The bot token is 123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0 (BotFather)',
+      '123456789:AAHfiqksKZ8WmR2zSjiQ7_v4TMAKdiHm9T0',
+    ],
+    [
+      'compound name',
+      '"private_key_id": "3f9b2c1d0e8a7f6b5c4d3e2f1a0b9c8d7e6f5a4b",',
+      '3f9b2c1d0e8a7f6b5c4d3e2f1a0b9c8d7e6f5a4b',
+    ],
+    [
+      'secret URL path',
+      'webhook: https://open.example.cn/open-apis/bot/v2/hook/8f3c2a1e-7b9d-4e6f-a5c3-1d2b4e6f8a90',
+      '8f3c2a1e-7b9d-4e6f-a5c3-1d2b4e6f8a90',
+    ],
+  ])('%s', (_syntax, text, secret) => {
+    expect(secretsOf(text)).toContain(secret);
+  });
+
+  it.each([
+    'ADMIN_PASSWORD=<ADMIN_PASSWORD>',
+    'API_KEY=put-your-key-here',
+    'password: $DB_PASSWORD',
+    'encoding: plaintext',
+    '- **Password encoding**: plaintext',
+    'Password: plaintext',
+    'token: <token>',
+    'OCK_KEY=ock_xxxx…',
+    'JWT_SECRET=your-jwt-secret-here-change-this-in-production',
+    'SECRET=change-me',
+    'password: ***',
+    'private_key_path: ~/.ssh/id_rsa',
+    'password rotation happens every 90 days',
+    'The token expires at 2025-10-15T12:00:20.000Z',
+    'cacheKey: user:123',
+    'primaryKey = id',
+    '- **API key:** stored as `CLAWMART_API_KEY` in systemd',
+    '- **Password:** same as Proton (stored in `~/.openclaw/secrets/proton.txt`)',
+    '| Setting | Value |\n| --- | --- |\n| password policy | 12 characters |',
+    '- Email: ops@example.com / Password: [REDACTED:password]',
+    // near a credential word, but with little entropy (2.6 bits a character): a pattern, not a key
+    'the token format is abc123abc123abc123abc1 in every sample',
+  ])('takes no placeholder, reference, name or prose for a secret: %j', (text) => {
+    expect(secretsOf(text)).toEqual([]);
+  });
+});

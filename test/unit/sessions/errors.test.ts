@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { errorExcerpt, errorHeadline, errorLines, errorSignature } from '../../../src/sessions/errors.js';
+
+const tarball = (version: string, size: string) =>
+  [
+    `npm notice 📦  @acme/widgets@${version}`,
+    'npm notice Tarball Contents',
+    `npm notice ${size} package.json`,
+    'npm notice 12.1kB dist/index.js',
+    'npm notice Tarball Details',
+    `npm notice total files: ${Math.round(Number(size.replace(/\D/g, '')) / 100)}`,
+    ...Array.from({ length: 30 }, (_, i) => `npm notice ${i}.0kB dist/chunk-${i}.js`),
+    'npm ERR! code E403',
+    `npm ERR! 403 403 Forbidden - PUT https://registry.npmjs.org/@acme%2fwidgets - You cannot publish over the previously published versions: ${version}.`,
+    '',
+    `npm ERR! A complete log of this run can be found in: /home/u${size}/.npm/_logs/2026-11-0${version.at(-1)}T10_00_00_000Z-debug-0.log`,
+  ].join('\n');
+
+describe('errors by structure, however the output is framed', () => {
+  it('finds an error printed after a long summary, and names it by its code and message', () => {
+    const out = tarball('1.4.2', '1.2kB');
+    expect(errorLines(out)[0]).toBe('npm ERR! code E403');
+    expect(errorHeadline(out)).toMatch(/^code E403 — 403 403 Forbidden .*You cannot publish over the previously/);
+    // a digest keeps the error even though the output's start is 30 lines of summary
+    expect(errorExcerpt(out)).toMatch(/E403/);
+  });
+
+  it('gives the same signature to the same error in three sessions (versions, paths, timestamps aside)', () => {
+    const a = errorSignature(tarball('1.4.2', '1.2kB'));
+    expect(errorSignature(tarball('1.4.3', '1.3kB'))).toBe(a);
+    expect(errorSignature(`\u001b[31m${tarball('2.0.0', '9.9kB')}\u001b[0m`)).toBe(a);
+    // another code is another error
+    expect(errorSignature(tarball('1.4.2', '1.2kB').replace(/E403/g, 'E404'))).not.toBe(a);
+  });
+
+  it('takes the error line of a push rejected after a commit summary, not the first line printed', () => {
+    const out = [
+      '[main 1a2b3c4] feat: add the export button',
+      ' 2 files changed, 10 insertions(+), 1 deletion(-)',
+      'To github.com:acme/app.git',
+      ' ! [rejected]        main -> main (fetch first)',
+      "error: failed to push some refs to 'github.com:acme/app.git'",
+      'hint: Updates were rejected because the remote contains work that you do not have locally.',
+    ].join('\n');
+    expect(errorHeadline(out)).toMatch(/failed to push some refs/);
+    expect(errorHeadline(out)).not.toMatch(/feat: add the export button/);
+  });
+
+  it('takes an exception head, not a stack frame or a banner position', () => {
+    const py =
+      'Traceback (most recent call last):\n  File "/app/x.py", line 3, in <module>\n    main()\nValueError: invalid literal for int() with base 10: \'abc\'';
+    expect(errorHeadline(py)).toMatch(/ValueError: invalid literal/);
+    const js =
+      "TypeError: Cannot read properties of undefined (reading 'id')\n    at handler (/srv/app/index.js:12:7)\n    at main (/srv/app/index.js:40:3)";
+    expect(errorHeadline(js)).toMatch(/^TypeError: Cannot read properties/);
+    const ps = [
+      'Windows PowerShell',
+      "Get-Foo : The term 'Get-Foo' is not recognized as the name of a cmdlet, function, script file, or operable program.",
+      'At line:1 char:12',
+      '+ Get-Foo -Bar',
+      '+ ~~~~~~~',
+      '    + CategoryInfo          : ObjectNotFound: (Get-Foo:String) [], CommandNotFoundException',
+      '    + FullyQualifiedErrorId : CommandNotFoundException',
+    ].join('\n');
+    expect(errorHeadline(ps)).not.toMatch(/^At line/);
+  });
+
+  it('falls back to the last line that is not a bare exit status', () => {
+    expect(errorHeadline('compiling…\nsegmentation fault (core dumped)\nExit code 139')).toBe(
+      'segmentation fault (core dumped)',
+    );
+  });
+
+  it('strips colours and overwritten progress lines', () => {
+    expect(errorLines('\u001b[1m\u001b[31mERROR\u001b[0m: disk full\r')).toEqual(['ERROR: disk full']);
+    expect(errorLines('50%\r100%\rfatal: not a git repository')).toEqual(['fatal: not a git repository']);
+  });
+});
