@@ -98,6 +98,9 @@ export function fleetActivities(w: CycleContext) {
         const { workflowId } = caller();
         // a history written before the fleet was named: its folder is the one its workflow id says
         const name = fleet ?? /^fleet-(.+?)(?:-\d{8}T\d{6})?$/.exec(workflowId)?.[1] ?? '';
+        // not a fleet run's call: refused as bad input, not left for another worker as a fleet it does not serve
+        if (name === '')
+          throw new InvalidInput('recordFleetOutcomes: the calling run is no fleet run and names no fleet');
         w.deps.fleets.config(name, undefined, { strict: false });
         await w.objects.putJson(fleetRunKey(name, workflowId, offset), checkedOutcomes(outcomes));
       },

@@ -102,7 +102,13 @@ export const batchDreaming = servedSteps(
  * The cycle's short bookkeeping steps (open, audit records, state) run as local activities, on the worker
  * that runs the workflow task: one history event each instead of six, and no round trip through the queue.
  */
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// a worker that does not serve the fleet would only retry a local step itself: it waits (servedSteps) instead
+const local = servedSteps(
+  proxyLocalActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { ...retry, nonRetryableErrorTypes: ['FleetNotServed'] },
+  }),
+);
 const alerts = servedSteps(
   proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',

@@ -92,8 +92,14 @@ export const agentSearchAttribute = 'DreamAgent';
  * The visibility query for an agent's cycles: exact match on the scoped name, never on the bare id, or the
  * agent's one workflow id (a cycle refused before it could name its agent is still the agent's).
  */
+/** The workflow types that run under an agent's one cycle id. */
+export const cycleWorkflowTypes = ['dreamCycle', 'agentRollback', 'agentRecord'] as const;
+
 export function cyclesQuery(scope: AgentScope, opts: { running?: boolean } = {}): string {
-  const whose = `(${agentSearchAttribute} = "${scopedName(scope)}" OR WorkflowId = "${cycleWorkflowId(scope)}")`;
+  // by id too (a cycle that failed before it was labelled), but only of dreamgate's own types: anyone with
+  // namespace Write can run a workflow of another type under the agent's id, and it is not a cycle
+  const ours = cycleWorkflowTypes.map((t) => `WorkflowType = "${t}"`).join(' OR ');
+  const whose = `(${agentSearchAttribute} = "${scopedName(scope)}" OR (WorkflowId = "${cycleWorkflowId(scope)}" AND (${ours})))`;
   return `${whose}${opts.running ? ' AND ExecutionStatus = "Running"' : ''}`;
 }
 

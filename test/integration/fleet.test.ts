@@ -60,7 +60,8 @@ describe('the fleet run and its schedule (real servers)', () => {
     expect(result.team?.outcome).toBe('kept');
     const team = await new LocalDirStore(fleet.teamStore!).read();
     const lessons = team.get('/lessons/team.md')!;
-    expect(lessons).toContain('`bash` fails with "npm ERR! Missing script: "test:unit""');
+    // the lesson names the error by its signature (the tool's own prefix, `npm ERR!`, is not part of it)
+    expect(lessons).toContain('`bash` fails with "Missing script: "test:unit"');
     expect(lessons).toContain(`(learned by ${[a.id, b.id].sort().join(', ')})`);
     expect(lessons).not.toContain('crm_lookup'); // one agent only
     // each child under its agent's one cycle id; the team store's under the fleet's team id
@@ -134,7 +135,10 @@ describe('the fleet run and its schedule (real servers)', () => {
     expect(review.code).toBe(0);
     // each change with its path and reason (what the dreamer proposes is its own tests' business)
     expect(review.out).toMatch(/^(create|update|delete|rename) \/\S+ {2}\[[a-z-]+\]/m);
-    expect(review.out).toContain('baseline 0.333 → 1.000');
+    // the gate's figures; how far the dream gets is the dreamer's business (a suggestion is not applied)
+    const [, before, after] = /baseline (\d\.\d{3}) → (\d\.\d{3})/.exec(review.out) ?? [];
+    expect(before).toBe('0.333');
+    expect(Number(after)).toBeGreaterThan(Number(before));
     const { changeSetId } = await cycleState(handle);
     expect(review.out).toContain(`id ${changeSetId}`);
     expect(review.out).toContain(`dreamgate approve ${agent.id} ${changeSetId!.slice(0, 12)}`);
@@ -192,7 +196,9 @@ describe('the fleet run and its schedule (real servers)', () => {
 
     const wrong = await cli('approve', agent.id, changeSetId!, '--as', 'alice', '--restore', 'sess_nope');
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(new RegExp(`--restore sess_nope: not quarantined .*quarantined: .*${q!.session_id}`));
+    expect(wrong.stderr).toMatch(
+      new RegExp(`--restore sess_nope: nothing held or quarantined .*sessions: .*${q!.session_id}`),
+    );
 
     const { code } = await cli('approve', agent.id, changeSetId!, '--as', 'alice', '--restore', q!.session_id);
     expect(code).toBe(0);

@@ -109,11 +109,13 @@ describe('the review desk, in a browser', () => {
     expect(paths).toEqual(['/archive/infra.md', '/infra.md', '/people.md']);
     // the evidence beside the update: the agent's memory write, quoted, with time and session
     const infra = page.locator('article.change[data-path="/infra.md"]');
-    await expect(infra.locator('.quote .prov').first().textContent()).resolves.toBe('agent');
+    // its provenance is where most of the written line's text came from: the host the user named
+    await expect(infra.locator('.quote .prov').first().textContent()).resolves.toBe('user');
     expect(await infra.locator('.quote').first().textContent()).toMatch(
       /memory write to \/infra\.md[\s\S]*2026-11-02 10:00:05Z[\s\S]*sess_desk_1/,
     );
-    await expect(page.locator('.counts').textContent()).resolves.toMatch(/3\s+applied/);
+    // the duplicate the store held before any session is a suggestion: promoted only if the reviewer accepts it
+    await expect(page.locator('.counts').textContent()).resolves.toMatch(/2\s+applied\s*1\s+suggested/);
     await shot(page, 'page');
 
     await page.locator('article.change[data-path="/people.md"] input[name="accept"]').uncheck();
@@ -188,9 +190,10 @@ describe('the review desk, in a browser', () => {
     await page.goto(served);
     await page.getByRole('link', { name: agent.id }).click();
     expect(page.url()).toBe(`${served}agents/${agent.id}/`);
-    await page.locator('article.change').first().locator('input[name="accept"]').uncheck();
+    // the waiting dream's changes may all be suggestions (unchecked until accepted): the reviewer accepts them all
+    for (const box of await page.locator('input[name="accept"]').all()) await box.check();
     await page.getByRole('button', { name: 'Compose approve command' }).click();
-    const command = `dreamgate approve ${agent.id} ${waiting.slice(0, 12)} --only`;
+    const command = `dreamgate approve ${agent.id} ${waiting.slice(0, 12)}`;
     await expect.poll(() => page.locator('#answer pre').textContent()).toContain(command);
     await page.locator('#answer').scrollIntoViewIfNeeded();
     await shot(page, 'serve');

@@ -36,7 +36,8 @@ describe('one namespace per fleet and agent', () => {
     expect(cycleWorkflowId(a)).not.toBe(cycleWorkflowId(b));
     expect(scopedName(a)).toBe('acme/coder');
     expect(cyclesQuery(a, { running: true })).toBe(
-      '(DreamAgent = "acme/coder" OR WorkflowId = "dream:acme:coder") AND ExecutionStatus = "Running"',
+      '(DreamAgent = "acme/coder" OR (WorkflowId = "dream:acme:coder" AND (WorkflowType = "dreamCycle" OR ' +
+        'WorkflowType = "agentRollback" OR WorkflowType = "agentRecord"))) AND ExecutionStatus = "Running"',
     );
   });
 
