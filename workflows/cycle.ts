@@ -67,7 +67,7 @@ import {
   stateQuery,
 } from './definitions.js';
 import { CycleMetrics } from './metrics.js';
-import { servedSteps, showServedWaits } from './served.js';
+import { servedLocally, servedSteps, showServedWaits } from './served.js';
 
 const retry: RetryPolicy = {
   initialInterval: '1 second',
@@ -102,12 +102,13 @@ export const batchDreaming = servedSteps(
  * The cycle's short bookkeeping steps (open, audit records, state) run as local activities, on the worker
  * that runs the workflow task: one history event each instead of six, and no round trip through the queue.
  */
-// a worker that does not serve the fleet would only retry a local step itself: it waits (servedSteps) instead
-const local = servedSteps(
+// a worker that does not serve the fleet would only retry a local step itself: the queue gets it instead
+const local = servedLocally(
   proxyLocalActivities<Activities>({
     startToCloseTimeout: '1 minute',
     retry: { ...retry, nonRetryableErrorTypes: ['FleetNotServed'] },
   }),
+  steps,
 );
 const alerts = servedSteps(
   proxyActivities<Activities>({

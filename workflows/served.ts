@@ -48,3 +48,25 @@ export function servedSteps<T extends object>(activities: T): T {
     },
   });
 }
+
+/**
+ * Local steps that a worker not serving the fleet cannot take: it would only retry them itself (a local
+ * activity runs where the workflow task runs), so the step goes to the task queue as an ordinary activity,
+ * where a worker that serves the fleet takes it (and `remote` waits while none does).
+ */
+export function servedLocally<T extends object>(local: T, remote: T): T {
+  return new Proxy(local, {
+    get(target, name, receiver) {
+      const step: unknown = Reflect.get(target, name, receiver);
+      if (typeof step !== 'function') return step;
+      return async (...args: unknown[]) => {
+        try {
+          return await (step as (...a: unknown[]) => Promise<unknown>)(...args);
+        } catch (err) {
+          if (notServed(err) === undefined) throw err;
+          return (Reflect.get(remote, name) as (...a: unknown[]) => Promise<unknown>)(...args);
+        }
+      };
+    },
+  });
+}

@@ -109,6 +109,8 @@ function fleetStubs(fleet: string, agents: string[], concurrency: number) {
     alert: async () => ({ sent: true }),
     recordAudit: async ({ entry }: { entry: unknown }) => ({ key: 'k', sha256: hash(JSON.stringify(entry)) }),
     saveAgentState: async () => void active--,
+    // asked when a review opens (what the agent changed since the snapshot)
+    changedSinceSnapshot: async () => ({ paths: [] }),
   };
   return { activities, written, maxActive: () => maxActive };
 }
