@@ -234,7 +234,8 @@ describe('batch mode', () => {
     expect(submitted[0]!.body.requests[0].params.tool_choice).toEqual({ type: 'tool', name: 'propose_changes' });
     expect(api.requests.some((r) => r.path.endsWith('/results'))).toBe(true);
     for (const a of agents) expect((await new LocalDirStore(a.store).read()).get('/lessons/pre-push.md')).toBeDefined();
-    // the cycle's recorded cost is the batch price: half of what the same usage costs directly
+    // the cycle's recorded cost is the batch price: half of what the same usage costs directly (outcomes come
+    // in the order cycles ended, so the change set is looked up under the outcome's own agent)
     const child = (await h.client.client.workflow.getHandle(outcomes[0]!.workflowId).result()) as CycleResult;
     const usage = child.usage!;
     expect(usage.costUsd).toBeGreaterThan(0);
@@ -249,7 +250,7 @@ describe('batch mode', () => {
           cache_creation_input_tokens: number;
           cache_read_input_tokens: number;
         };
-      }>(CycleObjects.changeSetKey({ fleet: fleet.fleet, id: agents[0]!.id }, child.changeSetId!));
+      }>(CycleObjects.changeSetKey({ fleet: fleet.fleet, id: outcomes[0]!.agent }, child.changeSetId!));
       expect(cs!.usage.cost_usd).toBeCloseTo(costOf(claudeSettings().model, cs!.usage) / 2, 6);
     } finally {
       s3.destroy();
