@@ -101,10 +101,11 @@ export function renderChangeSet(
       undefined,
       { context: 2 },
     );
+    // a CRLF file's line ending is no character a reviewer should read on every line
     for (const line of patch
       .split('\n')
       .slice(2)
-      .map((l) => t(l))) {
+      .map((l) => t(l.replace(/\r$/, '')))) {
       if (line.startsWith('+') && !line.startsWith('+++')) out.push(paint.green(line));
       else if (line.startsWith('-') && !line.startsWith('---')) out.push(paint.red(line));
       else if (line.startsWith('@@')) out.push(paint.cyan(line));
