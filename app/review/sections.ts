@@ -64,6 +64,7 @@ export function changeArticle(c: ChangeView, readOnly: boolean): Raw {
     data-index="${c.index}"
     data-path="${c.path}"
     data-tier="${c.tier}"
+    data-suggestion="${c.suggestion ?? ''}"
     data-search="${search}"
     aria-labelledby="${id}-title"
   >
@@ -72,7 +73,7 @@ export function changeArticle(c: ChangeView, readOnly: boolean): Raw {
         ><input type="checkbox" name="accept" value="${c.index}" ${c.tier === 'applied' ? 'checked' : ''} />
         accept</label
       >
-      <span class="tier tier-${c.tier}">${c.tier}</span>
+      <span class="tier tier-${c.tier}">${c.suggestion !== undefined ? html`suggestion ${c.suggestion}` : c.tier}</span>
       <h3 id="${id}-title">
         <span class="op op-${c.op}">${c.op}</span>
         <code>${c.path}</code>${c.newPath ? html` → <code>${c.newPath}</code>` : ''}

@@ -15,7 +15,7 @@ export type Tier = 'applied' | 'suggested';
 
 /** A change set as SPEC §4 has it: tiers and held lines are optional until every dreamer writes them. */
 export type ReviewedChangeSet = Omit<ChangeSet, 'changes'> & {
-  changes: (Change & { tier?: Tier })[];
+  changes: (Change & { tier?: Tier; suggestion?: number })[];
   held?: HeldLine[];
 };
 
@@ -58,6 +58,8 @@ export interface ChangeView {
   path: string;
   newPath?: string;
   tier: Tier;
+  /** A suggested change's number, shared by the changes of one suggestion: what `approve --accept` names. */
+  suggestion?: number;
   reason: string;
   detail: string;
   /** Unified diff from the snapshot's file to the proposed one, both masked. */
@@ -161,6 +163,7 @@ async function changeView(
     path: c.path,
     ...(c.new_path ? { newPath: c.new_path } : {}),
     tier: tierOf(c),
+    ...(tierOf(c) === 'suggested' && c.suggestion !== undefined ? { suggestion: c.suggestion } : {}),
     reason: c.reason,
     detail: await mask(c.detail),
     patch,
@@ -209,7 +212,9 @@ export async function reviewView(input: ReviewInput): Promise<ReviewView> {
       dreamer: cs.dreamer,
       counts: {
         applied: changes.filter((c) => c.tier === 'applied').length,
-        suggested: changes.filter((c) => c.tier === 'suggested').length,
+        // suggestions, as `review` and `approve --accept` count them (one may change a file and its archive)
+        suggested: new Set(changes.filter((c) => c.tier === 'suggested').map((c) => c.suggestion ?? `#${c.index}`))
+          .size,
         findings: cs.findings.length,
         held: held.length,
         quarantined: quarantined.length,

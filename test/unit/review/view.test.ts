@@ -33,6 +33,22 @@ describe('the review page’s view model', () => {
     const v = await reviewView(await input());
     expect(v.header.counts).toEqual({ applied: 2, suggested: 1, findings: 3, held: 1, quarantined: 1, redacted: 1 });
     expect(v.changes.map((c) => c.tier)).toEqual(['applied', 'suggested', 'applied']);
+    expect(v.changes.map((c) => c.suggestion)).toEqual([undefined, 1, undefined]);
+  });
+
+  it('counts suggestions as `review` and `approve --accept` number them: a file and its archive are one', async () => {
+    const cs = changeSet();
+    const archive = {
+      ...cs.changes[1]!,
+      op: 'create' as const,
+      path: '/archive/people.md',
+      after: '- Dana owns billing\n',
+    };
+    delete archive.before_sha256;
+    cs.changes.splice(2, 0, archive, { ...cs.changes[1]!, path: '/team.md', suggestion: 2 });
+    const v = await reviewView(await input({ changeSet: cs }));
+    expect(v.changes.map((c) => c.suggestion)).toEqual([undefined, 1, 1, 2, undefined]);
+    expect(v.header.counts.suggested).toBe(2);
   });
 
   it('never shows a secret: not in the diff, a detail, a finding or a quote', async () => {

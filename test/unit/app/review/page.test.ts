@@ -23,6 +23,21 @@ describe('the review page', () => {
     expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="assets/desk.js" defer>']);
   });
 
+  it('labels each suggestion with the number `approve --accept` takes, unticked until the reviewer accepts it', async () => {
+    const view = await reviewView({
+      changeSetId: 'c'.repeat(64),
+      changeSet: changeSet(),
+      base: MemoryStore.from({}),
+      cycle,
+    });
+    const page = renderPage(view, 'decide', 'tok');
+    const article = /<article[^>]*data-path="\/people.md"[\s\S]*?<\/header>/.exec(page)![0];
+    expect(article).toContain('data-suggestion="1"');
+    expect(article).toMatch(/<span class="tier tier-suggested"\s*>suggestion 1<\/span/);
+    expect(article).toMatch(/<input type="checkbox" name="accept" value="1"\s*\/>/);
+    expect(page).toMatch(/<li class="count-suggested"><span>1<\/span> suggested<\/li>/);
+  });
+
   it('renders markdown on request without scripts, handlers or raw HTML', () => {
     const out = renderMarkdown(
       '---\ntitle: x\n---\n# Notes\n\n- [link](javascript:alert(1))\n\n<script>alert(1)</script>\n<img src=x onerror=alert(2)>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n',
