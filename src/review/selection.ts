@@ -82,7 +82,7 @@ export function approvalOf(cs: ReviewedChangeSet, d: PageDecision): Approval {
     ...narrowing(applied, keep, taken),
     ...(suggestions.length ? { accept: suggestions } : {}),
     ...(Object.keys(d.edits).length ? { edits: d.edits } : {}),
-    ...(d.restore.length ? { restore: d.restore } : {}),
+    ...(d.restore.length ? { restore: [...new Set(d.restore)] } : {}),
     ...(d.comment ? { comment: d.comment } : {}),
   };
 }
