@@ -176,6 +176,11 @@ describe('an opened cycle still needs the proof each effect asks for', () => {
       promote({ ...gate(), decision: { reviewer: 'alice', changeSetId: dream.changeSetId, onlyPaths: ['/a.md'] } }),
       /the approval narrows, edits or adds to the change set: only its revision may be promoted/,
     );
+    // accepted suggestions are promoted only through the revision made for that decision, never the dream
+    await refused(
+      promote({ ...gate(), decision: { reviewer: 'alice', changeSetId: dream.changeSetId, acceptedSuggestions: [1] } }),
+      /the approval narrows, edits or adds to the change set: only its revision may be promoted/,
+    );
   });
 
   it('reviseChangeSet: a base no worker made, an approval that asks for no revision', async () => {
