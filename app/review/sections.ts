@@ -121,6 +121,14 @@ function findingGroup(g: FindingGroup): Raw {
   </details>`;
 }
 
+/** The one event a held line or a quarantine cites, as a list of one. */
+const citedEvent = (e: Cited | undefined): Raw =>
+  e
+    ? html`<ul class="evidence">
+        ${citation(e)}
+      </ul>`
+    : html``;
+
 /** Held lines by session: a reviewer says yes to a session's held lines at once, as `approve --restore` does. */
 export function heldSection(view: ReviewView, readOnly: boolean): Raw {
   if (view.held.length === 0) return html``;
@@ -150,13 +158,7 @@ export function heldSection(view: ReviewView, readOnly: boolean): Raw {
               html`<li>
                 <code>${h.path ?? ''}</code> <q>${h.line ?? ''}</q>
                 <span class="meta">${h.reason ?? ''}${h.source ? html` · from ${h.source}` : ''}</span>
-                ${
-                  h.evidence
-                    ? html`<ul class="evidence">
-                        ${citation(h.evidence)}
-                      </ul>`
-                    : ''
-                }
+                ${citedEvent(h.evidence)}
               </li>`,
           )}
         </ul>
@@ -184,13 +186,7 @@ export function quarantineSection(view: ReviewView, readOnly: boolean): Raw {
                 </ul>`
               : ''
           }
-          ${
-            q.evidence
-              ? html`<ul class="evidence">
-                  ${citation(q.evidence)}
-                </ul>`
-              : ''
-          }
+          ${citedEvent(q.evidence)}
         </div>`,
     )}
   </section>`;
