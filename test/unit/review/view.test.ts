@@ -51,6 +51,46 @@ describe('the review page’s view model', () => {
     expect(v.header.counts.suggested).toBe(2);
   });
 
+  it('masks a value the change set redacts in another file: the moved line, the held line, everywhere', async () => {
+    // a value no scanner knows (words), redacted only where the held line was archived
+    const value = 'orange-tiger-river-42';
+    const base = MemoryStore.from({ '/MEMORY.md': `# Auth\n- SESSION_KEY=${value}\n- plain\n` });
+    const cs = changeSet();
+    cs.changes = [
+      {
+        op: 'update',
+        path: '/MEMORY.md',
+        before_sha256: base.fileHash('/MEMORY.md')!,
+        after: '# Auth\n- plain\n',
+        reason: 'insight',
+        detail: 'held line moved to /archive/MEMORY.md',
+        evidence: [],
+      },
+      {
+        op: 'create',
+        path: '/archive/MEMORY.md',
+        after: '# Archive\n- SESSION_KEY=[REDACTED:generic]\n',
+        reason: 'insight',
+        detail: 'held',
+        evidence: [],
+      },
+    ];
+    cs.held = [
+      {
+        session_id: 's1',
+        event_id: 'e1',
+        path: '/MEMORY.md',
+        line: `- SESSION_KEY=${value}`,
+        source: 'x',
+        reason: 'y',
+      },
+    ];
+    const v = await reviewView(await input({ changeSet: cs, base, evidence: undefined }));
+    expect(JSON.stringify(v)).not.toContain(value);
+    expect(v.changes[0]!.patch).toContain('-- SESSION_KEY=[MASKED:generic]');
+    expect(v.held[0]!.line).toBe('- SESSION_KEY=[MASKED:generic]');
+  });
+
   it('never shows a secret: not in the diff, a detail, a finding or a quote', async () => {
     const v = await reviewView(await input());
     expect(JSON.stringify(v)).not.toContain(stripeKey);
