@@ -43,6 +43,8 @@ export const narrativeEvents = new Set([
   'cycle-skipped',
   'cycle-conflict',
   'cycle-failed',
+  'schedule-paused',
+  'pause-failed',
 ]);
 
 /** Which proof each fact needs, and the narrative keys the workflow may add beside its facts. */
