@@ -38,11 +38,6 @@ export interface CycleDeps {
   lockWaitMs?: number;
   /** The workers' key: seals proofs, signs audit records and markers. Read from a file, never from a payload. */
   key: WorkerKey;
-  /**
-   * Pauses a fleet's Temporal Schedule with a note: `paused`, or why not (no schedule). Absent, nothing is
-   * paused (a worker made without a Temporal client).
-   */
-  pauseSchedule?: (fleet: string, note: string) => Promise<string>;
   /** Where refusals go (tests); by default the audit bucket, and always the worker's log. */
   keepRefusal?: (scope: AgentScope, r: Refusal) => Promise<unknown>;
 }

@@ -14,7 +14,6 @@ import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';
 import { workerKey } from './keys.js';
 import type { Tracing } from './observability.js';
-import { schedulePauser } from './schedulePause.js';
 import { connectNative } from './temporal/connect.js';
 import { queueOf, temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
 import { WorkerGroup } from './workerGroup.js';
@@ -146,7 +145,6 @@ export async function createWorker(
   const storage = setup.storage ?? storageSettings(cfg);
   const s3 = createS3Client(storage);
   let connection;
-  let pauser: ReturnType<typeof schedulePauser> | undefined;
   try {
     const storageCheck = await checkStorage(s3, storage);
     const key = await workerKey(cfg, storage);
@@ -157,7 +155,6 @@ export async function createWorker(
     const fleets = given instanceof FleetRegistry ? given : await loadFleets(s3, given.sources, given.sha256, reserved);
     connection = await connectNative(t);
     const open = connection;
-    pauser = schedulePauser(t);
     const activities = createActivities({
       s3,
       snapshotsBucket: storage.snapshotsBucket,
@@ -167,7 +164,6 @@ export async function createWorker(
       uiUrl: (workflowId, runId) => workflowUrl(t, workflowId, runId),
       ...(setup.lockWaitMs ? { lockWaitMs: setup.lockWaitMs } : {}),
       key,
-      pauseSchedule: pauser.pause,
     });
     const source = overrides.workflowBundle ? {} : await sharedWorkflowSource(Boolean(setup.tracing));
     const worker = await WorkerGroup.create(queuesFor(t, fleets, overrides.taskQueue), (taskQueue) =>
@@ -194,7 +190,6 @@ export async function createWorker(
       worker,
       fleets,
       async close() {
-        await pauser?.close();
         await open.close();
         s3.destroy();
         await setup.tracing?.shutdown();
@@ -202,7 +197,6 @@ export async function createWorker(
     };
   } catch (err) {
     await connection?.close().catch(() => undefined);
-    await pauser?.close();
     s3.destroy();
     throw err;
   }

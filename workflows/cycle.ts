@@ -517,13 +517,13 @@ export class CycleRun {
     return this.finish('discarded', `${reason}${paused}`, { consecutiveApprovals: 0 });
   }
 
-  /** Two discards in a row for the same cases pause the schedule (the worker decides, from signed records). */
+  /** Two discards in a row for the same cases pause the agent (the worker decides, from signed records). */
   private async pauseIfRepeated(): Promise<string> {
     try {
       const r = await alerts.pauseAfterRepeatedDiscard({ cycle: this.ref });
-      if (!r.cases) return '';
-      await this.record(r.paused ? 'schedule-paused' : 'pause-failed', { cases: r.cases, why: r.why ?? null });
-      return r.paused ? `; the same cases failed last cycle: schedule paused` : `; the same cases failed last cycle`;
+      if (!r.paused || !r.cases) return '';
+      await this.record('agent-paused', { cases: r.cases.join(', ') });
+      return `; the same cases failed last cycle: agent paused until \`dreamgate resume ${this.ref.agent}\``;
     } catch (err) {
       if (isCancellation(err)) throw err;
       await this.record('pause-failed', { error: safeName(failureMessage(err), 200) });

@@ -14,6 +14,9 @@ export interface RepeatedDiscard {
 
 type Run = { cycle_id: string; records: readonly RunRecord[] };
 
+/** An operator's `dreamgate resume`: what came before it no longer pauses the agent. */
+const resumed = (run: Run) => run.records.some((r) => r.event === 'agent-resumed');
+
 const failingOf = (rs: readonly RunRecord[]): string[] | undefined => {
   const gate = [...rs].reverse().find((r) => r.event === 'gate-failed');
   const f = gate?.data?.failing;
@@ -35,6 +38,7 @@ export function repeatedDiscard(runs: readonly Run[], current: string): Repeated
   if (!cases || cases.length === 0) return undefined;
   for (const run of runs) {
     if (run.cycle_id === current) continue;
+    if (resumed(run)) return undefined;
     const ending = endingOf(run.records);
     if (ending === undefined || ending === 'cycle-skipped') continue;
     if (ending !== 'cycle-discarded') return undefined;
@@ -44,3 +48,27 @@ export function repeatedDiscard(runs: readonly Run[], current: string): Repeated
   }
   return undefined;
 }
+
+/**
+ * Whether the agent is paused: its two newest cycles that ended (skipped ones aside, a paused agent's too)
+ * were discarded for the same failing cases, and no `agent-resumed` came after them. `runs`, newest first.
+ */
+export function pausedBy(runs: readonly Run[]): RepeatedDiscard | undefined {
+  const ended: Run[] = [];
+  for (const run of runs) {
+    if (resumed(run)) return undefined;
+    const ending = endingOf(run.records);
+    if (ending === undefined || ending === 'cycle-skipped') continue;
+    if (ending !== 'cycle-discarded') return undefined;
+    ended.push(run);
+    if (ended.length === 2) break;
+  }
+  const [newest, before] = ended;
+  if (!newest || !before) return undefined;
+  const synthetic = [{ ...newest, records: newest.records.filter((r) => r.event === 'gate-failed') }, before];
+  return repeatedDiscard(synthetic, newest.cycle_id);
+}
+
+/** What a paused agent's cycle says when it ends skipped. */
+export const pausedReason = (p: { cases: readonly string[] }, agent: string) =>
+  `paused after two discards for the same failing cases (${p.cases.join(', ')}); fix the store or the suite, then \`dreamgate resume ${agent}\``;

@@ -43,7 +43,8 @@ export const narrativeEvents = new Set([
   'cycle-skipped',
   'cycle-conflict',
   'cycle-failed',
-  'schedule-paused',
+  'agent-paused',
+  'agent-resumed',
   'pause-failed',
 ]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { repeatedDiscard } from '../../../src/cycle/pause.js';
+import { pausedBy, repeatedDiscard } from '../../../src/cycle/pause.js';
 
 const at = '2026-12-07T02:30:00.000Z';
 const discarded = (cycle_id: string, failing: string[]) => ({
@@ -40,5 +40,23 @@ describe('two discards in a row for the same failing cases', () => {
     expect(repeatedDiscard([now(['a'])], 'now')).toBeUndefined();
     expect(repeatedDiscard([now([]), discarded('before', [])], 'now')).toBeUndefined();
     expect(repeatedDiscard([ended('now', 'kept'), discarded('before', ['a'])], 'now')).toBeUndefined();
+  });
+});
+
+describe('an agent paused after two discards', () => {
+  it('stays paused over the cycles it skips, until an operator resumes it', () => {
+    const two = [discarded('d2', ['a']), discarded('d1', ['a'])];
+    expect(pausedBy(two)?.cases).toEqual(['a']);
+    expect(pausedBy([ended('s', 'skipped'), ...two])?.runs).toEqual(['d1', 'd2']);
+    const resume = { cycle_id: 'r', records: [{ event: 'agent-resumed', at }] };
+    expect(pausedBy([resume, ...two])).toBeUndefined();
+    // after a resume, one more discard of the same cases is a first one again
+    expect(repeatedDiscard([now(['a']), resume, ...two], 'now')).toBeUndefined();
+  });
+
+  it('is not paused by one discard, two for other cases, or a kept cycle between', () => {
+    expect(pausedBy([discarded('d2', ['a'])])).toBeUndefined();
+    expect(pausedBy([discarded('d2', ['a']), discarded('d1', ['b'])])).toBeUndefined();
+    expect(pausedBy([discarded('d2', ['a']), ended('k', 'kept'), discarded('d1', ['a'])])).toBeUndefined();
   });
 });
