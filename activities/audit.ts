@@ -105,7 +105,9 @@ async function vouch(w: CycleContext, a: Authorized, entry: AuditEntry, proof: R
   if (narrativeEvents.has(event)) {
     const data = narrative(entry.data);
     const actor =
-      event === 'decision-ignored' && typeof entry.actor === 'string' ? entry.actor.slice(0, 80) : undefined;
+      (event === 'decision-ignored' || event === 'agent-resumed') && typeof entry.actor === 'string'
+        ? entry.actor.slice(0, 80)
+        : undefined;
     return { event, ...(data ? { data } : {}), ...(actor ? { actor } : {}) };
   }
   const spec = factEvents[event];

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
 import { madeHere, proofKinds } from '../src/cycle/authority.js';
 import { revises, type Decision } from '../src/cycle/decision.js';
-import { evidenceKey, fingerprintsKey, isCycleObject } from '../src/cycle/keys.js';
+import { evidenceKey, isCycleObject } from '../src/cycle/keys.js';
 import { seal } from '../src/cycle/seal.js';
 import { decisionDigest, verifyDecision } from '../src/cycle/verifyDecision.js';
 import { CycleObjects } from '../src/cycle/objects.js';
@@ -14,9 +14,9 @@ import type { Dreamer } from '../src/dream/dreamer.js';
 import { refusedPaths } from '../src/dream/guard.js';
 import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { ManagedDreamer } from '../src/dream/managed.js';
-import type { EarlierDecision } from '../src/dream/decisions.js';
+import { proposalFingerprint } from '../src/dream/decisions.js';
+import { editedAway } from '../src/dream/lineMemory.js';
 import { runDream } from '../src/dream/run.js';
-import { ownKey } from '../src/snapshots/signatures.js';
 import { TeamLessonsDreamer } from '../src/dream/team.js';
 import type { Evaluation } from '../src/evaluate/scorer.js';
 import { withDerived, type DerivedCase } from '../src/evaluate/derive.js';
@@ -31,6 +31,7 @@ import { InvalidInput } from '../src/util/errors.js';
 import { activity, progress } from './activity.js';
 import type { Agent, Authorized, CycleContext } from './context.js';
 import { derivedKey, exemptFromRetention } from './evaluate.js';
+import { keepMemory, memoryOf, remembered } from './memory.js';
 
 /** What a reviewer changed, as the decision names it: paths, an edit by key and hash, restored sessions. */
 export interface RevisionRequest {
@@ -39,33 +40,6 @@ export interface RevisionRequest {
   editedSha256?: string;
   restoredSessions?: string[];
   acceptedSuggestions?: number[];
-}
-
-/**
- * What reviewers turned down lately, from the agent's signed audit records (the newest 20 cycles): each
- * rejected change set's proposals by fingerprint, as the dream that made them kept them beside it.
- */
-async function earlierDecisions(w: CycleContext, a: Authorized): Promise<EarlierDecision[]> {
-  const out: EarlierDecision[] = [];
-  for (const run of await w.audit.recentSignedRuns(a.scope, [ownKey(w.key)])) {
-    for (const { record: r } of run) {
-      const id = r.data?.changeSet;
-      if (r.event !== 'rejected' || typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) continue;
-      const prints = await w.objects.getJson<Record<string, unknown>>(fingerprintsKey(a.scope, id));
-      const reason = typeof r.data?.reason === 'string' ? r.data.reason : undefined;
-      for (const fp of Object.values(prints ?? {}))
-        if (typeof fp === 'string')
-          out.push({
-            fingerprint: fp,
-            verdict: 'rejected',
-            reviewer: r.actor ?? 'a reviewer',
-            at: r.at,
-            changeSetId: id,
-            ...(reason ? { reason } : {}),
-          });
-    }
-  }
-  return out;
 }
 
 export function dreamActivities(w: CycleContext) {
@@ -206,7 +180,7 @@ export function dreamActivities(w: CycleContext) {
             ? { sessions: [], invalid: [] }
             : await w.sessionsOf(a.config, { limit: a.config.maxSessions, signal: ctx.cancellationSignal });
         const dreamer = await dreamerFor(a, a.run, redo);
-        const decisions = await earlierDecisions(w, a);
+        const { decisions, kept } = await remembered(w, a, store);
         progress(`dreaming over ${sessions.sessions.length} sessions`);
         const dreamed = await runDream(
           dreamer,
@@ -216,6 +190,7 @@ export function dreamActivities(w: CycleContext) {
             store,
             sessions,
             decisions,
+            kept,
             ...(a.config.limits ? { limits: a.config.limits } : {}),
           },
           ctx.cancellationSignal,
@@ -229,7 +204,10 @@ export function dreamActivities(w: CycleContext) {
         const evidence = await collectEvidence(result.changeSet, sessions.sessions);
         await w.objects.putJson(evidenceKey(a.scope, ref.changeSetId), evidence);
         // how a later dream knows these proposals, should a reviewer turn them down
-        await w.objects.putJson(fingerprintsKey(a.scope, ref.changeSetId), dreamed.fingerprints ?? {});
+        const owner = kept
+          .filter((k) => k.by === 'owner')
+          .map(({ path, line, at, changeSetId }) => ({ path, line, at, changeSetId }));
+        await keepMemory(w, a, { changeSet: ref.changeSetId, prints: dreamed.fingerprints ?? {}, owner });
         return ref;
       },
     ),
@@ -300,7 +278,7 @@ export function dreamActivities(w: CycleContext) {
           decision: decisionDigest(v.decision),
           reviewer: v.decision.reviewer,
         };
-        return storeCandidate(
+        const ref = await storeCandidate(
           a,
           snapshotId,
           `revision-${revision}`,
@@ -309,6 +287,19 @@ export function dreamActivities(w: CycleContext) {
           made.newestSessionAt,
           revisesWhat,
         );
+        // what the reviewer left out or edited away is remembered as their decision (see activities/memory.ts)
+        const prints = (await memoryOf(w, a, made.changeSetId))?.prints ?? {};
+        const leftOut = cs.changes
+          .filter((c) => (c.tier ?? 'applied') === 'applied' && !changes.some((x) => x.path === c.path))
+          .map((c) => prints[c.path] ?? proposalFingerprint(c, snapshot.get(c.path) ?? '', c.after ?? ''));
+        await keepMemory(w, a, {
+          changeSet: ref.changeSetId,
+          prints: {},
+          revises: made.changeSetId,
+          leftOut,
+          editedAway: editedAway(snapshot, cs.changes, changes),
+        });
+        return ref;
       },
     ),
   };

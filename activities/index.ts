@@ -5,6 +5,7 @@ import { dreamActivities } from './dream.js';
 import { evaluateActivities } from './evaluate.js';
 import { fleetActivities } from './fleet.js';
 import { openActivities } from './open.js';
+import { pauseActivities } from './pause.js';
 import { promoteActivities } from './promote.js';
 import { proofActivities } from './proof.js';
 import { redactActivities } from './redact.js';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reviewActivities(w),
     ...promoteActivities(w),
     ...alertActivities(w),
+    ...pauseActivities(w),
     ...fleetActivities(w),
     ...redactActivities(w),
     /** For the benchmark floor: an activity round trip and nothing else. */

@@ -2,6 +2,7 @@ import { proofKinds } from '../src/cycle/authority.js';
 import { seal } from '../src/cycle/seal.js';
 import type { CycleRef, SnapshotRef } from '../src/cycle/types.js';
 import { activity, progress } from './activity.js';
+import { agentPause } from './pause.js';
 import type { CycleContext } from './context.js';
 
 export function snapshotActivities(w: CycleContext) {
@@ -22,11 +23,13 @@ export function snapshotActivities(w: CycleContext) {
       }: {
         cycle: CycleRef;
         since: number | null;
-      }): Promise<{ count: number; invalid: number }> => {
+      }): Promise<{ count: number; invalid: number; paused?: { cases: string[] } }> => {
         const a = await w.authorize(cycle);
+        // an agent paused after two discards for the same cases dreams no more until resumed
+        const paused = await agentPause(w, a);
         if (a.config.dreamer === 'team-lessons') return { count: 0, invalid: 0 }; // the team store reads stores, not sessions
         const sel = await w.sessionsOf(a.config, { ...(since !== null ? { since } : {}), limit: a.config.maxSessions });
-        return { count: sel.sessions.length, invalid: sel.invalid.length };
+        return { count: sel.sessions.length, invalid: sel.invalid.length, ...(paused ? { paused } : {}) };
       },
     ),
 

@@ -22,6 +22,7 @@ import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { reviewWebCommand, serveCommand } from './commands/desk.js';
 import { redactCommand } from './commands/redact.js';
+import { resumeCommand } from './commands/resume.js';
 import { fleetRunCommand, fleetStatusCommand } from './commands/fleet.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { workerKeyCommand } from './commands/workerKey.js';
@@ -396,6 +397,10 @@ export function buildProgram(): Command {
     )
     .option('--as <name>', 'who, for the audit log')
     .action(redactCommand);
+  cycleCommand('resume', 'let an agent paused after two discards for the same failing cases dream again')
+    .argument('<agent>')
+    .option('--as <name>', 'who, for the audit log')
+    .action(resumeCommand);
   const schedule = program.command('schedule').description('the nightly Temporal Schedule of the fleet');
   for (const [action, description] of [
     ['apply', 'create or update the schedule from the fleet config'],

@@ -139,7 +139,7 @@ export async function recordForAgent(
   c: DreamgateClient,
   fleet: Pick<FleetConfig, 'fleet' | 'sha256' | 'team' | 'taskQueue'>,
   agent: AgentConfig,
-  record: { event: 'redacted'; actor: string; data: Record<string, unknown> },
+  record: { event: 'redacted' | 'agent-resumed'; actor: string; data: Record<string, unknown> },
   onWait: (line: string) => void = () => {},
   patienceMs = 30 * 60_000,
 ): Promise<{ key: string; auditHead: string | null }> {

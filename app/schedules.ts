@@ -1,5 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
 import type { FleetConfig } from '../src/config/fleet.js';
+import { scheduleName } from '../src/config/scope.js';
 import { InvalidInput } from '../src/util/errors.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';
@@ -7,7 +8,7 @@ import { dreamFleet } from '../workflows/index.js';
 import type { DreamgateClient } from './client.js';
 import { queueOf } from './temporal/settings.js';
 
-export const scheduleId = (fleet: FleetConfig) => `dreamgate-${fleet.fleet}`;
+export const scheduleId = (fleet: FleetConfig) => scheduleName(fleet.fleet);
 
 /**
  * A run's input names the fleet; the worker serving it takes the agents from its own configuration. A run

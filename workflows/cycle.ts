@@ -513,7 +513,22 @@ export class CycleRun {
     const reason = `EvalRegression at ${where}: ${e.score.toFixed(3)} < baseline ${baseline!.toFixed(3)} − ${threshold}; failing: ${e.failing.join(', ') || 'none'}`;
     await this.record('gate-failed', { ...scoreData(e), threshold }, undefined, { eval: e });
     await this.alert('page');
-    return this.finish('discarded', reason, { consecutiveApprovals: 0 });
+    const paused = patched(patches.pauseOnRepeat) ? await this.pauseIfRepeated() : '';
+    return this.finish('discarded', `${reason}${paused}`, { consecutiveApprovals: 0 });
+  }
+
+  /** Two discards in a row for the same cases pause the agent (the worker decides, from signed records). */
+  private async pauseIfRepeated(): Promise<string> {
+    try {
+      const r = await alerts.pauseAfterRepeatedDiscard({ cycle: this.ref });
+      if (!r.paused || !r.cases) return '';
+      await this.record('agent-paused', { cases: r.cases.join(', ') });
+      return `; the same cases failed last cycle: agent paused until \`dreamgate resume ${this.ref.agent}\``;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      await this.record('pause-failed', { error: safeName(failureMessage(err), 200) });
+      return '';
+    }
   }
 
   async timedOut(): Promise<CycleResult> {

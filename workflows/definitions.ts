@@ -48,4 +48,6 @@ export const patches = {
    * new sessions beside the snapshot, verify beside its eval) and its fleet run told when it waits for review.
    */
   fleetScale: 'fleet-scale',
+  /** A discard for the same failing cases as the previous cycle's pauses the fleet's schedule, owners told. */
+  pauseOnRepeat: 'pause-repeated-discard',
 } as const;

@@ -1,6 +1,7 @@
-import { deprecatePatch } from '@temporalio/workflow';
+import { deprecatePatch, patched } from '@temporalio/workflow';
 import type { ChangeSetStep } from '../activities/promote.js';
 import { edits, revises } from '../src/cycle/decision.js';
+import { pausedReason } from '../src/cycle/pause.js';
 import type { CycleInput, CycleResult, DreamRef, EvalSummary, PromoteResult, Redream } from '../src/cycle/types.js';
 import {
   batchDreaming,
@@ -112,6 +113,8 @@ async function dreamToDecision(
   if (round === 0) {
     run.enter('skip-check');
     const fresh = counted ?? (await steps.countNewSessions(counting));
+    if (fresh.paused && patched(patches.pauseOnRepeat))
+      return await run.finish('skipped', pausedReason(fresh.paused, cycle.agent));
     // (an input of `dreamgate run --now` dreams anyway; inputs recorded before it never carry `now`)
     if (!run.now && fresh.count < settings.minNewSessions)
       return await run.finish(

@@ -13,7 +13,7 @@ export interface RecordInput {
 }
 
 /**
- * A record written outside a cycle (a redaction), appended by the agent's own workflow: refused while a
+ * A record written outside a cycle (a redaction, an agent resumed), appended by the agent's own workflow: refused while a
  * cycle runs, and chained from the head Temporal keeps, so the audit chain never forks.
  */
 export async function agentRecord(input: RecordInput): Promise<{ key: string; auditHead: string | null }> {
@@ -25,6 +25,13 @@ export async function agentRecord(input: RecordInput): Promise<{ key: string; au
   await run.open();
   upsertSearchAttributes([{ key: searchAttributes.mode, value: parsed.record.event }]);
   try {
+    // an agent resumed after a pause is narrative: who resumed it, nothing else
+    if (parsed.record.event === 'agent-resumed') {
+      const { key } = await run.record('agent-resumed', {}, parsed.record.actor);
+      run.enter('done');
+      await run.close();
+      return { key, auditHead: run.state.auditHead };
+    }
     // the worker checks that each new blob only takes text from the old one, and signs its markers
     const { blobs } = parsed.record.data as { blobs?: RedactedBlob[] };
     const redaction = await steps.verifyRedaction({ cycle: run.ref, blobs: blobs ?? [] });

@@ -1,4 +1,6 @@
+import { ScheduleNotFoundError } from '@temporalio/client';
 import type { AgentConfig } from '../../src/config/fleet.js';
+import { scheduleName } from '../../src/config/scope.js';
 import type { CycleState } from '../../src/cycle/types.js';
 import { safeName } from '../../src/util/display.js';
 import { colours, printJson } from '../../src/cli/output.js';
@@ -102,6 +104,18 @@ function printRows(rows: StatusRow[]): void {
   }
 }
 
+/** The fleet's schedule: paused or not, and its note (why); undefined when the fleet has none. */
+async function scheduleState(c: DreamgateClient, fleet: string) {
+  const id = scheduleName(fleet);
+  try {
+    const d = await c.client.schedule.getHandle(id).describe();
+    return { id, paused: d.state.paused, ...(d.state.note ? { note: d.state.note } : {}) };
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
+
 /**
  * `dreamgate status [agent]`: the latest cycles (one per agent, or ten of one), each with how it ended and why
  * (failed, discarded and cancelled ones too, and cycles refused before their first step), or where a running
@@ -114,8 +128,20 @@ export async function statusCommand(agentId: string | undefined, opts: CommonOpt
     const { rows, fleetQueue, fleetPolled } = await rowsOf(ctx, client, agents, agentId ? 10 : 1);
     const noWorker = !fleetPolled || rows.some((r) => r.noWorker);
     const hint = noWorkerMessage(client, rows.find((r) => r.noWorker)?.noWorker ?? fleetQueue, ctx.fleet.file);
-    if (opts.json) printJson({ cycles: rows, worker: { taskQueue: fleetQueue, polling: fleetPolled } });
-    else printRows(rows);
+    const schedule = await scheduleState(client, ctx.fleet.fleet);
+    if (opts.json)
+      printJson({
+        cycles: rows,
+        worker: { taskQueue: fleetQueue, polling: fleetPolled },
+        ...(schedule ? { schedule } : {}),
+      });
+    else {
+      printRows(rows);
+      if (schedule?.paused)
+        process.stdout.write(
+          `${colours().yellow(`schedule ${schedule.id} paused`)}${schedule.note ? `: ${safeName(schedule.note, 400)}` : ''}\n    resume it with \`dreamgate schedule resume --fleet ${ctx.fleet.file}\`\n`,
+        );
+    }
     if (noWorker) {
       process.stderr.write(`${colours(process.stderr).red('error:')} ${hint}\n`);
       process.exitCode = 1;

@@ -122,3 +122,6 @@ export function fleetTaskQueue(fleet: { fleet: string; taskQueue?: string }, sha
   if (!isName(fleet.fleet)) throw new InvalidInput(`fleet name ${quoteName(fleet.fleet)}: not a fleet name`);
   return `${defaultTaskQueue}-${fleet.fleet}`;
 }
+
+/** The Temporal Schedule that runs a fleet's nightly dream. */
+export const scheduleName = (fleet: string): string => `dreamgate-${fleet}`;

@@ -29,6 +29,8 @@ export const proofKinds = {
   rollback: 'rollback',
   restore: 'restore',
   redaction: 'redaction',
+  /** What a change set's proposals were (fingerprints) and what a reviewer's revision took from them. */
+  memory: 'memory',
 } as const;
 
 export const bindingOf = (scope: AgentScope, run: string): Binding => ({ fleet: scope.fleet, agent: scope.id, run });

@@ -57,8 +57,8 @@ export function cycleDetails(s: CycleState): string {
 
 /** A record written outside a cycle, through the agent's workflow: what it may be. */
 export interface OperatorRecord {
-  /** Only what an operator's command records: a redaction of older snapshots. */
-  event: 'redacted';
+  /** Only what an operator's command records: a redaction of older snapshots, an agent resumed after a pause. */
+  event: 'redacted' | 'agent-resumed';
   /** Who ran it, as they named themselves. */
   actor: string;
   data: Record<string, unknown>;
@@ -74,11 +74,11 @@ export function parseOperatorRecord(raw: unknown): { ok: true; record: OperatorR
   const no = (why: string) => ({ ok: false as const, why });
   if (typeof raw !== 'object' || raw === null) return no('expected an object');
   const r = raw as Record<string, unknown>;
-  if (r.event !== 'redacted') return no('event must be "redacted"');
+  if (r.event !== 'redacted' && r.event !== 'agent-resumed') return no('event must be "redacted" or "agent-resumed"');
   if (typeof r.actor !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/.test(r.actor))
     return no('actor is not a name');
   if (typeof r.data !== 'object' || r.data === null || Array.isArray(r.data)) return no('data must be an object');
   const size = JSON.stringify(r.data).length;
   if (size > maxRecordBytes) return no(`data is ${size} bytes; at most ${maxRecordBytes}`);
-  return { ok: true, record: { event: 'redacted', actor: r.actor, data: r.data as Record<string, unknown> } };
+  return { ok: true, record: { event: r.event, actor: r.actor, data: r.data as Record<string, unknown> } };
 }

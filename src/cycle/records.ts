@@ -43,6 +43,9 @@ export const narrativeEvents = new Set([
   'cycle-skipped',
   'cycle-conflict',
   'cycle-failed',
+  'agent-paused',
+  'agent-resumed',
+  'pause-failed',
 ]);
 
 /** Which proof each fact needs, and the narrative keys the workflow may add beside its facts. */

@@ -4,7 +4,8 @@ import type { Evidence } from '../memory/changeSet.js';
 /** A reviewer's earlier no to a proposal, known by the proposal's fingerprint (see `proposalFingerprint`). */
 export interface EarlierDecision {
   fingerprint: string;
-  verdict: 'rejected';
+  /** Rejected whole, or left out of an approval (`--only`). */
+  verdict: 'rejected' | 'edited-away';
   reviewer: string;
   /** When it was decided (ISO 8601). */
   at: string;
@@ -14,6 +15,7 @@ export interface EarlierDecision {
 
 /** What the change set says of a proposal a reviewer turned down before and that is proposed again. */
 export interface Override {
+  kind: 'rejected' | 'edited-away';
   changeSetId: string;
   reviewer: string;
   at: string;
@@ -79,9 +81,15 @@ export function judge(
   if (!earlier) return undefined;
   const decided = Date.parse(earlier.at);
   const newer = [...new Set(evidence.map((e) => e.session_id))].filter((s) => (endedAt.get(s) ?? -Infinity) > decided);
-  const what = `rejected by ${earlier.reviewer} on ${day(earlier.at)} (change set ${earlier.changeSetId.slice(0, 12)}${earlier.reason ? `: ${earlier.reason.slice(0, 120)}` : ''})`;
+  const what = `${earlier.verdict === 'rejected' ? 'rejected' : 'left out of an approval'} by ${earlier.reviewer} on ${day(earlier.at)} (change set ${earlier.changeSetId.slice(0, 12)}${earlier.reason ? `: ${earlier.reason.slice(0, 120)}` : ''})`;
   if (newer.length === 0) return { kind: 'held', why: `${what}; no session since says it again` };
-  const override = { changeSetId: earlier.changeSetId, reviewer: earlier.reviewer, at: earlier.at, sessions: newer };
+  const override: Override = {
+    kind: earlier.verdict,
+    changeSetId: earlier.changeSetId,
+    reviewer: earlier.reviewer,
+    at: earlier.at,
+    sessions: newer,
+  };
   return {
     kind: 'override',
     override,

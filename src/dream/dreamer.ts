@@ -1,4 +1,5 @@
 import type { EarlierDecision } from './decisions.js';
+import type { KeptLine } from './lineMemory.js';
 import type { Usage } from '../anthropic/usage.js';
 import type { ChangeSet, DroppedChange, Evidence, Move, Quarantine, Reason } from '../memory/changeSet.js';
 import type { StoreLimits } from '../memory/limits.js';
@@ -15,6 +16,8 @@ export interface DreamInput {
   sessions: SessionSelection;
   /** Proposals reviewers turned down before: not made again without a newer session behind them. */
   decisions?: readonly EarlierDecision[];
+  /** Lines reviewers edited away or kept, and lines the owner wrote by hand since the last promotion. */
+  kept?: readonly KeptLine[];
   /** The store's limits (the agent's `maxFiles`, `maxFileBytes`); SPEC §1's defaults without. */
   limits?: StoreLimits;
 }

@@ -4,6 +4,7 @@ import { defaultLimits, type StoreLimits } from '../memory/limits.js';
 import { isArchivePath, prefixConflict } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import { judge, proposalFingerprint, type EarlierDecision } from './decisions.js';
+import { judgeLines, type KeptLine } from './lineMemory.js';
 import type { DreamInput, DreamResult, Dreamer } from './dreamer.js';
 import { refusedPaths, screenDocument } from './guard.js';
 import { archiveHeld } from './held.js';
@@ -23,7 +24,7 @@ import { breather } from '../util/concurrency.js';
 export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: AbortSignal): Promise<DreamResult> {
   const prepared = await prepare(input);
   const consolidation = await dreamer.consolidate(prepared, signal);
-  const decided = earlier(prepared, input.decisions ?? []);
+  const decided = earlier(prepared, input.decisions ?? [], input.kept ?? []);
   const vetted = await vet(prepared, consolidation.store, input.limits ?? defaultLimits, decided);
   // held lines go to the archive after the dreamer and the guard: no dreamer sees them, none puts them back
   const files = new Map(vetted.store.files);
@@ -52,7 +53,7 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
     const fp = proposalFingerprint(c, prepared.store.get(c.path) ?? '', c.after ?? '');
     // a suggestion shares its path with the applied change it is made over: each keeps its own print
     fingerprints[c.tier === 'suggested' ? `${c.path}#suggestion-${c.suggestion}` : c.path] = fp;
-    const j = decided.judge(fp, c.evidence);
+    const j = decided.judge(fp, c.evidence) ?? decided.lines(c.path, prepared.store.get(c.path), c.after, c.evidence);
     if (j?.kind === 'override') Object.assign(c, { detail: `${c.detail}; ${j.note}`, overrides: j.override });
   }
   const dropped = [...(consolidation.dropped ?? []), ...vetted.dropped, ...suggested.dropped];
@@ -78,17 +79,32 @@ export async function runDream(dreamer: Dreamer, input: DreamInput, signal?: Abo
   return { store: candidate, changeSet, fingerprints };
 }
 
-/** The earlier decisions, ready to judge a proposal by its fingerprint and the sessions it cites. */
-function earlier(prepared: Prepared, decisions: readonly EarlierDecision[]) {
+/**
+ * The earlier decisions, ready to judge a proposal by its fingerprint (a rejection, a change left out) or by the
+ * lines it crosses (a reviewer's edit, the owner's hand), and the sessions it cites.
+ */
+function earlier(prepared: Prepared, decisions: readonly EarlierDecision[], all: readonly KeptLine[]) {
   const endedAt = new Map(prepared.sessions.map((s) => [s.sessionId, s.endedAt]));
+  // a line a session wrote is the agent's, not the owner's hand: the dream consolidates it as any other
+  const written = new Set(
+    [...prepared.sessions, ...(prepared.untrusted ?? [])].flatMap((s) =>
+      s.memoryWrites.flatMap((w) => w.lines.map((l) => `${w.path}\0${normalizeLine(l)}`)),
+    ),
+  );
+  const kept = all.filter((k) => k.by !== 'owner' || !written.has(`${k.path}\0${k.line}`));
   return {
-    any: decisions.length > 0,
+    any: decisions.length > 0 || kept.length > 0,
     judge: (fingerprint: string, evidence: readonly Evidence[]) =>
       decisions.length > 0 ? judge(fingerprint, evidence, decisions, endedAt) : undefined,
+    lines: (path: string, before: string | undefined, after: string | undefined, evidence: readonly Evidence[]) =>
+      kept.length > 0 ? judgeLines(path, before, after, kept, evidence, endedAt) : undefined,
   };
 }
 
-/** Proposals a reviewer rejected before, made again with no newer session behind them: held back. */
+/**
+ * Proposals a reviewer rejected or edited away before, or that go over the owner's hand edits, made with no
+ * newer session behind them: held back.
+ */
 function heldBack(
   prepared: Prepared,
   current: MemoryStore,
@@ -103,7 +119,9 @@ function heldBack(
     if (before === after) continue;
     const op = before === undefined ? 'create' : after === undefined ? 'delete' : 'update';
     const evidence = prepared.ledger.explain(path)?.evidence ?? [];
-    const j = decided.judge(proposalFingerprint({ op, path, evidence }, before ?? '', after ?? ''), evidence);
+    const j =
+      decided.judge(proposalFingerprint({ op, path, evidence }, before ?? '', after ?? ''), evidence) ??
+      decided.lines(path, before, after, evidence);
     if (j?.kind === 'held') out.push({ path, why: j.why });
   }
   return out;

@@ -58,9 +58,18 @@ export const changeSchema = z
      */
     tier: z.enum(tiers).optional(),
     suggestion: z.number().int().positive().optional(),
-    /** The earlier rejection this proposal is made again over, and the newer sessions that make it. */
+    /**
+     * The earlier decision this proposal is made again over (a rejection, a reviewer's edit, the owner's hand
+     * edit since the last promotion), and the newer sessions that make it.
+     */
     overrides: z
-      .object({ changeSetId: sha, reviewer: z.string(), at: z.string(), sessions: z.array(z.string()) })
+      .object({
+        kind: z.enum(['rejected', 'edited-away', 'owner-edit']).optional(),
+        changeSetId: sha,
+        reviewer: z.string(),
+        at: z.string(),
+        sessions: z.array(z.string()),
+      })
       .strict()
       .optional(),
   })
