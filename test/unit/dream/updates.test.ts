@@ -175,6 +175,21 @@ describe('updates written as sentences', () => {
     expect(changeSet.changes).toEqual([]);
   });
 
+  it('suggests the new value in another language and inside a paragraph of several lines', async () => {
+    const infra =
+      '# Infra\n\nLa base de datos de pedidos es compartida: escucha en el puerto 5434,\nun esquema por servicio y Flyway para migraciones.\n';
+    const sentence =
+      '- Infra: la base de datos de pedidos ahora escucha en el puerto 5433 (5434 chocaba con otro proyecto)\n';
+    const { changeSet, accepted } = await dream({ '/infra.md': infra, '/notes/2026-11-02.md': sentence }, [
+      noted(sentence),
+    ]);
+    expect(appliedChanges(changeSet.changes).filter((c) => c.path === '/infra.md')).toEqual([]);
+    expect(accepted().get('/infra.md')).toBe(infra.replace('puerto 5434', 'puerto 5433'));
+    expect(accepted().get('/archive/infra.md')).toContain('escucha en el puerto 5434,\nun esquema por servicio');
+    const change = changeSet.changes.find((c) => c.path === '/infra.md' && c.tier === 'suggested')!;
+    expect(change.detail).toMatch(/sess_1/);
+  });
+
   it('suggests nothing when the sentence fits several lines alike', async () => {
     const sentence = '- Cache size for each worker service is now 128 MB\n';
     const store = {
