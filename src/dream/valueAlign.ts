@@ -83,15 +83,15 @@ export function valuesOf(line: string): Value[] {
 
 const boundary = /[;,。，；、|]|\.\s|\s[—–-]\s/u;
 
-/** Character pairs of the (up to four before, three after) words on one side of a value, up to a clause boundary. */
-function side(text: string, from: number, to: number, before: boolean): Set<string> {
+/** Character pairs of the (up to `count`) words on one side of a value, up to a clause boundary. */
+function side(text: string, from: number, to: number, before: boolean, count = 3): Set<string> {
   let s = text.slice(Math.max(0, from), Math.min(text.length, to)).toLowerCase();
   const parts = s.split(boundary);
   s = (before ? parts.at(-1) : parts[0]) ?? '';
   const chunks = (s.match(/\p{L}+/gu) ?? []).map((c) =>
     spaceless.test(c) ? (before ? c.slice(-4) : c.slice(0, 4)) : c,
   );
-  const words = before ? chunks.slice(-4) : chunks.slice(0, 3);
+  const words = before ? chunks.slice(-count) : chunks.slice(0, count);
   const grams = new Set<string>();
   for (const w of words) {
     if (w.length === 1) grams.add(w);
@@ -105,12 +105,19 @@ const dice = (a: Set<string>, b: Set<string>) =>
 
 /** How alike the surroundings of two values are: 0 (nothing shared) to 2 (the same words on both sides). */
 export function contextScore(a: string, av: Value, b: string, bv: Value): number {
-  const before = dice(side(a, av.at - 40, av.at, true), side(b, bv.at - 40, bv.at, true));
+  // a label may stand right before a value or a few words earlier: the nearer three words, or five
+  const before = Math.max(
+    ...[3, 5].map((n) => dice(side(a, av.at - 48, av.at, true, n), side(b, bv.at - 48, bv.at, true, n))),
+  );
   const after = dice(
     side(a, av.at + av.text.length, av.at + av.text.length + 40, false),
     side(b, bv.at + bv.text.length, bv.at + bv.text.length + 40, false),
   );
-  return before + after;
+  // the word right before both values is the same (`port 3456` / `port 3500`, `Java 17` / `Java 21`): a label
+  const next = (t: string, v: Value) =>
+    /([\p{L}]+)[^\p{L}\p{N}]{0,3}$/u.exec(t.slice(Math.max(0, v.at - 40), v.at))?.[1];
+  const label = next(a, av);
+  return before + after + (label !== undefined && lower(label) === lower(next(b, bv) ?? '') ? 0.3 : 0);
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -140,8 +147,11 @@ function choice(from: string, to: string): boolean {
   if (a.split('/').includes(b)) return true;
   // one inside the other (`Config.godrays` / `Config.godraysSize`) is the same thing said in full; a code constant
   // (`DATE`, `PASSWORD`) is a word of the code, not a name
-  return !a.includes(b) && !b.includes(a) && [from, to].every(nameLike);
+  return !a.includes(b) && !b.includes(a) && [from, to].every(nameLike) && form(from) === form(to);
 }
+
+/** Alternatives are written alike: two acronyms (`US`/`EU`), two capitalised names, or two lower-case ids. */
+const form = (v: string) => (!/\p{Ll}/u.test(v) ? 'acronym' : /^\p{Lu}/u.test(v) ? 'capitalised' : 'lower');
 
 /** A name: a word of three letters or more or an acronym (`EU`), not a code constant, path or call (`DATE`, `a/b/`, `f()`). */
 const nameLike = (v: string) =>
