@@ -58,7 +58,10 @@ export function errorLines(output: string): string[] {
       6,
     );
   // nothing marked as an error: the last line written as `label: message` (an error in any language), else the last
-  const labelled = own.filter(({ l }) => /^\s*[\p{L}][\p{L}\p{M} _-]{0,30}[:：]\s+\S/u.test(l));
+  // (after a stack trace, the line that follows its last frame is the error: nothing before it counts)
+  const lastFrame = plain.findLastIndex((l) => frame.test(l));
+  const tail = own.filter(({ i }) => i > lastFrame);
+  const labelled = tail.filter(({ l }) => /^\s*[\p{L}][\p{L}\p{M} _-]{0,30}[:：]\s+\S/u.test(l));
   const last = labelled.at(-1) ?? own.at(-1);
   if (!last) return plain.length > 0 ? [plain.at(-1)!.trim()] : [];
   // a message wrapped over two lines (`… internal or external command,` / `operable program …`) is one

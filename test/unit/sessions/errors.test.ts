@@ -76,6 +76,18 @@ describe('errors by structure, however the output is framed', () => {
     expect(errorLines('50%\r100%\rfatal: not a git repository')).toEqual(['fatal: not a git repository']);
   });
 
+  it('takes the line after a stack trace, not a labelled warning printed before it', () => {
+    const out = [
+      'WARN config: eu symbols use EUR quote',
+      '{"level":"info","msg":"page 1"}',
+      'Traceback (most recent call last):',
+      '  File "/app/sync.py", line 74, in run',
+      '    raise exact[string](message)',
+      'vendor.errors.QuotaExhausted: api {"code":-2041,"msg":"slow down"}',
+    ].join('\n');
+    expect(errorLines(out)).toEqual(['vendor.errors.QuotaExhausted: api {"code":-2041,"msg":"slow down"}']);
+  });
+
   describe('in other shapes: structured logs, PowerShell, cmd, other languages', () => {
     // each shape three times, as three sessions would print it: other ids, paths, times and sizes
     const shapes: Record<string, { out: (i: number) => string; names: RegExp }> = {
