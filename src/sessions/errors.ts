@@ -61,7 +61,8 @@ export function errorLines(output: string): string[] {
   // (after a stack trace, the line that follows its last frame is the error: nothing before it counts)
   const lastFrame = plain.findLastIndex((l) => frame.test(l));
   const tail = own.filter(({ i }) => i > lastFrame);
-  const labelled = tail.filter(({ l }) => /^\s*[\p{L}][\p{L}\p{M} _-]{0,30}[:：]\s+\S/u.test(l));
+  // (a label may be an exception's dotted name: `vendor.errors.QuotaExhausted: …`)
+  const labelled = tail.filter(({ l }) => /^\s*[\p{L}][\p{L}\p{M}\p{N} _.-]{0,60}[:：]\s+\S/u.test(l));
   const last = labelled.at(-1) ?? own.at(-1);
   if (!last) return plain.length > 0 ? [plain.at(-1)!.trim()] : [];
   // a message wrapped over two lines (`… internal or external command,` / `operable program …`) is one
@@ -214,7 +215,8 @@ export function errorExcerpt(output: string, max = 500): string {
   let size = errors.join('\n').length;
   const context: string[] = [];
   for (const line of stripTerminal(output.slice(0, 10 * max)).split('\n')) {
-    if (line.trim() === '' || carriesError(line) || errors.includes(line.trim())) continue;
+    // a position marker points into the line before it: kept without its error, it would point elsewhere
+    if (line.trim() === '' || carriesError(line) || position.test(line) || errors.includes(line.trim())) continue;
     if (size + line.length + 1 > max) break;
     context.push(line);
     size += line.length + 1;

@@ -86,6 +86,8 @@ describe('errors by structure, however the output is framed', () => {
       'vendor.errors.QuotaExhausted: api {"code":-2041,"msg":"slow down"}',
     ].join('\n');
     expect(errorLines(out)).toEqual(['vendor.errors.QuotaExhausted: api {"code":-2041,"msg":"slow down"}']);
+    // and so does the excerpt a digest keeps (the frames gone, the warning still before it)
+    expect(errorLines(errorExcerpt(out))).toEqual(errorLines(out));
   });
 
   describe('in other shapes: structured logs, PowerShell, cmd, other languages', () => {
@@ -136,6 +138,8 @@ describe('errors by structure, however the output is framed', () => {
     for (const [name, { out, names }] of Object.entries(shapes))
       it(`recognises ${name} as one error and names it`, () => {
         expect(new Set([1, 2, 3].map((i) => errorSignature(out(i)))).size).toBe(1);
+        // a digest keeps an excerpt: read again, it gives the same error
+        expect(errorSignature(errorExcerpt(out(1)))).toBe(errorSignature(out(1)));
         expect(errorHeadline(out(1))).toMatch(names);
       });
   });
