@@ -1,6 +1,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The folders of src/, ground first: each imports only folders before it, so no import points up and no two
+ * folders import each other. A new folder takes its place here.
+ */
+const srcLayers = [
+  'util',
+  'notify',
+  'anthropic',
+  's3',
+  'memory',
+  'sessions',
+  'claudeCode',
+  'dream',
+  'config',
+  'cycle',
+  'evaluate',
+  'review',
+  'snapshots',
+  'cli',
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.dreamgate/', 'coverage/'] },
   js.configs.recommended,
@@ -56,9 +77,9 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'process', message: 'workflows must not read the environment' }],
     },
   },
-  {
-    // domain code never depends on the orchestration layer
-    files: ['src/**/*.ts'],
+  // domain code never depends on the orchestration layer, and src/ is in layers (see srcLayers)
+  ...srcLayers.map((folder, i) => ({
+    files: [`src/${folder}/**/*.ts`],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -74,8 +95,27 @@ export default tseslint.config(
               message:
                 'src/ is domain code and imports no Temporal package: put Temporal code in app/, workflows/ or activities/',
             },
+            ...(i + 1 < srcLayers.length
+              ? [
+                  {
+                    group: srcLayers.slice(i + 1).map((above) => `**/${above}/**`),
+                    message: `src/${folder} is below ${srcLayers.slice(i + 1).join(', ')} (srcLayers in eslint.config.mjs): move what both need down, never import up`,
+                  },
+                ]
+              : []),
           ],
         },
+      ],
+    },
+  })),
+  {
+    // a folder of src/ that is in no layer is refused: every folder takes its place in srcLayers
+    files: ['src/**/*.ts'],
+    ignores: srcLayers.map((folder) => `src/${folder}/**`),
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'Program', message: 'add this folder to srcLayers in eslint.config.mjs' },
       ],
     },
   },

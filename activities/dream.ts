@@ -38,6 +38,7 @@ export interface RevisionRequest {
   editedKey?: string;
   editedSha256?: string;
   restoredSessions?: string[];
+  acceptedSuggestions?: number[];
 }
 
 /**
@@ -233,7 +234,10 @@ export function dreamActivities(w: CycleContext) {
       },
     ),
 
-    /** A reviewer's narrowed, edited or restored change set, as a new candidate to be evaluated again. */
+    /**
+     * A reviewer's narrowed, edited or restored change set, or one with suggestions accepted, as a new
+     * candidate to be evaluated again. A suggestion number the change set does not hold is refused here too.
+     */
     reviseChangeSet: activity(
       async ({
         cycle,
@@ -262,7 +266,7 @@ export function dreamActivities(w: CycleContext) {
         if (!v.accepted || !v.decision || !revises(v.decision))
           return w.refuse(
             a.scope,
-            `a revision needs an approval that narrows, edits or restores: ${'why' in v ? v.why : 'this one does not'}`,
+            `a revision needs an approval that narrows, edits, restores or accepts suggestions: ${'why' in v ? v.why : 'this one does not'}`,
           );
         const request: RevisionRequest = v.decision;
         const cs = await w.objects.loadChangeSet(a.scope, made.changeSetId);
@@ -272,6 +276,7 @@ export function dreamActivities(w: CycleContext) {
           ...(request.onlyPaths ? { onlyPaths: request.onlyPaths } : {}),
           ...(edited ? { edited } : {}),
           ...(request.restoredSessions ? { restoredSessions: request.restoredSessions } : {}),
+          ...(request.acceptedSuggestions ? { acceptedSuggestions: request.acceptedSuggestions } : {}),
         });
         ({ changes } = w.live(a.config).reconcile?.(snapshot, { ...cs, changes }) ?? { changes });
         const candidate = applyChanges(snapshot, { changes });

@@ -345,7 +345,11 @@ export function buildProgram(): Command {
   cycleCommand('approve', 'approve the change set you reviewed (update "approve"; the answer says accepted or why not)')
     .argument('<agent>')
     .argument('<change-set-id>', 'the id `dreamgate review` printed (a prefix of 8 or more hex digits is enough)')
-    .option('--only <paths...>', 'approve only these paths (the narrowed set is evaluated again)')
+    .option('--only <paths...>', 'approve only these paths of the applied tier (the narrowed set is evaluated again)')
+    .option(
+      '--accept <n...>',
+      'accept these suggestions too, by the number `review` prints ("suggestion 2: …"), or `all` (evaluated again); without it no suggestion is promoted',
+    )
     .option('--edit <path=file...>', 'approve with your own content for a memory path (evaluated again)')
     .option(
       '--restore <session...>',

@@ -4,7 +4,7 @@ import type { ProofObject } from '../activities/proof.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { createS3Client } from '../src/s3/client.js';
-import { storageSettings } from '../src/s3/settings.js';
+import { storageSettings } from '../src/config/storage.js';
 import { connectTemporal } from './temporal/connect.js';
 import { temporalSettings, warnOnce, workflowUrl, type TemporalSettings } from './temporal/settings.js';
 import { proofWorkflow } from '../workflows/index.js';

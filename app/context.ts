@@ -7,7 +7,7 @@ import { loadStackConfig, type StackConfig } from '../src/config/stack.js';
 import { createS3Client } from '../src/s3/client.js';
 import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
-import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
+import { storageSettings, type StorageSettings } from '../src/config/storage.js';
 import { InvalidInput } from '../src/util/errors.js';
 import type { AuditKey } from '../src/cycle/workerKey.js';
 import { connectClient, type DreamgateClient } from './client.js';

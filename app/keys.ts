@@ -8,7 +8,7 @@ import {
   type AuditKey,
   type WorkerKey,
 } from '../src/cycle/workerKey.js';
-import type { StorageSettings } from '../src/s3/settings.js';
+import type { StorageSettings } from '../src/config/storage.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { existsSync, readFileSync } from 'node:fs';
 

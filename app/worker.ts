@@ -9,7 +9,7 @@ import type { StackConfig } from '../src/config/stack.js';
 import type { Tuning } from '../src/config/tuning.js';
 import { checkStorage } from '../src/s3/checks.js';
 import { createS3Client } from '../src/s3/client.js';
-import { storageSettings, type StorageSettings } from '../src/s3/settings.js';
+import { storageSettings, type StorageSettings } from '../src/config/storage.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';
 import { workerKey } from './keys.js';

@@ -7,7 +7,7 @@ import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { defaultLimits } from '../src/memory/limits.js';
 import { createS3Client } from '../src/s3/client.js';
-import { storageSettings } from '../src/s3/settings.js';
+import { storageSettings } from '../src/config/storage.js';
 import { projectRoot } from '../src/util/paths.js';
 import { memoryPeak } from './memory.js';
 import { qualityBenchmark } from './quality.js';

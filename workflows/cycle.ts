@@ -22,7 +22,7 @@ import type { AlertKind } from '../activities/alert.js';
 import type { ChangeSetStep } from '../activities/promote.js';
 import type { PromotionProof } from '../src/cycle/authority.js';
 import { scopedName } from '../src/config/scope.js';
-import { described, parseDecision, type Decision, type Verdict } from '../src/cycle/decision.js';
+import { described, parseDecision, unknownSuggestions, type Decision, type Verdict } from '../src/cycle/decision.js';
 import { cycleDetails as details, parseCycleInput } from '../src/cycle/input.js';
 import { isCycleObject } from '../src/cycle/keys.js';
 import {
@@ -697,6 +697,9 @@ export class CycleRun {
       return `is for cycle ${d.cycle}, not ${this.ref.cycleId}`;
     if (d.editedKey && !isCycleObject({ fleet: s.fleet, id: s.agent }, this.ref.cycleId, d.editedKey))
       return `editedKey is not one of this cycle's objects`;
+    // the pending set numbers its suggestions 1 to `suggested`; its id, checked above, pins which they are
+    const suggestions = unknownSuggestions(d, this.state.summary?.suggested ?? 0);
+    if (suggestions) return suggestions;
     if (s.signedDecisions && !d.signature)
       return `${this.name} requires signed decisions: sign with \`dreamgate ${verdict} … --key <ssh key>\``;
     if (checked) return undefined; // its signature passed: other decisions' checks do not refuse it

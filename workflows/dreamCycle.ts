@@ -1,6 +1,6 @@
 import { deprecatePatch } from '@temporalio/workflow';
 import type { ChangeSetStep } from '../activities/promote.js';
-import { revises } from '../src/cycle/decision.js';
+import { edits, revises } from '../src/cycle/decision.js';
 import type { CycleInput, CycleResult, DreamRef, EvalSummary, PromoteResult, Redream } from '../src/cycle/types.js';
 import {
   batchDreaming,
@@ -144,8 +144,8 @@ async function dreamToDecision(
   await run.approved(decision);
   const ready = { snapshotId: snap.snapshotId, approval: decision, changedBeforeReview };
   if (!revises(decision.decision)) return { ...ready, dream, post, unedited: true };
-  // a narrowed, edited or restored set is evaluated again before promotion; the worker takes what to
-  // narrow, edit and restore from the approval itself
+  // a narrowed, edited or restored set, or one with suggestions accepted, is evaluated again before
+  // promotion; the worker takes what to narrow, edit, restore and accept from the approval itself
   run.enter('re-eval');
   const revision = { cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, decision: decision.decision };
   const revised = await steps.reviseChangeSet(revision);
@@ -153,7 +153,8 @@ async function dreamToDecision(
   const rescored = await steps.evaluate({ cycle, step: 'revised', target: candidate(revised) });
   await run.scored('revised', rescored);
   if (run.gateFails(rescored)) return await run.discard('the gate on the revised change set', rescored);
-  return { ...ready, dream: revised, post: rescored, unedited: false };
+  // accepting suggestions alone takes the dream as it is, only more of it: trust goes on counting
+  return { ...ready, dream: revised, post: rescored, unedited: !edits(decision.decision) };
 }
 
 /** Dream (a candidate store and a change set in S3), then score the candidate, unless it changes nothing. */

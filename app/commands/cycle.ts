@@ -9,7 +9,7 @@ import { reviseChanges } from '../../src/cycle/revise.js';
 import { knownLines, screenDocument } from '../../src/dream/guard.js';
 import { checkRecordedDecision, fingerprintOf, signText, type RecordedSignature } from '../../src/cycle/signing.js';
 import type { CycleState, DecisionResult } from '../../src/cycle/types.js';
-import { changeSetSchema, type ChangeSet } from '../../src/memory/changeSet.js';
+import { changeSetSchema, suggestionsOf, type ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
 import { sessionNamer, type SessionLabel } from '../../src/sessions/labels.js';
 import { printBlame } from './blameView.js';
@@ -72,8 +72,9 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
     );
     process.stdout.write(renderChangeSet(cs, base, c(), sessionNamer(cs)));
     const sign = state.signedDecisions ? ' --key <your ssh key>' : '';
+    const accept = suggestionsOf(cs).size > 0 ? ' [--accept <n>…|all]' : '';
     process.stdout.write(
-      `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
+      `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]${accept}   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
     );
     process.stdout.write(c().dim(`or decide on a page: dreamgate review ${agentId} --web\n`));
     if (state.reviewDeadline) process.stdout.write(c().dim(`discarded at ${state.reviewDeadline} unless decided\n`));
@@ -161,9 +162,34 @@ function report(pending: Pending, verdict: Verdict, answer: DecisionResult, opts
     );
 }
 
+/**
+ * `--accept 2 3`, `--accept 2,3` or `--accept all` (also `suggested`, as `dream --accept` says it): the
+ * numbers `dreamgate review` prints beside each suggestion.
+ */
+export function parseAccept(values: readonly string[]): number[] | 'all' {
+  const words = values.flatMap((v) => v.split(',')).map((v) => v.trim());
+  if (words.length > 0 && words.every((w) => w === 'all' || w === 'suggested')) return 'all';
+  return words.map((w) => {
+    if (!/^[1-9]\d{0,8}$/.test(w))
+      throw new InvalidInput(
+        `--accept ${safeName(w, 40)}: expected the numbers \`dreamgate review\` prints beside each suggestion ("suggestion 2: …"), or all`,
+      );
+    return Number(w);
+  });
+}
+
+/** The suggestions an approval accepts, in ascending order; `all` is every suggestion of the change set. */
+function acceptedOf(cs: ChangeSet, accept: readonly number[] | 'all'): number[] {
+  const numbers = accept === 'all' ? [...suggestionsOf(cs).keys()] : [...new Set(accept)];
+  if (numbers.length === 0) throw new InvalidInput('--accept all: this change set has no suggestions');
+  return numbers.sort((a, b) => a - b);
+}
+
 /** What a reviewer approves: the narrowing, their own contents and restored sessions, as `approve` takes them. */
 export interface ApprovalRequest {
   only?: string[];
+  /** Suggestions accepted, by the number `review` prints (or every one). */
+  accept?: number[] | 'all';
   edits?: Record<string, string>;
   restore?: string[];
   comment?: string;
@@ -188,13 +214,16 @@ export async function approvePending(
       `${reviewer} is not a reviewer of ${pending.state.fleet}/${pending.state.agentId} (reviewers: ${pending.state.reviewers.join(', ')}); name yourself with --as`,
     );
   const own = r.edits && Object.keys(r.edits).length > 0 ? r.edits : undefined;
-  if (r.only?.length || own || r.restore?.length) {
+  let accepted: number[] | undefined;
+  if (r.only?.length || own || r.restore?.length || r.accept) {
     const cs = await pendingChangeSet(ctx, agent, pending);
     const snapshot = await (await ctx.snapshotStore()).restore(scopeOf(ctx.fleet, agent), pending.state.snapshotId!);
+    accepted = r.accept ? acceptedOf(cs, r.accept) : undefined;
     reviseChanges(cs, snapshot, {
       ...(r.only?.length ? { onlyPaths: r.only } : {}),
       ...(own ? { edited: own } : {}),
       ...(r.restore?.length ? { restoredSessions: r.restore } : {}),
+      ...(accepted ? { acceptedSuggestions: accepted } : {}),
     });
     // an edit is screened as the worker will screen it, as a document: refused here, saying why
     const known = knownLines(snapshot);
@@ -214,6 +243,7 @@ export async function approvePending(
     ...(r.only?.length ? { onlyPaths: r.only } : {}),
     ...(edited ? { editedKey: edited.key, editedSha256: edited.sha256 } : {}),
     ...(r.restore?.length ? { restoredSessions: r.restore } : {}),
+    ...(accepted ? { acceptedSuggestions: accepted } : {}),
   };
   return signAndDecide(pending, 'approve', decision, r.key);
 }
@@ -236,14 +266,20 @@ export async function rejectPending(
 export async function approveCommand(
   agentId: string,
   changeSetId: string,
-  opts: DecisionOptions & { only?: string[]; edit?: string[]; restore?: string[]; comment?: string },
+  opts: DecisionOptions & { only?: string[]; edit?: string[]; restore?: string[]; accept?: string[]; comment?: string },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
     const agent = agentOf(ctx, agentId);
     for (const p of opts.only ?? []) assertPath(p, '--only');
+    const accept = opts.accept ? parseAccept(opts.accept) : undefined;
     const edits = opts.edit?.length ? await readEdits(opts.edit) : undefined;
     const pending = await pendingFor(ctx, agent, changeSetId);
-    const answer = await approvePending(ctx, agent, pending, { ...opts, ...(edits ? { edits } : {}) });
+    const { accept: _, ...rest } = opts;
+    const answer = await approvePending(ctx, agent, pending, {
+      ...rest,
+      ...(edits ? { edits } : {}),
+      ...(accept ? { accept } : {}),
+    });
     report(pending, 'approve', answer, opts);
   });
 }

@@ -44,10 +44,9 @@ async function sendFromPage(
       `the page shows cycle ${d.cycle}; cycle ${pending.state.cycleId} waits for review now: reload the page`,
     );
   if (d.verdict === 'reject') return rejectPending(pending, { reason: d.reason!, ...opts });
-  if (approval?.accept?.length)
-    throw new InvalidInput('accepting a suggestion needs `approve --accept`, which this version does not have yet');
   return approvePending(ctx, agent, pending, {
     ...(approval?.onlyPaths ? { only: approval.onlyPaths } : {}),
+    ...(approval?.accept ? { accept: approval.accept } : {}),
     ...(approval?.edits ? { edits: approval.edits } : {}),
     ...(approval?.restore ? { restore: approval.restore } : {}),
     ...(approval?.comment ? { comment: approval.comment } : {}),

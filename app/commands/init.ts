@@ -10,7 +10,7 @@ import { listTranscripts } from '../../src/sessions/claudeCode.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { safeText } from '../../src/util/display.js';
 import { projectRoot } from '../../src/util/paths.js';
-import type { WebhookConfig } from '../../src/config/fleet.js';
+import type { WebhookConfig } from '../../src/notify/webhook.js';
 import { installedLine, installHook, type Installed } from './hook.js';
 import { askInit } from './initAsk.js';
 

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { WebhookConfig } from '../../src/config/fleet.js';
+import type { WebhookConfig } from '../../src/notify/webhook.js';
 import { webhookUrlProblem } from '../../src/notify/webhook.js';
 import { InvalidInput } from '../../src/util/errors.js';
 

@@ -151,8 +151,8 @@ export function renderPage(view: ReviewView, mode: PageMode, token = '', assets 
             </p>
             ${view.changes.length ? view.changes.map((c) => changeArticle(c, mode === 'read-only')) : html`<p>No changes.</p>`}
           </section>
-          ${heldSection(view)} ${quarantineSection(view, mode === 'read-only')} ${findingsSection(view)}
-          ${otherNotes(view)} ${decision(view, mode)}
+          ${heldSection(view, mode === 'read-only')} ${quarantineSection(view, mode === 'read-only')}
+          ${findingsSection(view)} ${otherNotes(view)} ${decision(view, mode)}
         </main>
       </body>
     </html>`.html

@@ -64,6 +64,7 @@ export function changeArticle(c: ChangeView, readOnly: boolean): Raw {
     data-index="${c.index}"
     data-path="${c.path}"
     data-tier="${c.tier}"
+    data-suggestion="${c.suggestion ?? ''}"
     data-search="${search}"
     aria-labelledby="${id}-title"
   >
@@ -72,7 +73,7 @@ export function changeArticle(c: ChangeView, readOnly: boolean): Raw {
         ><input type="checkbox" name="accept" value="${c.index}" ${c.tier === 'applied' ? 'checked' : ''} />
         accept</label
       >
-      <span class="tier tier-${c.tier}">${c.tier}</span>
+      <span class="tier tier-${c.tier}">${c.suggestion !== undefined ? html`suggestion ${c.suggestion}` : c.tier}</span>
       <h3 id="${id}-title">
         <span class="op op-${c.op}">${c.op}</span>
         <code>${c.path}</code>${c.newPath ? html` → <code>${c.newPath}</code>` : ''}
@@ -120,27 +121,49 @@ function findingGroup(g: FindingGroup): Raw {
   </details>`;
 }
 
-export function heldSection(view: ReviewView): Raw {
+/** The one event a held line or a quarantine cites, as a list of one. */
+const citedEvent = (e: Cited | undefined): Raw =>
+  e
+    ? html`<ul class="evidence">
+        ${citation(e)}
+      </ul>`
+    : html``;
+
+/** Held lines by session: a reviewer says yes to a session's held lines at once, as `approve --restore` does. */
+export function heldSection(view: ReviewView, readOnly: boolean): Raw {
   if (view.held.length === 0) return html``;
+  const sessions = [...new Set(view.held.map((h) => h.session_id))];
+  // a quarantined session's box below restores its held lines too
+  const quarantined = new Set(view.quarantined.map((q) => q.session_id));
   return html`<section id="held" aria-labelledby="held-title">
     <h2 id="held-title">Held lines <span class="count">${view.held.length}</span></h2>
-    <p class="hint">Written by a session from outside content: no cycle promotes them without a reviewer.</p>
-    <ul class="held">
-      ${view.held.map(
-        (h) =>
-          html`<li>
-            <code>${h.path ?? ''}</code> <q>${h.line ?? ''}</q>
-            <span class="meta">${h.reason ?? ''}${h.source ? html` · from ${h.source}` : ''}</span>
-            ${
-              h.evidence
-                ? html`<ul class="evidence">
-                    ${citation(h.evidence)}
-                  </ul>`
-                : ''
-            }
-          </li>`,
-      )}
-    </ul>
+    <p class="hint">
+      Written by a session from outside content: no cycle promotes them unless you restore them here (or with
+      <code>approve --restore &lt;session&gt;</code>).
+    </p>
+    ${sessions.map((s) => {
+      const lines = view.held.filter((h) => h.session_id === s);
+      return html`<div class="held-session">
+        ${
+          quarantined.has(s)
+            ? html`<p class="meta"><code>${s}</code> is quarantined too: restoring it below restores these lines</p>`
+            : html`<label
+                ><input type="checkbox" name="restore" value="${s}" /> restore the ${lines.length} held line(s)
+                <code>${s}</code> wrote${readOnly ? ' (for the command)' : ''}</label
+              >`
+        }
+        <ul class="held">
+          ${lines.map(
+            (h) =>
+              html`<li>
+                <code>${h.path ?? ''}</code> <q>${h.line ?? ''}</q>
+                <span class="meta">${h.reason ?? ''}${h.source ? html` · from ${h.source}` : ''}</span>
+                ${citedEvent(h.evidence)}
+              </li>`,
+          )}
+        </ul>
+      </div>`;
+    })}
   </section>`;
 }
 
@@ -163,13 +186,7 @@ export function quarantineSection(view: ReviewView, readOnly: boolean): Raw {
                 </ul>`
               : ''
           }
-          ${
-            q.evidence
-              ? html`<ul class="evidence">
-                  ${citation(q.evidence)}
-                </ul>`
-              : ''
-          }
+          ${citedEvent(q.evidence)}
         </div>`,
     )}
   </section>`;

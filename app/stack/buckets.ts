@@ -6,7 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { StackConfig } from '../../src/config/stack.js';
-import { localS3Settings } from '../../src/s3/settings.js';
+import { localS3Settings } from '../../src/config/storage.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { httpStatus } from '../../src/s3/errors.js';
 

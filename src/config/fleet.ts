@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { claudeDefaults, type ClaudeSettings } from '../dream/claude/dreamer.js';
 import { expandHome } from '../memory/claudeCodePaths.js';
 import { defaultLimits, type StoreLimits } from '../memory/limits.js';
-import { webhookUrlProblem } from '../notify/webhook.js';
+import { webhookUrlProblem, type WebhookConfig } from '../notify/webhook.js';
 import { InvalidInput } from '../util/errors.js';
 import { parseDuration } from './duration.js';
 import { overlapProblems, placeOf, type Named } from './overlap.js';
@@ -205,13 +205,6 @@ export interface AgentConfig {
    * go on and tell the owners (`notify`).
    */
   onQuarantine: 'review' | 'notify';
-}
-
-export interface WebhookConfig {
-  url: string;
-  /** dreamgate's JSON, a PagerDuty Events v2 trigger, or a chat message (`{ text }`: Slack, Mattermost, Google Chat). */
-  format: 'json' | 'pagerduty' | 'slack';
-  routingKey?: string;
 }
 
 export interface FleetConfig {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { loadFleetConfig, type AgentConfig, type FleetConfig, type WebhookConfig } from './fleet.js';
+import type { WebhookConfig } from '../notify/webhook.js';
+import { loadFleetConfig, type AgentConfig, type FleetConfig } from './fleet.js';
 
 /** A fleet described by its agents' configurations, as tests and benchmarks build them. */
 export interface FleetSpec {

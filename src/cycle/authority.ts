@@ -119,6 +119,7 @@ export function approvalRefusal(d: DreamRef, v: DecisionResult & { decision?: De
       return 'the revision was made for another decision than the one shown';
     return undefined;
   }
-  if (revises(v.decision)) return 'the approval narrows or edits the change set: only its revision may be promoted';
+  if (revises(v.decision))
+    return 'the approval narrows, edits or adds to the change set: only its revision may be promoted';
   return undefined;
 }

@@ -27,6 +27,8 @@ export interface Decision {
   editedSha256?: string;
   /** Quarantined sessions whose memory lines the reviewer puts back. */
   restoredSessions?: string[];
+  /** Suggestions the reviewer accepts, by the number `dreamgate review` prints beside each (SPEC §4 tiers). */
+  acceptedSuggestions?: number[];
   /** `ssh-keygen -Y sign` over `signedText(...)`, namespace `dreamgate-decision`. */
   signature?: string;
 }
@@ -39,6 +41,7 @@ export const limits = {
   path: 1_024,
   sessions: 100,
   session: 128,
+  suggestions: 1_000,
   key: 1_024,
   signature: 8_192,
 } as const;
@@ -62,6 +65,7 @@ const fields: Record<keyof Decision, true> = {
   editedKey: true,
   editedSha256: true,
   restoredSessions: true,
+  acceptedSuggestions: true,
   signature: true,
 };
 
@@ -107,7 +111,7 @@ export function parseDecision(verdict: Verdict, raw: unknown): Parsed {
     return v as string[];
   };
   const d: Record<string, unknown> = {};
-  const steps: [keyof Decision, string | string[] | undefined | Parsed][] = [
+  const steps: [keyof Decision, string | string[] | number[] | undefined | Parsed][] = [
     ['reviewer', text('reviewer', limits.reviewer, reviewerPattern, true)],
     ['changeSetId', text('changeSetId', 64, hex(8), true)],
     ['cycle', text('cycle', 64, uuidish)],
@@ -118,6 +122,7 @@ export function parseDecision(verdict: Verdict, raw: unknown): Parsed {
     ['editedKey', text('editedKey', limits.key, /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/)],
     ['editedSha256', text('editedSha256', 64, hex(64))],
     ['restoredSessions', list('restoredSessions', limits.sessions, limits.session, sessionPattern)],
+    ['acceptedSuggestions', numbers(o.acceptedSuggestions)],
     [
       'signature',
       text(
@@ -133,19 +138,48 @@ export function parseDecision(verdict: Verdict, raw: unknown): Parsed {
   }
   if ((d.editedKey === undefined) !== (d.editedSha256 === undefined))
     return no('editedKey and editedSha256 go together');
-  if (verdict === 'reject' && (d.onlyPaths || d.editedKey || d.restoredSessions))
-    return no('a rejection cannot narrow, edit or restore');
+  if (verdict === 'reject' && (d.onlyPaths || d.editedKey || d.restoredSessions || d.acceptedSuggestions))
+    return no('a rejection cannot narrow, edit, restore or accept suggestions');
   if (verdict === 'approve' && d.reason !== undefined)
     return no('reason is for a rejection; an approval has a comment');
   return { ok: true, decision: d as unknown as Decision };
+}
+
+/** `acceptedSuggestions`: 1 to `limits.suggestions` distinct suggestion numbers, in ascending order. */
+function numbers(v: unknown): number[] | undefined | Parsed {
+  const k = 'acceptedSuggestions';
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) return { ok: false, why: `${k} must be a list of suggestion numbers` };
+  if (v.length === 0 || v.length > limits.suggestions)
+    return { ok: false, why: `${k} has ${v.length} entries; 1 to ${limits.suggestions}` };
+  for (const [i, x] of v.entries())
+    if (!Number.isSafeInteger(x) || (x as number) < 1 || (i > 0 && (x as number) <= (v[i - 1] as number)))
+      return { ok: false, why: `${k}[${i}] is not a suggestion number (whole numbers from 1, ascending, once each)` };
+  return v as number[];
 }
 
 function isRefusal(v: unknown): v is Parsed & { ok: false } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Parsed).ok === false;
 }
 
-/** Whether a decision narrows or edits the change set (it is evaluated again before promotion). */
-export const revises = (d: Decision): boolean => Boolean(d.onlyPaths || d.editedKey || d.restoredSessions);
+/** Whether a decision narrows, edits or restores: the reviewer changed the dream (hybrid trust starts again). */
+export const edits = (d: Decision): boolean => Boolean(d.onlyPaths || d.editedKey || d.restoredSessions);
+
+/**
+ * Whether a decision asks for another change set than the pending one's applied tier: narrowed, edited,
+ * restored or with suggestions accepted. That change set is made and evaluated again before promotion.
+ */
+export const revises = (d: Decision): boolean => edits(d) || Boolean(d.acceptedSuggestions);
+
+/**
+ * Why the suggestions a decision accepts are not all in the change set, which numbers its `count`
+ * suggestions 1 to `count` (`summarize`'s `suggested`); undefined when they are.
+ */
+export function unknownSuggestions(d: Pick<Decision, 'acceptedSuggestions'>, count: number): string | undefined {
+  const unknown = (d.acceptedSuggestions ?? []).filter((n) => n > count);
+  if (unknown.length === 0) return undefined;
+  return `acceptedSuggestions (--accept) ${unknown.join(' ')}: no such suggestion in this change set (${count === 0 ? 'it has none' : `suggestions: 1 to ${count}`})`;
+}
 
 /** What a signature covers: the decision and the cycle it is for, so it cannot be replayed on another. */
 export interface SignedContext {
@@ -177,6 +211,8 @@ export function signedText(ctx: SignedContext, d: Decision): string {
     onlyPaths: d.onlyPaths ?? null,
     editedSha256: d.editedSha256 ?? null,
     restoredSessions: d.restoredSessions ?? null,
+    // only when present: the text of every decision signed before suggestions existed stays the same
+    ...(d.acceptedSuggestions ? { acceptedSuggestions: d.acceptedSuggestions } : {}),
   };
   return JSON.stringify(
     Object.fromEntries(

@@ -118,6 +118,7 @@ export function decisionData(
         onlyPaths: d.onlyPaths,
         edited: d.editedSha256,
         restoredSessions: d.restoredSessions,
+        acceptedSuggestions: d.acceptedSuggestions,
         ...signature,
       }
     : { changeSet, via, reason: d.reason, ...signature };

@@ -1,5 +1,6 @@
 import { tierOf, type Change, type ChangeSet } from '../memory/changeSet.js';
 import { applyChanges } from '../memory/apply.js';
+import { acceptSuggestions } from '../dream/tiers.js';
 import type { MemoryStore } from '../memory/store.js';
 import { InvalidInput } from '../util/errors.js';
 
@@ -11,6 +12,8 @@ export interface Revision {
   edited?: Record<string, string>;
   /** Quarantined sessions whose memory lines go back in. */
   restoredSessions?: string[];
+  /** Suggestions accepted, by number: merged into what is left of the applied tier. */
+  acceptedSuggestions?: number[];
 }
 
 /**
@@ -43,19 +46,23 @@ export function restoredContents(
 }
 
 /**
- * The change set a reviewer approved: narrowed to `onlyPaths`, then each edited (or restored) file as the
- * reviewer wrote it, an update of the snapshot's file or a new file. Everything is evaluated again before
- * promotion.
+ * The change set a reviewer approved: its applied tier narrowed to `onlyPaths`, the accepted suggestions
+ * merged into what is left (`acceptSuggestions`: the one numbering `review` prints), then each edited (or
+ * restored) file as the reviewer wrote it, an update of the snapshot's file or a new file. Suggestions not
+ * accepted stay suggestions, which no promotion writes. Everything is evaluated again before promotion.
  */
 export function reviseChanges(cs: ChangeSet, snapshot: MemoryStore, r: Revision): Change[] {
   let changes: Change[] = cs.changes;
   if (r.onlyPaths) {
     const unknown = r.onlyPaths.filter((p) => !changes.some((c) => c.path === p));
     if (unknown.length > 0) throw new InvalidInput(`--only ${unknown.join(', ')}: not in the change set`);
-    changes = changes.filter((c) => r.onlyPaths!.includes(c.path));
+    // `--only` narrows the applied tier; suggestions are taken or left by `--accept`
+    changes = changes.filter((c) => tierOf(c) === 'suggested' || r.onlyPaths!.includes(c.path));
   }
+  if (r.acceptedSuggestions?.length)
+    changes = acceptSuggestions({ ...cs, changes }, snapshot, r.acceptedSuggestions).changeSet.changes;
   const restored = r.restoredSessions?.length
-    ? restoredContents(cs, applyChanges(snapshot, cs), r.restoredSessions)
+    ? restoredContents(cs, applyChanges(snapshot, { changes }), r.restoredSessions)
     : {};
   const both = Object.keys(r.edited ?? {}).filter((p) => p in restored);
   if (both.length > 0)

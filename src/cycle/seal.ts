@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalJson } from '../snapshots/chain.js';
+import { canonicalJson } from '../util/canonicalJson.js';
 
 /**
  * Proofs only workers check: an HMAC under the workers' seal key over what an activity found or did (a

@@ -147,6 +147,7 @@ export async function checkRecordedDecision(r: DecisionRecord, fingerprints: str
     ['onlyPaths', list(d.onlyPaths)],
     ['editedSha256', str(d.edited)],
     ['restoredSessions', list(d.restoredSessions)],
+    ['acceptedSuggestions', Array.isArray(d.acceptedSuggestions) ? d.acceptedSuggestions : undefined],
   ];
   for (const [k, v] of fields) if (v !== undefined) (decision as unknown as Record<string, unknown>)[k] = v;
   const text = signedText({ fleet: r.fleet, agent: r.agent_id, cycle: r.cycle_id, changeSetId, verdict }, decision);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../config/fleet.js';
 import { scopedName, type AgentScope } from '../config/scope.js';
-import { canonicalJson } from '../snapshots/chain.js';
+import { canonicalJson } from '../util/canonicalJson.js';
 import { parseDecision, signedText, type Decision, type Verdict } from './decision.js';
 import { isCycleObject } from './keys.js';
 import { verifySignature } from './signing.js';

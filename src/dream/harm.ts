@@ -55,7 +55,10 @@ export function structureHarm(path: string, before: string, after: string): stri
  * Non-blank lines of `before` that are nowhere in the candidate (compared normalized): information a
  * change removes. A line that moved (to another place, another file or /archive/) is still somewhere.
  */
-export function untracedLines(before: string, everywhere: ReadonlySet<string>): { line: number; text: string }[] {
+export function untracedLines(
+  before: string,
+  everywhere: { has(line: string): boolean },
+): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
   before.split('\n').forEach((text, i) => {
     const n = normalizeLine(text);
@@ -69,4 +72,35 @@ export function lineIndex(contents: Iterable<string>): Set<string> {
   const out = new Set<string>();
   for (const c of contents) for (const l of c.split('\n')) out.add(normalizeLine(l));
   return out;
+}
+
+/**
+ * The normalized lines of a store, file by file: what is somewhere once a few files are replaced, asked for
+ * many candidates (each suggestion) without indexing the whole store again for each.
+ */
+export class StoreLines {
+  private readonly byPath = new Map<string, Set<string>>();
+  /** How many files hold each line. */
+  private readonly holders = new Map<string, number>();
+
+  constructor(files: Iterable<readonly [string, string]>) {
+    for (const [path, content] of files) {
+      const lines = lineIndex([content]);
+      this.byPath.set(path, lines);
+      for (const l of lines) this.holders.set(l, (this.holders.get(l) ?? 0) + 1);
+    }
+  }
+
+  /** The lines of the store with `replaced` in place of its files of the same paths (new paths added). */
+  with(replaced: ReadonlyMap<string, string>): { has(line: string): boolean } {
+    const added = lineIndex(replaced.values());
+    return {
+      has: (line) => {
+        if (added.has(line)) return true;
+        let n = this.holders.get(line) ?? 0;
+        for (const path of replaced.keys()) if (n > 0 && this.byPath.get(path)?.has(line)) n--;
+        return n > 0;
+      },
+    };
+  }
 }

@@ -76,6 +76,9 @@ export class HeuristicDreamer implements Dreamer {
     for (const f of facts)
       if (f.decision?.tier === 'suggested')
         byGroup.set(f.decision.group, [...(byGroup.get(f.decision.group) ?? []), f]);
+    // each suggestion rewrites a few files: the decided facts by file, found once for all of them
+    const decidedIn = new Map<string, Fact[]>();
+    for (const f of facts) if (f.decision) decidedIn.set(f.path, [...(decidedIn.get(f.path) ?? []), f]);
     const out: Suggestion[] = [];
     for (const [group, decided] of [...byGroup].sort(([a], [b]) => a - b)) {
       if (out.length >= maxSuggestions) {
@@ -92,7 +95,7 @@ export class HeuristicDreamer implements Dreamer {
       const files = new Map<string, string>();
       const written = rewrite(
         docs,
-        facts,
+        [...paths].flatMap((p) => decidedIn.get(p) ?? []),
         store,
         (d) => d.tier === 'applied' || d.group === group,
         explained,

@@ -4,7 +4,7 @@ import { quote, type Ledger } from './ledger.js';
 import { droppedLines, type MarkdownDocument } from './markdown.js';
 
 export const archiveHeader = (path: string) =>
-  `# Archive of ${path}\n\nSuperseded memory, kept as history (not current knowledge).\n`;
+  `# Archive of ${path}\n\nLines taken out of ${path} (superseded, or held for a reviewer), each with where it was and why: history, not current knowledge.\n`;
 
 const textOf = (f: Fact) => (f.decision?.kind === 'replaced' ? f.decision.text! : f.text);
 const byWhere = (by: Fact, from: Fact, sections = true) =>

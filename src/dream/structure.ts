@@ -5,6 +5,7 @@
  * in its do-no-harm check, and night after night.
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Root, RootContent } from 'mdast';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -27,36 +28,29 @@ export interface Structure {
   parses?: boolean;
 }
 
-/** The structures kept, newest last; bounded by the bytes of the files they came from. */
-const known = new Map<string, { structure: Structure; bytes: number }>();
-let knownBytes = 0;
 /** Enough for a 5,000-file store's structures; they are a fraction of the files' size. */
 export const structureCacheBytes = 16 * 2 ** 20;
+/** The structures kept, least recently used dropped first; bounded by the bytes of the files they came from. */
+const known = new LRUCache<string, { structure: Structure; bytes: number }>({
+  maxSize: structureCacheBytes,
+  sizeCalculation: (v) => Math.max(1, v.bytes),
+});
 /** How often a structure was found parsed (for tests and profiles). */
-export const structureCache = { hits: 0, misses: 0, entries: () => known.size, bytes: () => knownBytes };
+export const structureCache = { hits: 0, misses: 0, entries: () => known.size, bytes: () => known.calculatedSize };
 
 const blobKey = (kind: DocumentKind, content: string) =>
   `${kind}:${createHash('sha256').update(content).digest('hex')}`;
 
 function remember(key: string, structure: Structure, bytes: number): Structure {
-  if (bytes > structureCacheBytes) return structure;
-  known.set(key, { structure, bytes });
-  knownBytes += bytes;
-  for (const [k, v] of known) {
-    if (knownBytes <= structureCacheBytes) break;
-    known.delete(k);
-    knownBytes -= v.bytes;
-  }
+  known.set(key, { structure, bytes }); // a file larger than the whole cache is not kept
   return structure;
 }
 
 function recalled(key: string): Structure | undefined {
   const hit = known.get(key);
-  if (!hit) return void structureCache.misses++;
-  structureCache.hits++;
-  known.delete(key); // most recently used goes last
-  known.set(key, hit);
-  return hit.structure;
+  if (hit) structureCache.hits++;
+  else structureCache.misses++;
+  return hit?.structure;
 }
 
 function frontMatterKeys(value: string, kind: 'yaml' | 'toml'): string[] | 'invalid' {

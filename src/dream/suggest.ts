@@ -6,7 +6,7 @@ import type { Change, DroppedChange } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { Suggestion } from './dreamer.js';
 import { screenDocument } from './guard.js';
-import { lineIndex, structureHarm, untracedLines } from './harm.js';
+import { StoreLines, structureHarm, untracedLines } from './harm.js';
 
 /** Why a suggestion may not be offered, or undefined when it may. */
 async function problemOf(
@@ -15,6 +15,7 @@ async function problemOf(
   proposed: MemoryStore,
   applied: MemoryStore,
   known: ReadonlySet<string>,
+  appliedLines: StoreLines,
 ): Promise<string | undefined> {
   for (const [path, after] of s.files) {
     // made on an applied change that was dropped or refused: accepting it would bring that change back
@@ -25,7 +26,7 @@ async function problemOf(
     const refused = await screenDocument(path, after, known);
     if (refused) return refused;
   }
-  const everywhere = lineIndex([...applied.files].map(([p, c]) => s.files.get(p) ?? c).concat([...s.files.values()]));
+  const everywhere = appliedLines.with(s.files);
   for (const path of s.files.keys()) {
     const before = base.get(path);
     if (before === undefined) continue;
@@ -52,9 +53,10 @@ export async function suggestedChanges(
   for (const content of base.files.values()) for (const line of content.split('\n')) known.add(line.trim());
   const changes: Change[] = [];
   const dropped: DroppedChange[] = [];
+  const appliedLines = new StoreLines(applied.files);
   let n = 0;
   for (const s of suggestions) {
-    const problem = await problemOf(s, base, proposed, applied, known);
+    const problem = await problemOf(s, base, proposed, applied, known, appliedLines);
     if (problem) {
       dropped.push({ why: `suggestion dropped: ${problem}` });
       continue;

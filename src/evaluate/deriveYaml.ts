@@ -1,6 +1,7 @@
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { safeText } from '../util/display.js';
-import { itemRegex, type DerivedCase } from './derive.js';
+import type { DerivedCase } from './derive.js';
+import { itemRegex } from './matcher.js';
 
 /**
  * The derived cases as a SPEC §3 suite a person can edit: each item a regular expression (one line holding

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir, platform } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { readLines } from '../sessions/jsonl.js';
+import { readLines } from '../util/readLines.js';
 import { InvalidInput } from '../util/errors.js';
 
 /**

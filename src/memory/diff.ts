@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { appliedChanges, suggestionsOf, tierOf, type Change, type ChangeSet, type Reason } from './changeSet.js';
-import { maskRedacted } from './mask.js';
+import { maskValues, redactionsAcross } from './mask.js';
 import type { MemoryStore } from './store.js';
 import { safeText as t } from '../util/display.js';
 
@@ -67,6 +67,11 @@ export function renderChangeSet(
   const out: string[] = [];
   // a suggestion is shown as what accepting it adds to the applied tier
   const applied = new Map(appliedChanges(cs.changes).map((c) => [c.path, c.op === 'delete' ? '' : c.after]));
+  // a value redacted anywhere in the change set is shown nowhere: a redacted line may have moved to another file
+  const secrets = redactionsAcross(
+    cs.changes.flatMap((c) => base.get(c.path) ?? []),
+    cs.changes.flatMap((c) => c.after ?? []),
+  );
   for (const c of cs.changes) {
     const suggested = tierOf(c) === 'suggested';
     const header = `${suggested ? `suggestion ${c.suggestion}: ` : ''}${c.op} ${t(c.path)}${c.new_path ? ` → ${t(c.new_path)}` : ''}`;
@@ -86,8 +91,7 @@ export function renderChangeSet(
         ? ''
         : (base.get(c.path) ?? '');
     const newText = c.op === 'delete' ? '' : (c.after ?? was);
-    // a value the change redacts is not shown on its `-` line either
-    const oldText = maskRedacted(was, newText);
+    const oldText = maskValues(was, secrets);
     const patch = createTwoFilesPatch(
       `a${c.path}`,
       `b${c.new_path ?? c.path}`,
@@ -97,10 +101,11 @@ export function renderChangeSet(
       undefined,
       { context: 2 },
     );
+    // a CRLF file's line ending is no character a reviewer should read on every line
     for (const line of patch
       .split('\n')
       .slice(2)
-      .map((l) => t(l))) {
+      .map((l) => t(l.replace(/\r$/, '')))) {
       if (line.startsWith('+') && !line.startsWith('+++')) out.push(paint.green(line));
       else if (line.startsWith('-') && !line.startsWith('---')) out.push(paint.red(line));
       else if (line.startsWith('@@')) out.push(paint.cyan(line));
@@ -117,7 +122,7 @@ export function renderChangeSet(
   }
   for (const h of cs.held)
     out.push(
-      paint.red(t(`held ${h.session_id} ${h.path}: ${h.line.trim()}`)) +
+      paint.red(t(`held ${h.session_id} ${h.path}: ${maskValues(h.line.trim(), secrets)}`)) +
         paint.dim(t(` — from ${h.source}: ${h.reason}`)),
     );
   for (const f of cs.findings)

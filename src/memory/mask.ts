@@ -57,26 +57,38 @@ export const masked = (kind: string) => `[MASKED:${kind}]`;
 const minValue = 4;
 
 /**
- * `before` with every value that a redaction in `after` removed masked, wherever it appears in `before`. A
- * redaction is found line by line: a line of `after` with markers whose literal pieces match a line of
- * `before` in order (the dream may move lines; a redacted line is matched wherever it is). Every printer
- * of a diff between a store and a change to it shows `before` through this.
+ * Every value that a marker of `afters` replaced in a line of `befores`, with its kind. A redaction is found
+ * line by line: a line of an `after` with markers whose literal pieces match a line of a `before` in order
+ * (the dream may move lines, to another place or another file: a redacted line is matched wherever it is).
  */
-export function maskRedacted(before: string, after: string): string {
-  if (!after.includes('[REDACTED:')) return before;
+export function redactionsAcross(befores: readonly string[], afters: readonly string[]): Map<string, string> {
   const values = new Map<string, string>();
-  const oldLines = before.split('\n');
-  for (const line of after.split('\n')) {
-    // a line that is nothing but markers would match any line: it says nothing about which one it was
-    if (!line.includes('[REDACTED:') || line.replace(redactionMarker, '').trim().length < 3) continue;
-    for (const old of oldLines) {
-      if (old.length > 20_000) continue;
-      for (const v of redactedValues(old, line) ?? []) if (v.value.length >= minValue) values.set(v.value, v.kind);
+  const marked = afters.filter((a) => a.includes('[REDACTED:'));
+  if (marked.length === 0) return values;
+  const oldLines = befores.flatMap((b) => b.split('\n')).filter((l) => l.length <= 20_000);
+  for (const after of marked)
+    for (const line of after.split('\n')) {
+      // a line that is nothing but markers would match any line: it says nothing about which one it was
+      if (!line.includes('[REDACTED:') || line.replace(redactionMarker, '').trim().length < 3) continue;
+      for (const old of oldLines)
+        for (const v of redactedValues(old, line) ?? []) if (v.value.length >= minValue) values.set(v.value, v.kind);
     }
-  }
-  let out = before;
-  // longest first, so a value that contains another is masked whole
+  return values;
+}
+
+/** `text` with each of `values` masked wherever it appears (longest first, so a value inside another goes whole). */
+export function maskValues(text: string, values: ReadonlyMap<string, string>): string {
+  let out = text;
   for (const [value, kind] of [...values].sort((a, b) => b[0].length - a[0].length))
     out = out.split(value).join(masked(kind));
   return out;
+}
+
+/**
+ * `before` with every value that a redaction in `after` removed masked, wherever it appears in `before`.
+ * Every printer of a diff between a store and a change to it shows `before` through this (or, for a whole
+ * change set, through `redactionsAcross` of all its files).
+ */
+export function maskRedacted(before: string, after: string): string {
+  return maskValues(before, redactionsAcross([before], [after]));
 }

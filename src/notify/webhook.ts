@@ -1,4 +1,10 @@
-import type { WebhookConfig } from '../config/fleet.js';
+/** Where alerts go, as the fleet file names it. */
+export interface WebhookConfig {
+  url: string;
+  /** dreamgate's JSON, a PagerDuty Events v2 trigger, or a chat message (`{ text }`: Slack, Mattermost, Google Chat). */
+  format: 'json' | 'pagerduty' | 'slack';
+  routingKey?: string;
+}
 
 export interface Alert {
   /** One per cycle and kind: the receiver drops repeats. */

@@ -34,7 +34,7 @@ export type PageDecision = z.output<typeof pageDecisionSchema>;
 /** The approval as the command line takes it (`dreamgate approve … --only --accept --edit --restore`). */
 export interface Approval {
   onlyPaths?: string[];
-  /** Suggestions accepted, by their index in the change set. */
+  /** Suggestions accepted, by their number (`suggestion` in the change set, as `review` prints it). */
   accept?: number[];
   edits?: Record<string, string>;
   restore?: string[];
@@ -50,8 +50,9 @@ export function parsePageDecision(body: unknown): PageDecision {
 }
 
 /**
- * The approval a page decision stands for. Everything accepted as proposed needs no `--only`; an edit
- * counts as accepting its file. Nothing accepted is not an approval: the reviewer rejects instead.
+ * The approval a page decision stands for. Accepted applied changes narrow with `--only` (none needed when
+ * all are accepted); an accepted suggestion is accepted whole, by its number, as `approve --accept` takes
+ * it; an edit counts as accepting its file. Nothing accepted is not an approval: the reviewer rejects instead.
  */
 export function approvalOf(cs: ReviewedChangeSet, d: PageDecision): Approval {
   const accepted = new Set(d.accepted);
@@ -67,25 +68,48 @@ export function approvalOf(cs: ReviewedChangeSet, d: PageDecision): Approval {
   for (const s of d.restore)
     if (!restorable.has(s))
       throw new InvalidInput(`decision: ${s} is not a quarantined session of this change set, nor one with held lines`);
-  const applied = cs.changes.map((c, i) => ({ c, i })).filter(({ c }) => tierOf(c) === 'applied');
+  const indexed = cs.changes.map((c, i) => ({ c, i }));
+  const applied = indexed.filter(({ c }) => tierOf(c) === 'applied');
   const keep = new Set([
     ...applied.filter(({ i }) => accepted.has(i)).map(({ c }) => c.path),
     ...Object.keys(d.edits).filter((p) => applied.some(({ c }) => c.path === p)),
   ]);
-  const suggestions = cs.changes
-    .map((c, i) => ({ c, i }))
-    .filter(({ c, i }) => tierOf(c) === 'suggested' && (accepted.has(i) || c.path in d.edits))
-    .map(({ i }) => i);
+  const taken = indexed.filter(({ c, i }) => tierOf(c) === 'suggested' && (accepted.has(i) || c.path in d.edits));
+  const suggestions = [...new Set(taken.map(({ c, i }) => numberOf(c, i)))].sort((a, b) => a - b);
   if (keep.size === 0 && suggestions.length === 0 && d.restore.length === 0)
     throw new InvalidInput('nothing is accepted: accept at least one change, or reject the change set with a reason');
-  const all = applied.every(({ c }) => keep.has(c.path));
   return {
-    ...(all ? {} : { onlyPaths: [...keep].sort() }),
+    ...narrowing(applied, keep, taken),
     ...(suggestions.length ? { accept: suggestions } : {}),
     ...(Object.keys(d.edits).length ? { edits: d.edits } : {}),
-    ...(d.restore.length ? { restore: d.restore } : {}),
+    ...(d.restore.length ? { restore: [...new Set(d.restore)] } : {}),
     ...(d.comment ? { comment: d.comment } : {}),
   };
+}
+
+type Indexed = { c: ReviewedChangeSet['changes'][number]; i: number };
+
+function numberOf(c: Indexed['c'], i: number): number {
+  if (c.suggestion === undefined) throw new InvalidInput(`decision: change ${i} is a suggestion without a number`);
+  return c.suggestion;
+}
+
+/**
+ * `--only` for the applied changes kept: none when all are. Keeping none of them while accepting suggestions
+ * is said with the suggestions' own paths, which narrow the applied tier to nothing only where it has no
+ * change of its own.
+ */
+function narrowing(applied: Indexed[], keep: Set<string>, taken: Indexed[]): Pick<Approval, 'onlyPaths'> {
+  if (applied.every(({ c }) => keep.has(c.path))) return {};
+  if (keep.size > 0) return { onlyPaths: [...keep].sort() };
+  if (taken.length === 0)
+    throw new InvalidInput('decision: restoring sessions while accepting no change: accept the changes to keep too');
+  const free = [...new Set(taken.map(({ c }) => c.path))].filter((p) => !applied.some(({ c }) => c.path === p));
+  if (free.length === 0)
+    throw new InvalidInput(
+      `decision: suggestion ${taken.map(({ c }) => c.suggestion).join(', ')} is made over the applied change to ${taken[0]?.c.path ?? 'its file'}: accept that change too, or edit the file`,
+    );
+  return { onlyPaths: free.sort() };
 }
 
 /** The command a reviewer runs to send the same decision from a terminal (the read-only page shows it). */

@@ -8,14 +8,14 @@ import { createTwoFilesPatch } from 'diff';
 import type { Change, ChangeSet, Finding, Move, Place } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import { refKey, type EvidenceQuotes, type HeldLine, type Quote } from './evidence.js';
-import { maskRedacted } from '../memory/mask.js';
+import { maskValues, redactionsAcross } from '../memory/mask.js';
 import { maskSecrets } from './mask.js';
 
 export type Tier = 'applied' | 'suggested';
 
 /** A change set as SPEC §4 has it: tiers and held lines are optional until every dreamer writes them. */
 export type ReviewedChangeSet = Omit<ChangeSet, 'changes'> & {
-  changes: (Change & { tier?: Tier })[];
+  changes: (Change & { tier?: Tier; suggestion?: number })[];
   held?: HeldLine[];
 };
 
@@ -58,6 +58,8 @@ export interface ChangeView {
   path: string;
   newPath?: string;
   tier: Tier;
+  /** A suggested change's number, shared by the changes of one suggestion: what `approve --accept` names. */
+  suggestion?: number;
   reason: string;
   detail: string;
   /** Unified diff from the snapshot's file to the proposed one, both masked. */
@@ -108,6 +110,17 @@ function masker(): (text: string) => Promise<string> {
   };
 }
 
+/**
+ * Every value the change set redacts anywhere, found once for the whole set (`redactionsAcross`, as the text
+ * diff finds them): a redacted line may have moved to another file, or been held and archived.
+ */
+function redactedValues(cs: ReviewedChangeSet, base: MemoryStore): Map<string, string> {
+  return redactionsAcross(
+    cs.changes.flatMap((c) => base.get(c.path) ?? []),
+    cs.changes.flatMap((c) => c.after ?? []),
+  );
+}
+
 export const tierOf = (c: { tier?: Tier }): Tier => c.tier ?? 'applied';
 
 /** The cases whose verdict differs between the baseline and the proposed store. */
@@ -146,8 +159,8 @@ async function changeView(
   mask: (t: string) => Promise<string>,
 ): Promise<ChangeView> {
   const was = c.op === 'create' ? '' : (input.base.get(c.path) ?? '');
-  // the values the change redacts, masked as every printer of a diff masks them (`maskRedacted`), then the rest
-  const before = await mask(c.op === 'delete' || c.after === undefined ? was : maskRedacted(was, c.after));
+  // the values the change set redacts are masked first (the mask given knows them), then any other secret
+  const before = await mask(was);
   const after = c.op === 'delete' ? '' : c.after === undefined ? before : await mask(c.after);
   // in git's form, so a renderer tells an added, deleted or renamed file from a changed one
   const from = c.op === 'create' ? '/dev/null' : `a${c.path}`;
@@ -161,6 +174,7 @@ async function changeView(
     path: c.path,
     ...(c.new_path ? { newPath: c.new_path } : {}),
     tier: tierOf(c),
+    ...(tierOf(c) === 'suggested' && c.suggestion !== undefined ? { suggestion: c.suggestion } : {}),
     reason: c.reason,
     detail: await mask(c.detail),
     patch,
@@ -184,7 +198,9 @@ async function findingGroups(findings: Finding[], mask: (t: string) => Promise<s
 
 export async function reviewView(input: ReviewInput): Promise<ReviewView> {
   const cs = input.changeSet;
-  const mask = masker();
+  const secrets = masker();
+  const values = redactedValues(cs, input.base);
+  const mask = (text: string) => secrets(maskValues(text, values));
   const changes = await Promise.all(cs.changes.map((c, i) => changeView(c, i, input, mask)));
   const held = await Promise.all(
     (cs.held ?? []).map(async (h) => ({
@@ -209,7 +225,9 @@ export async function reviewView(input: ReviewInput): Promise<ReviewView> {
       dreamer: cs.dreamer,
       counts: {
         applied: changes.filter((c) => c.tier === 'applied').length,
-        suggested: changes.filter((c) => c.tier === 'suggested').length,
+        // suggestions, as `review` and `approve --accept` count them (one may change a file and its archive)
+        suggested: new Set(changes.filter((c) => c.tier === 'suggested').map((c) => c.suggestion ?? `#${c.index}`))
+          .size,
         findings: cs.findings.length,
         held: held.length,
         quarantined: quarantined.length,

@@ -1,7 +1,6 @@
 import { GetBucketVersioningCommand, GetObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { errorMessage } from '../util/errors.js';
 import { httpStatus } from './errors.js';
-import type { StorageSettings } from './settings.js';
 
 /** A bucket is not set up as dreamgate needs it; the message names the bucket and the fix. */
 export class StorageMisconfigured extends Error {
@@ -92,7 +91,14 @@ export interface StorageCheck {
 }
 
 /** What a worker checks before it takes work: both buckets exist, keep versions, and lock audit records. */
-export async function checkStorage(s3: S3Client, storage: StorageSettings): Promise<StorageCheck> {
+/** The buckets a worker uses, and the audit records' retention when it is set (`StorageSettings` has them). */
+export interface StorageBuckets {
+  snapshotsBucket: string;
+  auditBucket: string;
+  auditRetentionDays?: number;
+}
+
+export async function checkStorage(s3: S3Client, storage: StorageBuckets): Promise<StorageCheck> {
   const [, lock] = await Promise.all([
     checkVersioning(s3, storage.snapshotsBucket),
     checkAuditLock(s3, storage.auditBucket),

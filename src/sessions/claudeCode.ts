@@ -3,7 +3,8 @@ import { basename, join, resolve, sep } from 'node:path';
 import { resolveClaudeCode, type Env } from '../memory/claudeCodePaths.js';
 import { InvalidInput, errorMessage } from '../util/errors.js';
 import { digestEvents, type EventAt, type SessionDigest } from './digest.js';
-import { parseJsonLine, readLines } from './jsonl.js';
+import { readLines } from '../util/readLines.js';
+import { parseJsonLine } from './jsonl.js';
 import { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
 
 /**

@@ -3,7 +3,8 @@ import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, type SessionEvent } from './events.js';
 import { errorExcerpt } from './errors.js';
 import { FlowScreen } from './flow.js';
-import { parseJsonLine, readLines } from './jsonl.js';
+import { readLines } from '../util/readLines.js';
+import { parseJsonLine } from './jsonl.js';
 import { normalizeForTrace, type LineOrigin } from './provenance.js';
 import {
   handedOverTokens,

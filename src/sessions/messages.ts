@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { InvalidInput } from '../util/errors.js';
 import { digestEvents } from './digest.js';
-import { parseJsonLine, readLines } from './jsonl.js';
+import { readLines } from '../util/readLines.js';
+import { parseJsonLine } from './jsonl.js';
 import { readSessionFiles, type SelectOptions, type SessionSelection } from './selection.js';
 
 /**

@@ -6,7 +6,8 @@ import { objectVersionPages } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import type { AuditKey } from '../cycle/workerKey.js';
-import { canonicalJson, sha256Hex, verifyChain, type ChainReport, type StoredKey } from './chain.js';
+import { canonicalJson } from '../util/canonicalJson.js';
+import { sha256Hex, verifyChain, type ChainReport, type StoredKey } from './chain.js';
 import { signedBy, type Signature } from './signatures.js';
 
 /** One event of a cycle. Keys, hashes, scores and names only: never memory content. */

@@ -13,7 +13,7 @@ import { keyVersions, objectVersionPages } from '../s3/versions.js';
 import type { AuditKey, WorkerKey } from '../cycle/workerKey.js';
 import { signedBy, signed } from './signatures.js';
 import { mapLimit } from '../util/concurrency.js';
-import { canonicalJson } from './chain.js';
+import { canonicalJson } from '../util/canonicalJson.js';
 import type { RedactionLookup, SnapshotStore } from './snapshots.js';
 
 /**

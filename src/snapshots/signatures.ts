@@ -1,6 +1,6 @@
 import { sign, verify } from 'node:crypto';
 import type { AuditKey, WorkerKey } from '../cycle/workerKey.js';
-import { canonicalJson } from './chain.js';
+import { canonicalJson } from '../util/canonicalJson.js';
 
 /**
  * What a worker signs for others to check without its secret: audit records and redaction markers. The

@@ -9,7 +9,7 @@ import { claudeSettings } from '../../src/config/fleet.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { created, startClaudeApi, type ClaudeApi, type Reply } from '../support/claudeApi.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { historyText } from './helpers.js';

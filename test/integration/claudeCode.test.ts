@@ -8,7 +8,7 @@ import { loadFleetConfig, type AgentConfig } from '../../src/config/fleet.js';
 import { lockName } from '../../src/memory/claudeCodeLock.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { runCli } from '../support/cli.js';
 import {
   claudeProject,

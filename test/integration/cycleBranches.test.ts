@@ -244,6 +244,33 @@ describe('confidence tiers', () => {
     const quiet = await cycleWith({});
     expect(quiet.called('alert')).toEqual([]);
   });
+
+  it('a reviewer accepts suggestions by number: an unknown number is refused at once; the accepted set is evaluated again', async () => {
+    let refused: unknown;
+    const c = await cycleWith(
+      { settings: { mode: 'hybrid', trustAfter: 5 }, state: { consecutiveApprovals: 1 }, summary: { suggested: 2 } },
+      async (handle) => {
+        await stage(handle, 'review');
+        const h = await handle;
+        const { changeSetId } = await h.query(stateQuery);
+        const approve = (acceptedSuggestions: number[]) =>
+          h.executeUpdate(approveUpdate, {
+            args: [{ reviewer: 'alice', changeSetId: changeSetId!, acceptedSuggestions }],
+          });
+        refused = await approve([2, 3]).catch((e: unknown) => e);
+        expect(await approve([2])).toMatchObject({ accepted: true });
+      },
+    );
+    expect(String((refused as { cause?: unknown }).cause ?? refused)).toContain(
+      'acceptedSuggestions (--accept) 3: no such suggestion in this change set (suggestions: 1 to 2)',
+    );
+    expect(c.result!.outcome).toBe('kept');
+    expect(c.called('reviseChangeSet')[0]!.arg.decision).toMatchObject({ acceptedSuggestions: [2] });
+    expect(c.called('evaluate').map((e) => e.arg.step)).toContain('revised');
+    // the reviewer took the dream as it is, only more of it: the streak goes on
+    expect(c.saved.at(-1)!.consecutiveApprovals).toBe(2);
+    expect(c.records.find((r) => r.event === 'approved')?.data).toMatchObject({ acceptedSuggestions: [2] });
+  });
 });
 
 describe('hybrid trust', () => {

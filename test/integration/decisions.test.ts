@@ -7,7 +7,7 @@ import { CycleObjects } from '../../src/cycle/objects.js';
 import { lessonsPath } from '../../src/dream/heuristic.js';
 import type { ChangeSet } from '../../src/memory/changeSet.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { rejectUpdate } from '../../workflows/definitions.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
 

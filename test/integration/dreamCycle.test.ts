@@ -10,7 +10,7 @@ import { approveSignal, approveUpdate, rejectUpdate } from '../../workflows/defi
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { exampleAgent, keepHistory, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { historyText } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { cycleState, startCycle } from '../../app/cycles.js';
 import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleetRun } from '../../app/schedules.js';
 import { createWorker } from '../../app/worker.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import type { FleetResult } from '../../workflows/fleet.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';

@@ -12,7 +12,7 @@ import type { Decision } from '../../src/cycle/decision.js';
 import type { CycleState } from '../../src/cycle/types.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import { SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { approveSignal, approveUpdate } from '../../workflows/definitions.js';

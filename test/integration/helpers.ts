@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings, type StorageSettings } from '../../src/s3/settings.js';
+import { storageSettings, type StorageSettings } from '../../src/config/storage.js';
 
 export interface TestStorage {
   cfg: StackConfig;

@@ -5,7 +5,7 @@ import { connectClient, runProof, type DreamgateClient } from '../../app/client.
 import { createWorker } from '../../app/worker.js';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { bundled } from './helpers.js';
 
 describe('proof workflow on the real Temporal and S3 servers', () => {

@@ -20,7 +20,7 @@ import { deskAgent, store } from './reviewDeskFixture.js';
 
 /**
  * The review desk in a real browser (Debian's headless Chromium) against the real stack: a reviewer accepts
- * two of three changes, edits a line and approves, and the cycle keeps exactly that; a stale approval is
+ * the applied change and one of two suggestions, edits a line and approves, and the cycle keeps exactly that; a stale approval is
  * refused on the page with the reason; a change set of 500 changes and 1,000 findings loads and filters.
  * With DREAMGATE_SCREENSHOTS=1 the screenshots go to docs/ for the README; otherwise to a temporary folder.
  */
@@ -85,7 +85,7 @@ const shot = (page: Page, name: string, fullPage = false) =>
   page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 
 describe('the review desk, in a browser', () => {
-  it('accepts two of three changes, edits one line and approves: the cycle keeps exactly that', async () => {
+  it('accepts the applied change and one of two suggestions, edits one line and approves: the cycle keeps exactly that', async () => {
     const agent = await deskAgent();
     const fleet = await h.serve([agent], { reviewDesk: 'https://desk.example.test/dreamgate' });
     const handle = await inReview(fleet);
@@ -106,7 +106,7 @@ describe('the review desk, in a browser', () => {
     const paths = await page
       .locator('article.change')
       .evaluateAll((as) => as.map((a) => (a as HTMLElement).dataset.path));
-    expect(paths).toEqual(['/archive/infra.md', '/infra.md', '/people.md']);
+    expect(paths).toEqual(['/archive/infra.md', '/infra.md', '/people.md', '/tools.md']);
     // the evidence beside the update: the agent's memory write, quoted, with time and session
     const infra = page.locator('article.change[data-path="/infra.md"]');
     // its provenance is where most of the written line's text came from: the host the user named
@@ -114,11 +114,23 @@ describe('the review desk, in a browser', () => {
     expect(await infra.locator('.quote').first().textContent()).toMatch(
       /memory write to \/infra\.md[\s\S]*2026-11-02 10:00:05Z[\s\S]*sess_desk_1/,
     );
-    // the duplicate the store held before any session is a suggestion: promoted only if the reviewer accepts it
-    await expect(page.locator('.counts').textContent()).resolves.toMatch(/2\s+applied\s*1\s+suggested/);
+    // the duplicates the store held before any session are suggestions, numbered as `approve --accept` takes
+    // them, unticked: promoted only if the reviewer accepts them
+    await expect(page.locator('.counts').textContent()).resolves.toMatch(/2\s+applied\s*2\s+suggested/);
+    const people = page.locator('article.change[data-path="/people.md"]');
+    const tools = page.locator('article.change[data-path="/tools.md"]');
+    await expect(people.locator('.tier').textContent()).resolves.toBe('suggestion 1');
+    await expect(tools.locator('.tier').textContent()).resolves.toBe('suggestion 2');
+    expect(await tools.locator('input[name="accept"]').isChecked()).toBe(false);
     await shot(page, 'page');
 
-    await page.locator('article.change[data-path="/people.md"] input[name="accept"]').uncheck();
+    await people.locator('input[name="accept"]').check();
+    // the two suggestions, one accepted, as the reviewer sees them
+    await people.evaluate((el) => {
+      el.scrollIntoView();
+      window.scrollBy(0, -90);
+    });
+    await shot(page, 'suggestions');
     await infra.getByRole('button', { name: 'edit' }).click();
     const editor = infra.locator('textarea');
     await expect.poll(() => editor.inputValue()).toContain('- deploys go through the staging pipeline first');
@@ -127,8 +139,8 @@ describe('the review desk, in a browser', () => {
       '- deploys go through the staging pipeline first, then a canary',
     );
     await editor.fill(edited);
-    await page.locator('#comment').fill('people.md next time');
-    await expect(page.locator('#selected').textContent()).resolves.toBe('2 of 3 change(s) accepted, 1 file(s) edited');
+    await page.locator('#comment').fill('tools.md next time');
+    await expect(page.locator('#selected').textContent()).resolves.toBe('3 of 4 change(s) accepted, 1 file(s) edited');
     // the edited file below the sticky filters, as the reviewer sees it
     await infra.evaluate((el) => {
       el.scrollIntoView();
@@ -143,9 +155,18 @@ describe('the review desk, in a browser', () => {
     expect(result.outcome).toBe('kept');
     const live = async (p: string) => readFile(join(agent.store, p), 'utf8');
     expect(await live('infra.md')).toBe(edited);
-    expect(await live('people.md')).toBe(store['/people.md']); // not accepted: as it was
+    // suggestion 1 accepted: its duplicate is gone; suggestion 2 left: as it was
+    expect(await live('people.md')).toBe('# People\n\n- Dana owns billing\n- Priya owns the deploy pipeline\n');
     expect(await live('archive/infra.md')).toContain('db-1.internal');
     expect(await live('tools.md')).toBe(store['/tools.md']);
+    // the approval the page sent is the one `approve --accept 1` sends, signed and recorded as such
+    const history = await runCli(['history', agent.id, '--json', '--fleet', fleet.file], {
+      DREAMGATE_TASK_QUEUE: h.client.temporal.taskQueue,
+    });
+    const approved = (JSON.parse(history.stdout) as { records: { event: string; data?: unknown }[] }).records.find(
+      (r) => r.event === 'approved',
+    );
+    expect(approved?.data).toMatchObject({ acceptedSuggestions: [1], comment: 'tools.md next time' });
     await page.close();
   });
 
@@ -166,7 +187,7 @@ describe('the review desk, in a browser', () => {
       (await cli('reject', agent.id, shown.slice(0, 12), '--as', 'alice', '--reason', 'store changing')).code,
     ).toBe(0);
     await first.result();
-    await writeFile(join(agent.store, 'tools.md'), `${store['/tools.md']}- use pnpm, not npm, in the web repo\n`);
+    await writeFile(join(agent.store, 'tools.md'), `${store['/tools.md']}- the web repo pins node 20\n`);
     const second = await inReview(fleet);
     const waiting = (await cycleState(second)).changeSetId!;
     expect(waiting).not.toBe(shown);
@@ -199,7 +220,18 @@ describe('the review desk, in a browser', () => {
     await shot(page, 'serve');
     const decideHere = await fetch(`${served}agents/${agent.id}/api/decide`, { method: 'POST', body: '{}' });
     expect(decideHere.status).toBe(404); // read-only: it sends nothing
-    await second.cancel();
+
+    // the same decision from a terminal: a suggestion number the set does not hold is refused, naming the flag
+    const id = waiting.slice(0, 12);
+    const unknown = await cli('approve', agent.id, id, '--as', 'alice', '--accept', '9');
+    expect([unknown.code, unknown.stderr]).toEqual([2, expect.stringContaining('--accept 9: no such suggestion')]);
+    const all = await cli('approve', agent.id, id, '--as', 'alice', '--accept', 'all');
+    expect([all.code, all.stdout]).toEqual([0, expect.stringContaining(`approved change set ${id}`)]);
+    expect((await second.result()).outcome).toBe('kept');
+    // every suggestion accepted: one copy of each duplicate is left
+    const tools = await readFile(join(agent.store, 'tools.md'), 'utf8');
+    expect(tools.split('\n').filter((l) => l === '- use pnpm, not npm, in the web repo')).toHaveLength(1);
+    expect(await readFile(join(agent.store, 'people.md'), 'utf8')).not.toMatch(/billing[\s\S]*billing/);
     await page.close();
   });
 

@@ -2,12 +2,16 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exampleAgent } from './cycleHarness.js';
 
-/** A small store whose dream proposes exactly three changes: an archive, a superseded line, a duplicate. */
+/**
+ * A small store whose dream proposes exactly four changes: a superseded line and its archive (applied), and
+ * two duplicates the store held before any session (suggestions 1 and 2).
+ */
 export const store = {
   '/infra.md':
     '# Staging\n\n- staging db: db-1.internal\n- deploys go through the staging pipeline first\n- staging db: db-2.internal\n',
   '/people.md': '# People\n\n- Dana owns billing\n- Priya owns the deploy pipeline\n- Dana owns billing\n',
-  '/tools.md': '# Tools\n\n- use pnpm, not npm, in the web repo\n',
+  '/tools.md':
+    '# Tools\n\n- use pnpm, not npm, in the web repo\n- run the linter before each push\n- use pnpm, not npm, in the web repo\n',
 };
 const suite = `cases:
   - id: staging-db

@@ -14,7 +14,7 @@ import { createWorker } from '../../app/worker.js';
 import { loadStackConfig, s3Endpoint, type StackConfig } from '../../src/config/stack.js';
 import { checkAuditLock, checkStorage } from '../../src/s3/checks.js';
 import { createS3Client } from '../../src/s3/client.js';
-import { storageSettings, type StorageSettings } from '../../src/s3/settings.js';
+import { storageSettings, type StorageSettings } from '../../src/config/storage.js';
 import { runCli } from '../support/cli.js';
 import { startS3Recorder, type S3Recorder } from '../support/s3Recorder.js';
 import { tempDir } from '../support/sessions.js';

@@ -14,7 +14,7 @@ import { cycleState, listCycles, startCycle } from '../../app/cycles.js';
 import { createWorker } from '../../app/worker.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import { legacyPrefix, scopePrefix, type AgentScope } from '../../src/config/scope.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { AuditLog, checkAuditLock, recordBytes, type AuditRecord } from '../../src/snapshots/audit.js';
 import { RedactionIndex } from '../../src/snapshots/redact.js';
 import { clearRestoreCache, SnapshotCorrupt, SnapshotStore } from '../../src/snapshots/snapshots.js';

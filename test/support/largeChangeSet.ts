@@ -47,7 +47,7 @@ export async function largeReview(changes: number, findings: number): Promise<Re
       reason: 'superseded',
       detail: `fact 5 of topic ${i} superseded by the newer value (sess_big)`,
       evidence: [{ session_id: 'sess_big', event_id: `evt_${i}` }],
-      ...(i % 5 === 0 ? { tier: 'suggested' as const } : {}),
+      ...(i % 5 === 0 ? { tier: 'suggested' as const, suggestion: i / 5 + 1 } : {}),
     });
     digest.memoryWrites.push({
       eventId: `evt_${i}`,

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { observabilitySettings } from '../../app/observability.js';
 import { temporalSettings, workflowUrl } from '../../app/temporal/settings.js';
 import { defaultStackFile, loadStackConfig, type StackConfig } from '../../src/config/stack.js';
-import { storageSettings } from '../../src/s3/settings.js';
+import { storageSettings } from '../../src/config/storage.js';
 import { InvalidInput } from '../../src/util/errors.js';
 
 /** How dreamgate reads Temporal's environment configuration, its S3 settings and its observability switches. */

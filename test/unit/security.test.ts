@@ -21,7 +21,8 @@ import { sendWebhook, webhookLabel, webhookUrlProblem, WebhookFailed } from '../
 import { jsonDepth, parseJsonLine } from '../../src/sessions/jsonl.js';
 import { selectSessions } from '../../src/sessions/source.js';
 import { recordBytes, recordHash, type AuditRecord } from '../../src/snapshots/audit.js';
-import { canonicalJson, sha256Hex, verifyChain, type StoredKey } from '../../src/snapshots/chain.js';
+import { sha256Hex, verifyChain, type StoredKey } from '../../src/snapshots/chain.js';
+import { canonicalJson } from '../../src/util/canonicalJson.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/sessions.js';

@@ -76,6 +76,13 @@
       (n ? `, ${n} file(s) edited` : '') +
       (restored().length ? `, ${restored().length} session(s) restored` : '');
   }
+  // a suggestion is accepted whole (`approve --accept <n>`): its changes (a file and its archive) go together
+  document.addEventListener('change', (e) => {
+    const box = e.target;
+    const n = box.name === 'accept' && box.closest('article.change').dataset.suggestion;
+    if (!n) return;
+    for (const a of changes) if (a.dataset.suggestion === n) $('input[name="accept"]', a).checked = box.checked;
+  });
   document.addEventListener('change', summary);
   document.addEventListener('input', (e) => e.target.tagName === 'TEXTAREA' && summary());
   summary();

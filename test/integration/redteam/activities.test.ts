@@ -5,7 +5,7 @@ import { auditKeys } from '../../../app/keys.js';
 import { CycleObjects } from '../../../src/cycle/objects.js';
 import type { CycleRef } from '../../../src/cycle/types.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
-import { storageSettings } from '../../../src/s3/settings.js';
+import { storageSettings } from '../../../src/config/storage.js';
 import { AuditLog } from '../../../src/snapshots/audit.js';
 import { rejectUpdate } from '../../../workflows/definitions.js';
 import { runCli } from '../../support/cli.js';

@@ -12,7 +12,7 @@ import { CycleObjects } from '../../../src/cycle/objects.js';
 import { lockName } from '../../../src/memory/claudeCodeLock.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
 import { keyVersions } from '../../../src/s3/versions.js';
-import { storageSettings } from '../../../src/s3/settings.js';
+import { storageSettings } from '../../../src/config/storage.js';
 import { markerKey } from '../../../src/snapshots/redact.js';
 import { SnapshotStore } from '../../../src/snapshots/snapshots.js';
 import { approveUpdate } from '../../../workflows/definitions.js';

@@ -174,7 +174,12 @@ describe('an opened cycle still needs the proof each effect asks for', () => {
     );
     await refused(
       promote({ ...gate(), decision: { reviewer: 'alice', changeSetId: dream.changeSetId, onlyPaths: ['/a.md'] } }),
-      /the approval narrows or edits the change set: only its revision may be promoted/,
+      /the approval narrows, edits or adds to the change set: only its revision may be promoted/,
+    );
+    // accepted suggestions are promoted only through the revision made for that decision, never the dream
+    await refused(
+      promote({ ...gate(), decision: { reviewer: 'alice', changeSetId: dream.changeSetId, acceptedSuggestions: [1] } }),
+      /the approval narrows, edits or adds to the change set: only its revision may be promoted/,
     );
   });
 
@@ -192,7 +197,7 @@ describe('an opened cycle still needs the proof each effect asks for', () => {
         revision: 1,
         decision: { reviewer: 'alice', changeSetId: dream.changeSetId },
       }),
-      /a revision needs an approval that narrows, edits or restores/,
+      /a revision needs an approval that narrows, edits, restores or accepts suggestions/,
     );
   });
 

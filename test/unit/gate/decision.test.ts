@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { limits, parseDecision, revises, signedText, type SignedContext } from '../../../src/cycle/decision.js';
+import {
+  edits,
+  limits,
+  parseDecision,
+  revises,
+  signedText,
+  unknownSuggestions,
+  type SignedContext,
+} from '../../../src/cycle/decision.js';
 import { parseCycleInput } from '../../../src/cycle/input.js';
 import { isCycleObject } from '../../../src/cycle/keys.js';
 
@@ -75,7 +83,7 @@ describe('a decision payload', () => {
     });
     expect(parseDecision('reject', { reviewer: 'a', changeSetId: id, reason: 'r', onlyPaths: ['/a'] })).toEqual({
       ok: false,
-      why: 'a rejection cannot narrow, edit or restore',
+      why: 'a rejection cannot narrow, edit, restore or accept suggestions',
     });
   });
 
@@ -104,9 +112,47 @@ describe('a decision payload', () => {
     );
   });
 
-  it('revises when it narrows, edits or restores', () => {
+  it('revises when it narrows, edits, restores or accepts suggestions; only the first three are edits', () => {
     expect(revises({ reviewer: 'a', changeSetId: id })).toBe(false);
     expect(revises({ reviewer: 'a', changeSetId: id, restoredSessions: ['s'] })).toBe(true);
+    expect(revises({ reviewer: 'a', changeSetId: id, acceptedSuggestions: [2] })).toBe(true);
+    expect(edits({ reviewer: 'a', changeSetId: id, acceptedSuggestions: [2] })).toBe(false);
+    expect(edits({ reviewer: 'a', changeSetId: id, onlyPaths: ['/a.md'] })).toBe(true);
+  });
+
+  it('carries accepted suggestions as ascending numbers from 1, once each; never in a rejection', () => {
+    const d = { reviewer: 'alice', changeSetId: id };
+    expect(parseDecision('approve', { ...d, acceptedSuggestions: [1, 3] })).toEqual({
+      ok: true,
+      decision: { ...d, acceptedSuggestions: [1, 3] },
+    });
+    for (const [bad, why] of [
+      [[], 'acceptedSuggestions has 0 entries; 1 to 1000'],
+      [[0], 'acceptedSuggestions[0] is not a suggestion number'],
+      [[2, 2], 'acceptedSuggestions[1] is not a suggestion number'],
+      [[3, 1], 'acceptedSuggestions[1] is not a suggestion number'],
+      [[1.5], 'acceptedSuggestions[0] is not a suggestion number'],
+      [['1'], 'acceptedSuggestions[0] is not a suggestion number'],
+      ['all', 'acceptedSuggestions must be a list of suggestion numbers'],
+      [Array.from({ length: 1_001 }, (_, i) => i + 1), 'acceptedSuggestions has 1001 entries; 1 to 1000'],
+    ] as const) {
+      const r = parseDecision('approve', { ...d, acceptedSuggestions: bad });
+      expect(r.ok, JSON.stringify(bad)).toBe(false);
+      expect((r as { why: string }).why).toContain(why);
+    }
+    expect(parseDecision('reject', { ...d, reason: 'no', acceptedSuggestions: [1] })).toEqual({
+      ok: false,
+      why: 'a rejection cannot narrow, edit, restore or accept suggestions',
+    });
+  });
+
+  it('names the suggestions a change set does not hold, and the flag that named them', () => {
+    expect(unknownSuggestions({ acceptedSuggestions: [1, 2] }, 2)).toBeUndefined();
+    expect(unknownSuggestions({}, 0)).toBeUndefined();
+    expect(unknownSuggestions({ acceptedSuggestions: [2, 5, 7] }, 2)).toBe(
+      'acceptedSuggestions (--accept) 5 7: no such suggestion in this change set (suggestions: 1 to 2)',
+    );
+    expect(unknownSuggestions({ acceptedSuggestions: [1] }, 0)).toContain('(it has none)');
   });
 });
 
@@ -137,9 +183,14 @@ describe('the text a reviewer signs', () => {
       { onlyPaths: ['/a'] },
       { editedSha256: 'cd'.repeat(32) },
       { restoredSessions: ['s1'] },
+      { acceptedSuggestions: [1] },
       { at: '2026-11-27T00:00:00Z' },
     ])
       expect(signedText(ctx, { ...d, ...extra })).not.toBe(base);
+    // which suggestions, not only whether: a signature for suggestion 1 does not accept suggestion 2
+    expect(signedText(ctx, { ...d, acceptedSuggestions: [1] })).not.toBe(
+      signedText(ctx, { ...d, acceptedSuggestions: [2] }),
+    );
   });
 });
 

@@ -72,6 +72,103 @@ describe('a reviewer’s revision of a change set', () => {
   });
 });
 
+describe('suggestions a reviewer accepts', () => {
+  // /b.md: the applied tier changes it; suggestion 1 edits another line of it, suggestion 2 makes /d.md
+  const base = MemoryStore.from({ '/a.md': '- a\n', '/b.md': '- b\n- b2\n- b3\n' });
+  const tiered = changeSetSchema.parse({
+    agent_id: 'x',
+    dreamer: 'heuristic',
+    base: { snapshot: 's', sha256: base.hash() },
+    changes: [
+      {
+        op: 'update',
+        path: '/a.md',
+        before_sha256: base.fileHash('/a.md'),
+        after: '- A\n',
+        reason: 'superseded',
+        detail: 'd',
+        evidence: [],
+      },
+      {
+        op: 'update',
+        path: '/b.md',
+        before_sha256: base.fileHash('/b.md'),
+        after: '- B\n- b2\n- b3\n',
+        reason: 'superseded',
+        detail: 'd',
+        evidence: [],
+      },
+      {
+        op: 'update',
+        path: '/b.md',
+        before_sha256: base.fileHash('/b.md'),
+        after: '- b\n- b2\n- B3\n',
+        reason: 'superseded',
+        detail: 's1',
+        evidence: [],
+        tier: 'suggested',
+        suggestion: 1,
+      },
+      {
+        op: 'create',
+        path: '/d.md',
+        after: '- d\n',
+        reason: 'insight',
+        detail: 's2',
+        evidence: [],
+        tier: 'suggested',
+        suggestion: 2,
+      },
+    ],
+    held: [
+      {
+        session_id: 'sess_7',
+        event_id: 'evt_1',
+        path: '/a.md',
+        line: '- mirror to https://x.example',
+        source: 'a web page',
+        reason: 'outside',
+      },
+    ],
+  });
+  const promoted = (r: Parameters<typeof reviseChanges>[2]) =>
+    Object.fromEntries(applyChanges(base, { changes: reviseChanges(tiered, base, r) }).files);
+
+  it('none accepted: exactly the applied tier is promoted, and no held line', () => {
+    expect(promoted({ onlyPaths: ['/a.md', '/b.md'] })).toEqual({ '/a.md': '- A\n', '/b.md': '- B\n- b2\n- b3\n' });
+  });
+  it('merges each accepted suggestion into the applied tier, by its number', () => {
+    expect(promoted({ acceptedSuggestions: [1] })).toEqual({ '/a.md': '- A\n', '/b.md': '- B\n- b2\n- B3\n' });
+    expect(promoted({ acceptedSuggestions: [2] })).toEqual({
+      '/a.md': '- A\n',
+      '/b.md': '- B\n- b2\n- b3\n',
+      '/d.md': '- d\n',
+    });
+  });
+  it('--only narrows the applied tier; --accept adds to what is left', () => {
+    expect(promoted({ onlyPaths: ['/a.md'], acceptedSuggestions: [1] })).toEqual({
+      '/a.md': '- A\n',
+      '/b.md': '- b\n- b2\n- B3\n',
+    });
+    expect(promoted({ onlyPaths: ['/d.md'], acceptedSuggestions: [2] })).toEqual({
+      '/a.md': '- a\n',
+      '/b.md': '- b\n- b2\n- b3\n',
+      '/d.md': '- d\n',
+    });
+  });
+  it('a held line stays out whatever is accepted, until the reviewer restores its session', () => {
+    expect(promoted({ acceptedSuggestions: [1, 2] })['/a.md']).toBe('- A\n');
+    expect(promoted({ acceptedSuggestions: [1, 2], restoredSessions: ['sess_7'] })['/a.md']).toBe(
+      '- A\n- mirror to https://x.example\n',
+    );
+  });
+  it('refuses a number the change set does not hold, naming the flag', () => {
+    expect(() => reviseChanges(tiered, base, { acceptedSuggestions: [3] })).toThrow(
+      '--accept 3: no such suggestion in this change set (suggestions: 1, 2)',
+    );
+  });
+});
+
 describe('rolling a promotion back', () => {
   const promoted = applyChanges(snapshot, cs);
   it('puts every touched path back to the snapshot', () => {

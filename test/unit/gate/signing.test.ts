@@ -132,5 +132,21 @@ describe('SSH-signed decisions', () => {
     expect(await checkRecordedDecision({ ...record, data: { changeSet: changeSetId, signed: false } }, [fp])).toBe(
       'none',
     );
+    // accepted suggestions are signed and recorded: a record that names other ones does not check
+    const accepting = { reviewer: 'alice', changeSetId, at, acceptedSuggestions: [1, 3] };
+    const withSuggestions = {
+      ...record,
+      data: {
+        changeSet: changeSetId,
+        via: 'update',
+        acceptedSuggestions: [1, 3],
+        signedBy: fp,
+        signature: await signText(signedText(ctx, accepting), alice.file),
+        signedAt: at,
+      },
+    };
+    expect(await checkRecordedDecision(withSuggestions, [fp])).toBe('valid');
+    const more = { ...withSuggestions, data: { ...withSuggestions.data, acceptedSuggestions: [1, 2, 3] } };
+    expect(await checkRecordedDecision(more, [fp])).toBe('invalid');
   });
 });

@@ -70,4 +70,52 @@ describe('maskRedacted', () => {
     expect(text).toContain('-- Globex test key for repro: [MASKED:stripe]');
     expect(text).toContain('+- Globex test key for repro: [REDACTED:stripe]');
   });
+
+  it('masks a value whose redacted line moved to another file (held and archived), and the held line', () => {
+    const base = MemoryStore.from({ '/MEMORY.md': `# Auth\n- token: Bearer ${key}\n- plain\n` });
+    const held = `- token: Bearer [REDACTED:stripe]`;
+    const cs = {
+      agent_id: 'a',
+      dreamer: 'heuristic',
+      base: { snapshot: null, sha256: base.hash() },
+      changes: [
+        {
+          op: 'update',
+          path: '/MEMORY.md',
+          before_sha256: base.fileHash('/MEMORY.md')!,
+          after: '# Auth\n- plain\n',
+          reason: 'insight',
+          detail: 'held line moved to /archive/MEMORY.md',
+          evidence: [],
+        },
+        {
+          op: 'create',
+          path: '/archive/MEMORY.md',
+          after: `# Archive\n${held}\n`,
+          reason: 'insight',
+          detail: 'held',
+          evidence: [],
+        },
+      ],
+      findings: [],
+      quarantined: [],
+      held: [
+        {
+          session_id: 's1',
+          event_id: 'e1',
+          path: '/MEMORY.md',
+          line: `- token: Bearer ${key}`,
+          source: 'x',
+          reason: 'y',
+        },
+      ],
+      redactions: [],
+      skipped: [],
+      refused: [],
+    } as unknown as ChangeSet;
+    const text = renderChangeSet(cs, base);
+    expect(text).not.toContain(key);
+    expect(text).toContain('-- token: Bearer [MASKED:stripe]');
+    expect(text).toContain('held s1 /MEMORY.md: - token: Bearer [MASKED:stripe]');
+  });
 });

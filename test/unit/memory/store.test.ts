@@ -209,6 +209,20 @@ describe('change sets', () => {
     expect(coloured).toContain(`${String.fromCharCode(27)}[31m-- two`);
   });
 
+  it('shows a CRLF file without a visible line ending on every line', () => {
+    const before = MemoryStore.from({ '/a.md': '# A\r\n- one\r\n- two\r\n' });
+    const after = MemoryStore.from({ '/a.md': '# A\r\n- one\r\n- three\r\n' });
+    const cs = changeSetSchema.parse({
+      agent_id: 'a',
+      dreamer: 'heuristic',
+      base: { snapshot: null, sha256: before.hash() },
+      changes: diffStores(before, after),
+    });
+    const text = renderChangeSet(cs, before);
+    expect(text).toContain('-- two\n');
+    expect(text).not.toContain('\\r');
+  });
+
   it('validates the SPEC §4 shape, naming what is missing', () => {
     const bad = changeSetSchema.safeParse({
       agent_id: 'a',

@@ -75,6 +75,7 @@ export function changeSet(): ReviewedChangeSet & ChangeSet {
         detail: 'same line twice',
         evidence: [],
         tier: 'suggested',
+        suggestion: 1,
       },
       {
         op: 'create',

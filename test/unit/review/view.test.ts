@@ -33,6 +33,62 @@ describe('the review page’s view model', () => {
     const v = await reviewView(await input());
     expect(v.header.counts).toEqual({ applied: 2, suggested: 1, findings: 3, held: 1, quarantined: 1, redacted: 1 });
     expect(v.changes.map((c) => c.tier)).toEqual(['applied', 'suggested', 'applied']);
+    expect(v.changes.map((c) => c.suggestion)).toEqual([undefined, 1, undefined]);
+  });
+
+  it('counts suggestions as `review` and `approve --accept` number them: a file and its archive are one', async () => {
+    const cs = changeSet();
+    const archive = {
+      ...cs.changes[1]!,
+      op: 'create' as const,
+      path: '/archive/people.md',
+      after: '- Dana owns billing\n',
+    };
+    delete archive.before_sha256;
+    cs.changes.splice(2, 0, archive, { ...cs.changes[1]!, path: '/team.md', suggestion: 2 });
+    const v = await reviewView(await input({ changeSet: cs }));
+    expect(v.changes.map((c) => c.suggestion)).toEqual([undefined, 1, 1, 2, undefined]);
+    expect(v.header.counts.suggested).toBe(2);
+  });
+
+  it('masks a value the change set redacts in another file: the moved line, the held line, everywhere', async () => {
+    // a value no scanner knows (words), redacted only where the held line was archived
+    const value = 'orange-tiger-river-42';
+    const base = MemoryStore.from({ '/MEMORY.md': `# Auth\n- SESSION_KEY=${value}\n- plain\n` });
+    const cs = changeSet();
+    cs.changes = [
+      {
+        op: 'update',
+        path: '/MEMORY.md',
+        before_sha256: base.fileHash('/MEMORY.md')!,
+        after: '# Auth\n- plain\n',
+        reason: 'insight',
+        detail: 'held line moved to /archive/MEMORY.md',
+        evidence: [],
+      },
+      {
+        op: 'create',
+        path: '/archive/MEMORY.md',
+        after: '# Archive\n- SESSION_KEY=[REDACTED:generic]\n',
+        reason: 'insight',
+        detail: 'held',
+        evidence: [],
+      },
+    ];
+    cs.held = [
+      {
+        session_id: 's1',
+        event_id: 'e1',
+        path: '/MEMORY.md',
+        line: `- SESSION_KEY=${value}`,
+        source: 'x',
+        reason: 'y',
+      },
+    ];
+    const v = await reviewView(await input({ changeSet: cs, base, evidence: undefined }));
+    expect(JSON.stringify(v)).not.toContain(value);
+    expect(v.changes[0]!.patch).toContain('-- SESSION_KEY=[MASKED:generic]');
+    expect(v.held[0]!.line).toBe('- SESSION_KEY=[MASKED:generic]');
   });
 
   it('never shows a secret: not in the diff, a detail, a finding or a quote', async () => {

@@ -134,7 +134,7 @@ describe('reading a session', () => {
       Buffer.concat([Buffer.from(ev('a', '2026-11-01T00:00:00Z') + '\n'), Buffer.from([0x7b, 0xff, 0xfe, 0x7d, 0x0a])]),
     );
     await expect(digestSession(bad)).rejects.toThrow(/bad\.jsonl:2: not valid UTF-8/);
-    const { readLines } = await import('../../../src/sessions/jsonl.js');
+    const { readLines } = await import('../../../src/util/readLines.js');
     const big = join(dir, 'big.jsonl');
     await writeFile(big, `${ev('a', '2026-11-01T00:00:00Z')}\n${'x'.repeat(5000)}\n`);
     await expect(async () => {

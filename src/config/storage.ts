@@ -1,6 +1,6 @@
-import { isLocalStackForced, s3Endpoint, type StackConfig } from '../config/stack.js';
+import { isLocalStackForced, s3Endpoint, type StackConfig } from './stack.js';
 import { InvalidInput } from '../util/errors.js';
-import type { S3Encryption, S3Settings } from './client.js';
+import type { S3Encryption, S3Settings } from '../s3/client.js';
 
 /** Where dreamgate keeps snapshots and the audit log. */
 export interface StorageSettings extends S3Settings {
