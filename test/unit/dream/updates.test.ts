@@ -147,6 +147,21 @@ describe('duplicates with evidence', () => {
   });
 });
 
+describe('subjects with numbers, and fields filled per place', () => {
+  const below = (id: string, at: number, path: string, old: string, next: string) =>
+    new SessionBuilder(id, day(at)).memory('str_replace', path, { old_str: old, new_str: `${old}\n${next}` });
+
+  it('takes a subject with a number in it for a subject (`Service 0 owner`)', async () => {
+    const old = '- Service 0 owner: team-0';
+    const doc = (lines: string) => `# Services\n\n${lines}\n- Service 1 owner: team-1\n`;
+    const { store, changeSet } = await dream({ '/services.md': doc(`${old}\n- Service 0 owner: squad-100`) }, [
+      below('sess_1', 1, '/services.md', old, '- Service 0 owner: squad-100'),
+    ]);
+    expect(store.get('/services.md')).toBe(doc('- Service 0 owner: squad-100'));
+    expect(changeSet.changes.find((c) => c.path === '/services.md')).toMatchObject({ tier: 'applied' });
+  });
+});
+
 describe('updates written as sentences', () => {
   const noted = (text: string) =>
     new SessionBuilder('sess_1', day(1)).memory('create', '/notes/2026-11-02.md', { file_text: text });
