@@ -50,7 +50,10 @@ export function rewrite(
   const archives = new Map<string, string[]>();
   for (const [path, decided] of byPath) {
     const lines = [...docs.get(path)!.lines];
-    for (const f of decided) if (f.decision!.kind === 'replaced') lines[f.start] = f.decision!.text!;
+    for (const f of decided)
+      if (f.decision!.kind === 'replaced')
+        // a unit of several lines keeps its lines: a value replaced within it changes the line that holds it
+        f.decision!.text!.split('\n').forEach((l, i) => (lines[f.start + i] = l));
     files.set(path, lines.filter((_, i) => !cut.get(path)!.has(i)).join('\n'));
     for (const f of decided.sort((a, b) => a.start - b.start)) {
       const d = f.decision!;

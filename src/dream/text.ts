@@ -65,7 +65,8 @@ const rawValue = (v: string) => v.trim().replace(/[.;。]+$/, '');
 // a label names a thing only when it is a short phrase of words: not a date, version, id, URL, path or sentence
 const notASubject = (s: string) =>
   s.split(' ').length > 6 ||
-  /\d/.test(s) || // dates, versions, ids, numbered items
+  // a date, version or id, or a number alone; words with a number (`Service 0 owner`, `db1 host`) name a thing
+  /\d{4}-\d{1,2}|\d[.:]\d|^[\d\s#-]+$|^\S*\d\S*$/.test(s) || // (one word with a digit: an id)
   /[.!?;/\\<>|`=[\](){}]|https?|->|→/.test(s.replace(/(?<=\w)\.(?=\w)/g, '')) || // a sentence, URL, path or edge
   !/\p{L}/u.test(s);
 

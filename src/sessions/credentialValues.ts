@@ -74,7 +74,9 @@ export function secretValue(v: Value, label: Label): boolean {
     if (v.quoted) return t.length >= 3;
     if (!wordsOnly(t)) return t.length >= 4;
     if (!label.assignment && /^[ \t]{1,3}\p{L}/u.test(after(v))) return false; // more words follow: a sentence
-    if (!/^\p{Script=Latin}+$/u.test(t.replace(/[-_. ]/g, ''))) return false; // rarely a word of another script
+    // a script written without spaces runs words together: a long run there is a sentence, not a passphrase
+    if (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u.test(t)) return false;
+    if (/^[ \t]{0,3}\S/u.test(after(v))) return false; // more follows on the line: not one value
     return passphrase(t);
   }
   if (tokenShaped(t)) return true;

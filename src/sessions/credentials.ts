@@ -26,8 +26,8 @@ function separatorAfter(text: string, end: number, flag: boolean): { from: numbe
   };
   skip();
   let decorated = i > end && /[*_`]/.test(text.slice(end, i));
-  if (text[i] === '(') {
-    const close = text.indexOf(')', i);
+  if (text[i] === '(' || text[i] === '（') {
+    const close = text.indexOf(text[i] === '(' ? ')' : '）', i);
     if (close === -1 || close - i > 80 || text.slice(i, close).includes('\n')) return undefined;
     i = close + 1;
     decorated = true;
@@ -53,6 +53,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     /^(?:pass|psw|pwd)$/i.test(name) &&
     prev !== '_' &&
     prev !== '-' &&
+    prev !== '/' && // a Windows flag (`/pass:…`) is a name, not prose
     name !== name.toUpperCase()
   )
     return undefined; // `pass` alone is a word of prose; in a name (`DB_PASS`) it is a password
@@ -69,6 +70,8 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   if (!sep) return 'unlabelled';
   const v = valueAt(text, sep.from);
   if (!v || v.start - end > 40 || (flag && v.text.startsWith('-'))) return undefined;
+  // an elided value (`sk-proj-...`, `ghp_…`) or a bare prefix (`sk-proj-`) shows what goes there, not a secret
+  if (/^(?:\.{2,}|…)/.test(text.slice(v.end)) || /[-_]$/.test(v.text)) return undefined;
   const family = familyOf(name);
   if (family === 'pair') {
     const pair = pairSecret(text, v);
@@ -83,7 +86,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     assignment: !sep.decorated && (identifier || flag || text[sep.from - 1] === '='),
     words: [name.toLowerCase(), qualifier],
   };
-  if ('loose' in sep ? !looseValue(v.text, label) : !secretValue(v, label)) return undefined;
+  if ('loose' in sep ? !looseValue(v.text, label) && !secretValue(v, label) : !secretValue(v, label)) return undefined;
   return { start: v.start, end: v.end, kind: family === 'password' ? 'password' : 'labelled-key' };
 }
 
@@ -161,9 +164,39 @@ const userFlag = /(?<![\w-])(?:-u|--user)(?:[ \t]{1,3}|=)['"]?[^\s:'"@/]{1,64}:(
 const secretPath =
   /\/(?:hooks?|webhooks?|tokens?|keys?|secrets?)\/(?:[\w-]{1,64}\/){0,3}([A-Za-z0-9_-]{16,128})(?=[/?#\s)\]"'`）]|$)/gi;
 
+/**
+ * A command's password flag beside its user flag (`mysql -u root -pS3cret`, `psexec -u admin -p S3cret`,
+ * `sqlcmd -U sa -P "S3cret"`): the pair of a user and a password is the credential's structure, whatever the
+ * tool. A number (`psql -U app -p 5432`: a port) or a reference is no password.
+ */
+const commandWithUser = /(?:^|\s)-[uU](?:[ \t]{1,3}|(?=[^\s-]))[^\s-]/;
+/** `net use … /user:backup S3cret`: a Windows user flag, then the password as the next bare word. */
+const windowsUser = /(?<![\w/])\/user:[^\s/]{1,64}[ \t]{1,3}(?=[^\s/*-])/gi;
+const passwordFlag = /(?<=\s)-[pP](?:[ \t]{1,3}(?=['"]?[^\s'"-])|(?=[^\s]))/g;
+
+function flagPasswords(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const m of text.matchAll(passwordFlag)) {
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    const lineEnd = (text.indexOf('\n', m.index) + 1 || text.length + 1) - 1;
+    if (!commandWithUser.test(text.slice(lineStart, lineEnd))) continue;
+    const v = valueAt(text, m.index + m[0].length);
+    if (!v || /^\d+$/.test(v.text) || v.text.length < 6 || isReference(v.text) || isPlaceholder(v.text)) continue;
+    if (!v.quoted && wordsOnlyValue(v.text)) continue;
+    out.push({ start: v.start, end: v.end, kind: 'password' });
+  }
+  for (const m of text.matchAll(windowsUser)) {
+    const v = valueAt(text, m.index + m[0].length);
+    if (v && /\d/.test(v.text) && /\p{L}/u.test(v.text) && v.text.length >= 6 && !/[\\:]/.test(v.text))
+      if (!isReference(v.text) && !isPlaceholder(v.text)) out.push({ start: v.start, end: v.end, kind: 'password' });
+  }
+  return out;
+}
+const wordsOnlyValue = (t: string) => /^[\p{L}]+$/u.test(t) && !/\p{Ll}\p{Lu}/u.test(t);
+
 /** Every labelled credential and keyword-near token in `text`, as spans (overlaps are left to the caller). */
 export function credentialSpans(text: string): Candidate[] {
-  const out: Candidate[] = [];
+  const out: Candidate[] = [...flagPasswords(text)];
   // SQL's `CREATE USER … IDENTIFIED BY '…'`
   for (const m of text.matchAll(userFlag)) {
     const v = m[1]!.replace(/[.,;)]{1,4}$/, '');
@@ -197,6 +230,9 @@ export function credentialSpans(text: string): Candidate[] {
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
 export const credentialPatterns: RegExp[] = [
+  commandWithUser,
+  passwordFlag,
+  windowsUser,
   nameAt,
   camelNameAt,
   tokenRun,

@@ -42,11 +42,71 @@ export function errorLines(output: string): string[] {
       .map((l) => l.replace(/\s+$/, ''))
       .filter((l) => l.trim() !== ''),
   );
-  const own = lines.filter((l) => !frame.test(l) && !statusOnly.test(l.trim()));
-  const flagged = own.filter(carriesError);
-  if (flagged.length > 0) return firstDistinct(flagged, 6);
-  const last = own.at(-1) ?? lines.at(-1);
-  return last ? [last.trim()] : [];
+  const logged = lines.map(structuredLog);
+  const plain = logged.map((l) => l.text);
+  // a line just before a position marker (`At line:1 char:12`, `В строка:1 знак:12`) is the message it points into
+  const pointed = new Set(plain.flatMap((l, i) => (i > 0 && position.test(l) ? [i - 1] : [])));
+  const own = plain.flatMap((l, i) =>
+    !frame.test(l) && !position.test(l) && !echo.test(l) && !statusOnly.test(l.trim()) ? [{ l, i }] : [],
+  );
+  const flagged = own.filter(
+    ({ l, i }) => logged[i]!.level === 'error' || pointed.has(i) || (logged[i]!.level === undefined && carriesError(l)),
+  );
+  if (flagged.length > 0)
+    return firstDistinct(
+      flagged.map((x) => x.l),
+      6,
+    );
+  // nothing marked as an error: the last line written as `label: message` (an error in any language), else the last
+  // (after a stack trace, the line that follows its last frame is the error: nothing before it counts)
+  const lastFrame = plain.findLastIndex((l) => frame.test(l));
+  const tail = own.filter(({ i }) => i > lastFrame);
+  // (a label may be an exception's dotted name: `vendor.errors.QuotaExhausted: …`)
+  const labelled = tail.filter(({ l }) => /^\s*[\p{L}][\p{L}\p{M}\p{N} _.-]{0,60}[:：]\s+\S/u.test(l));
+  const last = labelled.at(-1) ?? own.at(-1);
+  if (!last) return plain.length > 0 ? [plain.at(-1)!.trim()] : [];
+  // a message wrapped over two lines (`… internal or external command,` / `operable program …`) is one
+  const before = own[own.indexOf(last) - 1];
+  const wrapped = before && before.i === last.i - 1 && /,$/.test(before.l) && /^\s*\p{Ll}/u.test(last.l);
+  return [wrapped ? `${before.l.trim()} ${last.l.trim()}` : last.l.trim()];
+}
+
+/** Where an error points (`At line:1 char:12`, `In Zeile:1 Zeichen:5`): words, each with a number after a colon. */
+const position = /^\s*\S+\s\S+:\s?\d+\s\S+:\s?\d+\s*$/u;
+/** A shell's echo of the command under its error (`+ Remove-Item …`, `+ ~~~~`). */
+const echo = /^\+\s/;
+
+/**
+ * A structured log line (a JSON object with a level): its message and error type as text, and whether its level
+ * is an error (a standard level name or a numeric level of 50 and over, as pino and bunyan write them).
+ */
+function structuredLog(line: string): { text: string; level?: 'error' | 'other' } {
+  const t = line.trim();
+  if (!t.startsWith('{') || !t.endsWith('}')) return { text: line };
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(t) as Record<string, unknown>;
+  } catch {
+    return { text: line };
+  }
+  const raw = o.level ?? o.severity ?? o.lvl ?? o.levelname ?? o['log.level'];
+  if (raw === undefined || o === null || typeof o !== 'object') return { text: line };
+  const level =
+    typeof raw === 'number'
+      ? raw >= 50
+        ? 'error'
+        : 'other'
+      : /^(?:err|fatal|crit|alert|emerg|panic)/i.test(String(raw))
+        ? 'error'
+        : 'other';
+  const err = (o.err ?? o.error) as Record<string, unknown> | string | undefined;
+  const kind = typeof err === 'object' && err ? (err.type ?? err.name ?? err.code) : undefined;
+  const msg = [o.msg ?? o.message ?? (typeof err === 'string' ? err : undefined), kind].filter(
+    (x) => typeof x === 'string' && x !== '',
+  );
+  // an error-level line is marked so from its start: its whole message is the error
+  const text = msg.length > 0 ? msg.join(' — ') : line;
+  return { text: level === 'error' ? `error: ${text}` : text, level };
 }
 
 /**
@@ -155,7 +215,8 @@ export function errorExcerpt(output: string, max = 500): string {
   let size = errors.join('\n').length;
   const context: string[] = [];
   for (const line of stripTerminal(output.slice(0, 10 * max)).split('\n')) {
-    if (line.trim() === '' || carriesError(line) || errors.includes(line.trim())) continue;
+    // a position marker points into the line before it: kept without its error, it would point elsewhere
+    if (line.trim() === '' || carriesError(line) || position.test(line) || errors.includes(line.trim())) continue;
     if (size + line.length + 1 > max) break;
     context.push(line);
     size += line.length + 1;

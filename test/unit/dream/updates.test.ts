@@ -147,6 +147,21 @@ describe('duplicates with evidence', () => {
   });
 });
 
+describe('subjects with numbers, and fields filled per place', () => {
+  const below = (id: string, at: number, path: string, old: string, next: string) =>
+    new SessionBuilder(id, day(at)).memory('str_replace', path, { old_str: old, new_str: `${old}\n${next}` });
+
+  it('takes a subject with a number in it for a subject (`Service 0 owner`)', async () => {
+    const old = '- Service 0 owner: team-0';
+    const doc = (lines: string) => `# Services\n\n${lines}\n- Service 1 owner: team-1\n`;
+    const { store, changeSet } = await dream({ '/services.md': doc(`${old}\n- Service 0 owner: squad-100`) }, [
+      below('sess_1', 1, '/services.md', old, '- Service 0 owner: squad-100'),
+    ]);
+    expect(store.get('/services.md')).toBe(doc('- Service 0 owner: squad-100'));
+    expect(changeSet.changes.find((c) => c.path === '/services.md')).toMatchObject({ tier: 'applied' });
+  });
+});
+
 describe('updates written as sentences', () => {
   const noted = (text: string) =>
     new SessionBuilder('sess_1', day(1)).memory('create', '/notes/2026-11-02.md', { file_text: text });
@@ -173,6 +188,21 @@ describe('updates written as sentences', () => {
     });
     const { changeSet } = await dream({ '/risks.md': risks.replace('# Risks\n', `# Risks\n\n${sentence}`) }, [s]);
     expect(changeSet.changes).toEqual([]);
+  });
+
+  it('suggests the new value in another language and inside a paragraph of several lines', async () => {
+    const infra =
+      '# Infra\n\nLa base de datos de pedidos es compartida: escucha en el puerto 5434,\nun esquema por servicio y Flyway para migraciones.\n';
+    const sentence =
+      '- Infra: la base de datos de pedidos ahora escucha en el puerto 5433 (5434 chocaba con otro proyecto)\n';
+    const { changeSet, accepted } = await dream({ '/infra.md': infra, '/notes/2026-11-02.md': sentence }, [
+      noted(sentence),
+    ]);
+    expect(appliedChanges(changeSet.changes).filter((c) => c.path === '/infra.md')).toEqual([]);
+    expect(accepted().get('/infra.md')).toBe(infra.replace('puerto 5434', 'puerto 5433'));
+    expect(accepted().get('/archive/infra.md')).toContain('escucha en el puerto 5434,\nun esquema por servicio');
+    const change = changeSet.changes.find((c) => c.path === '/infra.md' && c.tier === 'suggested')!;
+    expect(change.detail).toMatch(/sess_1/);
   });
 
   it('suggests nothing when the sentence fits several lines alike', async () => {

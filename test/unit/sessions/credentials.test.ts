@@ -77,3 +77,35 @@ describe('credentials by structure, in every syntax', () => {
     expect(secretsOf(text)).toEqual([]);
   });
 });
+
+describe('command-line flags of any tool, labels in any script, elided placeholders', () => {
+  it.each([
+    ['a Windows flag with a colon', 'cmdkey /add:fileserv /user:ops /pass:Tr0ub4dorZq88', 'Tr0ub4dorZq88'],
+    ['a password after a Windows user flag', 'net use Z: \\\\nas\\share /user:backup Kq7mWzP2vRt9', 'Kq7mWzP2vRt9'],
+    ['-p glued, beside -u', 'mysql -u root -pXv93kLmQ2wPz -h db.local', 'Xv93kLmQ2wPz'],
+    ['-p spaced, beside -u', 'psexec \\\\host -u admin -p Hx82nQwLp5 cmd', 'Hx82nQwLp5'],
+    ['-P quoted, beside -U', 'sqlcmd -S db -U sa -P "Wq5tZr8yMn3c"', 'Wq5tZr8yMn3c'],
+    [
+      'a Cyrillic label with a qualifier, letters only',
+      '- **Пароль от стенда**: зеленыйтигрречной',
+      'зеленыйтигрречной',
+    ],
+    ['a Japanese label with full-width brackets', '- **パスワード（本番）**: tigerstonecloud', 'tigerstonecloud'],
+    ['a French label of several words', '- Mot de passe du wifi : papillonjaunevert', 'papillonjaunevert'],
+  ])('%s', (_, text, secret) => {
+    expect(secretsOf(text)).toContain(secret);
+  });
+
+  it.each([
+    ['an elided key', 'export OPENAI_API_KEY=sk-proj-...'],
+    ['an elided token', '- token: ghp_…'],
+    ['a bare prefix', '- API key prefix: sk-live-'],
+    ['-p with no value', 'mysql -u root -p -h db.local'],
+    ['-p as a port', 'psql -U app -p 5432 orders'],
+    ['a reference in a Windows flag', 'cmdkey /add:fileserv /user:ops /pass:$env:FILESERV_PASS'],
+    ['a sentence after a label in a script without spaces', '- 密码：请向管理员索取并妥善保管好不要外传'],
+    ['more words after a label', '- Пароль от почты: хранится в менеджере паролей'],
+  ])('leaves %s', (_, text) => {
+    expect(secretsOf(text)).toEqual([]);
+  });
+});

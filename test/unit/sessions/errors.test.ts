@@ -75,4 +75,72 @@ describe('errors by structure, however the output is framed', () => {
     expect(errorLines('\u001b[1m\u001b[31mERROR\u001b[0m: disk full\r')).toEqual(['ERROR: disk full']);
     expect(errorLines('50%\r100%\rfatal: not a git repository')).toEqual(['fatal: not a git repository']);
   });
+
+  it('takes the line after a stack trace, not a labelled warning printed before it', () => {
+    const out = [
+      'WARN config: eu symbols use EUR quote',
+      '{"level":"info","msg":"page 1"}',
+      'Traceback (most recent call last):',
+      '  File "/app/sync.py", line 74, in run',
+      '    raise exact[string](message)',
+      'vendor.errors.QuotaExhausted: api {"code":-2041,"msg":"slow down"}',
+    ].join('\n');
+    expect(errorLines(out)).toEqual(['vendor.errors.QuotaExhausted: api {"code":-2041,"msg":"slow down"}']);
+    // and so does the excerpt a digest keeps (the frames gone, the warning still before it)
+    expect(errorLines(errorExcerpt(out))).toEqual(errorLines(out));
+  });
+
+  describe('in other shapes: structured logs, PowerShell, cmd, other languages', () => {
+    // each shape three times, as three sessions would print it: other ids, paths, times and sizes
+    const shapes: Record<string, { out: (i: number) => string; names: RegExp }> = {
+      'a JSON log (level names)': {
+        out: (i) =>
+          [
+            `{"level":"info","time":"2026-12-0${i}T10:00:0${i}Z","msg":"starting worker ${i}"}`,
+            `{"level":"error","time":"2026-12-0${i}T10:00:0${i}Z","msg":"connect ECONNREFUSED 127.0.0.1:${5430 + i}","pid":${100 + i}}`,
+            '{"level":"info","msg":"shutting down"}',
+          ].join('\n'),
+        names: /ECONNREFUSED/,
+      },
+      'a JSON log (numeric levels)': {
+        out: (i) =>
+          `{"level":30,"msg":"listening"}\n{"level":50,"msg":"Schema check failed for /srv/app${i}/config.yml","err":{"type":"SchemaMismatch"}}`,
+        names: /Schema check failed.*SchemaMismatch/,
+      },
+      'PowerShell after its banner': {
+        out: (i) =>
+          [
+            'Windows PowerShell',
+            'Copyright (C) Microsoft Corporation.',
+            `Remove-Item : Cannot find path 'C:\\Users\\dev${i}\\build' because it does not exist.`,
+            `At line:1 char:${i + 1}`,
+            `+ Remove-Item C:\\Users\\dev${i}\\build -Recurse`,
+            '+ ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~',
+            `    + CategoryInfo          : ObjectNotFound: (C:\\Users\\dev${i}\\build:String) [Remove-Item], ItemNotFoundException`,
+          ].join('\n'),
+        names: /^Remove-Item : Cannot find path/,
+      },
+      'cmd, a message wrapped over two lines': {
+        out: (i) =>
+          `Microsoft Windows [Version 10.0.2262${i}]\n'gradlew' is not recognized as an internal or external command,\noperable program or batch file.`,
+        names: /'gradlew' is not recognized.*operable program/,
+      },
+      'Russian, a summary line after the error': {
+        out: (i) => `Сборка проекта...\nошибка: не удалось открыть файл /tmp/build${i}/out.o\nсборка прервана`,
+        names: /^ошибка: не удалось открыть файл/,
+      },
+      'a Java exception after a build banner': {
+        out: (i) =>
+          `[INFO] Building app 1.${i}.0\nException in thread "main" java.lang.IllegalStateException: pool exhausted after ${i * 10} ms\n\tat com.acme.Pool.get(Pool.java:${40 + i})`,
+        names: /IllegalStateException: pool exhausted/,
+      },
+    };
+    for (const [name, { out, names }] of Object.entries(shapes))
+      it(`recognises ${name} as one error and names it`, () => {
+        expect(new Set([1, 2, 3].map((i) => errorSignature(out(i)))).size).toBe(1);
+        // a digest keeps an excerpt: read again, it gives the same error
+        expect(errorSignature(errorExcerpt(out(1)))).toBe(errorSignature(out(1)));
+        expect(errorHeadline(out(1))).toMatch(names);
+      });
+  });
 });

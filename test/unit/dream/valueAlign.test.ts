@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { alignValues, valuesOf, withPairs } from '../../../src/dream/valueAlign.js';
+
+/** The older line as the newer one would have it, or undefined when nothing pairs. */
+const updated = (older: string, newer: string) => {
+  const pairs = alignValues(older, newer);
+  return pairs.length === 0 ? undefined : withPairs(older, pairs);
+};
+
+describe('values by their form, in any script', () => {
+  it('finds numbers glued to names, their cores, code spans and a label line’s value', () => {
+    const texts = (line: string) => valuesOf(line).map((v) => `${v.kind}:${v.text}${v.aside ? ' (aside)' : ''}`);
+    expect(texts('- Region: eu-central-1 (Frankfurt, since 2024)')).toEqual([
+      'number:eu-central-1',
+      'number:1',
+      'number:2024 (aside)',
+      'name:Frankfurt (aside)',
+    ]);
+    expect(texts('- Base image `python:3.12-slim`')).toEqual(['number:python:3.12-slim', 'number:3.12']);
+    expect(texts('- **Host:** orion (the rack in room 2)')).toContain('name:orion');
+    expect(texts('- Token: [REDACTED:github-token] for v2')).toEqual(['number:v2', 'number:2']);
+  });
+});
+
+describe('pairing an older value with a newer one by what stands around them', () => {
+  it('pairs numbers of one shape in a sentence of another language (Spanish, Korean, Chinese, Arabic)', () => {
+    expect(
+      updated('- Redis escucha en el puerto 6380 del host compartido', '- Redis ahora escucha en el puerto 6381'),
+    ).toBe('- Redis escucha en el puerto 6381 del host compartido');
+    expect(
+      updated('- 백업: 매일 01:00 `backup.sh` 실행', '- `backup.sh` 백업을 매일 04:15으로 옮김 (01:00은 점검 시간)'),
+    ).toBe('- 백업: 매일 04:15 `backup.sh` 실행');
+    expect(updated('- **周报**：周五下午5点发', '- 周报改为周五下午4点发（原5点）')).toBe('- **周报**：周五下午4点发');
+    expect(updated('- الخادم: منطقة us-east-2 (أوهايو)', '- منطقة الخادم: eu-west-3 منذ 2026-02-01')).toBe(
+      '- الخادم: منطقة eu-west-3 (أوهايو)',
+    );
+  });
+
+  it('pairs each of several values with the one whose surroundings match', () => {
+    expect(updated('- The shop lists ~40 products, ~12 on sale', '- 44 products in the shop, 15 on sale')).toBe(
+      '- The shop lists ~44 products, ~15 on sale',
+    );
+  });
+
+  it('pairs names only when the newer line names the older one too (Cyrillic, Latin in Korean)', () => {
+    expect(
+      updated(
+        '- Product owner: Олег Смирнов (po@shop.example)',
+        '- Product owner проекта: Анна Кузнецова — вместо Олега Смирнова',
+      ),
+    ).toBe('- Product owner: Анна Кузнецова (po@shop.example)');
+    expect(updated('- 배포 도구: Jenkins', '- 배포 도구는 이제 Argo CD — Jenkins 잡은 삭제')).toBe(
+      '- 배포 도구: Argo CD',
+    );
+    expect(updated('- Queue: RabbitMQ', '- Mail server: Postfix')).toBeUndefined();
+  });
+
+  it('leaves a restatement, a year against a count, and a value the newer line says again in its place', () => {
+    expect(
+      updated('- Caching: responses cached for 5 minutes at the edge', 'Caching: edge caches responses 5 min'),
+    ).toBeUndefined();
+    expect(updated('- Retries: 3 per job', '- Retries per job reviewed in 2026')).toBeUndefined();
+    expect(
+      updated('- Context: system prompt 3.1k tokens', 'Measured: system prompt 3.1k, system tools 11.4k'),
+    ).toBeUndefined();
+    expect(updated('- Token: [REDACTED:api-key]', '- Token: [TOKEN:api-key]')).toBeUndefined();
+  });
+});
