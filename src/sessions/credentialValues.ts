@@ -79,6 +79,9 @@ export function secretValue(v: Value, label: Label): boolean {
     if (/^[ \t]{0,3}\S/u.test(after(v))) return false; // more follows on the line: not one value
     return passphrase(t);
   }
+  // keys and tokens are written in ASCII: a value with letters of another script is prose about the key
+  // (`JWT Secret: 環境変数で管理、…`: kept in an environment variable), not the key
+  if (/(?!\p{Script=Latin})\p{L}/u.test(t)) return false;
   if (tokenShaped(t)) return true;
   if (!label.strong) return false;
   if (wordsOnly(t)) return label.assignment && passphrase(t);

@@ -92,6 +92,7 @@ describe('command-line flags of any tool, labels in any script, elided placehold
     ],
     ['a Japanese label with full-width brackets', '- **パスワード（本番）**: tigerstonecloud', 'tigerstonecloud'],
     ['a French label of several words', '- Mot de passe du wifi : papillonjaunevert', 'papillonjaunevert'],
+    ['an ASCII key after a Chinese label', '- **API密钥**：Kx9mP2vLq8Rt5wZ3Yb7', 'Kx9mP2vLq8Rt5wZ3Yb7'],
   ])('%s', (_, text, secret) => {
     expect(secretsOf(text)).toContain(secret);
   });
@@ -105,6 +106,12 @@ describe('command-line flags of any tool, labels in any script, elided placehold
     ['a reference in a Windows flag', 'cmdkey /add:fileserv /user:ops /pass:$env:FILESERV_PASS'],
     ['a sentence after a label in a script without spaces', '- 密码：请向管理员索取并妥善保管好不要外传'],
     ['more words after a label', '- Пароль от почты: хранится в менеджере паролей'],
+    // keys are written in ASCII: prose in another script after a key's label says where the key is
+    [
+      'a Japanese sentence after a key label',
+      '- **JWT Secret**: 環境変数で管理、本番環境では強力なランダム文字列を使用',
+    ],
+    ['a Chinese sentence after a key label', '- **API密钥**：存放在环境变量里，不写进代码'],
   ])('leaves %s', (_, text) => {
     expect(secretsOf(text)).toEqual([]);
   });
