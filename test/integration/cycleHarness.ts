@@ -114,6 +114,17 @@ export async function startHarness(opts: { lockWaitMs?: number } = {}): Promise<
   return harness;
 }
 
+/** A suite the doc-review agent's dream fails: its dream drops the cap legal pinned, so the gate discards it. */
+export const pinnedDocReviewSuite = `cases:
+  - id: pinned-cap
+    question: What liability cap did legal pin for the Q4 renewals?
+    expect:
+      all: ["12 months of fees"]
+  - id: residuals
+    question: Are residuals acceptable?
+    expect:
+      all: ["never acceptable"]
+`;
 /** A private copy of an example agent: its store, its sessions and a suite. */
 export async function exampleAgent(
   example: string,

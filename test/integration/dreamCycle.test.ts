@@ -11,7 +11,14 @@ import { LocalDirStore } from '../../src/memory/localDir.js';
 import { AuditLog } from '../../src/snapshots/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/config/storage.js';
-import { exampleAgent, keepHistory, startHarness, waitFor, type Harness } from './cycleHarness.js';
+import {
+  exampleAgent,
+  keepHistory,
+  pinnedDocReviewSuite,
+  startHarness,
+  waitFor,
+  type Harness,
+} from './cycleHarness.js';
 import { historyText } from './helpers.js';
 
 let h: Harness;
@@ -244,16 +251,7 @@ describe('the dream cycle on the real Temporal and S3 servers', () => {
   });
 
   it('gate: a dream that regresses the eval is discarded before anything is written, on-call is paged', async () => {
-    const pinned = `cases:
-  - id: pinned-cap
-    question: What liability cap did legal pin for the Q4 renewals?
-    expect:
-      all: ["12 months of fees"]
-  - id: residuals
-    question: Are residuals acceptable?
-    expect:
-      all: ["never acceptable"]
-`;
+    const pinned = pinnedDocReviewSuite;
     const agent = await exampleAgent('doc-review-agent', {}, pinned);
     const before = await liveOf(agent);
     const handle = await h.start(agent);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCycle } from '../../app/cycles.js';
 import { runCli } from '../support/cli.js';
-import { exampleAgent, startHarness, type Harness } from './cycleHarness.js';
+import { exampleAgent, pinnedDocReviewSuite, startHarness, type Harness } from './cycleHarness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,16 +10,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 // the doc-review agent's dream drops the pinned cap: the gate discards it, night after night
-const pinned = `cases:
-  - id: pinned-cap
-    question: What liability cap did legal pin for the Q4 renewals?
-    expect:
-      all: ["12 months of fees"]
-  - id: residuals
-    question: Are residuals acceptable?
-    expect:
-      all: ["never acceptable"]
-`;
+const pinned = pinnedDocReviewSuite;
 
 describe('two discards in a row for the same cases (real servers)', () => {
   it('pause the agent (its cycles end skipped, the fleet goes on), tell the owners; status shows it; resume lets it dream again', async () => {

@@ -25,6 +25,21 @@ describe('redactedValues: is `after` only `before` with spans replaced by marker
   });
 });
 
+/** A change set of `changes` against `base`, with `held` lines, for the printer. */
+const changeSetOf = (base: MemoryStore, changes: object[], held: object[] = []) =>
+  ({
+    agent_id: 'a',
+    dreamer: 'heuristic',
+    base: { snapshot: null, sha256: base.hash() },
+    changes,
+    findings: [],
+    quarantined: [],
+    held,
+    redactions: [],
+    skipped: [],
+    refused: [],
+  }) as unknown as ChangeSet;
+
 describe('maskRedacted', () => {
   it('masks every value a change redacts, wherever it appears in the old text, and nothing else', () => {
     const before = `# Keys\n- Globex test key: ${key}\n- AWS secret ${aws}\n- again: ${key}\n- plain line\n`;
@@ -42,28 +57,17 @@ describe('maskRedacted', () => {
   });
   it('the change set diff (review, dream) never prints the redacted value on its - line', () => {
     const base = MemoryStore.from([['/notes.md', `- Globex test key for repro: ${key}\n- AWS: ${aws}\n`]]);
-    const cs = {
-      agent_id: 'a',
-      dreamer: 'heuristic',
-      base: { snapshot: null, sha256: base.hash() },
-      changes: [
-        {
-          op: 'update',
-          path: '/notes.md',
-          before_sha256: base.fileHash('/notes.md')!,
-          after: '- Globex test key for repro: [REDACTED:stripe]\n- AWS: [REDACTED:aws]\n',
-          reason: 'insight',
-          detail: 'secrets redacted',
-          evidence: [],
-        },
-      ],
-      findings: [],
-      quarantined: [],
-      held: [],
-      redactions: [],
-      skipped: [],
-      refused: [],
-    } as unknown as ChangeSet;
+    const cs = changeSetOf(base, [
+      {
+        op: 'update',
+        path: '/notes.md',
+        before_sha256: base.fileHash('/notes.md')!,
+        after: '- Globex test key for repro: [REDACTED:stripe]\n- AWS: [REDACTED:aws]\n',
+        reason: 'insight',
+        detail: 'secrets redacted',
+        evidence: [],
+      },
+    ]);
     const text = renderChangeSet(cs, base);
     expect(text).not.toContain(key);
     expect(text).not.toContain(aws);
@@ -74,11 +78,9 @@ describe('maskRedacted', () => {
   it('masks a value whose redacted line moved to another file (held and archived), and the held line', () => {
     const base = MemoryStore.from({ '/MEMORY.md': `# Auth\n- token: Bearer ${key}\n- plain\n` });
     const held = `- token: Bearer [REDACTED:stripe]`;
-    const cs = {
-      agent_id: 'a',
-      dreamer: 'heuristic',
-      base: { snapshot: null, sha256: base.hash() },
-      changes: [
+    const cs = changeSetOf(
+      base,
+      [
         {
           op: 'update',
           path: '/MEMORY.md',
@@ -97,9 +99,7 @@ describe('maskRedacted', () => {
           evidence: [],
         },
       ],
-      findings: [],
-      quarantined: [],
-      held: [
+      [
         {
           session_id: 's1',
           event_id: 'e1',
@@ -109,10 +109,7 @@ describe('maskRedacted', () => {
           reason: 'y',
         },
       ],
-      redactions: [],
-      skipped: [],
-      refused: [],
-    } as unknown as ChangeSet;
+    );
     const text = renderChangeSet(cs, base);
     expect(text).not.toContain(key);
     expect(text).toContain('-- token: Bearer [MASKED:stripe]');
