@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
  */
 const srcLayers = [
   'util',
+  'names',
   'notify',
   'anthropic',
   's3',

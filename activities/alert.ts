@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { scopedName, scopePrefix } from '../src/config/scope.js';
+import { scopedName, scopePrefix } from '../src/names/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import type { CycleRef } from '../src/cycle/types.js';
 import { composeAlert, type AlertKind } from '../src/notify/compose.js';

@@ -1,5 +1,5 @@
 import { proofKinds, Unauthorized } from '../src/cycle/authority.js';
-import { auditClaimKey, stateKey } from '../src/cycle/keys.js';
+import { auditClaimKey, stateKey } from '../src/names/keys.js';
 import {
   decisionData,
   dreamData,

@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { claudeClient } from '../src/anthropic/client.js';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
 import { FleetNotServed, type FleetRegistry } from '../src/config/registry.js';
-import { cycleWorkflowId, type AgentScope } from '../src/config/scope.js';
+import { cycleWorkflowId, type AgentScope } from '../src/names/scope.js';
 import { bindingOf, checkRef, Unauthorized } from '../src/cycle/authority.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { keepRefusal, type Refusal } from '../src/cycle/refusals.js';

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
 import { madeHere, proofKinds } from '../src/cycle/authority.js';
 import { revises, type Decision } from '../src/cycle/decision.js';
-import { evidenceKey, isCycleObject } from '../src/cycle/keys.js';
+import { evidenceKey, isCycleObject } from '../src/names/keys.js';
 import { seal } from '../src/cycle/seal.js';
 import { decisionDigest, verifyDecision } from '../src/cycle/verifyDecision.js';
 import { CycleObjects } from '../src/cycle/objects.js';

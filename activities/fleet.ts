@@ -1,5 +1,5 @@
-import { isName } from '../src/config/scope.js';
-import { fleetRunKey } from '../src/cycle/keys.js';
+import { isName } from '../src/names/scope.js';
+import { fleetRunKey } from '../src/names/keys.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { activity } from './activity.js';

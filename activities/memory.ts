@@ -1,4 +1,4 @@
-import { fingerprintsKey } from '../src/cycle/keys.js';
+import { fingerprintsKey } from '../src/names/keys.js';
 import { openMemory, sealMemory, type ProposalMemory } from '../src/cycle/memory.js';
 import { proposalFingerprint, type EarlierDecision } from '../src/dream/decisions.js';
 import { ownerLines, type KeptLine } from '../src/dream/lineMemory.js';

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import { cycleWorkflowId, scopedName, type AgentScope } from '../src/config/scope.js';
+import { cycleWorkflowId, scopedName, type AgentScope } from '../src/names/scope.js';
 import { sealRef } from '../src/cycle/authority.js';
-import { stateKey } from '../src/cycle/keys.js';
+import { stateKey } from '../src/names/keys.js';
 import { fresh, standingAfter, type Standing } from '../src/cycle/trust.js';
 import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
 import { ownKey } from '../src/snapshots/signatures.js';

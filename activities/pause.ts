@@ -1,4 +1,4 @@
-import { scopedName } from '../src/config/scope.js';
+import { scopedName } from '../src/names/scope.js';
 import { CycleObjects } from '../src/cycle/objects.js';
 import { pausedBy, repeatedDiscard } from '../src/cycle/pause.js';
 import type { CycleRef } from '../src/cycle/types.js';

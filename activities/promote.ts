@@ -6,7 +6,7 @@ import {
   proofKinds,
   type PromotionProof,
 } from '../src/cycle/authority.js';
-import { promotionKey, promotionPlanKey, undoneKey } from '../src/cycle/keys.js';
+import { promotionKey, promotionPlanKey, undoneKey } from '../src/names/keys.js';
 import { planPromotion, promotionSides, writtenPromotion, type WrittenPromotion } from '../src/cycle/promote.js';
 import { planRollback } from '../src/cycle/rollback.js';
 import { seal } from '../src/cycle/seal.js';

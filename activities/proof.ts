@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { proofKey } from '../src/cycle/keys.js';
+import { proofKey } from '../src/names/keys.js';
 
 export interface ProofInput {
   /** Kept for histories written before the key was composed here; not read. */

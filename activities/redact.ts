@@ -1,5 +1,5 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { legacyPrefix, scopePrefix, type AgentScope } from '../src/config/scope.js';
+import { legacyPrefix, scopePrefix, type AgentScope } from '../src/names/scope.js';
 import { proofKinds } from '../src/cycle/authority.js';
 import { seal } from '../src/cycle/seal.js';
 import { redactedValues } from '../src/memory/mask.js';

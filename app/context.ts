@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { agentById, loadFleetConfig, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
 import { loadStackConfig, type StackConfig } from '../src/config/stack.js';
-import { teamId } from '../src/config/scope.js';
+import { teamId } from '../src/names/scope.js';
 import { createS3Client } from '../src/s3/client.js';
 import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';

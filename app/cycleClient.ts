@@ -9,7 +9,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import type { AgentConfig, FleetConfig } from '../src/config/fleet.js';
-import { cycleWorkflowId, cyclesQuery, scopedName, teamId, type AgentScope } from '../src/config/scope.js';
+import { cycleWorkflowId, cyclesQuery, scopedName, teamId, type AgentScope } from '../src/names/scope.js';
 import type { Decision, Verdict } from '../src/cycle/decision.js';
 import type { CycleResult, CycleState, DecisionResult } from '../src/cycle/types.js';
 import { InvalidInput } from '../src/util/errors.js';

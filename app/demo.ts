@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
-import { scopedName } from '../src/config/scope.js';
+import { scopedName } from '../src/names/scope.js';
 import { loadStackConfig, localStackVariable } from '../src/config/stack.js';
 import { colours, progress } from './output.js';
 import { stackUp } from './stack/servers.js';
@@ -16,6 +16,7 @@ import { cycleState, startCycle, type CycleResult } from './cycleClient.js';
 import { createWorker } from './worker.js';
 import type { Command } from 'commander';
 import { stackOption } from './commands/options.js';
+import { shortId } from '../src/names/ids.js';
 
 /**
  * The main job of `npm start`: the stack, a worker, and one cycle per example agent — one automatic and
@@ -80,7 +81,7 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
       throw new Error(
         `support-agent did not reach review within five minutes (stage: ${pending?.stage ?? 'unknown'}); see ${review.workflowId} in the Temporal UI`,
       );
-    const id = pending.changeSetId.slice(0, 12);
+    const id = shortId(pending.changeSetId);
     progress(`support-agent waits for review of change set ${id}; approving it from the command line:`);
     const cmd = [
       'approve',

@@ -9,7 +9,7 @@ import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import type { FleetConfig } from '../src/config/fleet.js';
 import { writeFleetFile, type FleetSpec } from '../src/config/fleetYaml.js';
 import type { FleetRegistry } from '../src/config/registry.js';
-import { scopePrefix } from '../src/config/scope.js';
+import { scopePrefix } from '../src/names/scope.js';
 import type { StoreLimits } from '../src/memory/limits.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';

@@ -21,10 +21,10 @@ import type { Activities } from '../activities/index.js';
 import type { AlertKind } from '../activities/alert.js';
 import type { ChangeSetStep } from '../activities/promote.js';
 import type { PromotionProof } from '../src/cycle/authority.js';
-import { scopedName } from '../src/config/scope.js';
+import { scopedName } from '../src/names/scope.js';
 import { described, parseDecision, unknownSuggestions, type Decision, type Verdict } from '../src/cycle/decision.js';
 import { cycleDetails as details, parseCycleInput } from '../src/cycle/input.js';
-import { isCycleObject } from '../src/cycle/keys.js';
+import { isCycleObject } from '../src/names/keys.js';
 import {
   decisionData,
   dreamData,

@@ -6,7 +6,7 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { teamId } from '../src/config/scope.js';
+import { teamId } from '../src/names/scope.js';
 import { defaultAgentsPerRun, parseFleetInput, type FleetInput } from '../src/cycle/fleetInput.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import { FleetWindow } from './fleetWindow.js';

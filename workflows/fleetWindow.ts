@@ -13,8 +13,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { FleetOpening } from '../activities/fleet.js';
-import { cycleWorkflowId } from '../src/config/scope.js';
-import { fleetRunFolder } from '../src/cycle/keys.js';
+import { cycleWorkflowId } from '../src/names/scope.js';
+import { fleetRunFolder } from '../src/names/keys.js';
 import { fleetDetails, maxNotable, type FleetCarry } from '../src/cycle/fleetInput.js';
 import type { FleetOutcome, FleetProgress } from '../src/cycle/types.js';
 import { failureMessage } from './cycle.js';

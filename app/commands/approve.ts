@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AgentConfig } from '../../src/config/fleet.js';
-import type { AgentScope } from '../../src/config/scope.js';
+import type { AgentScope } from '../../src/names/scope.js';
 import { signedText, type Decision, type Verdict } from '../../src/cycle/decision.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { reviseChanges } from '../../src/cycle/revise.js';
@@ -17,6 +17,7 @@ import { reviewerName, withContext, type CommonOptions, type Context } from '../
 import { decide, scopeOf, type Pending } from '../cycleClient.js';
 import { printJson } from '../output.js';
 import { pendingChangeSet, pendingFor } from './pending.js';
+import { shortId } from '../../src/names/ids.js';
 
 /** `--edit /path=file`: the reviewer's own version of a memory file. */
 async function readEdits(edits: string[]): Promise<Record<string, string>> {
@@ -67,7 +68,7 @@ export async function signAndDecide(
 /** Reports a decision's answer; a refusal exits 2 saying why. */
 function report(pending: Pending, verdict: Verdict, answer: DecisionResult, opts: CommonOptions): void {
   const { state } = pending;
-  const id = state.changeSetId!.slice(0, 12);
+  const id = shortId(state.changeSetId!);
   if (!answer.accepted)
     throw new InvalidInput(
       `${verdict === 'approve' ? 'approval' : 'rejection'} of change set ${id} refused: ${answer.why}`,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AgentConfig } from '../../src/config/fleet.js';
-import { scopedName } from '../../src/config/scope.js';
+import { scopedName } from '../../src/names/scope.js';
 import { readRefusals } from '../../src/cycle/refusals.js';
 import { checkDecisionSignatures, decisionEvents, type RecordedSignature } from '../../src/cycle/signing.js';
 import type { RecordStatus } from '../../src/snapshots/chain.js';
@@ -12,6 +12,7 @@ import { reportProblems, verifiedLog, vouched, type Report } from './auditLog.js
 import { redactCommand } from './redact.js';
 import { historyHint } from './redactHint.js';
 import { cycleCommand } from './options.js';
+import { shortId } from '../../src/names/ids.js';
 
 const c = () => colours();
 
@@ -24,7 +25,7 @@ export async function snapshotsCommand(agentId: string, opts: CommonOptions): Pr
     if (list.length === 0) process.stdout.write(`no snapshots of ${agentId} yet\n`);
     for (const s of list)
       process.stdout.write(
-        `${s.id}  ${safeName(s.takenAt, 30)}  ${String(s.files).padStart(5)} files  ${safeName(s.sha256.slice(0, 12))}  ${c().dim(safeName(s.label, 120))}${s.legacy ? c().dim('  (before fleet namespaces)') : ''}\n`,
+        `${s.id}  ${safeName(s.takenAt, 30)}  ${String(s.files).padStart(5)} files  ${safeName(shortId(s.sha256))}  ${c().dim(safeName(s.label, 120))}${s.legacy ? c().dim('  (before fleet namespaces)') : ''}\n`,
       );
   });
 }
@@ -100,7 +101,7 @@ function printHistoryHead(agent: AgentConfig, report: Report): void {
     `${c().bold(scopedName(agent))}: ${report.keys.length} record(s); ${
       report.intact
         ? c().green(`chain intact`) +
-          (report.head ? c().dim(` (${chained} signed by a worker, head ${report.head.slice(0, 12)})`) : '')
+          (report.head ? c().dim(` (${chained} signed by a worker, head ${shortId(report.head)})`) : '')
         : c().red(`${report.problems.length} problem(s), see below`)
     }${legacy ? c().dim(`; ${legacy} written before the chain or its seals (·), not verifiable`) : ''}\n`,
   );

@@ -1,4 +1,4 @@
-import type { AgentScope } from '../../src/config/scope.js';
+import type { AgentScope } from '../../src/names/scope.js';
 import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
 import type { ChainReport, RecordStatus } from '../../src/snapshots/chain.js';
 import { safeText } from '../../src/util/display.js';

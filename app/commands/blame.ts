@@ -8,11 +8,9 @@ import { assertPath } from '../../src/memory/paths.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { withContext, type CommonOptions } from '../context.js';
 import { reportProblems, verifiedLog, vouched } from './auditLog.js';
-import { scopedName } from '../../src/config/scope.js';
+import { scopedName } from '../../src/names/scope.js';
 import { printJson } from '../output.js';
-
-/** A session in a narrow column: a UUID by its first 8 characters, anything else as it is. */
-const shortId = (id: string) => (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ? id.slice(0, 8) : id);
+import { shortSessionId } from '../../src/names/ids.js';
 
 /**
  * `blame` as a reader sees it: per line the cycle that brought it, who approved it and its sessions, with a
@@ -24,7 +22,7 @@ export function printBlame(lines: BlameLine[], labels: Record<string, SessionLab
   const shown = new Set<string>();
   for (const l of lines) {
     l.sessions.forEach((s) => shown.add(s));
-    const first = l.sessions[0] !== undefined ? safeName(shortId(l.sessions[0]), 40) : '';
+    const first = l.sessions[0] !== undefined ? safeName(shortSessionId(l.sessions[0]), 40) : '';
     const sessions = l.sessions.length > 1 ? `${first} +${l.sessions.length - 1}` : first;
     const who =
       l.origin === 'dream'
@@ -39,7 +37,9 @@ export function printBlame(lines: BlameLine[], labels: Record<string, SessionLab
   if (shown.size === 0) return;
   process.stdout.write(c.dim('\nsessions:\n'));
   for (const id of shown)
-    process.stdout.write(c.dim(`  ${safeName(shortId(id), 40).padEnd(20)} ${safeText(showSession(id, labels[id]))}\n`));
+    process.stdout.write(
+      c.dim(`  ${safeName(shortSessionId(id), 40).padEnd(20)} ${safeText(showSession(id, labels[id]))}\n`),
+    );
 }
 
 export async function blameCommand(agentId: string, path: string, opts: CommonOptions): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cycleWorkflowId, scopedName } from '../../src/config/scope.js';
+import { cycleWorkflowId, scopedName } from '../../src/names/scope.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { printJson, progress } from '../output.js';

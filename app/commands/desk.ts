@@ -3,7 +3,7 @@
  * read-only, behind the operator's own authentication proxy).
  */
 import type { AgentConfig } from '../../src/config/fleet.js';
-import { teamId } from '../../src/config/scope.js';
+import { teamId } from '../../src/names/scope.js';
 import { printJson, progress } from '../output.js';
 import type { DecisionResult } from '../../src/cycle/types.js';
 import type { Approval, PageDecision } from '../../src/review/selection.js';
@@ -16,6 +16,7 @@ import { reviewRoutes, type DeskAnswer, type LoadedReview } from '../review/rout
 import { newToken, reply, startDeskServer, type DeskRequest } from '../review/server.js';
 import { approvePending, rejectPending } from './approve.js';
 import { pendingFor } from './pending.js';
+import { shortId } from '../../src/names/ids.js';
 
 interface WebOptions extends CommonOptions {
   open?: boolean;
@@ -95,7 +96,7 @@ export async function reviewWebCommand(agentId: string, opts: WebOptions): Promi
     if (!result) progress('review desk closed without a decision');
     else
       progress(
-        `${result.verdict === 'approve' ? 'approved' : 'rejected'} change set ${loaded.view.header.changeSetId.slice(0, 12)} of ${agentId} as ${result.answer.accepted ? result.answer.reviewer : '?'}`,
+        `${result.verdict === 'approve' ? 'approved' : 'rejected'} change set ${shortId(loaded.view.header.changeSetId)} of ${agentId} as ${result.answer.accepted ? result.answer.reviewer : '?'}`,
       );
   });
 }

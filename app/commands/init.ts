@@ -3,7 +3,7 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadFleetConfig } from '../../src/config/fleet.js';
-import { fleetTaskQueue } from '../../src/config/scope.js';
+import { fleetTaskQueue } from '../../src/names/scope.js';
 import { printJson } from '../output.js';
 import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/memory/claudeCodePaths.js';
 import { listTranscripts } from '../../src/sessions/claudeCode.js';

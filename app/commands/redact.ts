@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { scopedName } from '../../src/config/scope.js';
+import { scopedName } from '../../src/names/scope.js';
 import { colours, printJson, progress } from '../output.js';
 import { redactSecrets } from '../../src/sessions/screen.js';
 import { deleteOldBlobs, planRedaction, redactorWith, writeRedactedBlobs } from '../../src/snapshots/redact.js';
@@ -9,6 +9,7 @@ import { assertNoCycleRunning, recordForAgent } from '../cycleClient.js';
 import { assertWorker } from '../pollers.js';
 import { queueOf } from '../temporal/settings.js';
 import { reviewerName, withContext, type CommonOptions } from '../context.js';
+import { shortId } from '../../src/names/ids.js';
 
 /** `--secret-file`: one secret a line (a key known to have leaked), so it never sits in shell history. */
 async function literals(file: string | undefined): Promise<string[]> {
@@ -57,7 +58,7 @@ export async function redactCommand(
     const summary = () => {
       for (const b of plan.blobs)
         process.stdout.write(
-          `  ${b.old.slice(0, 12)} → ${b.new.slice(0, 12)}  ${Object.entries(b.found)
+          `  ${shortId(b.old)} → ${shortId(b.new)}  ${Object.entries(b.found)
             .map(([k, n]) => `${n} ${safeName(k, 40)}`)
             .join(
               ', ',

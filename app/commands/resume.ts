@@ -1,5 +1,5 @@
 import { colours, printJson } from '../output.js';
-import { scopedName } from '../../src/config/scope.js';
+import { scopedName } from '../../src/names/scope.js';
 import { recordForAgent } from '../cycleClient.js';
 import { reviewerName, withContext, type CommonOptions } from '../context.js';
 import { assertWorker } from '../pollers.js';

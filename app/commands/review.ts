@@ -12,6 +12,7 @@ import { reviewWebCommand, serveCommand } from './desk.js';
 import { cycleCommand, keyOption } from './options.js';
 import { pendingChangeSet } from './pending.js';
 import { changeSetHint } from './redactHint.js';
+import { shortId } from '../../src/names/ids.js';
 
 const c = () => colours();
 
@@ -32,13 +33,13 @@ export async function reviewCommand(agentId: string, opts: CommonOptions): Promi
     const base = await (await ctx.snapshotStore()).restore(scopeOf(ctx.fleet, agent), state.snapshotId!);
     const id = state.changeSetId!;
     process.stdout.write(
-      `${c().bold(`change set ${safeName(id.slice(0, 12))}`)} of ${agentId} · ${formatScores(state)} · cycle ${safeName(handle.workflowId, 160)} (run ${safeName(state.cycleId, 60)})\n${c().dim(`id ${safeName(id, 64)}`)}\n\n`,
+      `${c().bold(`change set ${safeName(shortId(id))}`)} of ${agentId} · ${formatScores(state)} · cycle ${safeName(handle.workflowId, 160)} (run ${safeName(state.cycleId, 60)})\n${c().dim(`id ${safeName(id, 64)}`)}\n\n`,
     );
     process.stdout.write(renderChangeSet(cs, base, c(), sessionNamer(cs)));
     const sign = state.signedDecisions ? ' --key <your ssh key>' : '';
     const accept = suggestionsOf(cs).size > 0 ? ' [--accept <n>…|all]' : '';
     process.stdout.write(
-      `\napprove: dreamgate approve ${agentId} ${id.slice(0, 12)}${sign} [--only <path>…]${accept}   reject: dreamgate reject ${agentId} ${id.slice(0, 12)}${sign} --reason "…"\n`,
+      `\napprove: dreamgate approve ${agentId} ${shortId(id)}${sign} [--only <path>…]${accept}   reject: dreamgate reject ${agentId} ${shortId(id)}${sign} --reason "…"\n`,
     );
     process.stdout.write(c().dim(`or decide on a page: dreamgate review ${agentId} --web\n`));
     if (state.reviewDeadline) process.stdout.write(c().dim(`discarded at ${state.reviewDeadline} unless decided\n`));

@@ -16,6 +16,7 @@ import { cancelCommand } from './cancel.js';
 import { cycleCommand } from './options.js';
 import { showCommand } from './show.js';
 import { statusCommand } from './status.js';
+import { shortId } from '../../src/names/ids.js';
 
 /** A running cycle's state, or undefined when no worker answered within `ms` (a query needs one). */
 export async function stateOf(
@@ -51,7 +52,7 @@ async function follow(
     if (line !== last) progress(state?.waitingFor ? `${line} (waiting for ${safeText(state.waitingFor)})` : line);
     last = line;
     if (state?.stage === 'review' && !wait) {
-      const id = state.changeSetId!.slice(0, 12);
+      const id = shortId(state.changeSetId!);
       progress(
         `waiting for review by ${state.reviewers.join(', ')}: \`dreamgate review ${agentId}\`, then \`dreamgate approve ${agentId} ${id}\` or \`dreamgate reject ${agentId} ${id} --reason …\``,
       );

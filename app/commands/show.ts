@@ -1,4 +1,4 @@
-import type { AgentScope } from '../../src/config/scope.js';
+import type { AgentScope } from '../../src/names/scope.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import type { ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
@@ -12,6 +12,7 @@ import { withContext, type CommonOptions, type Context } from '../context.js';
 import { verifiedLog } from './auditLog.js';
 import { sessionNamer } from '../../src/sessions/labels.js';
 import { changeSetHint } from './redactHint.js';
+import { shortId } from '../../src/names/ids.js';
 
 /** A cycle's scores as its audit records give them: baseline, post (each attempt), revised, verify. */
 function scoresOf(records: AuditRecord[]): { step: string; score: number; failing: string[] }[] {
@@ -73,7 +74,7 @@ export async function showCommand(agentId: string, opts: CommonOptions & { cycle
     if (!log.intact)
       process.stdout.write(c.red(`  the audit log has problems: see \`dreamgate history ${agentId}\`\n`));
     if (!changeSet) return void process.stdout.write(`\nno change set: the cycle ended before a dream\n`);
-    process.stdout.write(`\n${c.bold(`change set ${id!.slice(0, 12)}`)}\n${c.dim(`id ${id}`)}\n\n`);
+    process.stdout.write(`\n${c.bold(`change set ${shortId(id!)}`)}\n${c.dim(`id ${id}`)}\n\n`);
     const base = typeof snapshot === 'string' ? await (await ctx.snapshotStore()).restore(scope, snapshot) : undefined;
     process.stdout.write(renderChangeSet(changeSet, base ?? { get: () => undefined }, c, sessionNamer(changeSet)));
     const hint = end?.outcome === 'kept' ? changeSetHint(changeSet, agentId) : undefined;

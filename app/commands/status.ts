@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { AgentConfig } from '../../src/config/fleet.js';
-import { scheduleName } from '../../src/config/scope.js';
+import { scheduleName } from '../../src/names/scope.js';
 import type { CycleState } from '../../src/cycle/types.js';
 import { safeName } from '../../src/util/display.js';
 import { colours, printJson } from '../output.js';

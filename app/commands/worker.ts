@@ -7,6 +7,7 @@ import { printJson, progress } from '../output.js';
 import { createWorker } from '../worker.js';
 import { stackOption } from './options.js';
 import { workerKeyCommand } from './workerKey.js';
+import { shortId } from '../../src/names/ids.js';
 
 type WorkerOptions = {
   stack?: string;
@@ -25,9 +26,7 @@ async function workerCommand(opts: WorkerOptions): Promise<void> {
   const fleets = { sources: opts.fleet ?? [], ...(opts.fleetSha256 ? { sha256: opts.fleetSha256 } : {}) };
   const w = await createWorker(cfg, {}, { fleets, tuning, ...(tracing ? { tracing } : {}) });
   for (const f of w.fleets.fleets())
-    progress(
-      `serving fleet ${f} (configuration ${w.fleets.current(f).sha256.slice(0, 12)}, ${w.fleets.current(f).file})`,
-    );
+    progress(`serving fleet ${f} (configuration ${shortId(w.fleets.current(f).sha256)}, ${w.fleets.current(f).file})`);
   const queues = w.worker.queues.map((q) => `"${q}"`).join(', ');
   progress(
     `worker polling task queue(s) ${queues} on namespace ${w.worker.options.namespace}${describeTuning(tuning)}`,

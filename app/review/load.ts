@@ -4,8 +4,8 @@
  * it, and the cycle's baseline and post eval reports.
  */
 import type { AgentConfig } from '../../src/config/fleet.js';
-import type { AgentScope } from '../../src/config/scope.js';
-import { cycleKey, evalReportKey, evidenceKey } from '../../src/cycle/keys.js';
+import type { AgentScope } from '../../src/names/scope.js';
+import { cycleKey, evalReportKey, evidenceKey } from '../../src/names/keys.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { evidenceSchema, type EvidenceQuotes } from '../../src/review/evidence.js';
 import { reviewView, type CaseOutcomes } from '../../src/review/view.js';

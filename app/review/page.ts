@@ -6,6 +6,7 @@
 import type { ReviewView } from '../../src/review/view.js';
 import { html, type Raw } from './html.js';
 import { changeArticle, findingsSection, heldSection, otherNotes, quarantineSection } from './sections.js';
+import { shortId } from '../../src/names/ids.js';
 
 export type PageMode = 'decide' | 'read-only';
 
@@ -35,7 +36,7 @@ function header(view: ReviewView, mode: PageMode): Raw {
   return html`<header class="top">
     <h1>
       ${h.fleet} / ${h.agent}
-      <span class="sub">change set <code title="${h.changeSetId}">${h.changeSetId.slice(0, 12)}</code></span>
+      <span class="sub">change set <code title="${h.changeSetId}">${shortId(h.changeSetId)}</code></span>
     </h1>
     <dl class="facts">
       <div>
@@ -134,7 +135,7 @@ export function renderPage(view: ReviewView, mode: PageMode, token = '', assets 
         <meta name="desk-mode" content="${mode}" />
         <meta name="desk-change-set" content="${h.changeSetId}" />
         <meta name="desk-cycle" content="${h.cycleId}" />
-        <title>Review ${h.agent} · ${h.changeSetId.slice(0, 12)} · dreamgate</title>
+        <title>Review ${h.agent} · ${shortId(h.changeSetId)} · dreamgate</title>
         <link rel="stylesheet" href="${assets}assets/diff2html.min.css" />
         <link rel="stylesheet" href="${assets}assets/desk.css" />
         <script src="${assets}assets/desk.js" defer></script>
@@ -189,7 +190,7 @@ export function renderIndex(fleet: string, rows: { agent: string; changeSetId?: 
                       ${r.changeSetId ? html`<a href="agents/${encodeURIComponent(r.agent)}/">${r.agent}</a>` : r.agent}
                     </td>
                     <td>${r.stage}</td>
-                    <td>${r.changeSetId ? html`<code>${r.changeSetId.slice(0, 12)}</code>` : '—'}</td>
+                    <td>${r.changeSetId ? html`<code>${shortId(r.changeSetId)}</code>` : '—'}</td>
                   </tr>`,
               )}
             </tbody>

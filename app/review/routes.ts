@@ -14,6 +14,7 @@ import { InvalidInput } from '../../src/util/errors.js';
 import { renderPage, type PageMode } from './page.js';
 import { renderDiff, renderMarkdown } from './render.js';
 import { reply, type DeskRequest, type Reply } from './server.js';
+import { shortId } from '../../src/names/ids.js';
 
 export interface LoadedReview {
   view: ReviewView;
@@ -44,7 +45,7 @@ function checked(r: LoadedReview, body: unknown): { d: PageDecision; approval?: 
   const d = parsePageDecision(body);
   if (d.changeSetId !== r.view.header.changeSetId || d.cycle !== r.view.header.cycleId)
     throw new InvalidInput(
-      `this page shows change set ${r.view.header.changeSetId.slice(0, 12)} of cycle ${r.view.header.cycleId}; reload it`,
+      `this page shows change set ${shortId(r.view.header.changeSetId)} of cycle ${r.view.header.cycleId}; reload it`,
     );
   if (d.verdict === 'reject' && !d.reason?.trim()) throw new InvalidInput('a rejection needs a reason');
   return d.verdict === 'approve' ? { d, approval: approvalOf(r.changeSet, d) } : { d };

@@ -10,7 +10,7 @@ import {
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { isLocalStackForced, temporalAddress, temporalUiUrl, type StackConfig } from '../../src/config/stack.js';
 import { errorMessage, InvalidInput } from '../../src/util/errors.js';
-import { defaultTaskQueue, fleetTaskQueue } from '../../src/config/scope.js';
+import { defaultTaskQueue, fleetTaskQueue } from '../../src/names/scope.js';
 
 /**
  * Where dreamgate's Temporal is and how to reach it. Outside the local stack this is Temporal's own

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { webhookUrlProblem } from '../notify/webhook.js';
 import { parseDuration } from './duration.js';
-import { isTaskQueue } from './scope.js';
+import { isTaskQueue } from '../names/scope.js';
+import { personNamePattern } from '../names/ids.js';
 
 /** The fleet file's shape (README "Fleet configuration"): what `parseFleetConfig` reads, checked by zod. */
 const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -19,11 +20,9 @@ const agentId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use letters, digits, ".", "_" and "-" (at most 64)');
 const mode = z.enum(['review', 'automatic', 'hybrid']);
-/** A reviewer's name: what decisions carry and `allowed_signers` names as the principal. */
-export const reviewerNamePattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 const reviewerName = z
   .string()
-  .regex(reviewerNamePattern, 'use letters, digits, ".", "_", "@", "+" and "-" (at most 64)');
+  .regex(personNamePattern, 'use letters, digits, ".", "_", "@", "+" and "-" (at most 64)');
 /** An SSH public key as `allowed_signers` (and a `.pub` file) writes it: `<type> <base64> [comment]`. */
 export const sshKeyPattern =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]{16,8192}={0,3}(?: [^\n]{0,200})?$/;

@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import { InvalidInput } from '../util/errors.js';
 import { agentById, loadFleetConfig, parseFleetConfig, type AgentConfig, type FleetConfig } from './fleet.js';
 import type { Reserved } from './fleetPlaces.js';
-import { teamId } from './scope.js';
+import { teamId } from '../names/scope.js';
+import { isSha256, shortId } from '../names/ids.js';
 
 /** Where a worker reads a fleet from: its own file, or an S3 object pinned by its sha256. */
 export type FleetSource = { file: string } | { bucket: string; key: string; sha256: string };
@@ -74,7 +75,7 @@ export class FleetRegistry {
     const m = /^s3:\/\/([^/]+)\/(.+?)(?:#sha256=([0-9a-f]{64}))?$/.exec(text);
     if (!m) return { file: text };
     const hash = m[3] ?? sha256;
-    if (!hash || !/^[0-9a-f]{64}$/.test(hash))
+    if (!hash || !isSha256(hash))
       throw new InvalidInput(
         `--fleet ${text}: a fleet in S3 must be pinned by its sha256 (s3://bucket/key#sha256=<64 hex>, or --fleet-sha256)`,
       );
@@ -153,11 +154,11 @@ export class FleetRegistry {
     if (named) return named;
     if (!opts.strict) return current;
     throw new InvalidInput(
-      `configuration ${short(configHash)} of fleet "${name}" is not held by this worker (current ${short(current.sha256)}${
+      `configuration ${shortId(configHash)} of fleet "${name}" is not held by this worker (current ${shortId(current.sha256)}${
         h.configs.length > 1
           ? `; recent ${h.configs
               .slice(1)
-              .map((c) => short(c.sha256))
+              .map((c) => shortId(c.sha256))
               .join(', ')}`
           : ''
       }): the starter and the worker read different fleet files`,
@@ -192,7 +193,7 @@ export class FleetRegistry {
           );
         this.add(config);
       } catch (err) {
-        warn(`fleet ${name}: keeping configuration ${short(h.configs[0]!.sha256)}; ${(err as Error).message}`);
+        warn(`fleet ${name}: keeping configuration ${shortId(h.configs[0]!.sha256)}; ${(err as Error).message}`);
       }
     }
   }
@@ -226,7 +227,6 @@ export class FleetRegistry {
   }
 }
 
-const short = (hash: string) => hash.slice(0, 12);
 const describe = (s: FleetSource) => ('file' in s ? s.file : `s3://${s.bucket}/${s.key}`);
 const sameSource = (a: FleetSource, b: FleetSource) => describe(a) === describe(b);
 

@@ -1,9 +1,10 @@
 import type { AgentConfig } from '../config/fleet.js';
-import type { AgentScope } from '../config/scope.js';
+import type { AgentScope } from '../names/scope.js';
 import { revises, type Decision } from './decision.js';
 import { seal, unseal, type Binding, type Sealed } from './seal.js';
 import type { CycleRef, DecisionResult, DreamRef, EvalSummary } from './types.js';
 import { decisionDigest } from './verifyDecision.js';
+import { shortId } from '../names/ids.js';
 
 /**
  * What an activity decides for itself before it acts. Temporal's own metadata cannot tell callers apart (any
@@ -69,10 +70,9 @@ export function madeHere(
   step: { snapshotId: string; changeSetId: string },
 ): DreamRef | string {
   const d = unseal(key, proofKinds.dream, b, dream) ?? unseal(key, proofKinds.revision, b, dream);
-  if (!d)
-    return `change set ${String(step.changeSetId).slice(0, 12)} carries no proof that this cycle’s worker made it`;
+  if (!d) return `change set ${shortId(String(step.changeSetId))} carries no proof that this cycle’s worker made it`;
   if (d.changeSetId !== step.changeSetId || d.snapshotId !== step.snapshotId)
-    return `the proof is for change set ${d.changeSetId.slice(0, 12)} from snapshot ${d.snapshotId}, not ${step.changeSetId.slice(0, 12)} from ${step.snapshotId}`;
+    return `the proof is for change set ${shortId(d.changeSetId)} from snapshot ${d.snapshotId}, not ${shortId(step.changeSetId)} from ${step.snapshotId}`;
   if (d.revises && !unseal(key, proofKinds.revision, b, dream)) return 'a revision sealed as a dream';
   return d;
 }

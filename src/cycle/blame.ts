@@ -1,5 +1,5 @@
 import { diffArrays } from 'diff';
-import type { AgentScope } from '../config/scope.js';
+import type { AgentScope } from '../names/scope.js';
 import type { ChangeSet, Evidence } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { SessionLabel } from '../sessions/labels.js';

@@ -6,6 +6,7 @@
  * Pure (no Node built-ins): the workflow validates with it, the command line builds with it.
  */
 import { safeName } from '../util/display.js';
+import { personNamePattern } from '../names/ids.js';
 
 export type Verdict = 'approve' | 'reject';
 
@@ -50,7 +51,6 @@ export const limits = {
 export const recordedLength = 80;
 
 const hex = (min: number) => new RegExp(`^[0-9a-f]{${min},64}$`);
-const reviewerPattern = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 const sessionPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const uuidish = /^[0-9A-Za-z-]{8,64}$/;
 
@@ -112,7 +112,7 @@ export function parseDecision(verdict: Verdict, raw: unknown): Parsed {
   };
   const d: Record<string, unknown> = {};
   const steps: [keyof Decision, string | string[] | number[] | undefined | Parsed][] = [
-    ['reviewer', text('reviewer', limits.reviewer, reviewerPattern, true)],
+    ['reviewer', text('reviewer', limits.reviewer, personNamePattern, true)],
     ['changeSetId', text('changeSetId', 64, hex(8), true)],
     ['cycle', text('cycle', 64, uuidish)],
     ['at', text('at', 40, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/)],

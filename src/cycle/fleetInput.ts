@@ -1,5 +1,6 @@
-import { isName } from '../config/scope.js';
+import { isName } from '../names/scope.js';
 import type { FleetOutcome, FleetProgress } from './types.js';
+import { isSha256 } from '../names/ids.js';
 
 /** What a fleet run carries from one run to the next (continue-as-new): how far it got, what it found. */
 export interface FleetCarry {
@@ -30,7 +31,6 @@ export const maxAgentsPerRun = 1_000;
 export const defaultAgentsPerRun = 500;
 export const maxNotable = 20;
 
-const sha256 = /^[0-9a-f]{64}$/;
 const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
 
 /**
@@ -42,8 +42,7 @@ export function parseFleetInput(raw: unknown): { ok: true; input: FleetInput } |
   if (typeof raw !== 'object' || raw === null) return no('expected an object');
   const i = raw as Record<string, unknown>;
   if (!isName(i.fleet)) return no('fleet is not a fleet name');
-  if (i.configHash !== undefined && (typeof i.configHash !== 'string' || !sha256.test(i.configHash)))
-    return no('configHash is not a sha256');
+  if (i.configHash !== undefined && !isSha256(i.configHash)) return no('configHash is not a sha256');
   const perRun = i.agentsPerRun;
   if (perRun !== undefined && !(count(perRun) && (perRun as number) >= 1 && (perRun as number) <= maxAgentsPerRun))
     return no(`agentsPerRun must be a whole number from 1 to ${maxAgentsPerRun}`);
@@ -64,7 +63,7 @@ export function parseFleetInput(raw: unknown): { ok: true; input: FleetInput } |
 function parseCarry(raw: unknown): FleetCarry | string {
   if (typeof raw !== 'object' || raw === null) return 'is not an object';
   const p = raw as Record<string, unknown>;
-  if (typeof p.configHash !== 'string' || !sha256.test(p.configHash)) return 'configHash is not a sha256';
+  if (!isSha256(p.configHash)) return 'configHash is not a sha256';
   if (!count(p.offset)) return 'offset is not a count';
   if (typeof p.counts !== 'object' || p.counts === null) return 'counts is not an object';
   const counts = Object.entries(p.counts);

@@ -1,6 +1,7 @@
-import { isName, teamId } from '../config/scope.js';
+import { isName, teamId } from '../names/scope.js';
 import type { CycleInput, CycleState } from './types.js';
 import { scoreText, spendText } from './format.js';
+import { isPersonName, isSha256, shortId } from '../names/ids.js';
 
 /**
  * Checks a cycle's input: names and a hash, nothing else. Pure (the workflow calls it); never throws, and
@@ -12,8 +13,7 @@ export function parseCycleInput(raw: unknown): { ok: true; input: CycleInput } |
   const i = raw as Record<string, unknown>;
   if (!isName(i.fleet)) return no('fleet is not a fleet name');
   if (!isName(i.agent) && i.agent !== teamId) return no('agent is not an agent id');
-  if (i.configHash !== undefined && (typeof i.configHash !== 'string' || !/^[0-9a-f]{64}$/.test(i.configHash)))
-    return no('configHash is not a sha256');
+  if (i.configHash !== undefined && !isSha256(i.configHash)) return no('configHash is not a sha256');
   if (typeof i.trigger !== 'string' || i.trigger.length > 200)
     return no('trigger must be text of at most 200 characters');
   if (i.now !== undefined && typeof i.now !== 'boolean') return no('now must be true or false');
@@ -39,7 +39,7 @@ export function cycleDetails(s: CycleState): string {
   if (s.baseline !== undefined) lines.push(scoreText(s, 'post '));
   if (s.changeSetId)
     lines.push(
-      `change set ${s.changeSetId.slice(0, 12)}: ${Object.entries(s.summary ?? {})
+      `change set ${shortId(s.changeSetId)}: ${Object.entries(s.summary ?? {})
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     );
@@ -70,8 +70,7 @@ export function parseOperatorRecord(raw: unknown): { ok: true; record: OperatorR
   if (typeof raw !== 'object' || raw === null) return no('expected an object');
   const r = raw as Record<string, unknown>;
   if (r.event !== 'redacted' && r.event !== 'agent-resumed') return no('event must be "redacted" or "agent-resumed"');
-  if (typeof r.actor !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/.test(r.actor))
-    return no('actor is not a name');
+  if (!isPersonName(r.actor)) return no('actor is not a name');
   if (typeof r.data !== 'object' || r.data === null || Array.isArray(r.data)) return no('data must be an object');
   const size = JSON.stringify(r.data).length;
   if (size > maxRecordBytes) return no(`data is ${size} bytes; at most ${maxRecordBytes}`);

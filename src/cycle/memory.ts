@@ -5,7 +5,7 @@
  * agent and the change set: a file an S3 or namespace writer forged, or copied from another change set, is
  * ignored (and so is one written before files were sealed).
  */
-import type { AgentScope } from '../config/scope.js';
+import type { AgentScope } from '../names/scope.js';
 import { proofKinds } from './authority.js';
 import { seal, unseal, type Binding } from './seal.js';
 

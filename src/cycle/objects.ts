@@ -1,9 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import type { AgentScope } from '../config/scope.js';
+import type { AgentScope } from '../names/scope.js';
 import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
 import { httpStatus } from '../s3/errors.js';
-import { changeSetKey, cycleKey, stateKey } from './keys.js';
+import { changeSetKey, cycleKey, stateKey } from '../names/keys.js';
+import { shortId } from '../names/ids.js';
 
 /** A change set whose stored bytes no longer hash to its id: swapped or tampered with in S3. */
 export class ChangeSetTampered extends Error {
@@ -59,11 +60,11 @@ export class CycleObjects {
   async loadChangeSet(scope: AgentScope, id: string): Promise<ChangeSet> {
     const key = CycleObjects.changeSetKey(scope, id);
     const text = await this.getText(key);
-    if (text === undefined) throw new ChangeSetTampered(`change set ${id.slice(0, 12)} is missing from ${key}`, true);
+    if (text === undefined) throw new ChangeSetTampered(`change set ${shortId(id)} is missing from ${key}`, true);
     const actual = sha256(text);
     if (actual !== id)
       throw new ChangeSetTampered(
-        `change set ${id.slice(0, 12)} at ${key} hashes to ${actual.slice(0, 12)}: the object was replaced after it was approved`,
+        `change set ${shortId(id)} at ${key} hashes to ${shortId(actual)}: the object was replaced after it was approved`,
       );
     return changeSetSchema.parse(JSON.parse(text));
   }

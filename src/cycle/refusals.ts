@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { scopePrefix, type AgentScope } from '../config/scope.js';
+import { scopePrefix, type AgentScope } from '../names/scope.js';
 import { httpStatus } from '../s3/errors.js';
 
 /**

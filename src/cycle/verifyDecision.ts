@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../config/fleet.js';
-import { scopedName, type AgentScope } from '../config/scope.js';
+import { scopedName, type AgentScope } from '../names/scope.js';
 import { canonicalJson } from '../util/canonicalJson.js';
 import { parseDecision, signedText, type Decision, type Verdict } from './decision.js';
-import { isCycleObject } from './keys.js';
+import { isCycleObject } from '../names/keys.js';
 import { verifySignature } from './signing.js';
 import type { DecisionResult } from './types.js';
+import { shortId } from '../names/ids.js';
 
 /** How far a signed decision's time may lie before the cycle started or after now (clock skew). */
 const skewMs = 5 * 60_000;
@@ -41,7 +42,7 @@ export async function verifyDecision(
   const name = scopedName(t.scope);
   if (!agent.reviewers.includes(d.reviewer)) return no(`${d.reviewer} is not a reviewer of ${name}`);
   if (!t.pending.startsWith(d.changeSetId))
-    return no(`names change set ${d.changeSetId.slice(0, 12)}, not the pending ${t.pending.slice(0, 12)}`);
+    return no(`names change set ${shortId(d.changeSetId)}, not the pending ${shortId(t.pending)}`);
   if (d.cycle !== undefined && d.cycle !== t.run) return no(`is for cycle ${d.cycle}, not ${t.run}`);
   if (d.editedKey && !isCycleObject(t.scope, t.run, d.editedKey))
     return no(`editedKey is not one of this cycle's objects`);

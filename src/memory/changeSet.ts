@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sha256Pattern } from '../names/ids.js';
 
 /** SPEC §4 reasons, plus dreamgate's safety reasons: a secret redacted, a quarantined session's or held lines removed. */
 export const reasons = [
@@ -20,7 +21,7 @@ export const tiers = ['applied', 'suggested'] as const;
 export type Tier = (typeof tiers)[number];
 
 const evidence = z.object({ session_id: z.string().min(1), event_id: z.string().min(1).optional() }).strict();
-const sha = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
+const sha = z.string().regex(sha256Pattern, 'expected a sha256 in hex');
 
 /** A line of the store: its file, the heading it sits under ('' before the first) and its 1-based number. */
 export const placeSchema = z

@@ -5,6 +5,7 @@
  * from the configuration and fixed sentences: nothing in it comes from a caller. Pure.
  */
 import type { Alert } from './webhook.js';
+import { shortId } from '../names/ids.js';
 
 export type AlertKind = 'page' | 'notify' | 'review' | 'reminder';
 
@@ -113,7 +114,7 @@ export function composeAlert(
   const deadline = new Date(
     Number.isFinite(h) && h >= computed && h <= computed + 600_000 ? h : computed,
   ).toISOString();
-  const short = changeSet.slice(0, 12);
+  const short = shortId(changeSet);
   const commands = {
     review: `dreamgate review ${a.id}`,
     approve: `dreamgate approve ${a.id} ${short}`,

@@ -10,12 +10,13 @@ import { defaultLimits } from '../memory/limits.js';
 import { assertPath } from '../memory/paths.js';
 import { InvalidInput } from '../util/errors.js';
 import { tierOf, type ReviewedChangeSet } from './view.js';
+import { sha256Pattern, shortId } from '../names/ids.js';
 
 export const pageDecisionSchema = z
   .object({
     verdict: z.enum(['approve', 'reject']),
     /** The change set and cycle the page showed: a decision is for what the reviewer saw. */
-    changeSetId: z.string().regex(/^[0-9a-f]{64}$/),
+    changeSetId: z.string().regex(sha256Pattern),
     cycle: z.string().min(1).max(128),
     /** Indices of the changes the reviewer accepts (applied and suggested alike). */
     accepted: z.array(z.number().int().nonnegative()).max(10_000).default([]),
@@ -115,7 +116,7 @@ function narrowing(applied: Indexed[], keep: Set<string>, taken: Indexed[]): Pic
 /** The command a reviewer runs to send the same decision from a terminal (the read-only page shows it). */
 export function commandFor(agent: string, changeSetId: string, d: PageDecision, approval?: Approval): string {
   const q = (s: string) => (/^[A-Za-z0-9_./@:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const id = changeSetId.slice(0, 12);
+  const id = shortId(changeSetId);
   if (d.verdict === 'reject') return `dreamgate reject ${q(agent)} ${id} --reason ${q(d.reason ?? '…')}`;
   const a = approval ?? {};
   return [

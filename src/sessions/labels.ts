@@ -1,4 +1,5 @@
 import type { SessionDigest } from './digest.js';
+import { shortSessionId } from '../names/ids.js';
 
 /**
  * How a session is shown to a person: when it started and what its user first asked, with its id beside
@@ -32,7 +33,7 @@ export function labelSessions(
 
 /** `2026-12-01 14:02 "fix the flaky deploy test…" (3f1c2a9e)`, local time; the bare id when no label is kept. */
 export function showSession(id: string, label: SessionLabel | undefined): string {
-  const short = /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(id) ? id.slice(0, 8) : id;
+  const short = shortSessionId(id);
   if (!label) return id;
   const d = new Date(label.started);
   if (Number.isNaN(d.getTime())) return id;

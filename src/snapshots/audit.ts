@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
+import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
 import { httpStatus } from '../s3/errors.js';
 import { objectVersionPages } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -9,6 +9,7 @@ import type { AuditKey } from '../cycle/workerKey.js';
 import { canonicalJson } from '../util/canonicalJson.js';
 import { sha256Hex, verifyChain, type ChainReport, type StoredKey } from './chain.js';
 import { signedBy, type Signature } from './signatures.js';
+import { isSha256 } from '../names/ids.js';
 
 /** One event of a cycle. Keys, hashes, scores and names only: never memory content. */
 export interface AuditRecord {
@@ -108,7 +109,7 @@ export class AuditLog {
    */
   async append(record: AuditRecord): Promise<{ key: string; created: boolean; sha256: string }> {
     const key = this.key(record);
-    if (record.prev !== null && (typeof record.prev !== 'string' || !/^[0-9a-f]{64}$/.test(record.prev)))
+    if (record.prev !== null && !isSha256(record.prev))
       throw new InvalidInput(`audit record ${key}: "prev" must be the sha256 of the previous record, or null`);
     const body = recordBytes(record);
     const sha256 = sha256Hex(body);

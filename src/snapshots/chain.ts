@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { shortId } from '../names/ids.js';
 
 /**
  * The audit log as a hash chain, as a transparency log keeps one: each record of an agent carries `prev`,
@@ -64,8 +65,6 @@ export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha
 export interface ChainFields {
   prev?: string | null;
 }
-
-const short = (h: string) => h.slice(0, 12);
 
 /**
  * Verifies an agent's log. `expectedKey` says where a record must be stored (a record copied from another
@@ -174,8 +173,8 @@ export function verifyChain<R extends ChainFields>(
     const prev = k.record!.prev;
     if (prev !== null && prev !== undefined && !byHash.has(prev)) {
       k.missingBefore = true;
-      k.notes.push(`the record before it (${short(prev)}…) is missing`);
-      problems.push(`a record is missing before ${k.key} (its predecessor ${short(prev)}… is not in the log)`);
+      k.notes.push(`the record before it (${shortId(prev)}…) is missing`);
+      problems.push(`a record is missing before ${k.key} (its predecessor ${shortId(prev)}… is not in the log)`);
     }
   }
 
@@ -195,7 +194,7 @@ export function verifyChain<R extends ChainFields>(
         k.notes.push(`one of ${open.length} records that follow the same record: all but one were added`);
       }
       problems.push(
-        `${open.map((k) => k.key).join(' and ')} claim the same predecessor${prev ? ` (${short(prev)}…)` : ' (the start of the chain)'}: all but one were added`,
+        `${open.map((k) => k.key).join(' and ')} claim the same predecessor${prev ? ` (${shortId(prev)}…)` : ' (the start of the chain)'}: all but one were added`,
       );
     }
   };
@@ -207,7 +206,7 @@ export function verifyChain<R extends ChainFields>(
     let at = byHash.get(opts.trustedHead);
     if (!at)
       problems.push(
-        `the newest record dreamgate wrote (${short(opts.trustedHead)}…) is not in the log: records were deleted or replaced`,
+        `the newest record dreamgate wrote (${shortId(opts.trustedHead)}…) is not in the log: records were deleted or replaced`,
       );
     let reachedStart = false;
     while (at && !genuine.has(at.sha256)) {

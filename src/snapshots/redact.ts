@@ -6,7 +6,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
+import { legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
 import { sha256 } from '../memory/store.js';
 import { httpStatus } from '../s3/errors.js';
 import { keyVersions, objectVersionPages } from '../s3/versions.js';
@@ -15,6 +15,7 @@ import { signedBy, signed } from './signatures.js';
 import { mapLimit } from '../util/concurrency.js';
 import { canonicalJson } from '../util/canonicalJson.js';
 import type { RedactionLookup, SnapshotStore } from './snapshots.js';
+import { isSha256 } from '../names/ids.js';
 
 /**
  * Removing a secret from an agent's older snapshots (as Managed Agents memory versions can be redacted).
@@ -88,7 +89,7 @@ export class RedactionIndex implements RedactionLookup {
     }
     if (!signedBy(m, this.keys())) return undefined;
     if (m.old !== old || m.agent_id !== scope.id || m.fleet !== scope.fleet) return undefined;
-    return typeof m.new === 'string' && /^[0-9a-f]{64}$/.test(m.new) ? m.new : undefined;
+    return isSha256(m.new) ? m.new : undefined;
   }
 
   async generation(scope: AgentScope): Promise<string> {

@@ -10,7 +10,7 @@ import { keyVersions } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
-import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../config/scope.js';
+import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
 
 /** What a snapshot's manifest holds: the store's shape and hashes; contents live in blobs. */
 export interface Manifest {

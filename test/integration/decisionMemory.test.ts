@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState, startCycle, type StartedCycle } from '../../app/cycleClient.js';
 import type { AgentConfig, FleetConfig } from '../../src/config/fleet.js';
-import { fingerprintsKey } from '../../src/cycle/keys.js';
+import { fingerprintsKey } from '../../src/names/keys.js';
 import { lessonsPath } from '../../src/dream/heuristic.js';
 import type { ChangeSet } from '../../src/memory/changeSet.js';
 import { rejectUpdate } from '../../workflows/definitions.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState, listCycles, startCycle } from '../../app/cycleClient.js';
 import { createWorker } from '../../app/worker.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
-import { legacyPrefix, scopePrefix, type AgentScope } from '../../src/config/scope.js';
+import { legacyPrefix, scopePrefix, type AgentScope } from '../../src/names/scope.js';
 import { storageSettings } from '../../src/config/storage.js';
 import { AuditLog, checkAuditLock, recordBytes, type AuditRecord } from '../../src/snapshots/audit.js';
 import { RedactionIndex } from '../../src/snapshots/redact.js';

@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scopePrefix, type AgentScope } from '../../src/config/scope.js';
+import { scopePrefix, type AgentScope } from '../../src/names/scope.js';
 import { MemoryStore } from '../../src/memory/store.js';
 import { join } from 'node:path';
 import { ensureWorkerKey } from '../../src/cycle/workerKey.js';

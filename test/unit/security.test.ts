@@ -11,7 +11,7 @@ import {
   scopePrefix,
   scopedName,
   teamId,
-} from '../../src/config/scope.js';
+} from '../../src/names/scope.js';
 import { HeuristicDreamer } from '../../src/dream/heuristic.js';
 import { runDream } from '../../src/dream/run.js';
 import { defaultLimits } from '../../src/memory/limits.js';

@@ -7,7 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState } from '../../../app/cycleClient.js';
 import { loadFleetConfig, type AgentConfig } from '../../../src/config/fleet.js';
-import { scopePrefix } from '../../../src/config/scope.js';
+import { scopePrefix } from '../../../src/names/scope.js';
 import { CycleObjects } from '../../../src/cycle/objects.js';
 import { lockName } from '../../../src/memory/claudeCodeLock.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';

@@ -10,7 +10,7 @@ import {
   type SignedContext,
 } from '../../../src/cycle/decision.js';
 import { parseCycleInput } from '../../../src/cycle/input.js';
-import { isCycleObject } from '../../../src/cycle/keys.js';
+import { isCycleObject } from '../../../src/names/keys.js';
 
 const id = 'ab'.repeat(32);
 

@@ -1,5 +1,6 @@
-import { isName, scopePrefix, type AgentScope } from '../config/scope.js';
+import { isName, scopePrefix, type AgentScope } from './scope.js';
 import { InvalidInput } from '../util/errors.js';
+import { isSha256 } from './ids.js';
 
 /**
  * Where a cycle's objects live in the snapshots bucket. Pure (no Node built-ins): the workflow checks that
@@ -19,7 +20,7 @@ export function cycleKey(scope: AgentScope, cycleId: string, name: string): stri
 
 /** A change set is content-addressed: its key is its sha256, the id a reviewer approves. */
 export function changeSetKey(scope: AgentScope, id: string): string {
-  if (!/^[0-9a-f]{64}$/.test(id)) throw new InvalidInput('change set id is not a sha256');
+  if (!isSha256(id)) throw new InvalidInput('change set id is not a sha256');
   return `${scopePrefix(scope)}change-sets/${id}.json`;
 }
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFleetConfig } from '../../../src/config/fleet.js';
-import { defaultTaskQueue, fleetTaskQueue, isTaskQueue } from '../../../src/config/scope.js';
+import { defaultTaskQueue, fleetTaskQueue, isTaskQueue } from '../../../src/names/scope.js';
 import { tempDir } from '../../support/sessions.js';
 
 describe('a fleet per task queue', () => {
