@@ -22,6 +22,31 @@ const srcLayers = [
   'snapshots',
 ];
 
+/**
+ * Functions still over 80 lines, to split; each named with its length. Temporary: the lead clears an entry
+ * once its function is split, and no file joins this list.
+ */
+const longFunctions = [
+  // others' folders this session (wf3: workflows/, activities/; gen3: src/dream/; speed3: src/evaluate/, bench/)
+  'activities/audit.ts', // vouch 87
+  'activities/dream.ts', // dreamActivities 240
+  'activities/open.ts', // openActivities 83
+  'bench/quality.ts', // qualityBenchmark 89
+  'bench/synthetic.ts', // syntheticAgent 121
+  'src/dream/claude/validate.ts', // validateChanges 108
+  'src/dream/rewrite.ts', // rewrite 93
+  'src/evaluate/derive.ts', // deriveCases 93
+  // app3's, not split yet this session
+  'app/demo.ts', // runDemo 128
+  'src/memory/claudeCodeIndex.ts', // reconcileIndex 119
+  'src/snapshots/chain.ts', // verifyChain 151
+];
+
+/** Files still over 400 lines, each with why; to shrink. */
+const longFiles = [
+  'workflows/cycle.ts', // 819: CycleRun, being split into workflows/cycle/ (wf3, issue 21 item 1)
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.dreamgate/', 'coverage/'] },
   js.configs.recommended,
@@ -76,6 +101,23 @@ export default tseslint.config(
       ],
       'no-restricted-globals': ['error', { name: 'process', message: 'workflows must not read the environment' }],
     },
+  },
+  {
+    // a file and a function stay small enough to read whole (issue 21); tests may run long
+    files: ['**/*.ts'],
+    ignores: ['test/**'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+      'max-lines': ['error', { max: 400 }],
+    },
+  },
+  {
+    files: longFunctions,
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
+    files: longFiles,
+    rules: { 'max-lines': 'off' },
   },
   // domain code never depends on the orchestration layer, and src/ is in layers (see srcLayers)
   ...srcLayers.map((folder, i) => ({

@@ -94,72 +94,78 @@ async function claudeCodeAt(
   return { project, transcripts, files };
 }
 
-/** Looks at `path` and says what it is: a Claude Code project, memory-tool logs, SPEC form, or Managed Agents ids. */
-export async function detect(path: string, opts: InitOptions, base: string): Promise<Detected> {
-  const shown = (p: string) => {
+/** A path as the config writes it: `.`-relative under the config's folder, `~/` under home, else absolute. */
+function shownFrom(base: string): (p: string) => string {
+  return (p) => {
     const rel = relative(base, p);
     if (rel === '') return '.';
     if (!rel.startsWith('..') && !isAbsolute(rel)) return `./${rel}`;
     return p.startsWith(homedir() + '/') ? `~/${p.slice(homedir().length + 1)}` : p;
   };
-  if (path.startsWith('anthropic:')) {
-    if (!opts.sessions?.startsWith('anthropic:'))
-      throw new InvalidInput(
-        `init ${path}: a Managed Agents store needs --sessions anthropic:<agent_id> (the agent whose sessions it learns from)`,
-      );
-    return {
-      kind: 'managed',
-      what: `the Managed Agents memory store ${path.slice('anthropic:'.length)}`,
-      agent: opts.agent ?? agentIdFrom(opts.sessions.slice('anthropic:'.length)),
-      store: path,
-      storeNote: 'a Managed Agents memory store (needs ANTHROPIC_API_KEY in the worker)',
-      sessions: opts.sessions,
-      sessionsNote: 'the agent’s finished sessions, from the sessions API',
-      extra: [
-        '    # dreamer: managed # dream with the Managed Agents Dreams API instead of the offline heuristic dreamer',
-      ],
-    };
-  }
-  const dir = resolve(path);
-  if (!(await isDir(dir))) throw new InvalidInput(`init ${path}: not a directory`);
+}
 
-  const cc = await claudeCodeAt(dir);
-  if (cc) {
-    const root = cc.project.root ?? dir;
-    const loc = `claude-code:${shown(root)}`;
-    return {
-      kind: 'claude-code',
-      what: `the Claude Code project ${root}`,
-      agent: opts.agent ?? agentIdFrom(basename(root)),
-      store: loc,
-      storeNote: `its auto memory: ${shown(cc.project.memoryDir)} (${cc.project.memorySource}), ${cc.files} file(s)`,
-      sessions: loc,
-      sessionsNote: `its transcripts: ${cc.transcripts} in ${cc.project.transcriptDirs.length} folder(s), worktrees included`,
-      extra: [
-        '    # Claude Code consolidates memory itself ("Auto Dream"). To let dreamgate do it alone, set',
-        '    # "autoDreamEnabled": false in ~/.claude/settings.json; left on, the two take turns: neither writes',
-        '    # while the other holds <memory dir>/.consolidate-lock.',
-      ],
-      dir: root,
-    };
-  }
+/** `anthropic:<memory_store_id>`: a Managed Agents store, learning from the agent named by --sessions. */
+function managedAt(path: string, opts: InitOptions): Detected {
+  if (!opts.sessions?.startsWith('anthropic:'))
+    throw new InvalidInput(
+      `init ${path}: a Managed Agents store needs --sessions anthropic:<agent_id> (the agent whose sessions it learns from)`,
+    );
+  return {
+    kind: 'managed',
+    what: `the Managed Agents memory store ${path.slice('anthropic:'.length)}`,
+    agent: opts.agent ?? agentIdFrom(opts.sessions.slice('anthropic:'.length)),
+    store: path,
+    storeNote: 'a Managed Agents memory store (needs ANTHROPIC_API_KEY in the worker)',
+    sessions: opts.sessions,
+    sessionsNote: 'the agent’s finished sessions, from the sessions API',
+    extra: [
+      '    # dreamer: managed # dream with the Managed Agents Dreams API instead of the offline heuristic dreamer',
+    ],
+  };
+}
 
-  // a memory-tool application: its memory directory and a folder of conversation logs
-  const memory = (await isDir(join(dir, 'memories')))
-    ? 'memories'
-    : (await isDir(join(dir, 'memory')))
-      ? 'memory'
-      : undefined;
-  const candidates = ['conversations', 'logs', 'sessions', 'transcripts', '.'];
-  for (const c of candidates) {
+/** A Claude Code project: its auto memory and its transcripts, worktrees included. */
+function claudeCodeDetected(
+  cc: NonNullable<Awaited<ReturnType<typeof claudeCodeAt>>>,
+  dir: string,
+  opts: InitOptions,
+  shown: (p: string) => string,
+): Detected {
+  const root = cc.project.root ?? dir;
+  const loc = `claude-code:${shown(root)}`;
+  return {
+    kind: 'claude-code',
+    what: `the Claude Code project ${root}`,
+    agent: opts.agent ?? agentIdFrom(basename(root)),
+    store: loc,
+    storeNote: `its auto memory: ${shown(cc.project.memoryDir)} (${cc.project.memorySource}), ${cc.files} file(s)`,
+    sessions: loc,
+    sessionsNote: `its transcripts: ${cc.transcripts} in ${cc.project.transcriptDirs.length} folder(s), worktrees included`,
+    extra: [
+      '    # Claude Code consolidates memory itself ("Auto Dream"). To let dreamgate do it alone, set',
+      '    # "autoDreamEnabled": false in ~/.claude/settings.json; left on, the two take turns: neither writes',
+      '    # while the other holds <memory dir>/.consolidate-lock.',
+    ],
+    dir: root,
+  };
+}
+
+/** A memory-tool application: its memory directory beside a folder of conversation logs. */
+async function memoryToolAt(
+  dir: string,
+  memory: string,
+  opts: InitOptions,
+  shown: (p: string) => string,
+): Promise<Detected | undefined> {
+  for (const c of ['conversations', 'logs', 'sessions', 'transcripts', '.']) {
     const logs = resolve(dir, c);
-    const n = memory ? await isConversationDir(logs) : 0;
+    const n = await isConversationDir(logs);
     if (n > 0)
       return {
         kind: 'memory-tool',
         what: `the memory-tool application in ${dir}`,
         agent: opts.agent ?? agentIdFrom(basename(dir)),
-        store: shown(join(dir, memory!)),
+        store: shown(join(dir, memory)),
         storeNote: 'the memory tool’s directory: /memories/<path> is <this directory>/<path>',
         sessions: `messages:${shown(logs)}`,
         sessionsNote: `${n} conversation log(s), one file per conversation (Messages API messages)`,
@@ -167,27 +173,52 @@ export async function detect(path: string, opts: InitOptions, base: string): Pro
         dir,
       };
   }
+  return undefined;
+}
 
-  // SPEC form: a store and <sessions>/<agent_id>/<session_id>.jsonl
-  if (memory && (await isDir(join(dir, 'sessions')))) {
-    const agents = (await readdir(join(dir, 'sessions'), { withFileTypes: true })).filter((e) => e.isDirectory());
-    const agent = opts.agent ?? (agents.length === 1 ? agents[0]!.name : undefined);
-    if (!agent)
-      throw new InvalidInput(
-        `init ${path}: sessions/ holds ${agents.length} agents (${agents.map((a) => a.name).join(', ') || 'none'}); name one with --agent`,
-      );
-    return {
-      kind: 'spec',
-      what: `the store and sessions in ${dir}`,
-      agent,
-      store: shown(join(dir, memory)),
-      storeNote: 'a directory, one file per memory',
-      sessions: shown(join(dir, 'sessions')),
-      sessionsNote: `<this directory>/${agent}/<session_id>.jsonl, Managed Agents events`,
-      extra: [],
-      dir,
-    };
-  }
+/** SPEC form: a store and <sessions>/<agent_id>/<session_id>.jsonl. */
+async function specFormAt(
+  path: string,
+  dir: string,
+  memory: string,
+  opts: InitOptions,
+  shown: (p: string) => string,
+): Promise<Detected> {
+  const agents = (await readdir(join(dir, 'sessions'), { withFileTypes: true })).filter((e) => e.isDirectory());
+  const agent = opts.agent ?? (agents.length === 1 ? agents[0]!.name : undefined);
+  if (!agent)
+    throw new InvalidInput(
+      `init ${path}: sessions/ holds ${agents.length} agents (${agents.map((a) => a.name).join(', ') || 'none'}); name one with --agent`,
+    );
+  return {
+    kind: 'spec',
+    what: `the store and sessions in ${dir}`,
+    agent,
+    store: shown(join(dir, memory)),
+    storeNote: 'a directory, one file per memory',
+    sessions: shown(join(dir, 'sessions')),
+    sessionsNote: `<this directory>/${agent}/<session_id>.jsonl, Managed Agents events`,
+    extra: [],
+    dir,
+  };
+}
+
+/** Looks at `path` and says what it is: a Claude Code project, memory-tool logs, SPEC form, or Managed Agents ids. */
+export async function detect(path: string, opts: InitOptions, base: string): Promise<Detected> {
+  const shown = shownFrom(base);
+  if (path.startsWith('anthropic:')) return managedAt(path, opts);
+  const dir = resolve(path);
+  if (!(await isDir(dir))) throw new InvalidInput(`init ${path}: not a directory`);
+  const cc = await claudeCodeAt(dir);
+  if (cc) return claudeCodeDetected(cc, dir, opts, shown);
+  const memory = (await isDir(join(dir, 'memories')))
+    ? 'memories'
+    : (await isDir(join(dir, 'memory')))
+      ? 'memory'
+      : undefined;
+  const tool = memory ? await memoryToolAt(dir, memory, opts, shown) : undefined;
+  if (tool) return tool;
+  if (memory && (await isDir(join(dir, 'sessions')))) return specFormAt(path, dir, memory, opts, shown);
   throw new InvalidInput(
     `init ${path}: found nothing dreamgate knows here: no Claude Code project (transcripts or memory under ${join('~', '.claude', 'projects')}), ` +
       'no memory-tool directory (memories/ beside a folder of conversation logs), no memory/ beside sessions/<agent_id>/; ' +

@@ -75,6 +75,67 @@ const caErrors = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
+/** The TLS material the settings give, or undefined for plain text. */
+const tlsOf = (t: TemporalSettings) => (t.connection.tls === true ? {} : t.connection.tls || undefined);
+
+/** What a probe knows when it explains a failure. */
+interface Probing {
+  t: TemporalSettings;
+  tls: ReturnType<typeof tlsOf>;
+  host: string;
+}
+
+/** A server that refuses a client certificate after the handshake (TLS 1.3) may just hang up. */
+function hungUp({ t, tls }: Probing): string {
+  return tls?.clientCertPair
+    ? `the server hung up after the TLS handshake, as a server does when it refuses a client certificate: check the one given in ${t.sources.clientCert} (is it signed by a CA the server trusts?)`
+    : 'the server hung up after the TLS handshake: it may demand a client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)';
+}
+
+/** A connection or TLS error as one line naming the setting to fix. */
+function errorReason(p: Probing, e: NodeJS.ErrnoException): string {
+  const { tls, host } = p;
+  const s = p.t.sources;
+  // a request cancelled because its session failed carries the session's error as its cause
+  const err = (e.code === 'ERR_HTTP2_STREAM_CANCEL' && (e.cause as NodeJS.ErrnoException | undefined)) || e;
+  const code = err.code ?? '';
+  if (code === 'ECONNREFUSED') return 'connection refused: nothing is listening there';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host ${host} not found`;
+  if (code === 'ETIMEDOUT') return 'the connection timed out';
+  if (caErrors.has(code))
+    return tls?.serverRootCACertificate
+      ? `the server's certificate is not signed by the CA given in ${s.serverCa}`
+      : "the server's certificate is not signed by a CA this machine trusts: give its CA in TEMPORAL_TLS_SERVER_CA_CERT_PATH";
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the server's certificate is not issued for "${tls?.serverNameOverride ?? host}": set TEMPORAL_TLS_SERVER_NAME to a name it carries`;
+  if (code === 'CERT_HAS_EXPIRED') return "the server's certificate has expired";
+  if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(code) && !tls?.clientCertPair)
+    return 'the server demands a client certificate and none is configured: set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH';
+  if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE)/.test(code))
+    return `the server refused the client certificate given in ${s.clientCert}`;
+  if (tls && code === 'ECONNRESET') return hungUp(p);
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO')
+    return 'TLS is configured but the server does not speak TLS there (set TEMPORAL_TLS=false?)';
+  if (!tls && (code === 'ECONNRESET' || code.startsWith('ERR_HTTP2')))
+    return 'the server does not answer plain-text gRPC: it may need TLS or an API key (TEMPORAL_TLS, TEMPORAL_API_KEY)';
+  return `${code ? `${code}: ` : ''}${err.message}`;
+}
+
+/** The frontend's answer: undefined when it answered GetSystemInfo, else why not. */
+function answerReason(p: Probing, status: string | undefined, message: string, httpStatus: number): string | undefined {
+  const { t, tls } = p;
+  if (status === '0') return undefined;
+  if (status === '16')
+    return t.connection.apiKey
+      ? `the server refused the API key given in ${t.sources.apiKey}${message ? ` (${message})` : ''}`
+      : `the server demands an API key and none is configured: set TEMPORAL_API_KEY${message ? ` (${message})` : ''}`;
+  if (status === '7') return `permission denied${message ? `: ${message}` : ''}`;
+  if (status !== undefined) return `gRPC status ${status}${message ? `: ${message}` : ''}`;
+  if (!httpStatus && tls) return hungUp(p);
+  if (!httpStatus) return 'the server closed the connection without answering';
+  return `the server answered HTTP ${httpStatus}, not gRPC: is ${t.address} a Temporal frontend?`;
+}
+
 /**
  * Asks the frontend for its system info over HTTP/2 with the same TLS material and API key, and turns
  * what went wrong into one line naming the setting to fix. The SDKs report most of these cases as "failed
@@ -82,10 +143,9 @@ const caErrors = new Set([
  * Undefined when the probe gets through (the cause is elsewhere).
  */
 export async function probe(t: TemporalSettings, timeoutMs = connectTimeoutMs): Promise<string | undefined> {
-  const tlsSetting = t.connection.tls;
-  const tls = tlsSetting === true ? {} : tlsSetting || undefined;
+  const tls = tlsOf(t);
   const [host, port] = splitAddress(t.address);
-  const s = t.sources;
+  const p: Probing = { t, tls, host };
   const clientCert = tls?.clientCertPair;
   const serverName = tls?.serverNameOverride;
 
@@ -106,44 +166,7 @@ export async function probe(t: TemporalSettings, timeoutMs = connectTimeoutMs): 
       session.destroy();
       resolve(reason);
     };
-    const failed = (e: NodeJS.ErrnoException) => {
-      // a request cancelled because its session failed carries the session's error as its cause
-      const err = (e.code === 'ERR_HTTP2_STREAM_CANCEL' && (e.cause as NodeJS.ErrnoException | undefined)) || e;
-      const code = err.code ?? '';
-      if (code === 'ECONNREFUSED') return finish('connection refused: nothing is listening there');
-      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return finish(`host ${host} not found`);
-      if (code === 'ETIMEDOUT') return finish('the connection timed out');
-      if (caErrors.has(code))
-        return finish(
-          tls?.serverRootCACertificate
-            ? `the server's certificate is not signed by the CA given in ${s.serverCa}`
-            : "the server's certificate is not signed by a CA this machine trusts: give its CA in TEMPORAL_TLS_SERVER_CA_CERT_PATH",
-        );
-      if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
-        return finish(
-          `the server's certificate is not issued for "${serverName ?? host}": set TEMPORAL_TLS_SERVER_NAME to a name it carries`,
-        );
-      if (code === 'CERT_HAS_EXPIRED') return finish("the server's certificate has expired");
-      if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(code) && !clientCert)
-        return finish(
-          'the server demands a client certificate and none is configured: set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH',
-        );
-      if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE)/.test(code))
-        return finish(`the server refused the client certificate given in ${s.clientCert}`);
-      if (tls && code === 'ECONNRESET') return finish(hungUp());
-      if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO')
-        return finish('TLS is configured but the server does not speak TLS there (set TEMPORAL_TLS=false?)');
-      if (!tls && (code === 'ECONNRESET' || code.startsWith('ERR_HTTP2')))
-        return finish(
-          'the server does not answer plain-text gRPC: it may need TLS or an API key (TEMPORAL_TLS, TEMPORAL_API_KEY)',
-        );
-      finish(`${code ? `${code}: ` : ''}${err.message}`);
-    };
-    // a server that refuses a client certificate after the handshake (TLS 1.3) may just hang up
-    const hungUp = () =>
-      clientCert
-        ? `the server hung up after the TLS handshake, as a server does when it refuses a client certificate: check the one given in ${s.clientCert} (is it signed by a CA the server trusts?)`
-        : 'the server hung up after the TLS handshake: it may demand a client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH)';
+    const failed = (e: NodeJS.ErrnoException) => finish(errorReason(p, e));
     session.on('error', failed);
     session.on('secureConnect', () => {
       const socket = session.socket as TLSSocket;
@@ -173,20 +196,7 @@ export async function probe(t: TemporalSettings, timeoutMs = connectTimeoutMs): 
     });
     req.on('trailers', grpc);
     req.on('data', () => undefined);
-    req.on('end', () => {
-      if (status === '0') return finish(undefined);
-      if (status === '16')
-        return finish(
-          t.connection.apiKey
-            ? `the server refused the API key given in ${s.apiKey}${message ? ` (${message})` : ''}`
-            : `the server demands an API key and none is configured: set TEMPORAL_API_KEY${message ? ` (${message})` : ''}`,
-        );
-      if (status === '7') return finish(`permission denied${message ? `: ${message}` : ''}`);
-      if (status !== undefined) return finish(`gRPC status ${status}${message ? `: ${message}` : ''}`);
-      if (!httpStatus && tls) return finish(hungUp());
-      if (!httpStatus) return finish('the server closed the connection without answering');
-      finish(`the server answered HTTP ${httpStatus}, not gRPC: is ${t.address} a Temporal frontend?`);
-    });
+    req.on('end', () => finish(answerReason(p, status, message, httpStatus)));
     // a gRPC request with an empty message: no compression flag, zero length
     req.end(Buffer.alloc(5));
   });

@@ -75,6 +75,52 @@ export function temporalConfigFile(env: NodeJS.ProcessEnv = process.env): string
   return dir ? join(dir, 'temporalio', 'temporal.toml') : undefined;
 }
 
+/** The environment as Temporal reads it: empty variables unset, deprecated names mapped (with a warning each). */
+function effectiveEnv(env: NodeJS.ProcessEnv): { effective: Record<string, string>; warnings: string[] } {
+  const warnings: string[] = [];
+  // an empty variable is an unset one (as a shell's `VAR= cmd` means)
+  const effective: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') effective[k] = v;
+  for (const [old, replacement] of deprecated) {
+    const value = effective[old];
+    if (value === undefined) continue;
+    if (effective[replacement] !== undefined && effective[replacement] !== value) {
+      warnings.push(`${old} is deprecated and ignored: ${replacement} is set and wins; unset ${old}`);
+      continue;
+    }
+    effective[replacement] = value;
+    warnings.push(
+      `${old} is deprecated and will stop working in the next release: use ${replacement} (the variable Temporal's CLI and SDKs read)`,
+    );
+  }
+
+  return { effective, warnings };
+}
+
+/** The profile as client options; a TLS file that cannot be read is named with where its setting came from. */
+function clientOptions(
+  profile: ClientConfigProfile,
+  fromFile: ClientConfigProfile,
+  sourceOf: (name: SettingName, inFile: unknown) => string,
+): ClientConnectConfig {
+  try {
+    return toClientOptions(profile); // reads the certificate and key files
+  } catch (err) {
+    const tls = profile.tls;
+    const files: [SettingName, { path: string } | { data: unknown } | undefined][] = [
+      ['clientCert', tls?.clientCert],
+      ['clientKey', tls?.clientKey],
+      ['serverCa', tls?.serverCACert],
+    ];
+    const [name] = files.find(([, s]) => s !== undefined && 'path' in s && !existsSync(s.path)) ?? [];
+    throw new InvalidInput(
+      name
+        ? `${sourceOf(name, 'file')}: cannot read the TLS ${name} file: ${errorMessage(err)}`
+        : `TLS settings (${sourceOf('tls', fromFile.tls)}): ${errorMessage(err)}`,
+    );
+  }
+}
+
 /**
  * Resolves the Temporal settings. Without any Temporal environment or config file, this is the local stack
  * (temporal-dev.yml); with `DREAMGATE_LOCAL_STACK=1` it is always the local stack.
@@ -98,22 +144,7 @@ export function temporalSettings(cfg: StackConfig, env: NodeJS.ProcessEnv = proc
     };
   }
 
-  const warnings: string[] = [];
-  // an empty variable is an unset one (as a shell's `VAR= cmd` means)
-  const effective: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') effective[k] = v;
-  for (const [old, replacement] of deprecated) {
-    const value = effective[old];
-    if (value === undefined) continue;
-    if (effective[replacement] !== undefined && effective[replacement] !== value) {
-      warnings.push(`${old} is deprecated and ignored: ${replacement} is set and wins; unset ${old}`);
-      continue;
-    }
-    effective[replacement] = value;
-    warnings.push(
-      `${old} is deprecated and will stop working in the next release: use ${replacement} (the variable Temporal's CLI and SDKs read)`,
-    );
-  }
+  const { effective, warnings } = effectiveEnv(env);
 
   const file = temporalConfigFile(effective);
   const text = file !== undefined ? readConfigFile(file, effective.TEMPORAL_CONFIG_FILE !== undefined) : undefined;
@@ -148,23 +179,7 @@ export function temporalSettings(cfg: StackConfig, env: NodeJS.ProcessEnv = proc
     return old ? old[0] : (set ?? (inFile !== undefined ? profileSource : localSource));
   };
 
-  let options: ClientConnectConfig;
-  try {
-    options = toClientOptions(profile); // reads the certificate and key files
-  } catch (err) {
-    const tls = profile.tls;
-    const files: [SettingName, { path: string } | { data: unknown } | undefined][] = [
-      ['clientCert', tls?.clientCert],
-      ['clientKey', tls?.clientKey],
-      ['serverCa', tls?.serverCACert],
-    ];
-    const [name] = files.find(([, s]) => s !== undefined && 'path' in s && !existsSync(s.path)) ?? [];
-    throw new InvalidInput(
-      name
-        ? `${sourceOf(name, 'file')}: cannot read the TLS ${name} file: ${errorMessage(err)}`
-        : `TLS settings (${sourceOf('tls', fromFile.tls)}): ${errorMessage(err)}`,
-    );
-  }
+  const options = clientOptions(profile, fromFile, sourceOf);
   const address = options.connectionOptions.address ?? local.address;
   const { tls, apiKey, metadata } = options.connectionOptions;
   return {

@@ -54,6 +54,64 @@ export interface Painter {
 
 const plain: Painter = { red: (s) => s, green: (s) => s, cyan: (s) => s, bold: (s) => s, dim: (s) => s };
 
+/** A change's hunks, coloured: additions green, removals red, hunk headers cyan. */
+function patchLines(path: string, newPath: string, oldText: string, newText: string, paint: Painter): string[] {
+  const out: string[] = [];
+  const patch = createTwoFilesPatch(`a${path}`, `b${newPath}`, oldText, newText, undefined, undefined, {
+    context: 2,
+  });
+  // a CRLF file's line ending is no character a reviewer should read on every line
+  for (const line of patch
+    .split('\n')
+    .slice(2)
+    .map((l) => t(l.replace(/\r$/, '')))) {
+    if (line.startsWith('+') && !line.startsWith('+++')) out.push(paint.green(line));
+    else if (line.startsWith('-') && !line.startsWith('---')) out.push(paint.red(line));
+    else if (line.startsWith('@@')) out.push(paint.cyan(line));
+    else if (line.startsWith('---') || line.startsWith('+++') || line === '\\ No newline at end of file') continue;
+    else if (line !== '') out.push(line);
+  }
+  return out;
+}
+
+/** What the change set says besides its changes: quarantines, held lines, findings, redactions, spend. */
+function notesOf(
+  cs: ChangeSet,
+  paint: Painter,
+  session: (id: string) => string,
+  secrets: ReturnType<typeof redactionsAcross>,
+): string[] {
+  const out: string[] = [];
+  for (const q of cs.quarantined) {
+    out.push(
+      paint.red(t(`quarantined ${session(q.session_id)}: ${q.reason}`)) +
+        (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
+    );
+  }
+  for (const h of cs.held)
+    out.push(
+      paint.red(t(`held ${h.session_id} ${h.path}: ${maskValues(h.line.trim(), secrets)}`)) +
+        paint.dim(t(` — from ${h.source}: ${h.reason}`)),
+    );
+  for (const f of cs.findings)
+    out.push(
+      paint.cyan(t(`finding (${f.kind}): ${f.detail}`)) +
+        paint.dim(t(` at ${f.at.map((a) => `${a.path}:${a.line}`).join(', ')}`)),
+    );
+  for (const r of cs.redactions) out.push(paint.dim(t(`redacted ${r.count} ${r.kind} in ${r.where}`)));
+  for (const s of cs.skipped) out.push(paint.dim(t(`skipped ${s.path}: ${s.reason} (kept as it is)`)));
+  for (const r of cs.refused) out.push(paint.red(t(`refused ${r.path}: ${r.reason}`)));
+  for (const d of cs.dropped ?? [])
+    out.push(paint.red(t(`dropped ${d.op ?? ''} ${d.path ?? ''}: ${d.why}`.replace(/ +/g, ' '))));
+  if (cs.usage)
+    out.push(
+      paint.dim(
+        `${cs.dreamer}: ${cs.usage.requests} request(s), ${cs.usage.input_tokens} input + ${cs.usage.output_tokens} output tokens (cache read ${cs.usage.cache_read_input_tokens}, write ${cs.usage.cache_creation_input_tokens}), $${cs.usage.cost_usd.toFixed(4)}`,
+      ),
+    );
+  return out;
+}
+
 /**
  * A change set as a unified diff a reviewer reads top to bottom: each change's reason and evidence, then its
  * hunks. Everything in it came from a dream or a session, so control characters are shown escaped (`t`).
@@ -91,56 +149,10 @@ export function renderChangeSet(
         ? ''
         : (base.get(c.path) ?? '');
     const newText = c.op === 'delete' ? '' : (c.after ?? was);
-    const oldText = maskValues(was, secrets);
-    const patch = createTwoFilesPatch(
-      `a${c.path}`,
-      `b${c.new_path ?? c.path}`,
-      oldText,
-      newText,
-      undefined,
-      undefined,
-      { context: 2 },
-    );
-    // a CRLF file's line ending is no character a reviewer should read on every line
-    for (const line of patch
-      .split('\n')
-      .slice(2)
-      .map((l) => t(l.replace(/\r$/, '')))) {
-      if (line.startsWith('+') && !line.startsWith('+++')) out.push(paint.green(line));
-      else if (line.startsWith('-') && !line.startsWith('---')) out.push(paint.red(line));
-      else if (line.startsWith('@@')) out.push(paint.cyan(line));
-      else if (line.startsWith('---') || line.startsWith('+++') || line === '\\ No newline at end of file') continue;
-      else if (line !== '') out.push(line);
-    }
+    out.push(...patchLines(c.path, c.new_path ?? c.path, maskValues(was, secrets), newText, paint));
     out.push('');
   }
-  for (const q of cs.quarantined) {
-    out.push(
-      paint.red(t(`quarantined ${session(q.session_id)}: ${q.reason}`)) +
-        (q.removed_lines.length ? paint.dim(` (${q.removed_lines.length} memory line(s) it wrote removed)`) : ''),
-    );
-  }
-  for (const h of cs.held)
-    out.push(
-      paint.red(t(`held ${h.session_id} ${h.path}: ${maskValues(h.line.trim(), secrets)}`)) +
-        paint.dim(t(` — from ${h.source}: ${h.reason}`)),
-    );
-  for (const f of cs.findings)
-    out.push(
-      paint.cyan(t(`finding (${f.kind}): ${f.detail}`)) +
-        paint.dim(t(` at ${f.at.map((a) => `${a.path}:${a.line}`).join(', ')}`)),
-    );
-  for (const r of cs.redactions) out.push(paint.dim(t(`redacted ${r.count} ${r.kind} in ${r.where}`)));
-  for (const s of cs.skipped) out.push(paint.dim(t(`skipped ${s.path}: ${s.reason} (kept as it is)`)));
-  for (const r of cs.refused) out.push(paint.red(t(`refused ${r.path}: ${r.reason}`)));
-  for (const d of cs.dropped ?? [])
-    out.push(paint.red(t(`dropped ${d.op ?? ''} ${d.path ?? ''}: ${d.why}`.replace(/ +/g, ' '))));
-  if (cs.usage)
-    out.push(
-      paint.dim(
-        `${cs.dreamer}: ${cs.usage.requests} request(s), ${cs.usage.input_tokens} input + ${cs.usage.output_tokens} output tokens (cache read ${cs.usage.cache_read_input_tokens}, write ${cs.usage.cache_creation_input_tokens}), $${cs.usage.cost_usd.toFixed(4)}`,
-      ),
-    );
+  out.push(...notesOf(cs, paint, session, secrets));
   if (cs.changes.length === 0 && cs.quarantined.length === 0 && cs.held.length === 0 && cs.findings.length === 0)
     out.push(paint.dim('no changes'));
   else out.push(paint.bold(tierLine(cs)));

@@ -90,9 +90,8 @@ function blockText(v: unknown): string {
 const isToolUse = (t: unknown) => t === 'tool_use' || t === 'server_tool_use' || t === 'mcp_tool_use';
 const isToolResult = (t: unknown) => typeof t === 'string' && t.endsWith('tool_result');
 
-/** One conversation file as SPEC §2 events. */
-export async function conversationEvents(file: string): Promise<{ line: number; event: Json }[]> {
-  const located = await readMessages(file);
+/** Each message checked, and its time: its own, else the one before it, else the file's mtime counting back. */
+async function messageTimes(file: string, located: Awaited<ReturnType<typeof readMessages>>): Promise<number[]> {
   const times: (number | undefined)[] = located.map(({ line, message }, i) => {
     if (!isObject(message)) throw new InvalidInput(`${file}:${line}: message ${i + 1} is not a JSON object`);
     if (message.role !== 'user' && message.role !== 'assistant')
@@ -111,7 +110,13 @@ export async function conversationEvents(file: string): Promise<{ line: number; 
     let last = times.find((t) => t !== undefined)!;
     times.forEach((t, i) => (times[i] = last = t ?? last));
   }
+  return times as number[];
+}
 
+/** One conversation file as SPEC §2 events. */
+export async function conversationEvents(file: string): Promise<{ line: number; event: Json }[]> {
+  const located = await readMessages(file);
+  const times = await messageTimes(file, located);
   const out: { line: number; event: Json }[] = [];
   located.forEach(({ line, message }, i) => {
     const m = message as Json;

@@ -78,6 +78,10 @@ export function clearRestoreCache(): void {
  * is a new version of the agent's manifest. A snapshot of an unchanged store writes one manifest; a
  * slightly changed store writes only the changed blobs.
  */
+/** A file's bytes as stored: its text, or the bytes of a file the store keeps unread. */
+const bytesOf = (store: MemoryStore, path: string): Uint8Array =>
+  store.skipped.get(path)?.bytes ?? Buffer.from(store.get(path)!, 'utf8');
+
 export class SnapshotStore {
   /**
    * @param series `snapshot` for the rollback points of the live store, `candidate` for dreamed stores
@@ -117,48 +121,16 @@ export class SnapshotStore {
     const latest = await this.latest(agent, cost);
     if (latest && latest.label === label && latest.sha256 === store.hash()) return { ...latest, cost };
 
-    const existing = new Set<string>();
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: `${this.prefix(agent)}blobs/`,
-          ContinuationToken: token,
-        }),
-      );
-      cost.readRequests++;
-      for (const o of page.Contents ?? []) existing.add(o.Key!.split('/').pop()!);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const existing = await this.storedBlobs(agent, cost);
 
-    const bytesOf = (path: string): Uint8Array =>
-      store.skipped.get(path)?.bytes ?? Buffer.from(store.get(path)!, 'utf8');
     const files: Manifest['files'] = [...store.paths(), ...store.skipped.keys()].sort().map((path) => ({
       path,
       sha256: store.fileHash(path)!,
-      bytes: bytesOf(path).length,
+      bytes: bytesOf(store, path).length,
       ...(store.skipped.has(path) ? { skipped: store.skipped.get(path)!.reason } : {}),
     }));
     const missing = [...new Map(files.filter((f) => !existing.has(f.sha256)).map((f) => [f.sha256, f.path])).entries()];
-    await mapLimit(missing, 16, async ([hash, path]) => {
-      const body = bytesOf(path);
-      try {
-        await this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.blobKey(agent, hash),
-            Body: body,
-            IfNoneMatch: '*',
-            ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
-          }),
-        );
-      } catch (err) {
-        if (httpStatus(err) !== 412) throw err; // 412: another writer stored the same blob
-      }
-      cost.putRequests++;
-      cost.bytesWritten += body.length;
-    });
+    await this.putBlobs(agent, store, missing, cost);
 
     const manifest: Manifest = {
       format: 1,
@@ -204,6 +176,52 @@ export class SnapshotStore {
       files: files.length,
       cost,
     };
+  }
+
+  /** The hashes of the blobs already stored for the agent (content-addressed: each is written once). */
+  private async storedBlobs(agent: AgentScope, cost: SnapshotCost): Promise<Set<string>> {
+    const existing = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: `${this.prefix(agent)}blobs/`,
+          ContinuationToken: token,
+        }),
+      );
+      cost.readRequests++;
+      for (const o of page.Contents ?? []) existing.add(o.Key!.split('/').pop()!);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return existing;
+  }
+
+  /** Writes the blobs not stored yet, 16 at once, each create-only. */
+  private async putBlobs(
+    agent: AgentScope,
+    store: MemoryStore,
+    missing: [hash: string, path: string][],
+    cost: SnapshotCost,
+  ): Promise<void> {
+    await mapLimit(missing, 16, async ([hash, path]) => {
+      const body = bytesOf(store, path);
+      try {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.blobKey(agent, hash),
+            Body: body,
+            IfNoneMatch: '*',
+            ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
+          }),
+        );
+      } catch (err) {
+        if (httpStatus(err) !== 412) throw err; // 412: another writer stored the same blob
+      }
+      cost.putRequests++;
+      cost.bytesWritten += body.length;
+    });
   }
 
   private async latest(agent: AgentScope, cost: SnapshotCost): Promise<SnapshotInfo | undefined> {
