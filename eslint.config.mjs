@@ -37,7 +37,6 @@ const longFunctions = [
   'src/dream/rewrite.ts', // rewrite 93
   'src/evaluate/derive.ts', // deriveCases 93
   // app3's, not split yet this session
-  'app/demo.ts', // runDemo 128
   'src/memory/claudeCodeIndex.ts', // reconcileIndex 119
   'src/snapshots/chain.ts', // verifyChain 151
 ];

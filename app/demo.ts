@@ -4,36 +4,27 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
-import { scopedName } from '../src/names/scope.js';
+import { agentSearchAttribute, scopedName } from '../src/names/scope.js';
 import { loadStackConfig, localStackVariable } from '../src/config/stack.js';
 import { colours, progress } from './output.js';
 import { stackUp } from './stack/servers.js';
 import { workflowUrl } from './temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
-import { connectClient } from './client.js';
+import { connectClient, type DreamgateClient } from './client.js';
 import type { CycleState } from '../src/cycle/types.js';
-import { cycleState, startCycle, type CycleResult } from './cycleClient.js';
+import { cycleState, startCycle, type CycleResult, type StartedCycle } from './cycleClient.js';
 import { createWorker } from './worker.js';
 import type { Command } from 'commander';
 import { stackOption } from './commands/options.js';
 import { shortId } from '../src/names/ids.js';
 
-/**
- * The main job of `npm start`: the stack, a worker, and one cycle per example agent — one automatic and
- * kept, one reviewed and approved from the command line, one discarded by the gate — then where to look.
- */
-export async function runDemo(opts: { stack?: string }): Promise<void> {
-  // the demo is the local stack's, whatever Temporal or AWS this machine is set up for (its children inherit it)
-  process.env[localStackVariable] = '1';
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const c = colours();
-  const stack = await loadStackConfig(opts.stack);
-  progress('bringing the local stack up…');
-  await stackUp(stack, progress);
+type Page = { path: string; body: { summary?: string; payload?: { summary?: string } } };
+type DemoResult = { agent: string; workflowId: string; runId: string; result: CycleResult };
 
-  // a local stand-in for PagerDuty, so the page the gate sends can be shown
-  const pages: { path: string; body: { summary?: string; payload?: { summary?: string } } }[] = [];
-  const pager = createServer((req, res) => {
+/** A local stand-in for PagerDuty, so the page the gate sends can be shown. */
+async function startPager() {
+  const pages: Page[] = [];
+  const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
@@ -41,9 +32,14 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
       res.writeHead(202).end();
     });
   });
-  await new Promise<void>((r) => pager.listen(0, '127.0.0.1', r));
-  const pagerPort = (pager.address() as { port: number }).port;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
 
+  return { server, pages, port };
+}
+
+/** The example fleet copied to a fleet of its own, paging the local stand-in. */
+async function copyDemoFleet(pagerPort: number): Promise<{ dir: string; fleetFile: string }> {
   const stamp = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
   const dir = join(projectRoot, '.dreamgate', 'demo', stamp);
   progress(`copying the example fleet to ${dir}`);
@@ -61,67 +57,56 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
       .replaceAll('${PAGER_PORT}', String(pagerPort))
       .replace(/^fleet: demo$/m, `fleet: demo-${stamp}`),
   );
-  const fleet = await loadFleetConfig(fleetFile);
+  return { dir, fleetFile };
+}
 
-  // the worker serves this fleet from the file, as a production worker serves its own
-  const w = await createWorker(stack, {}, { fleets: { sources: [fleetFile] } });
-  const running = w.worker.run();
-  const client = await connectClient(stack);
-  const results: { agent: string; workflowId: string; runId: string; result: CycleResult }[] = [];
-  try {
-    const handles = await Promise.all(fleet.agents.map((a) => startCycle(client, fleet, a, 'demo')));
-    for (const h of handles) progress(`started ${h.workflowId}`);
-
-    const review = handles[1]!;
-    let pending: CycleState | undefined;
-    // a busy machine may take a while to dream three agents at once: wait up to five minutes, then say so
-    for (let i = 0; i < 3_000 && (pending = await cycleState(review).catch(() => undefined))?.stage !== 'review'; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    if (pending?.stage !== 'review' || !pending.changeSetId)
-      throw new Error(
-        `support-agent did not reach review within five minutes (stage: ${pending?.stage ?? 'unknown'}); see ${review.workflowId} in the Temporal UI`,
-      );
-    const id = shortId(pending.changeSetId);
-    progress(`support-agent waits for review of change set ${id}; approving it from the command line:`);
-    const cmd = [
-      'approve',
-      'support-agent',
-      id,
-      '--fleet',
-      fleetFile,
-      '--as',
-      'demo-reviewer',
-      '--comment',
-      'demo approval',
-    ];
-    process.stderr.write(c.dim(`  $ dreamgate ${cmd.join(' ')}\n`));
-    // asynchronously: this process hosts the worker that answers the command's update
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), ...cmd], {
-        stdio: ['ignore', 'inherit', 'inherit'],
-        env: process.env,
-      });
-      child.on('error', reject);
-      child.on('close', resolve);
+/** Waits for the reviewed agent's change set and approves it with `dreamgate approve`, as a reviewer would. */
+async function approveFromCommandLine(review: StartedCycle, fleetFile: string): Promise<void> {
+  const c = colours();
+  let pending: CycleState | undefined;
+  // a busy machine may take a while to dream three agents at once: wait up to five minutes, then say so
+  for (let i = 0; i < 3_000 && (pending = await cycleState(review).catch(() => undefined))?.stage !== 'review'; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  if (pending?.stage !== 'review' || !pending.changeSetId)
+    throw new Error(
+      `support-agent did not reach review within five minutes (stage: ${pending?.stage ?? 'unknown'}); see ${review.workflowId} in the Temporal UI`,
+    );
+  const id = shortId(pending.changeSetId);
+  progress(`support-agent waits for review of change set ${id}; approving it from the command line:`);
+  const cmd = [
+    'approve',
+    'support-agent',
+    id,
+    '--fleet',
+    fleetFile,
+    '--as',
+    'demo-reviewer',
+    '--comment',
+    'demo approval',
+  ];
+  process.stderr.write(c.dim(`  $ dreamgate ${cmd.join(' ')}\n`));
+  // asynchronously: this process hosts the worker that answers the command's update
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'dreamgate.js'), ...cmd], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: process.env,
     });
-    if (code !== 0) throw new Error(`dreamgate approve exited ${code}`);
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`dreamgate approve exited ${code}`);
+}
 
-    for (const [i, h] of handles.entries())
-      results.push({
-        agent: fleet.agents[i]!.id,
-        workflowId: h.workflowId,
-        runId: h.firstExecutionRunId,
-        result: (await h.result()) as CycleResult,
-      });
-  } finally {
-    w.worker.shutdown();
-    await running;
-    await w.close();
-    await client.close();
-    pager.close();
-  }
-
-  const t = client.temporal;
+/** Each cycle's outcome and where to look next. */
+function printSummary(
+  results: DemoResult[],
+  fleetName: string,
+  t: DreamgateClient['temporal'],
+  pages: Page[],
+  dir: string,
+  fleetFile: string,
+): void {
+  const c = colours();
   const out: string[] = ['', c.bold('dreamgate demo: one cycle per example agent'), ''];
   for (const { agent, workflowId, runId, result } of results) {
     const paint = result.outcome === 'kept' ? c.green : c.red;
@@ -141,7 +126,7 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
       `on-call was paged ${paged.length} time(s): ${paged.map((p) => p.body.payload?.summary ?? p.body.summary).join(' | ')}`,
     );
   const query = encodeURIComponent(
-    `DreamAgent IN (${results.map((r) => `"${scopedName({ fleet: fleet.fleet, id: r.agent })}"`).join(', ')})`,
+    `${agentSearchAttribute} IN (${results.map((r) => `"${scopedName({ fleet: fleetName, id: r.agent })}"`).join(', ')})`,
   );
   out.push(
     '',
@@ -160,6 +145,51 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
     '',
   );
   process.stdout.write(out.join('\n'));
+}
+
+/**
+ * The main job of `npm start`: the stack, a worker, and one cycle per example agent — one automatic and
+ * kept, one reviewed and approved from the command line, one discarded by the gate — then where to look.
+ */
+export async function runDemo(opts: { stack?: string }): Promise<void> {
+  // the demo is the local stack's, whatever Temporal or AWS this machine is set up for (its children inherit it)
+  process.env[localStackVariable] = '1';
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const stack = await loadStackConfig(opts.stack);
+  progress('bringing the local stack up…');
+  await stackUp(stack, progress);
+
+  const pager = await startPager();
+  const { dir, fleetFile } = await copyDemoFleet(pager.port);
+  const fleet = await loadFleetConfig(fleetFile);
+
+  // the worker serves this fleet from the file, as a production worker serves its own
+  const w = await createWorker(stack, {}, { fleets: { sources: [fleetFile] } });
+  const running = w.worker.run();
+  const client = await connectClient(stack);
+  const results: DemoResult[] = [];
+  try {
+    const handles = await Promise.all(fleet.agents.map((a) => startCycle(client, fleet, a, 'demo')));
+    for (const h of handles) progress(`started ${h.workflowId}`);
+
+    await approveFromCommandLine(handles[1]!, fleetFile);
+
+    for (const [i, h] of handles.entries())
+      results.push({
+        agent: fleet.agents[i]!.id,
+        workflowId: h.workflowId,
+        runId: h.firstExecutionRunId,
+        result: (await h.result()) as CycleResult,
+      });
+  } finally {
+    w.worker.shutdown();
+    await running;
+    await w.close();
+    await client.close();
+    pager.server.close();
+  }
+
+  printSummary(results, fleet.fleet, client.temporal, pager.pages, dir, fleetFile);
   if (results.some((r) => r.result.outcome === 'failed')) process.exitCode = 1;
 }
 
