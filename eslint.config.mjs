@@ -33,7 +33,6 @@ const longFunctions = [
   'activities/open.ts', // openActivities 83
   'bench/quality.ts', // qualityBenchmark 89
   'bench/synthetic.ts', // syntheticAgent 121
-  'src/dream/claude/validate.ts', // validateChanges 108
   'src/dream/rewrite.ts', // rewrite 93
   'src/evaluate/derive.ts', // deriveCases 93
   // app3's, not split yet this session
