@@ -66,96 +66,115 @@ export interface ChainFields {
   prev?: string | null;
 }
 
+/** How `verifyChain` reads and places records. */
+export interface ChainOptions<R> {
+  parse: (bytes: Uint8Array) => R | undefined;
+  /** Where the record belongs, or why it cannot belong to this log. */
+  expectedKey: (record: R) => string | { refused: string };
+  /** Keys of the layout before the chain (may hold records without `prev`). */
+  isLegacyKey: (key: string) => boolean;
+  trustedHead?: string;
+  /**
+   * Whether a record carries a valid worker seal. Given, the chain's head is the newest sealed record (no
+   * memo or state any client can set names it); a record off the chain back from it without a seal is
+   * forged, and one on it without a seal was written before seals.
+   */
+  sealed?: (record: R) => boolean;
+}
+
+/** One stored key checked alone: readable, a record, in its place, linked (or from before the chain). */
+function checkKey<R extends ChainFields>(s: StoredKey, opts: ChainOptions<R>, problems: string[]): CheckedKey<R> {
+  const notes: string[] = [];
+  if (s.replacedBy > 0) {
+    notes.push(`replaced: ${s.replacedBy} later version(s) with other content; the original is shown`);
+    problems.push(`${s.key} was replaced after it was written (${s.replacedBy} later version(s))`);
+  }
+  if (s.hidden) {
+    notes.push('hidden by a delete marker; the original is shown');
+    problems.push(`${s.key} is hidden by a delete marker`);
+  }
+  if (!s.original) {
+    notes.push('no version left');
+    problems.push(`${s.key}: no version of the record is left`);
+    return {
+      key: s.key,
+      sha256: '',
+      status: 'added' as const,
+      replacedBy: s.replacedBy,
+      hidden: s.hidden,
+      missingBefore: false,
+      notes,
+    };
+  }
+  const record = opts.parse(s.original);
+  const checked: CheckedKey<R> = {
+    key: s.key,
+    ...(record ? { record } : {}),
+    sha256: sha256Hex(s.original),
+    status: 'ok',
+    replacedBy: s.replacedBy,
+    hidden: s.hidden,
+    missingBefore: false,
+    notes,
+  };
+  if (!record) {
+    checked.status = 'added';
+    notes.push('not an audit record');
+    problems.push(`${s.key} is not an audit record dreamgate wrote`);
+    return checked;
+  }
+  const expected = opts.expectedKey(record);
+  if (typeof expected !== 'string' || expected !== s.key) {
+    checked.status = 'added';
+    const why = typeof expected === 'string' ? `it belongs at ${expected}` : expected.refused;
+    notes.push(`not in its place: ${why}`);
+    problems.push(`${s.key} was added: ${why}`);
+    return checked;
+  }
+  if (opts.isLegacyKey(s.key)) {
+    if (record.prev === undefined) {
+      checked.status = 'legacy';
+      notes.push('written before the chain: not verifiable');
+    } else {
+      // the layout before namespaces never held a linked record: no writer of this chain put it there
+      checked.status = 'added';
+      notes.push('a linked record where records were kept before the chain');
+      problems.push(`${s.key} was added: a linked record where records were kept before the chain`);
+    }
+  } else if (record.prev === undefined) {
+    checked.status = 'added';
+    notes.push('carries no link to the previous record');
+    problems.push(`${s.key} was added: it carries no link to the previous record`);
+  }
+  return checked;
+}
+
+/** A chained record whose predecessor is not in the log: a record is missing before it. */
+function flagMissing<R extends ChainFields>(
+  chained: CheckedKey<R>[],
+  byHash: Map<string, CheckedKey<R>>,
+  problems: string[],
+): void {
+  for (const k of chained) {
+    const prev = k.record!.prev;
+    if (prev !== null && prev !== undefined && !byHash.has(prev)) {
+      k.missingBefore = true;
+      k.notes.push(`the record before it (${shortId(prev)}…) is missing`);
+      problems.push(`a record is missing before ${k.key} (its predecessor ${shortId(prev)}… is not in the log)`);
+    }
+  }
+}
+
 /**
  * Verifies an agent's log. `expectedKey` says where a record must be stored (a record copied from another
  * agent, or moved, is not in its place); `trustedHead`, when known from somewhere an S3 writer cannot
  * change (the agent's workflow state), pins the chain's end so a record appended after it is caught too.
  */
-export function verifyChain<R extends ChainFields>(
-  stored: StoredKey[],
-  opts: {
-    parse: (bytes: Uint8Array) => R | undefined;
-    /** Where the record belongs, or why it cannot belong to this log. */
-    expectedKey: (record: R) => string | { refused: string };
-    /** Keys of the layout before the chain (may hold records without `prev`). */
-    isLegacyKey: (key: string) => boolean;
-    trustedHead?: string;
-    /**
-     * Whether a record carries a valid worker seal. Given, the chain's head is the newest sealed record (no
-     * memo or state any client can set names it); a record off the chain back from it without a seal is
-     * forged, and one on it without a seal was written before seals.
-     */
-    sealed?: (record: R) => boolean;
-  },
-): ChainReport<R> {
+export function verifyChain<R extends ChainFields>(stored: StoredKey[], opts: ChainOptions<R>): ChainReport<R> {
   const problems: string[] = [];
   const keys: CheckedKey<R>[] = [...stored]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((s) => {
-      const notes: string[] = [];
-      if (s.replacedBy > 0) {
-        notes.push(`replaced: ${s.replacedBy} later version(s) with other content; the original is shown`);
-        problems.push(`${s.key} was replaced after it was written (${s.replacedBy} later version(s))`);
-      }
-      if (s.hidden) {
-        notes.push('hidden by a delete marker; the original is shown');
-        problems.push(`${s.key} is hidden by a delete marker`);
-      }
-      if (!s.original) {
-        notes.push('no version left');
-        problems.push(`${s.key}: no version of the record is left`);
-        return {
-          key: s.key,
-          sha256: '',
-          status: 'added' as const,
-          replacedBy: s.replacedBy,
-          hidden: s.hidden,
-          missingBefore: false,
-          notes,
-        };
-      }
-      const record = opts.parse(s.original);
-      const checked: CheckedKey<R> = {
-        key: s.key,
-        ...(record ? { record } : {}),
-        sha256: sha256Hex(s.original),
-        status: 'ok',
-        replacedBy: s.replacedBy,
-        hidden: s.hidden,
-        missingBefore: false,
-        notes,
-      };
-      if (!record) {
-        checked.status = 'added';
-        notes.push('not an audit record');
-        problems.push(`${s.key} is not an audit record dreamgate wrote`);
-        return checked;
-      }
-      const expected = opts.expectedKey(record);
-      if (typeof expected !== 'string' || expected !== s.key) {
-        checked.status = 'added';
-        const why = typeof expected === 'string' ? `it belongs at ${expected}` : expected.refused;
-        notes.push(`not in its place: ${why}`);
-        problems.push(`${s.key} was added: ${why}`);
-        return checked;
-      }
-      if (opts.isLegacyKey(s.key)) {
-        if (record.prev === undefined) {
-          checked.status = 'legacy';
-          notes.push('written before the chain: not verifiable');
-        } else {
-          // the layout before namespaces never held a linked record: no writer of this chain put it there
-          checked.status = 'added';
-          notes.push('a linked record where records were kept before the chain');
-          problems.push(`${s.key} was added: a linked record where records were kept before the chain`);
-        }
-      } else if (record.prev === undefined) {
-        checked.status = 'added';
-        notes.push('carries no link to the previous record');
-        problems.push(`${s.key} was added: it carries no link to the previous record`);
-      }
-      return checked;
-    });
+    .map((s) => checkKey(s, opts, problems));
 
   // the chain: every chained record names its predecessor; walk it from the first record
   const chained = keys.filter((k) => k.status === 'ok');
@@ -169,14 +188,7 @@ export function verifyChain<R extends ChainFields>(
     const prev = k.record!.prev ?? '';
     children.set(prev, [...(children.get(prev) ?? []), k]);
   }
-  for (const k of chained) {
-    const prev = k.record!.prev;
-    if (prev !== null && prev !== undefined && !byHash.has(prev)) {
-      k.missingBefore = true;
-      k.notes.push(`the record before it (${shortId(prev)}…) is missing`);
-      problems.push(`a record is missing before ${k.key} (its predecessor ${shortId(prev)}… is not in the log)`);
-    }
-  }
+  flagMissing(chained, byHash, problems);
 
   const markAdded = (k: CheckedKey<R>, why: string) => {
     if (k.status === 'added') return;
