@@ -2,8 +2,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { binCacheDir, defaultStackFile, loadStackConfig } from '../../src/config/stack.js';
-import { InvalidInput } from '../../src/util/errors.js';
+import { binCacheDir, defaultStackFile, loadStackConfig } from '../../../src/config/stack.js';
+import { InvalidInput } from '../../../src/util/errors.js';
 
 async function withEdited(edit: (text: string) => string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'dg-stack-'));
