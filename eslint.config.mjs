@@ -35,8 +35,6 @@ const longFunctions = [
   'bench/synthetic.ts', // syntheticAgent 121
   'src/dream/rewrite.ts', // rewrite 93
   'src/evaluate/derive.ts', // deriveCases 93
-  // app3's, not split yet this session
-  'src/memory/claudeCodeIndex.ts', // reconcileIndex 119
 ];
 
 /** Files still over 400 lines, each with why; to shrink. */

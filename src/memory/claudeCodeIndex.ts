@@ -70,6 +70,82 @@ function describe(path: string, content: string): { title: string; hook?: string
   return { title: clip(title.replace(/[[\]]/g, ''), 80), ...(hook ? { hook: clip(hook, 120) } : {}) };
 }
 
+/** An index's size as Claude Code counts it. */
+const size = (ls: string[]) => ({ lines: ls.length, bytes: Buffer.byteLength(ls.join('\n') + '\n', 'utf8') });
+
+/** Whether an index fits what Claude Code loads at session start. */
+const fits = (ls: string[]) => {
+  const s = size(ls);
+  return s.lines <= indexLimits.lines && s.bytes <= indexLimits.bytes;
+};
+
+/** Where a topic file went: renamed, archived whole, or merged (the first place its lines moved to). */
+function whereWent(
+  p: string,
+  renamedTo: Map<string, string>,
+  candidate: MemoryStore,
+  changeSet: ChangeSet,
+): { to?: string; relink: boolean } {
+  const to = renamedTo.get(p);
+  if (to) return { to, relink: !isArchivePath(to) };
+  const archived = `/archive${p}`;
+  if (candidate.get(archived) !== undefined) return { to: archived, relink: false };
+  const change = appliedChanges(changeSet.changes).find((c) => c.path === p);
+  const merged = [
+    ...(change?.moved ?? []).map((m) => m.to.path),
+    ...[...(change?.detail ?? '').matchAll(/\/[^\s,;:)"'`]+/g)].map((m) => m[0].replace(/\.$/, '')),
+  ].find((x) => x !== p && candidate.get(x) !== undefined);
+  return merged ? { to: merged, relink: false } : { relink: false };
+}
+
+/** Lines for the topic files the dream created and the index does not list, while the index fits. */
+function indexCreated(
+  at: {
+    base: MemoryStore;
+    candidate: MemoryStore;
+    renamedTo: Map<string, string>;
+    linked: Set<string>;
+    eol: string;
+  },
+  body: string[],
+  fits: (ls: string[]) => boolean,
+  report: IndexReport,
+): void {
+  const { base, candidate, renamedTo, linked, eol } = at;
+  const created = candidate
+    .paths()
+    .filter(
+      (p) =>
+        base.get(p) === undefined &&
+        p !== indexPath &&
+        !isArchivePath(p) &&
+        /\.md$/i.test(p) &&
+        !linked.has(p) &&
+        ![...renamedTo.values()].includes(p),
+    );
+  for (const p of created) {
+    const d = describe(p, candidate.get(p)!);
+    const entry = `- [${d.title}](${relative(p)})${d.hook ? ` — ${d.hook}` : ''}${eol === '\r\n' ? '\r' : ''}`;
+    if (fits([...body, entry])) {
+      body.push(entry);
+      report.added.push(p);
+    } else report.unindexed.push(p);
+  }
+}
+
+/** A finding when the index is longer than Claude Code loads at session start. */
+function overLimitFindings(report: IndexReport): Finding[] {
+  return report.overLimit
+    ? [
+        {
+          kind: 'stale',
+          detail: `${indexPath} has ${report.lines} lines, ${report.bytes} bytes: Claude Code loads the first ${indexLimits.lines} lines or ${indexLimits.bytes} bytes, so the rest is not seen at session start`,
+          at: [{ path: indexPath, section: '', line: Math.min(report.lines, indexLimits.lines + 1) }],
+        },
+      ]
+    : [];
+}
+
 /**
  * The index a candidate store should have: lines of topic files that left the store removed (or relinked,
  * for a rename), lines for topic files the dream created added while the index stays within Claude Code's
@@ -86,19 +162,7 @@ export function reconcileIndex(
   const renamedTo = new Map<string, string>();
   for (const c of changeSet.changes) if (c.op === 'rename' && c.new_path) renamedTo.set(c.path, c.new_path);
   const gone = (p: string) => base.get(p) !== undefined && candidate.get(p) === undefined;
-  // where a topic file went: renamed, archived whole, or merged (the first place its lines moved to)
-  const whereTo = (p: string): { to?: string; relink: boolean } => {
-    const to = renamedTo.get(p);
-    if (to) return { to, relink: !isArchivePath(to) };
-    const archived = `/archive${p}`;
-    if (candidate.get(archived) !== undefined) return { to: archived, relink: false };
-    const change = appliedChanges(changeSet.changes).find((c) => c.path === p);
-    const merged = [
-      ...(change?.moved ?? []).map((m) => m.to.path),
-      ...[...(change?.detail ?? '').matchAll(/\/[^\s,;:)"'`]+/g)].map((m) => m[0].replace(/\.$/, '')),
-    ].find((x) => x !== p && candidate.get(x) !== undefined);
-    return merged ? { to: merged, relink: false } : { relink: false };
-  };
+  const whereTo = (p: string) => whereWent(p, renamedTo, candidate, changeSet);
 
   const eol = index.includes('\r\n') ? '\r\n' : '\n';
   const baseLines = (base.get(indexPath) ?? '').split('\n');
@@ -149,45 +213,14 @@ export function reconcileIndex(
 
   const trailing = kept.length > 0 && kept.at(-1)!.replace(/\r$/, '') === '';
   const body = trailing ? kept.slice(0, -1) : kept;
-  const size = (ls: string[]) => ({ lines: ls.length, bytes: Buffer.byteLength(ls.join('\n') + '\n', 'utf8') });
-  const fits = (ls: string[]) => {
-    const s = size(ls);
-    return s.lines <= indexLimits.lines && s.bytes <= indexLimits.bytes;
-  };
-  const created = candidate
-    .paths()
-    .filter(
-      (p) =>
-        base.get(p) === undefined &&
-        p !== indexPath &&
-        !isArchivePath(p) &&
-        /\.md$/i.test(p) &&
-        !linked.has(p) &&
-        ![...renamedTo.values()].includes(p),
-    );
-  for (const p of created) {
-    const d = describe(p, candidate.get(p)!);
-    const entry = `- [${d.title}](${relative(p)})${d.hook ? ` — ${d.hook}` : ''}${eol === '\r\n' ? '\r' : ''}`;
-    if (fits([...body, entry])) {
-      body.push(entry);
-      report.added.push(p);
-    } else report.unindexed.push(p);
-  }
+  indexCreated({ base, candidate, renamedTo, linked, eol }, body, fits, report);
   const next = body.join('\n') + (trailing || body.length === 0 ? '\n' : '');
   const s = size(body);
   report.lines = s.lines;
   report.bytes = s.bytes;
   report.overLimit = !fits(body);
 
-  const findings: Finding[] = report.overLimit
-    ? [
-        {
-          kind: 'stale',
-          detail: `${indexPath} has ${report.lines} lines, ${report.bytes} bytes: Claude Code loads the first ${indexLimits.lines} lines or ${indexLimits.bytes} bytes, so the rest is not seen at session start`,
-          at: [{ path: indexPath, section: '', line: Math.min(report.lines, indexLimits.lines + 1) }],
-        },
-      ]
-    : [];
+  const findings = overLimitFindings(report);
   const withFindings = findings.length ? { ...changeSet, findings: [...changeSet.findings, ...findings] } : changeSet;
   const touched = report.relinked.length + report.removed.length + report.added.length > 0;
   if (!touched) return { changeSet: withFindings, ...(report.overLimit || report.unindexed.length ? { report } : {}) };
