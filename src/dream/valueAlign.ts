@@ -124,7 +124,10 @@ const lower = (s: string) => s.toLowerCase();
 const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a.at + a.text.length;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
-const holds = (text: string, v: string) => valuePattern(v).test(text);
+const holds = (text: string, v: string) =>
+  // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
+  ascii.test(text) && ascii.test(v) && !lower(text).includes(lower(v)) ? false : valuePattern(v).test(text);
+const ascii = /^[ -~\t\r\n]*$/; // printable ASCII and whitespace
 /** Compiled once per value: a store's lines are aligned pair by pair, and compiling was most of a dream's time. */
 const valuePatterns = new Map<string, RegExp>();
 function valuePattern(v: string): RegExp {
