@@ -8,6 +8,7 @@
  */
 import { isPlaceholder, isReference, shannonEntropy } from './entropy.js';
 import { camelNameAt, familyOf, nameAt, qualifiers } from './credentialNames.js';
+import { shapedSpans, shapePatterns } from './credentialShapes.js';
 import { cellName, tableSpans } from './credentialTables.js';
 import { looseValue, pairSecret, secretValue, valueAt, type Candidate, type Label } from './credentialValues.js';
 
@@ -54,6 +55,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     prev !== '_' &&
     prev !== '-' &&
     prev !== '/' && // a Windows flag (`/pass:…`) is a name, not prose
+    !/^[:=：]/.test(text.slice(end, end + 1)) && // `pass: 4480…`: a label, its separator right after it
     name !== name.toUpperCase()
   )
     return undefined; // `pass` alone is a word of prose; in a name (`DB_PASS`) it is a password
@@ -225,7 +227,7 @@ export function credentialSpans(text: string): Candidate[] {
       const near = found === 'unlabelled' ? nearKeyword(text, m.index + m[0].length) : found;
       if (near) out.push(near);
     }
-  return [...out, ...tableSpans(text)];
+  return [...out, ...tableSpans(text), ...shapedSpans(text)];
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
@@ -240,4 +242,5 @@ export const credentialPatterns: RegExp[] = [
   userFlag,
   secretPath,
   cellName,
+  ...shapePatterns,
 ];

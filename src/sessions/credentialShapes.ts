@@ -1,0 +1,62 @@
+/**
+ * Credentials told by their shape where no credential's name labels them: the value of a label or a `k=v`
+ * pair that has a random key's entropy and character mix (`VAPID秘密鍵：q7Wm…`, `Cookie: SESSION=NjY4…`), and a
+ * `user / password` pair that makes up a label's whole value (`SSH: root / Yumoshucheng@`). The name of the
+ * label is not read: detect-secrets' high-entropy strings, kept to the place a value is assigned.
+ */
+import { characterClasses, isMasked, isPlaceholder, isReference, relativeEntropy } from './entropy.js';
+import type { Candidate } from './credentialValues.js';
+
+/** A separator of a label or an assignment in any script, decoration, then a run of a key's characters. */
+const assigned = /(?<![:/])[:=：﹕∶꞉][ \t]{0,3}[*_`"'“「]{0,3}([A-Za-z0-9+/_-]{20,512}={0,3})(?![A-Za-z0-9+/=_-])/g;
+
+/**
+ * Random, not written: upper case, lower case and digits, digits spread through it (an identifier's one
+ * number is not), entropy near the most its length allows (as for tokens a user hands over).
+ */
+export function randomKey(token: string): boolean {
+  // words joined by `_` or `-` (a file's or a slug's name: `intel_03_CAE_K12_risks`) are written, not drawn
+  const longest = token.split(/[-_]/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  if (longest.length < 16) return false;
+  const alnum = token.replace(/[^A-Za-z0-9]/g, '');
+  if (characterClasses(alnum) < 3 || token.startsWith('/') || isReference(token) || isMasked(token)) return false;
+  const switches = alnum.match(/(?<=\d)[A-Za-z]|(?<=[A-Za-z])\d/g)?.length ?? 0;
+  return switches >= 4 && relativeEntropy(token) >= 0.8;
+}
+
+/** `: <user> / <password>` ending the line or a parenthesis: the pair is a label's whole value. */
+const pair =
+  /[:：=][ \t]{0,3}[\p{L}\p{N}_.@-]{1,64}[ \t]{1,3}\/[ \t]{1,3}([^\s/()（）`"']{6,128})(?=[ \t]{0,8}(?:$|[)）]))/gmu;
+
+/**
+ * A password's shape: three character classes with both cases (or a random mix), not a version, a file, a
+ * URL, title-case words (`Platform-Infra`) or a placeholder.
+ */
+export function passwordShaped(v: string): boolean {
+  if (characterClasses(v) < 3 || isReference(v) || isPlaceholder(v) || /:\/\//.test(v)) return false;
+  if (/^v?\d+(?:\.\d+)+/.test(v) || /\.[A-Za-z]{1,5}$/.test(v) || /^\p{Lu}\p{Ll}+(?:[-_ ]\p{Lu}\p{Ll}+)+$/u.test(v))
+    return false;
+  return (/\p{Lu}/u.test(v) && /\p{Ll}/u.test(v)) || (randomKey(v) && !/[-_.]/.test(v));
+}
+
+/** Spans of secrets by shape alone in `text`. */
+export function shapedSpans(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const m of text.matchAll(assigned)) {
+    const token = m[1]!;
+    // a file's name (`….md`) is no key
+    if (!randomKey(token) || /^\.[A-Za-z]{1,5}\b/.test(text.slice(m.index + m[0].length))) continue;
+    const start = m.index + m[0].length - token.length;
+    out.push({ start, end: start + token.length, kind: 'high-entropy-value' });
+  }
+  for (const m of text.matchAll(pair)) {
+    const secret = m[1]!.replace(/[.,;]$/, '');
+    if (!passwordShaped(secret)) continue;
+    const start = m.index + m[0].length - m[1]!.length;
+    out.push({ start, end: start + secret.length, kind: 'password' });
+  }
+  return out;
+}
+
+/** Every pattern here, for the test that checks each quantifier is bounded. */
+export const shapePatterns: RegExp[] = [assigned, pair];
