@@ -1,7 +1,8 @@
 /**
  * Credentials told by their shape where no credential's name labels them: the value of a label or a `k=v`
  * pair that has a random key's entropy and character mix (`VAPID秘密鍵：q7Wm…`, `Cookie: SESSION=NjY4…`), and a
- * `user / password` pair that makes up a label's whole value (`SSH: root / Yumoshucheng@`). The name of the
+ * `user / password` pair or a password as people choose one that makes up a label's whole value (`SSH: root /
+ * Yumoshucheng@`, `**Router admin**: \`Mk!cafe-2025\``), and random letters (`授权码：qwlkzmbvnrtypdse`). The name of the
  * label is not read: detect-secrets' high-entropy strings, kept to the place a value is assigned.
  */
 import { characterClasses, isMasked, isPlaceholder, isReference, relativeEntropy } from './entropy.js';
@@ -39,6 +40,25 @@ export function passwordShaped(v: string): boolean {
   return (/\p{Lu}/u.test(v) && /\p{Ll}/u.test(v)) || (randomKey(v) && !/[-_.]/.test(v));
 }
 
+/**
+ * A password as people choose one: both cases and a mark of the kind sites require (`Mk!cafe-2025`), not an
+ * address (`a@b.c`), a URL or a placeholder.
+ */
+export function strongPassword(v: string): boolean {
+  if (v.length < 8 || v.length > 64 || !/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+=]/.test(v))
+    return false;
+  return !/@[\w-]{1,63}\./.test(v) && !/:\/\//.test(v) && !isReference(v) && !isPlaceholder(v);
+}
+
+/** Letters drawn at random, not written: 12 or more in lower case with almost no vowels (`qwlkzmbvnrtypdse`). */
+export function randomLetters(v: string): boolean {
+  if (!/^[a-z]{12,64}$/.test(v)) return false;
+  return (v.match(/[aeiou]/g)?.length ?? 0) / v.length < 0.2 && relativeEntropy(v) >= 0.85;
+}
+
+/** A label's whole value, bare or in a code span or quotes, ending the line. */
+const wholeValue = /[:：][ \t]{0,3}([`"']?)([^\s`"':：]{8,64})\1[ \t]{0,3}$/gmu;
+
 /** Spans of secrets by shape alone in `text`. */
 export function shapedSpans(text: string): Candidate[] {
   const out: Candidate[] = [];
@@ -48,6 +68,12 @@ export function shapedSpans(text: string): Candidate[] {
     if (!randomKey(token) || /^\.[A-Za-z]{1,5}\b/.test(text.slice(m.index + m[0].length))) continue;
     const start = m.index + m[0].length - token.length;
     out.push({ start, end: start + token.length, kind: 'high-entropy-value' });
+  }
+  for (const m of text.matchAll(wholeValue)) {
+    const v = m[2]!;
+    if (!strongPassword(v) && !randomLetters(v)) continue;
+    const start = m.index + m[0].trimEnd().length - m[1]!.length - v.length;
+    out.push({ start, end: start + v.length, kind: 'password' });
   }
   for (const m of text.matchAll(pair)) {
     const secret = m[1]!.replace(/[.,;]$/, '');
@@ -59,4 +85,4 @@ export function shapedSpans(text: string): Candidate[] {
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const shapePatterns: RegExp[] = [assigned, pair];
+export const shapePatterns: RegExp[] = [assigned, pair, wholeValue];

@@ -24,6 +24,13 @@ describe('secrets told by their shape, whatever the label is called', () => {
       '- 面板: http://10.0.0.5:8888/x (user: 294e9362 / pass: 448066b9cc72)',
       '448066b9cc72',
     ],
+    ['a netrc line', 'machine ftp.example.ru login acme_ftp password Ftp_Chel!2025', 'Ftp_Chel!2025'],
+    [
+      'a label that names no credential',
+      '- **Router admin (MikroTik, `192.168.88.1`)**: `Mk!cafe-2025`',
+      'Mk!cafe-2025',
+    ],
+    ['random letters after a label', '- QQ邮箱 SMTP (smtp.qq.com:465)，授权码：qwlkzmbvnrtypdse', 'qwlkzmbvnrtypdse'],
   ])('%s', (_, text, secret) => {
     expect(secretsOf(text)).toContain(secret);
   });
@@ -42,6 +49,10 @@ describe('secrets told by their shape, whatever the label is called', () => {
     ['title-case words', '- Team: core / Platform-Infra'],
     ['a placeholder pair', '- SSH: root / <password>'],
     ['prose after pass', '- CI: the tests pass: all of them'],
+    ['an address', '- Contact: Dana.Okafor@acme.example'],
+    ['a long word', '- Term: internationalization'],
+    ['a version', '- Runtime: `Node-v22.1`'],
+    ['a password named in prose', '- The password reset flow sends a link'],
   ])('leaves %s', (_, text) => {
     expect(shaped(text)).toEqual([]);
     expect(secretsOf(text)).toEqual([]);
