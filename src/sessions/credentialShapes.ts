@@ -6,7 +6,8 @@
  * label is not read: detect-secrets' high-entropy strings, kept to the place a value is assigned.
  */
 import { characterClasses, isMasked, isPlaceholder, isReference, relativeEntropy } from './entropy.js';
-import type { Candidate } from './credentialValues.js';
+import { familyOf } from './credentialNames.js';
+import { valueAt, type Candidate } from './credentialValues.js';
 
 /** A separator of a label or an assignment in any script, decoration, then a run of a key's characters. */
 const assigned = /(?<![:/])[:=：﹕∶꞉][ \t]{0,3}[*_`"'“「]{0,3}([A-Za-z0-9+/_-]{20,512}={0,3})(?![A-Za-z0-9+/=_-])/g;
@@ -58,6 +59,15 @@ export function randomLetters(v: string): boolean {
 
 /** A label's whole value, bare or in a code span or quotes, ending the line. */
 const wholeValue = /[:：][ \t]{0,3}([`"']?)([^\s`"':：]{8,64})\1[ \t]{0,3}$/gmu;
+
+/** A password written right after its name, as netrc and some configs do (`password Ftp_Chel!2025`). */
+export function passwordAfterName(text: string, name: string, end: number): Candidate | undefined {
+  if (familyOf(name) !== 'password' || !/^[ \t]$/.test(text[end] ?? '')) return undefined;
+  const v = valueAt(text, end);
+  return v && v.start - end <= 2 && strongPassword(v.text)
+    ? { start: v.start, end: v.end, kind: 'password' }
+    : undefined;
+}
 
 /** Spans of secrets by shape alone in `text`. */
 export function shapedSpans(text: string): Candidate[] {

@@ -8,7 +8,7 @@
  */
 import { isPlaceholder, isReference, shannonEntropy } from './entropy.js';
 import { camelNameAt, familyOf, nameAt, qualifiers } from './credentialNames.js';
-import { shapedSpans, shapePatterns, strongPassword } from './credentialShapes.js';
+import { passwordAfterName, shapedSpans, shapePatterns } from './credentialShapes.js';
 import { cellName, tableSpans } from './credentialTables.js';
 import { looseValue, pairSecret, secretValue, valueAt, type Candidate, type Label } from './credentialValues.js';
 
@@ -69,7 +69,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     word.includes('-') && /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
   const sep =
     separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
-  if (!sep) return bareAfter(text, name, end) ?? 'unlabelled';
+  if (!sep) return passwordAfterName(text, name, end) ?? 'unlabelled';
   const v = valueAt(text, sep.from);
   if (!v || v.start - end > 40 || (flag && v.text.startsWith('-'))) return undefined;
   // an elided value (`sk-proj-...`, `ghp_…`) or a bare prefix (`sk-proj-`) shows what goes there, not a secret
@@ -90,15 +90,6 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   };
   if ('loose' in sep ? !looseValue(v.text, label) && !secretValue(v, label) : !secretValue(v, label)) return undefined;
   return { start: v.start, end: v.end, kind: family === 'password' ? 'password' : 'labelled-key' };
-}
-
-/** A password written right after its name, as netrc and some configs do (`password Ftp_Chel!2025`). */
-function bareAfter(text: string, name: string, end: number): Candidate | undefined {
-  if (familyOf(name) !== 'password' || !/^[ \t]$/.test(text[end] ?? '')) return undefined;
-  const v = valueAt(text, end);
-  return v && v.start - end <= 2 && strongPassword(v.text)
-    ? { start: v.start, end: v.end, kind: 'password' }
-    : undefined;
 }
 
 /** The word right before `start` (`SESSION_` → `SESSION`, `api ` → `api`, `--db-` → `--db`), at most 30 characters. */
