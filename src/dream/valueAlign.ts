@@ -4,7 +4,7 @@
  * paired by what stands around them (character pairs of the words just before and after each value), never by
  * the words a store uses.
  */
-import { parseKeyedFact } from './text.js';
+import { parseKeyedFact, type KeyedFact } from './text.js';
 
 export type ValueKind = 'number' | 'name';
 
@@ -165,8 +165,11 @@ const nameLike = (v: string) =>
  * (`GitLab CI … GitHub Actions 워크플로는 삭제`, `Yoga вместо Apollo Server`): names are many.
  */
 export function alignValues(older: string, newer: string): Pair[] {
-  const mine = valuesOf(older);
-  const theirs = valuesOf(newer);
+  const [ko, kn] = [parseKeyedFact(older), parseKeyedFact(newer)];
+  if (ko && kn && !sameThing(ko.subject, kn.subject)) return [];
+  // a value inside a line's subject (`v1 服务: …`) names which thing the line is about: it is no value of it
+  const mine = valuesOf(older).filter((v) => !inSubject(older, ko, v));
+  const theirs = valuesOf(newer).filter((v) => !inSubject(newer, kn, v));
   const pairs = (kind: ValueKind): Pair[] => {
     const out: Pair[] = [];
     for (const to of theirs) {
@@ -193,6 +196,32 @@ export function alignValues(older: string, newer: string): Pair[] {
     if (!chosen.some((c) => overlaps(c.from, p.from) || overlaps(c.to, p.to) || c.to.text === p.to.text))
       chosen.push(p);
   return chosen;
+}
+
+/** The value stands before where the line's keyed value starts: in its subject. */
+function inSubject(text: string, keyed: KeyedFact | undefined, v: Value): boolean {
+  if (!keyed) return false;
+  const start = text.lastIndexOf(keyed.raw);
+  return start > 0 && v.at < start;
+}
+
+const subjectWords = (s: string) =>
+  new Set([
+    ...(s.toLowerCase().match(/\p{L}{3,}/gu) ?? []).filter((w) => !spaceless.test(w)),
+    ...[...s.matchAll(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]{2,}/gu)].flatMap((m) =>
+      Array.from({ length: m[0].length - 1 }, (_, i) => m[0].slice(i, i + 2)),
+    ),
+  ]);
+
+/**
+ * Two subjects can be one thing: the same, or sharing a word, and not two of a series (`v1 服务` and `v2 服务`:
+ * the same words around another number name two things).
+ */
+function sameThing(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.replace(/\d+/g, '9') === b.replace(/\d+/g, '9')) return false;
+  const mine = subjectWords(a);
+  return [...subjectWords(b)].some((w) => mine.has(w));
 }
 
 /** The older text with each paired value replaced by its newer one. */
