@@ -166,7 +166,7 @@ const nameLike = (v: string) =>
  */
 export function alignValues(older: string, newer: string): Pair[] {
   const [ko, kn] = [parseKeyedFact(older), parseKeyedFact(newer)];
-  if (ko && kn && !sameThing(ko.subject, kn.subject)) return [];
+  if ((ko && kn && series(ko.subject, kn.subject)) || (ko && !speaksOf(ko.subject, newer))) return [];
   // a value inside a line's subject (`v1 服务: …`) names which thing the line is about: it is no value of it
   const mine = valuesOf(older).filter((v) => !inSubject(older, ko, v));
   const theirs = valuesOf(newer).filter((v) => !inSubject(newer, kn, v));
@@ -213,15 +213,13 @@ const subjectWords = (s: string) =>
     ),
   ]);
 
-/**
- * Two subjects can be one thing: the same, or sharing a word, and not two of a series (`v1 服务` and `v2 服务`:
- * the same words around another number name two things).
- */
-function sameThing(a: string, b: string): boolean {
-  if (a === b) return true;
-  if (a.replace(/\d+/g, '9') === b.replace(/\d+/g, '9')) return false;
-  const mine = subjectWords(a);
-  return [...subjectWords(b)].some((w) => mine.has(w));
+/** Two subjects of a series (`v1 服务`, `v2 服务`): the same words around another number name two things. */
+const series = (a: string, b: string) => a !== b && a.replace(/\d+/g, '9') === b.replace(/\d+/g, '9');
+
+/** The text names a word of the subject (`Beta release moves to …` of `Target Beta Release`), or it has none. */
+function speaksOf(subject: string, text: string): boolean {
+  const mine = subjectWords(subject);
+  return mine.size === 0 || [...subjectWords(text)].some((w) => mine.has(w));
 }
 
 /** The older text with each paired value replaced by its newer one. */

@@ -46,9 +46,12 @@ export function passwordShaped(v: string): boolean {
  * address (`a@b.c`), a URL or a placeholder.
  */
 export function strongPassword(v: string): boolean {
-  if (v.length < 8 || v.length > 64 || !/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+=]/.test(v))
-    return false;
-  return !/@[\w-]{1,63}\./.test(v) && !/:\/\//.test(v) && !isReference(v) && !isPlaceholder(v);
+  // typed in ASCII: letters of another script are prose (`GenAI对高阶思维Meta分析**`), emphasis marks are markup
+  if (!/^[\x21-\x7e]{8,64}$/.test(v) || /[*_]{2}/.test(v)) return false;
+  if (!/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+]/.test(v)) return false;
+  // an assignment or a slot (`KEY=changeme`, `KEY=<service-role-key>`) holds a value, it is none
+  if (/[<>＜＞=]/.test(v) || /@[\w-]{1,63}\./.test(v) || /:\/\//.test(v)) return false;
+  return !isReference(v) && !isPlaceholder(v);
 }
 
 /** Letters drawn at random, not written: 12 or more in lower case with almost no vowels (`qwlkzmbvnrtypdse`). */

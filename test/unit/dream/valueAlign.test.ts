@@ -77,6 +77,13 @@ describe('pairing an older value with a newer one by what stands around them', (
         '- The SOC 2 auditor is handled by auditor-partner-101',
       ),
     ).toBeUndefined();
+    // a generic label whose sentence names the subject speaks of it
+    expect(
+      updated(
+        '- **Target Beta Release**: 2025-07-31',
+        '- **Decision**: Beta release moves to 2025-08-15 (sign-off slipped)',
+      ),
+    ).toBe('- **Target Beta Release**: 2025-08-15');
     // the same service, its port in the value: an update
     expect(updated('- **v1 服务**: 运行在 8080 端口', '- v1 服务现在运行在 8081 端口')).toBe(
       '- **v1 服务**: 运行在 8081 端口',
