@@ -166,7 +166,8 @@ const nameLike = (v: string) =>
  */
 export function alignValues(older: string, newer: string): Pair[] {
   const [ko, kn] = [parseKeyedFact(older), parseKeyedFact(newer)];
-  if ((ko && kn && series(ko.subject, kn.subject)) || (ko && !speaksOf(ko.subject, newer))) return [];
+  // two keyed lines speak of one thing when the newer one's subject or text names a word of the older subject
+  if (ko && kn && (series(ko.subject, kn.subject) || !speaksOf(ko.subject, `${kn.subject} ${newer}`))) return [];
   // a value inside a line's subject (`v1 服务: …`) names which thing the line is about: it is no value of it
   const mine = valuesOf(older).filter((v) => !inSubject(older, ko, v));
   const theirs = valuesOf(newer).filter((v) => !inSubject(newer, kn, v));
