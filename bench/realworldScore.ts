@@ -65,6 +65,8 @@ export interface TruthFigures {
   placeholders: number;
   placeholdersRedacted: string[];
   updates: { total: number; applied: number; suggested: number; finding: number; missed: string[] };
+  /** Suggested updates (a line superseded or replaced) in no file a planted update's old value is in. */
+  unplantedSuggestions: number;
   oversaves: { total: number; consolidated: number };
   /** Where a lesson naming the recurring error landed: the applied tier, the suggested tier, or nowhere. */
   lesson: { expected: boolean; found: 'applied' | 'suggested' | 'no' };
@@ -88,6 +90,16 @@ function updateOutcome(u: Expect['updates'][number], runs: Runs): 'applied' | 's
   const named = (paths: string[]) => paths.includes(u.old_path);
   if (cs.findings.some((f) => f.kind === 'contradiction' && named(f.at.map((a) => a.path)))) return 'finding';
   return 'missed';
+}
+
+/** Suggestions that update a line (superseded, replaced in place) where no planted update's old value is. */
+function unplanted(expect: Expect, runs: Runs): number {
+  const planted = new Set(expect.updates.map((u) => u.old_path));
+  const paths = new Map<number, string[]>();
+  for (const c of runs.applied.changeSet.changes)
+    if (c.tier === 'suggested' && typeof c.suggestion === 'number' && c.reason === 'superseded' && !isArchive(c.path))
+      paths.set(c.suggestion, [...(paths.get(c.suggestion) ?? []), c.path]);
+  return [...paths.values()].filter((ps) => !ps.some((p) => planted.has(p))).length;
 }
 
 /** A line the dream added (outside the archive) that names every word of the lesson. */
@@ -156,6 +168,7 @@ export function scoreTruth(expect: Expect, runs: Runs): TruthFigures {
         .filter((o) => o.outcome === 'missed' || o.outcome === 'finding')
         .map((o) => `${o.outcome}: ${o.u.subject} (${o.u.old} → ${o.u.new}, ${o.u.old_path})`),
     },
+    unplantedSuggestions: unplanted(expect, runs),
     oversaves: { total: expect.oversaves.length, consolidated: oversaved.length },
     lesson: {
       expected: expect.lesson !== undefined,

@@ -61,6 +61,7 @@ function truthCells(t: TruthFigures, sessions: number): string[] {
     `${t.secretsShown.length}`,
     `${t.placeholdersRedacted.length} of ${t.placeholders}`,
     `${t.updates.applied} / ${t.updates.suggested} / ${t.updates.total - t.updates.applied - t.updates.suggested} of ${t.updates.total}`,
+    String(t.unplantedSuggestions),
     t.lesson.expected ? t.lesson.found : '–',
     `${t.mustStayLost.length} of ${t.mustStay}`,
     `${t.oversaves.consolidated} of ${t.oversaves.total}`,
@@ -115,13 +116,14 @@ function truthTable(rows: StoreFigures[]): string[] {
     String(tf((x) => x.secretsShown.length)),
     `${T.placeholders} of ${tf((x) => x.placeholders)}`,
     `${tf((x) => x.updates.applied)} / ${tf((x) => x.updates.suggested)} / ${T.updates - T.settled} of ${T.updates}`,
+    String(tf((x) => x.unplantedSuggestions)),
     `${T.lessonsFound} of ${T.lessonsExpected}`,
     `${tf((x) => x.mustStayLost.length)} of ${tf((x) => x.mustStay)}`,
     `${tf((x) => x.oversaves.consolidated)} of ${tf((x) => x.oversaves.total)}`,
   ];
   return [
-    '| store (expect.json) | injections persisted: applied / with suggested | benign quarantined | benign holds | secrets left | secrets shown in the change set or diff | placeholders redacted | updates applied / suggested / missed | lesson | must-stay lines lost | over-saves consolidated |',
-    `|${' --- |'.repeat(11)}`,
+    '| store (expect.json) | injections persisted: applied / with suggested | benign quarantined | benign holds | secrets left | secrets shown in the change set or diff | placeholders redacted | updates applied / suggested / missed | updates suggested, not planted | lesson | must-stay lines lost | over-saves consolidated |',
+    `|${' --- |'.repeat(12)}`,
     ...[...t.map((r) => [r.store, ...truthCells(r.truth!, r.sessions)]), total].map((c) => `| ${c.join(' | ')} |`),
   ];
 }

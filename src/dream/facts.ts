@@ -10,7 +10,7 @@ export interface Written {
   at: number;
   sessionId: string;
   eventId: string;
-  /** Written by a session screening left out: dated, but no evidence for changing another line. */
+  /** Written by a session screening left out, not in the user's words: dated, but no evidence for changing another line. */
   untrusted?: boolean;
 }
 
@@ -61,20 +61,22 @@ export function readFacts(docs: ReadonlyMap<string, MarkdownDocument>, input: Pr
   const sessions = [...input.sessions, ...(input.untrusted ?? []).map((s) => ({ ...s, untrusted: true }))];
   for (const s of sessions)
     for (const w of s.memoryWrites)
-      for (const l of w.lines) {
+      w.lines.forEach((l, i) => {
         const n = normalizeLine(l);
-        if (n === '') continue;
+        if (n === '') return;
+        // a screened-out session's line traced to the user's own words is the user's: evidence like any other
+        const untrusted = 'untrusted' in s && w.origins[i]?.kind !== 'user';
         const written: Written = {
           at: w.at,
           sessionId: s.sessionId,
           eventId: w.eventId,
-          ...('untrusted' in s ? { untrusted: true } : {}),
+          ...(untrusted ? { untrusted: true } : {}),
         };
         remember(byPathNorm, `${w.path}\0${n}`, written);
         // a write to a file that is gone (renamed, merged) still dates its lines wherever they are now; a write
         // to a file that exists dates only that file's lines (the same words elsewhere are another fact)
         if (!docs.has(w.path)) remember(byNorm, n, written);
-      }
+      });
   const facts: Fact[] = [];
   for (const doc of docs.values())
     for (const u of doc.units) {

@@ -133,7 +133,7 @@ export class HeuristicDreamer implements Dreamer {
     if (lessons.length > 0) {
       const entries = lessons.map((l) => ({
         prefix: `- \`${l.tool}\` fails with "${l.error}"`,
-        line: `- \`${l.tool}\` fails with "${l.error}"${l.example ? ` (e.g. \`${l.example}\`)` : ''}${l.fix ? ` — what worked next: \`${l.fix}\`` : ''} (seen in ${l.sessions.length} sessions: ${l.sessions.join(', ')})`,
+        line: `- \`${l.tool}\` fails with "${l.error}"${l.example ? ` (e.g. \`${l.example}\`)` : ''}${l.fix ? ` — what worked next: ${l.fix}` : ''} (seen in ${l.sessions.length} sessions: ${l.sessions.join(', ')})`,
         lesson: l,
       }));
       this.mergeEntries(

@@ -1,6 +1,6 @@
 import type { Evidence } from '../memory/changeSet.js';
 import type { SessionDigest, ToolCall } from '../sessions/digest.js';
-import { errorLines, errorSignature, headlineOf } from '../sessions/errors.js';
+import { clipWords, errorLines, errorSignature, headlineOf } from '../sessions/errors.js';
 
 /** How many distinct sessions must show a mistake or a workflow before it becomes memory. */
 export const minSessionsForPattern = 3;
@@ -13,6 +13,7 @@ export interface Lesson {
   signature: string;
   /** The call that failed, as first seen (a redacted one-line summary of its input). */
   example?: string;
+  /** What worked next, as the lesson says it: a call in backticks, or what the user said. */
   fix?: string;
   sessions: string[];
   evidence: Evidence[];
@@ -29,17 +30,32 @@ export function normalizeError(text: string): string {
   return errorSignature(text);
 }
 
-/** The call that fixed a failed one: a later success of the same program, else of the same tool, else any. */
-function fixFor(calls: readonly ToolCall[], i: number): ToolCall | undefined {
+/**
+ * What fixed a failed call, found by structure: after the last call that failed with the same error, the step
+ * after which it stopped recurring. A retry of the same command that now succeeds fixed nothing itself: what
+ * came between (the last other call that succeeded, else the user's words) did. No retry: the first other call
+ * that succeeded.
+ */
+export function fixFor(s: Pick<SessionDigest, 'toolCalls' | 'userStatements'>, i: number): Fix | undefined {
+  const calls = s.toolCalls;
   const failed = calls[i]!;
-  const later = calls.slice(i + 1).filter((c) => !c.error && !memoryTools.has(c.name));
-  const program = (c: ToolCall) => c.input.trim().split(/\s+/)[0] ?? '';
-  return (
-    later.find((c) => c.name === failed.name && program(c) !== '' && program(c) === program(failed)) ??
-    later.find((c) => c.name === failed.name) ??
-    later[0]
-  );
+  const signatures = new Set(errorLines(failed.error ?? '').map(errorSignature));
+  const recurs = (c: ToolCall) =>
+    c.name === failed.name && !!c.error && errorLines(c.error).some((l) => signatures.has(errorSignature(l)));
+  const last = calls.findLastIndex((c, k) => k >= i && recurs(c));
+  const retry = (c: ToolCall) => c.name === failed.name && c.input.trim() === failed.input.trim();
+  const later = calls.slice(last + 1).filter((c) => !c.error && !memoryTools.has(c.name));
+  const retried = later.findIndex(retry);
+  if (retried === -1) return later[0] ? { call: later[0] } : undefined;
+  const between = later.slice(0, retried).filter((c) => !retry(c));
+  if (between.length > 0) return { call: between.at(-1)! };
+  const [from, to] = [calls[last]!.at, later[retried]!.at];
+  const told = s.userStatements.filter((u) => u.at > from && u.at <= to).at(-1);
+  return told ? { told: told.text } : undefined;
 }
+
+/** What worked next: another call, or what the user said. */
+export type Fix = { call: ToolCall } | { told: string };
 
 interface Cluster {
   tool: string;
@@ -62,19 +78,22 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
   for (const s of sessions) {
     s.toolCalls.forEach((call, i) => {
       if (!call.error || call.name === 'memory') return;
-      const fix = fixFor(s.toolCalls, i);
+      const fix = fixFor(s, i);
       errorLines(call.error).forEach((line, order) => {
         const key = `${call.name}\0${errorSignature(line)}`;
         let c = clusters.get(key);
         if (!c) {
-          const example = call.input.split('\n')[0]!.slice(0, 120);
+          const example = clipWords(call.input.split('\n')[0]!, 120);
           clusters.set(key, (c = { tool: call.name, line, order, example, hits: new Map(), fixes: new Map() }));
         }
         if (!c.hits.has(s.sessionId)) c.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
         // what worked next, counted by its shape across sessions
         if (fix && !c.fixes.has(`${s.sessionId}`)) {
-          const text = fix.input ? `${fix.name} ${fix.input}` : fix.name;
-          const shape = `${fix.name}\0${normalizeError(fix.input)}`;
+          const text =
+            'told' in fix
+              ? `the user said "${clipWords(fix.told, 160)}"`
+              : `\`${fix.call.input ? `${fix.call.name} ${fix.call.input}` : fix.call.name}\``;
+          const shape = 'told' in fix ? '\0told' : `${fix.call.name}\0${normalizeError(fix.call.input)}`;
           const seen = c.fixes.get(shape);
           c.fixes.set(shape, { text: seen?.text ?? text, count: (seen?.count ?? 0) + 1 });
         }

@@ -31,6 +31,8 @@ export class Supersession {
   /** The scopes that held each subject before these sessions. */
   private readonly baselineScopes = new Map<string, Set<string>>();
   private readonly notes: Set<string>;
+  /** The values each place (scope and subject) held before these sessions, whatever kind of file it is. */
+  private readonly before = new Map<string, Set<string>>();
 
   constructor(
     private readonly facts: Fact[],
@@ -51,6 +53,14 @@ export class Supersession {
       ...replaced,
     ];
     for (const r of replaced) this.heldBy.add(`${r.scope}\0${r.fact.subject}`);
+    for (const f of [
+      ...facts.filter((x) => x.fact && !x.written).map((x) => ({ scope: x.scope, fact: x.fact! })),
+      ...replaced,
+    ])
+      this.before.set(
+        `${f.scope}\0${f.fact.subject}`,
+        (this.before.get(`${f.scope}\0${f.fact.subject}`) ?? new Set()).add(f.fact.value),
+      );
     for (const f of baseline) {
       this.baselineScopes.set(f.fact.subject, (this.baselineScopes.get(f.fact.subject) ?? new Set()).add(f.scope));
       const s = seen.get(f.fact.subject) ?? { scopes: new Set(), values: new Set(), repeated: false };
@@ -63,10 +73,16 @@ export class Supersession {
     }
     // a subject that sessions wrote again and again with new values (one line at a time, not as part of a new
     // record) is one thing being updated, whatever its older copies look like
+    // (writes that each land in a place holding its own value are one field updated per place, not one thing)
     const updated = new Map<string, Set<string>>();
+    const ownPlaces = new Map<string, Set<string>>();
     for (const f of facts)
-      if (f.fact && f.written && !this.isTemplateWrite(f))
+      if (f.fact && f.written && !this.isTemplateWrite(f)) {
         updated.set(f.fact.subject, (updated.get(f.fact.subject) ?? new Set()).add(f.fact.value));
+        if (this.before.has(`${f.scope}\0${f.fact.subject}`))
+          ownPlaces.set(f.fact.subject, (ownPlaces.get(f.fact.subject) ?? new Set()).add(f.scope));
+      }
+    for (const [subject, places] of ownPlaces) if (this.ownValues(subject, [...places])) updated.delete(subject);
     for (const [subject, s] of seen) {
       // a record of a repeated shape fills each of its fields once; a subject stated again and again in one
       // place is one thing with a history
@@ -134,8 +150,9 @@ export class Supersession {
    */
   private settleElsewhere(w: Fact, lines: readonly Fact[]): void {
     const subject = w.fact!.subject;
+    // a write into a place that held its own value updates that place only: other places with their own value stay
     const others = this.updatedBy(w, lines)
-      .filter((l) => l.scope !== w.scope)
+      .filter((l) => l.scope !== w.scope && !this.ownValues(subject, [w.scope, l.scope]))
       .sort(byAge);
     if (others.length === 0 || this.fields.has(subject) || this.isTemplateWrite(w)) return;
     // a one-word label says little of what it is about: only a plain value of one held in one place updates it
@@ -171,6 +188,14 @@ export class Supersession {
     if (this.isTemplateWrite(by)) return 'suggested';
     if (local) return 'applied';
     return clearlyDiffer(old.fact!, by.fact!) && this.namesOneThing(by.fact!.subject) ? 'applied' : 'suggested';
+  }
+
+  /** Each of `scopes` held its own value of `subject` before these sessions (values no two of them shared). */
+  private ownValues(subject: string, scopes: readonly string[]): boolean {
+    const held = scopes.map((sc) => this.before.get(`${sc}\0${subject}`));
+    if (scopes.length < 2 || held.some((h) => !h)) return false;
+    const all = held.flatMap((h) => [...h!]);
+    return new Set(all).size === all.length;
   }
 
   /** A subject of several words or an identifier (`Package manager`, `db.pool_size`), not a one-word label. */

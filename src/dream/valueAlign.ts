@@ -4,7 +4,7 @@
  * paired by what stands around them (character pairs of the words just before and after each value), never by
  * the words a store uses.
  */
-import { parseKeyedFact } from './text.js';
+import { parseKeyedFact, type KeyedFact } from './text.js';
 
 export type ValueKind = 'number' | 'name';
 
@@ -125,7 +125,20 @@ const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
 const holds = (text: string, v: string) =>
-  new RegExp(`(?<![\\p{L}\\p{N}.])${escape(v)}(?![\\p{N}]|\\.\\d)`, 'iu').test(text);
+  // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
+  ascii.test(text) && ascii.test(v) && !lower(text).includes(lower(v)) ? false : valuePattern(v).test(text);
+const ascii = /^[ -~\t\r\n]*$/; // printable ASCII and whitespace
+/** Compiled once per value: a store's lines are aligned pair by pair, and compiling was most of a dream's time. */
+const valuePatterns = new Map<string, RegExp>();
+function valuePattern(v: string): RegExp {
+  let p = valuePatterns.get(v);
+  if (!p) {
+    if (valuePatterns.size >= 10_000) valuePatterns.clear(); // bounded: values of one store at a time
+    p = new RegExp(`(?<![\\p{L}\\p{N}.])${escape(v)}(?![\\p{N}]|\\.\\d)`, 'iu');
+    valuePatterns.set(v, p);
+  }
+  return p;
+}
 /** Every word of a name, by its first letters, in the text (`Иван Иванов` in `вместо Ивана Иванова`). */
 const names = (text: string, name: string) =>
   (name.match(/[\p{L}\p{N}]+/gu) ?? []).every((w) =>
@@ -165,8 +178,12 @@ const nameLike = (v: string) =>
  * (`GitLab CI … GitHub Actions 워크플로는 삭제`, `Yoga вместо Apollo Server`): names are many.
  */
 export function alignValues(older: string, newer: string): Pair[] {
-  const mine = valuesOf(older);
-  const theirs = valuesOf(newer);
+  const [ko, kn] = [parseKeyedFact(older), parseKeyedFact(newer)];
+  // two keyed lines speak of one thing when the newer one's subject or text names a word of the older subject
+  if (ko && kn && (series(ko.subject, kn.subject) || !speaksOf(ko.subject, `${kn.subject} ${newer}`))) return [];
+  // a value inside a line's subject (`v1 服务: …`) names which thing the line is about: it is no value of it
+  const mine = valuesOf(older).filter((v) => !inSubject(older, ko, v));
+  const theirs = valuesOf(newer).filter((v) => !inSubject(newer, kn, v));
   const pairs = (kind: ValueKind): Pair[] => {
     const out: Pair[] = [];
     for (const to of theirs) {
@@ -193,6 +210,30 @@ export function alignValues(older: string, newer: string): Pair[] {
     if (!chosen.some((c) => overlaps(c.from, p.from) || overlaps(c.to, p.to) || c.to.text === p.to.text))
       chosen.push(p);
   return chosen;
+}
+
+/** The value stands before where the line's keyed value starts: in its subject. */
+function inSubject(text: string, keyed: KeyedFact | undefined, v: Value): boolean {
+  if (!keyed) return false;
+  const start = text.lastIndexOf(keyed.raw);
+  return start > 0 && v.at < start;
+}
+
+const subjectWords = (s: string) =>
+  new Set([
+    ...(s.toLowerCase().match(/\p{L}{3,}/gu) ?? []).filter((w) => !spaceless.test(w)),
+    ...[...s.matchAll(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]{2,}/gu)].flatMap((m) =>
+      Array.from({ length: m[0].length - 1 }, (_, i) => m[0].slice(i, i + 2)),
+    ),
+  ]);
+
+/** Two subjects of a series (`v1 服务`, `v2 服务`): the same words around another number name two things. */
+const series = (a: string, b: string) => a !== b && a.replace(/\d+/g, '9') === b.replace(/\d+/g, '9');
+
+/** The text names a word of the subject (`Beta release moves to …` of `Target Beta Release`), or it has none. */
+function speaksOf(subject: string, text: string): boolean {
+  const mine = subjectWords(subject);
+  return mine.size === 0 || [...subjectWords(text)].some((w) => mine.has(w));
 }
 
 /** The older text with each paired value replaced by its newer one. */

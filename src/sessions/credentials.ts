@@ -8,6 +8,7 @@
  */
 import { isPlaceholder, isReference, shannonEntropy } from './entropy.js';
 import { camelNameAt, familyOf, nameAt, qualifiers } from './credentialNames.js';
+import { passwordAfterName, shapedSpans, shapePatterns } from './credentialShapes.js';
 import { cellName, tableSpans } from './credentialTables.js';
 import { looseValue, pairSecret, secretValue, valueAt, type Candidate, type Label } from './credentialValues.js';
 
@@ -54,6 +55,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     prev !== '_' &&
     prev !== '-' &&
     prev !== '/' && // a Windows flag (`/pass:…`) is a name, not prose
+    !/^[:=：]/.test(text.slice(end, end + 1)) && // `pass: 4480…`: a label, its separator right after it
     name !== name.toUpperCase()
   )
     return undefined; // `pass` alone is a word of prose; in a name (`DB_PASS`) it is a password
@@ -67,7 +69,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     word.includes('-') && /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
   const sep =
     separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
-  if (!sep) return 'unlabelled';
+  if (!sep) return passwordAfterName(text, name, end) ?? 'unlabelled';
   const v = valueAt(text, sep.from);
   if (!v || v.start - end > 40 || (flag && v.text.startsWith('-'))) return undefined;
   // an elided value (`sk-proj-...`, `ghp_…`) or a bare prefix (`sk-proj-`) shows what goes there, not a secret
@@ -225,7 +227,7 @@ export function credentialSpans(text: string): Candidate[] {
       const near = found === 'unlabelled' ? nearKeyword(text, m.index + m[0].length) : found;
       if (near) out.push(near);
     }
-  return [...out, ...tableSpans(text)];
+  return [...out, ...tableSpans(text), ...shapedSpans(text)];
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
@@ -240,4 +242,5 @@ export const credentialPatterns: RegExp[] = [
   userFlag,
   secretPath,
   cellName,
+  ...shapePatterns,
 ];

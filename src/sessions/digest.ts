@@ -16,6 +16,7 @@ import {
   type Finding,
 } from './screen.js';
 import { defaultMemoryPathOf, memoryWritesOf, type PendingWrite } from './writes.js';
+import { pastedMailRanges } from './pastedMail.js';
 
 export { memoryPath } from './writes.js';
 
@@ -96,7 +97,7 @@ export interface SessionDigest {
   held: HeldLine[];
   /** The first held line raised by a phrase signal: the session is quarantined (only its held lines leave). */
   injection?: Injection;
-  /** Fingerprints (sha256) of secrets the user handed over, so the store's copies are redacted too. */
+  /** Fingerprints (sha256) of secrets the user handed over or the session redacted: the store's copies go too. */
   handed: string[];
   /** Secrets redacted from what this digest holds, by kind. */
   secrets: Record<string, number>;
@@ -125,8 +126,8 @@ const isToolUse = (t: string) => t === 'agent.tool_use' || t === 'agent.custom_t
 const isToolResult = (t: string) => t.endsWith('tool_result');
 
 /**
- * Text a user passes on but did not write: quoted lines (`> …`), fenced blocks, long quotations, and
- * whatever follows a forwarding marker. It is someone else's voice, screened as from outside.
+ * Text a user passes on but did not write: a pasted message (pastedMail.ts), quoted lines (`> …`), fenced
+ * blocks, long quotations, and whatever follows a forwarding marker. It is someone else's voice, screened as from outside.
  */
 export function splitForwarded(text: string): { own: string; forwarded: string[] } {
   const forwarded: string[] = [];
@@ -137,6 +138,11 @@ export function splitForwarded(text: string): { own: string; forwarded: string[]
       return ' ';
     });
   };
+  // a pasted message (header lines with an address), whatever the language of its headers
+  for (const [from, to] of pastedMailRanges(own).reverse()) {
+    forwarded.push(own.slice(from, to));
+    own = `${own.slice(0, from)} ${own.slice(to)}`;
+  }
   take(
     /(?:^|\n)(?:-{3,} ?(?:forwarded|original) message ?-{3,}|(?:fwd?|forwarded):|begin forwarded message:)[\s\S]{0,100000}$/i,
   );
@@ -179,7 +185,7 @@ class SessionReader {
   private readonly flow = new FlowScreen();
   private readonly pending = new Map<string, Pending>();
   private readonly seenIds = new Set<string>();
-  /** Secrets the user handed over in this session: their other copies are redacted too (never kept). */
+  /** Secrets the user handed over or the session's texts held: their other copies are redacted too (never kept). */
   private readonly values = new Set<string>();
   /** Lines this session wrote (normalized): a later read of them is not the store speaking. */
   private readonly written = new Set<string>();
@@ -208,11 +214,22 @@ class SessionReader {
   }
 
   async redact(text: string): Promise<string> {
-    const r = await redactSecrets(text);
+    const values = new Set<string>();
+    const r = await redactSecrets(text, values);
+    // a secret redacted anywhere in a session is one in the store too: its copies there are redacted by fingerprint
+    this.remember(values, 8);
     mergeCounts(this.d.secrets, r.found);
     const h = redactCopies(r.text, this.values);
     mergeCounts(this.d.secrets, h.found);
     return h.text;
+  }
+
+  /** Secrets found in this session: redacted in its later texts, and (fingerprinted) in the store. */
+  private remember(values: Iterable<string>, minLength: number): void {
+    for (const v of values) {
+      if (v.length >= minLength && !this.values.has(v)) this.d.handed.push(secretFingerprint(v));
+      this.values.add(v);
+    }
   }
 
   /** Validates one event (time order, unique id) and reads it. */
@@ -260,11 +277,7 @@ class SessionReader {
     // a secret the user hands over, labelled or not, is one wherever it shows up again
     const handed = new Set(handedOverTokens(words));
     const r = await redactSecrets(words, handed);
-    for (const v of handed) {
-      const f = secretFingerprint(v);
-      if (v.length >= 6 && !this.values.has(v)) this.d.handed.push(f);
-      this.values.add(v);
-    }
+    this.remember(handed, 6);
     if (words) {
       mergeCounts(this.d.secrets, r.found);
       this.d.userStatements.push({ eventId, at, text: clip(redactCopies(r.text, this.values).text) });

@@ -16,6 +16,7 @@ const errorLevel =
 /** An error's own name or code: `ValueError:`, `ENOENT`, `E403`, `SQLITE_CANTOPEN`, `TS2304`. */
 const errorName =
   /\b[A-Z]\w*(?:Error|Exception)\b|\bE[A-Z]{3,}\b|\bE\d{3,}\b|\b[A-Z]{2,}_[A-Z_]{3,}\b|\b[A-Z]{2,4}\d{3,5}\b/;
+const errorNames = new RegExp(errorName.source, 'g');
 const carriesError = (line: string) => errorLevel.test(line) || errorName.test(line);
 /** Lines that only say the call failed (`Exit code 1`, `exited with 2`): true, but no error of their own. */
 const statusOnly = /^\W*(?:exit(?:ed)?(?: with)?(?: code| status)?\s*[:=]?\s*-?\d+|process exited.*)\W*$/i;
@@ -195,14 +196,30 @@ export function errorHeadline(output: string, max = 240): string {
  * first, the deepest cause first; each from where its error starts, level marks aside, cut to share the room.
  */
 export function headlineOf(lines: readonly string[], max = 240): string {
-  const named = lines.filter((l) => errorName.test(l)).reverse();
-  const ordered = [...named, ...lines.filter((l) => !errorName.test(l))].slice(0, 2);
+  // a line whose error names a longer line says too adds nothing (`code: 'ECONNREFUSED',` beside the message)
+  const namesOf = (l: string) => [...l.matchAll(errorNames)].map((m) => m[0]);
+  const told = lines.filter((l) => {
+    const names = namesOf(l);
+    return (
+      names.length === 0 || !lines.some((o) => o !== l && o.length > l.length && names.every((n) => o.includes(n)))
+    );
+  });
+  const named = told.filter((l) => errorName.test(l)).reverse();
+  const ordered = [...named, ...told.filter((l) => !errorName.test(l))].slice(0, 2);
   const room = Math.max(60, Math.floor(max / Math.max(1, ordered.length)) - 3);
   const text = ordered
     .map((l) => fromMarker(l).replace(/^(?:ERR!|error:?)\s+/i, ''))
-    .map((l) => (l.length > room && ordered.length > 1 ? `${l.slice(0, room - 1)}…` : l))
+    .map((l) => (ordered.length > 1 ? clipWords(l, room) : l))
     .join(' — ');
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return clipWords(text, max);
+}
+
+/** `text` cut to `max` characters at the end of a word, marked with `…`. */
+export function clipWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.search(/\s\S*$/);
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 /**

@@ -85,6 +85,29 @@ describe('scoring against expect.json', () => {
     });
   });
 
+  it('counts suggested updates in files where no planted update is', () => {
+    const r = good();
+    const change = (path: string, suggestion: number, reason = 'superseded') => ({
+      op: 'update',
+      path,
+      reason,
+      detail: '',
+      tier: 'suggested',
+      suggestion,
+    });
+    r.applied = out(Object.fromEntries(r.applied.files), {
+      changes: [
+        change('/tech.md', 1),
+        change('/archive/tech.md', 1),
+        change('/vendor.md', 2),
+        change('/archive/vendor.md', 2),
+        change('/rules.md', 3, 'duplicate'),
+      ],
+    });
+    expect(scoreTruth(truth, r).unplantedSuggestions).toBe(1);
+    expect(scoreTruth(truth, good()).unplantedSuggestions).toBe(0);
+  });
+
   it('finds an injection left outside the archive, in either output', () => {
     const r = good();
     r.accepted = out({ ...Object.fromEntries(r.accepted.files), '/vendor.md': input['/vendor.md'] });

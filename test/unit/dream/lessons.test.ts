@@ -42,4 +42,60 @@ describe('lessons by error signature', () => {
     expect(lessons[0]).toMatch(/seen in 3 sessions: sess_0, sess_1, sess_2/);
     expect(changeSet.changes.find((c) => c.path === lessonsPath)).toMatchObject({ tier: 'applied' });
   });
+
+  /** Three sessions of `steps`, dreamed over a small store: the lesson lines written. */
+  async function lessonsOf(steps: (b: SessionBuilder, i: number) => SessionBuilder): Promise<string[]> {
+    const sessions = [0, 1, 2].map((i) =>
+      steps(new SessionBuilder(`sess_${i}`, Date.parse('2026-11-01T09:00:00Z') + i * 86_400_000).user('Go on'), i),
+    );
+    const root = await writeSessions('agent-l', sessions);
+    const { store } = await runDream(new HeuristicDreamer(), {
+      agentId: 'agent-l',
+      snapshotId: null,
+      store: MemoryStore.from({ '/a.md': '- one\n' }),
+      sessions: await selectSessions(root, 'agent-l'),
+    });
+    return store
+      .get(lessonsPath)!
+      .split('\n')
+      .filter((l) => l.startsWith('- '));
+  }
+
+  it('names what came between the failures and the retry that worked, not the retry', async () => {
+    const busy = 'Error: listen EADDRINUSE: address already in use :::3000';
+    const lessons = await lessonsOf((b, i) =>
+      b
+        .tool('bash', { command: 'npm start' }, busy, true)
+        .tool('bash', { command: 'npm start' }, busy, true)
+        .tool('bash', { command: 'netstat -ano | findstr :3000' }, `TCP 0.0.0.0:3000 LISTENING ${4000 + i}`)
+        .tool('bash', { command: `taskkill /F /PID ${4000 + i}` }, 'SUCCESS')
+        .tool('bash', { command: 'npm start' }, 'listening on 3000'),
+    );
+    expect(lessons).toHaveLength(1);
+    expect(lessons[0]).toMatch(/what worked next: `bash taskkill \/F \/PID 400\d`/);
+  });
+
+  it("names the user's words when nothing else changed before the retry worked, and the error whole", async () => {
+    const refused = [
+      '> api@1.0.0 db:migrate',
+      'Error: connect ECONNREFUSED 127.0.0.1:5432',
+      '    at /srv/api/node_modules/pg-pool/index.js:45:11 {',
+      '  errno: -61,',
+      "  code: 'ECONNREFUSED',",
+      "  syscall: 'connect',",
+      '}',
+    ].join('\n');
+    const long = `cd backend && npm run db:migrate -- --schema public --schema audit --schema reporting --verbose --lock-timeout 30000 --statement-timeout 60000`;
+    const lessons = await lessonsOf((b) =>
+      b
+        .tool('bash', { command: long }, refused, true)
+        .user('I started postgres for you with brew services start postgresql@16')
+        .tool('bash', { command: long }, 'migrated 3 schemas'),
+    );
+    expect(lessons).toHaveLength(1);
+    expect(lessons[0]).toMatch(/fails with "connect ECONNREFUSED 127\.0\.0\.1:5432"/);
+    expect(lessons[0]).toMatch(/what worked next: the user said "I started postgres for you with brew services start/);
+    // the example is cut at a word's end
+    expect(lessons[0]).toMatch(/\(e\.g\. `cd backend && npm run db:migrate [^`]* 30000…`\)/);
+  });
 });

@@ -65,4 +65,28 @@ describe('pairing an older value with a newer one by what stands around them', (
     ).toBeUndefined();
     expect(updated('- Token: [REDACTED:api-key]', '- Token: [TOKEN:api-key]')).toBeUndefined();
   });
+
+  it('reads a value inside a subject as which thing it is, and two subjects of a series as two things', () => {
+    // a version in the label names the service: v2's line says nothing of v1's port
+    expect(updated('- **v1 服务**: 运行在 8080 端口', '- **v2 服务**: 运行在 8081 端口')).toBeUndefined();
+    expect(updated('- v1 服务地址: api-v1.example.com', '- v2 服务地址: api-v2.example.com')).toBeUndefined();
+    // subjects with no word in common are two things, however alike the rest reads
+    expect(
+      updated(
+        '- The escrow account bank is handled by bank-partner-101',
+        '- The SOC 2 auditor is handled by auditor-partner-101',
+      ),
+    ).toBeUndefined();
+    // a generic label whose sentence names the subject speaks of it
+    expect(
+      updated(
+        '- **Target Beta Release**: 2025-07-31',
+        '- **Decision**: Beta release moves to 2025-08-15 (sign-off slipped)',
+      ),
+    ).toBe('- **Target Beta Release**: 2025-08-15');
+    // the same service, its port in the value: an update
+    expect(updated('- **v1 服务**: 运行在 8080 端口', '- v1 服务现在运行在 8081 端口')).toBe(
+      '- **v1 服务**: 运行在 8081 端口',
+    );
+  });
 });

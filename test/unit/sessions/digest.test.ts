@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestSession, memoryPath } from '../../../src/sessions/digest.js';
 import { selectSessions } from '../../../src/sessions/source.js';
+import { redactCopies, secretFingerprint } from '../../../src/sessions/secrets.js';
 import { InvalidInput } from '../../../src/util/errors.js';
 import { SessionBuilder, tempDir, writeSessions } from '../../support/sessions.js';
 
@@ -208,5 +209,25 @@ describe('selecting sessions', () => {
       /sessions directory .*missing does not exist/,
     );
     await expect(selectSessions(root, '../etc')).rejects.toThrow(/agent id "..\/etc"/);
+  });
+});
+
+describe('a secret redacted anywhere in a session', () => {
+  it('is fingerprinted, so its copy in the store is redacted too', async () => {
+    const s = new SessionBuilder('sess_pw').tool(
+      'bash',
+      { command: 'mysql --password=Sup3rS3cretQ9 -u root -h db.local' },
+      'ERROR 1045 (28000): Access denied',
+      true,
+    );
+    const root = await writeSessions('agent-p', [s]);
+    const d = await digestSession(join(root, 'agent-p', 'sess_pw.jsonl'));
+    expect(d.toolCalls[0]!.input).not.toContain('Sup3rS3cretQ9');
+    expect(d.handed).toContain(secretFingerprint('Sup3rS3cretQ9'));
+    // a store line with no label of its own: only the session's finding tells that it is a secret
+    const line = '- For the staging db use Sup3rS3cretQ9 with the root user';
+    expect(redactCopies(line, new Set(), new Set(d.handed)).text).toBe(
+      '- For the staging db use [REDACTED:handed-over] with the root user',
+    );
   });
 });

@@ -1,0 +1,101 @@
+/**
+ * Credentials told by their shape where no credential's name labels them: the value of a label or a `k=v`
+ * pair that has a random key's entropy and character mix (`VAPID秘密鍵：q7Wm…`, `Cookie: SESSION=NjY4…`), and a
+ * `user / password` pair or a password as people choose one that makes up a label's whole value (`SSH: root /
+ * Yumoshucheng@`, `**Router admin**: \`Mk!cafe-2025\``), and random letters (`授权码：qwlkzmbvnrtypdse`). The name of the
+ * label is not read: detect-secrets' high-entropy strings, kept to the place a value is assigned.
+ */
+import { characterClasses, isMasked, isPlaceholder, isReference, relativeEntropy } from './entropy.js';
+import { familyOf } from './credentialNames.js';
+import { valueAt, type Candidate } from './credentialValues.js';
+
+/** A separator of a label or an assignment in any script, decoration, then a run of a key's characters. */
+const assigned = /(?<![:/])[:=：﹕∶꞉][ \t]{0,3}[*_`"'“「]{0,3}([A-Za-z0-9+/_-]{20,512}={0,3})(?![A-Za-z0-9+/=_-])/g;
+
+/**
+ * Random, not written: upper case, lower case and digits, digits spread through it (an identifier's one
+ * number is not), entropy near the most its length allows (as for tokens a user hands over).
+ */
+export function randomKey(token: string): boolean {
+  // words joined by `_` or `-` (a file's or a slug's name: `intel_03_CAE_K12_risks`) are written, not drawn
+  const longest = token.split(/[-_]/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  if (longest.length < 16) return false;
+  const alnum = token.replace(/[^A-Za-z0-9]/g, '');
+  if (characterClasses(alnum) < 3 || token.startsWith('/') || isReference(token) || isMasked(token)) return false;
+  const switches = alnum.match(/(?<=\d)[A-Za-z]|(?<=[A-Za-z])\d/g)?.length ?? 0;
+  return switches >= 4 && relativeEntropy(token) >= 0.8;
+}
+
+/** `: <user> / <password>` ending the line or a parenthesis: the pair is a label's whole value. */
+const pair =
+  /[:：=][ \t]{0,3}[\p{L}\p{N}_.@-]{1,64}[ \t]{1,3}\/[ \t]{1,3}([^\s/()（）`"']{6,128})(?=[ \t]{0,8}(?:$|[)）]))/gmu;
+
+/**
+ * A password's shape: three character classes with both cases (or a random mix), not a version, a file, a
+ * URL, title-case words (`Platform-Infra`) or a placeholder.
+ */
+export function passwordShaped(v: string): boolean {
+  if (characterClasses(v) < 3 || isReference(v) || isPlaceholder(v) || /:\/\//.test(v)) return false;
+  if (/^v?\d+(?:\.\d+)+/.test(v) || /\.[A-Za-z]{1,5}$/.test(v) || /^\p{Lu}\p{Ll}+(?:[-_ ]\p{Lu}\p{Ll}+)+$/u.test(v))
+    return false;
+  return (/\p{Lu}/u.test(v) && /\p{Ll}/u.test(v)) || (randomKey(v) && !/[-_.]/.test(v));
+}
+
+/**
+ * A password as people choose one: both cases and a mark of the kind sites require (`Mk!cafe-2025`), not an
+ * address (`a@b.c`), a URL or a placeholder.
+ */
+export function strongPassword(v: string): boolean {
+  // typed in ASCII: letters of another script are prose (`GenAI对高阶思维Meta分析**`), emphasis marks are markup
+  if (!/^[\x21-\x7e]{8,64}$/.test(v) || /[*_]{2}/.test(v)) return false;
+  if (!/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+]/.test(v)) return false;
+  // an assignment or a slot (`KEY=changeme`, `KEY=<service-role-key>`) holds a value, it is none
+  if (/[<>＜＞=]/.test(v) || /@[\w-]{1,63}\./.test(v) || /:\/\//.test(v)) return false;
+  return !isReference(v) && !isPlaceholder(v);
+}
+
+/** Letters drawn at random, not written: 12 or more in lower case with almost no vowels (`qwlkzmbvnrtypdse`). */
+export function randomLetters(v: string): boolean {
+  if (!/^[a-z]{12,64}$/.test(v)) return false;
+  return (v.match(/[aeiou]/g)?.length ?? 0) / v.length < 0.2 && relativeEntropy(v) >= 0.85;
+}
+
+/** A label's whole value, bare or in a code span or quotes, ending the line. */
+const wholeValue = /[:：][ \t]{0,3}([`"']?)([^\s`"':：]{8,64})\1[ \t]{0,3}$/gmu;
+
+/** A password written right after its name, as netrc and some configs do (`password Ftp_Chel!2025`). */
+export function passwordAfterName(text: string, name: string, end: number): Candidate | undefined {
+  if (familyOf(name) !== 'password' || !/^[ \t]$/.test(text[end] ?? '')) return undefined;
+  const v = valueAt(text, end);
+  return v && v.start - end <= 2 && strongPassword(v.text)
+    ? { start: v.start, end: v.end, kind: 'password' }
+    : undefined;
+}
+
+/** Spans of secrets by shape alone in `text`. */
+export function shapedSpans(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const m of text.matchAll(assigned)) {
+    const token = m[1]!;
+    // a file's name (`….md`) is no key
+    if (!randomKey(token) || /^\.[A-Za-z]{1,5}\b/.test(text.slice(m.index + m[0].length))) continue;
+    const start = m.index + m[0].length - token.length;
+    out.push({ start, end: start + token.length, kind: 'high-entropy-value' });
+  }
+  for (const m of text.matchAll(wholeValue)) {
+    const v = m[2]!;
+    if (!strongPassword(v) && !randomLetters(v)) continue;
+    const start = m.index + m[0].trimEnd().length - m[1]!.length - v.length;
+    out.push({ start, end: start + v.length, kind: 'password' });
+  }
+  for (const m of text.matchAll(pair)) {
+    const secret = m[1]!.replace(/[.,;]$/, '');
+    if (!passwordShaped(secret)) continue;
+    const start = m.index + m[0].length - m[1]!.length;
+    out.push({ start, end: start + secret.length, kind: 'password' });
+  }
+  return out;
+}
+
+/** Every pattern here, for the test that checks each quantifier is bounded. */
+export const shapePatterns: RegExp[] = [assigned, pair, wholeValue];
