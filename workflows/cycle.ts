@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   patched,
@@ -38,6 +39,7 @@ import {
 } from '../src/cycle/records.js';
 import type {
   AgentState,
+  ContinuedReview,
   CycleInput,
   CycleOpening,
   CycleRef,
@@ -137,6 +139,14 @@ const maxFailedChecks = 20;
 const maxConflictRedreams = 2;
 /** How long a cycle waits for a store's consolidation lock (Claude Code's goes stale after an hour). */
 const defaultLockWaitMs = 90 * 60_000;
+/**
+ * A review wait continues as new when Temporal suggests it, or at this many history events whatever the
+ * server says (its hard limit is 51,200): no number of signals or updates fills a waiting cycle's history.
+ */
+const maxReviewHistory = 2_000;
+
+/** Where a cycle's story stands while it waits for review: what a continued run needs to go on. */
+export type ReviewStory = ContinuedReview['story'];
 
 /**
  * A cycle's state and everything around its story: the messages it answers (as Temporal's
@@ -159,6 +169,13 @@ export class CycleRun {
   private failedChecks = 0;
   /** Signature checks under way (activities scheduled and not yet answered). */
   private checking = 0;
+  /** Whether the reviewers were reminded of this review (a continued run does not remind them again). */
+  private reminded = false;
+  /** When the review times out (ms since the epoch). */
+  private deadline = 0;
+  /** The carried review of the run this one continues, until its wait resumes. */
+  private carried?: ContinuedReview;
+  private readonly input: CycleInput;
 
   /** `dreamgate run --now`: dream whatever the number of new sessions. */
   readonly now: boolean;
@@ -172,6 +189,8 @@ export class CycleRun {
 
   constructor(input: CycleInput) {
     const info = workflowInfo();
+    const { continued: _, ...fresh } = input;
+    this.input = fresh;
     this.now = input.now === true;
     this.lean = patched(patches.fleetScale);
     this.book = this.lean ? local : steps;
@@ -258,6 +277,31 @@ export class CycleRun {
     // the head S3 keeps is not the one Temporal holds: someone wrote the agent's state
     if (opening.headMismatch) await this.record('audit-head-mismatch', opening.headMismatch);
     return opening;
+  }
+
+  /**
+   * Carries on a cycle whose review wait continued as new: a worker checks, from Temporal's own record of
+   * this run, that it continues the cycle's run, and re-seals the cycle's reference for it; the rest is as
+   * the run before left it (the cycle keeps its id, its audit chain and its proofs).
+   */
+  async resume(c: ContinuedReview): Promise<void> {
+    const ref = await this.book.continueCycle({ cycle: c.ref });
+    Object.assign(this.ref, ref);
+    this.settings = c.settings;
+    this.agentState = c.agentState;
+    Object.assign(this.state, c.state, { continuedRuns: c.review.runs });
+    this.metrics = new CycleMetrics(scopedName({ fleet: c.settings.fleet, id: c.settings.agent }), c.settings.dreamer);
+    this.seq = c.seq;
+    this.head = c.head;
+    this.quarantineHandled = c.quarantineHandled;
+    if (c.stored) this.stored = c.stored;
+    if (c.baselineEval) this.baselineEval = c.baselineEval;
+    this.failedChecks = c.review.failedChecks;
+    this.reminded = c.review.reminded;
+    this.deadline = c.review.deadline;
+    this.carried = c;
+    const { count } = this.state.ignored;
+    await this.record('review-continued', { runs: c.review.runs, ...(count > 0 ? { ignoredDecisions: count } : {}) });
   }
 
   enter(stage: Stage, waitingFor?: string): void {
@@ -429,32 +473,79 @@ export class CycleRun {
 
   /**
    * Waits for a reviewer's decision. The reviewers are told when the review opens (the `notify` webhook, with
-   * the change set's id, the scores, the commands and the UI link) and reminded before it times out.
+   * the change set's id, the scores, the commands and the UI link) and reminded before it times out. A long
+   * wait, or one flooded with messages, continues as new before its history grows large (`story` is what the
+   * next run needs); histories from before that change wait in one run, as they were written.
    */
-  async review(dream: DreamRef): Promise<Accepted | 'timeout'> {
+  async review(story: ReviewStory): Promise<Accepted | 'timeout'> {
     const s = this.settings;
-    this.decided = undefined; // a review after a conflict asks again
-    const short = dream.changeSetId.slice(0, 12);
-    const deadline = Date.now() + s.reviewTimeoutMs;
-    this.state.reviewDeadline = new Date(deadline).toISOString();
+    const short = story.dream.changeSetId.slice(0, 12);
+    const waiting = `approve or reject of change set ${short} by ${s.reviewers.join(', ')}${s.signedDecisions ? ' (signed)' : ''}`;
+    const resumed = this.carried !== undefined;
+    this.carried = undefined;
+    if (!resumed) {
+      this.decided = undefined; // a review after a conflict asks again
+      this.reminded = false;
+      this.deadline = Date.now() + s.reviewTimeoutMs;
+      this.state.reviewDeadline = new Date(this.deadline).toISOString();
+    }
+    const deadline = this.deadline;
     this.reviewOpen = true;
-    this.enter(
-      'review',
-      `approve or reject of change set ${short} by ${s.reviewers.join(', ')}${s.signedDecisions ? ' (signed)' : ''}`,
-    );
-    if (this.lean) this.tellFleetRun();
-    await this.alert('review');
+    this.enter('review', waiting);
+    if (!resumed && this.lean) this.tellFleetRun();
+    if (!resumed) await this.alert('review');
+    const continues = patched(patches.reviewContinuesAsNew);
     const decided = () => this.decided !== undefined;
+    const full = () =>
+      continues && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= maxReviewHistory);
     const lead = Math.min(s.reviewTimeoutMs / 4, 3_600_000);
-    if (!(await condition(decided, Math.max(1, s.reviewTimeoutMs - lead)))) {
-      await this.alert('reminder');
-      const left = deadline - Date.now();
-      if (left > 0) await condition(decided, left);
+    for (;;) {
+      const until = this.reminded ? deadline : deadline - lead;
+      const left = until - Date.now();
+      if (this.reminded && left <= 0) break;
+      if (await condition(() => decided() || full(), Math.max(1, left))) {
+        if (decided() || (await this.continueReview(story))) break;
+      } else if (!this.reminded) {
+        this.reminded = true;
+        await this.alert('reminder');
+      } else break;
     }
     this.reviewOpen = false;
     const { count } = this.state.ignored;
     if (count > recordedIgnored) await this.record('decisions-ignored', { count, recorded: recordedIgnored });
     return this.decided ?? 'timeout';
+  }
+
+  /**
+   * Continues the waiting cycle as new, carrying what it decides with; once the decisions under way are
+   * answered and its records written. Returns true when one of them decided the review meanwhile.
+   */
+  private async continueReview(story: ReviewStory): Promise<boolean> {
+    for (let seq = -1; seq !== this.seq;) {
+      seq = this.seq;
+      await condition(allHandlersFinished);
+      await this.chain;
+    }
+    if (this.decided) return true;
+    const carry: ContinuedReview = {
+      ref: this.ref,
+      settings: this.settings,
+      agentState: this.agentState,
+      state: this.state,
+      seq: this.seq,
+      head: this.head,
+      quarantineHandled: this.quarantineHandled,
+      ...(this.stored ? { stored: this.stored } : {}),
+      ...(this.baselineEval ? { baselineEval: this.baselineEval } : {}),
+      review: {
+        deadline: this.deadline,
+        reminded: this.reminded,
+        failedChecks: this.failedChecks,
+        runs: (this.state.continuedRuns ?? 0) + 1,
+      },
+      story,
+    };
+    return continueAsNew<(input: CycleInput) => Promise<CycleResult>>({ ...this.input, continued: carry });
   }
 
   /** A fleet run's child tells it that it waits for a reviewer: the run counts it and does not wait for people. */

@@ -1,4 +1,4 @@
-import { deprecatePatch, patched } from '@temporalio/workflow';
+import { ContinueAsNew, deprecatePatch, patched } from '@temporalio/workflow';
 import type { ChangeSetStep } from '../activities/promote.js';
 import { edits, revises } from '../src/cycle/decision.js';
 import { pausedReason } from '../src/cycle/pause.js';
@@ -12,6 +12,7 @@ import {
   failureType,
   steps,
   type Accepted,
+  type ReviewStory,
 } from './cycle.js';
 import { patches } from './definitions.js';
 
@@ -24,15 +25,20 @@ import { patches } from './definitions.js';
 export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
   // every history still open carries this patch's marker (the version before it is retired)
   deprecatePatch(patches.workerAuthority);
-  const run = new CycleRun(checkedInput(input));
+  const checked = checkedInput(input);
+  const run = new CycleRun(checked);
   run.listen();
-  const { state: agent } = await run.open();
+  // a review wait that continued as new carries on where it stood, in this run
+  let carried = checked.continued;
+  if (carried) await run.resume(carried);
+  const lastKeptSessionAt = carried ? carried.agentState.lastKeptSessionAt : (await run.open()).state.lastKeptSessionAt;
   const cycle = run.ref;
   let promoted: ChangeSetStep | undefined;
   try {
     // a conflict with the agent's own writes dreams again on the new live store, a bounded number of times
-    for (let round = 0; ; round++) {
-      const ready = await dreamToDecision(run, agent.lastKeptSessionAt, round);
+    for (let round = carried?.story.round ?? 0; ; round++) {
+      const ready = carried ? await reviewed(run, carried.story) : await dreamToDecision(run, lastKeptSessionAt, round);
+      carried = undefined;
       if ('outcome' in ready) return ready;
 
       // 8. Promote onto the live store, merged with the agent's own writes since the snapshot.
@@ -73,6 +79,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
       return await run.kept(ready.dream, result, ready.unedited);
     }
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     await run.failed(err, promoted);
     throw err;
   }
@@ -141,16 +148,32 @@ async function dreamToDecision(
   // 7. Review, unless the agent runs automatically (or, hybrid, has earned trust).
   if (run.state.effectiveMode !== 'review') return { snapshotId: snap.snapshotId, dream, post, unedited: true };
   const changedBeforeReview = await run.changedSinceSnapshot(snap.snapshotId, dream);
-  const decision = await run.review(dream);
+  return reviewed(run, {
+    round,
+    snapshotId: snap.snapshotId,
+    dream,
+    post,
+    ...(changedBeforeReview ? { changedBeforeReview } : {}),
+  });
+}
+
+/**
+ * Step 7: the review, and the revised change set an approval asks for. A wait that continued as new starts
+ * here, with the story it carried.
+ */
+async function reviewed(run: CycleRun, story: ReviewStory): Promise<CycleResult | Ready> {
+  const { snapshotId, dream, post, changedBeforeReview } = story;
+  const cycle = run.ref;
+  const decision = await run.review(story);
   if (decision === 'timeout') return await run.timedOut();
   if (decision.verdict === 'reject') return await run.rejected(decision);
   await run.approved(decision);
-  const ready = { snapshotId: snap.snapshotId, approval: decision, changedBeforeReview };
+  const ready = { snapshotId, approval: decision, changedBeforeReview };
   if (!revises(decision.decision)) return { ...ready, dream, post, unedited: true };
   // a narrowed, edited or restored set, or one with suggestions accepted, is evaluated again before
   // promotion; the worker takes what to narrow, edit, restore and accept from the approval itself
   run.enter('re-eval');
-  const revision = { cycle, snapshotId: snap.snapshotId, base: dream, revision: 1, decision: decision.decision };
+  const revision = { cycle, snapshotId, base: dream, revision: 1, decision: decision.decision };
   const revised = await steps.reviseChangeSet(revision);
   await run.revised(revised, decision);
   const rescored = await steps.evaluate({ cycle, step: 'revised', target: candidate(revised) });

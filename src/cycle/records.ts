@@ -26,6 +26,7 @@ export interface RecordProof {
 /** Events that are narrative: no proof, bounded data, no actor (but a refused decision names who sent it). */
 export const narrativeEvents = new Set([
   'review-required',
+  'review-continued',
   'decisions-ignored',
   'decision-ignored',
   'rollback-failed',
