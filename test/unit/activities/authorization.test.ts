@@ -244,6 +244,19 @@ describe('an opened cycle still needs the proof each effect asks for', () => {
     await refused(call('verifyRedaction', { cycle: ref(), blobs: [] }), /a redaction names 1 to 10,000 blobs/);
   });
 
+  it('continueCycle: a reference whose seal does not check is refused before Temporal is asked', async () => {
+    const forged = [
+      unsealed,
+      { ...ref(), runId: 'run-2' },
+      { ...ref(), seal: seal(Buffer.alloc(32), 'cycle', bound(), {}).seal },
+    ];
+    for (const cycle of forged)
+      await refused(
+        call('continueCycle', { cycle }, { runId: 'run-2' }),
+        /^continueCycle refused: the cycle reference’s seal does not check/,
+      );
+  });
+
   it('openCycle: only a dreamgate workflow under the agent’s one workflow id opens', async () => {
     await refused(
       call('openCycle', { cycle: unsealed }, { workflowId: 'not-a-dream' }),
