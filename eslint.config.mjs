@@ -19,7 +19,6 @@ const srcLayers = [
   'evaluate',
   'review',
   'snapshots',
-  'cli',
 ];
 
 export default tseslint.config(

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { agentById, loadFleetConfig, type AgentConfig, type FleetConfig } from '../src/config/fleet.js';
 import { loadStackConfig, type StackConfig } from '../src/config/stack.js';
+import { teamId } from '../src/config/scope.js';
 import { createS3Client } from '../src/s3/client.js';
 import { RedactionIndex } from '../src/snapshots/redact.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
@@ -52,6 +53,13 @@ export class Context {
 
   agent(id: string): AgentConfig {
     return agentById(this.fleet, id);
+  }
+
+  /** An agent of the fleet, or its team store (`@team`). */
+  agentOrTeam(id: string): AgentConfig {
+    if (id !== teamId) return this.agent(id);
+    if (!this.fleet.team) throw new InvalidInput(`fleet ${this.fleet.fleet} has no team store`);
+    return this.fleet.team;
   }
 
   client(): Promise<DreamgateClient> {

@@ -6,14 +6,16 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
 import { scopedName } from '../src/config/scope.js';
 import { loadStackConfig, localStackVariable } from '../src/config/stack.js';
-import { colours, progress } from '../src/cli/output.js';
+import { colours, progress } from './output.js';
 import { stackUp } from './stack/servers.js';
 import { workflowUrl } from './temporal/settings.js';
 import { projectRoot } from '../src/util/paths.js';
 import { connectClient } from './client.js';
 import type { CycleState } from '../src/cycle/types.js';
-import { cycleState, startCycle, type CycleResult } from './cycles.js';
+import { cycleState, startCycle, type CycleResult } from './cycleClient.js';
 import { createWorker } from './worker.js';
+import type { Command } from 'commander';
+import { stackOption } from './commands/options.js';
 
 /**
  * The main job of `npm start`: the stack, a worker, and one cycle per example agent — one automatic and
@@ -158,4 +160,13 @@ export async function runDemo(opts: { stack?: string }): Promise<void> {
   );
   process.stdout.write(out.join('\n'));
   if (results.some((r) => r.result.outcome === 'failed')) process.exitCode = 1;
+}
+
+/** `dreamgate demo`: what `npm start` runs. */
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('the main job of `npm start`: stack up, a worker, the proof workflow, and its Temporal UI link')
+    .addOption(stackOption)
+    .action(runDemo);
 }

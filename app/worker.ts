@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import type { Reserved } from '../src/config/fleet.js';
+import type { Reserved } from '../src/config/fleetPlaces.js';
 import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
 import type { Tuning } from '../src/config/tuning.js';

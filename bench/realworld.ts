@@ -9,7 +9,7 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dreamCommand, type DreamOptions } from '../src/cli/dream.js';
+import { dreamCommand, type DreamOptions } from '../app/commands/dream.js';
 import type { ChangeSet } from '../src/memory/changeSet.js';
 import { renderChangeSet } from '../src/memory/diff.js';
 import { LocalDirStore } from '../src/memory/localDir.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from '../app/client.js';
 import { stackDown, stackUp } from '../app/stack/servers.js';
-import { progress } from '../src/cli/output.js';
+import { progress } from '../app/output.js';
 import { loadStackConfig, localStackVariable, type StackConfig } from '../src/config/stack.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DreamgateClient } from '../app/client.js';
-import { startCycle } from '../app/cycles.js';
+import { startCycle } from '../app/cycleClient.js';
 import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import type { FleetConfig } from '../src/config/fleet.js';
 import { writeFleetFile, type FleetSpec } from '../src/config/fleetYaml.js';

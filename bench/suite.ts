@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DreamgateClient } from '../app/client.js';
 import { createWorker } from '../app/worker.js';
-import { progress } from '../src/cli/output.js';
+import { progress } from '../app/output.js';
 import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { defaultLimits } from '../src/memory/limits.js';

@@ -3,13 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cycleWorkflowId, scopedName } from '../../src/config/scope.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { safeName, safeText } from '../../src/util/display.js';
-import { printJson, progress } from '../../src/cli/output.js';
+import { printJson, progress } from '../output.js';
 import type { DreamgateClient } from '../client.js';
 import { cycleEnd, type CycleEnd } from '../cycleEnd.js';
-import { scopeOf } from '../cycles.js';
+import { scopeOf } from '../cycleClient.js';
 import { reviewerName, withContext, type CommonOptions } from '../context.js';
 import { livePollers, startWorkerHint } from '../pollers.js';
-import { agentOf } from './cycle.js';
 
 /** Steps that write the live store: once one was scheduled, only the workflow can undo it (it compensates). */
 const writes = new Set(['promote', 'rollback', 'restoreSnapshot']);
@@ -58,7 +57,7 @@ export async function cancelCommand(
   opts: CommonOptions & { reason?: string; as?: string; wait?: boolean },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const agent = agentOf(ctx, agentId);
+    const agent = ctx.agentOrTeam(agentId);
     const c = await ctx.client();
     const scope = scopeOf(ctx.fleet, agent);
     const desc = await c.client.workflow

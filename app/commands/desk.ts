@@ -4,17 +4,18 @@
  */
 import type { AgentConfig } from '../../src/config/fleet.js';
 import { teamId } from '../../src/config/scope.js';
-import { printJson, progress } from '../../src/cli/output.js';
+import { printJson, progress } from '../output.js';
 import type { DecisionResult } from '../../src/cycle/types.js';
 import type { Approval, PageDecision } from '../../src/review/selection.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { withContext, type CommonOptions, type Context } from '../context.js';
-import { pendingReview, type Pending } from '../cycles.js';
+import { pendingReview, type Pending } from '../cycleClient.js';
 import { loadReview } from '../review/load.js';
 import { renderIndex } from '../review/page.js';
 import { reviewRoutes, type DeskAnswer, type LoadedReview } from '../review/routes.js';
 import { newToken, reply, startDeskServer, type DeskRequest } from '../review/server.js';
-import { agentOf, approvePending, pendingFor, rejectPending } from './cycle.js';
+import { approvePending, rejectPending } from './approve.js';
+import { pendingFor } from './pending.js';
 
 interface WebOptions extends CommonOptions {
   open?: boolean;
@@ -57,7 +58,7 @@ async function sendFromPage(
 
 export async function reviewWebCommand(agentId: string, opts: WebOptions): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const agent = agentOf(ctx, agentId);
+    const agent = ctx.agentOrTeam(agentId);
     const pending = await pendingReview(await ctx.client(), ctx.fleet, agent);
     const loaded = await loadReview(ctx, agent, pending);
     const token = newToken();
@@ -125,7 +126,7 @@ export async function serveCommand(opts: CommonOptions & { listen?: string }): P
   await withContext(opts, async (ctx) => {
     const cache = new Map<string, LoadedReview>();
     const page = async (req: DeskRequest, agentId: string, rest: string) => {
-      const agent = agentOf(ctx, agentId);
+      const agent = ctx.agentOrTeam(agentId);
       let pending: Pending;
       try {
         pending = await pendingReview(await ctx.client(), ctx.fleet, agent);

@@ -3,7 +3,7 @@ import { queueOf } from '../temporal/settings.js';
 import type { WorkflowHandle } from '@temporalio/client';
 import { progressLine } from '../../src/cycle/fleetInput.js';
 import type { FleetOutcome, FleetProgress } from '../../src/cycle/types.js';
-import { colours, printJson, progress } from '../../src/cli/output.js';
+import { colours, printJson, progress } from '../output.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { fleetProgressQuery } from '../../workflows/definitions.js';
@@ -12,6 +12,8 @@ import type { DreamgateClient } from '../client.js';
 import { withContext, type CommonOptions } from '../context.js';
 import { fleetOutcomes, startFleetRun } from '../schedules.js';
 import { workflowUrl } from '../temporal/settings.js';
+import type { Command } from 'commander';
+import { fleetOption, stackOption } from './options.js';
 
 /** Agents listed one by one in a finished run's summary; the rest are in `--json` and the S3 report. */
 const listed = 50;
@@ -112,4 +114,26 @@ function printSummary(result: FleetResult, outcomes: FleetOutcome[]): void {
     );
   if (shown.length > listed)
     process.stdout.write(`… and ${shown.length - listed} more (all of them with --json, or in ${result.reportKey}/)\n`);
+}
+
+/** `dreamgate fleet run|status`: the whole fleet's run. */
+export function registerFleet(program: Command): void {
+  const fleetCmd = program.command('fleet').description('the fleet run');
+  fleetCmd
+    .command('run')
+    .description(
+      'dream every agent now (child workflows, `concurrency` at a time), then the team store; shows its progress',
+    )
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--json', 'print as JSON')
+    .option('--no-follow', 'start it and return')
+    .action(fleetRunCommand);
+  fleetCmd
+    .command('status')
+    .description('the newest fleet run of the fleet: done, running, waiting for review, failed, not started')
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--json', 'print as JSON')
+    .action(fleetStatusCommand);
 }

@@ -14,12 +14,14 @@ import { loadStackConfig } from '../../src/config/stack.js';
 import { resolveClaudeCode } from '../../src/memory/claudeCodePaths.js';
 import { InvalidInput, errorMessage } from '../../src/util/errors.js';
 import { projectRoot } from '../../src/util/paths.js';
-import { printJson } from '../../src/cli/output.js';
+import { printJson } from '../output.js';
 import { connectClient } from '../client.js';
-import { CycleRunning, startCycle } from '../cycles.js';
+import { CycleRunning, startCycle } from '../cycleClient.js';
 import { defaultFleetFile } from '../context.js';
 import { assertWorker, NoWorker } from '../pollers.js';
 import { queueOf } from '../temporal/settings.js';
+import type { Command } from 'commander';
+import { fleetOption, stackOption } from './options.js';
 
 interface HookOptions {
   fleet?: string;
@@ -161,4 +163,32 @@ export async function hookSessionEndCommand(
   await logLine(line.replace(/\s+/g, ' '));
   if (opts.json) printJson({ decision: line });
   else process.stdout.write(`${line}\n`);
+}
+
+/** `dreamgate hook install|session-end`: Claude Code's SessionEnd hook. */
+export function registerHook(program: Command): void {
+  const hook = program
+    .command('hook')
+    .description('Claude Code’s SessionEnd hook: a dream asked for when enough sessions have gathered');
+  hook
+    .command('install')
+    .description("write the hook into the project's .claude/settings.json (or settings.local.json with --local)")
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--agent <agent_id>', 'the Claude Code agent (default: the fleet’s only one)')
+    .option('--local', 'write .claude/settings.local.json (not committed) instead')
+    .option('--json', 'print what was written as JSON')
+    .action(hookInstallCommand);
+  hook
+    .command('session-end')
+    .description(
+      'what the hook runs, detached: ask for a dream when a day has passed since the last consolidation and minNewSessions sessions have gathered (logged in $XDG_STATE_HOME/dreamgate/session-end.log)',
+    )
+    .addOption(fleetOption)
+    .addOption(stackOption)
+    .option('--agent <agent_id>', 'the Claude Code agent (default: the fleet’s only one)')
+    .option('--session <id>', 'the session that just ended (not counted)')
+    .option('--min-hours <n>', 'hours since the last consolidation before a dream is asked for', '24')
+    .option('--json', 'print the decision as JSON')
+    .action(hookSessionEndCommand);
 }

@@ -4,7 +4,7 @@ import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadFleetConfig } from '../../src/config/fleet.js';
 import { fleetTaskQueue } from '../../src/config/scope.js';
-import { printJson } from '../../src/cli/output.js';
+import { printJson } from '../output.js';
 import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/memory/claudeCodePaths.js';
 import { listTranscripts } from '../../src/sessions/claudeCode.js';
 import { InvalidInput } from '../../src/util/errors.js';
@@ -13,6 +13,7 @@ import { projectRoot } from '../../src/util/paths.js';
 import type { WebhookConfig } from '../../src/notify/webhook.js';
 import { installedLine, installHook, type Installed } from './hook.js';
 import { askInit } from './initAsk.js';
+import type { Command } from 'commander';
 
 export interface InitOptions {
   out?: string;
@@ -308,4 +309,27 @@ function notifyLine(n: WebhookConfig | undefined): string {
   if (!n)
     return '# notify: { url: https://hooks.slack.com/services/…, format: slack } # where reviewers hear that a dream waits';
   return `notify: { url: ${scalar(n.url)}, format: ${n.format} } # reviewers hear a dream waits; owners, a timeout (the URL is a secret)`;
+}
+
+/** `dreamgate init`: a commented fleet config for what is at a path. */
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description(
+      'write a commented dreamgate.yml for what is at <path>: a Claude Code project, a memory-tool directory with conversation logs, a store and sessions in SPEC form, or anthropic:<memory_store_id>',
+    )
+    .argument('[path]', 'what to dream (default: the current directory)')
+    .option('--out <file>', 'where to write the config', 'dreamgate.yml')
+    .option('--force', 'replace an existing config')
+    .option('--agent <agent_id>', 'the agent id (default: from the folder name)')
+    .option('--sessions <sessions>', 'for anthropic:<memory_store_id>: anthropic:<agent_id>')
+    .option(
+      '--notify <url>',
+      'a webhook that hears when a dream waits for review (a Slack incoming webhook, or any URL taking JSON)',
+    )
+    .option('--notify-format <format>', 'json or slack (default: slack for a chat webhook, else json)')
+    .option('--hook', "Claude Code: add a SessionEnd hook to the project's .claude/settings.json (asked on a terminal)")
+    .option('--no-hook', 'Claude Code: do not add the hook, and do not ask')
+    .option('--json', 'print what was written as JSON')
+    .action(initCommand);
 }

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { scopedName } from '../../src/config/scope.js';
-import { colours, printJson, progress } from '../../src/cli/output.js';
+import { colours, printJson, progress } from '../output.js';
 import { redactSecrets } from '../../src/sessions/screen.js';
 import { deleteOldBlobs, planRedaction, redactorWith, writeRedactedBlobs } from '../../src/snapshots/redact.js';
 import { safeName } from '../../src/util/display.js';
 import { InvalidInput } from '../../src/util/errors.js';
-import { assertNoCycleRunning, recordForAgent } from '../cycles.js';
+import { assertNoCycleRunning, recordForAgent } from '../cycleClient.js';
 import { assertWorker } from '../pollers.js';
 import { queueOf } from '../temporal/settings.js';
 import { reviewerName, withContext, type CommonOptions } from '../context.js';

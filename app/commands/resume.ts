@@ -1,9 +1,11 @@
-import { colours, printJson } from '../../src/cli/output.js';
+import { colours, printJson } from '../output.js';
 import { scopedName } from '../../src/config/scope.js';
-import { recordForAgent } from '../cycles.js';
+import { recordForAgent } from '../cycleClient.js';
 import { reviewerName, withContext, type CommonOptions } from '../context.js';
 import { assertWorker } from '../pollers.js';
 import { queueOf } from '../temporal/settings.js';
+import type { Command } from 'commander';
+import { cycleCommand } from './options.js';
 
 /**
  * `dreamgate resume <agent>`: an agent paused after two discards for the same failing cases dreams again.
@@ -23,4 +25,12 @@ export async function resumeCommand(agentId: string, opts: CommonOptions & { as?
     if (opts.json) printJson({ agent: agent.id, resumed: true, by: actor, record: r.key });
     else process.stdout.write(`resumed ${name} as ${actor}: its next cycle dreams again\n`);
   });
+}
+
+/** `dreamgate resume`: an agent paused after two discards dreams again. */
+export function registerResume(program: Command): void {
+  cycleCommand(program, 'resume', 'let an agent paused after two discards for the same failing cases dream again')
+    .argument('<agent>')
+    .option('--as <name>', 'who, for the audit log')
+    .action(resumeCommand);
 }

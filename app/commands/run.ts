@@ -2,15 +2,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import type { CycleResult, CycleState } from '../../src/cycle/types.js';
 import { safeText } from '../../src/util/display.js';
-import { colours, printJson, progress } from '../../src/cli/output.js';
+import { colours, printJson, progress } from '../output.js';
 import type { DreamgateClient } from '../client.js';
 import { cycleEnd, type CycleEnd } from '../cycleEnd.js';
-import { startCycle, type StartedCycle } from '../cycles.js';
+import { startCycle, type StartedCycle } from '../cycleClient.js';
 import { withContext, type CommonOptions } from '../context.js';
 import { assertWorker, livePollers, NoWorker, startWorkerHint } from '../pollers.js';
 import { queueOf, workflowUrl } from '../temporal/settings.js';
 import { stateQuery } from '../../workflows/definitions.js';
-import { agentOf, formatScores } from './cycle.js';
+import { formatScores } from '../../src/cycle/format.js';
+import type { Command } from 'commander';
+import { cancelCommand } from './cancel.js';
+import { cycleCommand } from './options.js';
+import { showCommand } from './show.js';
+import { statusCommand } from './status.js';
 
 /** A running cycle's state, or undefined when no worker answered within `ms` (a query needs one). */
 export async function stateOf(
@@ -70,7 +75,7 @@ export async function runCommand(
   opts: CommonOptions & { wait?: boolean; follow?: boolean; now?: boolean },
 ): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const agent = agentOf(ctx, agentId);
+    const agent = ctx.agentOrTeam(agentId);
     const client = await ctx.client();
     // nobody to run it: said now, and nothing started that would hold the agent's one workflow id
     await assertWorker(client, queueOf(client.temporal, ctx.fleet), ctx.fleet.file);
@@ -96,4 +101,39 @@ function skippedHint(agentId: string, agent: AgentConfig, result: CycleResult | 
       `nothing was dreamed: ${agentId} dreams once it has ${agent.minNewSessions} new session(s) (minNewSessions); ` +
         `to dream now anyway: \`dreamgate run ${agentId} --now\``,
     );
+}
+
+/** `dreamgate run`, `status`, `cancel` and `show`: starting, following and ending an agent's cycles. */
+export function registerRun(program: Command): void {
+  cycleCommand(program, 'run', 'start a dream cycle for an agent now and follow it')
+    .argument('<agent>')
+    .option('--wait', 'keep following while the cycle waits for review')
+    .option('--no-follow', 'start it and return')
+    .option('--now', 'consolidate now: dream even with fewer new sessions than minNewSessions')
+    .action(runCommand);
+  cycleCommand(
+    program,
+    'status',
+    'latest cycles of every agent (or ten of one): how each ended and why, or where a running one is; exit 1 when no worker polls',
+  )
+    .argument('[agent]')
+    .action(statusCommand);
+  cycleCommand(
+    program,
+    'cancel',
+    'end the agent’s running cycle cleanly: it rolls back what it promoted; with no worker, one that wrote nothing ends at once',
+  )
+    .argument('<agent>')
+    .option('--reason <text>', 'why, for the record')
+    .option('--as <name>', 'who (default $DREAMGATE_REVIEWER or your login)')
+    .option('--no-wait', 'request it and return')
+    .action(cancelCommand);
+  cycleCommand(
+    program,
+    'show',
+    'a past cycle (the latest by default): its outcome and why, its scores and its change set',
+  )
+    .argument('<agent>')
+    .option('--cycle <run>', 'the cycle’s run id (or 8+ characters of it), as `dreamgate status <agent>` lists it')
+    .action(showCommand);
 }

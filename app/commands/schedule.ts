@@ -1,7 +1,9 @@
 import { safeName } from '../../src/util/display.js';
-import { colours, printJson } from '../../src/cli/output.js';
+import { colours, printJson } from '../output.js';
 import { withContext, type CommonOptions } from '../context.js';
 import { applySchedule, listSchedules, scheduleHandle } from '../schedules.js';
+import type { Command } from 'commander';
+import { fleetOption, stackOption } from './options.js';
 
 export async function scheduleCommand(
   action: 'apply' | 'list' | 'pause' | 'resume' | 'trigger',
@@ -37,4 +39,25 @@ export async function scheduleCommand(
     if (opts.json) printJson({ id: handle.scheduleId, action });
     else process.stdout.write(`${action}${action.endsWith('e') ? 'd' : 'ed'} schedule ${handle.scheduleId}\n`);
   });
+}
+
+/** `dreamgate schedule apply|list|pause|resume|trigger`: the fleet's nightly Temporal Schedule. */
+export function registerSchedule(program: Command): void {
+  const schedule = program.command('schedule').description('the nightly Temporal Schedule of the fleet');
+  for (const [action, description] of [
+    ['apply', 'create or update the schedule from the fleet config'],
+    ['list', 'schedules with their next run times'],
+    ['pause', 'pause the schedule'],
+    ['resume', 'resume the schedule'],
+    ['trigger', 'run the fleet now, through the schedule'],
+  ] as const) {
+    schedule
+      .command(action)
+      .description(description)
+      .addOption(fleetOption)
+      .addOption(stackOption)
+      .option('--json', 'print as JSON')
+      .option('--note <text>', 'why (pause, resume)')
+      .action((opts) => scheduleCommand(action, opts));
+  }
 }

@@ -5,11 +5,11 @@ import { renderChangeSet } from '../../src/memory/diff.js';
 import type { AuditRecord } from '../../src/snapshots/audit.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { safeName, safeText } from '../../src/util/display.js';
-import { colours, printJson } from '../../src/cli/output.js';
+import { colours, printJson } from '../output.js';
 import { cycleEnd } from '../cycleEnd.js';
-import { listCycles, scopeOf } from '../cycles.js';
+import { listCycles, scopeOf } from '../cycleClient.js';
 import { withContext, type CommonOptions, type Context } from '../context.js';
-import { agentOf, verifiedLog } from './cycle.js';
+import { verifiedLog } from './auditLog.js';
 import { sessionNamer } from '../../src/sessions/labels.js';
 import { changeSetHint } from './redactHint.js';
 
@@ -43,7 +43,7 @@ async function pickRun(ctx: Context, scope: AgentScope, cycle?: string) {
  */
 export async function showCommand(agentId: string, opts: CommonOptions & { cycle?: string }): Promise<void> {
   await withContext(opts, async (ctx) => {
-    const agent = agentOf(ctx, agentId);
+    const agent = ctx.agentOrTeam(agentId);
     const scope = scopeOf(ctx.fleet, agent);
     const row = await pickRun(ctx, scope, opts.cycle);
     const end = await cycleEnd(await ctx.client(), row.workflowId, row.runId);

@@ -3,14 +3,13 @@ import type { AgentConfig } from '../../src/config/fleet.js';
 import { scheduleName } from '../../src/config/scope.js';
 import type { CycleState } from '../../src/cycle/types.js';
 import { safeName } from '../../src/util/display.js';
-import { colours, printJson } from '../../src/cli/output.js';
+import { colours, printJson } from '../output.js';
 import type { DreamgateClient } from '../client.js';
 import { cycleEnd } from '../cycleEnd.js';
-import { listCycles, scopeOf, type CycleRow } from '../cycles.js';
+import { listCycles, scopeOf, type CycleRow } from '../cycleClient.js';
 import { withContext, type CommonOptions, type Context } from '../context.js';
 import { livePollers, noWorkerMessage } from '../pollers.js';
 import { queueOf } from '../temporal/settings.js';
-import { agentOf } from './cycle.js';
 import { stateOf } from './run.js';
 
 /** One line of `status`: a cycle, how it ended and why, or where a running one is and what it waits for. */
@@ -124,7 +123,7 @@ async function scheduleState(c: DreamgateClient, fleet: string) {
 export async function statusCommand(agentId: string | undefined, opts: CommonOptions): Promise<void> {
   await withContext(opts, async (ctx) => {
     const client = await ctx.client();
-    const agents = agentId ? [agentOf(ctx, agentId)] : ctx.fleet.agents;
+    const agents = agentId ? [ctx.agentOrTeam(agentId)] : ctx.fleet.agents;
     const { rows, fleetQueue, fleetPolled } = await rowsOf(ctx, client, agents, agentId ? 10 : 1);
     const noWorker = !fleetPolled || rows.some((r) => r.noWorker);
     const hint = noWorkerMessage(client, rows.find((r) => r.noWorker)?.noWorker ?? fleetQueue, ctx.fleet.file);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { printJson } from '../../src/cli/output.js';
+import { printJson } from '../output.js';
 import { createWorkerKeyFile, loadWorkerKey, publicKeyText } from '../../src/cycle/workerKey.js';
 import { InvalidInput } from '../../src/util/errors.js';
 

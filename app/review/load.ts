@@ -9,9 +9,9 @@ import { cycleKey, evalReportKey, evidenceKey } from '../../src/cycle/keys.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { evidenceSchema, type EvidenceQuotes } from '../../src/review/evidence.js';
 import { reviewView, type CaseOutcomes } from '../../src/review/view.js';
-import { pendingChangeSet } from '../commands/cycle.js';
+import { pendingChangeSet } from '../commands/pending.js';
 import type { Context } from '../context.js';
-import { scopeOf, type Pending } from '../cycles.js';
+import { scopeOf, type Pending } from '../cycleClient.js';
 import type { LoadedReview } from './routes.js';
 
 async function evidenceOf(objects: CycleObjects, scope: AgentScope, id: string): Promise<EvidenceQuotes | undefined> {

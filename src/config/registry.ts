@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { InvalidInput } from '../util/errors.js';
-import {
-  agentById,
-  loadFleetConfig,
-  parseFleetConfig,
-  type AgentConfig,
-  type FleetConfig,
-  type Reserved,
-} from './fleet.js';
+import { agentById, loadFleetConfig, parseFleetConfig, type AgentConfig, type FleetConfig } from './fleet.js';
+import type { Reserved } from './fleetPlaces.js';
 import { teamId } from './scope.js';
 
 /** Where a worker reads a fleet from: its own file, or an S3 object pinned by its sha256. */

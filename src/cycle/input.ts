@@ -1,5 +1,6 @@
 import { isName, teamId } from '../config/scope.js';
 import type { ContinuedReview, CycleInput, CycleState } from './types.js';
+import { scoreText, spendText } from './format.js';
 
 /**
  * Checks a cycle's input: names and a hash, nothing else. Pure (the workflow calls it); never throws, and
@@ -50,20 +51,14 @@ export function cycleDetails(s: CycleState): string {
   const lines = [
     `**${s.fleet}/${s.agentId}** · ${s.mode}${s.mode === 'hybrid' ? ` (now ${s.effectiveMode})` : ''} · stage **${s.stage}**`,
   ];
-  if (s.baseline !== undefined)
-    lines.push(
-      `baseline ${s.baseline.toFixed(3)}${s.post !== undefined ? ` → post ${s.post.toFixed(3)} (Δ ${s.delta! >= 0 ? '+' : ''}${s.delta!.toFixed(3)})` : ''}`,
-    );
+  if (s.baseline !== undefined) lines.push(scoreText(s, 'post '));
   if (s.changeSetId)
     lines.push(
       `change set ${s.changeSetId.slice(0, 12)}: ${Object.entries(s.summary ?? {})
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     );
-  if (s.usage)
-    lines.push(
-      `model spend: ${s.usage.requests} request(s), ${s.usage.tokens} tokens, $${s.usage.costUsd.toFixed(4)}${s.attempts ? ` over ${s.attempts} attempts` : ''}`,
-    );
+  if (s.usage) lines.push(`model spend: ${spendText(s)}`);
   if (s.waitingFor) lines.push(`waiting for ${s.waitingFor}${s.reviewDeadline ? ` until ${s.reviewDeadline}` : ''}`);
   if (s.ignored.count > 0) lines.push(`${s.ignored.count} decision(s) refused or ignored`);
   if (s.outcome) lines.push(`outcome **${s.outcome}**: ${s.reason ?? ''}`);

@@ -8,6 +8,13 @@ import { changeSetKey, cycleKey, stateKey } from './keys.js';
 /** A change set whose stored bytes no longer hash to its id: swapped or tampered with in S3. */
 export class ChangeSetTampered extends Error {
   override readonly name = 'ChangeSetTampered';
+  constructor(
+    message: string,
+    /** No object at all under the change set's key (rather than other bytes). */
+    readonly missing = false,
+  ) {
+    super(message);
+  }
 }
 
 const sha256 = (body: string | Buffer) => createHash('sha256').update(body).digest('hex');
@@ -52,7 +59,7 @@ export class CycleObjects {
   async loadChangeSet(scope: AgentScope, id: string): Promise<ChangeSet> {
     const key = CycleObjects.changeSetKey(scope, id);
     const text = await this.getText(key);
-    if (text === undefined) throw new ChangeSetTampered(`change set ${id.slice(0, 12)} is missing from ${key}`);
+    if (text === undefined) throw new ChangeSetTampered(`change set ${id.slice(0, 12)} is missing from ${key}`, true);
     const actual = sha256(text);
     if (actual !== id)
       throw new ChangeSetTampered(

@@ -158,3 +158,27 @@ export async function checkRecordedDecision(r: DecisionRecord, fingerprints: str
   if (out.code !== 0 || !good || good[1] !== d.signedBy) return 'invalid';
   return fingerprints.includes(good[1]) ? 'valid' : 'unknown-key';
 }
+
+/** The events of a reviewer's decision, which must carry a signature where reviewers have keys. */
+export const decisionEvents: ReadonlySet<string> = new Set(['approved', 'rejected']);
+
+/**
+ * The signatures of the decisions among `records`, checked again (see `checkRecordedDecision`) against the
+ * keys the agent's reviewers have now. By record key; records without a signature are left out.
+ */
+export async function checkDecisionSignatures(
+  records: readonly { key: string; record?: DecisionRecord }[],
+  reviewerKeys: Record<string, string>,
+): Promise<Map<string, RecordedSignature>> {
+  const fingerprints = new Map<string, string>();
+  const out = new Map<string, RecordedSignature>();
+  for (const { key, record } of records) {
+    if (!record || !decisionEvents.has(record.event) || typeof record.data?.signature !== 'string') continue;
+    const reviewer = record.actor ?? '';
+    const configured = reviewerKeys[reviewer];
+    if (configured && !fingerprints.has(reviewer))
+      fingerprints.set(reviewer, await fingerprintOf(configured).catch(() => ''));
+    out.set(key, await checkRecordedDecision(record, [fingerprints.get(reviewer) ?? ''].filter(Boolean)));
+  }
+  return out;
+}

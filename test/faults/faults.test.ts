@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
-import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycles.js';
+import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycleClient.js';
 import { writeFleetFile } from '../../src/config/fleetYaml.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { approveUpdate } from '../../workflows/definitions.js';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cycleState, type CycleResult } from '../../app/cycles.js';
+import { cycleState, type CycleResult } from '../../app/cycleClient.js';
 import { fleetOutcomes, startFleetRun } from '../../app/schedules.js';
 import { costOf } from '../../src/anthropic/usage.js';
 import type { AgentConfig } from '../../src/config/fleet.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState } from '../../app/cycles.js';
+import { cycleState } from '../../app/cycleClient.js';
 import { approveUpdate } from '../../workflows/definitions.js';
 import { loadFleetConfig, type AgentConfig } from '../../src/config/fleet.js';
 import { lockName } from '../../src/memory/claudeCodeLock.js';

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState } from '../../app/cycles.js';
+import { cycleState } from '../../app/cycleClient.js';
 import { loadFleetConfig, type AgentConfig } from '../../src/config/fleet.js';
 import { approveUpdate } from '../../workflows/definitions.js';
 import { runCli } from '../support/cli.js';

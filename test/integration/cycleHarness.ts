@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
-import { startCycle } from '../../app/cycles.js';
+import { startCycle } from '../../app/cycleClient.js';
 import { createWorker, type DreamgateWorker } from '../../app/worker.js';
 import { agentDefaults, claudeSettings, type AgentConfig, type FleetConfig } from '../../src/config/fleet.js';
 import { writeFleetFile, type FleetSpec } from '../../src/config/fleetYaml.js';

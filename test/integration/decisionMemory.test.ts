@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState, startCycle, type StartedCycle } from '../../app/cycles.js';
+import { cycleState, startCycle, type StartedCycle } from '../../app/cycleClient.js';
 import type { AgentConfig, FleetConfig } from '../../src/config/fleet.js';
 import { fingerprintsKey } from '../../src/cycle/keys.js';
 import { lessonsPath } from '../../src/dream/heuristic.js';

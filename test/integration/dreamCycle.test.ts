@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycles.js';
+import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycleClient.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import { approveSignal, approveUpdate, rejectUpdate } from '../../workflows/definitions.js';

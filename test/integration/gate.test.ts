@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState, startCycle, type CycleHandle } from '../../app/cycles.js';
+import { cycleState, startCycle, type CycleHandle } from '../../app/cycleClient.js';
 import type { AgentConfig, FleetConfig } from '../../src/config/fleet.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import type { Decision } from '../../src/cycle/decision.js';

@@ -5,7 +5,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
-import { startCycle } from '../../app/cycles.js';
+import { startCycle } from '../../app/cycleClient.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import { writeFleetFile } from '../../src/config/fleetYaml.js';
 import { loadStackConfig } from '../../src/config/stack.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCycle } from '../../app/cycles.js';
+import { startCycle } from '../../app/cycleClient.js';
 import { runCli } from '../support/cli.js';
 import { exampleAgent, pinnedDocReviewSuite, startHarness, type Harness } from './cycleHarness.js';
 

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState } from '../../app/cycles.js';
+import { cycleState } from '../../app/cycleClient.js';
 import { runCli } from '../support/cli.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
 

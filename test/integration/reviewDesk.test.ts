@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviewRoutes } from '../../app/review/routes.js';
 import { startDeskServer } from '../../app/review/server.js';
-import { cycleState, startCycle, type CycleHandle } from '../../app/cycles.js';
+import { cycleState, startCycle, type CycleHandle } from '../../app/cycleClient.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
 import { reviewView } from '../../src/review/view.js';
 import { projectRoot } from '../../src/util/paths.js';

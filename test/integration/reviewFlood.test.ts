@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState } from '../../app/cycles.js';
+import { cycleState } from '../../app/cycleClient.js';
 import { storageSettings } from '../../src/config/storage.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../app/client.js';
-import { startCycle } from '../../app/cycles.js';
+import { startCycle } from '../../app/cycleClient.js';
 import { createWorker } from '../../app/worker.js';
 import { loadStackConfig, s3Endpoint, type StackConfig } from '../../src/config/stack.js';
 import { checkAuditLock, checkStorage } from '../../src/s3/checks.js';

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../app/client.js';
-import { startCycle } from '../../app/cycles.js';
+import { startCycle } from '../../app/cycleClient.js';
 import { temporalSettings } from '../../app/temporal/settings.js';
 import { createWorker } from '../../app/worker.js';
 import { loadStackConfig, temporalAddress, type StackConfig } from '../../src/config/stack.js';

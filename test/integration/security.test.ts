@@ -10,7 +10,7 @@ import {
   PutObjectRetentionCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState, listCycles, startCycle } from '../../app/cycles.js';
+import { cycleState, listCycles, startCycle } from '../../app/cycleClient.js';
 import { createWorker } from '../../app/worker.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import { legacyPrefix, scopePrefix, type AgentScope } from '../../src/config/scope.js';

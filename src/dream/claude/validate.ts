@@ -76,6 +76,59 @@ export interface Validated {
 
 const namedPaths = (detail: string) => [...detail.matchAll(/\/[^\s,;:)"'`]+/g)].map((m) => m[0].replace(/[.]$/, ''));
 
+type Proposed = z.infer<typeof proposedChange>;
+
+/** Why a well-formed change cannot stand against the store as shown, or undefined when it can. */
+function changeProblem(
+  c: Proposed,
+  ctx: ValidationContext,
+  touched: ReadonlySet<string>,
+  files: ReadonlyMap<string, string>,
+  limits: StoreLimits,
+  events: ReadonlyMap<string, ReadonlySet<string>>,
+): string | undefined {
+  for (const p of [c.path, ...(c.new_path !== undefined ? [c.new_path] : [])]) {
+    const problem = pathProblem(p);
+    if (problem) return `path ${JSON.stringify(p)}: ${problem}`;
+    if (touched.has(p)) return `${p} is changed more than once`;
+  }
+  const current = ctx.store.fileHash(c.path);
+  if (c.op === 'create') {
+    if (current !== undefined) return `create ${c.path}: the file exists (use update with its before_sha256)`;
+  } else {
+    if (current === undefined) return `${c.op} ${c.path}: no such file in the store`;
+    if (!ctx.shown.has(c.path)) return `${c.op} ${c.path}: its contents were not shown, so it cannot be edited`;
+    if (c.before_sha256 !== current)
+      return `${c.op} ${c.path}: before_sha256 ${String(c.before_sha256).slice(0, 12)} is not the file's ${current.slice(0, 12)}`;
+  }
+  if ((c.op === 'create' || c.op === 'update') && c.after === undefined) return `${c.op} ${c.path}: no "after"`;
+  if (c.op === 'rename' && (c.new_path === undefined || files.has(c.new_path)))
+    return `rename ${c.path}: ${c.new_path === undefined ? 'no new_path' : `${c.new_path} exists`}`;
+  if (c.after !== undefined && Buffer.byteLength(c.after, 'utf8') > limits.maxFileBytes)
+    return `${c.path}: ${Buffer.byteLength(c.after, 'utf8')} bytes, over the ${limits.maxFileBytes}-byte limit`;
+  // a file keeps its structure: front matter, headings, table rows, code blocks, parseable JSON/YAML
+  if (c.op === 'update' || (c.op === 'rename' && c.after !== undefined)) {
+    const harm = structureHarm(c.path, ctx.store.get(c.path)!, c.after!);
+    if (harm.length > 0) return `${c.op} ${c.path}: ${harm.join('; ')}`;
+  }
+  for (const ev of c.evidence) {
+    const ids = events.get(ev.session_id);
+    if (!ids) return `evidence names session ${ev.session_id}, which the dream was not given`;
+    if (!ids.has(ev.event_id))
+      return `evidence names event ${ev.event_id}, which session ${ev.session_id} does not have`;
+  }
+  return undefined;
+}
+
+/** The store's files once `c` is applied to `files`, or why the result cannot be a store. */
+function applied(c: Proposed, files: ReadonlyMap<string, string>, limits: StoreLimits): Map<string, string> | string {
+  const next = applyAll(files, [c as Change]);
+  if (next.size > limits.maxFiles) return `${c.path}: the store would exceed ${limits.maxFiles} files`;
+  const conflict = prefixConflict(next.keys());
+  if (conflict) return `${conflict[0]} and ${conflict[1]} cannot both exist (a file is not a folder)`;
+  return next;
+}
+
 /**
  * Checks a model's change set change by change: shape, paths, sizes, `before_sha256`, evidence pointing at
  * real session events, one change per path, and that nothing is removed without saying where it went.
@@ -87,7 +140,7 @@ export function validateChanges(raw: readonly unknown[], ctx: ValidationContext)
   const dropped: DroppedChange[] = [];
   const accepted: Change[] = [];
   const touched = new Set<string>();
-  const files = new Map(ctx.store.files);
+  let files = new Map(ctx.store.files);
 
   raw.forEach((item, i) => {
     const drop = (why: string) => {
@@ -104,52 +157,13 @@ export function validateChanges(raw: readonly unknown[], ctx: ValidationContext)
       return drop(`${issue.path.join('.') || 'change'}: ${issue.message}`);
     }
     const c = parsed.data;
-    for (const p of [c.path, ...(c.new_path !== undefined ? [c.new_path] : [])]) {
-      const problem = pathProblem(p);
-      if (problem) return drop(`path ${JSON.stringify(p)}: ${problem}`);
-      if (touched.has(p)) return drop(`${p} is changed more than once`);
-    }
-    const current = ctx.store.fileHash(c.path);
-    if (c.op === 'create') {
-      if (current !== undefined) return drop(`create ${c.path}: the file exists (use update with its before_sha256)`);
-    } else {
-      if (current === undefined) return drop(`${c.op} ${c.path}: no such file in the store`);
-      if (!ctx.shown.has(c.path)) return drop(`${c.op} ${c.path}: its contents were not shown, so it cannot be edited`);
-      if (c.before_sha256 !== current)
-        return drop(
-          `${c.op} ${c.path}: before_sha256 ${String(c.before_sha256).slice(0, 12)} is not the file's ${current.slice(0, 12)}`,
-        );
-    }
-    if ((c.op === 'create' || c.op === 'update') && c.after === undefined) return drop(`${c.op} ${c.path}: no "after"`);
-    if (c.op === 'rename' && (c.new_path === undefined || files.has(c.new_path)))
-      return drop(`rename ${c.path}: ${c.new_path === undefined ? 'no new_path' : `${c.new_path} exists`}`);
-    if (c.after !== undefined && Buffer.byteLength(c.after, 'utf8') > limits.maxFileBytes)
-      return drop(`${c.path}: ${Buffer.byteLength(c.after, 'utf8')} bytes, over the ${limits.maxFileBytes}-byte limit`);
-    // a file keeps its structure: front matter, headings, table rows, code blocks, parseable JSON/YAML
-    if (c.op === 'update' || (c.op === 'rename' && c.after !== undefined)) {
-      const harm = structureHarm(c.path, ctx.store.get(c.path)!, c.after!);
-      if (harm.length > 0) return drop(`${c.op} ${c.path}: ${harm.join('; ')}`);
-    }
-    for (const ev of c.evidence) {
-      const ids = events.get(ev.session_id);
-      if (!ids) return drop(`evidence names session ${ev.session_id}, which the dream was not given`);
-      if (!ids.has(ev.event_id))
-        return drop(`evidence names event ${ev.event_id}, which session ${ev.session_id} does not have`);
-    }
-
-    const next = new Map(files);
-    if (c.op === 'delete') next.delete(c.path);
-    else if (c.op === 'rename') {
-      next.set(c.new_path!, c.after ?? next.get(c.path)!);
-      next.delete(c.path);
-    } else next.set(c.path, c.after!);
-    if (next.size > limits.maxFiles) return drop(`${c.path}: the store would exceed ${limits.maxFiles} files`);
-    const conflict = prefixConflict(next.keys());
-    if (conflict) return drop(`${conflict[0]} and ${conflict[1]} cannot both exist (a file is not a folder)`);
-
+    const problem = changeProblem(c, ctx, touched, files, limits, events);
+    if (problem) return drop(problem);
+    const next = applied(c, files, limits);
+    if (typeof next === 'string') return drop(next);
     for (const p of [c.path, ...(c.new_path ? [c.new_path] : [])]) touched.add(p);
-    for (const [k, v] of next) files.set(k, v);
-    for (const k of [...files.keys()]) if (!next.has(k)) files.delete(k);
+    files = next;
+    const current = ctx.store.fileHash(c.path);
     accepted.push({
       op: c.op,
       path: c.path,
@@ -161,11 +175,20 @@ export function validateChanges(raw: readonly unknown[], ctx: ValidationContext)
       evidence: c.evidence,
     });
   });
+  const kept = explainedRemovals(accepted, ctx.store, files, dropped);
+  return withoutConflicts(kept, ctx.store, limits, dropped);
+}
 
-  // a removal must say where the information went, and that place must exist once the set is applied
+/** A removal must say where the information went, and that place must exist once the set is applied. */
+function explainedRemovals(
+  accepted: readonly Change[],
+  store: MemoryStore,
+  files: ReadonlyMap<string, string>,
+  dropped: DroppedChange[],
+): Change[] {
   const kept: Change[] = [];
   for (const c of accepted) {
-    const before = ctx.store.get(c.path);
+    const before = store.get(c.path);
     const removed =
       c.op === 'delete' || (c.op === 'update' && before !== undefined && lostLines(before, c.after!).length > 0);
     const where = namedPaths(c.detail).filter((p) => files.has(p));
@@ -180,9 +203,18 @@ export function validateChanges(raw: readonly unknown[], ctx: ValidationContext)
     }
     kept.push(c);
   }
-  // a removal dropped above can leave a file where a kept change made a folder: drop that change too
+  return kept;
+}
+
+/** A removal dropped above can leave a file where a kept change made a folder: that change drops too. */
+function withoutConflicts(
+  kept: Change[],
+  store: MemoryStore,
+  limits: StoreLimits,
+  dropped: DroppedChange[],
+): Validated {
   for (;;) {
-    const result = applyAll(ctx.store, kept);
+    const result = applyAll(store.files, kept);
     const conflict = prefixConflict(result.keys());
     if (!conflict)
       return { changes: kept, dropped, candidate: MemoryStore.from(result, limits, 'the model change set') };
@@ -197,8 +229,8 @@ export function validateChanges(raw: readonly unknown[], ctx: ValidationContext)
   }
 }
 
-function applyAll(store: MemoryStore, changes: readonly Change[]): Map<string, string> {
-  const files = new Map(store.files);
+function applyAll(from: ReadonlyMap<string, string>, changes: readonly Change[]): Map<string, string> {
+  const files = new Map(from);
   for (const c of changes) {
     if (c.op === 'delete') files.delete(c.path);
     else if (c.op === 'rename') {

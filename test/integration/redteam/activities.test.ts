@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState, listCycles } from '../../../app/cycles.js';
+import { cycleState, listCycles } from '../../../app/cycleClient.js';
 import { auditKeys } from '../../../app/keys.js';
 import { CycleObjects } from '../../../src/cycle/objects.js';
 import type { CycleRef } from '../../../src/cycle/types.js';

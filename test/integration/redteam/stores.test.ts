@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState } from '../../../app/cycles.js';
+import { cycleState } from '../../../app/cycleClient.js';
 import { loadFleetConfig, type AgentConfig } from '../../../src/config/fleet.js';
 import { scopePrefix } from '../../../src/config/scope.js';
 import { CycleObjects } from '../../../src/cycle/objects.js';

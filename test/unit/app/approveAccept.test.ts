@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAccept } from '../../../app/commands/cycle.js';
+import { parseAccept } from '../../../app/commands/approve.js';
 
 describe('approve --accept', () => {
   it('takes the numbers `review` prints, spaced or with commas, or every suggestion', () => {

@@ -1,21 +1,22 @@
 import { cp, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { claudeClient } from '../anthropic/client.js';
-import { ClaudeDreamer, claudeDefaults } from '../dream/claude/dreamer.js';
-import { HeuristicDreamer } from '../dream/heuristic.js';
-import { runDream } from '../dream/run.js';
-import type { DreamResult, Dreamer } from '../dream/dreamer.js';
-import { renderChangeSet } from '../memory/diff.js';
-import { sessionNamer } from '../sessions/labels.js';
-import { summarize } from '../memory/changeSet.js';
-import { acceptSuggestions } from '../dream/tiers.js';
-import { ClaudeCodeStore } from '../memory/claudeCode.js';
-import { LocalDirStore } from '../memory/localDir.js';
-import { reconciled, type StoreAdapter } from '../memory/adapter.js';
-import { selectSessionsAt } from '../sessions/source.js';
-import { InvalidInput } from '../util/errors.js';
-import { colours, printJson } from './output.js';
+import { claudeClient } from '../../src/anthropic/client.js';
+import { ClaudeDreamer, claudeDefaults } from '../../src/dream/claude/dreamer.js';
+import { HeuristicDreamer } from '../../src/dream/heuristic.js';
+import { runDream } from '../../src/dream/run.js';
+import type { DreamResult, Dreamer } from '../../src/dream/dreamer.js';
+import { renderChangeSet } from '../../src/memory/diff.js';
+import { sessionNamer } from '../../src/sessions/labels.js';
+import { summarize } from '../../src/memory/changeSet.js';
+import { acceptSuggestions } from '../../src/dream/tiers.js';
+import { ClaudeCodeStore } from '../../src/memory/claudeCode.js';
+import { LocalDirStore } from '../../src/memory/localDir.js';
+import { reconciled, type StoreAdapter } from '../../src/memory/adapter.js';
+import { selectSessionsAt } from '../../src/sessions/source.js';
+import { InvalidInput } from '../../src/util/errors.js';
+import { colours, printJson } from '../output.js';
+import type { Command } from 'commander';
 
 export interface DreamOptions {
   memory: string;
@@ -174,4 +175,34 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
     const lines = sessions.invalid.map((i) => `invalid session left out: ${i.error}`);
     throw new InvalidInput(`${lines.join('\n')}\n(the other sessions were dreamed; the output in ${out} is complete)`);
   }
+}
+
+/** `dreamgate dream`: one dream on local files, without Temporal or S3. */
+export function registerDream(program: Command): void {
+  program
+    .command('dream')
+    .description(
+      'run one dream locally, without Temporal or S3: read a store and sessions, write the consolidated store',
+    )
+    .requiredOption(
+      '--memory <store>',
+      'the memory store to read (never modified): a directory or claude-code:<project dir>',
+    )
+    .requiredOption(
+      '--sessions <sessions>',
+      'the sessions: a root <dir>/<agent_id>/<session_id>.jsonl, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>',
+    )
+    .requiredOption('--agent <agent_id>', 'whose sessions to read (the folder under a sessions root)')
+    .requiredOption('--out <dir>', 'where to write the consolidated store (new or empty directory)')
+    .option('--dreamer <name>', 'heuristic (offline, deterministic) or claude (needs ANTHROPIC_API_KEY)', 'heuristic')
+    .option('--model <id>', 'claude: the model (default $DREAMGATE_CLAUDE_MODEL or claude-sonnet-5-5)')
+    .option('--max-cost-usd <n>', 'claude: stop before the dream could cost more than this (default 5)')
+    .option('--since <time>', 'only sessions that ended after this RFC 3339 time')
+    .option('--limit <n>', 'at most this many sessions, newest first (default 100)')
+    .option(
+      '--accept <tier>',
+      'suggested: write the suggested tier to --out too, as a reviewer who accepts every suggestion (default: the applied tier only)',
+    )
+    .option('--json', 'print the change set as JSON instead of a diff')
+    .action(dreamCommand);
 }

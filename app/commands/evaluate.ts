@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
-import { deriveCases, withDerived } from '../evaluate/derive.js';
-import { DeterministicScorer, ExternalScorer, type Evaluation, type Scorer } from '../evaluate/scorer.js';
-import { loadSuite } from '../evaluate/suite.js';
-import { claudeClient } from '../anthropic/client.js';
-import { ClaudeScorer } from '../evaluate/claudeScorer.js';
-import { claudeDefaults } from '../dream/claude/dreamer.js';
-import { InvalidInput } from '../util/errors.js';
+import { deriveCases, withDerived } from '../../src/evaluate/derive.js';
+import { DeterministicScorer, ExternalScorer, type Evaluation, type Scorer } from '../../src/evaluate/scorer.js';
+import { loadSuite } from '../../src/evaluate/suite.js';
+import { claudeClient } from '../../src/anthropic/client.js';
+import { ClaudeScorer } from '../../src/evaluate/claudeScorer.js';
+import { claudeDefaults } from '../../src/dream/claude/dreamer.js';
+import { InvalidInput } from '../../src/util/errors.js';
 import { localStore } from './dream.js';
-import { colours, printJson, progress } from './output.js';
+import { colours, printJson, progress } from '../output.js';
 import { derivationInput, describeCases } from './suite.js';
+import type { Command } from 'commander';
 
 export interface EvalOptions {
   memory: string;
@@ -69,4 +70,21 @@ export async function evalCommand(opts: EvalOptions): Promise<void> {
   const result = await scorer.evaluate(store, suite);
   if (opts.json) printJson(result);
   else process.stdout.write(renderEvaluation(result));
+}
+
+/** `dreamgate eval`: a store scored against a suite, written or derived. */
+export function registerEvaluate(program: Command): void {
+  program
+    .command('eval')
+    .description('score a memory store against an eval suite (SPEC §3), with store-health figures')
+    .requiredOption('--memory <store>', 'the memory store to score: a directory or claude-code:<project dir>')
+    .option('--suite <file>', 'the eval suite (YAML)')
+    .option('--baseline <store>', 'the store before the dream: derive a suite from it and score --memory with it')
+    .option('--sessions <sessions>', 'with --baseline: the sessions the derived suite also learns from')
+    .option('--agent <agent_id>', 'with --sessions in SPEC form: whose sessions')
+    .option('--evaluator <command>', 'an external evaluator: given the store directory, prints {"score": 0.93}')
+    .option('--scorer <name>', 'deterministic (default) or claude: Claude answers each question from the store')
+    .option('--model <id>', 'claude: the model (default $DREAMGATE_CLAUDE_MODEL or claude-sonnet-5-5)')
+    .option('--json', 'print the evaluation as JSON')
+    .action(evalCommand);
 }

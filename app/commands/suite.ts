@@ -1,13 +1,14 @@
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { claudeClient } from '../anthropic/client.js';
-import { deriveCases, type DerivedCase } from '../evaluate/derive.js';
-import { derivedSuiteYaml } from '../evaluate/deriveYaml.js';
-import type { MemoryStore } from '../memory/store.js';
-import { parseSessionsLocation, selectSessionsAt, type SessionSelection } from '../sessions/source.js';
-import { InvalidInput } from '../util/errors.js';
+import { claudeClient } from '../../src/anthropic/client.js';
+import { deriveCases, type DerivedCase } from '../../src/evaluate/derive.js';
+import { derivedSuiteYaml } from '../../src/evaluate/deriveYaml.js';
+import type { MemoryStore } from '../../src/memory/store.js';
+import { parseSessionsLocation, selectSessionsAt, type SessionSelection } from '../../src/sessions/source.js';
+import { InvalidInput } from '../../src/util/errors.js';
 import { localStore, resolveLocal } from './dream.js';
-import { printJson, progress } from './output.js';
+import { printJson, progress } from '../output.js';
+import type { Command } from 'commander';
 
 export interface DeriveOptions {
   memory: string;
@@ -76,4 +77,26 @@ export async function suiteDeriveCommand(opts: DeriveOptions): Promise<void> {
     throw new InvalidInput(
       `${sessions.invalid.map((i) => `invalid session left out: ${i.error}`).join('\n')}\n(the suite was derived from the other sessions)`,
     );
+}
+
+/** `dreamgate suite derive`: the suite the gate derives when none is written. */
+export function registerSuite(program: Command): void {
+  program
+    .command('suite')
+    .description('evaluation suites')
+    .command('derive')
+    .description(
+      'the suite the gate derives when none is written: every fact of the store, superseded values, files the agent read, what users asked it to remember (YAML, SPEC §3)',
+    )
+    .requiredOption('--memory <store>', 'the store: a directory or claude-code:<project dir>')
+    .option(
+      '--sessions <sessions>',
+      'its sessions: a root, claude-code:<project dir>, messages:<dir> or anthropic:<agent_id>',
+    )
+    .option('--agent <agent_id>', 'with a sessions root: whose sessions')
+    .option('--out <file>', 'write the suite here instead of standard output')
+    .option('--force', 'replace an existing --out file')
+    .option('--limit <n>', 'at most this many sessions, newest first (default 100)')
+    .option('--json', 'print the derived cases as JSON')
+    .action(suiteDeriveCommand);
 }

@@ -1,6 +1,21 @@
 import { Command, CommanderError } from 'commander';
-import { InvalidInput } from '../util/errors.js';
-import { colours } from './output.js';
+import pc from 'picocolors';
+import { InvalidInput } from '../src/util/errors.js';
+
+/** Colours only when writing to a terminal and NO_COLOR is unset; plain text in a pipe. */
+export function colours(stream: NodeJS.WriteStream = process.stdout) {
+  return pc.createColors(Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb');
+}
+
+/** Progress goes to stderr so stdout stays clean for --json. */
+export function progress(line: string): void {
+  const c = colours(process.stderr);
+  process.stderr.write(`${c.dim('›')} ${line}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
 
 /** Exit codes of SPEC §5: 0 success, 2 invalid input or usage, 1 anything else. */
 export const exitCode = { ok: 0, failure: 1, usage: 2 } as const;
