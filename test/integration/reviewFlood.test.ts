@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cycleState } from '../../app/cycleClient.js';
+import { cycleState, decide, pendingReview, startCycle } from '../../app/cycleClient.js';
 import { storageSettings } from '../../src/config/storage.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
@@ -96,7 +96,8 @@ describe('a review wait no flood can end', () => {
   it('20,000 refused signals and 2,000 refused Updates: still waiting, then a valid approval keeps the dream', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review', reviewTimeoutMs: 60 * 60_000 });
     const before = await new LocalDirStore(agent.store).read();
-    const started = await h.start(agent);
+    const fleet = await h.serve([agent]);
+    const started = await startCycle(h.client, fleet, fleet.agents[0]!, 'manual');
     const first = await waitFor('review', async () => {
       const s = await cycleState(started);
       return s.stage === 'review' ? s : s.stage === 'done' ? Promise.reject(new Error(s.reason)) : undefined;
@@ -147,10 +148,10 @@ describe('a review wait no flood can end', () => {
     expect(refusedUpdates).toHaveLength(updates);
     expect(refusedUpdates[0]).toMatch(/is not a reviewer of/);
 
-    // a reviewer's approval is taken, and the dream promoted, verified and kept
-    const answer = await handle.executeUpdate(approveUpdate, {
-      args: [{ reviewer: 'alice', changeSetId: pending, cycle: during.cycleId }],
-    });
+    // a reviewer's approval, sent as `dreamgate approve` sends it, is taken; the dream promoted, verified, kept
+    const review = await pendingReview(h.client, fleet, fleet.agents[0]!);
+    expect(review.state.changeSetId).toBe(pending);
+    const answer = await decide(review, 'approve', { reviewer: 'alice', changeSetId: pending, cycle: during.cycleId });
     expect(answer).toMatchObject({ accepted: true, changeSetId: pending, reviewer: 'alice' });
     const result = await started.result();
     expect(result.outcome).toBe('kept');
