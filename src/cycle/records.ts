@@ -100,6 +100,7 @@ export const promotedData = (r: PromoteResult) => ({
 export const verifiedData = (v: VerifyResult, e: EvalSummary) => ({
   matches: v.matches,
   mismatched: v.mismatched,
+  ...(v.asPromoted !== undefined ? { asPromoted: v.asPromoted } : {}),
   ...scoreData(e),
 });
 

@@ -16,7 +16,6 @@ export type Stage =
   | 'baseline-eval'
   | 'dream'
   | 'post-eval'
-  | 'gate'
   | 'review'
   | 're-eval'
   | 'promote'
@@ -169,7 +168,6 @@ export interface SnapshotRef {
 export interface DreamRef {
   /** The candidate store: a version of the agent's candidate manifest. */
   candidateId: string;
-  candidateSha256: string;
   /** sha256 of the stored change set: what a reviewer approves, and (content-addressed) where it is. */
   changeSetId: string;
   summary: Record<string, number>;
@@ -218,7 +216,12 @@ export interface PromoteResult {
 export interface VerifyResult {
   matches: boolean;
   mismatched: string[];
+  /** The live store's hash now. */
   sha256: string;
+  /** The hash the promotion left the store with (absent for a promotion made before it was kept). */
+  expectedSha256?: string;
+  /** The whole store is as the promotion left it (no one wrote since); false: the changed paths decide. */
+  asPromoted?: boolean;
   changeSetId?: string;
   seal?: string;
 }

@@ -160,9 +160,10 @@ describe('a review wait no flood can end', () => {
 
     // one cycle in the audit log, its runs chained; refused decisions recorded a few at a time, then counted
     const log = new AuditLog(h.client.objects.s3, storageSettings(h.cfg).auditBucket, 1);
-    const events = (await log.read({ fleet: agent.fleet!, id: agent.id }, started.firstExecutionRunId)).map(
-      (r) => r.event,
-    );
+    const records = await log.read({ fleet: agent.fleet!, id: agent.id }, started.firstExecutionRunId);
+    const events = records.map((r) => r.event);
+    // verify compared the whole store with the hash the promotion left: no one wrote since
+    expect(records.find((r) => r.event === 'verified')!.data).toMatchObject({ matches: true, asPromoted: true });
     expect(events.filter((e) => e === 'review-continued')).toHaveLength(result.continuedRuns!);
     expect(events.filter((e) => e === 'decision-ignored')).toHaveLength(3);
     expect(events.slice(-5)).toEqual(['decisions-ignored', 'approved', 'promoted', 'verified', 'cycle-kept']);

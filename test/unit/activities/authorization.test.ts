@@ -82,7 +82,6 @@ const unsealed: CycleRef = { fleet: 'acme', agent: 'a1', cycleId: run, startedAt
 const dream: DreamRef = {
   snapshotId: 'snap-1',
   candidateId: 'cand-1',
-  candidateSha256: 'c'.repeat(64),
   changeSetId: 'a'.repeat(64),
   summary: {},
   changes: 1,
