@@ -3,6 +3,7 @@ import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/util/paths.js';
 import { eventsLine } from './history.js';
+import type { LocalDreamRow } from './localDream.js';
 import type { QualityFigures } from './quality.js';
 import type { ScreeningFigures } from './screening.js';
 import type { FleetRow, OverheadRow, SnapshotRow } from './servers.js';
@@ -129,5 +130,13 @@ export function memoryTable(sessions: number, memory: { dreamMb: number; idleMb:
     '| --- | --- |',
     `| dreaming ${sessions} sessions of ~1 MB | ${f1(memory.dreamMb)} MB |`,
     `| the same process, idle (baseline) | ${f1(memory.idleMb)} MB |`,
+  ];
+}
+
+export function localDreamTable(r: LocalDreamRow, runs: number): string[] {
+  return [
+    `| a real-shaped store dreamed locally (heuristic${runs > 1 ? `, median of ${runs}` : ''}) | dream | floor (read + parse) | ratio | dreamed again (warm caches) |`,
+    '| --- | --- | --- | --- | --- |',
+    `| ${Math.round(r.bytes / 1024)} KB, ${r.files} files, ${r.sessions} sessions (${r.changes} changes) | ${f1(r.dreamMs)} ms | ${f1(r.floorMs)} ms | ${r.ratio.toFixed(2)}× | ${f1(r.warmMs)} ms |`,
   ];
 }

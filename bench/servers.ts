@@ -14,6 +14,7 @@ import type { StoreLimits } from '../src/memory/limits.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import { clearRestoreCache, SnapshotStore } from '../src/snapshots/snapshots.js';
+import { clearBlobCaches } from '../src/util/blobCache.js';
 import { mapLimit } from '../src/util/concurrency.js';
 import { benchFloor } from '../workflows/index.js';
 import { syntheticAgentOnDisk, syntheticStore } from './agents.js';
@@ -90,6 +91,7 @@ async function measureOnce(
   const agent = await syntheticAgentOnDisk(`bench-${files}-${Date.now().toString(36)}`, files, 10, shape);
   const fleet = await served(fleets, { fleet: `bench-${agent.id}`, agents: [agent] });
   clearRestoreCache();
+  clearBlobCaches(); // a cold worker: nothing parsed or redacted before this store's cycle
   const [cycleMs, handle] = await timeIt(async () => {
     const h = await startCycle(c, fleet, fleet.agents[0]!, 'bench');
     const r = await h.result();

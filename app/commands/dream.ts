@@ -13,7 +13,7 @@ import { acceptSuggestions } from '../../src/dream/tiers.js';
 import { ClaudeCodeStore } from '../../src/memory/claudeCode.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { reconciled, type StoreAdapter } from '../../src/memory/adapter.js';
-import { selectSessionsAt } from '../../src/sessions/source.js';
+import { misreadSessionsRoot, selectSessionsAt } from '../../src/sessions/source.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { colours, printJson } from '../output.js';
 import type { Command } from 'commander';
@@ -137,6 +137,8 @@ export async function dreamCommand(opts: DreamOptions): Promise<void> {
   await checkOut(out, memory);
   const dreamer = make(opts);
 
+  const misread = await misreadSessionsRoot(resolveLocal(opts.sessions), opts.agent);
+  if (misread) throw new InvalidInput(misread);
   const store = await adapter.read();
   const sessions = await selectSessionsAt(
     resolveLocal(opts.sessions),

@@ -2,7 +2,8 @@ import { diffArrays } from 'diff';
 import type { Held } from '../memory/changeSet.js';
 import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
-import { mergeCounts, redactCopies, redactSecrets, type Redaction } from '../sessions/screen.js';
+import { redactFile } from '../sessions/redactFile.js';
+import { mergeCounts, redactCopies, type Redaction } from '../sessions/screen.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
 import { reportInstructions, screenedOutWrites, sessionsForDreamers, takeHeld, type TakenLine } from './held.js';
 import { Ledger } from './ledger.js';
@@ -41,7 +42,7 @@ export async function redactStore(
 ): Promise<Map<string, Redaction>> {
   const values = new Set<string>();
   const first = new Map<string, Redaction>();
-  for (const [path, content] of files) first.set(path, await redactSecrets(content, values));
+  for (const [path, content] of files) first.set(path, await redactFile(content, values));
   const out = new Map<string, Redaction>();
   for (const [path, r] of first) {
     const copies = redactCopies(r.text, values, handed);

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { BlobCache, clearedWithBlobCaches } from '../util/blobCache.js';
 import type { Root, RootContent } from 'mdast';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -35,6 +36,7 @@ const known = new LRUCache<string, { structure: Structure; bytes: number }>({
   maxSize: structureCacheBytes,
   sizeCalculation: (v) => Math.max(1, v.bytes),
 });
+clearedWithBlobCaches(known);
 /** How often a structure was found parsed (for tests and profiles). */
 export const structureCache = { hits: 0, misses: 0, entries: () => known.size, bytes: () => known.calculatedSize };
 
@@ -104,11 +106,33 @@ export function structureOf(path: string, content: string): Structure {
   return remember(key, structure, content.length);
 }
 
-/** A markdown file parsed once for both its editable units and its structure (kept for `structureOf`). */
+/**
+ * Parsed documents by blob, without their path (the units name it as they are handed out): a parsed document
+ * is about three times its file in memory, so this holds a 5,000-file store of 1 KB files three times over.
+ */
+export const documentCache = new BlobCache<MarkdownDocument>('markdown documents', 48 * 2 ** 20, 3);
+
+/** The document of a blob, at `path`: copies, so that no caller changes what the next one is handed. */
+function atPath(doc: MarkdownDocument, path: string): MarkdownDocument {
+  return {
+    path,
+    lines: [...doc.lines],
+    headings: doc.headings.map((h) => ({ ...h })),
+    units: doc.units.map((u) => ({ ...u, path, scope: `${path}${u.scope}` })), // a scope starts with its path
+  };
+}
+
+/**
+ * A markdown file parsed once for both its editable units and its structure (kept for `structureOf`), and
+ * once per blob for every later stage, night or re-dream that reads the same bytes.
+ */
 export function parseDocument(path: string, content: string): MarkdownDocument {
-  const lines = content.split('\n');
-  const tree = parseMarkdownTree(content);
-  const key = blobKey('markdown', content);
-  if (!recalled(key)) remember(key, markdownStructure(tree, lines), content.length);
-  return documentOf(path, lines, tree);
+  const doc = documentCache.get(content, () => {
+    const lines = content.split('\n');
+    const tree = parseMarkdownTree(content);
+    const key = blobKey('markdown', content);
+    if (!recalled(key)) remember(key, markdownStructure(tree, lines), content.length);
+    return documentOf('', lines, tree);
+  });
+  return atPath(doc, path);
 }

@@ -125,7 +125,20 @@ const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
 const holds = (text: string, v: string) =>
-  new RegExp(`(?<![\\p{L}\\p{N}.])${escape(v)}(?![\\p{N}]|\\.\\d)`, 'iu').test(text);
+  // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
+  ascii.test(text) && ascii.test(v) && !lower(text).includes(lower(v)) ? false : valuePattern(v).test(text);
+const ascii = /^[ -~\t\r\n]*$/; // printable ASCII and whitespace
+/** Compiled once per value: a store's lines are aligned pair by pair, and compiling was most of a dream's time. */
+const valuePatterns = new Map<string, RegExp>();
+function valuePattern(v: string): RegExp {
+  let p = valuePatterns.get(v);
+  if (!p) {
+    if (valuePatterns.size >= 10_000) valuePatterns.clear(); // bounded: values of one store at a time
+    p = new RegExp(`(?<![\\p{L}\\p{N}.])${escape(v)}(?![\\p{N}]|\\.\\d)`, 'iu');
+    valuePatterns.set(v, p);
+  }
+  return p;
+}
 /** Every word of a name, by its first letters, in the text (`Иван Иванов` in `вместо Ивана Иванова`). */
 const names = (text: string, name: string) =>
   (name.match(/[\p{L}\p{N}]+/gu) ?? []).every((w) =>

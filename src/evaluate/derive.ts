@@ -2,6 +2,7 @@ import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
 import { parseKeyedFact } from '../dream/text.js';
 import type { SessionDigest } from '../sessions/digest.js';
+import { redactFile } from '../sessions/redactFile.js';
 import { redactSecrets } from '../sessions/screen.js';
 import type { Suite, SuiteCase } from './suite.js';
 import { piecePattern, tokenMatcher } from './matcher.js';
@@ -234,7 +235,7 @@ async function redactedStore(store: MemoryStore): Promise<MemoryStore> {
   const files = new Map<string, string>();
   for (const [path, content] of store.files) {
     if (isArchivePath(path)) continue;
-    const whole = (await redactSecrets(content)).text;
+    const whole = (await redactFile(content)).text;
     if (whole === content || whole.split('\n').length === content.split('\n').length) files.set(path, whole);
     else
       files.set(

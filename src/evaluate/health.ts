@@ -1,6 +1,7 @@
 import { isArchivePath } from '../memory/paths.js';
 import type { MemoryStore } from '../memory/store.js';
 import { isFactLine, normalizeLine, parseKeyedFact } from '../dream/text.js';
+import { BlobCache } from '../util/blobCache.js';
 
 export interface StoreHealth {
   files: number;
@@ -14,6 +15,26 @@ export interface StoreHealth {
   contradictions: number;
 }
 
+/** A file's fact lines, normalized, and the subjects they state with their values. */
+interface FileFacts {
+  normalized: string[];
+  keyed: [subject: string, value: string][];
+}
+
+/** Every evaluation of a cycle (baseline, post, verify) reads mostly the same blobs: their fact lines, once. */
+const factLines = new BlobCache<FileFacts>('fact lines', 16 * 2 ** 20, 2);
+
+function fileFacts(content: string): FileFacts {
+  const out: FileFacts = { normalized: [], keyed: [] };
+  for (const line of content.split('\n')) {
+    if (!isFactLine(line)) continue;
+    out.normalized.push(normalizeLine(line));
+    const f = parseKeyedFact(line);
+    if (f && f.subject.includes(' ')) out.keyed.push([f.subject, f.value]);
+  }
+  return out;
+}
+
 export function storeHealth(store: MemoryStore): StoreHealth {
   const seen = new Set<string>();
   const values = new Map<string, Set<string>>();
@@ -21,15 +42,13 @@ export function storeHealth(store: MemoryStore): StoreHealth {
   let dups = 0;
   for (const [path, content] of store.files) {
     if (isArchivePath(path)) continue;
-    for (const line of content.split('\n')) {
-      if (!isFactLine(line)) continue;
-      facts++;
-      const n = normalizeLine(line);
+    const file = factLines.get(content, fileFacts);
+    facts += file.normalized.length;
+    for (const n of file.normalized) {
       if (seen.has(n)) dups++;
       seen.add(n);
-      const f = parseKeyedFact(line);
-      if (f && f.subject.includes(' ')) values.set(f.subject, (values.get(f.subject) ?? new Set()).add(f.value));
     }
+    for (const [subject, value] of file.keyed) values.set(subject, (values.get(subject) ?? new Set()).add(value));
   }
   const bytes = store.bytes;
   return {

@@ -16,6 +16,7 @@ import {
   type Finding,
 } from './screen.js';
 import { defaultMemoryPathOf, memoryWritesOf, type PendingWrite } from './writes.js';
+import { pastedMailRanges } from './pastedMail.js';
 
 export { memoryPath } from './writes.js';
 
@@ -125,8 +126,8 @@ const isToolUse = (t: string) => t === 'agent.tool_use' || t === 'agent.custom_t
 const isToolResult = (t: string) => t.endsWith('tool_result');
 
 /**
- * Text a user passes on but did not write: quoted lines (`> …`), fenced blocks, long quotations, and
- * whatever follows a forwarding marker. It is someone else's voice, screened as from outside.
+ * Text a user passes on but did not write: a pasted message (pastedMail.ts), quoted lines (`> …`), fenced
+ * blocks, long quotations, and whatever follows a forwarding marker. It is someone else's voice, screened as from outside.
  */
 export function splitForwarded(text: string): { own: string; forwarded: string[] } {
   const forwarded: string[] = [];
@@ -137,6 +138,11 @@ export function splitForwarded(text: string): { own: string; forwarded: string[]
       return ' ';
     });
   };
+  // a pasted message (header lines with an address), whatever the language of its headers
+  for (const [from, to] of pastedMailRanges(own).reverse()) {
+    forwarded.push(own.slice(from, to));
+    own = `${own.slice(0, from)} ${own.slice(to)}`;
+  }
   take(
     /(?:^|\n)(?:-{3,} ?(?:forwarded|original) message ?-{3,}|(?:fwd?|forwarded):|begin forwarded message:)[\s\S]{0,100000}$/i,
   );

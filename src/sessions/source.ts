@@ -58,6 +58,26 @@ export function selectSessionsAt(
   }
 }
 
+/**
+ * Why a local sessions directory without `<agent_id>/` looks like a mistake rather than an agent with no
+ * sessions yet: it holds session files itself (the agent's folder was passed), or other agents' folders only
+ * (a mistyped id). Undefined when it is empty or holds the agent's folder. For commands a person types; a
+ * worker serving a fleet reads a new agent's missing folder as "no sessions yet".
+ */
+export async function misreadSessionsRoot(location: string, agentId: string): Promise<string | undefined> {
+  const loc = parseSessionsLocation(location);
+  if (loc.kind !== 'local') return undefined;
+  const entries = await readdir(loc.path, { withFileTypes: true }).catch(() => []);
+  if (entries.some((e) => e.name === agentId)) return undefined;
+  const files = entries.filter((e) => e.isFile() && e.name.endsWith('.jsonl'));
+  if (files.length > 0)
+    return `--sessions ${loc.path} holds ${files.length} session file(s) itself, but sessions are read from <dir>/<agent>/*.jsonl: pass the directory that holds the agent's folder`;
+  const agents = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  if (agents.length > 0)
+    return `--sessions ${loc.path} has no folder for agent ${JSON.stringify(agentId)} (it has: ${agents.slice(0, 8).join(', ')}${agents.length > 8 ? ', …' : ''}); check --agent, or pass an empty directory to dream with no sessions`;
+  return undefined;
+}
+
 /** One agent's sessions under `<root>/<agent_id>/*.jsonl` (SPEC §2, local form). */
 export async function selectSessions(
   root: string,

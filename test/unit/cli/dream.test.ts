@@ -174,4 +174,20 @@ describe('dreamgate dream: bad input ends with exit 2 naming the culprit, and no
     expect([since.code, since.stderr]).toEqual([2, expect.stringMatching(/--since last tuesday: not a date/)]);
     expect((await dreamgate('dream', '--help')).code).toBe(0);
   });
+
+  it("refuses a sessions folder that is an agent's folder, or lacks the agent's: exit 2, nothing written", async () => {
+    const dir = await setup();
+    const dream = (sessions: string, agent: string) =>
+      runCli(dreamArgs({ memory: join(dir, 'memory'), sessions, agent, out: join(dir, 'out') }));
+    const inside = await dream(join(dir, 'sessions', 'coding-agent'), 'coding-agent');
+    expect([inside.code, inside.stderr]).toEqual([2, expect.stringMatching(/holds \d+ session file\(s\) itself/)]);
+    const typo = await dream(join(dir, 'sessions'), 'codeing-agent');
+    expect([typo.code, typo.stderr]).toEqual([
+      2,
+      expect.stringMatching(/no folder for agent "codeing-agent" \(it has: coding-agent\)/),
+    ]);
+    await expect(readdir(join(dir, 'out'))).rejects.toThrow(); // no partial output
+    await mkdir(join(dir, 'none'));
+    expect((await dream(join(dir, 'none'), 'coding-agent')).code).toBe(0); // an empty folder: a dream with no sessions
+  });
 });

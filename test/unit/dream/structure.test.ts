@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseDocument, structureCache, structureCacheBytes, structureOf } from '../../../src/dream/structure.js';
+import {
+  documentCache,
+  parseDocument,
+  structureCache,
+  structureCacheBytes,
+  structureOf,
+} from '../../../src/dream/structure.js';
 
 const doc = (n: number) =>
   [
@@ -61,5 +67,37 @@ describe('structureOf', () => {
     structureOf('/b5.json', big(5));
     structureOf('/b0.json', big(0));
     expect([structureCache.hits - hits, structureCache.misses - misses]).toEqual([1, 1]);
+  });
+});
+
+describe('parseDocument', () => {
+  it('gives the same document for the same blob under any path, and a changed blob its own', () => {
+    const n = Date.now() + 1;
+    const fresh = parseDocument('/a.md', doc(n));
+    const misses = documentCache.misses;
+    const again = parseDocument('/b/c.md', doc(n));
+    expect(documentCache.misses).toBe(misses); // served from the cache
+    expect(again.path).toBe('/b/c.md');
+    expect(again.units.map((u) => [u.path, u.scope.split('\0')[0], u.text])).toEqual(
+      fresh.units.map((u) => ['/b/c.md', '/b/c.md', u.text]),
+    );
+    expect({
+      ...again,
+      path: '/a.md',
+      units: again.units.map((u) => ({ ...u, path: '/a.md', scope: u.scope.replace('/b/c.md', '/a.md') })),
+    }).toEqual(fresh);
+    const changed = parseDocument('/a.md', doc(n).replace(`- fact ${n}`, `- fact ${n + 1}`));
+    expect(documentCache.misses).toBe(misses + 1);
+    expect(changed.units.at(-1)!.text).toBe(`- fact ${n + 1}`);
+  });
+
+  it('hands out copies: what one caller changes, the next does not see', () => {
+    const n = Date.now() + 2;
+    const one = parseDocument('/a.md', doc(n));
+    one.lines[0] = 'changed';
+    one.units[0]!.text = 'changed';
+    const two = parseDocument('/a.md', doc(n));
+    expect(two.lines[0]).toBe('---');
+    expect(two.units[0]!.text).not.toBe('changed');
   });
 });
