@@ -53,8 +53,9 @@ export interface Agent {
   configHash: string;
 }
 
-/** An agent, for a cycle run that opened on a worker: the run Temporal names, and what proofs are bound to. */
+/** An agent, for a cycle run that opened on a worker: the cycle's id, and what proofs are bound to. */
 export interface Authorized extends Agent {
+  /** The cycle's id (its first run's id): the calling run, or the run it continues (see `continueCycle`). */
   run: string;
   binding: Binding;
   /** The checked reference (its mode is what the cycle opened as). */
@@ -96,8 +97,8 @@ export class CycleContext {
 
   /**
    * Every activity of a cycle starts here: the agent from the worker's configuration, and proof that the
-   * calling run is a cycle that opened on a worker (its reference sealed for this very run) under the agent's
-   * one workflow id. Anything else is refused, and the refusal kept.
+   * calling run is a cycle that opened on a worker (its reference sealed for this very run, at its opening or
+   * at a checked continuation) under the agent's one workflow id. Anything else is refused, and the refusal kept.
    */
   async authorize(cycle: CycleRef): Promise<Authorized> {
     const who = caller();
@@ -109,7 +110,8 @@ export class CycleContext {
         ? `it runs as workflow ${who.workflowId}, not the agent's ${cycleWorkflowId(a.scope)}`
         : undefined);
     if (why) return this.refuse(a.scope, why);
-    return { ...a, run: who.runId, binding: bindingOf(a.scope, who.runId), ref: cycle };
+    // a run that continued the cycle as new shows a reference re-sealed for it: proofs stay the cycle's
+    return { ...a, run: cycle.cycleId, binding: bindingOf(a.scope, cycle.cycleId), ref: cycle };
   }
 
   /** Refuses the current activity: logged, kept beside the agent's log when it names one, then thrown. */

@@ -127,7 +127,6 @@ export function dreamActivities(w: CycleContext) {
       snapshotId,
       ...(revises ? { revises } : {}),
       candidateId: candidate.id,
-      candidateSha256: candidate.sha256,
       changeSetId: id,
       summary: summarize(cs),
       changes: cs.changes.length,

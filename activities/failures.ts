@@ -17,7 +17,6 @@ export const failureTypes = {
   snapshotCorrupt: 'SnapshotCorrupt',
   auditConflict: 'AuditConflict',
   changeSetTampered: 'ChangeSetTampered',
-  evalRegression: 'EvalRegression',
   webhook: 'WebhookFailed',
   claudeApi: 'ClaudeApiError',
   budgetExceeded: 'BudgetExceeded',

@@ -1,6 +1,7 @@
 import { alertActivities } from './alert.js';
 import { auditActivities } from './audit.js';
 import { CycleContext, type CycleDeps } from './context.js';
+import { continueActivities } from './continue.js';
 import { dreamActivities } from './dream.js';
 import { evaluateActivities } from './evaluate.js';
 import { fleetActivities } from './fleet.js';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...proofActivities(deps.s3, deps.snapshotsBucket),
     ...openActivities(w),
+    ...continueActivities(w),
     ...auditActivities(w),
     ...snapshotActivities(w),
     ...evaluateActivities(w),

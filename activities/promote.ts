@@ -87,11 +87,12 @@ async function writtenFor(
  */
 async function promotedSides(w: CycleContext, a: Authorized, d: DreamRef, step: ChangeSetStep) {
   const written = await w.objects.getJson<WrittenPromotion>(promotionPlanKey(a.scope, a.run));
-  if (written?.changeSetId === d.changeSetId) return { ...promotionSides(written), changes: written.changes };
+  if (written?.changeSetId === d.changeSetId)
+    return { ...promotionSides(written), changes: written.changes, expectedSha256: written.expectedSha256 };
   const cs = await w.objects.loadChangeSet(a.scope, d.changeSetId);
   const before = await w.snapshots.restore(a.scope, step.snapshotId);
   const paths = [...new Set(cs.changes.flatMap((c) => [c.path, ...(c.new_path ? [c.new_path] : [])]))];
-  return { before, after: applyChanges(before, cs), paths, changes: cs.changes };
+  return { before, after: applyChanges(before, cs), paths, changes: cs.changes, expectedSha256: undefined };
 }
 
 export function promoteActivities(w: CycleContext) {
@@ -141,9 +142,12 @@ export function promoteActivities(w: CycleContext) {
       const a = await w.authorize(step.cycle);
       const d = await made(w, a, step);
       const now = await w.live(a.config).read();
-      const { after, paths } = await promotedSides(w, a, d, step);
+      const { after, paths, expectedSha256 } = await promotedSides(w, a, d, step);
       const mismatched = paths.filter((p) => now.get(p) !== after.get(p));
-      const found = { changeSetId: d.changeSetId, matches: mismatched.length === 0, mismatched, sha256: now.hash() };
+      const sha256 = now.hash();
+      // the whole store as promoted, or written since (the agent's writes elsewhere are its own: paths decide)
+      const compared = expectedSha256 ? { expectedSha256, asPromoted: sha256 === expectedSha256 } : {};
+      const found = { changeSetId: d.changeSetId, matches: mismatched.length === 0, mismatched, sha256, ...compared };
       return seal(w.key.seal, proofKinds.verify, a.binding, found);
     }),
 

@@ -226,7 +226,8 @@ export async function pendingReview(
     throw new InvalidInput(
       `${scopedName(scope)} has no change set waiting for review: its cycle ${handle.workflowId} is at stage ${state.stage} (see \`dreamgate status ${scope.id}\`)`,
     );
-  return { handle: c.client.workflow.getHandle(handle.workflowId, desc.runId), state };
+  // by workflow id, not run: a review wait continues as new, and the decision names its cycle and change set
+  return { handle, state };
 }
 
 async function queryOrHint(c: DreamgateClient, handle: CycleHandle): Promise<CycleState> {

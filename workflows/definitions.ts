@@ -50,4 +50,6 @@ export const patches = {
   fleetScale: 'fleet-scale',
   /** A discard for the same failing cases as the previous cycle's pauses the fleet's schedule, owners told. */
   pauseOnRepeat: 'pause-repeated-discard',
+  /** A review wait continues as new before its history grows large, so no flood of messages can end it. */
+  reviewContinuesAsNew: 'review-continues-as-new',
 } as const;

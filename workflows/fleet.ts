@@ -11,6 +11,7 @@ import { defaultAgentsPerRun, parseFleetInput, type FleetInput } from '../src/cy
 import type { FleetOutcome } from '../src/cycle/types.js';
 import { FleetWindow } from './fleetWindow.js';
 import { servedSteps } from './served.js';
+import { retry } from './cycle/activities.js';
 
 export type { FleetInput } from '../src/cycle/fleetInput.js';
 
@@ -30,7 +31,7 @@ export interface FleetResult {
 const steps = servedSteps(
   proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+    retry,
   }),
 );
 

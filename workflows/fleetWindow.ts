@@ -17,13 +17,14 @@ import { cycleWorkflowId } from '../src/names/scope.js';
 import { fleetRunFolder } from '../src/names/keys.js';
 import { fleetDetails, maxNotable, type FleetCarry } from '../src/cycle/fleetInput.js';
 import type { FleetOutcome, FleetProgress } from '../src/cycle/types.js';
-import { failureMessage } from './cycle.js';
+import { failureMessage } from './cycle/failures.js';
 import { fleetProgressQuery, reviewOpenedSignal } from './definitions.js';
 import { dreamCycle } from './dreamCycle.js';
+import { retry } from './cycle/activities.js';
 
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8 },
+  retry,
 });
 
 /** Agent ids read per activity, and outcomes written per report page. */

@@ -1,8 +1,9 @@
-import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { parseOperatorRecord } from '../src/cycle/input.js';
 import type { RedactedBlob } from '../activities/redact.js';
-import { checkedInput, CycleRun, steps } from './cycle.js';
-import { searchAttributes } from './definitions.js';
+import { steps } from './cycle/activities.js';
+import { AgentLog, checkedInput } from './cycle/agentLog.js';
+import { searchAttributes, stateQuery } from './definitions.js';
 
 export interface RecordInput {
   fleet: string;
@@ -18,10 +19,10 @@ export interface RecordInput {
  */
 export async function agentRecord(input: RecordInput): Promise<{ key: string; auditHead: string | null }> {
   const { record, ...cycleInput } = input;
-  const run = new CycleRun(checkedInput({ ...cycleInput, trigger: 'operator record' }));
+  const run = new AgentLog(checkedInput({ ...cycleInput, trigger: 'operator record' }));
   const parsed = parseOperatorRecord(record);
   if (!parsed.ok) throw ApplicationFailure.nonRetryable(`record input: ${parsed.why}`, 'InvalidInput');
-  run.listen();
+  setHandler(stateQuery, () => run.state);
   await run.open();
   upsertSearchAttributes([{ key: searchAttributes.mode, value: parsed.record.event }]);
   try {

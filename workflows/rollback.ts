@@ -1,6 +1,7 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
-import { checkedInput, CycleRun, steps } from './cycle.js';
-import { searchAttributes } from './definitions.js';
+import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { steps } from './cycle/activities.js';
+import { AgentLog, checkedInput } from './cycle/agentLog.js';
+import { searchAttributes, stateQuery } from './definitions.js';
 
 export interface RollbackInput {
   fleet: string;
@@ -30,14 +31,14 @@ export interface RollbackResult {
  */
 export async function agentRollback(input: RollbackInput): Promise<RollbackResult> {
   const { snapshotId, requestedBy, ...cycleInput } = input;
-  const run = new CycleRun(checkedInput({ ...cycleInput, trigger: 'manual rollback' }));
+  const run = new AgentLog(checkedInput({ ...cycleInput, trigger: 'manual rollback' }));
   if (typeof snapshotId !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(snapshotId))
     throw new Error('rollback input: snapshotId is not a snapshot id');
   const actor =
     typeof requestedBy === 'string' && /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/.test(requestedBy)
       ? requestedBy
       : 'unknown';
-  run.listen();
+  setHandler(stateQuery, () => run.state);
   await run.open();
   upsertSearchAttributes([{ key: searchAttributes.mode, value: 'rollback' }]);
   try {

@@ -36,30 +36,43 @@ export const proofKinds = {
 
 export const bindingOf = (scope: AgentScope, run: string): Binding => ({ fleet: scope.fleet, agent: scope.id, run });
 
-/** The cycle reference an opening hands the workflow: sealed, so every later step knows it opened here. */
-export function sealRef(key: Buffer, ref: Omit<CycleRef, 'seal'>): CycleRef {
-  const { fleet, agent, configHash, cycleId, startedAt, mode } = ref;
+/**
+ * The sealed fields of a cycle reference. `runId` is there only for a run that carries a cycle on after it
+ * continued as new: a reference sealed before continuations existed keeps its seal.
+ */
+function refBody(ref: Omit<CycleRef, 'seal'>): Record<string, unknown> {
+  const { fleet, agent, configHash, cycleId, startedAt, mode, runId } = ref;
   const body = { fleet, agent, configHash: configHash ?? null, cycleId, startedAt, mode: mode ?? 'review' };
-  return { ...ref, seal: seal(key, proofKinds.cycle, { fleet, agent, run: cycleId }, body).seal };
+  return runId === undefined ? body : { ...body, runId };
 }
 
-/** The checked reference, or why not: sealed when this run opened, for this run. */
+/** The run a reference is for: the cycle's first run, or the run it continued in. */
+export const runOf = (ref: Pick<CycleRef, 'cycleId' | 'runId'>): string => ref.runId ?? ref.cycleId;
+
+/** The cycle reference an opening (or a checked continuation) hands the workflow: sealed for that run. */
+export function sealRef(key: Buffer, ref: Omit<CycleRef, 'seal'>): CycleRef {
+  const { fleet, agent } = ref;
+  return { ...ref, seal: seal(key, proofKinds.cycle, { fleet, agent, run: runOf(ref) }, refBody(ref)).seal };
+}
+
+/** Whether a reference's seal checks for the run it names (not whether that run is the caller). */
+export function sealChecks(key: Buffer, ref: CycleRef): boolean {
+  if (typeof ref.seal !== 'string') return false;
+  const { fleet, agent } = ref;
+  return (
+    unseal(key, proofKinds.cycle, { fleet, agent, run: runOf(ref) }, { ...refBody(ref), seal: ref.seal }) !== undefined
+  );
+}
+
+/**
+ * The checked reference, or why not: sealed for this run, when it opened or when a worker checked that it
+ * continues the run the cycle's reference was sealed for. Proofs bind to the cycle (its first run), which a
+ * continued run keeps.
+ */
 export function checkRef(key: Buffer, ref: CycleRef, run: string): string | undefined {
   if (typeof ref.seal !== 'string') return 'the cycle did not open on a worker (its reference carries no seal)';
-  if (ref.cycleId !== run) return `the cycle reference names run ${ref.cycleId}, not the run that calls (${run})`;
-  const { fleet, agent, configHash, cycleId, startedAt, mode } = ref;
-  const body = {
-    fleet,
-    agent,
-    configHash: configHash ?? null,
-    cycleId,
-    startedAt,
-    mode: mode ?? 'review',
-    seal: ref.seal,
-  };
-  return unseal(key, proofKinds.cycle, { fleet, agent, run }, body)
-    ? undefined
-    : 'the cycle reference’s seal does not check';
+  if (runOf(ref) !== run) return `the cycle reference names run ${runOf(ref)}, not the run that calls (${run})`;
+  return sealChecks(key, ref) ? undefined : 'the cycle reference’s seal does not check';
 }
 
 /** A change set this worker made in this run from this snapshot (a dream, or a reviewer's revision of one). */

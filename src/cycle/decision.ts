@@ -5,8 +5,10 @@
  *
  * Pure (no Node built-ins): the workflow validates with it, the command line builds with it.
  */
+import { scopedName, type AgentScope } from '../names/scope.js';
 import { safeName } from '../util/display.js';
-import { personNamePattern } from '../names/ids.js';
+import { personNamePattern, shortId } from '../names/ids.js';
+import { isCycleObject } from '../names/keys.js';
 
 export type Verdict = 'approve' | 'reject';
 
@@ -160,6 +162,32 @@ function numbers(v: unknown): number[] | undefined | Parsed {
 
 function isRefusal(v: unknown): v is Parsed & { ok: false } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Parsed).ok === false;
+}
+
+/** The cycle a decision is checked against: whose, which cycle, the change set it waits on, who may decide. */
+export interface DecidingCycle {
+  scope: AgentScope;
+  /** The cycle's id (its first run's id). */
+  cycleId: string;
+  /** The full id of the pending change set. */
+  pending: string;
+  reviewers: readonly string[];
+}
+
+/**
+ * The checks a parsed decision passes wherever it is acted on (the cycle's validator, and the worker before it
+ * checks a signature): a listed reviewer, the pending change set, this cycle, an edit among this cycle's
+ * objects. Why not, or undefined.
+ */
+export function decisionRefusal(d: Decision, t: DecidingCycle): string | undefined {
+  if (!t.reviewers.includes(d.reviewer))
+    return `${d.reviewer} is not a reviewer of ${scopedName(t.scope)} (reviewers: ${t.reviewers.join(', ')})`;
+  if (!t.pending.startsWith(d.changeSetId))
+    return `names change set ${shortId(d.changeSetId)}, not the pending ${shortId(t.pending)}`;
+  if (d.cycle !== undefined && d.cycle !== t.cycleId) return `is for cycle ${d.cycle}, not ${t.cycleId}`;
+  if (d.editedKey && !isCycleObject(t.scope, t.cycleId, d.editedKey))
+    return `editedKey is not one of this cycle's objects`;
+  return undefined;
 }
 
 /** Whether a decision narrows, edits or restores: the reviewer changed the dream (hybrid trust starts again). */

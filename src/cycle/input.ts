@@ -1,5 +1,5 @@
 import { isName, teamId } from '../names/scope.js';
-import type { CycleInput, CycleState } from './types.js';
+import type { ContinuedReview, CycleInput, CycleState } from './types.js';
 import { scoreText, spendText } from './format.js';
 import { isPersonName, isSha256, shortId } from '../names/ids.js';
 
@@ -17,7 +17,10 @@ export function parseCycleInput(raw: unknown): { ok: true; input: CycleInput } |
   if (typeof i.trigger !== 'string' || i.trigger.length > 200)
     return no('trigger must be text of at most 200 characters');
   if (i.now !== undefined && typeof i.now !== 'boolean') return no('now must be true or false');
-  const extra = Object.keys(i).filter((k) => !['fleet', 'agent', 'configHash', 'trigger', 'now'].includes(k));
+  if (i.continued !== undefined && !isContinued(i.continued))
+    return no('continued is not a review carried on by the cycle itself');
+  const known = ['fleet', 'agent', 'configHash', 'trigger', 'now', 'continued'];
+  const extra = Object.keys(i).filter((k) => !known.includes(k));
   if (extra.length > 0) return no(`unknown field ${JSON.stringify(extra[0]!.slice(0, 40))}`);
   return {
     ok: true,
@@ -27,8 +30,20 @@ export function parseCycleInput(raw: unknown): { ok: true; input: CycleInput } |
       ...(i.configHash ? { configHash: i.configHash as string } : {}),
       trigger: i.trigger,
       ...(i.now === true ? { now: true } : {}),
+      ...(i.continued !== undefined ? { continued: i.continued as ContinuedReview } : {}),
     },
   };
+}
+
+/**
+ * The shape of a carried review. What it says is trusted only once a worker has checked, from Temporal's own
+ * record, that this run continues the run the carried reference was sealed for (`continueCycle`).
+ */
+function isContinued(v: unknown): boolean {
+  const o = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!o(v) || !o(v.ref) || !o(v.settings) || !o(v.agentState) || !o(v.state) || !o(v.review) || !o(v.story))
+    return false;
+  return typeof v.seq === 'number' && Number.isInteger(v.seq) && (v.head === null || typeof v.head === 'string');
 }
 
 /** What the Temporal UI shows as a cycle's current details: readable without opening logs. */

@@ -26,6 +26,7 @@ export interface RecordProof {
 /** Events that are narrative: no proof, bounded data, no actor (but a refused decision names who sent it). */
 export const narrativeEvents = new Set([
   'review-required',
+  'review-continued',
   'decisions-ignored',
   'decision-ignored',
   'rollback-failed',
@@ -99,6 +100,7 @@ export const promotedData = (r: PromoteResult) => ({
 export const verifiedData = (v: VerifyResult, e: EvalSummary) => ({
   matches: v.matches,
   mismatched: v.mismatched,
+  ...(v.asPromoted !== undefined ? { asPromoted: v.asPromoted } : {}),
   ...scoreData(e),
 });
 

@@ -16,7 +16,6 @@ export type Stage =
   | 'baseline-eval'
   | 'dream'
   | 'post-eval'
-  | 'gate'
   | 'review'
   | 're-eval'
   | 'promote'
@@ -38,13 +37,48 @@ export interface CycleInput {
   trigger: string;
   /** Consolidate now: dream even with fewer new sessions than `minNewSessions` (`dreamgate run --now`). */
   now?: boolean;
+  /** A review wait carried on in a new run (continue-as-new): set only by the cycle itself. */
+  continued?: ContinuedReview;
+}
+
+/**
+ * What a cycle waiting for review carries into the run it continues as new in, so that no number of messages
+ * can fill its history: the sealed reference of its first run, the audit chain's place, the decision state,
+ * the signature-check budget, the reminder, and the dream under review with its sealed proofs.
+ */
+export interface ContinuedReview {
+  /** The reference sealed for the run that continued; a worker re-seals it for the new run after checking. */
+  ref: CycleRef;
+  settings: CycleSettings;
+  agentState: AgentState;
+  state: CycleState;
+  seq: number;
+  head: string | null;
+  quarantineHandled: boolean;
+  stored?: DreamRef;
+  baselineEval?: EvalSummary;
+  review: {
+    /** When the review times out (ms since the epoch). */
+    deadline: number;
+    reminded: boolean;
+    failedChecks: number;
+    /** Runs this cycle has continued in so far (1 in the first continued run). */
+    runs: number;
+  };
+  /** Where the story stands: the round, the snapshot, the dream and its score, what the agent had changed. */
+  story: { round: number; snapshotId: string; dream: DreamRef; post: EvalSummary; changedBeforeReview?: string[] };
 }
 
 /** Which cycle an activity works for: its fleet, agent and configuration, and the run's own id. */
 export interface CycleRef extends FleetRef {
   fleet: string;
-  /** The run id: unique per cycle even when the workflow id repeats night after night. */
+  /**
+   * The cycle's id: the run id of its first run, unique per cycle even when the workflow id repeats night after
+   * night, and kept by the runs it continues in (audit records and S3 keys name it).
+   */
   cycleId: string;
+  /** The run this reference is sealed for, when it is not the first (the cycle continued as new). */
+  runId?: string;
   /** When the cycle started (ISO): orders cycles in the audit log. */
   startedAt: string;
   /** What the cycle opened as: `review` (a promotion needs a reviewer's approval) or `automatic`. */
@@ -134,7 +168,6 @@ export interface SnapshotRef {
 export interface DreamRef {
   /** The candidate store: a version of the agent's candidate manifest. */
   candidateId: string;
-  candidateSha256: string;
   /** sha256 of the stored change set: what a reviewer approves, and (content-addressed) where it is. */
   changeSetId: string;
   summary: Record<string, number>;
@@ -183,7 +216,12 @@ export interface PromoteResult {
 export interface VerifyResult {
   matches: boolean;
   mismatched: string[];
+  /** The live store's hash now. */
   sha256: string;
+  /** The hash the promotion left the store with (absent for a promotion made before it was kept). */
+  expectedSha256?: string;
+  /** The whole store is as the promotion left it (no one wrote since); false: the changed paths decide. */
+  asPromoted?: boolean;
   changeSetId?: string;
   seal?: string;
 }
@@ -212,8 +250,10 @@ export interface IgnoredDecision {
 export interface CycleState {
   fleet: string;
   agentId: string;
-  /** This run's own id. */
+  /** The cycle's id: its first run's id (a review that continued as new keeps it). */
   cycleId: string;
+  /** Runs the review continued in (continue-as-new), when it did. */
+  continuedRuns?: number;
   mode: string;
   effectiveMode: 'review' | 'automatic';
   stage: Stage;

@@ -2,11 +2,9 @@ import { createHash } from 'node:crypto';
 import type { AgentConfig } from '../config/fleet.js';
 import { scopedName, type AgentScope } from '../names/scope.js';
 import { canonicalJson } from '../util/canonicalJson.js';
-import { parseDecision, signedText, type Decision, type Verdict } from './decision.js';
-import { isCycleObject } from '../names/keys.js';
+import { decisionRefusal, parseDecision, signedText, type Decision, type Verdict } from './decision.js';
 import { verifySignature } from './signing.js';
 import type { DecisionResult } from './types.js';
-import { shortId } from '../names/ids.js';
 
 /** How far a signed decision's time may lie before the cycle started or after now (clock skew). */
 const skewMs = 5 * 60_000;
@@ -40,12 +38,9 @@ export async function verifyDecision(
   if (!parsed.ok) return no(parsed.why);
   const d = parsed.decision;
   const name = scopedName(t.scope);
-  if (!agent.reviewers.includes(d.reviewer)) return no(`${d.reviewer} is not a reviewer of ${name}`);
-  if (!t.pending.startsWith(d.changeSetId))
-    return no(`names change set ${shortId(d.changeSetId)}, not the pending ${shortId(t.pending)}`);
-  if (d.cycle !== undefined && d.cycle !== t.run) return no(`is for cycle ${d.cycle}, not ${t.run}`);
-  if (d.editedKey && !isCycleObject(t.scope, t.run, d.editedKey))
-    return no(`editedKey is not one of this cycle's objects`);
+  const target = { scope: t.scope, cycleId: t.run, pending: t.pending, reviewers: agent.reviewers };
+  const why = decisionRefusal(d, target);
+  if (why) return no(why);
   const accepted = { accepted: true as const, changeSetId: t.pending, reviewer: d.reviewer, decision: d };
   const keys = agent.reviewerKeys;
   if (!keys) return accepted;

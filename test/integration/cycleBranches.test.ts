@@ -80,7 +80,6 @@ function stubs(script: Script) {
   });
   const dreamRef = (n: number): DreamRef => ({
     candidateId: `cand-${n}`,
-    candidateSha256: 'a'.repeat(64),
     changeSetId: createHash('sha256').update(`change set ${n}`).digest('hex'),
     summary: { changes: 1, ...script.summary },
     changes: 1,

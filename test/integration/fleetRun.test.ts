@@ -96,7 +96,6 @@ function fleetStubs(fleet: string, agents: string[], concurrency: number) {
       }
       return {
         candidateId: 'cand',
-        candidateSha256: 'a'.repeat(64),
         changeSetId: hash(cycle.agent),
         summary: { changes: 1 },
         changes: 1,

@@ -7,6 +7,7 @@ import type { CycleRef } from '../../../src/cycle/types.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
 import { storageSettings } from '../../../src/config/storage.js';
 import { AuditLog } from '../../../src/snapshots/audit.js';
+import { readRefusals } from '../../../src/cycle/refusals.js';
 import { rejectUpdate } from '../../../workflows/definitions.js';
 import { runCli } from '../../support/cli.js';
 import { activityResults, startRogue, type Rogue } from '../../support/rogue/index.js';
@@ -116,6 +117,57 @@ describe('C2: promotion while the cycle waits for a signed decision', () => {
     expect((await live(agent)).hash()).toBe(before.hash());
     const events = (await audit().read(agent, handle.firstExecutionRunId)).map((r) => r.event);
     expect(events).not.toContain('promoted');
+  });
+});
+
+describe('a forged continuation: another run carrying on a waiting cycle with its sealed reference', () => {
+  it('continueCycle refuses a run under another id, a reference whose run was written in, and a run that continued itself; each refusal is kept', async () => {
+    const agent = await exampleAgent('support-agent', { mode: 'review' });
+    const before = await live(agent);
+    const handle = await h.start(agent);
+    const state = await waitFor('review', async () => {
+      const s = await cycleState(handle);
+      return s.stage === 'review' ? s : undefined;
+    });
+    // the sealed reference anyone who reads the namespace takes from the real run's history
+    const [opening] = (await activityResults(handle, 'openCycle')) as { cycle: CycleRef }[];
+    const ref = opening!.cycle;
+    const outcomes = await rogue.calls(queue(), [
+      { name: 'continueCycle', args: [{ cycle: ref }] },
+      { name: 'continueCycle', args: [{ cycle: { ...ref, runId: 'a-run-of-mine' } }] },
+    ]);
+    expect(outcomes.map((o) => [o.ok, o.type])).toEqual([
+      [false, 'Unauthorized'],
+      [false, 'Unauthorized'],
+    ]);
+    expect(outcomes[0]!.message).toMatch(/continueCycle refused: it runs as workflow innocent-[^ ]+, not the agent's/);
+    expect(outcomes[1]!.message).toMatch(/continueCycle refused: the cycle reference’s seal does not check/);
+    await handle.executeUpdate(rejectUpdate, {
+      args: [{ reviewer: 'alice', changeSetId: state.changeSetId!, reason: 'not this one' }],
+    });
+    expect((await handle.result()).outcome).toBe('rejected');
+    // under the agent's own id, once free: a run that continued as new itself carries on nothing of the cycle
+    const [own, promote] = await rogue.run<{ ok: boolean; message?: string }[]>(
+      'rogueContinued',
+      [
+        {
+          queue: queue(),
+          calls: [
+            { name: 'continueCycle', args: [{ cycle: ref }] },
+            { name: 'promote', args: [{ cycle: ref, snapshotId: state.snapshotId, changeSetId: state.changeSetId }] },
+          ],
+        },
+      ],
+      handle.workflowId,
+    );
+    expect([own!.ok, promote!.ok]).toEqual([false, false]);
+    expect(own!.message).toMatch(/continueCycle refused: workflow type rogueContinued does not carry on a dreamCycle/);
+    expect((await live(agent)).hash()).toBe(before.hash());
+    const kept = await readRefusals(h.client.objects.s3, storageSettings(h.cfg).auditBucket, {
+      fleet: agent.fleet!,
+      id: agent.id,
+    });
+    expect(kept.filter((r) => r.activity === 'continueCycle')).toHaveLength(3);
   });
 });
 

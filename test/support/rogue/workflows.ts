@@ -4,7 +4,14 @@
  * dreamgate's task queue, where the real worker runs them. Each call's outcome is returned, never thrown, so a
  * test sees every refusal.
  */
-import { ActivityFailure, ApplicationFailure, executeChild, proxyActivities, upsertMemo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  executeChild,
+  proxyActivities,
+  upsertMemo,
+} from '@temporalio/workflow';
 
 export interface Outcome {
   ok: boolean;
@@ -52,4 +59,14 @@ export async function rogueParent(input: { queue: string; childId: string; args:
   return attempt(() =>
     executeChild('dreamCycle', { taskQueue: input.queue, workflowId: input.childId, args: input.args }),
   );
+}
+
+/** Continues as new once, then calls as `rogueCalls` does: a run whose first event names a run it continues. */
+export async function rogueContinued(input: {
+  queue: string;
+  calls: { name: string; args: unknown[] }[];
+  continued?: boolean;
+}): Promise<Outcome[]> {
+  if (!input.continued) await continueAsNew<typeof rogueContinued>({ ...input, continued: true });
+  return rogueCalls(input);
 }

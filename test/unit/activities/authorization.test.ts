@@ -82,7 +82,6 @@ const unsealed: CycleRef = { fleet: 'acme', agent: 'a1', cycleId: run, startedAt
 const dream: DreamRef = {
   snapshotId: 'snap-1',
   candidateId: 'cand-1',
-  candidateSha256: 'c'.repeat(64),
   changeSetId: 'a'.repeat(64),
   summary: {},
   changes: 1,
@@ -242,6 +241,19 @@ describe('an opened cycle still needs the proof each effect asks for', () => {
       /a blob is named by its sha256/,
     );
     await refused(call('verifyRedaction', { cycle: ref(), blobs: [] }), /a redaction names 1 to 10,000 blobs/);
+  });
+
+  it('continueCycle: a reference whose seal does not check is refused before Temporal is asked', async () => {
+    const forged = [
+      unsealed,
+      { ...ref(), runId: 'run-2' },
+      { ...ref(), seal: seal(Buffer.alloc(32), 'cycle', bound(), {}).seal },
+    ];
+    for (const cycle of forged)
+      await refused(
+        call('continueCycle', { cycle }, { runId: 'run-2' }),
+        /^continueCycle refused: the cycle reference’s seal does not check/,
+      );
   });
 
   it('openCycle: only a dreamgate workflow under the agent’s one workflow id opens', async () => {
