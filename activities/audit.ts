@@ -96,20 +96,39 @@ function extras(event: string, data: Record<string, unknown> | undefined): Recor
   return out;
 }
 
+/** A narrative record: its data bounded and unnamed, but for a refused decision's or a resume's sender. */
+function narrativeEntry(entry: AuditEntry): Vouched {
+  const { event } = entry;
+  const data = narrative(entry.data);
+  const actor =
+    (event === 'decision-ignored' || event === 'agent-resumed') && typeof entry.actor === 'string'
+      ? entry.actor.slice(0, 80)
+      : undefined;
+  return { event, ...(data ? { data } : {}), ...(actor ? { actor } : {}) };
+}
+
+/** A decision's record, only once the decision checks again against the pending change set. */
+async function decisionFacts(
+  a: Authorized,
+  event: string,
+  p: NonNullable<RecordProof['decision']>,
+  pending: string,
+): Promise<{ data: Record<string, unknown>; reviewer: string }> {
+  const target = { scope: a.scope, run: a.run, startedAt: a.ref.startedAt, pending };
+  const v = await verifyDecision(a.config, target, p.verdict, p.decision);
+  if (!v.accepted || !v.decision)
+    throw new Unauthorized(`${event}: the decision does not check (${'why' in v ? v.why : 'no decision'})`);
+  const via = p.via === 'signal' ? 'signal' : 'update';
+  return { data: decisionData(pending, p.verdict, v.decision, via, v.fingerprint), reviewer: v.decision.reviewer };
+}
+
 /**
  * What the worker will put its name to: a fact's data from the proof the activity that did it sealed for this
  * run (never the workflow's words); narrative bounded and unnamed, but for a refused decision's sender.
  */
 async function vouch(w: CycleContext, a: Authorized, entry: AuditEntry, proof: RecordProof = {}): Promise<Vouched> {
   const { event } = entry;
-  if (narrativeEvents.has(event)) {
-    const data = narrative(entry.data);
-    const actor =
-      (event === 'decision-ignored' || event === 'agent-resumed') && typeof entry.actor === 'string'
-        ? entry.actor.slice(0, 80)
-        : undefined;
-    return { event, ...(data ? { data } : {}), ...(actor ? { actor } : {}) };
-  }
+  if (narrativeEvents.has(event)) return narrativeEntry(entry);
   const spec = factEvents[event];
   if (!spec) throw new Unauthorized(`"${event.slice(0, 40)}" is not an event a cycle records`);
   const b = a.binding;
@@ -142,18 +161,8 @@ async function vouch(w: CycleContext, a: Authorized, entry: AuditEntry, proof: R
       const p = proof.decision;
       const pending = unseal(k, proofKinds.dream, b, proof.dream);
       if (!p || !pending || (event === 'approved') !== (p.verdict === 'approve')) throw missing();
-      const target = { scope: a.scope, run: a.run, startedAt: a.ref.startedAt, pending: pending.changeSetId };
-      const v = await verifyDecision(a.config, target, p.verdict, p.decision);
-      if (!v.accepted || !v.decision)
-        throw new Unauthorized(`${event}: the decision does not check (${'why' in v ? v.why : 'no decision'})`);
-      const data = decisionData(
-        pending.changeSetId,
-        p.verdict,
-        v.decision,
-        p.via === 'signal' ? 'signal' : 'update',
-        v.fingerprint,
-      );
-      return facts(data, v.decision.reviewer);
+      const { data, reviewer } = await decisionFacts(a, event, p, pending.changeSetId);
+      return facts(data, reviewer);
     }
     case 'promote': {
       const r = unseal(k, proofKinds.promote, b, proof.promote);

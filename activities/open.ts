@@ -7,7 +7,7 @@ import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
 import { ownKey } from '../src/snapshots/signatures.js';
 import { activity } from './activity.js';
 import { appendRecord } from './audit.js';
-import { caller, type CycleContext } from './context.js';
+import { caller, type Agent, type CycleContext } from './context.js';
 
 /** The workflows that run under an agent's one workflow id. */
 const agentWorkflows = new Set(['dreamCycle', 'agentRollback', 'agentRecord']);
@@ -28,6 +28,30 @@ async function standingOf(
   if (report.keys.length === 0) return { head: null, ...fresh };
   const old = await w.objects.getJson<AgentState>(stateKey(scope));
   return { head: report.head ?? null, trust: 0, lastKeptSessionAt: old?.lastKeptSessionAt ?? null };
+}
+
+/** The settings a cycle runs with, from the agent's configuration as the worker read it. */
+function settingsOf(w: CycleContext, a: Agent): CycleOpening['settings'] {
+  const c = a.config;
+  return {
+    fleet: a.scope.fleet,
+    agent: a.scope.id,
+    configHash: a.configHash,
+    mode: c.mode,
+    threshold: c.threshold,
+    minNewSessions: c.minNewSessions,
+    reviewTimeoutMs: c.reviewTimeoutMs,
+    trustAfter: c.trustAfter,
+    dreamer: c.dreamer,
+    batch: Boolean(c.batch),
+    redreamAttempts: c.redreamAttempts,
+    maxCostUsd: c.claude.budget.maxCostUsd,
+    reviewers: c.reviewers,
+    signedDecisions: c.reviewerKeys !== undefined,
+    owners: c.owners,
+    onQuarantine: c.onQuarantine,
+    ...(w.deps.lockWaitMs ? { lockWaitMs: w.deps.lockWaitMs } : {}),
+  };
 }
 
 export function openActivities(w: CycleContext) {
@@ -94,25 +118,7 @@ export function openActivities(w: CycleContext) {
           },
         );
         return {
-          settings: {
-            fleet: a.scope.fleet,
-            agent: a.scope.id,
-            configHash: a.configHash,
-            mode: c.mode,
-            threshold: c.threshold,
-            minNewSessions: c.minNewSessions,
-            reviewTimeoutMs: c.reviewTimeoutMs,
-            trustAfter: c.trustAfter,
-            dreamer: c.dreamer,
-            batch: Boolean(c.batch),
-            redreamAttempts: c.redreamAttempts,
-            maxCostUsd: c.claude.budget.maxCostUsd,
-            reviewers: c.reviewers,
-            signedDecisions: c.reviewerKeys !== undefined,
-            owners: c.owners,
-            onQuarantine: c.onQuarantine,
-            ...(w.deps.lockWaitMs ? { lockWaitMs: w.deps.lockWaitMs } : {}),
-          },
+          settings: settingsOf(w, a),
           state: { lastKeptSessionAt: standing.lastKeptSessionAt, consecutiveApprovals: standing.trust },
           auditHead: opened.sha256,
           cycle: ref,

@@ -8,7 +8,8 @@ import { parseKeyedFact, stripMarkup, isFactLine } from '../src/dream/text.js';
 import { isArchivePath } from '../src/memory/paths.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { selectSessions } from '../src/sessions/source.js';
-import { applyWrites, syntheticAgent, writtenLines, type SyntheticAgent } from './synthetic.js';
+import { applyWrites, writtenLines } from './memoryTool.js';
+import { syntheticAgent, type SyntheticAgent } from './synthetic.js';
 
 /**
  * `heuristic`: an automatic cycle, which promotes the applied tier only; `heuristic + review`: a reviewer
@@ -168,92 +169,101 @@ function duplicateLines(files: Map<string, string>, factOf: Map<string, string>)
 }
 
 /** Thirty nights for each strategy over the same seeded agents. */
+const sumKeys = [
+  'recall',
+  'subjects',
+  'stale',
+  'superseded',
+  'rareLost',
+  'rareHeld',
+  'merges',
+  'rightMerges',
+  'dups',
+  'dupsBase',
+  'lessonsFound',
+  'lessonLines',
+  'lessonTrue',
+  'lessonsTruth',
+  'suggestions',
+  'injections',
+  'secrets',
+  'bytes',
+] as const;
+type Sums = Record<(typeof sumKeys)[number], number>;
+type Agent = SyntheticAgent;
+type Simulated = Awaited<ReturnType<typeof simulate>>;
+
 export async function qualityBenchmark(opts: { agents: number; nights: number }): Promise<QualityFigures[]> {
   const agents = Array.from({ length: opts.agents }, (_, i) => syntheticAgent(101 + i, opts.nights));
   const out: QualityFigures[] = [];
   const appendOnly = new Map<string, Map<string, string>>();
   for (const strategy of strategies) {
-    const sums = {
-      recall: 0,
-      subjects: 0,
-      stale: 0,
-      superseded: 0,
-      rareLost: 0,
-      rareHeld: 0,
-      merges: 0,
-      rightMerges: 0,
-      dups: 0,
-      dupsBase: 0,
-      lessonsFound: 0,
-      lessonLines: 0,
-      lessonTrue: 0,
-      lessonsTruth: 0,
-      suggestions: 0,
-      injections: 0,
-      secrets: 0,
-      bytes: 0,
-    };
+    const sums = Object.fromEntries(sumKeys.map((k) => [k, 0])) as Sums;
     for (const agent of agents) {
       const r = await simulate(agent, strategy);
       if (strategy === 'append-only') appendOnly.set(agent.id, r.files);
-      const text = current(r.files).toLowerCase();
-      const lines = text.split('\n');
-      for (const [subject, value] of agent.truth.current) {
-        sums.subjects++;
-        if (lines.some((l) => l.includes(subject) && l.includes(value.toLowerCase()))) sums.recall++;
-      }
-      for (const pair of agent.truth.superseded) {
-        const [subject, value] = pair.split('\0') as [string, string];
-        sums.superseded++;
-        if (
-          lines.some(
-            (l) =>
-              l.includes(subject) &&
-              new RegExp(`\\b${value.toLowerCase().replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\b`).test(l),
-          )
-        )
-          sums.stale++;
-      }
-      sums.rareLost += r.rareLost;
-      sums.rareHeld += r.rareHeld;
-      sums.merges += r.merges;
-      sums.rightMerges += r.rightMerges;
-      sums.dups += duplicateLines(r.files, agent.truth.factOf);
-      sums.suggestions += r.suggestions;
-      sums.dupsBase += duplicateLines(appendOnly.get(agent.id)!, agent.truth.factOf);
-      const lessonLines = (r.files.get(lessonsPath) ?? '').split('\n').filter((l) => l.startsWith('- '));
-      sums.lessonLines += lessonLines.length;
-      sums.lessonTrue += lessonLines.filter((l) => agent.truth.lessons.some((e) => l.includes(e))).length;
-      sums.lessonsTruth += agent.truth.lessons.length;
-      sums.lessonsFound += agent.truth.lessons.filter((e) => lessonLines.some((l) => l.includes(e))).length;
-      sums.injections += agent.truth.injections.filter((p) => current(r.files).includes(p)).length;
-      const everything = [...r.files.values()].join('\n') + r.changeSetsText;
-      sums.secrets += agent.truth.secrets.filter((s) => everything.includes(s)).length;
-      sums.bytes += Buffer.byteLength(current(r.files));
+      addAgent(sums, agent, r, appendOnly.get(agent.id)!);
     }
-    out.push({
-      strategy,
-      agents: agents.length,
-      cycles: opts.nights,
-      currentFactRecall: sums.recall / sums.subjects,
-      staleFactResidue: sums.superseded === 0 ? 0 : sums.stale / sums.superseded,
-      rareFactLoss: sums.rareLost,
-      rareFactsQuarantined: sums.rareHeld,
-      dedupPrecision: strategy.startsWith('heuristic')
-        ? sums.merges === 0
-          ? null
-          : sums.rightMerges / sums.merges
-        : strategy === 'latest-write-wins'
-          ? 1
-          : null,
-      dedupRecall: sums.dupsBase === 0 ? 1 : 1 - sums.dups / sums.dupsBase,
-      lessonPrecision: sums.lessonLines === 0 ? null : sums.lessonTrue / sums.lessonLines,
-      lessonRecall: sums.lessonsTruth === 0 ? 0 : sums.lessonsFound / sums.lessonsTruth,
-      suggestionsPerNight: sums.suggestions / (agents.length * opts.nights),
-      injectionsPersisted: sums.injections,
-      secretsLeaked: sums.secrets,
-      storeBytes: Math.round(sums.bytes / agents.length),
-    });
+    out.push(figures(strategy, sums, agents.length, opts.nights));
   }
   return out;
+}
+
+/** One agent's outcome, scored against its ground truth, added to the strategy's sums. */
+function addAgent(sums: Sums, agent: Agent, r: Simulated, appendOnly: Map<string, string>): void {
+  const text = current(r.files).toLowerCase();
+  const lines = text.split('\n');
+  for (const [subject, value] of agent.truth.current) {
+    sums.subjects++;
+    if (lines.some((l) => l.includes(subject) && l.includes(value.toLowerCase()))) sums.recall++;
+  }
+  for (const pair of agent.truth.superseded) {
+    const [subject, value] = pair.split('\0') as [string, string];
+    sums.superseded++;
+    const stale = new RegExp(`\\b${value.toLowerCase().replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\b`);
+    if (lines.some((l) => l.includes(subject) && stale.test(l))) sums.stale++;
+  }
+  sums.rareLost += r.rareLost;
+  sums.rareHeld += r.rareHeld;
+  sums.merges += r.merges;
+  sums.rightMerges += r.rightMerges;
+  sums.dups += duplicateLines(r.files, agent.truth.factOf);
+  sums.suggestions += r.suggestions;
+  sums.dupsBase += duplicateLines(appendOnly, agent.truth.factOf);
+  const lessonLines = (r.files.get(lessonsPath) ?? '').split('\n').filter((l) => l.startsWith('- '));
+  sums.lessonLines += lessonLines.length;
+  sums.lessonTrue += lessonLines.filter((l) => agent.truth.lessons.some((e) => l.includes(e))).length;
+  sums.lessonsTruth += agent.truth.lessons.length;
+  sums.lessonsFound += agent.truth.lessons.filter((e) => lessonLines.some((l) => l.includes(e))).length;
+  sums.injections += agent.truth.injections.filter((p) => current(r.files).includes(p)).length;
+  const everything = [...r.files.values()].join('\n') + r.changeSetsText;
+  sums.secrets += agent.truth.secrets.filter((s) => everything.includes(s)).length;
+  sums.bytes += Buffer.byteLength(current(r.files));
+}
+
+/** A strategy's figures from its sums. */
+function figures(strategy: Strategy, sums: Sums, agents: number, nights: number): QualityFigures {
+  return {
+    strategy,
+    agents,
+    cycles: nights,
+    currentFactRecall: sums.recall / sums.subjects,
+    staleFactResidue: sums.superseded === 0 ? 0 : sums.stale / sums.superseded,
+    rareFactLoss: sums.rareLost,
+    rareFactsQuarantined: sums.rareHeld,
+    dedupPrecision: strategy.startsWith('heuristic')
+      ? sums.merges === 0
+        ? null
+        : sums.rightMerges / sums.merges
+      : strategy === 'latest-write-wins'
+        ? 1
+        : null,
+    dedupRecall: sums.dupsBase === 0 ? 1 : 1 - sums.dups / sums.dupsBase,
+    lessonPrecision: sums.lessonLines === 0 ? null : sums.lessonTrue / sums.lessonLines,
+    lessonRecall: sums.lessonsTruth === 0 ? 0 : sums.lessonsFound / sums.lessonsTruth,
+    suggestionsPerNight: sums.suggestions / (agents * nights),
+    injectionsPersisted: sums.injections,
+    secretsLeaked: sums.secrets,
+    storeBytes: Math.round(sums.bytes / agents),
+  };
 }

@@ -202,10 +202,51 @@ export interface SyntheticAgent {
 }
 
 /** One agent's 30 nights. The agent writes with the memory tool; its writes are what a store accumulates. */
-export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4): SyntheticAgent {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
-  const truth: GroundTruth = {
+/** One session's script: its events as the agent's tools and the user produced them. */
+class SessionScript {
+  readonly events: Record<string, unknown>[] = [];
+  /** What this session keeps in its own notes file, written at the end (many agents keep one per session). */
+  readonly notes: string[] = [];
+  private n = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly world: World,
+  ) {}
+
+  private at = () => new Date((this.world.t += 5_000)).toISOString();
+
+  push(e: Record<string, unknown>): void {
+    this.events.push({ id: `e${++this.n}`, processed_at: this.at(), ...e });
+  }
+
+  tool(name: string, input: Record<string, unknown>, result: string, isError = false): void {
+    const useId = `tu_${this.id}_${this.n + 1}`;
+    this.events.push({ id: useId, type: 'agent.tool_use', processed_at: this.at(), name, input });
+    this.n++;
+    this.push({
+      type: 'agent.tool_result',
+      tool_use_id: useId,
+      content: [{ type: 'text', text: result }],
+      is_error: isError,
+    });
+  }
+
+  write(path: string, line: string, fact: string): void {
+    this.world.truth.factOf.set(line, fact);
+    this.tool('memory', { command: 'insert', path: `/memories${path}`, insert_line: 0, insert_text: line }, 'ok');
+  }
+
+  note(line: string, fact: string): void {
+    this.world.truth.factOf.set(line, fact);
+    this.notes.push(line);
+  }
+}
+
+/** A synthetic agent's weeks: one seeded random stream, drawn in the same order on every run. */
+class World {
+  readonly r: () => number;
+  readonly truth: GroundTruth = {
     current: new Map(),
     superseded: new Set(),
     rare: [],
@@ -214,147 +255,132 @@ export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4):
     secrets: [],
     factOf: new Map(),
   };
-  const version = new Map<string, number>();
-  // each subject has the topic file the agent keeps it in
-  const homes = new Map(subjects.map((x) => [x.subject, files[Math.floor(r() * files.length)]!] as const));
-  const errorSessions = new Map<string, number>();
-  const result: Night[] = [];
-  let t = Date.parse('2026-10-01T08:00:00Z');
-  let rareLeft = [...rareTopics];
-  let sessionNo = 0;
+  t = Date.parse('2026-10-01T08:00:00Z');
+  private readonly version = new Map<string, number>();
+  private readonly homes: Map<string, string>;
+  private readonly errorSessions = new Map<string, number>();
+  private rareLeft = [...rareTopics];
+  private sessionNo = 0;
 
+  constructor(readonly seed: number) {
+    this.r = rng(seed);
+    // each subject has the topic file the agent keeps it in
+    this.homes = new Map(subjects.map((x) => [x.subject, files[Math.floor(this.r() * files.length)]!] as const));
+  }
+
+  pick = <T>(xs: readonly T[]): T => xs[Math.floor(this.r() * xs.length)]!;
+
+  session(): { id: string; events: Record<string, unknown>[] } {
+    const no = ++this.sessionNo;
+    const s = new SessionScript(`s${this.seed}_${String(no).padStart(4, '0')}`, this);
+    s.push({ type: 'user.message', content: [{ type: 'text', text: `Task ${no}` }] });
+    // a workflow most sessions converge on
+    if (this.r() < 0.7)
+      for (const c of ['git pull', 'npm ci', 'npm test', 'git push']) s.tool('bash', { command: c }, 'ok');
+    for (let f = 0; f < 2; f++) this.fact(s);
+    this.rare(s);
+    this.mistakes(s, no);
+    this.risks(s, no);
+    if (s.notes.length > 0) this.notesFile(s, no);
+    s.push({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    this.t += 600_000;
+    return { id: s.id, events: s.events };
+  }
+
+  /** The user tells a new value now and then (an update); otherwise the agent restates what it knows. */
+  private fact(s: SessionScript): void {
+    const { r, truth } = this;
+    const { subject, value: valueAt } = this.pick(subjects);
+    const v = this.version.get(subject) ?? 0;
+    const update = v === 0 || r() < 0.25;
+    const next = update ? v + 1 : v;
+    const value = valueAt(next);
+    if (update && v > 0) truth.superseded.add(`${subject}\0${truth.current.get(subject)!}`);
+    this.version.set(subject, next);
+    truth.current.set(subject, value);
+    const home = this.homes.get(subject)!;
+    if (update) {
+      s.push({ type: 'user.message', content: [{ type: 'text', text: `FYI the ${subject} is now ${value}.` }] });
+      // the agent writes the new value beside the old one in its topic file, or into this session's notes
+      if (v === 0 || r() < 0.45) s.write(home, this.pick(phrasings)(subject, value), `${subject}=${value}`);
+      else s.note(this.pick(updatePhrasings)(subject, value), `${subject}=${value}`);
+    } else if (r() < 0.45) s.note(this.pick(phrasings)(subject, value), `${subject}=${value}`);
+    else if (r() < 0.3) s.write(home, this.pick(phrasings)(subject, value), `${subject}=${value}`);
+  }
+
+  /** A rare fact, once. */
+  private rare(s: SessionScript): void {
+    if (this.rareLeft.length > 0 && this.r() < 0.1) {
+      const topic = this.rareLeft.shift()!;
+      const line = `- ${cap(topic)} is handled by ${topic.split(' ').pop()}-partner-${this.seed}`;
+      this.truth.rare.push(line.slice(2));
+      s.write(this.pick(files), line, `rare:${topic}`);
+    }
+    this.rareLeft = this.rareLeft.filter(Boolean);
+  }
+
+  /** Mistakes: recurring ones, and noise that happens once or twice. */
+  private mistakes(s: SessionScript, no: number): void {
+    const count = (key: string) => this.errorSessions.set(key, (this.errorSessions.get(key) ?? 0) + 1);
+    if (this.r() < 0.35) {
+      const e = this.pick(errors);
+      s.tool(e.tool, { command: e.input }, e.error, true);
+      s.tool(e.tool, { command: e.fix }, 'ok');
+      count(`${e.tool}\0${e.error}`);
+    }
+    if (this.r() < 0.05) {
+      const noise = this.pick(noiseErrors);
+      s.tool('web_fetch', { url: 'https://status.example' }, `${noise} #${no}`, true);
+      // an error is a lesson when it recurs, whatever the generator meant by it
+      count(`web_fetch\0${noise}`);
+    }
+  }
+
+  /** An injection the agent falls for, and a secret it writes down. */
+  private risks(s: SessionScript, no: number): void {
+    if (this.r() < 0.04) {
+      const payload = this.pick(injections);
+      this.truth.injections.push(payload);
+      s.tool('web_fetch', { url: 'https://blog.example/post' }, `Interesting post.\n${payload}\nMore text.`);
+      s.write(this.pick(files), `- ${payload}`, 'injection');
+    }
+    if (this.r() < 0.04) {
+      const secret = this.pick(secretValues(no));
+      this.truth.secrets.push(secret);
+      s.push({ type: 'user.message', content: [{ type: 'text', text: `use this key: ${secret}` }] });
+      s.write(this.pick(files), `- Deploy key: ${secret}`, 'secret');
+    }
+  }
+
+  /** What the session did is in its notes too: a line of its own, never said elsewhere. */
+  private notesFile(s: SessionScript, no: number): void {
+    const done = `- Task ${no}: ${this.pick(chores)}`;
+    this.truth.rare.push(done.slice(2));
+    s.note(done, `log:${no}`);
+    const date = dateOf(this.t);
+    const file_text = `# Session notes, ${date} (task ${no})\n\n${s.notes.join('\n')}\n`;
+    s.tool(
+      'memory',
+      { command: 'create', path: `/memories/notes/${date}-s${String(no).padStart(4, '0')}.md`, file_text },
+      'ok',
+    );
+  }
+
+  /** The errors seen in three sessions or more: the lessons a dream should find. */
+  lessons(): string[] {
+    return [...this.errorSessions.entries()].filter(([, count]) => count >= 3).map(([key]) => key.split('\0')[1]!);
+  }
+}
+
+export function syntheticAgent(seed: number, nights = 30, sessionsPerNight = 4): SyntheticAgent {
+  const world = new World(seed);
+  const result: Night[] = [];
   for (let day = 0; day < nights; day++) {
     const night: Night = { day, sessions: [] };
-    for (let k = 0; k < sessionsPerNight; k++) {
-      const id = `s${seed}_${String(++sessionNo).padStart(4, '0')}`;
-      const events: Record<string, unknown>[] = [];
-      let n = 0;
-      const at = () => new Date((t += 5_000)).toISOString();
-      const push = (e: Record<string, unknown>) => events.push({ id: `e${++n}`, processed_at: at(), ...e });
-      const tool = (name: string, input: Record<string, unknown>, result: string, isError = false) => {
-        const useId = `tu_${id}_${n + 1}`;
-        events.push({ id: useId, type: 'agent.tool_use', processed_at: at(), name, input });
-        n++;
-        push({
-          type: 'agent.tool_result',
-          tool_use_id: useId,
-          content: [{ type: 'text', text: result }],
-          is_error: isError,
-        });
-      };
-      const write = (path: string, line: string, fact: string) => {
-        truth.factOf.set(line, fact);
-        tool('memory', { command: 'insert', path: `/memories${path}`, insert_line: 0, insert_text: line }, 'ok');
-      };
-      // what this session keeps in its own notes file, written at the end (many agents keep one per session)
-      const notes: string[] = [];
-      const note = (line: string, fact: string) => {
-        truth.factOf.set(line, fact);
-        notes.push(line);
-      };
-      push({ type: 'user.message', content: [{ type: 'text', text: `Task ${sessionNo}` }] });
-
-      // a workflow most sessions converge on
-      if (r() < 0.7) for (const c of ['git pull', 'npm ci', 'npm test', 'git push']) tool('bash', { command: c }, 'ok');
-
-      // facts: the user tells a new value now and then (an update); otherwise the agent restates what it knows
-      for (let f = 0; f < 2; f++) {
-        const { subject, value: valueAt } = pick(subjects);
-        const v = version.get(subject) ?? 0;
-        const update = v === 0 || r() < 0.25;
-        const next = update ? v + 1 : v;
-        const value = valueAt(next);
-        if (update && v > 0) truth.superseded.add(`${subject}\0${truth.current.get(subject)!}`);
-        version.set(subject, next);
-        truth.current.set(subject, value);
-        const home = homes.get(subject)!;
-        if (update) {
-          push({ type: 'user.message', content: [{ type: 'text', text: `FYI the ${subject} is now ${value}.` }] });
-          // the agent writes the new value beside the old one in its topic file, or into this session's notes
-          if (v === 0 || r() < 0.45) write(home, pick(phrasings)(subject, value), `${subject}=${value}`);
-          else note(pick(updatePhrasings)(subject, value), `${subject}=${value}`);
-        } else if (r() < 0.45) note(pick(phrasings)(subject, value), `${subject}=${value}`);
-        else if (r() < 0.3) write(home, pick(phrasings)(subject, value), `${subject}=${value}`);
-      }
-
-      // a rare fact, once
-      if (rareLeft.length > 0 && r() < 0.1) {
-        const topic = rareLeft.shift()!;
-        const line = `- ${cap(topic)} is handled by ${topic.split(' ').pop()}-partner-${seed}`;
-        truth.rare.push(line.slice(2));
-        write(pick(files), line, `rare:${topic}`);
-      }
-      rareLeft = rareLeft.filter(Boolean);
-
-      // mistakes: recurring ones, and noise that happens once or twice
-      if (r() < 0.35) {
-        const e = pick(errors);
-        tool(e.tool, { command: e.input }, e.error, true);
-        tool(e.tool, { command: e.fix }, 'ok');
-        errorSessions.set(`${e.tool}\0${e.error}`, (errorSessions.get(`${e.tool}\0${e.error}`) ?? 0) + 1);
-      }
-      if (r() < 0.05) {
-        const noise = pick(noiseErrors);
-        tool('web_fetch', { url: 'https://status.example' }, `${noise} #${sessionNo}`, true);
-        // an error is a lesson when it recurs, whatever the generator meant by it
-        errorSessions.set(`web_fetch\0${noise}`, (errorSessions.get(`web_fetch\0${noise}`) ?? 0) + 1);
-      }
-
-      // an injection the agent falls for, and a secret it writes down
-      if (r() < 0.04) {
-        const payload = pick(injections);
-        truth.injections.push(payload);
-        tool('web_fetch', { url: 'https://blog.example/post' }, `Interesting post.\n${payload}\nMore text.`);
-        write(pick(files), `- ${payload}`, 'injection');
-      }
-      if (r() < 0.04) {
-        const secret = pick(secretValues(sessionNo));
-        truth.secrets.push(secret);
-        push({ type: 'user.message', content: [{ type: 'text', text: `use this key: ${secret}` }] });
-        write(pick(files), `- Deploy key: ${secret}`, 'secret');
-      }
-      if (notes.length > 0) {
-        // what the session did is in its notes too: a line of its own, never said elsewhere
-        const done = `- Task ${sessionNo}: ${pick(chores)}`;
-        truth.rare.push(done.slice(2));
-        note(done, `log:${sessionNo}`);
-        const date = dateOf(t);
-        tool(
-          'memory',
-          {
-            command: 'create',
-            path: `/memories/notes/${date}-s${String(sessionNo).padStart(4, '0')}.md`,
-            file_text: `# Session notes, ${date} (task ${sessionNo})\n\n${notes.join('\n')}\n`,
-          },
-          'ok',
-        );
-      }
-      push({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
-      night.sessions.push({ id, events });
-      t += 600_000;
-    }
+    for (let k = 0; k < sessionsPerNight; k++) night.sessions.push(world.session());
     result.push(night);
-    t += 86_400_000;
+    world.t += 86_400_000;
   }
-  truth.lessons = [...errorSessions.entries()].filter(([, count]) => count >= 3).map(([key]) => key.split('\0')[1]!);
-  return { id: `synthetic-${seed}`, nights: result, truth };
-}
-
-/** The lines a memory-tool call writes (an insert's text, a created file's lines). */
-export function writtenLines(input: Record<string, unknown>): string[] {
-  const text = input.command === 'create' ? input.file_text : input.insert_text;
-  return typeof text === 'string' ? text.split('\n').filter((l) => l.trim() !== '') : [];
-}
-
-/** What the agent's memory tool does to a store: an insert goes at the top of a file, a create writes one. */
-export function applyWrites(files: Map<string, string>, sessions: Night['sessions']): void {
-  for (const s of sessions) {
-    for (const e of s.events) {
-      if (e.type !== 'agent.tool_use' || e.name !== 'memory') continue;
-      const input = e.input as { command: string; path: string; insert_text?: string; file_text?: string };
-      const path = input.path.replace(/^\/memories/, '');
-      if (input.command === 'create') files.set(path, input.file_text!);
-      else files.set(path, `${input.insert_text}\n${files.get(path) ?? ''}`);
-    }
-  }
+  world.truth.lessons = world.lessons();
+  return { id: `synthetic-${seed}`, nights: result, truth: world.truth };
 }

@@ -1,12 +1,12 @@
 import { isArchivePath } from '../memory/paths.js';
 import { MemoryStore } from '../memory/store.js';
-import { parseKeyedFact } from '../dream/text.js';
 import type { SessionDigest } from '../sessions/digest.js';
 import { redactFile } from '../sessions/redactFile.js';
 import { redactSecrets } from '../sessions/screen.js';
 import type { Suite, SuiteCase } from './suite.js';
 import { piecePattern, tokenMatcher } from './matcher.js';
-import { factTokens, hasTokens, strip, shown, tokenSource, wordsOf, type DerivedItem } from './tokens.js';
+import { factTokens, hasTokens, shown, tokenSource, wordsOf, type DerivedItem } from './tokens.js';
+import { factsOf, labelOf, normalized, type Fact } from './storeFacts.js';
 
 /**
  * A suite nobody had to write: what the baseline store and the sessions already say must hold after a dream.
@@ -30,88 +30,6 @@ export interface DerivedCase {
   weight: number;
   kind: 'retention' | 'current' | 'used' | 'remember';
 }
-
-export interface Fact {
-  path: string;
-  line: number;
-  section: string;
-  text: string;
-  label?: string;
-}
-
-const markdown = /\.(md|markdown|mdx)$/i;
-
-/**
- * The fact lines of a store: in a markdown file, the lines of its paragraphs and list items, each under its
- * nearest heading (front matter, fenced code, tables, HTML comments and index links are structure, which
- * the do-no-harm check guards); in a plain-text file, every line. JSON, YAML and other files hold no facts
- * for this suite. One pass over the lines: a store of 2,000 files is read in well under a second.
- */
-export function factsOf(store: MemoryStore): Fact[] {
-  const out: Fact[] = [];
-  for (const [path, content] of store.files) {
-    if (isArchivePath(path)) continue;
-    const isMarkdown = markdown.test(path);
-    if (!isMarkdown && !/\.txt$/i.test(path)) continue;
-    const lines = content.split('\n');
-    let i = 0;
-    if (isMarkdown && /^---\s*$/.test(lines[0] ?? '')) {
-      const end = lines.findIndex((l, j) => j > 0 && /^(---|\.\.\.)\s*$/.test(l));
-      if (end > 0) i = end + 1;
-    }
-    let fence: string | undefined;
-    let comment = false;
-    let section = '';
-    for (; i < lines.length; i++) {
-      const text = lines[i]!.replace(/\r$/, '');
-      const t = text.trim();
-      if (isMarkdown) {
-        const f = /^(`{3,}|~{3,})/.exec(t);
-        if (fence) {
-          if (f && t.startsWith(fence)) fence = undefined;
-          continue;
-        }
-        if (f) {
-          fence = f[1]!;
-          continue;
-        }
-        if (comment || t.startsWith('<!--')) {
-          comment = !t.includes('-->');
-          continue;
-        }
-        const h = /^#{1,6}\s+(.*?)\s*#*$/.exec(t);
-        if (h) {
-          section = h[1]!;
-          continue;
-        }
-        if (t.startsWith('|') || /^[-*_=]{3,}$/.test(t) || isIndexLine(t)) continue;
-      }
-      if (t === '' || !/[\p{L}\p{N}]/u.test(t)) continue;
-      const label = labelOf(t);
-      out.push({ path, line: i + 1, section, text, ...(label ? { label } : {}) });
-    }
-  }
-  return out;
-}
-
-/** A list item that is a link to another memory file (an index entry): it follows its file, not a fact. */
-function isIndexLine(t: string): boolean {
-  const m = /^(?:[-*+]|\d+[.)])\s+\[[^\]]*\]\(\s*<?([^)\s>]+)>?\s*\)/.exec(t);
-  return m !== null && !/^[a-z][a-z0-9+.-]*:/i.test(m[1]!) && !m[1]!.startsWith('#');
-}
-
-/** The subject a line gives a value to (`Label: value`, "The subject is value"), read as the dreamer reads it. */
-export function labelOf(text: string): string | undefined {
-  return parseKeyedFact(text)?.subject;
-}
-
-const normalized = (t: string) =>
-  strip(t)
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[.;]+$/, '')
-    .replace(/\s+/g, ' ')
-    .trim();
 
 /**
  * Baseline lines that a session write shows replaced, each with the line that replaced it: a newer write of a
@@ -263,77 +181,11 @@ export async function deriveCases(store: MemoryStore, sessions: readonly Session
 
   const replaced = replacements(facts, trusted);
   const superseded = new Set(replaced.map((r) => r.old));
-  const cases: DerivedCase[] = [];
-  replaced.forEach(({ old, by }, i) => {
-    let now = item(by);
-    let was = item(old);
-    const same = (a: string[], b: string[]) => a.every((t) => b.includes(t));
-    if (!now || !was) return;
-    if (same(was.values, now.values) && same(was.words, now.words)) {
-      // the tokens cannot tell them apart ("plan is Pro" → "plan is Enterprise"): the words only one side has
-      // must then stand on the line, or a dream that keeps the old value would pass
-      const gone = piecesOnlyIn(was.text, now.text);
-      if (gone.length === 0) return;
-      was = { ...was, need: was.words.length, whole: gone }; // and the whole subject: not another's "plan: Pro"
-      const added = piecesOnlyIn(now.text, was.text);
-      if (added.length > 0) now = { ...now, whole: added };
-    }
-    cases.push({
-      id: `current-${i + 1}-${slug(old.label ?? old.text)}`,
-      question: `What is the current ${old.label ?? 'value'} (${old.path})?`,
-      expect: { all: [now], none: [was] },
-      weight: 1,
-      kind: 'current',
-    });
-  });
-
-  const byPath = new Map<string, Fact[]>();
-  for (const f of facts) if (!superseded.has(f)) byPath.set(f.path, [...(byPath.get(f.path) ?? []), f]);
-  const used = new Map<string, { question: string }>();
-  for (const s of trusted)
-    for (const r of s.memoryReads) {
-      if (used.has(r.path) || !byPath.has(r.path)) continue;
-      const asked = [...s.userStatements].reverse().find((u) => u.at <= r.at);
-      used.set(r.path, {
-        question: asked ? asked.text.replace(/\s+/g, ' ').slice(0, 200) : `What does ${r.path} say?`,
-      });
-    }
-  for (const [path, u] of [...used].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const items = byPath
-      .get(path)!
-      .slice(0, 20)
-      .map(item)
-      .filter((x): x is DerivedItem => x !== undefined);
-    if (items.length > 0)
-      cases.push({
-        id: `used-${slug(path)}`,
-        question: u.question,
-        expect: { all: items, none: [] },
-        weight: 1,
-        kind: 'used',
-      });
-  }
-
-  const told = new Map<string, { text: string; from: string }>();
-  for (const s of trusted)
-    for (const u of s.userStatements) {
-      const what = toldToRemember(u.text);
-      if (what && what.length >= 8 && !told.has(what.toLowerCase()))
-        told.set(what.toLowerCase(), { text: what.slice(0, 300), from: `${s.sessionId}#${u.eventId}` });
-    }
-  let n = 0;
-  for (const { text, from } of told.values()) {
-    const tokens = factTokens(text, freq);
-    if (!hasTokens(tokens)) continue;
-    cases.push({
-      id: `remember-${++n}-${slug(text)}`,
-      question: `What did the user ask to remember? (${from})`,
-      expect: { all: [{ ...tokens, from, text }], none: [] },
-      weight: 1,
-      kind: 'remember',
-    });
-  }
-
+  const cases: DerivedCase[] = [
+    ...currentCases(replaced, item),
+    ...usedCases(trusted, facts, superseded, item),
+    ...rememberCases(trusted, freq),
+  ];
   const retained = facts
     .filter((f) => !superseded.has(f))
     .map(item)
@@ -386,4 +238,96 @@ export function withDerived(
         .join(' + ') || '(no suite)',
     cases,
   };
+}
+
+type Itemize = (f: Fact) => DerivedItem | undefined;
+
+/** A value the sessions replaced: the store must answer with the new one and not the old. */
+function currentCases(replaced: ReadonlyArray<{ old: Fact; by: Fact }>, item: Itemize): DerivedCase[] {
+  const cases: DerivedCase[] = [];
+  replaced.forEach(({ old, by }, i) => {
+    let now = item(by);
+    let was = item(old);
+    const same = (a: string[], b: string[]) => a.every((t) => b.includes(t));
+    if (!now || !was) return;
+    if (same(was.values, now.values) && same(was.words, now.words)) {
+      // the tokens cannot tell them apart ("plan is Pro" → "plan is Enterprise"): the words only one side has
+      // must then stand on the line, or a dream that keeps the old value would pass
+      const gone = piecesOnlyIn(was.text, now.text);
+      if (gone.length === 0) return;
+      was = { ...was, need: was.words.length, whole: gone }; // and the whole subject: not another's "plan: Pro"
+      const added = piecesOnlyIn(now.text, was.text);
+      if (added.length > 0) now = { ...now, whole: added };
+    }
+    cases.push({
+      id: `current-${i + 1}-${slug(old.label ?? old.text)}`,
+      question: `What is the current ${old.label ?? 'value'} (${old.path})?`,
+      expect: { all: [now], none: [was] },
+      weight: 1,
+      kind: 'current',
+    });
+  });
+  return cases;
+}
+
+/** A file the sessions read: what the user asked then must still be answerable from it. */
+function usedCases(
+  trusted: readonly SessionDigest[],
+  facts: readonly Fact[],
+  superseded: ReadonlySet<Fact>,
+  item: Itemize,
+): DerivedCase[] {
+  const cases: DerivedCase[] = [];
+  const byPath = new Map<string, Fact[]>();
+  for (const f of facts) if (!superseded.has(f)) byPath.set(f.path, [...(byPath.get(f.path) ?? []), f]);
+  const used = new Map<string, { question: string }>();
+  for (const s of trusted)
+    for (const r of s.memoryReads) {
+      if (used.has(r.path) || !byPath.has(r.path)) continue;
+      const asked = [...s.userStatements].reverse().find((u) => u.at <= r.at);
+      used.set(r.path, {
+        question: asked ? asked.text.replace(/\s+/g, ' ').slice(0, 200) : `What does ${r.path} say?`,
+      });
+    }
+  for (const [path, u] of [...used].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const items = byPath
+      .get(path)!
+      .slice(0, 20)
+      .map(item)
+      .filter((x): x is DerivedItem => x !== undefined);
+    if (items.length > 0)
+      cases.push({
+        id: `used-${slug(path)}`,
+        question: u.question,
+        expect: { all: items, none: [] },
+        weight: 1,
+        kind: 'used',
+      });
+  }
+  return cases;
+}
+
+/** What the user told the agent to remember must stay in the store. */
+function rememberCases(trusted: readonly SessionDigest[], freq: (w: string) => number): DerivedCase[] {
+  const cases: DerivedCase[] = [];
+  const told = new Map<string, { text: string; from: string }>();
+  for (const s of trusted)
+    for (const u of s.userStatements) {
+      const what = toldToRemember(u.text);
+      if (what && what.length >= 8 && !told.has(what.toLowerCase()))
+        told.set(what.toLowerCase(), { text: what.slice(0, 300), from: `${s.sessionId}#${u.eventId}` });
+    }
+  let n = 0;
+  for (const { text, from } of told.values()) {
+    const tokens = factTokens(text, freq);
+    if (!hasTokens(tokens)) continue;
+    cases.push({
+      id: `remember-${++n}-${slug(text)}`,
+      question: `What did the user ask to remember? (${from})`,
+      expect: { all: [{ ...tokens, from, text }], none: [] },
+      weight: 1,
+      kind: 'remember',
+    });
+  }
+  return cases;
 }

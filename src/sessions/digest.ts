@@ -16,7 +16,7 @@ import {
   type Finding,
 } from './screen.js';
 import { defaultMemoryPathOf, memoryWritesOf, type PendingWrite } from './writes.js';
-import { pastedMailRanges } from './pastedMail.js';
+import { splitForwarded } from './forwarded.js';
 
 export { memoryPath } from './writes.js';
 
@@ -124,33 +124,6 @@ function summarizeInput(input: unknown): string {
 
 const isToolUse = (t: string) => t === 'agent.tool_use' || t === 'agent.custom_tool_use' || t === 'agent.mcp_tool_use';
 const isToolResult = (t: string) => t.endsWith('tool_result');
-
-/**
- * Text a user passes on but did not write: a pasted message (pastedMail.ts), quoted lines (`> …`), fenced
- * blocks, long quotations, and whatever follows a forwarding marker. It is someone else's voice, screened as from outside.
- */
-export function splitForwarded(text: string): { own: string; forwarded: string[] } {
-  const forwarded: string[] = [];
-  let own = text;
-  const take = (re: RegExp) => {
-    own = own.replace(re, (m) => {
-      forwarded.push(m);
-      return ' ';
-    });
-  };
-  // a pasted message (header lines with an address), whatever the language of its headers
-  for (const [from, to] of pastedMailRanges(own).reverse()) {
-    forwarded.push(own.slice(from, to));
-    own = `${own.slice(0, from)} ${own.slice(to)}`;
-  }
-  take(
-    /(?:^|\n)(?:-{3,} ?(?:forwarded|original) message ?-{3,}|(?:fwd?|forwarded):|begin forwarded message:)[\s\S]{0,100000}$/i,
-  );
-  take(/```[\s\S]{0,100000}?```/g);
-  take(/(?:^|\n)>[^\n]{0,10000}(?:\n>[^\n]{0,10000}){0,2000}/g);
-  take(/["“«「][^"”»」\n]{40,4000}["”»」]/g);
-  return { own, forwarded };
-}
 
 /** A tool result's provenance, in words a reviewer reads: which tool, on what. */
 function sourceOf(call: { name: string; rawTarget: string }): string {

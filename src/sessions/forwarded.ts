@@ -1,5 +1,6 @@
 /**
- * A message someone else wrote that the user pasted into their own: found by the shape every mail client
+ * Text a user passes on but did not write, found by its shape. A message someone else wrote that the user
+ * pasted into their own: found by the shape every mail client
  * gives it, in any language — a block of header lines (a capitalised label, a colon of any width, a value),
  * one of them carrying an address, where a message starts or right after a delimiter line. The block runs to
  * the next delimiter line or to the end of the user's message. No header's name is known here.
@@ -41,6 +42,33 @@ export function pastedMailRanges(text: string): Array<[number, number]> {
     i = end - 1;
   }
   return ranges;
+}
+
+/**
+ * Text a user passes on but did not write: a pasted message (below), quoted lines (`> …`), fenced
+ * blocks, long quotations, and whatever follows a forwarding marker. It is someone else's voice, screened as from outside.
+ */
+export function splitForwarded(text: string): { own: string; forwarded: string[] } {
+  const forwarded: string[] = [];
+  let own = text;
+  const take = (re: RegExp) => {
+    own = own.replace(re, (m) => {
+      forwarded.push(m);
+      return ' ';
+    });
+  };
+  // a pasted message (header lines with an address), whatever the language of its headers
+  for (const [from, to] of pastedMailRanges(own).reverse()) {
+    forwarded.push(own.slice(from, to));
+    own = `${own.slice(0, from)} ${own.slice(to)}`;
+  }
+  take(
+    /(?:^|\n)(?:-{3,} ?(?:forwarded|original) message ?-{3,}|(?:fwd?|forwarded):|begin forwarded message:)[\s\S]{0,100000}$/i,
+  );
+  take(/```[\s\S]{0,100000}?```/g);
+  take(/(?:^|\n)>[^\n]{0,10000}(?:\n>[^\n]{0,10000}){0,2000}/g);
+  take(/["“«「][^"”»」\n]{40,4000}["”»」]/g);
+  return { own, forwarded };
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestSession } from '../../../src/sessions/digest.js';
-import { pastedMailPatterns, pastedMailRanges } from '../../../src/sessions/pastedMail.js';
+import { pastedMailPatterns, pastedMailRanges } from '../../../src/sessions/forwarded.js';
 import { projectRoot } from '../../../src/util/paths.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
@@ -41,7 +41,7 @@ describe('a message the user pasted, found by its shape', () => {
   it('uses no word of the mail in its rules (the order is caught by structure)', async () => {
     const rules = (
       await Promise.all(
-        ['pastedMail.ts', 'phrases.ts', 'injection.ts', 'flow.ts', 'digest.ts'].map((f) =>
+        ['forwarded.ts', 'phrases.ts', 'injection.ts', 'flow.ts', 'digest.ts'].map((f) =>
           readFile(join(projectRoot, 'src', 'sessions', f), 'utf8'),
         ),
       )
