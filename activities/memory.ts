@@ -8,6 +8,7 @@ import type { MemoryStore } from '../src/memory/store.js';
 import type { StoredRecord } from '../src/snapshots/audit.js';
 import { ownKey } from '../src/snapshots/signatures.js';
 import type { Authorized, CycleContext } from './context.js';
+import { isSha256 } from '../src/names/ids.js';
 
 /** What a dream is told of earlier decisions: proposals by fingerprint, and lines kept by reviewers and the owner. */
 export interface Remembered {
@@ -15,7 +16,7 @@ export interface Remembered {
   kept: KeptLine[];
 }
 
-const isId = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
+const isId = isSha256;
 
 /** Keeps a change set's decision memory beside it, sealed by this worker for this agent and change set. */
 export async function keepMemory(w: CycleContext, a: Authorized, m: ProposalMemory): Promise<void> {

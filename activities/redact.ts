@@ -7,6 +7,7 @@ import { sha256 } from '../src/memory/store.js';
 import { httpStatus } from '../src/s3/errors.js';
 import { activity } from './activity.js';
 import type { CycleContext } from './context.js';
+import { isSha256, shortId } from '../src/names/ids.js';
 
 /** One blob `dreamgate redact` replaced, as its command reports it. */
 export interface RedactedBlob {
@@ -16,8 +17,6 @@ export interface RedactedBlob {
   found: Record<string, number>;
   legacy?: boolean;
 }
-
-const hex64 = /^[0-9a-f]{64}$/;
 
 export function redactActivities(w: CycleContext) {
   async function blob(scope: AgentScope, hash: string, legacy: boolean): Promise<string | undefined> {
@@ -46,17 +45,13 @@ export function redactActivities(w: CycleContext) {
           return w.refuse(a.scope, 'a redaction names 1 to 10,000 blobs');
         const checked: RedactedBlob[] = [];
         for (const b of blobs) {
-          if (!hex64.test(String(b?.old)) || !hex64.test(String(b?.new)))
-            return w.refuse(a.scope, 'a blob is named by its sha256');
+          if (!isSha256(b?.old) || !isSha256(b?.new)) return w.refuse(a.scope, 'a blob is named by its sha256');
           const legacy = b.legacy === true;
           const [before, after] = [await blob(a.scope, b.old, legacy), await blob(a.scope, b.new, legacy)];
           if (before === undefined || after === undefined)
-            return w.refuse(
-              a.scope,
-              `blob ${b.old.slice(0, 12)} or its redaction is not in the bucket as its hash says`,
-            );
+            return w.refuse(a.scope, `blob ${shortId(b.old)} or its redaction is not in the bucket as its hash says`);
           if (!redactedValues(before, after)?.length)
-            return w.refuse(a.scope, `blob ${b.new.slice(0, 12)} is not ${b.old.slice(0, 12)} with secrets redacted`);
+            return w.refuse(a.scope, `blob ${shortId(b.new)} is not ${shortId(b.old)} with secrets redacted`);
           const paths = Array.isArray(b.paths) ? b.paths.map(String).slice(0, 100) : [];
           const found = Object.fromEntries(
             Object.entries(typeof b.found === 'object' && b.found ? b.found : {})

@@ -3,6 +3,7 @@ import type { CycleRef, DecisionResult } from '../src/cycle/types.js';
 import { verifyDecision } from '../src/cycle/verifyDecision.js';
 import { activity } from './activity.js';
 import type { CycleContext } from './context.js';
+import { isSha256 } from '../src/names/ids.js';
 
 export function reviewActivities(w: CycleContext) {
   return {
@@ -24,7 +25,7 @@ export function reviewActivities(w: CycleContext) {
       }): Promise<DecisionResult> => {
         const a = await w.authorize(cycle);
         if (verdict !== 'approve' && verdict !== 'reject') return { accepted: false, why: 'not a verdict' };
-        if (typeof pendingChangeSetId !== 'string' || !/^[0-9a-f]{64}$/.test(pendingChangeSetId))
+        if (typeof pendingChangeSetId !== 'string' || !isSha256(pendingChangeSetId))
           return { accepted: false, why: 'the pending change set is not an id' };
         const target = { scope: a.scope, run: a.run, startedAt: a.ref.startedAt, pending: pendingChangeSetId };
         const { decision: _, ...answer } = await verifyDecision(a.config, target, verdict, decision);

@@ -2,6 +2,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Decision } from '../src/cycle/decision.js';
 import type { CycleState, DecisionResult, FleetProgress } from '../src/cycle/types.js';
+import { agentSearchAttribute } from '../src/names/scope.js';
 
 /**
  * The cycle's messages, defined once and imported by clients. A decision is an update, so the caller hears
@@ -21,7 +22,7 @@ export const reviewOpenedSignal = defineSignal<[{ agent: string }]>('review-open
 
 /** Search attributes, typed, shared by the workflows and the client. */
 export const searchAttributes = {
-  agent: defineSearchAttributeKey('DreamAgent', 'KEYWORD'),
+  agent: defineSearchAttributeKey(agentSearchAttribute, 'KEYWORD'),
   mode: defineSearchAttributeKey('DreamMode', 'KEYWORD'),
   outcome: defineSearchAttributeKey('DreamOutcome', 'KEYWORD'),
   scoreDelta: defineSearchAttributeKey('DreamScoreDelta', 'DOUBLE'),

@@ -2,6 +2,7 @@ import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { steps } from './cycle/activities.js';
 import { AgentLog, checkedInput } from './cycle/agentLog.js';
 import { searchAttributes, stateQuery } from './definitions.js';
+import { isPersonName } from '../src/names/ids.js';
 
 export interface RollbackInput {
   fleet: string;
@@ -34,10 +35,7 @@ export async function agentRollback(input: RollbackInput): Promise<RollbackResul
   const run = new AgentLog(checkedInput({ ...cycleInput, trigger: 'manual rollback' }));
   if (typeof snapshotId !== 'string' || !/^[A-Za-z0-9._-]{1,128}$/.test(snapshotId))
     throw new Error('rollback input: snapshotId is not a snapshot id');
-  const actor =
-    typeof requestedBy === 'string' && /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/.test(requestedBy)
-      ? requestedBy
-      : 'unknown';
+  const actor = isPersonName(requestedBy) ? requestedBy : 'unknown';
   setHandler(stateQuery, () => run.state);
   await run.open();
   upsertSearchAttributes([{ key: searchAttributes.mode, value: 'rollback' }]);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Evidence } from '../memory/changeSet.js';
+import { shortId } from '../names/ids.js';
 
 /** A reviewer's earlier no to a proposal, known by the proposal's fingerprint (see `proposalFingerprint`). */
 export interface EarlierDecision {
@@ -81,7 +82,7 @@ export function judge(
   if (!earlier) return undefined;
   const decided = Date.parse(earlier.at);
   const newer = [...new Set(evidence.map((e) => e.session_id))].filter((s) => (endedAt.get(s) ?? -Infinity) > decided);
-  const what = `${earlier.verdict === 'rejected' ? 'rejected' : 'left out of an approval'} by ${earlier.reviewer} on ${day(earlier.at)} (change set ${earlier.changeSetId.slice(0, 12)}${earlier.reason ? `: ${earlier.reason.slice(0, 120)}` : ''})`;
+  const what = `${earlier.verdict === 'rejected' ? 'rejected' : 'left out of an approval'} by ${earlier.reviewer} on ${day(earlier.at)} (change set ${shortId(earlier.changeSetId)}${earlier.reason ? `: ${earlier.reason.slice(0, 120)}` : ''})`;
   if (newer.length === 0) return { kind: 'held', why: `${what}; no session since says it again` };
   const override: Override = {
     kind: earlier.verdict,

@@ -8,6 +8,7 @@ import type { Change } from '../memory/changeSet.js';
 import type { Evidence } from '../memory/changeSet.js';
 import type { MemoryStore } from '../memory/store.js';
 import { isFactLine, normalizeLine } from './text.js';
+import { shortId } from '../names/ids.js';
 
 /** Who decided a line: a reviewer's edit of a proposal, or the owner's own hand on the store. */
 export type LineAuthor = 'reviewer' | 'owner';
@@ -94,8 +95,8 @@ const day = (iso: string) => iso.slice(0, 10);
 function describe(k: KeptLine): string {
   const quoted = JSON.stringify(k.line.length > 60 ? `${k.line.slice(0, 57)}...` : k.line);
   return k.by === 'owner'
-    ? `${quoted} was written by hand since the last promotion (change set ${k.changeSetId.slice(0, 12)})`
-    : `${quoted} was ${k.act === 'add' ? 'taken out' : 'kept'} by ${k.who} on ${day(k.at)} (edit of change set ${k.changeSetId.slice(0, 12)})`;
+    ? `${quoted} was written by hand since the last promotion (change set ${shortId(k.changeSetId)})`
+    : `${quoted} was ${k.act === 'add' ? 'taken out' : 'kept'} by ${k.who} on ${day(k.at)} (edit of change set ${shortId(k.changeSetId)})`;
 }
 
 /**

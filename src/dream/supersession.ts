@@ -190,12 +190,16 @@ export class Supersession {
     return clearlyDiffer(old.fact!, by.fact!) && this.namesOneThing(by.fact!.subject) ? 'applied' : 'suggested';
   }
 
-  /** Each of `scopes` held its own value of `subject` before these sessions (values no two of them shared). */
+  /**
+   * Each of `scopes` held its own value of `subject` before these sessions (values no two of them shared). A
+   * value shared is the same value, or one that goes on after it with a note: "Business, renewal in March" and
+   * "Starter until the PO arrives" share "Business" and "Starter"; `squad-10` does not share `squad-1`.
+   */
   private ownValues(subject: string, scopes: readonly string[]): boolean {
     const held = scopes.map((sc) => this.before.get(`${sc}\0${subject}`));
     if (scopes.length < 2 || held.some((h) => !h)) return false;
-    const all = held.flatMap((h) => [...h!]);
-    return new Set(all).size === all.length;
+    const all = held.flatMap((h) => [...h!].map((v) => v.trim().toLowerCase()));
+    return all.every((v, i) => all.every((w, j) => i === j || !sameValue(v, w)));
   }
 
   /** A subject of several words or an identifier (`Package manager`, `db.pool_size`), not a one-word label. */
@@ -247,4 +251,10 @@ export class Supersession {
     old.decision = decision;
     this.winners.add(by);
   }
+}
+
+/** The same value, or one of them the other's beginning up to a word's end. */
+function sameValue(a: string, b: string): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  return long.startsWith(short) && (long.length === short.length || !/[\p{L}\p{N}_]/u.test(long[short.length]!));
 }

@@ -15,6 +15,7 @@ import { alerts } from './activities.js';
 import type { CycleRun } from './cycleRun.js';
 import { conflictWhen, failureMessage, failureType } from './failures.js';
 import type { Accepted } from './reviewDesk.js';
+import { shortId } from '../../src/names/ids.js';
 
 /** How a dream cycle ends, each ending recorded with its reason, the owners or on-call told where it asks. */
 
@@ -110,7 +111,7 @@ export async function kept(run: CycleRun, d: DreamRef, r: PromoteResult, unedite
     await run.alert('notify');
   return run.end(
     'kept',
-    `promoted change set ${d.changeSetId.slice(0, 12)}${r.rebased ? ` (rebased over the agent's writes to ${r.agentWrites.join(', ')})` : ''}${r.merged?.length ? `; merged line by line with the agent's edits of ${r.merged.join(', ')}` : ''}${conflictsSaid(run.state.conflicts)}`,
+    `promoted change set ${shortId(d.changeSetId)}${r.rebased ? ` (rebased over the agent's writes to ${r.agentWrites.join(', ')})` : ''}${r.merged?.length ? `; merged line by line with the agent's edits of ${r.merged.join(', ')}` : ''}${conflictsSaid(run.state.conflicts)}`,
     {
       lastKeptSessionAt: d.newestSessionAt ?? was.lastKeptSessionAt,
       consecutiveApprovals: !reviewed ? was.consecutiveApprovals : unedited ? was.consecutiveApprovals + 1 : 0,

@@ -21,6 +21,7 @@ import { patches, reviewOpenedSignal } from '../definitions.js';
 import { steps } from './activities.js';
 import type { CycleRun } from './cycleRun.js';
 import { failureMessage } from './failures.js';
+import { shortId } from '../../src/names/ids.js';
 
 /** A decision that passed every check. */
 export interface Accepted {
@@ -106,7 +107,7 @@ export class ReviewDesk {
       run.state.reviewDeadline = new Date(this.deadline).toISOString();
     }
     this.open = true;
-    const short = story.dream.changeSetId.slice(0, 12);
+    const short = shortId(story.dream.changeSetId);
     run.enter(
       'review',
       `approve or reject of change set ${short} by ${s.reviewers.join(', ')}${s.signedDecisions ? ' (signed)' : ''}`,
@@ -175,7 +176,7 @@ export class ReviewDesk {
     const { ref, state, settings: s, name } = this.run;
     if (!s || !this.open) return `cycle ${ref.cycleId} is not waiting for review (stage ${state.stage})`;
     if (this.decided)
-      return `change set ${state.changeSetId!.slice(0, 12)} was already decided by ${this.decided.decision.reviewer}`;
+      return `change set ${shortId(state.changeSetId!)} was already decided by ${this.decided.decision.reviewer}`;
     const scope = { fleet: s.fleet, id: s.agent };
     const why = decisionRefusal(d, {
       scope,

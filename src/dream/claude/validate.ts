@@ -5,6 +5,7 @@ import { pathProblem, prefixConflict } from '../../memory/paths.js';
 import { MemoryStore } from '../../memory/store.js';
 import type { SessionDigest } from '../../sessions/digest.js';
 import { structureHarm } from '../harm.js';
+import { shortId } from '../../names/ids.js';
 
 /** Reasons a model may give; `redact` and `quarantine` belong to screening, never to a dreamer. */
 const modelReasons = z.enum(reasons).exclude(['redact', 'quarantine']);
@@ -99,7 +100,7 @@ function changeProblem(
     if (current === undefined) return `${c.op} ${c.path}: no such file in the store`;
     if (!ctx.shown.has(c.path)) return `${c.op} ${c.path}: its contents were not shown, so it cannot be edited`;
     if (c.before_sha256 !== current)
-      return `${c.op} ${c.path}: before_sha256 ${String(c.before_sha256).slice(0, 12)} is not the file's ${current.slice(0, 12)}`;
+      return `${c.op} ${c.path}: before_sha256 ${shortId(String(c.before_sha256))} is not the file's ${shortId(current)}`;
   }
   if ((c.op === 'create' || c.op === 'update') && c.after === undefined) return `${c.op} ${c.path}: no "after"`;
   if (c.op === 'rename' && (c.new_path === undefined || files.has(c.new_path)))

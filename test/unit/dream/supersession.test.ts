@@ -46,6 +46,21 @@ describe('a field each place fills in with its own value', () => {
     for (const c of superseded) expect(c.tier).toBe('applied');
   });
 
+  it('still updates a copy kept elsewhere with a note after the value', async () => {
+    const s = new SessionBuilder('sess_1', at(1)).memory('str_replace', '/customers/acme.md', {
+      old_str: '- Acme plan: Business',
+      new_str: '- Acme plan: Enterprise',
+    });
+    const { accepted } = await dream(
+      {
+        '/customers/acme.md': '# Acme\n\n- Acme plan: Enterprise\n',
+        '/followups.md': '# Follow-ups\n\n- Acme plan: Business, renewal in March\n',
+      },
+      [s],
+    );
+    expect(accepted().get('/followups.md')).not.toContain('Business');
+  });
+
   it('still updates a copy of one value the store keeps in two places', async () => {
     const s = new SessionBuilder('sess_1', at(1)).memory('str_replace', '/tooling.md', {
       old_str: '- Package manager: yarn 1',
