@@ -72,13 +72,20 @@ export function passwordAfterName(text: string, name: string, end: number): Cand
     : undefined;
 }
 
+/**
+ * A public key's or address's encoding, which people publish (a wallet to be paid at): base58 of an address's
+ * length (26–44; a base58 private key is 51 or more) or a checksummed 0x address. Random-looking, yet no secret.
+ */
+const publicAddress = /^(?:[1-9A-HJ-NP-Za-km-z]{26,44}|0x[0-9a-fA-F]{40})$/;
+
 /** Spans of secrets by shape alone in `text`. */
 export function shapedSpans(text: string): Candidate[] {
   const out: Candidate[] = [];
   for (const m of text.matchAll(assigned)) {
     const token = m[1]!;
     // a file's name (`….md`) is no key
-    if (!randomKey(token) || /^\.[A-Za-z]{1,5}\b/.test(text.slice(m.index + m[0].length))) continue;
+    if (!randomKey(token) || publicAddress.test(token) || /^\.[A-Za-z]{1,5}\b/.test(text.slice(m.index + m[0].length)))
+      continue;
     const start = m.index + m[0].length - token.length;
     out.push({ start, end: start + token.length, kind: 'high-entropy-value' });
   }
@@ -98,4 +105,4 @@ export function shapedSpans(text: string): Candidate[] {
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const shapePatterns: RegExp[] = [assigned, pair, wholeValue];
+export const shapePatterns: RegExp[] = [assigned, pair, wholeValue, publicAddress];

@@ -57,6 +57,8 @@ describe('secrets told by their shape, whatever the label is called', () => {
     ['a long word', '- Term: internationalization'],
     ['a version', '- Runtime: `Node-v22.1`'],
     ['a password named in prose', '- The password reset flow sends a link'],
+    ['a wallet address people publish (base58)', '- Wallet: `9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin`'],
+    ['a checksummed 0x address', '- Payouts: 0x52908400098527886E0F7030069857D2E4169EE7'],
   ])('leaves %s', (_, text) => {
     expect(shaped(text)).toEqual([]);
     expect(secretsOf(text)).toEqual([]);
