@@ -83,15 +83,21 @@ describe('C1: content written into a live store with only namespace Write', () =
   });
 });
 
+/** A real cycle of `agent` started and waiting for its reviewer: its handle and its state then. */
+async function inReview(agent: Parameters<typeof h.start>[0]) {
+  const handle = await h.start(agent);
+  const state = await waitFor('review', async () => {
+    const s = await cycleState(handle);
+    return s.stage === 'review' ? s : undefined;
+  });
+  return { handle, state };
+}
+
 describe('C2: promotion while the cycle waits for a signed decision', () => {
   it('promote and verifyLive with the pending ids (and the run’s own sealed proofs, copied) are refused; the later reject leaves the store as it was', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
     const before = await live(agent);
-    const handle = await h.start(agent);
-    const state = await waitFor('review', async () => {
-      const s = await cycleState(handle);
-      return s.stage === 'review' ? s : undefined;
-    });
+    const { handle, state } = await inReview(agent);
     // everything a namespace reader can take from the real run's history: its sealed reference and proofs
     const [opening] = (await activityResults(handle, 'openCycle')) as { cycle: CycleRef }[];
     const [dream] = await activityResults(handle, 'dream');
@@ -124,11 +130,7 @@ describe('a forged continuation: another run carrying on a waiting cycle with it
   it('continueCycle refuses a run under another id, a reference whose run was written in, and a run that continued itself; each refusal is kept', async () => {
     const agent = await exampleAgent('support-agent', { mode: 'review' });
     const before = await live(agent);
-    const handle = await h.start(agent);
-    const state = await waitFor('review', async () => {
-      const s = await cycleState(handle);
-      return s.stage === 'review' ? s : undefined;
-    });
+    const { handle, state } = await inReview(agent);
     // the sealed reference anyone who reads the namespace takes from the real run's history
     const [opening] = (await activityResults(handle, 'openCycle')) as { cycle: CycleRef }[];
     const ref = opening!.cycle;
