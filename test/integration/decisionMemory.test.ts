@@ -38,7 +38,7 @@ async function inReview(handle: StartedCycle) {
 async function sayItAgain(agent: Agent, sessionId: string): Promise<string> {
   const dir = join(agent.sessions, agent.id);
   const lines = (await readFile(join(dir, `${sessionId}.jsonl`), 'utf8')).trim().split('\n');
-  const now = Date.now() - lines.length * 1_000;
+  const now = Date.now() - (lines.length - 1) * 1_000;
   const moved = lines.map((l, i) => JSON.stringify({ ...JSON.parse(l), processed_at: new Date(now + i * 1_000) }));
   await writeFile(join(dir, `${sessionId}_again.jsonl`), `${moved.join('\n')}\n`);
   return `${sessionId}_again`;
@@ -124,8 +124,18 @@ describe('decision memory (real servers)', () => {
     // (the new session also rewrites /workflows/converged.md, which the derived retention case may refuse at
     // the gate before review: what this test reads is the change set either way)
     const third = await reachedReviewOrEnd(handle);
-    const back = (await changeSet(agent, third.changeSetId!)).changes.find((c) => c.path === project)!;
-    expect(back.overrides).toMatchObject({
+    const cs3 = await changeSet(agent, third.changeSetId!);
+    const back = cs3.changes.find((c) => c.path === project);
+    // on a miss, say why the dream held the line back (the clock of the newer session against the decision)
+    expect(
+      back,
+      JSON.stringify({
+        third,
+        dropped: cs3.dropped,
+        changes: cs3.changes.map((c) => ({ path: c.path, evidence: c.evidence })),
+      }),
+    ).toBeDefined();
+    expect(back!.overrides).toMatchObject({
       kind: 'edited-away',
       changeSetId: first,
       reviewer: 'alice',
