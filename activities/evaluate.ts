@@ -7,7 +7,7 @@ import { deriveCases, withDerived, type DerivedCase } from '../src/evaluate/deri
 import { loadSuite, type Suite } from '../src/evaluate/suite.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { activity, progress } from './activity.js';
-import type { Agent, CycleContext } from './context.js';
+import type { Agent, Authorized, CycleContext } from './context.js';
 
 export type { StoreTarget } from '../src/cycle/types.js';
 
@@ -65,6 +65,39 @@ export async function suiteFor(
   return withDerived(written, derived, exempt);
 }
 
+/**
+ * Scores a store this activity already holds against the agent's suite: the report goes to S3, the summary
+ * (sealed: what this run's evaluation of this store scored) to the workflow.
+ */
+export async function scoreStore(
+  w: CycleContext,
+  a: Authorized,
+  step: string,
+  target: StoreTarget,
+  store: MemoryStore,
+): Promise<EvalSummary> {
+  const suite = await suiteFor(w, a, a.run, target, store);
+  progress(`evaluating ${step}`);
+  const result = await w.scorerFor(a.config).evaluate(store, suite, Context.current().cancellationSignal);
+  const { key } = await w.objects.putJson(CycleObjects.cycleKey(a.scope, a.run, `eval-${step}.json`), {
+    target,
+    storeSha256: store.hash(),
+    ...result,
+  });
+  return seal(w.key.seal, proofKinds.eval, a.binding, {
+    step,
+    target,
+    score: result.score,
+    passed: result.cases.filter((c) => c.passed).length,
+    cases: result.cases.length,
+    reportKey: key,
+    failing: result.cases.filter((c) => !c.passed).map((c) => c.id),
+    duplicateRatio: result.health.duplicateRatio,
+    contradictions: result.health.contradictions,
+    ...(result.usage ? { costUsd: result.usage.cost_usd } : {}),
+  });
+}
+
 export function evaluateActivities(w: CycleContext) {
   return {
     /** Scores a store against the agent's suite; the report goes to S3, the summary to the workflow. */
@@ -74,28 +107,7 @@ export function evaluateActivities(w: CycleContext) {
         if (typeof step !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(step))
           return w.refuse(a.scope, 'step is not a step name');
         if (!isTarget(target)) return w.refuse(a.scope, 'target is not a snapshot, a candidate or the live store');
-        const store = await storeOf(w, a, target);
-        const suite = await suiteFor(w, a, a.run, target, store);
-        progress(`evaluating ${step}`);
-        const result = await w.scorerFor(a.config).evaluate(store, suite, Context.current().cancellationSignal);
-        const { key } = await w.objects.putJson(CycleObjects.cycleKey(a.scope, a.run, `eval-${step}.json`), {
-          target,
-          storeSha256: store.hash(),
-          ...result,
-        });
-        // the gate a worker sealed: what this run's evaluation of this store scored
-        return seal(w.key.seal, proofKinds.eval, a.binding, {
-          step,
-          target,
-          score: result.score,
-          passed: result.cases.filter((c) => c.passed).length,
-          cases: result.cases.length,
-          reportKey: key,
-          failing: result.cases.filter((c) => !c.passed).map((c) => c.id),
-          duplicateRatio: result.health.duplicateRatio,
-          contradictions: result.health.contradictions,
-          ...(result.usage ? { costUsd: result.usage.cost_usd } : {}),
-        });
+        return scoreStore(w, a, step, target, await storeOf(w, a, target));
       },
     ),
   };

@@ -10,14 +10,21 @@ import { promotionKey, promotionPlanKey, undoneKey } from '../src/names/keys.js'
 import { planPromotion, promotionSides, writtenPromotion, type WrittenPromotion } from '../src/cycle/promote.js';
 import { planRollback } from '../src/cycle/rollback.js';
 import { seal } from '../src/cycle/seal.js';
-import type { CycleRef, DreamRef, PromoteResult, RollbackResult, VerifyResult } from '../src/cycle/types.js';
+import type {
+  CycleRef,
+  DreamRef,
+  EvalSummary,
+  PromoteResult,
+  RollbackResult,
+  VerifyResult,
+} from '../src/cycle/types.js';
 import { verifyDecision } from '../src/cycle/verifyDecision.js';
 import { applyChanges } from '../src/memory/apply.js';
 import type { StoreAdapter } from '../src/memory/adapter.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { activity, progress } from './activity.js';
 import type { Authorized, CycleContext } from './context.js';
-import { exemptFromRetention } from './evaluate.js';
+import { exemptFromRetention, scoreStore } from './evaluate.js';
 
 /** Promotion, verification and rollback name the change set by its id, and show the proofs that allow them. */
 export interface ChangeSetStep {
@@ -95,6 +102,23 @@ async function promotedSides(w: CycleContext, a: Authorized, d: DreamRef, step: 
   return { before, after: applyChanges(before, cs), paths, changes: cs.changes, expectedSha256: undefined };
 }
 
+/** Did every change land as written? (The agent's own writes elsewhere do not count against it.) */
+async function liveCheck(
+  w: CycleContext,
+  a: Authorized,
+  d: DreamRef,
+  step: ChangeSetStep,
+  now: MemoryStore,
+): Promise<VerifyResult> {
+  const { after, paths, expectedSha256 } = await promotedSides(w, a, d, step);
+  const mismatched = paths.filter((p) => now.get(p) !== after.get(p));
+  const sha256 = now.hash();
+  // the whole store as promoted, or written since (the agent's writes elsewhere are its own: paths decide)
+  const compared = expectedSha256 ? { expectedSha256, asPromoted: sha256 === expectedSha256 } : {};
+  const found = { changeSetId: d.changeSetId, matches: mismatched.length === 0, mismatched, sha256, ...compared };
+  return seal(w.key.seal, proofKinds.verify, a.binding, found);
+}
+
 export function promoteActivities(w: CycleContext) {
   return {
     /**
@@ -137,18 +161,22 @@ export function promoteActivities(w: CycleContext) {
       return { paths: [...paths].filter((p) => live.get(p) !== snapshot.get(p)).slice(0, 200) };
     }),
 
-    /** Did every change land as written? (The agent's own writes elsewhere do not count against it.) */
+    /** Verify's check alone, as cycles recorded before `verify` ask for it (beside an eval of the live store). */
     verifyLive: activity(async (step: ChangeSetStep): Promise<VerifyResult> => {
+      const a = await w.authorize(step.cycle);
+      return liveCheck(w, a, await made(w, a, step), step, await w.live(a.config).read());
+    }),
+
+    /**
+     * Verify as one step (one activity in the history, the live store read once): did every change land as
+     * written, and what does the live store score on the gate's suite? Each answer sealed as its own step's.
+     */
+    verify: activity(async (step: ChangeSetStep): Promise<{ check: VerifyResult; eval: EvalSummary }> => {
       const a = await w.authorize(step.cycle);
       const d = await made(w, a, step);
       const now = await w.live(a.config).read();
-      const { after, paths, expectedSha256 } = await promotedSides(w, a, d, step);
-      const mismatched = paths.filter((p) => now.get(p) !== after.get(p));
-      const sha256 = now.hash();
-      // the whole store as promoted, or written since (the agent's writes elsewhere are its own: paths decide)
-      const compared = expectedSha256 ? { expectedSha256, asPromoted: sha256 === expectedSha256 } : {};
-      const found = { changeSetId: d.changeSetId, matches: mismatched.length === 0, mismatched, sha256, ...compared };
-      return seal(w.key.seal, proofKinds.verify, a.binding, found);
+      const check = await liveCheck(w, a, d, step, now);
+      return { check, eval: await scoreStore(w, a, 'verify', { series: 'live' }, now) };
     }),
 
     /**

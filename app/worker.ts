@@ -8,7 +8,7 @@ import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
 import type { Tuning } from '../src/config/tuning.js';
 import { checkStorage } from '../src/s3/checks.js';
-import { createS3Client } from '../src/s3/client.js';
+import { createS3Client, type S3RequestCount } from '../src/s3/client.js';
 import { storageSettings, type StorageSettings } from '../src/config/storage.js';
 import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';
@@ -79,6 +79,8 @@ export interface WorkerSetup {
   tuning?: Tuning;
   /** How long a promotion waits for a store's consolidation lock (tests shorten it). */
   lockWaitMs?: number;
+  /** Counts the worker's S3 requests by command (the benchmark's requests per cycle). */
+  s3Requests?: S3RequestCount;
 }
 
 /**
@@ -143,7 +145,7 @@ export async function createWorker(
   const t = setup.temporal ?? temporalSettings(cfg);
   t.warnings.forEach(warnOnce);
   const storage = setup.storage ?? storageSettings(cfg);
-  const s3 = createS3Client(storage);
+  const s3 = createS3Client(storage, setup.s3Requests);
   let connection;
   try {
     const storageCheck = await checkStorage(s3, storage);

@@ -71,15 +71,24 @@ export function qualityTable(q: QualityFigures[]): string[] {
   ];
 }
 
+/** A cycle's S3 requests as `PUT / GET / other` (the worker's own count, by command). */
+function requestsCell(r: Record<string, number> | undefined): string {
+  if (!r) return '';
+  const put = r.PutObject ?? 0;
+  const get = r.GetObject ?? 0;
+  const all = Object.values(r).reduce((a, b) => a + b, 0);
+  return `${put} / ${get} / ${all - put - get}`;
+}
+
 export function overheadTable(rows: OverheadRow[], median: boolean): string[] {
   const mb = (b: number) => (b >= 1_000_000 ? `, ${(b / 1e6).toFixed(1)} MB` : '');
   const first = rows[0];
   return [
-    `| cycle overhead (heuristic, end to end${median ? ', median of 3' : ''}) | cycle | floor (no-op activities + raw upload/download) | ratio | activities (remote + local) | history events |`,
-    '| --- | --- | --- | --- | --- | --- |',
+    `| cycle overhead (heuristic, end to end${median ? ', median of 3' : ''}) | cycle | floor (no-op activities + raw upload/download) | ratio | activities (remote + local) | history events | S3 requests (PUT / GET / other) |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (o) =>
-        `| ${o.files} files${mb(o.bytes)} | ${f1(o.cycleMs)} ms | ${f1(o.floorMs)} ms | ${o.ratio.toFixed(2)}× | ${o.activities} + ${o.localActivities} | ${o.historyEvents} |`,
+        `| ${o.files} files${mb(o.bytes)} | ${f1(o.cycleMs)} ms | ${f1(o.floorMs)} ms | ${o.ratio.toFixed(2)}× | ${o.activities} + ${o.localActivities} | ${o.historyEvents} | ${requestsCell(o.s3Requests)} |`,
     ),
     ...(first
       ? ['', `Where a kept cycle's ${first.historyEvents} history events go: ${eventsLine(first.events)}.`]

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { DreamgateClient } from '../app/client.js';
 import { startCycle } from '../app/cycleClient.js';
+import type { S3RequestCount } from '../src/s3/client.js';
 import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import type { FleetConfig } from '../src/config/fleet.js';
 import { writeFleetFile, type FleetSpec } from '../src/config/fleetYaml.js';
@@ -39,6 +40,8 @@ export interface OverheadRow {
   historyEvents: number;
   /** Where the cycle's history events go (bench/history.ts). */
   events: Record<string, number>;
+  /** The S3 requests the worker sent for the cycle, by command. */
+  s3Requests?: Record<string, number>;
 }
 
 /** A store beyond the defaults: 15 details a file (about 1 KB) and the agent's own file limit. */
@@ -71,9 +74,10 @@ export async function cycleOverhead(
   files: number,
   runs = 3,
   shape: StoreShape = {},
+  requests?: S3RequestCount,
 ): Promise<OverheadRow> {
   const rows: OverheadRow[] = [];
-  for (let i = 0; i < runs; i++) rows.push(await measureOnce(c, fleets, s3, bucket, files, shape));
+  for (let i = 0; i < runs; i++) rows.push(await measureOnce(c, fleets, s3, bucket, files, shape, requests));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const cycleMs = median(rows.map((r) => r.cycleMs));
   const floorMs = median(rows.map((r) => r.floorMs));
@@ -87,17 +91,20 @@ async function measureOnce(
   bucket: string,
   files: number,
   shape: StoreShape = {},
+  requests?: S3RequestCount,
 ): Promise<OverheadRow> {
   const agent = await syntheticAgentOnDisk(`bench-${files}-${Date.now().toString(36)}`, files, 10, shape);
   const fleet = await served(fleets, { fleet: `bench-${agent.id}`, agents: [agent] });
   clearRestoreCache();
   clearBlobCaches(); // a cold worker: nothing parsed or redacted before this store's cycle
+  requests?.clear();
   const [cycleMs, handle] = await timeIt(async () => {
     const h = await startCycle(c, fleet, fleet.agents[0]!, 'bench');
     const r = await h.result();
     if (r.outcome !== 'kept') throw new Error(`bench cycle ended ${r.outcome}: ${r.reason}`);
     return h;
   });
+  const sent = requests && Object.fromEntries([...requests].sort((a, b) => b[1] - a[1]));
   const events = (await handle.fetchHistory()).events ?? [];
   const activities = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
   const localActivities = events.filter(
@@ -130,6 +137,7 @@ async function measureOnce(
     localActivities,
     historyEvents: events.length,
     events: whereEventsGo(events),
+    ...(sent ? { s3Requests: sent } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import { progress } from '../app/output.js';
 import { FleetRegistry } from '../src/config/registry.js';
 import type { StackConfig } from '../src/config/stack.js';
 import { defaultLimits } from '../src/memory/limits.js';
-import { createS3Client } from '../src/s3/client.js';
+import { createS3Client, type S3RequestCount } from '../src/s3/client.js';
 import { storageSettings } from '../src/config/storage.js';
 import { projectRoot } from '../src/util/paths.js';
 import { localDream } from './localDream.js';
@@ -78,11 +78,12 @@ export async function syntheticSuite(cfg: StackConfig, c0: DreamgateClient, quic
   const s3 = createS3Client(storage);
   const bucket = storage.snapshotsBucket;
   const taskQueue = `bench-${process.pid}`;
+  const s3Requests: S3RequestCount = new Map();
   // the benchmark's fleets are written as files and served by this worker as they are made
   const w = await createWorker(
     cfg,
     { taskQueue, maxConcurrentActivityTaskExecutions: 20, maxConcurrentWorkflowTaskExecutions: 20 },
-    { fleets: new FleetRegistry() },
+    { fleets: new FleetRegistry(), s3Requests },
   );
   const running = w.worker.run();
   const client = { ...c0, temporal: { ...c0.temporal, taskQueue, sharedQueue: true } };
@@ -91,7 +92,7 @@ export async function syntheticSuite(cfg: StackConfig, c0: DreamgateClient, quic
     const overhead = [];
     for (const { files, ...shape } of plan.sizes) {
       progress(`cycle overhead: ${files} files…`);
-      overhead.push(await cycleOverhead(client, w.fleets, s3, bucket, files, quick ? 1 : 3, shape));
+      overhead.push(await cycleOverhead(client, w.fleets, s3, bucket, files, quick ? 1 : 3, shape, s3Requests));
     }
     progress(`snapshot cost: ${plan.snapshotFiles} files…`);
     const snapshots = await snapshotCost(s3, bucket, plan.snapshotFiles);

@@ -53,4 +53,9 @@ export const patches = {
   pauseOnRepeat: 'pause-repeated-discard',
   /** A review wait continues as new before its history grows large, so no flood of messages can end it. */
   reviewContinuesAsNew: 'review-continues-as-new',
+  /**
+   * Fewer history events again: the snapshot and the count of new sessions as one activity, and verify (the
+   * live store checked against the promotion and scored) as one, each instead of two.
+   */
+  fewerEvents: 'fewer-events',
 } as const;

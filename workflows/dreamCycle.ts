@@ -69,10 +69,7 @@ export async function dreamCycle(input: CycleInput): Promise<CycleResult> {
 
       // 9. Verify: read the live store back and score it; roll back if it is not what passed the gate.
       run.enter('verify');
-      const live = { cycle, step: 'verify', target: { series: 'live' as const } };
-      const [check, verified] = run.lean
-        ? await Promise.all([steps.verifyLive(promoted), steps.evaluate(live)])
-        : [await steps.verifyLive(promoted), await steps.evaluate(live)];
+      const [check, verified] = await run.verify(promoted);
       await run.verified(check, verified);
       if (!check.matches || run.gateFails(verified)) {
         run.enter('rollback');
@@ -117,17 +114,16 @@ async function dreamToDecision(
   const settings = run.settings;
   // 1. Snapshot: the rollback point; the new sessions are counted beside it (both only read).
   run.enter('snapshot', round > 0 ? `again, after a conflict with the agent's writes` : undefined);
-  const counting = { cycle, since: lastKeptSessionAt };
   const [snap, counted] =
     run.lean && round === 0
-      ? await Promise.all([steps.takeSnapshot({ cycle }), steps.countNewSessions(counting)])
+      ? await run.snapshotAndCount(lastKeptSessionAt)
       : [await steps.takeSnapshot({ cycle }), undefined];
   await run.snapshotTaken(snap);
 
   // 2. Skip when there is nothing to consolidate.
   if (round === 0) {
     run.enter('skip-check');
-    const fresh = counted ?? (await steps.countNewSessions(counting));
+    const fresh = counted ?? (await steps.countNewSessions({ cycle, since: lastKeptSessionAt }));
     if (fresh.paused && patched(patches.pauseOnRepeat))
       return await run.end('skipped', pausedReason(fresh.paused, cycle.agent));
     // (an input of `dreamgate run --now` dreams anyway; inputs recorded before it never carry `now`)

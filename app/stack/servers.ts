@@ -125,6 +125,8 @@ function commandLine(cfg: StackConfig, s: ServerName): string[] {
     '--health',
     x.healthPath,
     '--quiet',
+    // the gateway closes every connection unless told not to: a snapshot of 2,000 files would open 2,000
+    '--keep-alive',
     'posix',
     '--versioning-dir',
     join(cfg.stateDir, x.versioningDir),

@@ -148,14 +148,12 @@ async function s3Agent(overrides: Partial<AgentConfig> = {}): Promise<AgentConfi
 }
 
 const stages = [
-  'takeSnapshot',
-  'countNewSessions',
+  'snapshotAndCount',
   'evaluate:baseline',
   'dream',
   'evaluate:post',
   'promote',
-  'verifyLive',
-  'evaluate:verify',
+  'verify',
   'saveAgentState',
   'recordAudit',
 ];
@@ -363,7 +361,7 @@ describe('servers stopped and restarted mid-cycle', () => {
   });
 
   it('S3 stopped during the snapshot', async () => {
-    await withServerDown('s3 down during snapshot', 's3', 'takeSnapshot', await s3Agent(), 'kept');
+    await withServerDown('s3 down during snapshot', 's3', 'snapshotAndCount', await s3Agent(), 'kept');
   });
 
   it('S3 stopped during promotion', async () => {

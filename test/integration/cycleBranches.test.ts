@@ -113,6 +113,10 @@ function stubs(script: Script) {
       { snapshotId: 'snap-1', sha256: 'b'.repeat(64), files: 3 }
     ),
     countNewSessions: async (arg) => (note('countNewSessions', arg), { count: 5, invalid: 0 }),
+    snapshotAndCount: async (arg) => (
+      note('snapshotAndCount', arg),
+      { snapshot: { snapshotId: 'snap-1', sha256: 'b'.repeat(64), files: 3 }, count: { count: 5, invalid: 0 } }
+    ),
     evaluate: async (arg: { step: string }) => (note('evaluate', arg), evalOf(arg.step)),
     dream: async (arg) => (note('dream', arg), dreamRef(++dreams)),
     reviseChangeSet: async (arg) => (note('reviseChangeSet', arg), dreamRef(100)),
@@ -129,6 +133,10 @@ function stubs(script: Script) {
     changedSinceSnapshot: async (arg) => (note('changedSinceSnapshot', arg), { paths: [] }),
     promote: async (arg) => (note('promote', arg), { expectedSha256: 'e'.repeat(64), rebased: false, agentWrites: [] }),
     verifyLive: async (arg) => (note('verifyLive', arg), { matches: true, mismatched: [], sha256: 'e'.repeat(64) }),
+    verify: async (arg: { cycle: unknown }) => (
+      note('verify', arg),
+      { check: { matches: true, mismatched: [], sha256: 'e'.repeat(64) }, eval: evalOf('verify') }
+    ),
     rollback: async (arg) => (note('rollback', arg), { restored: [], keptAgentWrites: [] }),
     alert: async (arg) => (note('alert', arg), { sent: true }),
     recordAudit: async (arg: { entry: { event: string; prev: string | null; data?: Record<string, unknown> } }) => {

@@ -180,7 +180,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
  * Keeps a finished workflow's history for the replay tests (with DREAMGATE_RECORD_HISTORIES=1), and the id
  * it ran under (a fleet run's child ids derive from it).
  */
-export async function keepHistory(handle: WorkflowHandle, name: string, version = 'v3'): Promise<void> {
+export async function keepHistory(handle: WorkflowHandle, name: string, version = 'v4'): Promise<void> {
   if (!process.env.DREAMGATE_RECORD_HISTORIES) return;
   const dir = join(projectRoot, 'test', 'histories', version);
   await mkdir(dir, { recursive: true });

@@ -33,6 +33,15 @@ const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Agents that wait for review: `rev-*`, and `busy`, started by hand before the fleet run. */
 const reviewed = (agent: string) => agent.startsWith('rev-') || agent === 'busy';
+const scored = (step: string) => ({
+  score: step === 'baseline' ? 0.5 : 0.9,
+  passed: 1,
+  cases: 1,
+  reportKey: 'r',
+  failing: [],
+  duplicateRatio: 0,
+  contradictions: 0,
+});
 
 /** A fleet of these agents: `rev-*` wait for review, `bad-*` fail at open, `slow-*` dream until cancelled. */
 function fleetStubs(fleet: string, agents: string[], concurrency: number) {
@@ -73,18 +82,14 @@ function fleetStubs(fleet: string, agents: string[], concurrency: number) {
     },
     takeSnapshot: async () => ({ snapshotId: 'snap', sha256: 'b'.repeat(64), files: 1 }),
     countNewSessions: async () => ({ count: 1, invalid: 0 }),
+    snapshotAndCount: async () => ({
+      snapshot: { snapshotId: 'snap', sha256: 'b'.repeat(64), files: 1 },
+      count: { count: 1, invalid: 0 },
+    }),
     evaluate: async ({ cycle, step }: { cycle: { agent: string }; step: string }) => {
       // a cycle about to wait for review leaves the count before the run frees its lane (never after)
       if (step === 'post' && reviewed(cycle.agent)) active--;
-      return {
-        score: step === 'baseline' ? 0.5 : 0.9,
-        passed: 1,
-        cases: 1,
-        reportKey: 'r',
-        failing: [],
-        duplicateRatio: 0,
-        contradictions: 0,
-      };
+      return scored(step);
     },
     dream: async ({ cycle }: { cycle: { agent: string } }) => {
       await new Promise((r) => setTimeout(r, parseInt(hash(cycle.agent).slice(0, 2), 16) % 40)); // a shuffled finish
@@ -105,6 +110,7 @@ function fleetStubs(fleet: string, agents: string[], concurrency: number) {
     },
     promote: async () => ({ expectedSha256: 'e'.repeat(64), rebased: false, agentWrites: [] }),
     verifyLive: async () => ({ matches: true, mismatched: [], sha256: 'e'.repeat(64) }),
+    verify: async () => ({ check: { matches: true, mismatched: [], sha256: 'e'.repeat(64) }, eval: scored('verify') }),
     alert: async () => ({ sent: true }),
     recordAudit: async ({ entry }: { entry: unknown }) => ({ key: 'k', sha256: hash(JSON.stringify(entry)) }),
     saveAgentState: async () => void active--,

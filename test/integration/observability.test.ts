@@ -224,8 +224,8 @@ describe('worker metrics and traces', () => {
     expect((await handle.result()).outcome).toBe('kept');
     const expected = [
       'RunWorkflow:dreamCycle',
-      'StartActivity:takeSnapshot',
-      'RunActivity:takeSnapshot',
+      'StartActivity:snapshotAndCount',
+      'RunActivity:snapshotAndCount',
       'RunActivity:evaluate',
       'RunActivity:dream',
       'RunActivity:promote',

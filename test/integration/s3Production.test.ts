@@ -13,7 +13,7 @@ import { startCycle } from '../../app/cycleClient.js';
 import { createWorker } from '../../app/worker.js';
 import { loadStackConfig, s3Endpoint, type StackConfig } from '../../src/config/stack.js';
 import { checkAuditLock, checkStorage } from '../../src/s3/checks.js';
-import { createS3Client } from '../../src/s3/client.js';
+import { createS3Client, type S3RequestCount } from '../../src/s3/client.js';
 import { storageSettings, type StorageSettings } from '../../src/config/storage.js';
 import { runCli } from '../support/cli.js';
 import { startS3Recorder, type S3Recorder } from '../support/s3Recorder.js';
@@ -61,7 +61,16 @@ describe('S3 in production', () => {
     const storage: StorageSettings = { ...local, endpoint: recorder.url, encryption: { mode: 'aws:kms', kmsKeyId } };
     const taskQueue = unique('sse');
     const fleets = new FleetRegistry();
-    const worker = await createWorker(cfg, { taskQueue, shutdownGraceTime: '1s', ...bundled() }, { storage, fleets });
+    const s3Requests: S3RequestCount = new Map();
+    const setup = { storage, fleets, s3Requests };
+    const worker = await createWorker(cfg, { taskQueue, shutdownGraceTime: '1s', ...bundled() }, setup);
+    // the worker's bucket checks are behind it: what follows is the cycle's
+    const sum = () => [...s3Requests.values()].reduce((a, b) => a + b, 0);
+    const [requestsBefore, connectionsBefore, countedBefore] = [
+      recorder.requests.length,
+      recorder.connections(),
+      sum(),
+    ];
     const running = worker.worker.run();
     const c = await connectClient(cfg);
     try {
@@ -72,6 +81,14 @@ describe('S3 in production', () => {
         fleet.agents[0]!,
       );
       expect((await handle.result()).outcome).toBe('kept');
+      // one client per worker, its sockets kept open: the cycle's requests share a few connections
+      const requests = recorder.requests.length - requestsBefore;
+      expect(recorder.connections() - connectionsBefore).toBeLessThan(requests / 4);
+      // the worker counts what it sent, by command (each retry of one is one more request on the wire)
+      const counted = sum() - countedBefore;
+      expect(counted).toBeGreaterThan(0);
+      expect(counted).toBeLessThanOrEqual(requests);
+      expect(s3Requests.get('PutObject')).toBeGreaterThan(3);
     } finally {
       worker.worker.shutdown();
       await running;

@@ -11,6 +11,8 @@ export interface RecordedS3Request {
 export interface S3Recorder {
   url: string;
   requests: RecordedS3Request[];
+  /** TCP connections the clients opened to it: with keep-alive, far fewer than requests. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -33,10 +35,13 @@ export async function startS3Recorder(upstream: string): Promise<S3Recorder> {
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    connections: () => connections,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { ChangeSetStep } from '../../activities/promote.js';
+import type { NewSessions } from '../../activities/snapshot.js';
 import type { PromotionProof } from '../../src/cycle/authority.js';
 import type { Verdict } from '../../src/cycle/decision.js';
 import {
@@ -43,6 +44,8 @@ export class CycleRun extends AgentLog {
   readonly now: boolean;
   /** The input without a carried review: what a continued run starts from. */
   readonly input: CycleInput;
+  /** Snapshots and counts in one activity, and verifies in one (runs recorded before it, in two each). */
+  readonly leaner: boolean;
   /** The proofs a promotion shows: the stored dream (what a reviewer decides on) and the baseline's score. */
   private stored?: DreamRef;
   private baselineEval?: EvalSummary;
@@ -53,6 +56,30 @@ export class CycleRun extends AgentLog {
     const { continued: _, ...fresh } = input;
     this.input = fresh;
     this.now = input.now === true;
+    this.leaner = this.lean && patched(patches.fewerEvents);
+  }
+
+  /**
+   * The snapshot and, beside it, the count of new sessions since the last kept dream: one activity, or two side
+   * by side (runs recorded before it). Both only read; the count is what the skip check decides on.
+   */
+  async snapshotAndCount(since: number | null): Promise<[SnapshotRef, NewSessions]> {
+    const counting = { cycle: this.ref, since };
+    if (!this.leaner) return Promise.all([steps.takeSnapshot({ cycle: this.ref }), steps.countNewSessions(counting)]);
+    const both = await steps.snapshotAndCount(counting);
+    return [both.snapshot, both.count];
+  }
+
+  /** Verify: is the live store what was promoted, and what does it score? One activity, or two side by side. */
+  async verify(promoted: ChangeSetStep): Promise<[VerifyResult, EvalSummary]> {
+    if (this.leaner) {
+      const both = await steps.verify(promoted);
+      return [both.check, both.eval];
+    }
+    const live = { cycle: this.ref, step: 'verify', target: { series: 'live' as const } };
+    return this.lean
+      ? await Promise.all([steps.verifyLive(promoted), steps.evaluate(live)])
+      : [await steps.verifyLive(promoted), await steps.evaluate(live)];
   }
 
   /**

@@ -113,6 +113,7 @@ describe('a cycle reference that did not open on a worker is refused by every ac
   const byActivity: [keyof Activities, (cycle: CycleRef) => unknown][] = [
     ['takeSnapshot', (cycle) => ({ cycle })],
     ['countNewSessions', (cycle) => ({ cycle, since: null })],
+    ['snapshotAndCount', (cycle) => ({ cycle, since: null })],
     ['evaluate', (cycle) => ({ cycle, step: 'baseline', target: { series: 'live' } })],
     ['dream', (cycle) => ({ cycle, snapshotId: 'snap-1' })],
     ['reviseChangeSet', (cycle) => ({ cycle, snapshotId: 'snap-1', base: dream, revision: 1 })],
@@ -120,6 +121,7 @@ describe('a cycle reference that did not open on a worker is refused by every ac
     ['changedSinceSnapshot', step],
     ['promote', step],
     ['verifyLive', step],
+    ['verify', step],
     ['rollback', step],
     ['restoreSnapshot', (cycle) => ({ cycle, snapshotId: 'snap-1' })],
     ['recordAudit', (cycle) => ({ cycle, entry: { seq: 1, event: 'cycle-kept', at: startedAt, prev: null } })],
