@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadFleetConfig } from '../src/config/fleet.js';
 import { agentSearchAttribute, scopedName } from '../src/names/scope.js';
 import { loadStackConfig, localStackVariable } from '../src/config/stack.js';
@@ -13,7 +12,6 @@ import { projectRoot } from '../src/util/paths.js';
 import { connectClient, type DreamgateClient } from './client.js';
 import type { CycleState } from '../src/cycle/types.js';
 import { cycleState, startCycle, type CycleResult, type StartedCycle } from './cycleClient.js';
-import { createWorker } from './worker.js';
 import type { Command } from 'commander';
 import { stackOption } from './commands/options.js';
 import { shortId } from '../src/names/ids.js';
@@ -154,6 +152,8 @@ function printSummary(
 export async function runDemo(opts: { stack?: string }): Promise<void> {
   // the demo is the local stack's, whatever Temporal or AWS this machine is set up for (its children inherit it)
   process.env[localStackVariable] = '1';
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+  const { createWorker } = await import('./worker.js');
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const stack = await loadStackConfig(opts.stack);
   progress('bringing the local stack up…');

@@ -2,9 +2,7 @@ import { Option, type Command } from 'commander';
 import { loadStackConfig } from '../../src/config/stack.js';
 import { describeTuning, parseTuning } from '../../src/config/tuning.js';
 import { connectClient, runProof } from '../client.js';
-import { installRuntime, observabilitySettings } from '../observability.js';
 import { printJson, progress } from '../output.js';
-import { createWorker } from '../worker.js';
 import { stackOption } from './options.js';
 import { workerKeyCommand } from './workerKey.js';
 import { shortId } from '../../src/names/ids.js';
@@ -21,6 +19,9 @@ type WorkerOptions = {
 async function workerCommand(opts: WorkerOptions): Promise<void> {
   const cfg = await loadStackConfig(opts.stack);
   const tuning = parseTuning(opts);
+  // the worker SDK and OpenTelemetry load here, not when any other command (or `--help`) starts
+  const { installRuntime, observabilitySettings } = await import('../observability.js');
+  const { createWorker } = await import('../worker.js');
   const observability = observabilitySettings(opts);
   const { tracing } = await installRuntime(observability);
   const fleets = { sources: opts.fleet ?? [], ...(opts.fleetSha256 ? { sha256: opts.fleetSha256 } : {}) };

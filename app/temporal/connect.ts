@@ -1,7 +1,7 @@
 import { connect as http2Connect, constants as h2 } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { errorMessage } from '../../src/util/errors.js';
 import type { TemporalSettings } from './settings.js';
 
@@ -22,7 +22,9 @@ export async function connectTemporal(t: TemporalSettings): Promise<Connection> 
 
 /** The worker's connection (Rust core), or one clear line saying why not. */
 export async function connectNative(t: TemporalSettings): Promise<NativeConnection> {
-  return withDiagnosis(t, () => NativeConnection.connect({ address: t.address, ...t.connection }));
+  // the worker SDK (Rust core) is loaded by the commands that run a worker, not by every command's start
+  const { NativeConnection: Native } = await import('@temporalio/worker');
+  return withDiagnosis(t, () => Native.connect({ address: t.address, ...t.connection }));
 }
 
 async function withDiagnosis<C extends { close(): Promise<void> }>(

@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/util/paths.js';
 import { buildProgram } from '../../../app/cli.js';
 import { runProgram } from '../../../app/output.js';
 
@@ -37,6 +40,15 @@ describe('dreamgate --help', () => {
       expect(code, path.join(' ')).toBe(0);
       expect(out.join(''), path.join(' ')).toContain(`Usage: dreamgate${path.map((p) => ` ${p}`).join('')}`);
     }
+  });
+
+  it('starts light: the worker SDK and OpenTelemetry load only in the commands that run a worker', () => {
+    // the built program (`npm test` builds first), as `dreamgate --help` loads it: which packages are loaded
+    const heavy = ['@temporalio/worker/', '@opentelemetry/sdk-trace-base/', '@opentelemetry/exporter-trace-otlp-http/'];
+    const probe = `require(${JSON.stringify(join(projectRoot, 'dist', 'app', 'cli.js'))}).buildProgram();
+      const loaded = Object.keys(require.cache);
+      process.stdout.write(JSON.stringify(${JSON.stringify(heavy)}.filter((p) => loaded.some((m) => m.includes('/node_modules/' + p)))));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['-e', probe]).toString())).toEqual([]);
   });
 
   it('prints the same help, flags and descriptions as recorded', () => {
