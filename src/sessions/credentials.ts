@@ -130,7 +130,8 @@ function looseSeparator(text: string, end: number): { from: number; decorated: b
     : undefined;
 }
 
-const tokenRun = /(?<![A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
+// not right after `$`, `{` or `%`: a run there is a variable's name and the path after it (`https://$STORE/admin/…`)
+const tokenRun = /(?<![$%{A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
 
 /**
  * gitleaks' generic rule, read for prose as well as code: a token of 16 characters or more within a short

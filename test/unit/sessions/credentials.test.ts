@@ -58,6 +58,11 @@ describe('credentials by structure, in every syntax', () => {
     '- **Password encoding**: plaintext',
     'Password: plaintext',
     'token: <token>',
+    'SIGNING_KEY=<from the vault: "acme SIGNING_KEY">',
+    '`curl -H "X-Acme-Access-Token: $ACME_ADMIN_TOKEN" https://$ACME_HOST/admin/api/2024-01/orders.json`',
+    'deploy --token "${{ secrets.DEPLOY_TOKEN }}"',
+    'export ACME_API_KEY=$ACME_API_KEY',
+    'password: <typed by Anna in the terminal>',
     'OCK_KEY=ock_xxxx…',
     'JWT_SECRET=your-jwt-secret-here-change-this-in-production',
     'SECRET=change-me',
@@ -114,5 +119,21 @@ describe('command-line flags of any tool, labels in any script, elided placehold
     ['a Chinese sentence after a key label', '- **API密钥**：存放在环境变量里，不写进代码'],
   ])('leaves %s', (_, text) => {
     expect(secretsOf(text)).toEqual([]);
+  });
+});
+
+describe('a redaction ends where the secret’s own charset ends', () => {
+  it.each([
+    ['full-width punctuation', 'deploy --token 9//0aQx7LmZ2vT9wR4kP7NbYc；CI 中改用 secret', '；CI 中改用 secret'],
+    ['CJK right after', '部署 token: Zq81vW7mTa9kLp3Rx中改用环境变量', '中改用环境变量'],
+    ['a closing corner bracket', '「password：Tortoise#2026!zh」と書いた', '」と書いた'],
+    ['a closing quote', 'Пароль: Zx81kq!Lm» — не менять', '» — не менять'],
+  ])('%s', (_what, text, kept) => {
+    const spans = credentialSpans(text);
+    expect(spans.length).toBeGreaterThan(0);
+    expect(text.slice(Math.max(...spans.map((s) => s.end)))).toBe(kept);
+  });
+  it('keeps Latin letters with marks inside a password', () => {
+    expect(secretsOf('Passwort: Köln2026!Dom')).toEqual(['Köln2026!Dom']);
   });
 });
