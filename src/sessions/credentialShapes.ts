@@ -48,6 +48,8 @@ export function passwordShaped(v: string): boolean {
 export function strongPassword(v: string): boolean {
   // typed in ASCII: letters of another script are prose (`GenAI对高阶思维Meta分析**`), emphasis marks are markup
   if (!/^[\x21-\x7e]{8,64}$/.test(v) || /[*_]{2}/.test(v)) return false;
+  // a word and the punctuation after it (`Message?,`: a nullable type in a list; `Hello!`) is no password
+  if (/^[A-Za-z]{1,64}[?!.,;:]{1,3}$/.test(v)) return false;
   if (!/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+]/.test(v)) return false;
   // an assignment or a slot (`KEY=changeme`, `KEY=<service-role-key>`) holds a value, it is none
   if (/[<>＜＞=]/.test(v) || /@[\w-]{1,63}\./.test(v) || /:\/\//.test(v)) return false;

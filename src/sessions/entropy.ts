@@ -67,6 +67,7 @@ export function isReference(v: string): boolean {
     /^[A-Za-z_$][A-Za-z_$]{0,40}\d{0,3}(?:\.[A-Za-z_$][A-Za-z_$]{0,40}\d{0,3}){1,8}(?:\(\))?$/.test(v) ||
     /[()[\]{}]/.test(v) || // code: a call, a type (Optional[str]), an object
     /^(?:~|\.{1,2})?\//.test(v) || // a file
+    /^#\/[\w./-]{0,200}$/.test(v) || // a JSON pointer (`#/components/schemas/User`)
     builtOnReferences(v)
   );
 }
