@@ -48,8 +48,13 @@ export function passwordShaped(v: string): boolean {
 export function strongPassword(v: string): boolean {
   // typed in ASCII: letters of another script are prose (`GenAI对高阶思维Meta分析**`), emphasis marks are markup
   if (!/^[\x21-\x7e]{8,64}$/.test(v) || /[*_]{2}/.test(v)) return false;
-  // a word and the punctuation after it (`Message?,`: a nullable type in a list; `Hello!`) is no password
-  if (/^[A-Za-z]{1,64}[?!.,;:]{1,3}$/.test(v)) return false;
+  // a word and the punctuation after it (`Message?,`: a nullable type in a list; `Hello!`) is no password,
+  // nor is code: a negated or cast identifier path ending a member (`!!response.data.items,`)
+  if (
+    /^[A-Za-z]{1,64}[?!.,;:]{1,3}$/.test(v) ||
+    /^!{1,2}[A-Za-z_$][\w$]{0,40}(?:\.[A-Za-z_$][\w$]{0,40}){0,8}[,;]?$/.test(v)
+  )
+    return false;
   if (!/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+]/.test(v)) return false;
   // an assignment or a slot (`KEY=changeme`, `KEY=<service-role-key>`) holds a value, it is none
   if (/[<>＜＞=]/.test(v) || /@[\w-]{1,63}\./.test(v) || /:\/\//.test(v)) return false;
@@ -124,6 +129,8 @@ export function shapedSpans(text: string): Candidate[] {
   for (const m of text.matchAll(wholeValue)) {
     const v = m[2]!;
     if (!strongPassword(v) && !randomLetters(v)) continue;
+    // a markdown heading's words are a title (`### Part 2: MCP+Context7`), not a label's value
+    if (/^[ \t]{0,3}#{2,6}[ \t]/.test(text.slice(text.lastIndexOf('\n', m.index) + 1))) continue;
     const start = m.index + m[0].trimEnd().length - m[1]!.length - v.length;
     out.push({ start, end: start + v.length, kind: 'password' });
   }

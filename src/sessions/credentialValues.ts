@@ -85,6 +85,13 @@ export function secretValue(v: Value, label: Label): boolean {
   // a bare word that is no passphrase is never a password: decided before the costlier tests
   if (!v.quoted && label.family === 'password' && wordsOnly(t) && !passphrase(t)) return false;
   if (isReference(t) || isPlaceholder(t, label.words)) return false;
+  // a key is drawn at random: an identifier that carries the key's own name names it (`type Secret = V1Secret`)
+  if (
+    label.family !== 'password' &&
+    /^[A-Za-z_][A-Za-z0-9_]{0,60}$/.test(t) &&
+    label.words.some((w) => w.length >= 3 && t.toLowerCase().includes(w))
+  )
+    return false;
   if (label.family === 'password') {
     if (v.quoted) return t.length >= 3;
     if (!wordsOnly(t)) return t.length >= 4;

@@ -34,8 +34,8 @@ export function characterClasses(value: string): number {
   );
 }
 
-/** Letters only, in words joined by `-`, `_`, `.` or spaces: "orange-tiger-river", "changeme", "plaintext". */
-export const wordsOnly = (v: string): boolean => /^\p{L}{1,60}(?:[-_. ]\p{L}{1,60}){0,12}$/u.test(v);
+/** Letters only, in words joined by `-`, `_`, `.`, `:` or spaces: "orange-tiger-river", "plaintext", "agent:main". */
+export const wordsOnly = (v: string): boolean => /^\p{L}{1,60}(?:[-_.: ]\p{L}{1,60}){0,12}$/u.test(v);
 const letters = (v: string) => v.replace(/[^\p{L}]/gu, '').length;
 const wordsOf = (v: string) => v.toLowerCase().split(/[^\p{L}\p{N}]{1,8}/u);
 
