@@ -75,6 +75,8 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   const typed = v && !v.quoted ? /^[ \t]{0,3}=(?![=>])/.exec(text.slice(v.end, v.end + 8)) : null;
   if (v && typed) v = valueAt(text, v.end + typed[0].length);
   if (!v || v.start - end > 40 || (flag && v.text.startsWith('-'))) return undefined;
+  // `pass` is a verb too (`All code must pass: \`pnpm build --strict\``): a password it labels is one token
+  if (/^pass$/i.test(name) && /\s/.test(v.text)) return undefined;
   // an elided value (`sk-proj-...`, `ghp_…`) or a bare prefix (`sk-proj-`) shows what goes there, not a secret
   if (/^(?:\.{2,}|…)/.test(text.slice(v.end)) || /[-_]$/.test(v.text)) return undefined;
   const family = familyOf(name);

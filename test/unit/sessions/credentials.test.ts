@@ -60,6 +60,7 @@ describe('credentials by structure, in every syntax', () => {
     'Password: plaintext',
     'token: <token>',
     '    val bio: String?,',
+    '- All code must pass: `pnpm build --strict`',
     '    has_market_data: !!response.data.marketData,',
     '### Part 2: MCP+Context7',
     'type Secret = V1Secret',
