@@ -6,7 +6,7 @@
  * tier), and with `--accept suggested` when the change set has a suggested tier. The outputs are measured by
  * checks of the benchmark's own (bench/realworldChecks.ts) and against expect.json (bench/realworldScore.ts).
  */
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dreamCommand, type DreamOptions } from '../app/commands/dream.js';
@@ -20,6 +20,7 @@ import { InvalidInput, errorMessage } from '../src/util/errors.js';
 import { churn, lostLines, nonBlank, structureBreaks, type Files } from './realworldChecks.js';
 import { readExpect, type Expect } from './realworldExpect.js';
 import { looseChangeSet, scoreTruth, type DreamOutput, type TruthFigures } from './realworldScore.js';
+import { sessionLines } from './realworldRedactions.js';
 
 export interface DreamFigures {
   churn: { lines: number; share: number };
@@ -143,6 +144,10 @@ async function scoreStore(dir: string, name: string, work: string): Promise<Stor
     : applied;
   const sessions = (await readdir(join(sessionsRoot, agent)).catch(() => [])).filter((f) => f.endsWith('.jsonl'));
   await rm(join(work, name), { recursive: true, force: true });
+  const sources = [
+    ...[...input.files.values()].flatMap((t) => t.split('\n')),
+    ...(await Promise.all(sessions.map((f) => readFile(join(sessionsRoot, agent, f), 'utf8')))).flatMap(sessionLines),
+  ];
   return {
     store: name,
     agent,
@@ -155,7 +160,16 @@ async function scoreStore(dir: string, name: string, work: string): Promise<Stor
     empty: await dreamFigures(input, await redactedWith(new Set()), empty),
     withSessions: await dreamFigures(input, await redactedWith(handed), applied),
     ...(expect
-      ? { truth: scoreTruth(expect, { input: filesOf(input), sessions: sessions.length, empty, applied, accepted }) }
+      ? {
+          truth: scoreTruth(expect, {
+            input: filesOf(input),
+            sessions: sessions.length,
+            empty,
+            applied,
+            accepted,
+            sources,
+          }),
+        }
       : {}),
   };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Expect } from './realworldExpect.js';
 import { isArchive, type Files } from './realworldChecks.js';
+import { falseRedactions } from './realworldRedactions.js';
 
 /** The parts of a change set (SPEC §4) the benchmark reads; anything else is passed over. */
 export const looseChangeSet = z.looseObject({
@@ -47,6 +48,8 @@ export interface Runs {
   empty: DreamOutput;
   applied: DreamOutput;
   accepted: DreamOutput;
+  /** The lines a redaction may come from: the input store's and every string the sessions hold. */
+  sources: string[];
 }
 
 export interface TruthFigures {
@@ -64,6 +67,8 @@ export interface TruthFigures {
   secretsShown: string[];
   placeholders: number;
   placeholdersRedacted: string[];
+  /** Markers the dream wrote where no planted secret was (a placeholder, a reference, an ordinary line). */
+  falseRedactions: string[];
   updates: { total: number; applied: number; suggested: number; finding: number; missed: string[] };
   /** Suggested updates (a line superseded or replaced) in no file a planted update's old value is in. */
   unplantedSuggestions: number;
@@ -159,6 +164,12 @@ export function scoreTruth(expect: Expect, runs: Runs): TruthFigures {
         [applied, accepted].some((o) => occurrences(everything(o.files), p.text) < occurrences(inputTexts, p.text)),
       )
       .map((p) => `${p.kind}: ${p.text}`),
+    falseRedactions: falseRedactions(
+      runs.input,
+      applied.files,
+      runs.sources,
+      expect.secrets.map((s) => nfc(s.value)),
+    ),
     updates: {
       total: expect.updates.length,
       applied: outcomes.filter((o) => o.outcome === 'applied').length,

@@ -13,6 +13,7 @@ import type { Ledger } from './ledger.js';
 import { withoutLines } from './markdown.js';
 import { archiveHeader } from './rewrite.js';
 import { isFactLine, normalizeLine } from './text.js';
+import { danglingComma, unitAround } from './units.js';
 
 /** A held line as the store had it: where it was, for the archive note and the change set's `moved`. */
 export interface TakenLine {
@@ -88,13 +89,20 @@ export function takeHeld(
       if (content === undefined) continue;
       const lines = content.split('\n');
       const drop = new Set<number>();
+      const uncomma = new Set<number>();
       lines.forEach((text, i) => {
         const h = list.find((x) => normalizeLine(x.line) === normalizeLine(text));
-        if (!h || !isFactLine(text) || clean.has(key(path, text))) return;
-        drop.add(i);
-        taken.push({ sessionId: s.sessionId, hold: h, path, text, line: i + 1, section: sectionAt(lines, i) });
+        if (!h || drop.has(i) || !isFactLine(text) || clean.has(key(path, text))) return;
+        // the whole record, row or entry the line belongs to: no half of it left asserting what was held
+        const [from, to] = unitAround(lines, i);
+        for (let j = from; j <= to; j++) drop.add(j);
+        const comma = danglingComma(lines, from, to);
+        if (comma !== undefined) uncomma.add(comma);
+        const unit = lines.slice(from, to + 1).join('\n');
+        taken.push({ sessionId: s.sessionId, hold: h, path, text: unit, line: from + 1, section: sectionAt(lines, i) });
       });
       if (drop.size === 0) continue;
+      for (const j of uncomma) if (!drop.has(j)) lines[j] = lines[j]!.replace(/,(\s*)$/, '$1');
       files.set(path, withoutLines(lines, drop).join('\n'));
       const raised = s.injection ? 'quarantine' : 'hold';
       ledger.note(

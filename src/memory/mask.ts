@@ -66,14 +66,63 @@ export function redactionsAcross(befores: readonly string[], afters: readonly st
   const marked = afters.filter((a) => a.includes('[REDACTED:'));
   if (marked.length === 0) return values;
   const oldLines = befores.flatMap((b) => b.split('\n')).filter((l) => l.length <= 20_000);
-  for (const after of marked)
-    for (const line of after.split('\n')) {
-      // a line that is nothing but markers would match any line: it says nothing about which one it was
-      if (!line.includes('[REDACTED:') || line.replace(redactionMarker, '').trim().length < 3) continue;
+  for (const after of marked) {
+    const lines = after.split('\n');
+    for (const [k, line] of lines.entries()) {
+      if (!line.includes('[REDACTED:')) continue;
+      // a line that is nothing but markers would match any line: the lines around it say which text it was
+      if (line.replace(redactionMarker, '').trim().length < 3) {
+        for (const v of blockValues(befores, lines, k)) values.set(v.value, v.kind);
+        continue;
+      }
       for (const old of oldLines)
         for (const v of redactedValues(old, line) ?? []) if (v.value.length >= minValue) values.set(v.value, v.kind);
     }
+  }
   return values;
+}
+
+/**
+ * What a marker alone on its line replaced (a key block of several lines, a line of its own): the text of a
+ * `before` between the lines that stand before and after it, then each of its lines, so a printer that
+ * masks line by line hides it too.
+ */
+function blockValues(
+  befores: readonly string[],
+  lines: readonly string[],
+  k: number,
+): { value: string; kind: string }[] {
+  // up to three lines each side, so a fence (```) that opens several blocks anchors only the right one
+  const span = [3, 2, 1].find(
+    (n) =>
+      k - n >= 0 &&
+      k + n < lines.length &&
+      ![...lines.slice(k - n, k), ...lines.slice(k + 1, k + n + 1)].some((l) => l.includes('[REDACTED:')),
+  );
+  if (span === undefined) return [];
+  const prev = lines.slice(k - span, k).join('\n');
+  const next = lines.slice(k + 1, k + span + 1).join('\n');
+  if (prev.trim().length < 3 || next.trim().length < 3) return [];
+  const out: { value: string; kind: string }[] = [];
+  for (const before of befores) {
+    let tries = 0;
+    for (let at = before.indexOf(`${prev}\n`); at !== -1 && tries < 1000; at = before.indexOf(`${prev}\n`, at + 1)) {
+      tries++;
+      if (at > 0 && before[at - 1] !== '\n') continue;
+      const from = at + prev.length + 1;
+      const to = before.indexOf(`\n${next}`, from);
+      if (to === -1 || to - from > 20_000) continue;
+      const end = to + 1 + next.length;
+      if (end < before.length && before[end] !== '\n') continue;
+      for (const v of redactedValues(before.slice(from, to), lines[k]!) ?? [])
+        if (v.value.length >= minValue)
+          out.push(
+            v,
+            ...v.value.split('\n').flatMap((l) => (l.trim().length >= minValue ? [{ value: l, kind: v.kind }] : [])),
+          );
+    }
+  }
+  return out;
 }
 
 /** `text` with each of `values` masked wherever it appears (longest first, so a value inside another goes whole). */

@@ -48,6 +48,13 @@ export function passwordShaped(v: string): boolean {
 export function strongPassword(v: string): boolean {
   // typed in ASCII: letters of another script are prose (`GenAI对高阶思维Meta分析**`), emphasis marks are markup
   if (!/^[\x21-\x7e]{8,64}$/.test(v) || /[*_]{2}/.test(v)) return false;
+  // a word and the punctuation after it (`Message?,`: a nullable type in a list; `Hello!`) is no password,
+  // nor is code: a negated or cast identifier path ending a member (`!!response.data.items,`)
+  if (
+    /^[A-Za-z]{1,64}[?!.,;:]{1,3}$/.test(v) ||
+    /^!{1,2}[A-Za-z_$][\w$]{0,40}(?:\.[A-Za-z_$][\w$]{0,40}){0,8}[,;]?$/.test(v)
+  )
+    return false;
   if (!/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+]/.test(v)) return false;
   // an assignment or a slot (`KEY=changeme`, `KEY=<service-role-key>`) holds a value, it is none
   if (/[<>＜＞=]/.test(v) || /@[\w-]{1,63}\./.test(v) || /:\/\//.test(v)) return false;
@@ -78,9 +85,39 @@ export function passwordAfterName(text: string, name: string, end: number): Cand
  */
 const publicAddress = /^(?:[1-9A-HJ-NP-Za-km-z]{26,44}|0x[0-9a-fA-F]{40})$/;
 
+/** A run of base64 (RFC 4648) standing alone: an encoding that may hide a `user:password` pair. */
+const base64Run = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{12,684}={0,2}(?![A-Za-z0-9+/=_-])/g;
+
+/**
+ * Credentials encoded in base64, as HTTP Basic authentication (RFC 7617) and many configs carry them: the
+ * run decodes to printable text that is a user, a colon and a password (`YWRtaW46…` → `admin:…`). The
+ * structure inside, not a header's name, decides: a placeholder pair (`user:password`) is none.
+ */
+export function encodedPair(token: string): boolean {
+  if (token.length % 4 !== 0 || characterClasses(token.replace(/[^A-Za-z0-9]/g, '')) < 2) return false;
+  const text = Buffer.from(token, 'base64').toString('latin1');
+  const m = /^([\w.@+-]{1,64}):([\x21-\x7e]{3,128})$/.exec(text);
+  return m !== null && !isPlaceholder(m[2]!, [m[1]!]) && !isReference(m[2]!);
+}
+
+/**
+ * `<numeric id>:<secret>`, a bot's or an app's token (`7213456789:AAHk…`): an id, a colon and a part of 30 or
+ * more base64url characters with a random key's mix and entropy. The service's name is not read.
+ */
+const idSecret = /(?<![\w:/.-])\d{5,12}:([A-Za-z0-9_-]{30,64})(?![\w-])/g;
+const idSecretPart = (v: string) =>
+  characterClasses(v.replace(/[^A-Za-z0-9]/g, '')) >= 3 && relativeEntropy(v) >= 0.75 && !isMasked(v);
+
 /** Spans of secrets by shape alone in `text`. */
 export function shapedSpans(text: string): Candidate[] {
   const out: Candidate[] = [];
+  for (const m of text.matchAll(base64Run))
+    if (encodedPair(m[0])) out.push({ start: m.index, end: m.index + m[0].length, kind: 'encoded-credentials' });
+  for (const m of text.matchAll(idSecret))
+    if (idSecretPart(m[1]!)) {
+      const start = m.index + m[0].length - m[1]!.length;
+      out.push({ start, end: start + m[1]!.length, kind: 'id-secret-token' });
+    }
   for (const m of text.matchAll(assigned)) {
     const token = m[1]!;
     // a file's name (`….md`) is no key
@@ -92,6 +129,8 @@ export function shapedSpans(text: string): Candidate[] {
   for (const m of text.matchAll(wholeValue)) {
     const v = m[2]!;
     if (!strongPassword(v) && !randomLetters(v)) continue;
+    // a markdown heading's words are a title (`### Part 2: MCP+Context7`), not a label's value
+    if (/^[ \t]{0,3}#{2,6}[ \t]/.test(text.slice(text.lastIndexOf('\n', m.index) + 1))) continue;
     const start = m.index + m[0].trimEnd().length - m[1]!.length - v.length;
     out.push({ start, end: start + v.length, kind: 'password' });
   }
@@ -105,4 +144,4 @@ export function shapedSpans(text: string): Candidate[] {
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const shapePatterns: RegExp[] = [assigned, pair, wholeValue, publicAddress];
+export const shapePatterns: RegExp[] = [assigned, pair, wholeValue, publicAddress, base64Run, idSecret];

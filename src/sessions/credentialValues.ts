@@ -40,7 +40,8 @@ export function valueAt(text: string, from: number): Value | undefined {
     return quoted.includes('\n') ? undefined : { start: i + 1, end, text: quoted, quoted: true, source: text };
   }
   let end = i;
-  while (end < text.length && end - i < 200 && !stops.has(text[end]!)) end++;
+  const ascii = text.charCodeAt(i) < 0x80;
+  while (end < text.length && end - i < 200 && !stops.has(text[end]!) && inCharset(text[end]!, ascii)) end++;
   // a bare value ends before a sentence's full stop or colon and an unopened bracket; a trailing ! or ? is
   // more often the password's own (`Butch2026!`): redacting one more character of prose costs nothing
   while (end > i && '.:*_'.includes(text[end - 1]!)) end--;
@@ -51,6 +52,20 @@ export function valueAt(text: string, from: number): Value | undefined {
 
 /** What ends a bare value: spacing, quotes, separators of lists and cells. */
 const stops = new Set([...' \t\n\r\f\v\u00a0\u2028\u3000"\'`,;<>|&（）']);
+
+/**
+ * Whether `ch` can go on a bare value: a value ends where its own charset ends, not only at spacing. Full-width
+ * forms and CJK punctuation (`…Nl；GitHub`), punctuation and symbols outside ASCII (closing quotes and
+ * brackets: `”`, `」`, `»`) end any value; a value begun in ASCII (a key, a password) also ends at a letter
+ * of another script (`…Nl中改用`). Latin letters with marks stay (`Köln2026!`).
+ */
+function inCharset(ch: string, ascii: boolean): boolean {
+  const code = ch.charCodeAt(0);
+  if (code < 0x80) return true;
+  if ((code >= 0x3000 && code <= 0x303f) || (code >= 0xff00 && code <= 0xffef)) return false;
+  if (/[\p{P}\p{S}]/u.test(ch)) return false;
+  return !ascii || /[\p{Script=Latin}\p{M}]/u.test(ch);
+}
 
 /** The text right after a value. */
 const after = (v: Value) => v.source.slice(v.end, v.end + 40);
@@ -70,6 +85,13 @@ export function secretValue(v: Value, label: Label): boolean {
   // a bare word that is no passphrase is never a password: decided before the costlier tests
   if (!v.quoted && label.family === 'password' && wordsOnly(t) && !passphrase(t)) return false;
   if (isReference(t) || isPlaceholder(t, label.words)) return false;
+  // a key is drawn at random: an identifier that carries the key's own name names it (`type Secret = V1Secret`)
+  if (
+    label.family !== 'password' &&
+    /^[A-Za-z_][A-Za-z0-9_]{0,60}$/.test(t) &&
+    label.words.some((w) => w.length >= 3 && t.toLowerCase().includes(w))
+  )
+    return false;
   if (label.family === 'password') {
     if (v.quoted) return t.length >= 3;
     if (!wordsOnly(t)) return t.length >= 4;

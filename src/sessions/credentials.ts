@@ -70,8 +70,13 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   const sep =
     separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
   if (!sep) return passwordAfterName(text, name, end) ?? 'unlabelled';
-  const v = valueAt(text, sep.from);
+  let v = valueAt(text, sep.from);
+  // a type annotation (`password: String? = null`, `token: string = "…"`): the value is what follows its `=`
+  const typed = v && !v.quoted ? /^[ \t]{0,3}=(?![=>])/.exec(text.slice(v.end, v.end + 8)) : null;
+  if (v && typed) v = valueAt(text, v.end + typed[0].length);
   if (!v || v.start - end > 40 || (flag && v.text.startsWith('-'))) return undefined;
+  // `pass` is a verb too (`All code must pass: \`pnpm build --strict\``): a password it labels is one token
+  if (/^pass$/i.test(name) && /\s/.test(v.text)) return undefined;
   // an elided value (`sk-proj-...`, `ghp_…`) or a bare prefix (`sk-proj-`) shows what goes there, not a secret
   if (/^(?:\.{2,}|…)/.test(text.slice(v.end)) || /[-_]$/.test(v.text)) return undefined;
   const family = familyOf(name);
@@ -130,7 +135,8 @@ function looseSeparator(text: string, end: number): { from: number; decorated: b
     : undefined;
 }
 
-const tokenRun = /(?<![A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
+// not right after `$`, `{` or `%`: a run there is a variable's name and the path after it (`https://$STORE/admin/…`)
+const tokenRun = /(?<![$%{A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
 
 /**
  * gitleaks' generic rule, read for prose as well as code: a token of 16 characters or more within a short
@@ -140,8 +146,11 @@ const tokenRun = /(?<![A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
 function nearKeyword(text: string, end: number, minLength = 16): Candidate | undefined {
   const window = text.slice(end, end + 296);
   const line = window.slice(0, (window.indexOf('\n') + 1 || window.length + 1) - 1);
+  // a value after the next label is that label's (`Key ID: 7QK2 — Issuer: 69a6…`): the reach ends at it
+  const labels = [...line.matchAll(/[:=：](?=[ \t])/g)].map((m) => m.index);
+  const reach = Math.min(40, labels.length > 1 ? labels[1]! : 40);
   for (const m of line.matchAll(tokenRun)) {
-    if (m.index > 40) break;
+    if (m.index > reach) break;
     const token = m[0].replace(/[.:]{1,4}$/, '');
     if (token.length >= minLength && genericSecret(token))
       return { start: end + m.index, end: end + m.index + token.length, kind: 'generic-secret' };
@@ -151,6 +160,9 @@ function nearKeyword(text: string, end: number, minLength = 16): Candidate | und
 
 const genericSecret = (token: string) =>
   !/:\/\/|^[~./]|@/.test(token) &&
+  !/^(?:[a-z0-9-]{1,63}\.){1,6}[a-z]{2,24}$/.test(token) && // a host's name (`avi1840.github.io`)
+  // words and small numbers joined by separators: a slug, a model's or a file's name (`google-x/gemini-3-flash`)
+  !token.split(/[-_/.:]/).every((w) => /^[a-z]{0,40}$/.test(w) || /^\d{1,4}$/.test(w)) &&
   !/^[\w.-]{1,253}:\d{1,5}(?:\/|$)/.test(token) && // host:port/path
   !/^\d{1,4}(?:[-/.:]\d{1,4}){1,6}/.test(token) && // a date, a time, a version
   /\d/.test(token) &&

@@ -113,5 +113,34 @@ export function covered(d: Destination, known: (key: string) => boolean): boolea
 /** The keys a destination makes known: itself and, for a path, each of its folders two levels deep or more. */
 export const knownKeys = (d: Destination): string[] => (d.kind === 'path' ? [...folders(d.key), d.key] : [d.key]);
 
+/** A path relative to where a command runs: `./x`, a dotfile (`.gitignore`), folders (`src/app.ts`), `x.json`. */
+const relativePath =
+  /(?<![\w./~:@-])(?:\.{1,2}\/[\w.@-]{1,80}|\.[\w-]{1,80}(?:\.[\w-]{1,20}){0,3}|[\w-]{1,80}(?:\/[\w.@-]{1,80}){1,20}|[\w-]{1,80}\.[A-Za-z0-9]{1,8})(?![\w/@-])/;
+
+/**
+ * Does a tool call (its input, as text) read the agent's own workspace? It names a relative path (so it runs
+ * where the agent works: `cat .gitignore`, `git check-ignore .env.local`) and no address outside it: no host,
+ * e-mail, handle, phone, wallet or account, and no absolute path. A root-anchored path in what it prints
+ * (`/prompts/drafts/` in a .gitignore) resolves against the workspace, not the machine.
+ */
+export function readsWorkspace(input: string): boolean {
+  return relativePath.test(input) && destinationsIn(input).length === 0;
+}
+
+/** The first folder of an absolute path key (`path:/home/u/x` → `home`), or undefined for `~/…`. */
+export const topFolder = (key: string): string | undefined =>
+  key.startsWith('path:/') ? key.slice('path:/'.length).split('/')[0] : undefined;
+
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const destinationPatterns: RegExp[] = [url, email, handle, phone, wallet, iban, share, path, bareHost];
+export const destinationPatterns: RegExp[] = [
+  url,
+  email,
+  handle,
+  phone,
+  wallet,
+  iban,
+  share,
+  path,
+  bareHost,
+  relativePath,
+];

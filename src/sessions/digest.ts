@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, type SessionEvent } from './events.js';
 import { errorExcerpt } from './errors.js';
+import { readsWorkspace } from './destinations.js';
 import { FlowScreen } from './flow.js';
 import { readLines } from '../util/readLines.js';
 import { parseJsonLine } from './jsonl.js';
@@ -144,6 +145,8 @@ interface Pending {
   /** The call reads the agent's own memory: its result is the store. */
   readsMemory: boolean;
   rawTarget: string;
+  /** The call read the agent's own workspace (destinations.ts `readsWorkspace`). */
+  workspace: boolean;
 }
 
 /**
@@ -277,6 +280,7 @@ class SessionReader {
       ...(reads ? { reads } : {}),
       readsMemory: lower === 'memory' || path !== undefined,
       rawTarget,
+      workspace: readsWorkspace(JSON.stringify(input)),
     });
   }
 
@@ -311,7 +315,13 @@ class SessionReader {
     if (p && e.is_error === true) p.call.error = await this.redact(errorExcerpt(t));
     if (p?.readsMemory) this.storeText(t, eventId, p.reads ?? 'memory');
     else
-      this.flow.outsideText(t, eventId, p ? sourceOf({ name: p.call.name, rawTarget: p.rawTarget }) : 'a tool result');
+      this.flow.outsideText(
+        t,
+        eventId,
+        p ? sourceOf({ name: p.call.name, rawTarget: p.rawTarget }) : 'a tool result',
+        false,
+        p?.workspace ?? false,
+      );
     await this.settle(id, e.is_error === true);
   }
 

@@ -34,8 +34,8 @@ export function characterClasses(value: string): number {
   );
 }
 
-/** Letters only, in words joined by `-`, `_`, `.` or spaces: "orange-tiger-river", "changeme", "plaintext". */
-export const wordsOnly = (v: string): boolean => /^\p{L}{1,60}(?:[-_. ]\p{L}{1,60}){0,12}$/u.test(v);
+/** Letters only, in words joined by `-`, `_`, `.`, `:` or spaces: "orange-tiger-river", "plaintext", "agent:main". */
+export const wordsOnly = (v: string): boolean => /^\p{L}{1,60}(?:[-_.: ]\p{L}{1,60}){0,12}$/u.test(v);
 const letters = (v: string) => v.replace(/[^\p{L}]/gu, '').length;
 const wordsOf = (v: string) => v.toLowerCase().split(/[^\p{L}\p{N}]{1,8}/u);
 
@@ -66,9 +66,36 @@ export function isReference(v: string): boolean {
     // config.database.password, process.env.KEY: words, not a token's random runs (`pk.eyJ1Ijoi…`)
     /^[A-Za-z_$][A-Za-z_$]{0,40}\d{0,3}(?:\.[A-Za-z_$][A-Za-z_$]{0,40}\d{0,3}){1,8}(?:\(\))?$/.test(v) ||
     /[()[\]{}]/.test(v) || // code: a call, a type (Optional[str]), an object
-    /^(?:~|\.{1,2})?\//.test(v) // a file
+    /^(?:~|\.{1,2})?\//.test(v) || // a file
+    /^#\/[\w./-]{0,200}$/.test(v) || // a JSON pointer (`#/components/schemas/User`)
+    builtOnReferences(v)
   );
 }
+
+/**
+ * The references a value may be built around: a template expression (`${{ secrets.X }}`, `{{ vault … }}`), a
+ * variable expansion (`${X}`, `$(cmd)`, `$X` starting a word, `%X%`), an angle-bracketed slot in words (no `=`:
+ * not a tag with attributes) and an environment variable's name (`PLANNED_KEY`).
+ */
+const referencePart =
+  /\$\{\{[^{}\n]{1,160}\}\}|\{\{[^{}\n]{1,160}\}\}|\$\{[^{}\n]{1,120}\}|\$\([^()\n]{1,120}\)|(?<![\p{L}\p{N}$\\])\$[A-Za-z_][A-Za-z0-9_]{0,80}|%[A-Za-z_][A-Za-z0-9_]{0,80}%|<[^<>=\n]{1,160}>|(?<![\p{L}\p{N}_])[A-Z][A-Z0-9]{0,40}(?:_[A-Z0-9]{1,40}){1,8}(?![\p{L}\p{N}_])/gu;
+
+/** A part of a value random enough to be a key or chosen as a password: letters with digits, or three classes. */
+const keyLike = (p: string) =>
+  !isMasked(p) && ((p.length >= 6 && characterClasses(p) >= 3) || (p.length >= 8 && /\d/.test(p) && /\p{L}/u.test(p)));
+
+/**
+ * A value built around references (`https://$STORE/admin/…`, `"planned ENCRYPTION_KEY"`, `Bearer ${TOKEN}`): it
+ * names where a secret lives. What is left once the references are taken out decides: no part of it random or
+ * mixed enough to be a key (a path's words, a version, prose), and the value is no secret.
+ */
+export function builtOnReferences(v: string): boolean {
+  const rest = v.replace(referencePart, ' ');
+  return rest !== v && !rest.split(/[\s/?&#:;,"'`=@|.]{1,40}/u).some(keyLike);
+}
+
+/** The pattern a value's references are found with, for the test that checks each quantifier is bounded. */
+export const referencePattern = referencePart;
 
 /**
  * A value written to be replaced, as in documentation and templates, decided by structure: masked or

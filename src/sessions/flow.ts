@@ -16,7 +16,7 @@
  * A phrase signal alone never holds anything; on a held line, or in the outside text a structurally held
  * line came from, it raises the hold to a quarantine.
  */
-import { covered, destinationsIn, knownKeys, type Destination } from './destinations.js';
+import { covered, destinationsIn, knownKeys, topFolder, type Destination } from './destinations.js';
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
 import { redactKnown } from './secrets.js';
 import { TextIndex, copiedFromOutside, originOf, traceLine, type LineOrigin, type SourceMeta } from './provenance.js';
@@ -56,7 +56,9 @@ export class FlowScreen {
   private readonly trusted = new TextIndex();
   private readonly outside = new TextIndex();
   /** Each destination's first source; a user or the store naming it later makes it theirs. */
-  private readonly seen = new Map<string, { trust: Trust; eventId?: string; source?: string }>();
+  private readonly seen = new Map<string, { trust: Trust; eventId?: string; source?: string; workspace?: boolean }>();
+  /** The first folders of absolute paths the user, the store or the agent used: the machine's, as the session shows it. */
+  private readonly machineFolders = new Set<string>();
   private readonly phraseOfEvent = new Map<string, Finding | undefined>();
 
   userWords(text: string, eventId: string): void {
@@ -73,10 +75,13 @@ export class FlowScreen {
     this.note(text, 'agent');
   }
 
-  /** Text from outside: a tool result, or (`forwarded`) text the user passed on, whose quotations are the user's. */
-  outsideText(text: string, eventId: string, source: string, forwarded = false): void {
+  /**
+   * Text from outside: a tool result, or (`forwarded`) text the user passed on, whose quotations are the user's.
+   * `workspace`: the output of a call that read the agent's own workspace (its root-anchored paths are the workspace's).
+   */
+  outsideText(text: string, eventId: string, source: string, forwarded = false, workspace = false): void {
     addOutside(this.outside, text, { kind: 'outside', eventId, source }, forwarded);
-    this.note(text, 'outside', eventId, source);
+    this.note(text, 'outside', eventId, source, workspace);
     for (const d of decodedOf(text.slice(0, noted))) this.note(d, 'outside', eventId, source);
   }
 
@@ -170,7 +175,12 @@ export class FlowScreen {
 
   /** A destination first seen in outside content, that no trusted text and not the agent named before. */
   private fromOutside(d: Destination): boolean {
-    if (this.seen.get(d.key)?.trust !== 'outside') return false;
+    const first = this.seen.get(d.key);
+    if (first?.trust !== 'outside') return false;
+    // a path a workspace file anchors at its root (`/prompts/drafts/`) resolves inside the workspace, unless
+    // it starts at a folder of the machine the session shows (`/home`, `/tmp`, the store's own root)
+    const top = topFolder(d.key);
+    if (d.kind === 'path' && first.workspace && top !== undefined && !this.machineFolders.has(top)) return false;
     return !covered(d, (k) => {
       const trust = this.seen.get(k)?.trust;
       return trust !== undefined && trust !== 'outside';
@@ -184,14 +194,22 @@ export class FlowScreen {
     return this.phraseOfEvent.get(eventId);
   }
 
-  private note(text: string, trust: Trust, eventId?: string, source?: string): void {
+  private note(text: string, trust: Trust, eventId?: string, source?: string, workspace = false): void {
     if (this.seen.size >= 50_000) return;
-    for (const d of destinationsIn(text.slice(0, noted)))
+    for (const d of destinationsIn(text.slice(0, noted))) {
+      const top = topFolder(d.key);
+      if (trust !== 'outside' && d.kind === 'path' && top !== undefined) this.machineFolders.add(top);
       for (const key of trust === 'outside' ? [d.key] : knownKeys(d)) {
         const had = this.seen.get(key)?.trust;
         // first seen decides; the user or the store naming it later makes it trusted
         if (had === undefined || ((trust === 'user' || trust === 'store') && (had === 'outside' || had === 'agent')))
-          this.seen.set(key, { trust, ...(eventId ? { eventId } : {}), ...(source ? { source } : {}) });
+          this.seen.set(key, {
+            trust,
+            ...(eventId ? { eventId } : {}),
+            ...(source ? { source } : {}),
+            ...(workspace ? { workspace } : {}),
+          });
       }
+    }
   }
 }

@@ -9,7 +9,14 @@ import { lintSource } from '@secretlint/core';
 import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { secretLintProfiler } from '@secretlint/profiler';
 import { credentialPatterns, credentialSpans, type Candidate } from './credentials.js';
-import { characterClasses, isMasked, isPlaceholder, isReference, relativeEntropy } from './entropy.js';
+import {
+  characterClasses,
+  isMasked,
+  isPlaceholder,
+  isReference,
+  referencePattern,
+  relativeEntropy,
+} from './entropy.js';
 
 export { isPlaceholder } from './entropy.js';
 
@@ -155,7 +162,8 @@ export function mergeCounts(into: Record<string, number>, from: Record<string, n
   for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
 }
 
-const handedRun = /[A-Za-z0-9+/=_.:~!#%^&*-]{20,256}/g;
+// not right after `$`, `{` or `%`: a run there is a variable's name and the path after it (`$STORE/admin/…`)
+const handedRun = /(?<![$%{A-Za-z0-9+/=_.:~!#^&*-])[A-Za-z0-9+/=_.:~!#%^&*-]{20,256}/g;
 
 /**
  * Tokens a user hands over in their own words, labelled or not and in any language: 20 characters or more
@@ -223,6 +231,7 @@ export const secretPatterns: RegExp[] = [
   ...credentialPatterns,
   handedRun,
   piece,
+  referencePattern,
   mayHoldToken,
   userinfo,
 ];

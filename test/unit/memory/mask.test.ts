@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskRedacted, redactedValues } from '../../../src/memory/mask.js';
+import { maskRedacted, redactedValues, redactionsAcross } from '../../../src/memory/mask.js';
 import { renderChangeSet } from '../../../src/memory/diff.js';
 import { MemoryStore } from '../../../src/memory/store.js';
 import type { ChangeSet } from '../../../src/memory/changeSet.js';
@@ -73,6 +73,30 @@ describe('maskRedacted', () => {
     expect(text).not.toContain(aws);
     expect(text).toContain('-- Globex test key for repro: [MASKED:stripe]');
     expect(text).toContain('+- Globex test key for repro: [REDACTED:stripe]');
+  });
+
+  it('masks a key block a marker on its own line replaced, anchored by the lines around it', () => {
+    const body = ['MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZq81vW7mTa9kLp3R', 'x4Tz8Wq1Nd6Ys3Hf5Gj0Ke2Lm9Vb'];
+    const block = ['-----BEGIN PRIVATE KEY-----', ...body, '-----END PRIVATE KEY-----'].join('\n');
+    const before = `# Keys\n\n\`\`\`\nplain code\n\`\`\`\n\n- the .p8:\n\n\`\`\`\n${block}\n\`\`\`\n\n- after\n`;
+    const base = MemoryStore.from([['/keys.md', before]]);
+    const after = before.replace(block, '[REDACTED:private-key]');
+    const cs = changeSetOf(base, [
+      {
+        op: 'update',
+        path: '/keys.md',
+        before_sha256: base.fileHash('/keys.md')!,
+        after,
+        reason: 'insight',
+        detail: 'secrets redacted',
+        evidence: [],
+      },
+    ]);
+    const text = renderChangeSet(cs, base);
+    for (const line of body) expect(text).not.toContain(line);
+    expect(text).toContain('-[MASKED:private-key]');
+    // another fenced block is not taken for the key's
+    expect([...redactionsAcross([before], [after]).keys()].some((v) => v.includes('plain code'))).toBe(false);
   });
 
   it('masks a value whose redacted line moved to another file (held and archived), and the held line', () => {

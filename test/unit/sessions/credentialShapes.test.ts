@@ -71,3 +71,32 @@ describe('secrets told by their shape, whatever the label is called', () => {
     expect(passwordShaped('v2.3.10-rc1')).toBe(false);
   });
 });
+
+describe('credentials by what is inside them', () => {
+  // base64 of `ops:Winter2027!Harbor`, and of a placeholder pair `user:password`
+  const encoded = Buffer.from('ops:Winter2027!Harbor').toString('base64');
+  it.each([
+    ['HTTP Basic authentication', `curl -H "Authorization: Basic ${encoded}" https://x.example/`, encoded],
+    ['an encoded pair in prose', `the proxy takes ${encoded} as its login`, encoded],
+    [
+      'an id, a colon and a random part',
+      '- Deploy bot: 5839201746:AAFq7Lm2Xw9Kp4Rt8Vn3Ys6Bd1Fh5Lj0GcZ',
+      'AAFq7Lm2Xw9Kp4Rt8Vn3Ys6Bd1Fh5Lj0GcZ',
+    ],
+    [
+      'the same in prose, with separators',
+      'ask 5839201746:AAF_q7Lm2-Xw9Kp4Rt8Vn3Ys6_Bd1Fh5Lj0Gc for it',
+      'AAF_q7Lm2-Xw9Kp4Rt8Vn3Ys6_Bd1Fh5Lj0Gc',
+    ],
+  ])('%s', (_what, text, secret) => {
+    expect(shaped(text)).toContain(secret);
+  });
+  it.each([
+    `sample: ${Buffer.from('user:password').toString('base64')}`,
+    'integrity sha512-QmFzZTY0U3RyaW5nSGVyZUFiY2Q= in the lockfile',
+    'internationalization and 12:30:45 and 1234567:abc',
+    'issue 5839201746:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  ])('takes no plain text, placeholder pair or pattern for one: %s', (text) => {
+    expect(shaped(text)).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ describe('credentials by structure, in every syntax', () => {
     ['code', 'const apiKey = "Kx9mP2vLq8Rt5wZ3";', 'Kx9mP2vLq8Rt5wZ3'],
     ['Go', 'password := "Sup3r$ecret"', 'Sup3r$ecret'],
     ['SQL', "ALTER ROLE app PASSWORD 'q9Lm2vXw7Tz';", 'q9Lm2vXw7Tz'],
+    ['after a type annotation', 'val apiKey: String = "Kx9mP2vLq8Rt5wZ3"', 'Kx9mP2vLq8Rt5wZ3'],
     ['SQL IDENTIFIED BY', "CREATE USER bob IDENTIFIED BY 'Zq8!mW2x';", 'Zq8!mW2x'],
     ['connection string', 'Server=db;User Id=sa;Password=Sup3r$ecret;', 'Sup3r$ecret'],
     ['flag', 'mysql --password=Sup3rS3cret -u root', 'Sup3rS3cret'],
@@ -58,6 +59,22 @@ describe('credentials by structure, in every syntax', () => {
     '- **Password encoding**: plaintext',
     'Password: plaintext',
     'token: <token>',
+    '    val bio: String?,',
+    '- All code must pass: `pnpm build --strict`',
+    '    has_market_data: !!response.data.marketData,',
+    '### Part 2: MCP+Context7',
+    'type Secret = V1Secret',
+    '- **Session Key**: agent:main:main',
+    '  @field:Size(min = 8) val password: String? = null,',
+    "  $ref: '#/components/schemas/Account'",
+    '- `DEPLOY_TOKEN=[REDACTED:github-token]` (push to acme1840.github.io)',
+    '- what: main model `acme/gemini-1.5-flash(API Key)`, backup `acme-labs/gemini-3-flash(OAuth)`',
+    '- Key ID: 7QK2M9ZC4T — Issuer: 69a6de7e-2f1b-47e3-e053-5b8c7c11a4d1',
+    'SIGNING_KEY=<from the vault: "acme SIGNING_KEY">',
+    '`curl -H "X-Acme-Access-Token: $ACME_ADMIN_TOKEN" https://$ACME_HOST/admin/api/2024-01/orders.json`',
+    'deploy --token "${{ secrets.DEPLOY_TOKEN }}"',
+    'export ACME_API_KEY=$ACME_API_KEY',
+    'password: <typed by Anna in the terminal>',
     'OCK_KEY=ock_xxxx…',
     'JWT_SECRET=your-jwt-secret-here-change-this-in-production',
     'SECRET=change-me',
@@ -114,5 +131,21 @@ describe('command-line flags of any tool, labels in any script, elided placehold
     ['a Chinese sentence after a key label', '- **API密钥**：存放在环境变量里，不写进代码'],
   ])('leaves %s', (_, text) => {
     expect(secretsOf(text)).toEqual([]);
+  });
+});
+
+describe('a redaction ends where the secret’s own charset ends', () => {
+  it.each([
+    ['full-width punctuation', 'deploy --token 9//0aQx7LmZ2vT9wR4kP7NbYc；CI 中改用 secret', '；CI 中改用 secret'],
+    ['CJK right after', '部署 token: Zq81vW7mTa9kLp3Rx中改用环境变量', '中改用环境变量'],
+    ['a closing corner bracket', '「password：Tortoise#2026!zh」と書いた', '」と書いた'],
+    ['a closing quote', 'Пароль: Zx81kq!Lm» — не менять', '» — не менять'],
+  ])('%s', (_what, text, kept) => {
+    const spans = credentialSpans(text);
+    expect(spans.length).toBeGreaterThan(0);
+    expect(text.slice(Math.max(...spans.map((s) => s.end)))).toBe(kept);
+  });
+  it('keeps Latin letters with marks inside a password', () => {
+    expect(secretsOf('Passwort: Köln2026!Dom')).toEqual(['Köln2026!Dom']);
   });
 });

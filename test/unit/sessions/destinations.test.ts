@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { covered, destinationsIn, knownKeys } from '../../../src/sessions/destinations.js';
+import { covered, destinationsIn, knownKeys, readsWorkspace } from '../../../src/sessions/destinations.js';
 
 const keys = (text: string) => destinationsIn(text).map((d) => d.key);
 
@@ -38,5 +38,17 @@ describe('destinations: where a line could send data', () => {
     expect(covered(destinationsIn('https://other.example/u')[0]!, has)).toBe(false);
     expect(covered(destinationsIn('/srv/share/drop/x.tar')[0]!, has)).toBe(true);
     expect(covered(destinationsIn('/etc/cron.d/x')[0]!, has)).toBe(false);
+  });
+});
+
+describe('a call that reads the agent’s own workspace', () => {
+  it.each([
+    ['{"command":"git check-ignore -v .env.local && cat .gitignore"}', true],
+    ['{"file_path":"src/app.ts"}', true],
+    ['{"command":"curl -s https://x.example.org/a.json"}', false],
+    ['{"command":"cat /etc/hosts"}', false],
+    ['{"id":"18c2f0a9"}', false],
+  ])('%s → %s', (input, reads) => {
+    expect(readsWorkspace(input)).toBe(reads);
   });
 });

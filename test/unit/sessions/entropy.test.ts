@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  builtOnReferences,
   isMasked,
   isPlaceholder,
   isReference,
@@ -63,5 +64,22 @@ describe('what a value is, by structure', () => {
     expect(tokenShaped('hello')).toBe(false);
     expect(passphrase('orange-tiger-river')).toBe(true);
     expect(passphrase('change-me')).toBe(false);
+  });
+});
+
+describe('a value built around references', () => {
+  it.each([
+    ['https://$ACME_HOST/admin/api/2024-01/orders.json', true],
+    ['"from the vault: staging SIGNING_KEY"', true],
+    ['Bearer ${API_TOKEN}', true],
+    ['--token "${{ secrets.DEPLOY_TOKEN }}"', true],
+    ['<vom Team: "acme WEBHOOK_SECRET">', true],
+    ['%USERPROFILE%\\keys\\deploy.pem', true],
+    ['postgres://$DB_USER:Xk9!mP2q@db/app', false], // a password is left once the variable is out
+    ['$PREFIX-Zq81vW7mTa9kLp3', false], // a random part besides the variable
+    ['Pa$$w0rd2024', false], // `$` inside a word is the password's own
+    ['Zq81vW7mTa9kLp3', false], // no reference at all
+  ])('%s → %s', (v, built) => {
+    expect(builtOnReferences(v)).toBe(built);
   });
 });

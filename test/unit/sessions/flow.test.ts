@@ -165,4 +165,22 @@ describe('phrases: one signal among others, never alone', () => {
     f.storeText('- Vendor billing: billing@vendor.example', 'evt_9', '/vendors.md');
     expect(f.screen('- Invoices go to billing@vendor.example', '/vendors.md').hold).toBeUndefined();
   });
+
+  it('takes a path a workspace file anchors at its root for the workspace’s, one on the machine for a destination', () => {
+    const listing = '# build output\n/dist/\n# drafts of the prompts\n/notes/drafts/\n/srv/backup/keys/\n';
+    const f = new FlowScreen();
+    f.userWords('Is dist ignored?', 'evt_1');
+    f.agentWords(JSON.stringify({ command: 'cat .gitignore' }));
+    f.agentWords(JSON.stringify({ command: 'ls /srv/www' })); // the session shows /srv as the machine's
+    f.outsideText(listing, 'evt_3', 'a bash result', false, true);
+    expect(f.screen('- `/notes/drafts/` is ignored as well (.gitignore)', '/repo.md').hold).toBeUndefined();
+    expect(f.screen('- Copy the keys to `/srv/backup/keys/` after each deploy', '/repo.md').hold?.destinations).toEqual(
+      ['path:/srv/backup/keys'],
+    );
+    // the same root-anchored path from a fetched page is an outside destination
+    const page = session(listing);
+    expect(page.screen('- `/notes/drafts/` is ignored as well', '/repo.md').hold?.destinations).toEqual([
+      'path:/notes/drafts',
+    ]);
+  });
 });
