@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AgentScope } from '../names/scope.js';
 import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
 import { httpStatus } from '../s3/errors.js';
-import { changeSetKey, cycleKey, stateKey } from '../names/keys.js';
+import { changeSetKey } from '../names/keys.js';
 import { shortId } from '../names/ids.js';
 
 /** A change set whose stored bytes no longer hash to its id: swapped or tampered with in S3. */
@@ -27,15 +27,11 @@ export class CycleObjects {
     readonly bucket: string,
   ) {}
 
-  static cycleKey = cycleKey;
-  static changeSetKey = changeSetKey;
-  static stateKey = stateKey;
-
   /** Stores a change set under its own hash and returns that hash: its id. */
   async putChangeSet(scope: AgentScope, cs: ChangeSet): Promise<{ id: string; key: string }> {
     const body = JSON.stringify(cs, null, 1);
     const id = sha256(body);
-    const key = CycleObjects.changeSetKey(scope, id);
+    const key = changeSetKey(scope, id);
     try {
       await this.s3.send(
         new PutObjectCommand({
@@ -58,7 +54,7 @@ export class CycleObjects {
    * swapped or tampered object is a ChangeSetTampered failure, which retrying cannot fix.
    */
   async loadChangeSet(scope: AgentScope, id: string): Promise<ChangeSet> {
-    const key = CycleObjects.changeSetKey(scope, id);
+    const key = changeSetKey(scope, id);
     const text = await this.getText(key);
     if (text === undefined) throw new ChangeSetTampered(`change set ${shortId(id)} is missing from ${key}`, true);
     const actual = sha256(text);

@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { scopePrefix, type AgentScope } from '../names/scope.js';
+import type { AgentScope } from '../names/scope.js';
+import { refusalKey, refusalsHourPrefix, refusalsPrefix } from '../names/keys.js';
 import { httpStatus } from '../s3/errors.js';
 
 /**
@@ -17,19 +18,17 @@ export interface Refusal {
   at: string;
 }
 
-export const refusalsPrefix = (scope: AgentScope) => `refusals/${scopePrefix(scope)}`;
-
 const perHour = 20;
 
 export async function keepRefusal(s3: S3Client, bucket: string, scope: AgentScope, r: Refusal): Promise<boolean> {
-  const hour = `${refusalsPrefix(scope)}${r.at.slice(0, 13).replace(/[^0-9T-]/g, '')}/`;
+  const hour = refusalsHourPrefix(scope, r.at);
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: hour, MaxKeys: perHour }));
   for (let n = listed.KeyCount ?? 0; n < perHour; n++) {
     try {
       await s3.send(
         new PutObjectCommand({
           Bucket: bucket,
-          Key: `${hour}${String(n).padStart(2, '0')}.json`,
+          Key: refusalKey(scope, r.at, n),
           Body: JSON.stringify(r),
           ContentType: 'application/json',
           IfNoneMatch: '*',

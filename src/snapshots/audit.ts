@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
+import { legacyId, type AgentScope } from '../names/scope.js';
+import {
+  auditRecordKey,
+  auditRunPrefix,
+  isAuditRunOf,
+  legacyAuditRecordKey,
+  legacyPrefix,
+  scopePrefix,
+} from '../names/keys.js';
 import { httpStatus } from '../s3/errors.js';
 import { objectVersionPages } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -44,8 +52,6 @@ export class AuditConflict extends Error {
   override readonly name = 'AuditConflict';
 }
 
-const segment = /^[A-Za-z0-9@][A-Za-z0-9._:@-]{0,200}$/;
-
 /** The bytes a record is stored as (canonical JSON): its sha256 is what the next record's `prev` names. */
 export const recordBytes = (record: AuditRecord): Buffer => Buffer.from(canonicalJson(record), 'utf8');
 
@@ -61,24 +67,6 @@ function sameBut(fields: (keyof AuditRecord)[], stored: Uint8Array, record: Audi
   } catch {
     return false;
   }
-}
-
-const scopeOf = (r: Pick<AuditRecord, 'fleet' | 'agent_id'>): AgentScope => ({ fleet: r.fleet ?? '', id: r.agent_id });
-
-/** The part of a record's key below its agent's prefix: `<cycle start>_<cycle>/<seq>-<event>.json`. */
-function recordName(r: Pick<AuditRecord, 'cycle_id' | 'cycle_started_at' | 'seq' | 'event'>): string {
-  for (const [name, v] of [
-    ['cycle id', r.cycle_id],
-    ['event', r.event],
-  ] as const) {
-    if (typeof v !== 'string' || !segment.test(v))
-      throw new InvalidInput(`audit ${name} has characters outside [A-Za-z0-9._:@-] or is longer than 200`);
-  }
-  if (!Number.isInteger(r.seq) || r.seq < 0 || r.seq > 999_999)
-    throw new InvalidInput('audit seq is not a small integer');
-  const started = String(r.cycle_started_at).replace(/[:.]/g, '');
-  if (!/^[0-9TZ+-]{1,40}$/.test(started)) throw new InvalidInput('audit cycle_started_at is not an ISO time');
-  return `${started}_${r.cycle_id}/${String(r.seq).padStart(4, '0')}-${r.event}.json`;
 }
 
 // The audit bucket's Object Lock is checked in one place, with the other bucket checks a worker makes at start.
@@ -99,8 +87,7 @@ export class AuditLog {
 
   /** Where a record is stored: `fleets/<fleet>/agents/<id>/<cycle start>_<cycle>/<seq>-<event>.json`. */
   key(r: Pick<AuditRecord, 'fleet' | 'agent_id' | 'cycle_id' | 'cycle_started_at' | 'seq' | 'event'>): string {
-    if (!r.fleet) throw new InvalidInput('an audit record must name its fleet');
-    return `${scopePrefix(scopeOf(r))}${recordName(r)}`;
+    return auditRecordKey(r);
   }
 
   /**
@@ -167,7 +154,7 @@ export class AuditLog {
 
   /** The folder of one cycle run's records: `<ns><cycle start>_<run>/`. */
   runPrefix(r: Pick<AuditRecord, 'fleet' | 'agent_id' | 'cycle_id' | 'cycle_started_at'>): string {
-    return this.key({ ...r, seq: 0, event: 'x' }).replace(/0000-x\.json$/, '');
+    return auditRunPrefix(r);
   }
 
   /** The records of one run that carry a valid signature by `keys` and lie where they belong, by sequence. */
@@ -201,7 +188,7 @@ export class AuditLog {
     scan = 50,
   ): Promise<StoredRecord[] | undefined> {
     const runs = (await this.folders(scopePrefix(scope))).sort().reverse();
-    for (const p of runs.filter((r) => !exceptRun || !r.endsWith(`_${exceptRun}/`)).slice(0, scan)) {
+    for (const p of runs.filter((r) => !exceptRun || !isAuditRunOf(r, exceptRun)).slice(0, scan)) {
       const records = await this.signedIn(p, keys);
       if (records.length > 0) return records;
     }
@@ -261,7 +248,7 @@ export class AuditLog {
         )
           return { refused: 'it names another agent' };
         try {
-          return r.fleet === undefined ? `${legacy}${recordName(r)}` : this.key(r);
+          return r.fleet === undefined ? legacyAuditRecordKey(scope, r) : this.key(r);
         } catch (err) {
           return { refused: (err as Error).message };
         }

@@ -10,7 +10,8 @@ import { keyVersions } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
-import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
+import { legacyId, type AgentScope } from '../names/scope.js';
+import { blobKey, blobsPrefix, manifestKey } from '../names/keys.js';
 
 /** What a snapshot's manifest holds: the store's shape and hashes; contents live in blobs. */
 export interface Manifest {
@@ -99,13 +100,8 @@ export class SnapshotStore {
   ) {}
 
   /** Everything of one agent lives under its fleet's namespace; `legacy` reads what was written before. */
-  private prefix(agent: AgentScope, legacy = false): string {
-    return legacy ? legacyPrefix(agent) : scopePrefix(agent);
-  }
-  private manifestKey = (agent: AgentScope, legacy = false) =>
-    `${this.prefix(agent, legacy)}${this.series === 'snapshot' ? 'manifest' : 'candidate'}.json`;
-  private blobKey = (agent: AgentScope, hash: string, legacy = false) =>
-    `${this.prefix(agent, legacy)}blobs/${hash.slice(0, 2)}/${hash}`;
+  private manifestKey = (agent: AgentScope, legacy = false) => manifestKey(agent, this.series, legacy);
+  private blobKey = (agent: AgentScope, hash: string, legacy = false) => blobKey(agent, hash, legacy);
 
   /**
    * Takes a snapshot labelled `label` (e.g. the cycle and step). Idempotent: if the newest snapshot has
@@ -186,7 +182,7 @@ export class SnapshotStore {
       const page = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: `${this.prefix(agent)}blobs/`,
+          Prefix: blobsPrefix(agent),
           ContinuationToken: token,
         }),
       );

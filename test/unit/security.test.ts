@@ -3,15 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFleetConfig } from '../../src/config/fleet.js';
 import { overlap, placeOf } from '../../src/config/overlap.js';
-import {
-  cycleWorkflowId,
-  cyclesQuery,
-  legacyPrefix,
-  ownsKey,
-  scopePrefix,
-  scopedName,
-  teamId,
-} from '../../src/names/scope.js';
+import { cycleWorkflowId, cyclesQuery, scopedName, teamId } from '../../src/names/scope.js';
 import { HeuristicDreamer } from '../../src/dream/heuristic.js';
 import { runDream } from '../../src/dream/run.js';
 import { defaultLimits } from '../../src/memory/limits.js';
@@ -26,6 +18,7 @@ import { canonicalJson } from '../../src/util/canonicalJson.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { tempDir } from '../support/sessions.js';
+import { legacyPrefix, ownsKey, scopePrefix } from '../../src/names/keys.js';
 
 describe('one namespace per fleet and agent', () => {
   const a = { fleet: 'acme', id: 'coder' };
