@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { createHash } from 'node:crypto';
 import type { AgentScope } from '../names/scope.js';
 import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
 import { changeSetKey } from '../names/keys.js';
 import { shortId } from '../names/ids.js';
@@ -32,20 +33,8 @@ export class CycleObjects {
     const body = JSON.stringify(cs, null, 1);
     const id = sha256(body);
     const key = changeSetKey(scope, id);
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
-      );
-    } catch (err) {
-      // already there: the same bytes (a retry), or a swap that loading will catch
-      if (httpStatus(err) !== 412) throw err;
-    }
+    // already there: the same bytes (a retry), or a swap that loading will catch
+    await putIfAbsent(this.s3, { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' });
     return { id, key };
   }
 
@@ -90,15 +79,8 @@ export class CycleObjects {
 
   /** Creates a marker once; false when it already existed (the side effect it guards already happened). */
   async markOnce(key: string): Promise<boolean> {
-    try {
-      await this.s3.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: new Date().toISOString(), IfNoneMatch: '*' }),
-      );
-      return true;
-    } catch (err) {
-      if (httpStatus(err) === 412) return false;
-      throw err;
-    }
+    const put = await putIfAbsent(this.s3, { Bucket: this.bucket, Key: key, Body: new Date().toISOString() });
+    return put === 'created';
   }
 
   /**
@@ -107,21 +89,9 @@ export class CycleObjects {
    * number, the one promotion) is claimed first, so a second, different one is refused.
    */
   async claim(key: string, value: string): Promise<'mine' | 'taken'> {
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: value,
-          ContentType: 'text/plain',
-          IfNoneMatch: '*',
-        }),
-      );
-      return 'mine';
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err;
-      return (await this.getText(key)) === value ? 'mine' : 'taken';
-    }
+    const put = await putIfAbsent(this.s3, { Bucket: this.bucket, Key: key, Body: value, ContentType: 'text/plain' });
+    if (put === 'created') return 'mine';
+    return (await this.getText(key)) === value ? 'mine' : 'taken';
   }
 
   /** Keys under a prefix, in order. */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { legacyId, type AgentScope } from '../names/scope.js';
 import {
   auditRecordKey,
@@ -9,6 +8,7 @@ import {
   legacyPrefix,
   scopePrefix,
 } from '../names/keys.js';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
 import { objectVersionPages } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -100,29 +100,18 @@ export class AuditLog {
       throw new InvalidInput(`audit record ${key}: "prev" must be the sha256 of the previous record, or null`);
     const body = recordBytes(record);
     const sha256 = sha256Hex(body);
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-          ContentMD5: createHash('md5').update(body).digest('base64'),
-          IfNoneMatch: '*',
-          ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: new Date(Date.now() + this.retentionDays * 86_400_000),
-        }),
-      );
-      return { key, created: true, sha256 };
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err;
-      const existing = await this.original(key);
-      if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
-      // a step run again because its workflow task was (a local activity whose result Temporal had not yet
-      // recorded) writes the same record at a later time: the first one stands, and is the chain's
-      if (existing && sameBut(['at'], existing, record)) return { key, created: false, sha256: sha256Hex(existing) };
-      throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);
-    }
+    const put = await putIfAbsent(
+      this.s3,
+      { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' },
+      { lockDays: this.retentionDays },
+    );
+    if (put === 'created') return { key, created: true, sha256 };
+    const existing = await this.original(key);
+    if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
+    // a step run again because its workflow task was (a local activity whose result Temporal had not yet
+    // recorded) writes the same record at a later time: the first one stands, and is the chain's
+    if (existing && sameBut(['at'], existing, record)) return { key, created: false, sha256: sha256Hex(existing) };
+    throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);
   }
 
   /**

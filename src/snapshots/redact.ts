@@ -1,15 +1,8 @@
-import { createHash } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { AgentScope } from '../names/scope.js';
 import { blobKey, blobsPrefix, redactionMarkerKey, redactionsPrefix } from '../names/keys.js';
 import { sha256 } from '../memory/store.js';
-import { httpStatus } from '../s3/errors.js';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { keyVersions, objectVersionPages } from '../s3/versions.js';
 import type { AuditKey, WorkerKey } from '../cycle/workerKey.js';
 import { signedBy, signed } from './signatures.js';
@@ -107,22 +100,17 @@ export class RedactionIndex implements RedactionLookup {
   ): Promise<void> {
     const marker = signed(unsigned, key);
     const body = Buffer.from(canonicalJson(marker), 'utf8');
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.auditBucket,
-          Key: redactionMarkerKey(scope, marker.old, legacy),
-          Body: body,
-          ContentType: 'application/json',
-          ContentMD5: createHash('md5').update(body).digest('base64'),
-          IfNoneMatch: '*',
-          ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: new Date(Date.now() + retentionDays * 86_400_000),
-        }),
-      );
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err; // a rerun of the same redaction
-    }
+    // `exists`: a rerun of the same redaction
+    await putIfAbsent(
+      this.s3,
+      {
+        Bucket: this.auditBucket,
+        Key: redactionMarkerKey(scope, marker.old, legacy),
+        Body: body,
+        ContentType: 'application/json',
+      },
+      { lockDays: retentionDays },
+    );
   }
 }
 
@@ -229,19 +217,12 @@ export async function writeRedactedBlobs(
 ): Promise<void> {
   await mapLimit(plan.blobs, 8, async (b) => {
     const key = blobKey(scope, b.new, b.legacy);
-    try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: contents.get(b.new)!,
-          IfNoneMatch: '*',
-          ContentType: 'text/plain; charset=utf-8',
-        }),
-      );
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err;
-    }
+    await putIfAbsent(s3, {
+      Bucket: bucket,
+      Key: key,
+      Body: contents.get(b.new)!,
+      ContentType: 'text/plain; charset=utf-8',
+    });
   });
 }
 

@@ -5,6 +5,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
 import { keyVersions } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -202,19 +203,13 @@ export class SnapshotStore {
   ): Promise<void> {
     await mapLimit(missing, 16, async ([hash, path]) => {
       const body = bytesOf(store, path);
-      try {
-        await this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.blobKey(agent, hash),
-            Body: body,
-            IfNoneMatch: '*',
-            ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
-          }),
-        );
-      } catch (err) {
-        if (httpStatus(err) !== 412) throw err; // 412: another writer stored the same blob
-      }
+      // `exists`: another writer stored the same blob
+      await putIfAbsent(this.s3, {
+        Bucket: this.bucket,
+        Key: this.blobKey(agent, hash),
+        Body: body,
+        ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
+      });
       cost.putRequests++;
       cost.bytesWritten += body.length;
     });
