@@ -170,9 +170,11 @@ export function proofKey(workflowId: string): string {
 
 /** What names an audit record's place: its agent, its cycle run, its sequence number and event. */
 export interface AuditPlace {
+  /** The agent's fleet; absent in records written before fleets had namespaces. */
   fleet?: string;
   agent_id: string;
   cycle_id: string;
+  /** When the cycle started (ISO): orders cycles in the log. */
   cycle_started_at: string;
   seq: number;
   event: string;

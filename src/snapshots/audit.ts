@@ -1,6 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { legacyId, type AgentScope } from '../names/scope.js';
 import {
+  type AuditPlace,
   auditRecordKey,
   auditRunPrefix,
   isAuditRunOf,
@@ -20,15 +21,7 @@ import { signedBy, type Signature } from './signatures.js';
 import { isSha256 } from '../names/ids.js';
 
 /** One event of a cycle. Keys, hashes, scores and names only: never memory content. */
-export interface AuditRecord {
-  /** The agent's fleet; absent in records written before fleets had namespaces. */
-  fleet?: string;
-  agent_id: string;
-  cycle_id: string;
-  /** When the cycle started (ISO): orders cycles in the log. */
-  cycle_started_at: string;
-  seq: number;
-  event: string;
+export interface AuditRecord extends AuditPlace {
   at: string;
   actor?: string;
   data?: Record<string, unknown>;
