@@ -8,7 +8,7 @@ import {
   type Place,
   placeOf,
 } from '../../../src/config/overlap.js';
-import { formatPath } from '../../../src/config/yamlFile.js';
+import { formatPath } from '../../../src/util/yamlFile.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadFleetConfig } from '../../../src/config/fleet.js';

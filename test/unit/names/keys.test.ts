@@ -104,6 +104,9 @@ function keyPieces(file: string, text: string): string[] {
   const found: string[] = [];
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const visit = (node: ts.Node) => {
+    // a module's path (`../audit/…`) is no key
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) return;
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) return;
     if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) {
       const piece = node.text;
       if (layoutPieces.some((p) => p.test(piece)) && !notKeys.some((n) => n.file === file && piece.includes(n.text)))
@@ -128,8 +131,9 @@ describe('one place composes every S3 key', () => {
     expect(found, 'compose these keys with a named function in src/names/keys.ts').toEqual([]);
   });
 
-  it('the scan finds a key composed by hand, and passes over comments and the desk’s URLs', () => {
+  it('the scan finds a key composed by hand, and passes over comments, module paths and the desk’s URLs', () => {
     const planted = [
+      "import { signed } from '../audit/signatures.js'; // nor a module's path",
       '// a comment about `<ns>blobs/<aa>/<sha256>` is no key',
       'const a = `${scopePrefix(scope)}blobs/${h.slice(0, 2)}/${h}`;',
       "const b = prefix + 'state.json';",
@@ -138,10 +142,10 @@ describe('one place composes every S3 key', () => {
       "const e = 'a message that says nothing of keys';",
     ].join('\n');
     expect([...new Set(keyPieces('activities/planted.ts', planted).map((f) => f.split(': ')[0]))]).toEqual([
-      'activities/planted.ts:2',
       'activities/planted.ts:3',
       'activities/planted.ts:4',
       'activities/planted.ts:5',
+      'activities/planted.ts:6',
     ]);
     expect(keyPieces('src/review/link.ts', 'const u = `${base}/agents/${id}/`;')).toEqual([]);
   });

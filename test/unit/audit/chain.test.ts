@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recordBytes, recordHash, type AuditRecord } from '../../../src/snapshots/audit.js';
-import { sha256Hex, verifyChain, type StoredKey } from '../../../src/snapshots/chain.js';
+import { recordBytes, recordHash, type AuditRecord } from '../../../src/audit/audit.js';
+import { sha256Hex, verifyChain, type StoredKey } from '../../../src/audit/chain.js';
 import { canonicalJson } from '../../../src/util/canonicalJson.js';
 import { legacyPrefix, scopePrefix } from '../../../src/names/keys.js';
 
