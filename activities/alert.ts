@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { scopedName, scopePrefix } from '../src/names/scope.js';
-import { CycleObjects } from '../src/cycle/objects.js';
+import { scopedName } from '../src/names/scope.js';
+import { alertSlotKey, sentMarkerKey } from '../src/names/keys.js';
 import type { CycleRef } from '../src/cycle/types.js';
 import { composeAlert, type AlertKind } from '../src/notify/compose.js';
 import { sendWebhook, type Alert } from '../src/notify/webhook.js';
@@ -24,12 +24,9 @@ const perHour = 6;
 export function alertActivities(w: CycleContext) {
   /** Takes one of this hour's slots for the agent and kind; false when all are taken by other cycles. */
   async function withinLimit(scope: CycleRef & { id: string }, kind: AlertKind, run: string): Promise<boolean> {
-    const hour = new Date()
-      .toISOString()
-      .slice(0, 13)
-      .replace(/[^0-9T-]/g, '');
+    const at = new Date().toISOString();
     for (let n = 0; n < perHour; n++) {
-      const key = `${scopePrefix({ fleet: scope.fleet, id: scope.id })}alerts/${hour}/${kind}-${n}`;
+      const key = alertSlotKey({ fleet: scope.fleet, id: scope.id }, at, kind, n);
       if ((await w.objects.claim(key, run)) === 'mine') return true;
     }
     return false;
@@ -46,7 +43,7 @@ export function alertActivities(w: CycleContext) {
       if (!['page', 'notify', 'review', 'reminder'].includes(kind)) return w.refuse(a.scope, 'not an alert kind');
       const target = kind === 'page' ? a.fleet.paging : a.fleet.notify;
       if (!target) return { sent: false, why: 'no webhook configured' };
-      const marker = CycleObjects.cycleKey(a.scope, a.run, `${kind}.sent`);
+      const marker = sentMarkerKey(a.scope, a.run, kind);
       if (await w.objects.exists(marker)) return { sent: false, why: 'sent already' };
       const name = scopedName(a.scope);
       const run = { fleet: a.scope.fleet, agent_id: a.scope.id, cycle_id: a.run, cycle_started_at: a.ref.startedAt };

@@ -3,10 +3,9 @@ import { Context } from '@temporalio/activity';
 import { batchSender, directSender, type BatchLedger } from '../src/anthropic/sender.js';
 import { madeHere, proofKinds } from '../src/cycle/authority.js';
 import { revises, type Decision } from '../src/cycle/decision.js';
-import { evidenceKey, isCycleObject } from '../src/names/keys.js';
+import { batchLedgerKey, evalReportKey, evidenceKey, isCycleObject } from '../src/names/keys.js';
 import { seal } from '../src/cycle/seal.js';
 import { decisionDigest, verifyDecision } from '../src/cycle/verifyDecision.js';
-import { CycleObjects } from '../src/cycle/objects.js';
 import { reviseChanges } from '../src/cycle/revise.js';
 import type { CycleRef, DreamRef, Redream } from '../src/cycle/types.js';
 import { ClaudeDreamer, type DreamFeedback } from '../src/dream/claude/dreamer.js';
@@ -47,7 +46,7 @@ async function feedbackFrom(w: CycleContext, a: Agent, cycleId: string, redo: Re
   const agent = a.config;
   // the report of the attempt that failed, where this run's evaluation put it (never a key the call names)
   const step = redo.attempt === 1 ? 'post' : `post-${redo.attempt}`;
-  const report = await w.objects.getJson<Evaluation>(CycleObjects.cycleKey(a.scope, cycleId, `eval-${step}.json`));
+  const report = await w.objects.getJson<Evaluation>(evalReportKey(a.scope, cycleId, step));
   const derived = (await w.objects.getJson<DerivedCase[]>(derivedKey(a, cycleId))) ?? [];
   const suite = withDerived(agent.suite ? await loadSuite(agent.suite) : undefined, derived);
   const question = (id: string) => suite.cases.find((c) => c.id === id)?.question;
@@ -83,7 +82,7 @@ async function dreamerFor(w: CycleContext, a: Agent, cycleId: string, redo: Redr
         maxTokens: agent.claude.budget.maxTokens - spent.tokens,
         maxCostUsd: agent.claude.budget.maxCostUsd - spent.costUsd,
       };
-      const ledgerKey = (key: string) => CycleObjects.cycleKey(a.scope, cycleId, `batches/${key}.json`);
+      const ledgerKey = (key: string) => batchLedgerKey(a.scope, cycleId, key);
       const ledger: BatchLedger = {
         get: (key) => w.objects.getJson(ledgerKey(key)),
         put: async (key, value) => void (await w.objects.putJson(ledgerKey(key), value)),

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { proofKinds } from '../src/cycle/authority.js';
-import { CycleObjects } from '../src/cycle/objects.js';
+import { derivedExemptKey, derivedSuiteKey, evalReportKey } from '../src/names/keys.js';
 import { seal } from '../src/cycle/seal.js';
 import type { CycleRef, EvalSummary, StoreTarget } from '../src/cycle/types.js';
 import { deriveCases, withDerived, type DerivedCase } from '../src/evaluate/derive.js';
@@ -25,9 +25,9 @@ export async function storeOf(w: CycleContext, a: Agent, target: StoreTarget): P
 }
 
 /** The cases derived from the baseline store and the sessions, kept beside the cycle's other objects. */
-export const derivedKey = (a: Agent, cycleId: string) => CycleObjects.cycleKey(a.scope, cycleId, 'derived-suite.json');
+export const derivedKey = (a: Agent, cycleId: string) => derivedSuiteKey(a.scope, cycleId);
 /** Paths whose facts the dream no longer answers for: a reviewer's edits, the agent's writes since the snapshot. */
-export const exemptKey = (a: Agent, cycleId: string) => CycleObjects.cycleKey(a.scope, cycleId, 'derived-exempt.json');
+export const exemptKey = (a: Agent, cycleId: string) => derivedExemptKey(a.scope, cycleId);
 
 /** Adds paths to the cycle's list of paths exempt from the derived retention cases. */
 export async function exemptFromRetention(w: CycleContext, a: Agent, cycleId: string, paths: readonly string[]) {
@@ -79,7 +79,7 @@ export async function scoreStore(
   const suite = await suiteFor(w, a, a.run, target, store);
   progress(`evaluating ${step}`);
   const result = await w.scorerFor(a.config).evaluate(store, suite, Context.current().cancellationSignal);
-  const { key } = await w.objects.putJson(CycleObjects.cycleKey(a.scope, a.run, `eval-${step}.json`), {
+  const { key } = await w.objects.putJson(evalReportKey(a.scope, a.run, step), {
     target,
     storeSha256: store.hash(),
     ...result,

@@ -1,5 +1,5 @@
 import { scopedName } from '../src/names/scope.js';
-import { CycleObjects } from '../src/cycle/objects.js';
+import { sentMarkerKey } from '../src/names/keys.js';
 import { pausedBy, repeatedDiscard } from '../src/cycle/pause.js';
 import type { CycleRef } from '../src/cycle/types.js';
 import { sendWebhook } from '../src/notify/webhook.js';
@@ -42,7 +42,7 @@ export function pauseActivities(w: CycleContext) {
       if (!repeat) return { paused: false };
       const name = scopedName(a.scope);
       const cases = repeat.cases.slice(0, 20);
-      const marker = CycleObjects.cycleKey(a.scope, a.run, 'paused.sent');
+      const marker = sentMarkerKey(a.scope, a.run, 'paused');
       const target = a.fleet.notify ?? a.fleet.paging;
       let notified = false;
       if (target && !(await w.objects.exists(marker))) {

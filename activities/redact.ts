@@ -1,5 +1,6 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { legacyPrefix, scopePrefix, type AgentScope } from '../src/names/scope.js';
+import type { AgentScope } from '../src/names/scope.js';
+import { blobKey } from '../src/names/keys.js';
 import { proofKinds } from '../src/cycle/authority.js';
 import { seal } from '../src/cycle/seal.js';
 import { redactedValues } from '../src/memory/mask.js';
@@ -20,7 +21,7 @@ export interface RedactedBlob {
 
 export function redactActivities(w: CycleContext) {
   async function blob(scope: AgentScope, hash: string, legacy: boolean): Promise<string | undefined> {
-    const key = `${legacy ? legacyPrefix(scope) : scopePrefix(scope)}blobs/${hash.slice(0, 2)}/${hash}`;
+    const key = blobKey(scope, hash, legacy);
     try {
       const out = await w.deps.s3.send(new GetObjectCommand({ Bucket: w.deps.snapshotsBucket, Key: key }));
       const bytes = Buffer.from(await out.Body!.transformToByteArray());

@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleDescription } from '@temporalio/client';
 import type { FleetConfig } from '../src/config/fleet.js';
 import { scheduleName } from '../src/names/scope.js';
+import { fleetRunPagesPrefix } from '../src/names/keys.js';
 import { InvalidInput } from '../src/util/errors.js';
 import type { FleetOutcome } from '../src/cycle/types.js';
 import type { FleetInput, FleetResult } from '../workflows/fleet.js';
@@ -44,7 +45,7 @@ export async function fleetOutcomes(
   result: Pick<FleetResult, 'reportKey'>,
   order?: string[],
 ): Promise<FleetOutcome[]> {
-  const pages = await c.objects.list(`${result.reportKey}/outcomes-`);
+  const pages = await c.objects.list(fleetRunPagesPrefix(result.reportKey));
   const all = (await Promise.all(pages.map((k) => c.objects.getJson<FleetOutcome[]>(k)))).flatMap((p) => p ?? []);
   if (!order) return all;
   const at = new Map(order.map((id, i) => [id, i]));

@@ -10,7 +10,7 @@ import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import type { FleetConfig } from '../src/config/fleet.js';
 import { writeFleetFile, type FleetSpec } from '../src/config/fleetYaml.js';
 import type { FleetRegistry } from '../src/config/registry.js';
-import { scopePrefix } from '../src/names/scope.js';
+import { blobKey } from '../src/names/keys.js';
 import type { StoreLimits } from '../src/memory/limits.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
@@ -186,7 +186,7 @@ export async function snapshotCost(
         await s3.send(
           new GetObjectCommand({
             Bucket: bucket,
-            Key: `${scopePrefix(agent)}blobs/${f.sha256.slice(0, 2)}/${f.sha256}`,
+            Key: blobKey(agent, f.sha256),
           }),
         )
       ).Body!.transformToByteArray(),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import type { AgentScope } from '../../src/names/scope.js';
+import { editsKey } from '../../src/names/keys.js';
 import { signedText, type Decision, type Verdict } from '../../src/cycle/decision.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { reviseChanges } from '../../src/cycle/revise.js';
@@ -205,10 +206,7 @@ export async function approveCommand(
 async function putEdits(ctx: Context, scope: AgentScope, cycleId: string, edits: Record<string, string>) {
   const body = JSON.stringify(edits, null, 1);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  return new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket).putJson(
-    CycleObjects.cycleKey(scope, cycleId, `edits-${sha256.slice(0, 16)}.json`),
-    edits,
-  );
+  return new CycleObjects(ctx.s3, ctx.storage.snapshotsBucket).putJson(editsKey(scope, cycleId, sha256), edits);
 }
 
 export async function rejectCommand(

@@ -5,7 +5,7 @@
  */
 import type { AgentConfig } from '../../src/config/fleet.js';
 import type { AgentScope } from '../../src/names/scope.js';
-import { cycleKey, evalReportKey, evidenceKey } from '../../src/names/keys.js';
+import { evalReportKey, evidenceKey, postReportAttempt, postReportsPrefix } from '../../src/names/keys.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { evidenceSchema, type EvidenceQuotes } from '../../src/review/evidence.js';
 import { reviewView, type CaseOutcomes } from '../../src/review/view.js';
@@ -23,10 +23,8 @@ async function evidenceOf(objects: CycleObjects, scope: AgentScope, id: string):
 
 /** The baseline report, and the newest post report (a model dreamer may have dreamed again). */
 async function reportsOf(objects: CycleObjects, scope: AgentScope, cycleId: string) {
-  const posts = (await objects.list(cycleKey(scope, cycleId, 'eval-post'))).filter((k) =>
-    /eval-post(-\d+)?\.json$/.test(k),
-  );
-  const attempt = (k: string) => Number(/eval-post-(\d+)\.json$/.exec(k)?.[1] ?? 1);
+  const posts = (await objects.list(postReportsPrefix(scope, cycleId))).filter((k) => postReportAttempt(k));
+  const attempt = (k: string) => postReportAttempt(k)!;
   const newest = posts.sort((a, b) => attempt(a) - attempt(b)).at(-1);
   const [baseline, post] = await Promise.all([
     objects.getJson<CaseOutcomes>(evalReportKey(scope, cycleId, 'baseline')),

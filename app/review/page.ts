@@ -122,82 +122,86 @@ function decision(view: ReviewView, mode: PageMode): Raw {
   </section>`;
 }
 
-/** The whole page. `token` (decide mode) goes with each request the page's script makes. */
-export function renderPage(view: ReviewView, mode: PageMode, token = '', assets = ''): string {
-  const h = view.header;
+/**
+ * A whole desk page: the head every page shares (charset, viewport, colour scheme, the desk's stylesheet
+ * after any other), the page's own head, and its body.
+ */
+function deskDocument(p: { title: string; head?: Raw; styles?: string[]; assets?: string; body: Raw }): string {
+  const assets = p.assets ?? '';
   return `<!doctype html>${
     html`<html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
-        <meta name="desk-token" content="${token}" />
-        <meta name="desk-mode" content="${mode}" />
-        <meta name="desk-change-set" content="${h.changeSetId}" />
-        <meta name="desk-cycle" content="${h.cycleId}" />
-        <title>Review ${h.agent} · ${shortId(h.changeSetId)} · dreamgate</title>
-        <link rel="stylesheet" href="${assets}assets/diff2html.min.css" />
-        <link rel="stylesheet" href="${assets}assets/desk.css" />
-        <script src="${assets}assets/desk.js" defer></script>
+        ${p.head}
+        <title>${p.title}</title>
+        ${[...(p.styles ?? []), 'desk.css'].map((f) => html`<link rel="stylesheet" href="${assets}assets/${f}" />`)}
       </head>
       <body>
-        <a class="skip" href="#changes">Skip to the changes</a>
-        ${header(view, mode)} ${filters(view)}
-        <main>
-          <section id="changes" aria-labelledby="c-title">
-            <h2 id="c-title">Changes <span class="count">${view.changes.length}</span></h2>
-            <p class="hint">
-              Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous change, <kbd>a</kbd> accept, <kbd>v</kbd> viewed,
-              <kbd>/</kbd> search.
-            </p>
-            ${view.changes.length ? view.changes.map((c) => changeArticle(c, mode === 'read-only')) : html`<p>No changes.</p>`}
-          </section>
-          ${heldSection(view, mode === 'read-only')} ${quarantineSection(view, mode === 'read-only')}
-          ${findingsSection(view)} ${otherNotes(view)} ${decision(view, mode)}
-        </main>
+        ${p.body}
       </body>
     </html>`.html
   }`;
 }
 
+/** The whole page. `token` (decide mode) goes with each request the page's script makes. */
+export function renderPage(view: ReviewView, mode: PageMode, token = '', assets = ''): string {
+  const h = view.header;
+  return deskDocument({
+    title: `Review ${h.agent} · ${shortId(h.changeSetId)} · dreamgate`,
+    head: html`<meta name="desk-token" content="${token}" />
+      <meta name="desk-mode" content="${mode}" />
+      <meta name="desk-change-set" content="${h.changeSetId}" />
+      <meta name="desk-cycle" content="${h.cycleId}" />
+      <script src="${assets}assets/desk.js" defer></script>`,
+    styles: ['diff2html.min.css'],
+    assets,
+    body: html`<a class="skip" href="#changes">Skip to the changes</a>
+      ${header(view, mode)} ${filters(view)}
+      <main>
+        <section id="changes" aria-labelledby="c-title">
+          <h2 id="c-title">Changes <span class="count">${view.changes.length}</span></h2>
+          <p class="hint">
+            Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous change, <kbd>a</kbd> accept, <kbd>v</kbd> viewed,
+            <kbd>/</kbd> search.
+          </p>
+          ${view.changes.length ? view.changes.map((c) => changeArticle(c, mode === 'read-only')) : html`<p>No changes.</p>`}
+        </section>
+        ${heldSection(view, mode === 'read-only')} ${quarantineSection(view, mode === 'read-only')}
+        ${findingsSection(view)} ${otherNotes(view)} ${decision(view, mode)}
+      </main>`,
+  });
+}
+
 /** The list `dreamgate serve` shows: a fleet's pending reviews. */
 export function renderIndex(fleet: string, rows: { agent: string; changeSetId?: string; stage: string }[]): string {
-  return `<!doctype html>${
-    html`<html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
-        <title>Pending reviews · ${fleet} · dreamgate</title>
-        <link rel="stylesheet" href="assets/desk.css" />
-      </head>
-      <body>
-        <header class="top"><h1>${fleet}: pending reviews</h1></header>
-        <main>
-          <table class="index">
-            <thead>
-              <tr>
-                <th scope="col">agent</th>
-                <th scope="col">stage</th>
-                <th scope="col">change set</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${rows.map(
-                (r) =>
-                  html`<tr>
-                    <td>
-                      ${r.changeSetId ? html`<a href="agents/${encodeURIComponent(r.agent)}/">${r.agent}</a>` : r.agent}
-                    </td>
-                    <td>${r.stage}</td>
-                    <td>${r.changeSetId ? html`<code>${shortId(r.changeSetId)}</code>` : '—'}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-          ${rows.length === 0 ? html`<p>No agents.</p>` : ''}
-        </main>
-      </body>
-    </html>`.html
-  }`;
+  return deskDocument({
+    title: `Pending reviews · ${fleet} · dreamgate`,
+    body: html`<header class="top"><h1>${fleet}: pending reviews</h1></header>
+      <main>
+        <table class="index">
+          <thead>
+            <tr>
+              <th scope="col">agent</th>
+              <th scope="col">stage</th>
+              <th scope="col">change set</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows.map(
+              (r) =>
+                html`<tr>
+                  <td>
+                    ${r.changeSetId ? html`<a href="agents/${encodeURIComponent(r.agent)}/">${r.agent}</a>` : r.agent}
+                  </td>
+                  <td>${r.stage}</td>
+                  <td>${r.changeSetId ? html`<code>${shortId(r.changeSetId)}</code>` : '—'}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+        ${rows.length === 0 ? html`<p>No agents.</p>` : ''}
+      </main>`,
+  });
 }

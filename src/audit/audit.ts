@@ -1,6 +1,15 @@
-import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { legacyId, type AgentScope } from '../names/scope.js';
+import {
+  type AuditPlace,
+  auditRecordKey,
+  auditRunPrefix,
+  isAuditRunOf,
+  legacyAuditRecordKey,
+  legacyPrefix,
+  scopePrefix,
+} from '../names/keys.js';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
 import { objectVersionPages } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -12,15 +21,7 @@ import { signedBy, type Signature } from './signatures.js';
 import { isSha256 } from '../names/ids.js';
 
 /** One event of a cycle. Keys, hashes, scores and names only: never memory content. */
-export interface AuditRecord {
-  /** The agent's fleet; absent in records written before fleets had namespaces. */
-  fleet?: string;
-  agent_id: string;
-  cycle_id: string;
-  /** When the cycle started (ISO): orders cycles in the log. */
-  cycle_started_at: string;
-  seq: number;
-  event: string;
+export interface AuditRecord extends AuditPlace {
   at: string;
   actor?: string;
   data?: Record<string, unknown>;
@@ -44,8 +45,6 @@ export class AuditConflict extends Error {
   override readonly name = 'AuditConflict';
 }
 
-const segment = /^[A-Za-z0-9@][A-Za-z0-9._:@-]{0,200}$/;
-
 /** The bytes a record is stored as (canonical JSON): its sha256 is what the next record's `prev` names. */
 export const recordBytes = (record: AuditRecord): Buffer => Buffer.from(canonicalJson(record), 'utf8');
 
@@ -61,24 +60,6 @@ function sameBut(fields: (keyof AuditRecord)[], stored: Uint8Array, record: Audi
   } catch {
     return false;
   }
-}
-
-const scopeOf = (r: Pick<AuditRecord, 'fleet' | 'agent_id'>): AgentScope => ({ fleet: r.fleet ?? '', id: r.agent_id });
-
-/** The part of a record's key below its agent's prefix: `<cycle start>_<cycle>/<seq>-<event>.json`. */
-function recordName(r: Pick<AuditRecord, 'cycle_id' | 'cycle_started_at' | 'seq' | 'event'>): string {
-  for (const [name, v] of [
-    ['cycle id', r.cycle_id],
-    ['event', r.event],
-  ] as const) {
-    if (typeof v !== 'string' || !segment.test(v))
-      throw new InvalidInput(`audit ${name} has characters outside [A-Za-z0-9._:@-] or is longer than 200`);
-  }
-  if (!Number.isInteger(r.seq) || r.seq < 0 || r.seq > 999_999)
-    throw new InvalidInput('audit seq is not a small integer');
-  const started = String(r.cycle_started_at).replace(/[:.]/g, '');
-  if (!/^[0-9TZ+-]{1,40}$/.test(started)) throw new InvalidInput('audit cycle_started_at is not an ISO time');
-  return `${started}_${r.cycle_id}/${String(r.seq).padStart(4, '0')}-${r.event}.json`;
 }
 
 // The audit bucket's Object Lock is checked in one place, with the other bucket checks a worker makes at start.
@@ -99,8 +80,7 @@ export class AuditLog {
 
   /** Where a record is stored: `fleets/<fleet>/agents/<id>/<cycle start>_<cycle>/<seq>-<event>.json`. */
   key(r: Pick<AuditRecord, 'fleet' | 'agent_id' | 'cycle_id' | 'cycle_started_at' | 'seq' | 'event'>): string {
-    if (!r.fleet) throw new InvalidInput('an audit record must name its fleet');
-    return `${scopePrefix(scopeOf(r))}${recordName(r)}`;
+    return auditRecordKey(r);
   }
 
   /**
@@ -113,29 +93,18 @@ export class AuditLog {
       throw new InvalidInput(`audit record ${key}: "prev" must be the sha256 of the previous record, or null`);
     const body = recordBytes(record);
     const sha256 = sha256Hex(body);
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-          ContentMD5: createHash('md5').update(body).digest('base64'),
-          IfNoneMatch: '*',
-          ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: new Date(Date.now() + this.retentionDays * 86_400_000),
-        }),
-      );
-      return { key, created: true, sha256 };
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err;
-      const existing = await this.original(key);
-      if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
-      // a step run again because its workflow task was (a local activity whose result Temporal had not yet
-      // recorded) writes the same record at a later time: the first one stands, and is the chain's
-      if (existing && sameBut(['at'], existing, record)) return { key, created: false, sha256: sha256Hex(existing) };
-      throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);
-    }
+    const put = await putIfAbsent(
+      this.s3,
+      { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' },
+      { lockDays: this.retentionDays },
+    );
+    if (put === 'created') return { key, created: true, sha256 };
+    const existing = await this.original(key);
+    if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
+    // a step run again because its workflow task was (a local activity whose result Temporal had not yet
+    // recorded) writes the same record at a later time: the first one stands, and is the chain's
+    if (existing && sameBut(['at'], existing, record)) return { key, created: false, sha256: sha256Hex(existing) };
+    throw new AuditConflict(`audit record ${key} already exists with different content; the log is append-only`);
   }
 
   /**
@@ -167,7 +136,7 @@ export class AuditLog {
 
   /** The folder of one cycle run's records: `<ns><cycle start>_<run>/`. */
   runPrefix(r: Pick<AuditRecord, 'fleet' | 'agent_id' | 'cycle_id' | 'cycle_started_at'>): string {
-    return this.key({ ...r, seq: 0, event: 'x' }).replace(/0000-x\.json$/, '');
+    return auditRunPrefix(r);
   }
 
   /** The records of one run that carry a valid signature by `keys` and lie where they belong, by sequence. */
@@ -201,7 +170,7 @@ export class AuditLog {
     scan = 50,
   ): Promise<StoredRecord[] | undefined> {
     const runs = (await this.folders(scopePrefix(scope))).sort().reverse();
-    for (const p of runs.filter((r) => !exceptRun || !r.endsWith(`_${exceptRun}/`)).slice(0, scan)) {
+    for (const p of runs.filter((r) => !exceptRun || !isAuditRunOf(r, exceptRun)).slice(0, scan)) {
       const records = await this.signedIn(p, keys);
       if (records.length > 0) return records;
     }
@@ -261,7 +230,7 @@ export class AuditLog {
         )
           return { refused: 'it names another agent' };
         try {
-          return r.fleet === undefined ? `${legacy}${recordName(r)}` : this.key(r);
+          return r.fleet === undefined ? legacyAuditRecordKey(scope, r) : this.key(r);
         } catch (err) {
           return { refused: (err as Error).message };
         }

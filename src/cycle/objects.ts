@@ -2,8 +2,9 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { createHash } from 'node:crypto';
 import type { AgentScope } from '../names/scope.js';
 import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
-import { changeSetKey, cycleKey, stateKey } from '../names/keys.js';
+import { changeSetKey } from '../names/keys.js';
 import { shortId } from '../names/ids.js';
 
 /** A change set whose stored bytes no longer hash to its id: swapped or tampered with in S3. */
@@ -27,29 +28,13 @@ export class CycleObjects {
     readonly bucket: string,
   ) {}
 
-  static cycleKey = cycleKey;
-  static changeSetKey = changeSetKey;
-  static stateKey = stateKey;
-
   /** Stores a change set under its own hash and returns that hash: its id. */
   async putChangeSet(scope: AgentScope, cs: ChangeSet): Promise<{ id: string; key: string }> {
     const body = JSON.stringify(cs, null, 1);
     const id = sha256(body);
-    const key = CycleObjects.changeSetKey(scope, id);
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body,
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
-      );
-    } catch (err) {
-      // already there: the same bytes (a retry), or a swap that loading will catch
-      if (httpStatus(err) !== 412) throw err;
-    }
+    const key = changeSetKey(scope, id);
+    // already there: the same bytes (a retry), or a swap that loading will catch
+    await putIfAbsent(this.s3, { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' });
     return { id, key };
   }
 
@@ -58,7 +43,7 @@ export class CycleObjects {
    * swapped or tampered object is a ChangeSetTampered failure, which retrying cannot fix.
    */
   async loadChangeSet(scope: AgentScope, id: string): Promise<ChangeSet> {
-    const key = CycleObjects.changeSetKey(scope, id);
+    const key = changeSetKey(scope, id);
     const text = await this.getText(key);
     if (text === undefined) throw new ChangeSetTampered(`change set ${shortId(id)} is missing from ${key}`, true);
     const actual = sha256(text);
@@ -94,15 +79,8 @@ export class CycleObjects {
 
   /** Creates a marker once; false when it already existed (the side effect it guards already happened). */
   async markOnce(key: string): Promise<boolean> {
-    try {
-      await this.s3.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: new Date().toISOString(), IfNoneMatch: '*' }),
-      );
-      return true;
-    } catch (err) {
-      if (httpStatus(err) === 412) return false;
-      throw err;
-    }
+    const put = await putIfAbsent(this.s3, { Bucket: this.bucket, Key: key, Body: new Date().toISOString() });
+    return put === 'created';
   }
 
   /**
@@ -111,21 +89,9 @@ export class CycleObjects {
    * number, the one promotion) is claimed first, so a second, different one is refused.
    */
   async claim(key: string, value: string): Promise<'mine' | 'taken'> {
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: value,
-          ContentType: 'text/plain',
-          IfNoneMatch: '*',
-        }),
-      );
-      return 'mine';
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err;
-      return (await this.getText(key)) === value ? 'mine' : 'taken';
-    }
+    const put = await putIfAbsent(this.s3, { Bucket: this.bucket, Key: key, Body: value, ContentType: 'text/plain' });
+    if (put === 'created') return 'mine';
+    return (await this.getText(key)) === value ? 'mine' : 'taken';
   }
 
   /** Keys under a prefix, in order. */

@@ -1,6 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { scopePrefix, type AgentScope } from '../names/scope.js';
-import { httpStatus } from '../s3/errors.js';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { AgentScope } from '../names/scope.js';
+import { refusalKey, refusalsHourPrefix, refusalsPrefix } from '../names/keys.js';
+import { putIfAbsent } from '../s3/createOnly.js';
 
 /**
  * A call an activity refused: what was asked, by which workflow run (as Temporal named it), and why. Kept in
@@ -17,28 +18,19 @@ export interface Refusal {
   at: string;
 }
 
-export const refusalsPrefix = (scope: AgentScope) => `refusals/${scopePrefix(scope)}`;
-
 const perHour = 20;
 
 export async function keepRefusal(s3: S3Client, bucket: string, scope: AgentScope, r: Refusal): Promise<boolean> {
-  const hour = `${refusalsPrefix(scope)}${r.at.slice(0, 13).replace(/[^0-9T-]/g, '')}/`;
+  const hour = refusalsHourPrefix(scope, r.at);
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: hour, MaxKeys: perHour }));
   for (let n = listed.KeyCount ?? 0; n < perHour; n++) {
-    try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: `${hour}${String(n).padStart(2, '0')}.json`,
-          Body: JSON.stringify(r),
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err; // another refusal took this slot: the next one
-    }
+    const slot = {
+      Bucket: bucket,
+      Key: refusalKey(scope, r.at, n),
+      Body: JSON.stringify(r),
+      ContentType: 'application/json',
+    };
+    if ((await putIfAbsent(s3, slot)) === 'created') return true; // else another refusal took this slot: the next one
   }
   return false;
 }

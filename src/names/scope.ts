@@ -1,7 +1,7 @@
 /**
- * One namespace per fleet and agent. Every S3 key, workflow id, search-attribute value and visibility query
- * that belongs to an agent is named here, from its fleet and its id, so two fleets with an agent of the
- * same id never meet, and the fleet's team store cannot be mistaken for an agent.
+ * One namespace per fleet and agent. Every workflow id, search-attribute value and visibility query that
+ * belongs to an agent is named here (its S3 keys in keys.ts), from its fleet and its id, so two fleets with an
+ * agent of the same id never meet, and the fleet's team store cannot be mistaken for an agent.
  *
  * Pure (no Node built-ins): workflows import it too.
  */
@@ -39,36 +39,8 @@ export function assertScope(scope: AgentScope): void {
 
 export const isTeam = (scope: AgentScope): boolean => scope.id === teamId;
 
-/**
- * The S3 prefix of everything an agent owns, in the snapshots bucket and in the audit bucket:
- * `fleets/<fleet>/agents/<id>/`, or `fleets/<fleet>/team/` for the team store.
- */
-export function scopePrefix(scope: AgentScope): string {
-  assertScope(scope);
-  return isTeam(scope) ? `fleets/${scope.fleet}/team/` : `fleets/${scope.fleet}/agents/${scope.id}/`;
-}
-
 /** The id an agent had before fleets had namespaces: its own, or `<fleet>-team` for the team store. */
 export const legacyId = (scope: AgentScope): string => (isTeam(scope) ? `${scope.fleet}-team` : scope.id);
-
-/**
- * Where an agent's objects were kept before fleets had namespaces (`agents/<id>/`): read for snapshots and
- * audit records written then, never written again.
- */
-export function legacyPrefix(scope: AgentScope): string {
-  assertScope(scope);
-  return `agents/${legacyId(scope)}/`;
-}
-
-/** Whether an S3 key lies in the agent's namespace (for keys that arrive in a message, such as an edit). */
-export function ownsKey(scope: AgentScope, key: unknown): key is string {
-  if (typeof key !== 'string') return false;
-  const prefix = scopePrefix(scope);
-  if (!key.startsWith(prefix)) return false;
-  const rest = key.slice(prefix.length);
-  // no way back out: every segment is a plain name
-  return rest.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('\\'));
-}
 
 /** The agent's name in the Temporal UI, in search attributes and in pages: `<fleet>/<id>`. */
 export function scopedName(scope: AgentScope): string {

@@ -1,14 +1,8 @@
-import { createHash } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { AgentScope } from '../names/scope.js';
+import { blobKey, blobsPrefix, redactionMarkerKey, redactionsPrefix } from '../names/keys.js';
 import { sha256 } from '../memory/store.js';
-import { httpStatus } from '../s3/errors.js';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { keyVersions, objectVersionPages } from '../s3/versions.js';
 import type { AuditKey, WorkerKey } from '../cycle/workerKey.js';
 import { signedBy, signed } from '../audit/signatures.js';
@@ -48,10 +42,6 @@ export interface RedactionPlan {
   candidates: string[];
 }
 
-/** Where a redaction is written down for restores: in the audit (Object Lock) bucket, one object per old blob. */
-export const markerKey = (scope: AgentScope, old: string, legacy = false) =>
-  `redactions/${legacy ? legacyPrefix(scope) : scopePrefix(scope)}${old}.json`;
-
 export interface RedactionMarker {
   fleet: string;
   agent_id: string;
@@ -77,7 +67,7 @@ export class RedactionIndex implements RedactionLookup {
   ) {}
 
   async replacement(scope: AgentScope, old: string, legacy: boolean): Promise<string | undefined> {
-    const key = markerKey(scope, old, legacy);
+    const key = redactionMarkerKey(scope, old, legacy);
     const oldest = (await keyVersions(this.s3, this.auditBucket, key)).versions.at(-1);
     if (!oldest) return undefined;
     const out = await this.s3.send(new GetObjectCommand({ Bucket: this.auditBucket, Key: key, VersionId: oldest }));
@@ -94,8 +84,8 @@ export class RedactionIndex implements RedactionLookup {
 
   async generation(scope: AgentScope): Promise<string> {
     const seen: string[] = [];
-    for (const prefix of [scopePrefix(scope), legacyPrefix(scope)])
-      for await (const page of objectVersionPages(this.s3, this.auditBucket, `redactions/${prefix}`))
+    for (const prefix of [redactionsPrefix(scope), redactionsPrefix(scope, true)])
+      for await (const page of objectVersionPages(this.s3, this.auditBucket, prefix))
         for (const v of page.Versions ?? []) seen.push(`${v.Key}@${v.VersionId}`);
     return seen.sort().join('\n');
   }
@@ -110,22 +100,17 @@ export class RedactionIndex implements RedactionLookup {
   ): Promise<void> {
     const marker = signed(unsigned, key);
     const body = Buffer.from(canonicalJson(marker), 'utf8');
-    try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.auditBucket,
-          Key: markerKey(scope, marker.old, legacy),
-          Body: body,
-          ContentType: 'application/json',
-          ContentMD5: createHash('md5').update(body).digest('base64'),
-          IfNoneMatch: '*',
-          ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: new Date(Date.now() + retentionDays * 86_400_000),
-        }),
-      );
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err; // a rerun of the same redaction
-    }
+    // `exists`: a rerun of the same redaction
+    await putIfAbsent(
+      this.s3,
+      {
+        Bucket: this.auditBucket,
+        Key: redactionMarkerKey(scope, marker.old, legacy),
+        Body: body,
+        ContentType: 'application/json',
+      },
+      { lockDays: retentionDays },
+    );
   }
 }
 
@@ -178,7 +163,7 @@ export async function planRedaction(
 
   const blobs: { key: string; hash: string; legacy: boolean }[] = [];
   for (const legacy of opts.legacy ? [false, true] : [false]) {
-    const prefix = `${legacy ? legacyPrefix(scope) : scopePrefix(scope)}blobs/`;
+    const prefix = blobsPrefix(scope, legacy);
     let token: string | undefined;
     do {
       const page = await s3.send(
@@ -231,20 +216,13 @@ export async function writeRedactedBlobs(
   contents: Map<string, Buffer>,
 ): Promise<void> {
   await mapLimit(plan.blobs, 8, async (b) => {
-    const key = `${b.legacy ? legacyPrefix(scope) : scopePrefix(scope)}blobs/${b.new.slice(0, 2)}/${b.new}`;
-    try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: contents.get(b.new)!,
-          IfNoneMatch: '*',
-          ContentType: 'text/plain; charset=utf-8',
-        }),
-      );
-    } catch (err) {
-      if (httpStatus(err) !== 412) throw err;
-    }
+    const key = blobKey(scope, b.new, b.legacy);
+    await putIfAbsent(s3, {
+      Bucket: bucket,
+      Key: key,
+      Body: contents.get(b.new)!,
+      ContentType: 'text/plain; charset=utf-8',
+    });
   });
 }
 
@@ -257,7 +235,7 @@ export async function deleteOldBlobs(
 ): Promise<number> {
   let deleted = 0;
   for (const b of plan.blobs) {
-    const key = `${b.legacy ? legacyPrefix(scope) : scopePrefix(scope)}blobs/${b.old.slice(0, 2)}/${b.old}`;
+    const key = blobKey(scope, b.old, b.legacy);
     const { versions, deleteMarkers } = await keyVersions(s3, bucket, key);
     for (const versionId of [...versions, ...deleteMarkers]) {
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));

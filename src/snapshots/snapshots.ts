@@ -5,12 +5,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { putIfAbsent } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
 import { keyVersions } from '../s3/versions.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
-import { legacyId, legacyPrefix, scopePrefix, type AgentScope } from '../names/scope.js';
+import { legacyId, type AgentScope } from '../names/scope.js';
+import { blobKey, blobsPrefix, manifestKey } from '../names/keys.js';
 
 /** What a snapshot's manifest holds: the store's shape and hashes; contents live in blobs. */
 export interface Manifest {
@@ -99,13 +101,8 @@ export class SnapshotStore {
   ) {}
 
   /** Everything of one agent lives under its fleet's namespace; `legacy` reads what was written before. */
-  private prefix(agent: AgentScope, legacy = false): string {
-    return legacy ? legacyPrefix(agent) : scopePrefix(agent);
-  }
-  private manifestKey = (agent: AgentScope, legacy = false) =>
-    `${this.prefix(agent, legacy)}${this.series === 'snapshot' ? 'manifest' : 'candidate'}.json`;
-  private blobKey = (agent: AgentScope, hash: string, legacy = false) =>
-    `${this.prefix(agent, legacy)}blobs/${hash.slice(0, 2)}/${hash}`;
+  private manifestKey = (agent: AgentScope, legacy = false) => manifestKey(agent, this.series, legacy);
+  private blobKey = (agent: AgentScope, hash: string, legacy = false) => blobKey(agent, hash, legacy);
 
   /**
    * Takes a snapshot labelled `label` (e.g. the cycle and step). Idempotent: if the newest snapshot has
@@ -186,7 +183,7 @@ export class SnapshotStore {
       const page = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: `${this.prefix(agent)}blobs/`,
+          Prefix: blobsPrefix(agent),
           ContinuationToken: token,
         }),
       );
@@ -206,19 +203,13 @@ export class SnapshotStore {
   ): Promise<void> {
     await mapLimit(missing, 16, async ([hash, path]) => {
       const body = bytesOf(store, path);
-      try {
-        await this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.blobKey(agent, hash),
-            Body: body,
-            IfNoneMatch: '*',
-            ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
-          }),
-        );
-      } catch (err) {
-        if (httpStatus(err) !== 412) throw err; // 412: another writer stored the same blob
-      }
+      // `exists`: another writer stored the same blob
+      await putIfAbsent(this.s3, {
+        Bucket: this.bucket,
+        Key: this.blobKey(agent, hash),
+        Body: body,
+        ContentType: store.skipped.has(path) ? 'application/octet-stream' : 'text/plain; charset=utf-8',
+      });
       cost.putRequests++;
       cost.bytesWritten += body.length;
     });

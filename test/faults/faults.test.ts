@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, type DreamgateClient } from '../../app/client.js';
 import { cycleState, startCycle, type StartedCycle as CycleHandle } from '../../app/cycleClient.js';
 import { writeFleetFile } from '../../src/config/fleetYaml.js';
-import { CycleObjects } from '../../src/cycle/objects.js';
 import { approveUpdate } from '../../workflows/definitions.js';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import type { AgentConfig, FleetConfig } from '../../src/config/fleet.js';
@@ -23,6 +22,7 @@ import { unique } from '../integration/helpers.js';
 import { tempDir } from '../support/sessions.js';
 import { supersededAgentOnDisk } from '../support/supersededStore.js';
 import { spawnWorker, type ProcWorker } from './procWorker.js';
+import { changeSetKey } from '../../src/names/keys.js';
 
 /**
  * Scripted faults with real processes and real servers. In every run the cycle must end with the right
@@ -272,7 +272,7 @@ describe('a promotion cut off half-way', () => {
       });
       const { changeSetId } = await cycleState(handle);
       const cs = (await c.objects.getJson<{ changes: { path: string; tier?: string }[] }>(
-        CycleObjects.changeSetKey({ fleet: fleet.fleet, id: agent.id }, changeSetId!),
+        changeSetKey({ fleet: fleet.fleet, id: agent.id }, changeSetId!),
       ))!;
       const applied = cs.changes.filter((ch) => ch.tier !== 'suggested');
       expect(applied.length).toBeGreaterThan(20);

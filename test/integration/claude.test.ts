@@ -13,6 +13,7 @@ import { storageSettings } from '../../src/config/storage.js';
 import { created, startClaudeApi, type ClaudeApi, type Reply } from '../support/claudeApi.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { historyText } from './helpers.js';
+import { changeSetKey, cycleKey } from '../../src/names/keys.js';
 
 /**
  * The claude dreamer and scorer inside the real cycle: Temporal and S3 are the local servers, the Claude
@@ -204,7 +205,7 @@ describe('the claude dreamer in a cycle (real SDK, local API server)', () => {
     try {
       const objects = new CycleObjects(s3, storageSettings(h.cfg).snapshotsBucket);
       const verify = await objects.getJson<{ cases: { id: string; answer: string; cached: boolean }[] }>(
-        CycleObjects.cycleKey({ fleet: result.fleet, id: agent.id }, handle.firstExecutionRunId, 'eval-verify.json'),
+        cycleKey({ fleet: result.fleet, id: agent.id }, handle.firstExecutionRunId, 'eval-verify.json'),
       );
       expect(verify!.cases.find((c) => c.id === 'refunds-owner')).toMatchObject({
         cached: true,
@@ -250,7 +251,7 @@ describe('batch mode', () => {
           cache_creation_input_tokens: number;
           cache_read_input_tokens: number;
         };
-      }>(CycleObjects.changeSetKey({ fleet: fleet.fleet, id: outcomes[0]!.agent }, child.changeSetId!));
+      }>(changeSetKey({ fleet: fleet.fleet, id: outcomes[0]!.agent }, child.changeSetId!));
       expect(cs!.usage.cost_usd).toBeCloseTo(costOf(claudeSettings().model, cs!.usage) / 2, 6);
     } finally {
       s3.destroy();

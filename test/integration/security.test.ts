@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState, listCycles, startCycle } from '../../app/cycleClient.js';
 import { createWorker } from '../../app/worker.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
-import { legacyPrefix, scopePrefix, type AgentScope } from '../../src/names/scope.js';
+import { type AgentScope } from '../../src/names/scope.js';
 import { storageSettings } from '../../src/config/storage.js';
 import { AuditLog, checkAuditLock, recordBytes, type AuditRecord } from '../../src/audit/audit.js';
 import { RedactionIndex } from '../../src/snapshots/redact.js';
@@ -22,6 +22,7 @@ import { auditKeys } from '../../app/keys.js';
 import { runCli } from '../support/cli.js';
 import { exampleAgent, fleetDir, startHarness, waitFor, type Harness } from './cycleHarness.js';
 import { bundled, unique } from './helpers.js';
+import { legacyPrefix, scopePrefix } from '../../src/names/keys.js';
 
 /**
  * The attacks of the security review, replayed through the same means (a plain Temporal client, the AWS

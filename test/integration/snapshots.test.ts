@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scopePrefix, type AgentScope } from '../../src/names/scope.js';
+import { type AgentScope } from '../../src/names/scope.js';
 import { MemoryStore } from '../../src/memory/store.js';
 import { join } from 'node:path';
 import { ensureWorkerKey } from '../../src/cycle/workerKey.js';
@@ -10,6 +10,7 @@ import { tempDir } from '../support/sessions.js';
 import { clearRestoreCache, SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { keyVersions, objectVersionPages } from '../../src/s3/versions.js';
 import { testStorage, unique, type TestStorage } from './helpers.js';
+import { scopePrefix } from '../../src/names/keys.js';
 
 let t: TestStorage;
 beforeAll(async () => {

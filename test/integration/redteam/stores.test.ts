@@ -7,13 +7,10 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState } from '../../../app/cycleClient.js';
 import { loadFleetConfig, type AgentConfig } from '../../../src/config/fleet.js';
-import { scopePrefix } from '../../../src/names/scope.js';
-import { CycleObjects } from '../../../src/cycle/objects.js';
 import { lockName } from '../../../src/memory/claudeCodeLock.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
 import { keyVersions } from '../../../src/s3/versions.js';
 import { storageSettings } from '../../../src/config/storage.js';
-import { markerKey } from '../../../src/snapshots/redact.js';
 import { SnapshotStore } from '../../../src/snapshots/snapshots.js';
 import { approveUpdate } from '../../../workflows/definitions.js';
 import { claudeProject } from '../../support/claudeCode.js';
@@ -21,6 +18,7 @@ import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/sessions.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from '../cycleHarness.js';
 import { unique } from '../helpers.js';
+import { cycleKey, redactionMarkerKey, scopePrefix } from '../../../src/names/keys.js';
 
 /**
  * The red team's attacks through S3, a reviewer's edit, a memory folder and the command line's output
@@ -89,7 +87,7 @@ describe('M4: a forged redaction marker and a deleted blob', () => {
     await h.client.objects.s3.send(
       new PutObjectCommand({
         Bucket: s3().auditBucket,
-        Key: markerKey(agent, file.sha256),
+        Key: redactionMarkerKey(agent, file.sha256),
         Body: JSON.stringify(marker),
       }),
     );
@@ -136,7 +134,7 @@ describe('M5: approve --edit smuggling orders and secrets split over lines', () 
     );
     expect(cli.stderr).not.toMatch(/wJalr|sk_live|collector/);
     // a plain client: the edit through S3 and an approval naming it
-    const key = CycleObjects.cycleKey(agent, state.cycleId, 'edits-smuggled.json');
+    const key = cycleKey(agent, state.cycleId, 'edits-smuggled.json');
     const { sha256 } = await h.client.objects.putJson(key, { '/notes/ops.md': edit });
     const answer = await handle.executeUpdate(approveUpdate, {
       args: [{ reviewer: 'alice', changeSetId: state.changeSetId!, editedKey: key, editedSha256: sha256 }],

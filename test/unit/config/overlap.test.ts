@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { overlap, overlapProblems, type Named, type OverlapProblem, type Place } from '../../../src/config/overlap.js';
+import {
+  type Named,
+  overlap,
+  type OverlapProblem,
+  overlapProblems,
+  type Place,
+  placeOf,
+} from '../../../src/config/overlap.js';
 import { formatPath } from '../../../src/util/yamlFile.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadFleetConfig } from '../../../src/config/fleet.js';
+import { tempDir } from '../../support/sessions.js';
 
 /** The check as it was, every store against every place: what the index must find, in the same order. */
 function pairwise(stores: Named[], others: Named[]): OverlapProblem[] {
@@ -69,5 +80,43 @@ describe('overlapping places in a fleet', () => {
     // one store placed over the others is found against each of them
     const over = named([{ kind: 'dir', path: '/fleet/stores' }], 'store');
     expect(overlapProblems([...stores, ...over], others, { buckets: [], dirs: [] })).toHaveLength(10_000);
+  });
+});
+
+describe('stores that overlap', () => {
+  it('compares S3 prefixes by their folders, not their characters', () => {
+    expect(overlap(placeOf('s3://b/agents/'), placeOf('s3://b/agents/victim/'))).toBe('contains');
+    expect(overlap(placeOf('s3://b/a'), placeOf('s3://b/ab'))).toBeUndefined();
+    expect(overlap(placeOf('s3://b/a'), placeOf('s3://b/a/'))).toBe('is the same as');
+    expect(overlap(placeOf('s3://b/'), placeOf('s3://b/x/'))).toBe('contains');
+    expect(overlap(placeOf('s3://b/x/'), placeOf('s3://c/x/'))).toBeUndefined();
+    expect(overlap(placeOf('anthropic:memstore_1'), placeOf('anthropic:memstore_1'))).toBe('is the same as');
+  });
+
+  it('compares directories by their real paths', async () => {
+    const d = await tempDir();
+    expect(overlap(placeOf(join(d, 'a')), placeOf(join(d, 'a', 'b')))).toBe('contains');
+    expect(overlap(placeOf(join(d, 'a', '..', 'a')), placeOf(join(d, 'a')))).toBe('is the same as');
+    expect(overlap(placeOf(join(d, 'a')), placeOf(join(d, 'ab')))).toBeUndefined();
+    expect(overlap(placeOf(join(d, 'a')), placeOf(join(d, '..a')))).toBeUndefined();
+  });
+
+  it('refuses a store in dreamgate’s own buckets or state, naming the line', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'dreamgate.yml');
+    await writeFile(
+      file,
+      'fleet: f\nagents:\n  - id: a\n    store: s3://dreamgate-snapshots/agents/victim/\n    sessions: ./s\n    suite: ./a.yml\n    mode: automatic\n  - id: b\n    store: ./state/s3/data/x\n    sessions: ./s\n    suite: ./b.yml\n    mode: automatic\n',
+    );
+    const err = (await loadFleetConfig(file, {
+      buckets: ['dreamgate-snapshots', 'dreamgate-audit'],
+      dirs: [join(dir, 'state')],
+    }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/dreamgate\.yml:4: agents\[0\]\.store: .* one of dreamgate's own buckets/);
+    expect(err.message).toMatch(
+      /dreamgate\.yml:9: agents\[1\]\.store: the store of b lies inside dreamgate's own state/,
+    );
+    // without the reserved names the same file loads: the check is the refusal, not an accident
+    await expect(loadFleetConfig(file)).resolves.toMatchObject({ fleet: 'f' });
   });
 });

@@ -3,11 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { observabilitySettings } from '../../app/observability.js';
-import { temporalSettings, workflowUrl } from '../../app/temporal/settings.js';
-import { defaultStackFile, loadStackConfig, type StackConfig } from '../../src/config/stack.js';
-import { storageSettings } from '../../src/config/storage.js';
-import { InvalidInput } from '../../src/util/errors.js';
+import { temporalSettings, workflowUrl } from '../../../../app/temporal/settings.js';
+import { defaultStackFile, loadStackConfig, type StackConfig } from '../../../../src/config/stack.js';
+import { InvalidInput } from '../../../../src/util/errors.js';
 
 /** How dreamgate reads Temporal's environment configuration, its S3 settings and its observability switches. */
 let cfg: StackConfig;
@@ -140,7 +138,7 @@ describe('Temporal settings (TEMPORAL_* and temporal.toml, through @temporalio/e
     });
     expect(t).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', connection: {}, local: true });
     // and what the npm scripts put in the environment of everything they start is that switch
-    const { useLocalStack } = createRequire(__filename)('../../scripts/setup.js') as {
+    const { useLocalStack } = createRequire(__filename)('../../../../scripts/setup.js') as {
       useLocalStack: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
     };
     expect(temporalSettings(cfg, useLocalStack({ HOME: h, TEMPORAL_ADDRESS: 'prod.example:7233' })).local).toBe(true);
@@ -214,96 +212,6 @@ describe('Temporal settings (TEMPORAL_* and temporal.toml, through @temporalio/e
     expect(temporalSettings(cfg, { HOME: noProfiles }).local).toBe(true);
     expect(refused({ HOME: noProfiles, TEMPORAL_PROFILE: 'prod' })).toBe(
       `${tomlOf(noProfiles)}: no profile "prod" (TEMPORAL_PROFILE=prod)`,
-    );
-  });
-});
-
-describe('S3 settings', () => {
-  it('the local gateway by default, and always under DREAMGATE_LOCAL_STACK=1', () => {
-    expect(storageSettings(cfg, {})).toMatchObject({
-      endpoint: 'http://127.0.0.1:7070',
-      local: true,
-      auditRetentionDays: 1,
-    });
-    const forced = storageSettings(cfg, {
-      DREAMGATE_LOCAL_STACK: '1',
-      DREAMGATE_S3_ENDPOINT: 'aws',
-      AWS_PROFILE: 'prod',
-      DREAMGATE_S3_SSE: 'aws:kms',
-    });
-    expect(forced).toMatchObject({ endpoint: 'http://127.0.0.1:7070', local: true });
-    expect(forced.encryption).toBeUndefined();
-  });
-
-  it('AWS S3: region and credentials from the profile unless set; encryption, buckets and retention from the environment', () => {
-    const aws = storageSettings(cfg, {
-      DREAMGATE_S3_ENDPOINT: 'aws',
-      AWS_PROFILE: 'dreamgate-prod',
-      DREAMGATE_S3_SSE: 'sse-kms',
-      DREAMGATE_S3_KMS_KEY_ID: 'alias/dreamgate',
-      DREAMGATE_SNAPSHOTS_BUCKET: 'acme-dreamgate-snapshots',
-      DREAMGATE_AUDIT_BUCKET: 'acme-dreamgate-audit',
-      DREAMGATE_AUDIT_RETENTION_DAYS: '2555',
-    });
-    expect(aws).toEqual({
-      profile: 'dreamgate-prod',
-      encryption: { mode: 'aws:kms', kmsKeyId: 'alias/dreamgate' },
-      snapshotsBucket: 'acme-dreamgate-snapshots',
-      auditBucket: 'acme-dreamgate-audit',
-      auditRetentionDays: 2555,
-      local: false,
-    });
-    expect(storageSettings(cfg, { DREAMGATE_S3_ENDPOINT: 'aws', AWS_REGION: 'eu-west-1' })).toMatchObject({
-      region: 'eu-west-1',
-    });
-    expect(storageSettings(cfg, { DREAMGATE_S3_ENDPOINT: 'aws', DREAMGATE_S3_SSE: 'AES256' }).encryption).toEqual({
-      mode: 'AES256',
-    });
-  });
-
-  it('refuses bad S3 settings naming the variable', () => {
-    const refused = (env: NodeJS.ProcessEnv) => {
-      try {
-        storageSettings(cfg, { DREAMGATE_S3_ENDPOINT: 'aws', ...env });
-      } catch (err) {
-        expect(err).toBeInstanceOf(InvalidInput);
-        return (err as Error).message;
-      }
-      throw new Error('accepted');
-    };
-    expect(refused({ DREAMGATE_S3_SSE: 'rot13' })).toBe(
-      'DREAMGATE_S3_SSE: "rot13" is not a server-side encryption mode; expected AES256 (SSE-S3) or aws:kms (SSE-KMS)',
-    );
-    expect(refused({ DREAMGATE_S3_KMS_KEY_ID: 'k' })).toMatch(
-      /^DREAMGATE_S3_KMS_KEY_ID is set but DREAMGATE_S3_SSE is not/,
-    );
-    expect(refused({ DREAMGATE_S3_SSE: 'AES256', DREAMGATE_S3_KMS_KEY_ID: 'k' })).toMatch(/does not use a KMS key/);
-    expect(refused({ DREAMGATE_AUDIT_RETENTION_DAYS: '7.5' })).toMatch(
-      /^DREAMGATE_AUDIT_RETENTION_DAYS: "7\.5" is not/,
-    );
-    expect(refused({ DREAMGATE_S3_ENDPOINT: 's3.example.com' })).toBe(
-      'DREAMGATE_S3_ENDPOINT: "s3.example.com" is neither "aws" nor an http(s) URL',
-    );
-  });
-});
-
-describe('observability settings', () => {
-  it('metrics off by default; --metrics or DREAMGATE_METRICS_ADDRESS; tracing behind DREAMGATE_TRACING or --tracing', () => {
-    expect(observabilitySettings({}, {})).toEqual({ tracing: false });
-    expect(observabilitySettings({}, { DREAMGATE_METRICS_ADDRESS: '0.0.0.0:9464', DREAMGATE_TRACING: '1' })).toEqual({
-      metrics: '0.0.0.0:9464',
-      tracing: true,
-    });
-    expect(observabilitySettings({ metrics: '127.0.0.1:9500', tracing: true }, {})).toEqual({
-      metrics: '127.0.0.1:9500',
-      tracing: true,
-    });
-    expect(() => observabilitySettings({ metrics: '9464' }, {})).toThrow(/^--metrics: "9464" is not host:port/);
-    expect(() => observabilitySettings({}, { DREAMGATE_METRICS_ADDRESS: 'http://x:1/metrics' })).toThrow(
-      /^DREAMGATE_METRICS_ADDRESS: /,
-    );
-    expect(() => observabilitySettings({}, { DREAMGATE_TRACING: 'yes' })).toThrow(
-      /^DREAMGATE_TRACING: "yes" is not 1 or 0/,
     );
   });
 });

@@ -1,9 +1,9 @@
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../src/util/paths.js';
-import { dreamArgs, runCli } from '../../support/cli.js';
-import { tempDir } from '../../support/sessions.js';
+import { projectRoot } from '../../../../src/util/paths.js';
+import { dreamArgs, runCli } from '../../../support/cli.js';
+import { tempDir } from '../../../support/sessions.js';
 
 const fleet = join(projectRoot, 'examples', 'fleet');
 

@@ -1,14 +1,14 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClaudeDreamer, claudeDefaults } from '../../src/dream/claude/dreamer.js';
-import type { Dreamer } from '../../src/dream/dreamer.js';
-import { HeuristicDreamer } from '../../src/dream/heuristic.js';
-import { runDream } from '../../src/dream/run.js';
-import { MemoryStore } from '../../src/memory/store.js';
-import { selectSessions } from '../../src/sessions/source.js';
-import { payloads, revealed, type Payload } from '../corpus/injections.js';
-import { created, startClaudeApi, type ClaudeApi } from '../support/claudeApi.js';
-import { SessionBuilder, writeSessions } from '../support/sessions.js';
+import { ClaudeDreamer, claudeDefaults } from '../../../src/dream/claude/dreamer.js';
+import type { Dreamer } from '../../../src/dream/dreamer.js';
+import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
+import { runDream } from '../../../src/dream/run.js';
+import { MemoryStore } from '../../../src/memory/store.js';
+import { selectSessions } from '../../../src/sessions/source.js';
+import { payloads, revealed, type Payload } from '../../corpus/injections.js';
+import { created, startClaudeApi, type ClaudeApi } from '../../support/claudeApi.js';
+import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
 /**
  * Every payload of the injection corpus, planted in a session that ends with the persuaded agent writing

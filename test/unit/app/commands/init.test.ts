@@ -1,10 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadFleetConfig } from '../../../src/config/fleet.js';
-import { runCli } from '../../support/cli.js';
-import { claudeProject } from '../../support/claudeCode.js';
-import { SessionBuilder, tempDir, writeSessions } from '../../support/sessions.js';
+import { loadFleetConfig } from '../../../../src/config/fleet.js';
+import { runCli } from '../../../support/cli.js';
+import { claudeProject } from '../../../support/claudeCode.js';
+import { SessionBuilder, tempDir, writeSessions } from '../../../support/sessions.js';
 
 /** Markdown links of an index to files of the store, as store paths. */
 const linksOf = (index: string) =>

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/util/paths.js';
+import { projectRoot } from '../../../src/util/paths.js';
 
 /**
  * Recorded histories of every outcome, replayed against the current workflow code: a change that would

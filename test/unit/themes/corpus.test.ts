@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dreamArgs, runCli } from '../support/cli.js';
-import { tempDir } from '../support/sessions.js';
-import { corpus, type CorpusCase } from '../corpus/cases.js';
+import { dreamArgs, runCli } from '../../support/cli.js';
+import { tempDir } from '../../support/sessions.js';
+import { corpus, type CorpusCase } from '../../corpus/cases.js';
 
 function argsFor(c: CorpusCase, dir: string): string[] {
   const out = join(dir, 'out');
