@@ -50,7 +50,7 @@ export class HeuristicDreamer implements Dreamer {
     supersession.run();
     dedupeWithinScopes(facts, supersession.winners, groups);
     consolidateOverSaved(facts, supersession.fields);
-    sentenceUpdates(facts, groups);
+    sentenceUpdates(facts, groups, supersession.fields, ledger);
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
     this.reportInstructions(facts, ledger);
