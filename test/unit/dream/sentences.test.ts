@@ -112,3 +112,20 @@ describe('template labels are no fact keys', () => {
     expect(accepted().get('/memory/git.md')).toBe(store['/memory/git.md']);
   });
 });
+
+describe('near-duplicates', () => {
+  it('reports a line a session saved again a word apart, and merges nothing', async () => {
+    const patterns =
+      '# Patterns\n\n## Git\n- Always run **one** `git pull origin dev` when arriving on a new machine\n- Never commit `.env.local`\n- Deploy 3 times a week\n';
+    const note =
+      '# Notes 2026-11-02\n\n- Always run `git pull origin dev` when arriving on a new machine\n- Deploy 4 times a week\n';
+    const s = new SessionBuilder('sess_1', day(1)).memory('create', '/notes/2026-11-02.md', { file_text: note });
+    const { store, changeSet } = await dream({ '/patterns.md': patterns, '/notes/2026-11-02.md': note }, [s]);
+    expect(store.get('/patterns.md')).toBe(patterns);
+    expect(store.get('/notes/2026-11-02.md')).toContain('Always run `git pull origin dev`');
+    const near = changeSet.findings.filter((f) => f.kind === 'duplicate' && f.detail.startsWith('nearly'));
+    expect(near).toHaveLength(1);
+    expect(near[0]!.detail).toMatch(/sess_1/);
+    expect(near[0]!.at.map((a) => a.path)).toEqual(['/notes/2026-11-02.md', '/patterns.md']);
+  });
+});
