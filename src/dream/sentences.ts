@@ -129,8 +129,8 @@ function candidates(
   return numbers.length > 0 ? numbers : found;
 }
 
-/** Surroundings that agree well enough to pair values across lines that share one rare word only. */
-const sure = (c: Candidate) => c.pairs[0]!.score >= 0.8;
+/** A number in surroundings that agree well: enough to pair values across lines that share one rare word (names are many). */
+const sure = (c: Candidate) => c.pairs[0]!.from.kind === 'number' && c.pairs[0]!.score >= 0.8;
 
 /**
  * The lines a newer line speaks of: those that share the most of its words, and the one whose values stand
