@@ -22,12 +22,13 @@ function tokensOf(norm: string): Set<string> {
 
 const symbols = (text: string) => (text.match(/\p{So}/gu) ?? []).sort().join('');
 
-/** Two token sets that differ by one or two words and share at least three quarters of their words. */
+/** Two token sets that differ by at most two words and share at least three quarters of their words. */
 function near(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   if (Math.min(a.size, b.size) < 4) return false;
   const shared = [...a].filter((t) => b.has(t)).length;
   const apart = a.size + b.size - 2 * shared;
-  if (apart === 0 || apart > 2 || shared / (a.size + b.size - shared) < 0.75) return false;
+  // (no word apart: a word said twice in one of them, `faire un … sur un` / `faire … sur un`)
+  if (apart > 2 || shared / (a.size + b.size - shared) < 0.75) return false;
   // a number said differently is another value (an update), not the same line said again
   const numbers = (s: ReadonlySet<string>) =>
     [...s]
