@@ -19,6 +19,7 @@ const srcLayers = [
   'cycle',
   'evaluate',
   'review',
+  'audit',
   'snapshots',
 ];
 

@@ -5,7 +5,7 @@ import type { CycleRef } from '../src/cycle/types.js';
 import { composeAlert, type AlertKind } from '../src/notify/compose.js';
 import { sendWebhook, type Alert } from '../src/notify/webhook.js';
 import { agentPageUrl } from '../src/review/link.js';
-import { ownKey } from '../src/snapshots/signatures.js';
+import { ownKey } from '../src/audit/signatures.js';
 import { activity } from './activity.js';
 import type { CycleContext } from './context.js';
 

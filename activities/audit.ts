@@ -18,8 +18,8 @@ import { unseal } from '../src/cycle/seal.js';
 import { standingAfter } from '../src/cycle/trust.js';
 import type { AgentState, CycleRef, DreamRef, EvalSummary } from '../src/cycle/types.js';
 import { verifyDecision } from '../src/cycle/verifyDecision.js';
-import { recordHash, type AuditRecord } from '../src/snapshots/audit.js';
-import { ownKey, signed } from '../src/snapshots/signatures.js';
+import { recordHash, type AuditRecord } from '../src/audit/audit.js';
+import { ownKey, signed } from '../src/audit/signatures.js';
 import { activity } from './activity.js';
 import type { Authorized, CycleContext } from './context.js';
 

@@ -15,9 +15,9 @@ import { ClaudeScorer, type AnswerCache, type CachedAnswer } from '../src/evalua
 import { DeterministicScorer, ExternalScorer, type Scorer } from '../src/evaluate/scorer.js';
 import { openStore } from '../src/memory/open.js';
 import { selectSessionsAt, type SelectOptions } from '../src/sessions/source.js';
-import { AuditLog } from '../src/snapshots/audit.js';
+import { AuditLog } from '../src/audit/audit.js';
 import { RedactionIndex } from '../src/snapshots/redact.js';
-import { ownKey } from '../src/snapshots/signatures.js';
+import { ownKey } from '../src/audit/signatures.js';
 import { SnapshotStore } from '../src/snapshots/snapshots.js';
 
 export interface CycleDeps {

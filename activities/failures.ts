@@ -5,7 +5,7 @@ import { Unauthorized } from '../src/cycle/authority.js';
 import { ChangeSetTampered } from '../src/cycle/objects.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
 import { StoreLocked } from '../src/memory/claudeCodeLock.js';
-import { AuditConflict } from '../src/snapshots/audit.js';
+import { AuditConflict } from '../src/audit/audit.js';
 import { SnapshotCorrupt } from '../src/snapshots/snapshots.js';
 import { WebhookFailed } from '../src/notify/webhook.js';
 import { InvalidInput } from '../src/util/errors.js';

@@ -5,8 +5,8 @@ import { ownerLines, type KeptLine } from '../src/dream/lineMemory.js';
 import { normalizeLine } from '../src/dream/text.js';
 import { applyChanges } from '../src/memory/apply.js';
 import type { MemoryStore } from '../src/memory/store.js';
-import type { StoredRecord } from '../src/snapshots/audit.js';
-import { ownKey } from '../src/snapshots/signatures.js';
+import type { StoredRecord } from '../src/audit/audit.js';
+import { ownKey } from '../src/audit/signatures.js';
 import type { Authorized, CycleContext } from './context.js';
 import { isSha256 } from '../src/names/ids.js';
 

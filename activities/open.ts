@@ -4,7 +4,7 @@ import { sealRef } from '../src/cycle/authority.js';
 import { stateKey } from '../src/names/keys.js';
 import { fresh, standingAfter, type Standing } from '../src/cycle/trust.js';
 import type { AgentState, CycleOpening, CycleRef } from '../src/cycle/types.js';
-import { ownKey } from '../src/snapshots/signatures.js';
+import { ownKey } from '../src/audit/signatures.js';
 import { activity } from './activity.js';
 import { appendRecord } from './audit.js';
 import { caller, type Agent, type CycleContext } from './context.js';

@@ -3,7 +3,7 @@ import { CycleObjects } from '../src/cycle/objects.js';
 import { pausedBy, repeatedDiscard } from '../src/cycle/pause.js';
 import type { CycleRef } from '../src/cycle/types.js';
 import { sendWebhook } from '../src/notify/webhook.js';
-import { ownKey } from '../src/snapshots/signatures.js';
+import { ownKey } from '../src/audit/signatures.js';
 import { activity } from './activity.js';
 import type { Authorized, CycleContext } from './context.js';
 

@@ -3,7 +3,7 @@ import type { AgentConfig } from '../../src/config/fleet.js';
 import { scopedName } from '../../src/names/scope.js';
 import { readRefusals } from '../../src/cycle/refusals.js';
 import { checkDecisionSignatures, decisionEvents, type RecordedSignature } from '../../src/cycle/signing.js';
-import type { RecordStatus } from '../../src/snapshots/chain.js';
+import type { RecordStatus } from '../../src/audit/chain.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { withContext, type CommonOptions, type Context } from '../context.js';
 import { colours, printJson } from '../output.js';

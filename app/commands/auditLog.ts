@@ -1,6 +1,6 @@
 import type { AgentScope } from '../../src/names/scope.js';
-import { AuditLog, type AuditRecord } from '../../src/snapshots/audit.js';
-import type { ChainReport, RecordStatus } from '../../src/snapshots/chain.js';
+import { AuditLog, type AuditRecord } from '../../src/audit/audit.js';
+import type { ChainReport, RecordStatus } from '../../src/audit/chain.js';
 import { safeText } from '../../src/util/display.js';
 import type { Context } from '../context.js';
 import { colours } from '../output.js';

@@ -1,5 +1,5 @@
 import { storeSecrets, type ChangeSet } from '../../src/memory/changeSet.js';
-import type { AuditRecord } from '../../src/snapshots/audit.js';
+import type { AuditRecord } from '../../src/audit/audit.js';
 
 /**
  * A dream that redacts a secret from the store leaves it in every snapshot taken before (the one its own cycle

@@ -2,7 +2,7 @@ import type { AgentScope } from '../../src/names/scope.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import type { ChangeSet } from '../../src/memory/changeSet.js';
 import { renderChangeSet } from '../../src/memory/diff.js';
-import type { AuditRecord } from '../../src/snapshots/audit.js';
+import type { AuditRecord } from '../../src/audit/audit.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { colours, printJson } from '../output.js';

@@ -9,7 +9,7 @@ import { InvalidInput } from '../util/errors.js';
 import { claudeFields, fleetSchema, type RawFleet } from './fleetSchema.js';
 import { checkPlaces, localLocation, type Reserved } from './fleetPlaces.js';
 import { teamId } from '../names/scope.js';
-import { parseYaml } from './yamlFile.js';
+import { parseYaml } from '../util/yamlFile.js';
 
 /** One agent's settings as the cycle carries them: small, serializable, every default filled in. */
 export interface AgentConfig {

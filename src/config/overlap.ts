@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { formatPath } from './yamlFile.js';
+import { formatPath } from '../util/yamlFile.js';
 
 /**
  * Where a fleet's stores, sessions and suites are, and which of them may not touch: a dream writes its

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../util/paths.js';
-import { loadYamlFile } from './yamlFile.js';
+import { loadYamlFile } from '../util/yamlFile.js';
 
 const loopback = z.string().refine((h) => h === '127.0.0.1' || h === 'localhost' || h === '::1', {
   message: 'the local stack binds loopback only: use 127.0.0.1',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadYamlFile } from '../config/yamlFile.js';
+import { loadYamlFile } from '../util/yamlFile.js';
 import { InvalidInput } from '../util/errors.js';
 
 /** An expectation item: a case-insensitive substring, or a regular expression written `/…/flags` (SPEC §3). */

@@ -29,7 +29,7 @@ function unreadable(what: string, bucket: string, err: unknown, permission: stri
 /**
  * The audit bucket's Object Lock: it must be enabled, since every audit record is written under COMPLIANCE
  * retention so that no one (not even the account's root user) can rewrite or delete it while it is retained.
- * The one place that reads the lock configuration (src/snapshots/audit.ts re-exports it): the worker checks
+ * The one place that reads the lock configuration (src/audit/audit.ts re-exports it): the worker checks
  * it at start.
  */
 export async function checkAuditLock(s3: S3Client, bucket: string): Promise<AuditLockStatus> {

@@ -11,7 +11,7 @@ import { sha256 } from '../memory/store.js';
 import { httpStatus } from '../s3/errors.js';
 import { keyVersions, objectVersionPages } from '../s3/versions.js';
 import type { AuditKey, WorkerKey } from '../cycle/workerKey.js';
-import { signedBy, signed } from './signatures.js';
+import { signedBy, signed } from '../audit/signatures.js';
 import { mapLimit } from '../util/concurrency.js';
 import { canonicalJson } from '../util/canonicalJson.js';
 import type { RedactionLookup, SnapshotStore } from './snapshots.js';

@@ -15,7 +15,7 @@ import { S3PrefixStore } from '../../src/memory/s3Prefix.js';
 import type { MemoryStore } from '../../src/memory/store.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/config/storage.js';
-import { AuditLog } from '../../src/snapshots/audit.js';
+import { AuditLog } from '../../src/audit/audit.js';
 import { isHealthy, stackDown, stackUp } from '../../app/stack/servers.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { exampleAgent, startReceiver, type Receiver } from '../integration/cycleHarness.js';

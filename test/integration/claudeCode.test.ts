@@ -6,7 +6,7 @@ import { cycleState } from '../../app/cycleClient.js';
 import { approveUpdate } from '../../workflows/definitions.js';
 import { loadFleetConfig, type AgentConfig } from '../../src/config/fleet.js';
 import { lockName } from '../../src/memory/claudeCodeLock.js';
-import { AuditLog } from '../../src/snapshots/audit.js';
+import { AuditLog } from '../../src/audit/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/config/storage.js';
 import { runCli } from '../support/cli.js';

@@ -8,7 +8,7 @@ import type { AgentConfig } from '../../src/config/fleet.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import { approveSignal, approveUpdate, rejectUpdate } from '../../workflows/definitions.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
-import { AuditLog } from '../../src/snapshots/audit.js';
+import { AuditLog } from '../../src/audit/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/config/storage.js';
 import {

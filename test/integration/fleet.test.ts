@@ -7,7 +7,7 @@ import { applySchedule, fleetOutcomes, listSchedules, scheduleHandle, startFleet
 import { createWorker } from '../../app/worker.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
 import { storageSettings } from '../../src/config/storage.js';
-import { AuditLog } from '../../src/snapshots/audit.js';
+import { AuditLog } from '../../src/audit/audit.js';
 import type { FleetResult } from '../../workflows/fleet.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { projectRoot } from '../../src/util/paths.js';

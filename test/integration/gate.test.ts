@@ -13,7 +13,7 @@ import type { CycleState } from '../../src/cycle/types.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/config/storage.js';
-import { AuditLog } from '../../src/snapshots/audit.js';
+import { AuditLog } from '../../src/audit/audit.js';
 import { SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { approveSignal, approveUpdate } from '../../workflows/definitions.js';
 import { dreamCycle } from '../../workflows/index.js';

@@ -4,7 +4,7 @@ import { cycleState, decide, pendingReview, startCycle } from '../../app/cycleCl
 import { storageSettings } from '../../src/config/storage.js';
 import type { Decision } from '../../src/cycle/decision.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
-import { AuditLog } from '../../src/snapshots/audit.js';
+import { AuditLog } from '../../src/audit/audit.js';
 import { approveSignal, approveUpdate, rejectSignal, stateQuery } from '../../workflows/definitions.js';
 import { exampleAgent, startHarness, waitFor, type Harness } from './cycleHarness.js';
 

@@ -15,7 +15,7 @@ import { createWorker } from '../../app/worker.js';
 import type { AgentConfig } from '../../src/config/fleet.js';
 import { legacyPrefix, scopePrefix, type AgentScope } from '../../src/names/scope.js';
 import { storageSettings } from '../../src/config/storage.js';
-import { AuditLog, checkAuditLock, recordBytes, type AuditRecord } from '../../src/snapshots/audit.js';
+import { AuditLog, checkAuditLock, recordBytes, type AuditRecord } from '../../src/audit/audit.js';
 import { RedactionIndex } from '../../src/snapshots/redact.js';
 import { clearRestoreCache, SnapshotCorrupt, SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { auditKeys } from '../../app/keys.js';

@@ -6,7 +6,7 @@ import { CycleObjects } from '../../../src/cycle/objects.js';
 import type { CycleRef } from '../../../src/cycle/types.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
 import { storageSettings } from '../../../src/config/storage.js';
-import { AuditLog } from '../../../src/snapshots/audit.js';
+import { AuditLog } from '../../../src/audit/audit.js';
 import { readRefusals } from '../../../src/cycle/refusals.js';
 import { rejectUpdate } from '../../../workflows/definitions.js';
 import { runCli } from '../../support/cli.js';
@@ -272,7 +272,7 @@ describe('H2: audit records forged onto the chain, and a memo naming the forged 
       prev,
     });
     const r1 = record(1, 'rolled-back', 'bob', head);
-    const { recordBytes, recordHash } = await import('../../../src/snapshots/audit.js');
+    const { recordBytes, recordHash } = await import('../../../src/audit/audit.js');
     const r2 = record(2, 'redacted', 'alice', recordHash(r1));
     for (const r of [r1, r2])
       await h.client.objects.s3.send(

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { overlap, overlapProblems, type Named, type OverlapProblem, type Place } from '../../../src/config/overlap.js';
-import { formatPath } from '../../../src/config/yamlFile.js';
+import { formatPath } from '../../../src/util/yamlFile.js';
 
 /** The check as it was, every store against every place: what the index must find, in the same order. */
 function pairwise(stores: Named[], others: Named[]): OverlapProblem[] {

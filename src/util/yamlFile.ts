@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
-import { InvalidInput } from '../util/errors.js';
+import { InvalidInput } from './errors.js';
 
 /**
  * Parses and validates a YAML file against a schema. Every error names the file, the line and the key,

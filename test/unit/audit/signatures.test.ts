@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createWorkerKeyFile, loadWorkerKey, parseAuditKeys } from '../../../src/cycle/workerKey.js';
-import { ownKey, signed, signedBy } from '../../../src/snapshots/signatures.js';
+import { ownKey, signed, signedBy } from '../../../src/audit/signatures.js';
 import { tempDir } from '../../support/sessions.js';
 
 describe('worker signatures on audit records and markers', async () => {
