@@ -7,6 +7,7 @@ import { acceptSuggestions } from '../src/dream/tiers.js';
 import { parseKeyedFact, stripMarkup, isFactLine } from '../src/dream/text.js';
 import { isArchivePath } from '../src/memory/paths.js';
 import { MemoryStore } from '../src/memory/store.js';
+import { errorHeadline } from '../src/sessions/errors.js';
 import { selectSessions } from '../src/sessions/source.js';
 import { applyWrites, writtenLines } from './memoryTool.js';
 import { syntheticAgent, type SyntheticAgent } from './synthetic.js';
@@ -232,9 +233,9 @@ function addAgent(sums: Sums, agent: Agent, r: Simulated, appendOnly: Map<string
   sums.dupsBase += duplicateLines(appendOnly, agent.truth.factOf);
   const lessonLines = (r.files.get(lessonsPath) ?? '').split('\n').filter((l) => l.startsWith('- '));
   sums.lessonLines += lessonLines.length;
-  sums.lessonTrue += lessonLines.filter((l) => agent.truth.lessons.some((e) => l.includes(e))).length;
+  sums.lessonTrue += lessonLines.filter((l) => agent.truth.lessons.some((e) => namesError(l, e))).length;
   sums.lessonsTruth += agent.truth.lessons.length;
-  sums.lessonsFound += agent.truth.lessons.filter((e) => lessonLines.some((l) => l.includes(e))).length;
+  sums.lessonsFound += agent.truth.lessons.filter((e) => lessonLines.some((l) => namesError(l, e))).length;
   sums.injections += agent.truth.injections.filter((p) => current(r.files).includes(p)).length;
   const everything = [...r.files.values()].join('\n') + r.changeSetsText;
   sums.secrets += agent.truth.secrets.filter((s) => everything.includes(s)).length;
@@ -266,4 +267,13 @@ function figures(strategy: Strategy, sums: Sums, agents: number, nights: number)
     secretsLeaked: sums.secrets,
     storeBytes: Math.round(sums.bytes / agents),
   };
+}
+
+/**
+ * A lesson line names an error when it holds the error as the tool printed it, or as a reader reads it (its
+ * headline: level marks like `npm ERR!` aside): the check follows the error, not one tool's prefix.
+ */
+function namesError(line: string, error: string): boolean {
+  const headline = errorHeadline(error);
+  return line.includes(error) || (headline !== '' && line.includes(headline));
 }

@@ -1,6 +1,7 @@
-import type { Move } from '../memory/changeSet.js';
+import type { Evidence, Move } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { defaultLimits } from '../memory/limits.js';
+import { posix } from 'node:path';
 import { MemoryStore } from '../memory/store.js';
 import { detectInjection } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
@@ -11,6 +12,8 @@ import { Ledger, quote } from './ledger.js';
 import { documentKind, type MarkdownDocument } from './markdown.js';
 import { parseDocument } from './structure.js';
 import { convergedWorkflows, recurringMistakes } from './patterns.js';
+import { generatedPlace } from './lessonPlace.js';
+import { reportNearDuplicates } from './nearDuplicates.js';
 import { rewrite } from './rewrite.js';
 import { sentenceUpdates } from './sentences.js';
 import { Groups, Supersession } from './supersession.js';
@@ -50,9 +53,10 @@ export class HeuristicDreamer implements Dreamer {
     supersession.run();
     dedupeWithinScopes(facts, supersession.winners, groups);
     consolidateOverSaved(facts, supersession.fields);
-    sentenceUpdates(facts, groups);
+    sentenceUpdates(facts, groups, supersession.fields, ledger);
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
+    reportNearDuplicates(facts, ledger);
     this.reportInstructions(facts, ledger);
 
     const files = new Map(store.files);
@@ -136,21 +140,23 @@ export class HeuristicDreamer implements Dreamer {
         line: `- \`${l.tool}\` fails with "${l.error}"${l.example ? ` (e.g. \`${l.example}\`)` : ''}${l.fix ? ` — what worked next: ${l.fix}` : ''} (seen in ${l.sessions.length} sessions: ${l.sessions.join(', ')})`,
         lesson: l,
       }));
-      this.mergeEntries(
+      const at = this.placed(
         files,
-        lessonsPath,
-        '# Recurring mistakes\n\nErrors seen in several sessions, and what worked after them.\n',
-        entries,
-        (e, old) =>
-          ledger.note(
-            lessonsPath,
-            'recurring-mistake',
-            old
-              ? `recurring mistake: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
-              : `new lesson: ${e.lesson.tool} ${quote(e.lesson.error)} in ${e.lesson.sessions.length} sessions`,
-            e.lesson.evidence,
-            old ? [old.move] : [],
-          ),
+        ledger,
+        [lessonsPath, 'Recurring mistakes', 'Errors seen in several sessions, and what worked after them.'],
+        'recurring-mistake',
+        lessons.flatMap((l) => l.evidence),
+      );
+      this.mergeEntries(files, at, '', entries, (e, old) =>
+        ledger.note(
+          at,
+          'recurring-mistake',
+          old
+            ? `recurring mistake: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
+            : `new lesson: ${e.lesson.tool} ${quote(e.lesson.error)} in ${e.lesson.sessions.length} sessions`,
+          e.lesson.evidence,
+          old ? [old.move] : [],
+        ),
       );
     }
     const workflows = convergedWorkflows(input.sessions);
@@ -160,23 +166,53 @@ export class HeuristicDreamer implements Dreamer {
         line: `- ${w.steps.map((s) => `\`${s}\``).join(' → ')} (seen in ${w.sessions.length} sessions: ${w.sessions.join(', ')})`,
         workflow: w,
       }));
-      this.mergeEntries(
+      const at = this.placed(
         files,
-        workflowsPath,
-        '# Converged workflows\n\nTool sequences that several sessions followed to finish the same kind of task.\n',
-        entries,
-        (e, old) =>
-          ledger.note(
-            workflowsPath,
-            'workflow',
-            old
-              ? `workflow: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
-              : `new workflow of ${e.workflow.steps.length} steps in ${e.workflow.sessions.length} sessions`,
-            e.workflow.evidence,
-            old ? [old.move] : [],
-          ),
+        ledger,
+        [
+          workflowsPath,
+          'Converged workflows',
+          'Tool sequences that several sessions followed to finish the same kind of task.',
+        ],
+        'workflow',
+        workflows.flatMap((w) => w.evidence),
+      );
+      this.mergeEntries(files, at, '', entries, (e, old) =>
+        ledger.note(
+          at,
+          'workflow',
+          old
+            ? `workflow: line ${old.line} ${quote(old.text)} updated with what newer sessions show`
+            : `new workflow of ${e.workflow.steps.length} steps in ${e.workflow.sessions.length} sessions`,
+          e.workflow.evidence,
+          old ? [old.move] : [],
+        ),
       );
     }
+  }
+
+  /**
+   * Where a generated file goes so that the agent reads it (lessonPlace.ts): its opening is written, and the
+   * store's index links it, when it is new.
+   */
+  private placed(
+    files: Map<string, string>,
+    ledger: Ledger,
+    [fallback, title, description]: [string, string, string],
+    reason: 'recurring-mistake' | 'workflow',
+    evidence: readonly Evidence[],
+  ): string {
+    const at = generatedPlace(files, posix.basename(fallback), fallback, title, description);
+    if (files.has(at.path)) return at.path;
+    files.set(at.path, at.header);
+    if (at.index) {
+      const lines = files.get(at.index.path)!.split('\n');
+      const last = lines.reduce((n, l, i) => (/\]\([^)]+\)/.test(l) ? i : n), -1);
+      lines.splice(last === -1 ? lines.length : last + 1, 0, at.index.line);
+      files.set(at.index.path, lines.join('\n'));
+      ledger.note(at.index.path, reason, `links ${at.path} from the store's index, so the agent loads it`, evidence);
+    }
+    return at.path;
   }
 
   /** Adds each entry to a generated file, or updates the line that starts the same way (a rerun adds nothing twice). */

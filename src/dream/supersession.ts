@@ -2,7 +2,7 @@ import type { Tier } from '../memory/changeSet.js';
 import { byAge, day, evidenceOf, newNotes, place, writtenAt, type Decision, type Fact } from './facts.js';
 import type { Ledger } from './ledger.js';
 import type { KeyedFact } from './text.js';
-import { clearlyDiffer, isAtomic, isJournal, restates, sameKind, withValue } from './values.js';
+import { clearlyDiffer, isAtomic, isJournal, isPlaceholder, restates, sameKind, withValue } from './values.js';
 
 /** Numbers suggestions: decisions of one suggestion share a group (0 is the applied tier). */
 export class Groups {
@@ -122,7 +122,7 @@ export class Supersession {
         writtenAt(l) < writtenAt(w) &&
         l.written?.eventId !== w.written!.eventId &&
         !(isJournal(l.path) && !l.written) &&
-        sameKind(l.fact!.value, w.fact!.value) &&
+        (sameKind(l.fact!.value, w.fact!.value) || isPlaceholder(l.fact!.raw)) &&
         !restates(l.fact!.value, w.fact!.value),
     );
   }

@@ -62,6 +62,15 @@ export function sameKind(a: string, b: string): boolean {
   return distinctive(coreValue(a)).size > 0 === distinctive(coreValue(b)).size > 0;
 }
 
+/**
+ * A value not filled in yet, by its shape in any language: no letter or digit (`?`, `—`, `…`), or one short
+ * word in capitals (`TBD`, `N/A`). A session that writes a value there fills it in: it is of every kind.
+ */
+export function isPlaceholder(value: string): boolean {
+  const v = coreValue(value).trim();
+  return !/[\p{L}\p{N}]/u.test(v) || /^\p{Lu}{2,4}(?:\/\p{Lu}{1,3})?[?!.…]*$/u.test(v);
+}
+
 /** A value that is one thing (a number, version, date, name, host or choice), not a sentence. */
 export function isAtomic(value: string): boolean {
   const core = coreValue(value);

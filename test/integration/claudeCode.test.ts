@@ -107,7 +107,7 @@ describe('a Claude Code project, from dreamgate init to a kept dream on the real
     expect(await auditEvents(agent, handle.firstExecutionRunId)).toContain('store-locked');
 
     const after = await memoryTree();
-    expect(after.topics).toContain('/lessons/recurring-mistakes.md');
+    expect(after.topics).toContain('/recurring-mistakes.md'); // beside the topic files, linked from MEMORY.md
     expect(after.links).toEqual(after.topics); // every topic file is in the index, every link is a file
     expect(await readFile(join(home.memoryDir, 'staging.md'), 'utf8')).not.toContain('db-1.internal');
     expect(after.files).toContain('/archive/staging.md');

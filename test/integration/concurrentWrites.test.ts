@@ -65,7 +65,7 @@ describe('Claude Code keeps writing memory while a dream waits for review', () =
     const after = await memoryTree();
     // the agent's memory and the dream's both landed
     expect(await readFile(join(home.memoryDir, 'release_train.md'), 'utf8')).toBe(topic);
-    expect(after.topics).toContain('/lessons/recurring-mistakes.md');
+    expect(after.topics).toContain('/recurring-mistakes.md'); // beside the topic files, linked from MEMORY.md
     expect(after.files).toContain('/archive/staging.md');
     expect(await readFile(join(home.memoryDir, 'staging.md'), 'utf8')).not.toContain('db-1.internal');
     // every topic file in the index once, every link a file, and the agent's own line as written
