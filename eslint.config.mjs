@@ -14,6 +14,7 @@ const srcLayers = [
   'memory',
   'sessions',
   'claudeCode',
+  'sources',
   'dream',
   'config',
   'cycle',

@@ -23,7 +23,7 @@ import { loadSuite } from '../src/evaluate/suite.js';
 import { reconciled } from '../src/memory/adapter.js';
 import { applyChanges } from '../src/memory/apply.js';
 import { summarize, type ChangeSet } from '../src/memory/changeSet.js';
-import { openStore } from '../src/memory/open.js';
+import { openStore } from '../src/sources/openStore.js';
 import { collectEvidence } from '../src/review/evidence.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { InvalidInput } from '../src/util/errors.js';

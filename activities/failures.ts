@@ -4,7 +4,7 @@ import { FleetNotServed } from '../src/config/registry.js';
 import { Unauthorized } from '../src/cycle/authority.js';
 import { ChangeSetTampered } from '../src/cycle/objects.js';
 import { LiveStoreChanged } from '../src/memory/apply.js';
-import { StoreLocked } from '../src/memory/claudeCodeLock.js';
+import { StoreLocked } from '../src/claudeCode/lock.js';
 import { AuditConflict } from '../src/audit/audit.js';
 import { SnapshotCorrupt } from '../src/snapshots/snapshots.js';
 import { WebhookFailed } from '../src/notify/webhook.js';

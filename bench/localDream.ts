@@ -7,7 +7,7 @@ import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { documentKind, parseMarkdownTree } from '../src/dream/markdown.js';
 import { runDream } from '../src/dream/run.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
-import { selectSessions } from '../src/sessions/source.js';
+import { selectSessions } from '../src/sources/sessions.js';
 import { clearBlobCaches } from '../src/util/blobCache.js';
 import { realShapedStore } from './realShaped.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { HeuristicDreamer } from '../src/dream/heuristic.js';
 import { runDream } from '../src/dream/run.js';
 import { MemoryStore } from '../src/memory/store.js';
-import { selectSessions } from '../src/sessions/source.js';
+import { selectSessions } from '../src/sources/sessions.js';
 import { syntheticStore } from './agents.js';
 
 async function main(): Promise<void> {

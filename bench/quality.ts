@@ -8,7 +8,7 @@ import { parseKeyedFact, stripMarkup, isFactLine } from '../src/dream/text.js';
 import { isArchivePath } from '../src/memory/paths.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { errorHeadline } from '../src/sessions/errors.js';
-import { selectSessions } from '../src/sessions/source.js';
+import { selectSessions } from '../src/sources/sessions.js';
 import { applyWrites, writtenLines } from './memoryTool.js';
 import { syntheticAgent, type SyntheticAgent } from './synthetic.js';
 

@@ -15,7 +15,7 @@ import { renderChangeSet } from '../src/memory/diff.js';
 import { LocalDirStore } from '../src/memory/localDir.js';
 import type { MemoryStore } from '../src/memory/store.js';
 import { redactStore } from '../src/dream/prepare.js';
-import { selectSessions } from '../src/sessions/source.js';
+import { selectSessions } from '../src/sources/sessions.js';
 import { InvalidInput, errorMessage } from '../src/util/errors.js';
 import { churn, lostLines, nonBlank, structureBreaks, type Files } from './realworldChecks.js';
 import { readExpect, type Expect } from './realworldExpect.js';

@@ -3,7 +3,7 @@ import { showSession, type SessionLabel } from '../../src/sessions/labels.js';
 import { safeName, safeText } from '../../src/util/display.js';
 import { colours } from '../output.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
-import { openStore } from '../../src/memory/open.js';
+import { openStore } from '../../src/sources/openStore.js';
 import { assertPath } from '../../src/memory/paths.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { withContext, type CommonOptions } from '../context.js';

@@ -11,7 +11,7 @@ import {
 import { sessionGate, type GateAnswer } from '../../src/claudeCode/sessionGate.js';
 import { loadFleetConfig, type AgentConfig, type FleetConfig } from '../../src/config/fleet.js';
 import { loadStackConfig } from '../../src/config/stack.js';
-import { resolveClaudeCode } from '../../src/memory/claudeCodePaths.js';
+import { resolveClaudeCode } from '../../src/claudeCode/paths.js';
 import { InvalidInput, errorMessage } from '../../src/util/errors.js';
 import { projectRoot } from '../../src/util/paths.js';
 import { printJson } from '../output.js';

@@ -5,8 +5,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { loadFleetConfig } from '../../src/config/fleet.js';
 import { fleetTaskQueue } from '../../src/names/scope.js';
 import { printJson } from '../output.js';
-import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/memory/claudeCodePaths.js';
-import { listTranscripts } from '../../src/sessions/claudeCode.js';
+import { resolveClaudeCode, type ClaudeCodeProject } from '../../src/claudeCode/paths.js';
+import { listTranscripts } from '../../src/claudeCode/transcripts.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { safeText } from '../../src/util/display.js';
 import { projectRoot } from '../../src/util/paths.js';

@@ -4,7 +4,7 @@ import { claudeClient } from '../../src/anthropic/client.js';
 import { deriveCases, type DerivedCase } from '../../src/evaluate/derive.js';
 import { derivedSuiteYaml } from '../../src/evaluate/deriveYaml.js';
 import type { MemoryStore } from '../../src/memory/store.js';
-import { parseSessionsLocation, selectSessionsAt, type SessionSelection } from '../../src/sessions/source.js';
+import { parseSessionsLocation, selectSessionsAt, type SessionSelection } from '../../src/sources/sessions.js';
 import { InvalidInput } from '../../src/util/errors.js';
 import { localStore, resolveLocal } from './dream.js';
 import { printJson, progress } from '../output.js';

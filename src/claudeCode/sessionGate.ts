@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lockName } from '../memory/claudeCodeLock.js';
-import { listTranscripts } from '../sessions/claudeCode.js';
+import { lockName } from './lock.js';
+import { listTranscripts } from './transcripts.js';
 
 /**
  * Whether enough has happened since the last consolidation to ask for a dream, counted as Claude Code's Auto

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
-import { expandHome } from '../memory/claudeCodePaths.js';
+import { expandHome } from '../claudeCode/paths.js';
 import type { RawFleet } from './fleetSchema.js';
 import { overlapProblems, placeOf, type Named } from './overlap.js';
 

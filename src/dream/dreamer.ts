@@ -5,7 +5,7 @@ import type { ChangeSet, DroppedChange, Evidence, Move, Quarantine, Reason } fro
 import type { StoreLimits } from '../memory/limits.js';
 import type { MemoryStore } from '../memory/store.js';
 import type { SessionDigest } from '../sessions/digest.js';
-import type { SessionSelection } from '../sessions/source.js';
+import type { SessionSelection } from '../sources/sessions.js';
 import type { Ledger } from './ledger.js';
 
 export interface DreamInput {

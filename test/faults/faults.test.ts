@@ -9,7 +9,7 @@ import { approveUpdate } from '../../workflows/definitions.js';
 import { loadStackConfig, type StackConfig } from '../../src/config/stack.js';
 import type { AgentConfig, FleetConfig } from '../../src/config/fleet.js';
 import type { CycleResult } from '../../src/cycle/types.js';
-import { openStore } from '../../src/memory/open.js';
+import { openStore } from '../../src/sources/openStore.js';
 import { S3PrefixStore } from '../../src/memory/s3Prefix.js';
 import type { MemoryStore } from '../../src/memory/store.js';
 import { createS3Client } from '../../src/s3/client.js';

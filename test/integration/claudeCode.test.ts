@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState } from '../../app/cycleClient.js';
 import { approveUpdate } from '../../workflows/definitions.js';
 import { loadFleetConfig, type AgentConfig } from '../../src/config/fleet.js';
-import { lockName } from '../../src/memory/claudeCodeLock.js';
+import { lockName } from '../../src/claudeCode/lock.js';
 import { AuditLog } from '../../src/audit/audit.js';
 import { createS3Client } from '../../src/s3/client.js';
 import { storageSettings } from '../../src/config/storage.js';

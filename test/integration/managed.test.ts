@@ -6,7 +6,7 @@ import { LiveStoreChanged } from '../../src/memory/apply.js';
 import { LocalDirStore } from '../../src/memory/localDir.js';
 import { ManagedStore } from '../../src/memory/managedStore.js';
 import { sha256 } from '../../src/memory/store.js';
-import { selectSessions } from '../../src/sessions/source.js';
+import { selectSessions } from '../../src/sources/sessions.js';
 import { startClaudeApi, type ClaudeApi, type ManagedSession } from '../support/claudeApi.js';
 import { exampleAgent, fleetDir, startHarness, waitFor, type Harness } from './cycleHarness.js';
 

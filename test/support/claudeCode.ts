@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sanitizePath } from '../../src/memory/claudeCodePaths.js';
+import { sanitizePath } from '../../src/claudeCode/paths.js';
 import { tempDir } from './sessions.js';
 
 /**

@@ -7,7 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cycleState } from '../../../app/cycleClient.js';
 import { loadFleetConfig, type AgentConfig } from '../../../src/config/fleet.js';
-import { lockName } from '../../../src/memory/claudeCodeLock.js';
+import { lockName } from '../../../src/claudeCode/lock.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
 import { keyVersions } from '../../../src/s3/versions.js';
 import { storageSettings } from '../../../src/config/storage.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planPromotion } from '../../../src/cycle/promote.js';
-import { ClaudeCodeStore } from '../../../src/memory/claudeCode.js';
+import { ClaudeCodeStore } from '../../../src/claudeCode/store.js';
 import { LiveStoreChanged } from '../../../src/memory/apply.js';
 import { diffStores } from '../../../src/memory/diff.js';
 import { MemoryStore } from '../../../src/memory/store.js';

@@ -6,7 +6,7 @@ import { ClaudeDreamer, claudeDefaults, type ClaudeSettings } from '../../../src
 import { runDream } from '../../../src/dream/run.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
 import type { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions, type SessionSelection } from '../../../src/sessions/source.js';
+import { selectSessions, type SessionSelection } from '../../../src/sources/sessions.js';
 import { projectRoot } from '../../../src/util/paths.js';
 import { created, startClaudeApi, type ClaudeApi } from '../../support/claudeApi.js';
 

@@ -5,7 +5,7 @@ import { runDream } from '../../../src/dream/run.js';
 import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
 /**

@@ -6,7 +6,7 @@ import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { applyChanges } from '../../../src/memory/apply.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
 async function dream(store: Record<string, string>, sessions: SessionBuilder[] = []) {

@@ -3,7 +3,7 @@ import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
 import { generatedPlace } from '../../../src/dream/lessonPlace.js';
 import { runDream } from '../../../src/dream/run.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
 const topic = (name: string, type: string, body: string) =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicDreamer, lessonsPath } from '../../../src/dream/heuristic.js';
 import { runDream } from '../../../src/dream/run.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
 /** What `npm publish` prints when the version exists: a tarball summary, then the error. */

@@ -10,7 +10,7 @@ import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { appliedChanges, type ChangeSet } from '../../../src/memory/changeSet.js';
 import { isArchivePath } from '../../../src/memory/paths.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
 // Small vocabularies, so random stores are full of duplicates, paraphrases and contradictions.

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicDreamer, lessonsPath } from '../../../src/dream/heuristic.js';
 import { runDream } from '../../../src/dream/run.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { projectRoot } from '../../../src/util/paths.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 

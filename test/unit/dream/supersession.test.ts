@@ -3,7 +3,7 @@ import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
 import { runDream } from '../../../src/dream/run.js';
 import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';
 
 async function dream(store: Record<string, string>, sessions: SessionBuilder[]) {

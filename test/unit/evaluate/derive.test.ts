@@ -9,7 +9,7 @@ import { derivedSuiteYaml } from '../../../src/evaluate/deriveYaml.js';
 import { DeterministicScorer, judgeCase } from '../../../src/evaluate/scorer.js';
 import { loadSuite, type Suite } from '../../../src/evaluate/suite.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { SessionBuilder, tempDir, writeSessions } from '../../support/sessions.js';
 
 const day = (d: number) => Date.parse('2026-11-01T09:00:00Z') + d * 86_400_000;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LiveStoreChanged, applyChanges } from '../../../src/memory/apply.js';
 import { diffStores, renderChangeSet } from '../../../src/memory/diff.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
-import { openStore } from '../../../src/memory/open.js';
+import { openStore } from '../../../src/sources/openStore.js';
 import { pathProblem } from '../../../src/memory/paths.js';
 import { MemoryStore } from '../../../src/memory/store.js';
 import { changeSetSchema } from '../../../src/memory/changeSet.js';

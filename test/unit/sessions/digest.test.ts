@@ -3,7 +3,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { digestSession, memoryPath } from '../../../src/sessions/digest.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { redactCopies, secretFingerprint } from '../../../src/sessions/secrets.js';
 import { InvalidInput } from '../../../src/util/errors.js';
 import { SessionBuilder, tempDir, writeSessions } from '../../support/sessions.js';

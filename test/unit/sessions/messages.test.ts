@@ -2,7 +2,7 @@ import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conversationEvents, selectMessagesSessions } from '../../../src/sessions/messages.js';
-import { selectSessionsAt } from '../../../src/sessions/source.js';
+import { selectSessionsAt } from '../../../src/sources/sessions.js';
 import { tempDir } from '../../support/sessions.js';
 
 /** A conversation as an application on the memory tool sends it: the `messages` array of its requests. */

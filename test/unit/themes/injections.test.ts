@@ -5,7 +5,7 @@ import type { Dreamer } from '../../../src/dream/dreamer.js';
 import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
 import { runDream } from '../../../src/dream/run.js';
 import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { payloads, revealed, type Payload } from '../../corpus/injections.js';
 import { created, startClaudeApi, type ClaudeApi } from '../../support/claudeApi.js';
 import { SessionBuilder, writeSessions } from '../../support/sessions.js';

@@ -5,7 +5,7 @@ import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
 import { runDream } from '../../../src/dream/run.js';
 import { defaultLimits } from '../../../src/memory/limits.js';
 import { LocalDirStore } from '../../../src/memory/localDir.js';
-import { selectSessions } from '../../../src/sessions/source.js';
+import { selectSessions } from '../../../src/sources/sessions.js';
 import { projectRoot } from '../../../src/util/paths.js';
 import { tempDir } from '../../support/sessions.js';
 

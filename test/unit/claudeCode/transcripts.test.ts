@@ -1,13 +1,13 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveClaudeCode, sanitizePath } from '../../../src/memory/claudeCodePaths.js';
+import { resolveClaudeCode, sanitizePath } from '../../../src/claudeCode/paths.js';
 import {
   digestTranscript,
   memoryMapper,
   selectClaudeCodeSessions,
   transcriptEvents,
-} from '../../../src/sessions/claudeCode.js';
+} from '../../../src/claudeCode/transcripts.js';
 import { InvalidInput } from '../../../src/util/errors.js';
 import { claudeHome, TranscriptBuilder, writeTranscript } from '../../support/claudeCode.js';
 import { tempDir } from '../../support/sessions.js';

@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { applyChanges } from './apply.js';
-import { appliedChanges, tierOf, type Change, type ChangeSet, type Finding, type Move } from './changeSet.js';
-import { isArchivePath } from './paths.js';
-import type { MemoryStore } from './store.js';
+import { applyChanges } from '../memory/apply.js';
+import { appliedChanges, tierOf, type Change, type ChangeSet, type Finding, type Move } from '../memory/changeSet.js';
+import { isArchivePath } from '../memory/paths.js';
+import type { MemoryStore } from '../memory/store.js';
 
 /**
  * Claude Code's auto-memory index, `MEMORY.md`: one line per topic file (`- [Title](file.md) — hook`), loaded

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastConsolidatedAt, lockHolder, lockName, withConsolidationLock } from '../../../src/memory/claudeCodeLock.js';
+import { lastConsolidatedAt, lockHolder, lockName, withConsolidationLock } from '../../../src/claudeCode/lock.js';
 import { tempDir } from '../../support/sessions.js';
 
 /**

@@ -2,12 +2,12 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolve } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
-import type { StoreAdapter } from './adapter.js';
-import { ClaudeCodeStore } from './claudeCode.js';
-import { defaultLimits, type StoreLimits } from './limits.js';
-import { LocalDirStore } from './localDir.js';
-import { ManagedStore } from './managedStore.js';
-import { S3PrefixStore } from './s3Prefix.js';
+import type { StoreAdapter } from '../memory/adapter.js';
+import { ClaudeCodeStore } from '../claudeCode/store.js';
+import { defaultLimits, type StoreLimits } from '../memory/limits.js';
+import { LocalDirStore } from '../memory/localDir.js';
+import { ManagedStore } from '../memory/managedStore.js';
+import { S3PrefixStore } from '../memory/s3Prefix.js';
 
 /**
  * Opens a store by its location: a directory path, `s3://bucket/prefix/`, `anthropic:<memory_store_id>` or

@@ -1,15 +1,20 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { expandHome } from '../memory/claudeCodePaths.js';
+import { expandHome } from '../claudeCode/paths.js';
 import { InvalidInput } from '../util/errors.js';
-import { selectClaudeCodeSessions } from './claudeCode.js';
-import { digestSession } from './digest.js';
-import { selectManagedSessions } from './managedSource.js';
-import { selectMessagesSessions } from './messages.js';
-import { readSessionFiles, type SelectOptions, type SessionSelection } from './selection.js';
+import { selectClaudeCodeSessions } from '../claudeCode/transcripts.js';
+import { digestSession } from '../sessions/digest.js';
+import { selectManagedSessions } from '../sessions/managedSource.js';
+import { selectMessagesSessions } from '../sessions/messages.js';
+import { readSessionFiles, type SelectOptions, type SessionSelection } from '../sessions/selection.js';
 
-export { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
+export {
+  defaultSessionLimit,
+  finishSelection,
+  type SelectOptions,
+  type SessionSelection,
+} from '../sessions/selection.js';
 
 /**
  * Where an agent's sessions come from:

@@ -1,11 +1,16 @@
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { resolveClaudeCode, type Env } from '../memory/claudeCodePaths.js';
+import { resolveClaudeCode, type Env } from './paths.js';
 import { InvalidInput, errorMessage } from '../util/errors.js';
-import { digestEvents, type EventAt, type SessionDigest } from './digest.js';
+import { digestEvents, type EventAt, type SessionDigest } from '../sessions/digest.js';
 import { readLines } from '../util/readLines.js';
-import { parseJsonLine } from './jsonl.js';
-import { defaultSessionLimit, finishSelection, type SelectOptions, type SessionSelection } from './selection.js';
+import { parseJsonLine } from '../sessions/jsonl.js';
+import {
+  defaultSessionLimit,
+  finishSelection,
+  type SelectOptions,
+  type SessionSelection,
+} from '../sessions/selection.js';
 
 /**
  * Claude Code transcripts as SPEC §2 events. The format is Claude Code's own and undocumented; what is read:

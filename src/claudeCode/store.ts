@@ -1,12 +1,12 @@
 import { stat } from 'node:fs/promises';
-import type { StoreAdapter } from './adapter.js';
-import type { Change, ChangeSet } from './changeSet.js';
-import { resolveClaudeCode, type ClaudeCodeProject, type Env } from './claudeCodePaths.js';
-import { indexPath, reconcileIndex } from './claudeCodeIndex.js';
-import { withConsolidationLock } from './claudeCodeLock.js';
-import { defaultLimits, type StoreLimits } from './limits.js';
-import { LocalDirStore } from './localDir.js';
-import { MemoryStore } from './store.js';
+import type { StoreAdapter } from '../memory/adapter.js';
+import type { Change, ChangeSet } from '../memory/changeSet.js';
+import { resolveClaudeCode, type ClaudeCodeProject, type Env } from './paths.js';
+import { indexPath, reconcileIndex } from './memoryIndex.js';
+import { withConsolidationLock } from './lock.js';
+import { defaultLimits, type StoreLimits } from '../memory/limits.js';
+import { LocalDirStore } from '../memory/localDir.js';
+import { MemoryStore } from '../memory/store.js';
 
 /**
  * A Claude Code project's auto memory, `claude-code:<project dir>` (or the memory directory itself): the
