@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { rng } from './synthetic.js';
+import { rng } from '../src/util/seeded.js';
 
 /** Sentences in several languages and scripts, each about one service (`n`): a store states each once. */
 const prose: ((n: string) => string)[] = [

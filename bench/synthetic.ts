@@ -7,16 +7,7 @@
  * is tagged (outside the text) with the fact it states, so a benchmark can tell a right merge from a wrong one.
  */
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../src/util/seeded.js';
 
 const tools = [
   'PagerDuty',

@@ -1,24 +1,15 @@
 #!/usr/bin/env node
 // Writes the example fleet: three agents, each with a messy memory store, 20–40 sessions in the shape of
 // Managed Agents session events (SPEC §2), and an eval suite. Seeded, so the output is the same every run:
-// `node examples/generate.js` rewrites examples/fleet/ exactly.
+// `npm run build && node examples/generate.js` rewrites examples/fleet/ exactly.
 'use strict';
 const { mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, 'fleet');
 
-/** mulberry32: a small seeded PRNG, so every run writes the same fleet. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the seeded PRNG the synthetic benchmarks use too, from the build (`npm run build` first)
+const { rng } = require('../dist/src/util/seeded.js');
 
 class Session {
   constructor(id, start) {
