@@ -116,7 +116,11 @@ function viewOf(text: string): TextView {
  * Matchers by the item they test: a cycle's evaluations (baseline, post, each revision, verify) ask the same
  * derived cases of the stores they score, so each is compiled once per cycle rather than once per evaluation.
  */
-const compiled = new LRUCache<string, Matcher>({ max: 200_000 });
+const compiled = new LRUCache<string, Matcher>({
+  // bounded in memory, not count: a matcher keeps about four times its item's text (strings and patterns)
+  maxSize: 24 * 2 ** 20,
+  sizeCalculation: (_m, key) => 4 * key.length,
+});
 clearedWithBlobCaches(compiled);
 
 /** Does one line of `text` hold the fact's tokens? (Case-insensitive; the YAML form is the same test as a regex.) */
