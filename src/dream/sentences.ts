@@ -79,9 +79,10 @@ export function sentenceUpdates(
     if (mine.size < 1 || valuesOf(n.text).length === 0) continue;
     const seen = new Map<Fact, number>();
     for (const t of mine) for (const o of byWord.get(t) ?? []) seen.set(o, (seen.get(o) ?? 0) + 1);
-    const strongWords = candidates(n, seen, bys, fields, 2);
+    const aligned = new Map<Fact, Pair[]>(); // each older line aligned once, whether two words or one are asked
+    const strongWords = candidates(n, seen, bys, fields, 2, aligned);
     // one rare word in common is little: only surroundings that agree well make it a candidate, and only a suggestion
-    const found = strongWords.length > 0 ? strongWords : candidates(n, seen, bys, fields, 1).filter(sure);
+    const found = strongWords.length > 0 ? strongWords : candidates(n, seen, bys, fields, 1, aligned).filter(sure);
     const decided = choose(found);
     if (decided === undefined) {
       if (found.length > 0 && reported++ < maxFindings) unplaced(n, found, ledger);
@@ -111,6 +112,7 @@ function candidates(
   bys: ReadonlySet<Fact>,
   fields: ReadonlySet<string>,
   least: number,
+  aligned: Map<Fact, Pair[]>,
 ): Candidate[] {
   const found: Candidate[] = [];
   for (const [o, shared] of seen) {
@@ -121,7 +123,8 @@ function candidates(
     if (o.path === n.path) continue;
     // a template field (`**How to apply:**` in every memory file) is filled per record: two records' values are two things
     if (o.fact && o.fact.subject === n.fact?.subject && fields.has(o.fact.subject)) continue;
-    const pairs = alignValues(o.text, n.text);
+    let pairs = aligned.get(o);
+    if (!pairs) aligned.set(o, (pairs = alignValues(o.text, n.text)));
     if (pairs.length > 0) found.push({ o, pairs, shared });
   }
   // numbers first: a line whose number the newer one replaces says more than one a capitalised word pairs with

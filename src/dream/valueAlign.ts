@@ -124,9 +124,11 @@ const lower = (s: string) => s.toLowerCase();
 const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a.at + a.text.length;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
-const holds = (text: string, v: string) =>
+const holds = (text: string, v: string) => {
+  const line = lineOf(text);
   // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
-  ascii.test(text) && ascii.test(v) && !lower(text).includes(lower(v)) ? false : valuePattern(v).test(text);
+  return line.ascii && ascii.test(v) && !line.lower.includes(lower(v)) ? false : valuePattern(v).test(text);
+};
 const ascii = /^[ -~\t\r\n]*$/; // printable ASCII and whitespace
 /** Compiled once per value: a store's lines are aligned pair by pair, and compiling was most of a dream's time. */
 const valuePatterns = new Map<string, RegExp>();
@@ -178,12 +180,11 @@ const nameLike = (v: string) =>
  * (`GitLab CI … GitHub Actions 워크플로는 삭제`, `Yoga вместо Apollo Server`): names are many.
  */
 export function alignValues(older: string, newer: string): Pair[] {
-  const [ko, kn] = [parseKeyedFact(older), parseKeyedFact(newer)];
+  const [o, n] = [lineOf(older), lineOf(newer)];
+  const [ko, kn] = [o.keyed, n.keyed];
   // two keyed lines speak of one thing when the newer one's subject or text names a word of the older subject
   if (ko && kn && (series(ko.subject, kn.subject) || !speaksOf(ko.subject, `${kn.subject} ${newer}`))) return [];
-  // a value inside a line's subject (`v1 服务: …`) names which thing the line is about: it is no value of it
-  const mine = valuesOf(older).filter((v) => !inSubject(older, ko, v));
-  const theirs = valuesOf(newer).filter((v) => !inSubject(newer, kn, v));
+  const [mine, theirs] = [o.values, n.values];
   const pairs = (kind: ValueKind): Pair[] => {
     const out: Pair[] = [];
     for (const to of theirs) {
@@ -210,6 +211,28 @@ export function alignValues(older: string, newer: string): Pair[] {
     if (!chosen.some((c) => overlaps(c.from, p.from) || overlaps(c.to, p.to) || c.to.text === p.to.text))
       chosen.push(p);
   return chosen;
+}
+
+interface Line {
+  keyed: KeyedFact | undefined;
+  /** Its values outside the subject: a value inside a line's subject (`v1 服务: …`) names which thing it is about. */
+  values: Value[];
+  lower: string;
+  ascii: boolean;
+}
+
+/** What alignment reads of a line, once per text: a sentence is aligned with each of its many candidates. */
+const lines = new Map<string, Line>();
+function lineOf(text: string): Line {
+  let line = lines.get(text);
+  if (!line) {
+    if (lines.size >= 20_000) lines.clear(); // bounded: the lines of one store at a time
+    const keyed = parseKeyedFact(text);
+    const values = valuesOf(text).filter((v) => !inSubject(text, keyed, v));
+    line = { keyed, values, lower: lower(text), ascii: ascii.test(text) };
+    lines.set(text, line);
+  }
+  return line;
 }
 
 /** The value stands before where the line's keyed value starts: in its subject. */
