@@ -3,9 +3,9 @@
  * 7.3.0` and a session's `Vite обновлён до 7.4.1`, `開発言語: C++17` and `言語標準を C++20 に変更`. An anchor is a
  * token that is a name by its form, whatever the script around it (capitals inside or at its start, a joined
  * identifier `QUERY_MAX_CODES`, `Next.js`, the letters of a token with digits `python:3.12-slim`, a code span),
- * rare by how few of the store's lines hold it; the value it carries is the number that follows it in the same
- * clause. Two lines that share an anchor, each carrying a value of one kind that differs, are a suggested update
- * of the older line: the words around the values need not agree, so it is never applied.
+ * rare by how few of the store's lines give it a value; the value it carries is the number that follows it in
+ * the same clause. Two lines that share an anchor, each carrying a value of one kind that differs, are a
+ * suggested update of the older line: the words around the values need not agree, so it is never applied.
  */
 import { evidenceOf, writtenAt, type Fact } from './facts.js';
 import type { Groups } from './supersession.js';
@@ -72,7 +72,8 @@ const year = (v: string) => /^(?:19|20)\d\d$/.test(v);
 /** Two values one anchor can carry in turn: one shape, or two versions whose major numbers are near. */
 export function sameKind(a: string, b: string): boolean {
   const [x, y] = [core(a), core(b)];
-  if (x === y || year(x) !== year(y)) return false;
+  // `Vite 7` still holds of `7.4.1`: a value said less precisely is the same value
+  if (x === y || `${x}.`.startsWith(`${y}.`) || `${y}.`.startsWith(`${x}.`) || year(x) !== year(y)) return false;
   if (shape(a) === shape(b)) return ratio(x, y) <= 10;
   const dotted = (v: string) => /^v?\d+(?:\.(?:\d+|x))*\+?$/iu.test(v);
   return dotted(a) && dotted(b) && ratio(x, y) <= 2 && !/^\d+$/.test(x) !== !/^\d+$/.test(y);
@@ -82,7 +83,10 @@ const ratio = (x: string, y: string) => {
   return p > 0 && q > 0 ? Math.max(p, q) / Math.min(p, q) : Infinity;
 };
 
-/** How many lines may hold an anchor for it to still name one thing. */
+/**
+ * How many lines may give an anchor a value for it to still name one thing: a project's own framework is
+ * named all over its store, but given a version in a few lines only.
+ */
 const rareIn = (lines: number) => Math.max(3, Math.ceil(lines * 0.01));
 
 /**
@@ -101,7 +105,7 @@ export function anchorUpdates(
   for (const f of [...facts, ...places.rows]) {
     const a = f.text.includes('\n') ? [] : f.row ? places.anchorsOf(f.text) : anchoredValues(f.text);
     anchored.set(f, a);
-    for (const name of namesIn(f.text)) frequency.set(name, (frequency.get(name) ?? 0) + 1);
+    for (const { anchor } of a) frequency.set(anchor, (frequency.get(anchor) ?? 0) + 1);
   }
   const all = [...anchored.keys()];
   const rare = rareIn(all.length);
@@ -131,16 +135,6 @@ export function anchorUpdates(
       break;
     }
   }
-}
-
-/** The anchors a line names, once each (for how many lines hold each). */
-function namesIn(text: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of text.replace(/`/g, ' ').matchAll(token)) {
-    const a = anchorOf(m[0]);
-    if (a !== undefined) out.add(a);
-  }
-  return out;
 }
 
 /** An older line in another file, undecided, that a session's line may update. */

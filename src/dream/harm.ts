@@ -52,17 +52,17 @@ export function structureHarm(path: string, before: string, after: string): stri
 }
 
 /**
- * The rows gone that no row took the place of: a row edited in place (as many cells, the same key cell, the
+ * The rows gone that no row took the place of: a row edited in place (as many cells, one cell changed, the
  * table as long as before) keeps the table whole; the old row is still traced (it went to the archive).
  */
 function editedInPlace(gone: readonly string[], added: readonly string[]): string[] {
   const cells = (row: string) => cellsOf(row).map((c) => c.text.trim());
   const left = [...added];
   return gone.filter((row) => {
-    const [key, ...rest] = cells(row);
+    const mine = cells(row);
     const i = left.findIndex((r) => {
       const c = cells(r);
-      return c.length === rest.length + 1 && c[0] === key;
+      return c.length === mine.length && c.filter((x, k) => x !== mine[k]).length === 1;
     });
     if (i === -1) return true;
     left.splice(i, 1);

@@ -34,6 +34,7 @@ describe('anchors: names by their form, in any script', () => {
     expect(sameKind('7.x+', '8.2')).toBe(true);
     expect(sameKind('17', '20')).toBe(true);
     expect(sameKind('3.12', '3.12')).toBe(false);
+    expect(sameKind('7', '7.4.1')).toBe(false);
     expect(sameKind('8', '2026')).toBe(false);
     expect(sameKind('3', '400')).toBe(false);
   });
@@ -87,10 +88,10 @@ describe('an update tied to the older line by a shared rare name only', () => {
     expect((await dream(same.after, [same.session])).changeSet.changes).toEqual([]);
   });
 
-  it('takes nothing from a name many lines hold', async () => {
+  it('takes nothing from a name many lines give values to', async () => {
     const common = {
       ...store,
-      '/notes.md': `# Notes\n\n${Array.from({ length: 5 }, (_, i) => `- Vite plugin ${i} is loaded lazily`).join('\n')}\n`,
+      '/notes.md': `# Notes\n\n${Array.from({ length: 5 }, (_, i) => `- Vite 2026 roadmap, item ${i} of the plan`).join('\n')}\n`,
     };
     const s = adds(common, 'sess_v', '/activeContext.md', '## Сейчас', '- Vite обновлён до 7.4.1');
     expect((await dream(s.after, [s.session])).changeSet.changes).toEqual([]);
