@@ -26,6 +26,8 @@ export interface Decision {
   evidence: Evidence[];
   tier: Tier;
   group: number;
+  /** The rare name the two lines share, when that is all that ties them (anchors.ts): said in the evidence. */
+  anchor?: string;
 }
 
 export interface Fact extends Unit {
@@ -37,6 +39,8 @@ export interface Fact extends Unit {
   fact?: KeyedFact;
   written?: Written;
   decision?: Decision;
+  /** A table row (rows.ts): never taken out, only its value replaced in place as a suggestion. */
+  row?: true;
 }
 
 export const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

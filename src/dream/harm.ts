@@ -3,7 +3,7 @@
  * front-matter keys, headings or table rows, change a code block, or leave a JSON or YAML file that parsed
  * unparseable; and no line may leave the store without a trace of where it went.
  */
-import { documentKind } from './markdown.js';
+import { cellsOf, documentKind } from './markdown.js';
 import { structureOf } from './structure.js';
 import { normalizeLine } from './text.js';
 
@@ -44,11 +44,30 @@ export function structureHarm(path: string, before: string, after: string): stri
   const headings = missing(a.headings, b.headings);
   if (headings.length > 0)
     out.push(`removes heading ${clip(headings[0]!)}${headings.length > 1 ? ` and ${headings.length - 1} more` : ''}`);
-  const rows = missing(a.tableRows, b.tableRows);
+  const rows = editedInPlace(missing(a.tableRows, b.tableRows), missing(b.tableRows, a.tableRows));
   if (rows.length > 0) out.push(`removes ${rows.length} table row(s), first ${clip(rows[0]!)}`);
   const code = missing(a.codeBlocks, b.codeBlocks);
   if (code.length > 0) out.push(`changes ${code.length} code block(s) (first: ${clip(code[0]!.split('\n')[1] ?? '')})`);
   return out;
+}
+
+/**
+ * The rows gone that no row took the place of: a row edited in place (as many cells, one cell changed, the
+ * table as long as before) keeps the table whole; the old row is still traced (it went to the archive).
+ */
+function editedInPlace(gone: readonly string[], added: readonly string[]): string[] {
+  const cells = (row: string) => cellsOf(row).map((c) => c.text.trim());
+  const left = [...added];
+  return gone.filter((row) => {
+    const mine = cells(row);
+    const i = left.findIndex((r) => {
+      const c = cells(r);
+      return c.length === mine.length && c.filter((x, k) => x !== mine[k]).length === 1;
+    });
+    if (i === -1) return true;
+    left.splice(i, 1);
+    return false;
+  });
 }
 
 /**

@@ -16,6 +16,8 @@ import { generatedPlace } from './lessonPlace.js';
 import { reportNearDuplicates } from './nearDuplicates.js';
 import { rewrite } from './rewrite.js';
 import { sentenceUpdates } from './sentences.js';
+import { anchorUpdates } from './anchors.js';
+import { rowAnchors, rowFacts } from './rows.js';
 import { Groups, Supersession } from './supersession.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -54,6 +56,8 @@ export class HeuristicDreamer implements Dreamer {
     dedupeWithinScopes(facts, supersession.winners, groups);
     consolidateOverSaved(facts, supersession.fields);
     sentenceUpdates(facts, groups, supersession.fields, ledger);
+    const rows = rowFacts(docs, input);
+    anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors });
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
     reportNearDuplicates(facts, ledger);
@@ -63,7 +67,9 @@ export class HeuristicDreamer implements Dreamer {
     for (const [path, content] of rewrite(docs, facts, store.files, (d) => d.tier === 'applied', ledger))
       files.set(path, content);
     this.writePatterns(files, input);
-    const suggestions = this.suggestions(docs, facts, store.files, files, ledger);
+    // a table row is decided only as a suggestion: it joins the facts where suggestions are written
+    const decided = [...facts, ...rows.filter((r) => r.decision)];
+    const suggestions = this.suggestions(docs, decided, store.files, files, ledger);
     // the file limit is enforced when the candidate is vetted (runDream), by dropping new files beyond it
     return { store: MemoryStore.from(files, { ...defaultLimits, maxFiles: Infinity }), suggestions };
   }

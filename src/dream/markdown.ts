@@ -57,6 +57,8 @@ export interface MarkdownDocument {
   lines: string[];
   units: Unit[];
   headings: Heading[];
+  /** The body rows of the document's tables (0-based lines, header rows aside): never units, but a value's old place. */
+  rows: number[];
 }
 
 /**
@@ -180,8 +182,12 @@ export function documentOf(path: string, lines: string[], tree: Root): MarkdownD
         break; // structure: front matter, code, html, table, blockquote, thematic break, definitions
     }
   }
-  return { path, lines, units, headings };
+  return { path, lines, units, headings, rows: tableRows(tree) };
 }
+
+/** The body rows of the document's tables (0-based lines), header rows aside. */
+const tableRows = (tree: Root): number[] =>
+  tree.children.flatMap((n) => (n.type === 'table' ? n.children.slice(1).map(startLine) : []));
 
 /**
  * The lines without those dropped, and without a blank line the drop would leave doubled: taking an item out
@@ -202,4 +208,29 @@ export function droppedLines(lines: readonly string[], drop: ReadonlySet<number>
     if (j > i + 1 && j < lines.length && lines[j]!.trim() === '') all.add(i);
   }
   return all;
+}
+
+export interface Cell {
+  text: string;
+  at: number;
+}
+
+/** The cells of a row line, each with where it starts in the line. */
+export function cellsOf(line: string): Cell[] {
+  const cells: Cell[] = [];
+  let start = 0;
+  let code = false;
+  for (let i = 0; i <= line.length; i++) {
+    const ch = line[i];
+    if (ch === '`') code = !code;
+    else if (ch === '\\') i++;
+    else if ((ch === '|' && !code) || i === line.length) {
+      cells.push({ text: line.slice(start, i), at: start });
+      start = i + 1;
+    }
+  }
+  // the pipes at either end open and close the row: no cells of their own
+  if (cells[0]?.text.trim() === '') cells.shift();
+  if (cells.at(-1)?.text.trim() === '') cells.pop();
+  return cells;
 }

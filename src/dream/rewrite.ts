@@ -105,9 +105,10 @@ function archiveOne({ docs, store, archives, ledger, noted }: Archiving, path: s
   const entries = archives.get(target) ?? [];
   const when = by.written ? ` (${by.written.sessionId}, ${day(by.written.at)})` : '';
   // an archive note names lines, not section titles: a title is the store's text, not the dream's to repeat
+  const shares = d.anchor === undefined ? '' : `; shares ${quote(d.anchor)}`;
   const why =
     d.kind === 'replaced'
-      ? `replaced in place by the newer value of ${byWhere(by, f, false)}${when}`
+      ? `replaced in place by the newer value of ${byWhere(by, f, false)}${when}${shares}`
       : `superseded by ${byWhere(by, f, false)}${when}`;
   entries.push(
     ...docs
@@ -124,7 +125,7 @@ function archiveOne({ docs, store, archives, ledger, noted }: Archiving, path: s
     path,
     'superseded',
     d.kind === 'replaced'
-      ? `superseded: ${where(f)} ${quote(f.text)} now reads ${quote(d.text!)}, the newer value ${at} wrote${when}; old line moved to ${target}`
+      ? `superseded: ${where(f)} ${quote(f.text)} now reads ${quote(d.text!)}, the newer value ${at} wrote${when}${shares}; old line moved to ${target}`
       : `superseded: ${where(f)} ${quote(f.text)} by ${at} ${quote(textOf(by))}${when}; old line moved to ${target}`,
     evidence,
     [{ from: place(f), to: { path: target, section: f.section, line: archiveLine } }],

@@ -118,6 +118,7 @@ function atPath(doc: MarkdownDocument, path: string): MarkdownDocument {
     path,
     lines: [...doc.lines],
     headings: doc.headings.map((h) => ({ ...h })),
+    rows: [...doc.rows],
     units: doc.units.map((u) => ({ ...u, path, scope: `${path}${u.scope}` })), // a scope starts with its path
   };
 }

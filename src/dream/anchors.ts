@@ -1,0 +1,157 @@
+/**
+ * Updates whose only common ground with the older line is a rare name, in any language: `- **Build Tool**: Vite
+ * 7.3.0` and a session's `Vite обновлён до 7.4.1`, `開発言語: C++17` and `言語標準を C++20 に変更`. An anchor is a
+ * token that is a name by its form, whatever the script around it (capitals inside or at its start, a joined
+ * identifier `QUERY_MAX_CODES`, `Next.js`, the letters of a token with digits `python:3.12-slim`, a code span),
+ * rare by how few of the store's lines give it a value; the value it carries is the number that follows it in
+ * the same clause. Two lines that share an anchor, each carrying a value of one kind that differs, are a
+ * suggested update of the older line: the words around the values need not agree, so it is never applied.
+ */
+import { evidenceOf, writtenAt, type Fact } from './facts.js';
+import type { Groups } from './supersession.js';
+import { parseKeyedFact } from './text.js';
+import { shape, valuesOf, withPairs, type Pair, type Value } from './valueAlign.js';
+import { isJournal } from './values.js';
+
+/** A value a line gives an anchor: the number that follows it in the same clause. */
+export interface Anchored {
+  anchor: string;
+  value: Value;
+}
+
+// a token of letters, digits and the joiners of names (`Next.js`, `C++17`, `QUERY_MAX_CODES`, `python:3.12-slim`)
+export const token = /[\p{L}\p{N}][\p{L}\p{N}\p{M}+#]*(?:[._:\-/][\p{L}\p{N}\p{M}+#]+)*[+#]*/gu;
+const cased = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{N}\p{M}+#._:\-/]+$/u;
+/** A clause ends at these: a value past one belongs to another statement. */
+const boundary = /[,;。，；、|]|[.!?]\s|\s[—–-]\s/u;
+/** How many words may stand between an anchor and its value (`Vite обновлён до 7.4.1`). */
+const reach = 3;
+
+/** The name a token is, by its form, or undefined: a word of a cased script with a capital, a joined identifier, the letters before a number. */
+export function anchorOf(word: string): string | undefined {
+  if (!cased.test(word)) return undefined;
+  const digit = word.search(/\p{N}/u);
+  if (digit === 0) return undefined;
+  if (digit > 0) {
+    // the letters of a token with digits name what the digits are a value of (`C++17`, `python:3.12-slim`, `v2` is none)
+    const stem = word.slice(0, digit).replace(/[._:\-/v]+$/iu, '');
+    return /\p{L}.*[\p{L}+#]|\p{L}[+#]/u.test(stem) && stem.length >= 2 ? stem.toLowerCase() : undefined;
+  }
+  const named = /\p{Lu}/u.test(word) || /\p{L}[._+#]\p{L}|_|\+\+|#$/u.test(word);
+  return named && word.length >= 2 ? word.toLowerCase() : undefined;
+}
+
+/** The anchors of a line and the value each carries; a value inside the line's subject names which thing it is (`v1 服务`). */
+export function anchoredValues(line: string): Anchored[] {
+  const text = line.replace(/`/g, ' ');
+  const keyed = parseKeyedFact(text);
+  const subjectEnd = keyed ? Math.max(0, text.lastIndexOf(keyed.raw)) : 0;
+  const values = valuesOf(text).filter((v) => v.kind === 'number' && v.at >= subjectEnd && !/^\p{L}/u.test(v.text));
+  const out: Anchored[] = [];
+  for (const m of text.matchAll(token)) {
+    const anchor = anchorOf(m[0]);
+    if (anchor === undefined) continue;
+    const end = m.index + m[0].length;
+    const value = values
+      .sort((a, b) => a.at - b.at)
+      .filter((v) => v.at >= m.index + Math.min(anchor.length, m[0].length) && v.at < m.index + m[0].length + 80)
+      .find((v) => v.at < end || within(text.slice(end, v.at)));
+    if (value && !out.some((a) => a.anchor === anchor)) out.push({ anchor, value });
+  }
+  // a value belongs to the name nearest before it (`Build Tool: Vite 7.3.0`: Vite's, not the label's)
+  return out.filter((a, i) => !out.slice(i + 1).some((b) => b.value === a.value));
+}
+
+/** The text between an anchor and a value: the same clause, at most `reach` words. */
+const within = (between: string) => !boundary.test(between) && (between.match(/[\p{L}\p{N}]+/gu) ?? []).length <= reach;
+
+/** A version or number: digits joined by dots, a leading `v`, a trailing `.x` or `+` aside (`v18.x`, `7.x+`). */
+const core = (v: string) => /\d+(?:\.\d+)*/u.exec(v)?.[0] ?? v;
+const year = (v: string) => /^(?:19|20)\d\d$/.test(v);
+
+/** Two values one anchor can carry in turn: one shape, or two versions whose major numbers are near. */
+export function sameKind(a: string, b: string): boolean {
+  const [x, y] = [core(a), core(b)];
+  // `Vite 7` still holds of `7.4.1`: a value said less precisely is the same value
+  if (x === y || `${x}.`.startsWith(`${y}.`) || `${y}.`.startsWith(`${x}.`) || year(x) !== year(y)) return false;
+  if (shape(a) === shape(b)) return ratio(x, y) <= 10;
+  const dotted = (v: string) => /^v?\d+(?:\.(?:\d+|x))*\+?$/iu.test(v);
+  return dotted(a) && dotted(b) && ratio(x, y) <= 2 && !/^\d+$/.test(x) !== !/^\d+$/.test(y);
+}
+const ratio = (x: string, y: string) => {
+  const [p, q] = [Number.parseFloat(x), Number.parseFloat(y)];
+  return p > 0 && q > 0 ? Math.max(p, q) / Math.min(p, q) : Infinity;
+};
+
+/**
+ * How many lines may give an anchor a value for it to still name one thing: a project's own framework is
+ * named all over its store, but given a version in a few lines only.
+ */
+const rareIn = (lines: number) => Math.max(3, Math.ceil(lines * 0.01));
+
+/**
+ * For each line a session wrote that no other mechanism placed: the older lines in other files that share one
+ * of its rare anchors with a value of the same kind that differs. One old value (in up to three copies) is
+ * suggested as replaced; several different old values for one anchor say the anchor names several things.
+ */
+export function anchorUpdates(
+  facts: readonly Fact[],
+  groups: Groups,
+  fields: ReadonlySet<string>,
+  places: { rows: readonly Fact[]; anchorsOf: (line: string) => Anchored[] } = { rows: [], anchorsOf: () => [] },
+): void {
+  const anchored = new Map<Fact, Anchored[]>();
+  const frequency = new Map<string, number>();
+  for (const f of [...facts, ...places.rows]) {
+    const a = f.text.includes('\n') ? [] : f.row ? places.anchorsOf(f.text) : anchoredValues(f.text);
+    anchored.set(f, a);
+    for (const { anchor } of a) frequency.set(anchor, (frequency.get(anchor) ?? 0) + 1);
+  }
+  const all = [...anchored.keys()];
+  const rare = rareIn(all.length);
+  const bys = new Set(facts.flatMap((f) => (f.decision ? [f.decision.by] : [])));
+  for (const n of facts) {
+    if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
+    for (const mine of anchored.get(n)!) {
+      if ((frequency.get(mine.anchor) ?? 0) > rare) continue;
+      const olds = all.filter((o) => older(o, n, fields) && carries(anchored.get(o)!, mine));
+      const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value.text));
+      if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
+      const group = groups.next();
+      for (const o of olds) {
+        const from = narrowed(anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value);
+        const pair: Pair = { from, to: narrowed(mine.value), score: 0 };
+        o.decision = {
+          kind: 'replaced',
+          by: n,
+          text: withPairs(o.text, [pair]),
+          evidence: evidenceOf(n.written),
+          tier: 'suggested',
+          group,
+          anchor: mine.anchor,
+        };
+      }
+      bys.add(n);
+      break;
+    }
+  }
+}
+
+/** An older line in another file, undecided, that a session's line may update. */
+function older(o: Fact, n: Fact, fields: ReadonlySet<string>): boolean {
+  if (o === n || o.decision || !o.removable || o.path === n.path || writtenAt(o) >= writtenAt(n)) return false;
+  if (o.start !== o.end || (isJournal(o.path) && !o.written)) return false;
+  return !(o.fact && o.fact.subject === n.fact?.subject && fields.has(o.fact.subject));
+}
+
+/** The older line gives the anchor a value of the newer one's kind, and does not hold the newer value already. */
+function carries(olds: readonly Anchored[], mine: Anchored): boolean {
+  const a = olds.find((x) => x.anchor === mine.anchor);
+  return a !== undefined && sameKind(a.value.text, mine.value.text);
+}
+
+/** The part of a value that is the number (`7.x+` keeps its `+`, `v18.x` its `v`): only that changes. */
+function narrowed(v: Value): Value {
+  const c = /\d+(?:\.(?:\d+|x))*/u.exec(v.text);
+  return c ? { ...v, text: c[0], at: v.at + c.index } : v;
+}
