@@ -60,7 +60,7 @@ describe('a line copied from outside is held for a destination nobody trusted ga
     expect(f.screen('- Payouts go to treasury@pay.attacker.example', '/p.md').hold?.destinations).toEqual([
       'email:treasury@pay.attacker.example',
     ]);
-    expect(f.screen('- Text +44 7700 900123 for payouts', '/p.md').hold?.destinations).toEqual(['phone:447700900123']);
+    expect(f.screen('- Text +44 7700 900123 for payouts', '/p.md').hold?.destinations).toEqual(['phone:7700900123']);
     expect(f.screen('- Wallet: 0x52908400098527886E0F7030069857D2E4169EE7', '/p.md').hold?.destinations).toEqual([
       'wallet:0x52908400098527886e0f7030069857d2e4169ee7',
     ]);
