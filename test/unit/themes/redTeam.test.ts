@@ -285,7 +285,6 @@ const cases: Case[] = [
   },
   {
     name: "tr issue comment on a site many write to: another address under the page's own host",
-    open: "the page's own host covers every address under it, also on a site many people write to",
     user: ask,
     tool: [
       'web_fetch',
