@@ -4,7 +4,9 @@
  * reduced to a key, so the same destination written two ways is one (`https://www.x.io/a` and `x.io`).
  * Hosts are told from file names by the public suffix list (tldts), not by a list of our own.
  */
+import { isValidIBAN } from 'ibantools';
 import { parse } from 'tldts';
+import { foldDigits, phonePatterns, phonesIn } from './phones.js';
 
 export type DestinationKind = 'host' | 'email' | 'handle' | 'phone' | 'wallet' | 'account' | 'path';
 
@@ -22,12 +24,16 @@ const loopback = /^(?:localhost|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[?::1\]?)$/;
 
 const url = /\b[a-z][a-z0-9+.-]{1,20}:\/\/(?:[^\s/@<>"'`]{1,200}@)?(\[[0-9a-f:.]{2,45}\]|[^\s/:?#<>"'`)\]]{1,253})/gi;
 const email = /(?<![\w.+-])[\w.+-]{1,64}@([a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})/gi;
-const handle = /(?<![\w.@/-])@([a-z0-9_][\w-]{1,38}(?:\.[\w-]{1,40}){0,4})(?![\w/(-])/gi;
-const phone = /(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?![\d])/g;
+// a handle may follow a prefix joined by a hyphen in a script written without ASCII letters (Hebrew `ל-@name`)
+const handle = /(?<![\w.@/]|[\w.@/]-)@([a-z0-9_][\w-]{1,38}(?:\.[\w-]{1,40}){0,4})(?![\w/(-])/gi;
+// a base58 address of 32–44 characters (Bitcoin, Tron, Solana…), or of 95 or 106 (Monero, standard or integrated)
 const wallet =
-  /\b(?:0x[a-fA-F0-9]{40}|bc1[a-z0-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|[1-9A-HJ-NP-Za-km-z]{32,44})\b/g;
+  /\b(?:0x[a-fA-F0-9]{40}|bc1[a-z0-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|[1-9A-HJ-NP-Za-km-z]{32,44}|[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?)\b/g;
 const iban = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const share = /\\\\([\w.-]{1,100})\\[^\s]{1,200}/g;
+const drivePath = /(?<![\w])([A-Za-z]):\\((?:[^\\\s:*?"<>|]{1,80}\\){1,20}[^\\\s:*?"<>|]{0,80})/g;
+// a host written without its scheme but with a path (`t.me/name`, `wa.me/123`) is an address however short its name
+const hostWithPath = /(?<![\w.@/:-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,6}[a-z]{2,24})\/[\w~%-]/gi;
 const path = /(?<![\w.~/:@-])(?:~\/|\/)(?:[\w.@-]{1,80}\/){1,20}[\w.@-]{0,80}/g;
 const bareHost = /(?<![\w.@/:-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,6}[a-z]{2,24})(?![\w-]|\.[a-z0-9])/gi;
 
@@ -48,7 +54,8 @@ const hostKey = (host: string) =>
     .replace(/\.$/, '')}`;
 
 /** Every destination in `text`, each once. */
-export function destinationsIn(text: string): Destination[] {
+export function destinationsIn(written: string): Destination[] {
+  const text = foldDigits(written);
   const out = new Map<string, Destination>();
   const add = (kind: DestinationKind, key: string, t: string) => {
     if (!out.has(key)) out.set(key, { kind, key, text: t });
@@ -62,18 +69,23 @@ export function destinationsIn(text: string): Destination[] {
     const h = m[1]!.replace(/[.]{1,4}$/, '');
     add('handle', `handle:${h.toLowerCase()}`, `@${h}`);
   }
-  for (const m of text.matchAll(phone)) {
-    const digits = m[0].replace(/\D/g, '');
-    if (digits.length >= 8 && digits.length <= 15) add('phone', `phone:${digits}`, m[0]);
-  }
+  for (const p of phonesIn(text)) add('phone', p.key, p.text);
   for (const m of text.matchAll(wallet)) {
     const w = m[0];
     // base58 without both cases is more likely a hash or an id than an address
     if (/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(w) && !(/[a-z]/.test(w) && /[A-Z]/.test(w) && /\d/.test(w))) continue;
     add('wallet', `wallet:${w.startsWith('0x') ? w.toLowerCase() : w}`, w);
   }
-  for (const m of text.matchAll(iban)) add('account', `account:${m[0].replace(/ /g, '')}`, m[0]);
+  for (const m of text.matchAll(iban)) {
+    const account = m[0].replace(/ /g, '');
+    if (isValidIBAN(account)) add('account', `account:${account}`, m[0]);
+  }
   for (const m of text.matchAll(share)) add('host', hostKey(m[1]!), m[0]);
+  for (const m of text.matchAll(drivePath)) {
+    const rest = m[2]!.replace(/[.,;:]{1,4}$/, '').replace(/\\/g, '/');
+    if (rest.split('/').filter(Boolean).length >= 2) add('path', `path:${m[1]!.toLowerCase()}:/${rest}`, m[0]);
+  }
+  for (const m of text.matchAll(hostWithPath)) if (hostName(m[1]!, false)) add('host', hostKey(m[1]!), m[0]);
   for (const m of text.matchAll(path)) {
     const p = m[0].replace(/[.,;:]{1,4}$/, '');
     if (p.split('/').filter(Boolean).length >= 2) add('path', `path:${p.replace(/\/$/, '')}`, p);
@@ -136,10 +148,12 @@ export const destinationPatterns: RegExp[] = [
   url,
   email,
   handle,
-  phone,
+  ...phonePatterns,
   wallet,
   iban,
   share,
+  drivePath,
+  hostWithPath,
   path,
   bareHost,
   relativePath,

@@ -181,8 +181,11 @@ export class FlowScreen {
     // it starts at a folder of the machine the session shows (`/home`, `/tmp`, the store's own root)
     const top = topFolder(d.key);
     if (d.kind === 'path' && first.workspace && top !== undefined && !this.machineFolders.has(top)) return false;
+    // the page the agent chose names its own host, not every host under it: a site's subdomains are often other
+    // people's (gist.github.com under github.com); what the user or the store named covers its subdomains
     return !covered(d, (k) => {
       const trust = this.seen.get(k)?.trust;
+      if (trust === 'agent') return d.kind !== 'host' || k === d.key;
       return trust !== undefined && trust !== 'outside';
     });
   }

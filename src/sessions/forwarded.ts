@@ -67,6 +67,8 @@ export function splitForwarded(text: string): { own: string; forwarded: string[]
   );
   take(/```[\s\S]{0,100000}?```/g);
   take(/(?:^|\n)>[^\n]{0,10000}(?:\n>[^\n]{0,10000}){0,2000}/g);
+  // a quotation of several lines handed over whole: it opens a line and its closing mark ends one
+  take(/(?:^|\n)[ \t]{0,8}["“«「„][^"”»」]{40,20000}["”»」“](?=[ \t]{0,8}(?:\n|$))/g);
   take(/["“«「][^"”»」\n]{40,4000}["”»」]/g);
   return { own, forwarded };
 }
