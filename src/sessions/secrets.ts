@@ -26,8 +26,8 @@ interface SecretRule {
   pattern: RegExp;
   /** The secret is this capture group (the rest of the match, e.g. a label, stays). */
   group?: number;
-  /** A value this rule matches that is not a secret (a placeholder); `before` is the text before the match. */
-  unless?: (value: string, before: string) => boolean;
+  /** A value this rule matches that is not a secret (a placeholder); the text `before` and `after` the match. */
+  unless?: (value: string, before: string, after: string) => boolean;
   /** The whole match is the secret; `unless` reads group 1. */
   whole?: boolean;
 }
@@ -48,8 +48,9 @@ const providerRules: SecretRule[] = [
   {
     kind: 'aws-access-key-id',
     pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g,
-    // labelled as the ID it is (`aws_access_key_id = AKIA…`): the public half of a key pair, its secret is the other
-    unless: (_, before) => labelsAnId(before),
+    // the public half of a key pair, its secret the other: labelled as the ID it is (`aws_access_key_id = AKIA…`),
+    // or first in an `id / secret` pair, where a user's name stands (`aws: AKIA… / Wq9…`)
+    unless: (_, before, after) => labelsAnId(before) || /^[ \t]{1,3}\/[ \t]{1,3}\S/.test(after),
   },
   {
     kind: 'aws-secret-access-key',
@@ -108,7 +109,8 @@ export function redactKnown(text: string, collect?: Set<string>): Redaction {
     out = source.replace(pattern, (...m: (string | number | undefined)[]) => {
       const at = m.find((x): x is number => typeof x === 'number') ?? 0;
       const match = m[0] as string;
-      if (unless?.(m[whole ? 1 : (group ?? 0)] as string, source.slice(Math.max(0, at - 60), at))) return match;
+      const around = [source.slice(Math.max(0, at - 60), at), source.slice(at + match.length, at + match.length + 8)];
+      if (unless?.(m[whole ? 1 : (group ?? 0)] as string, around[0]!, around[1]!)) return match;
       found[kind] = (found[kind] ?? 0) + 1;
       collect?.add(group ? (m[group] as string) : match);
       return group ? `${m.slice(1, group).join('')}[REDACTED:${kind}]` : `[REDACTED:${kind}]`;

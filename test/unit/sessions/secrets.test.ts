@@ -47,6 +47,8 @@ describe('secrets: the public half of a key pair', () => {
     const kept = (await redactSecrets(pair)).text;
     expect(kept).toContain('aws_access_key_id = AKIAZ7Q2M9XV4TB8NC1H');
     expect(kept).not.toContain('Wq9Lm2Vx7Tz4Wc8Nh1Rs6Dp0Gf5Yj2Ue8Io7Pa');
+    const handed = (await redactSecrets('aws: AKIAZ7Q2M9XV4TB8NC1H / Wq9Lm2Vx7Tz4Wc8Nh1Rs6Dp0Gf5Yj2Ue8Io7Pa')).text;
+    expect(handed).toBe('aws: AKIAZ7Q2M9XV4TB8NC1H / [REDACTED:password]');
     expect((await redactSecrets('it logged AKIAZ7Q2M9XV4TB8NC1H')).text).toBe('it logged [REDACTED:aws-access-key-id]');
   });
 });
