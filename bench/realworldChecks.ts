@@ -130,12 +130,22 @@ export function structureBreaks(
  * not a loss.
  */
 export function lostLines(input: Files, output: Files, explained: ReadonlySet<string>): string[] {
-  const everywhere = new Set([...output.values()].flatMap((c) => c.split('\n').map((l) => l.trim())));
+  const everywhere = new Set([...output.values()].flatMap((c) => c.split('\n').map(lineContent)));
   const lost: string[] = [];
   for (const [path, text] of input) {
     const after = output.get(path) ?? '';
     for (const l of removedLines(text, after))
-      if (!everywhere.has(l) && !explained.has(l)) lost.push(`${path}: ${l.slice(0, 80)}`);
+      if (!everywhere.has(lineContent(l)) && !explained.has(l)) lost.push(`${path}: ${l.slice(0, 80)}`);
   }
   return lost;
 }
+
+/**
+ * A line's text without the markup that places it (list or quote marker, task box, surrounding space): the
+ * same text kept as a list item in one file and as a paragraph in another is kept.
+ */
+const lineContent = (line: string): string =>
+  line
+    .trim()
+    .replace(/^(?:(?:[-*+]|\d+[.)]|>)\s+)+(?:\[[ xX]\]\s+)?/, '')
+    .trim();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import type { StoreAdapter } from './adapter.js';
 import { assertApplicable } from './apply.js';
@@ -71,15 +71,43 @@ export class LocalDirStore implements StoreAdapter {
     return join(this.root, ...path.slice(1).split('/'));
   }
 
+  /**
+   * Where a write of `path` goes, refused when a folder on the way is a symbolic link or not a folder: the read
+   * refuses links, but one put in after it (by the agent, between read and write) would take the write outside.
+   * Checked before the folders are made and again, by their real path, after.
+   */
+  protected async writePath(path: string): Promise<string> {
+    const full = this.fullPath(path);
+    const parts = path.slice(1).split('/').slice(0, -1);
+    let dir = this.root;
+    for (const part of parts) {
+      dir = join(dir, part);
+      const st = await lstat(dir).catch(() => undefined);
+      if (!st) break;
+      if (!st.isDirectory())
+        throw new InvalidInput(
+          `${dir}: ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'} on the way to memory path ${JSON.stringify(path)}; nothing written there`,
+        );
+    }
+    await mkdir(dirname(full), { recursive: true, mode: 0o700 });
+    const [root, parent] = await Promise.all([realpath(this.root), realpath(dirname(full))]);
+    const rel = relative(root, parent);
+    if (rel.startsWith('..') || rel.split(sep).join('/') !== parts.join('/'))
+      throw new InvalidInput(
+        `${dirname(full)} resolves outside the store (${parent}); memory path ${JSON.stringify(path)} not written`,
+      );
+    return full;
+  }
+
   async apply(changes: readonly Change[]): Promise<void> {
     const live = await this.read();
     // refuses a stale or invalid change set before anything is written
     assertApplicable(live, changes, this.limits);
     for (const c of appliedChanges(changes)) {
-      if (c.op === 'create' || c.op === 'update') await writeAtomic(this.fullPath(c.path), c.after!);
+      if (c.op === 'create' || c.op === 'update') await writeAtomic(await this.writePath(c.path), c.after!);
       else if (c.op === 'delete') await this.remove(c.path);
       else {
-        await writeAtomic(this.fullPath(c.new_path!), c.after ?? live.get(c.path)!, this.fullPath(c.path));
+        await writeAtomic(await this.writePath(c.new_path!), c.after ?? live.get(c.path)!, this.fullPath(c.path));
         await this.remove(c.path);
       }
     }
@@ -91,9 +119,9 @@ export class LocalDirStore implements StoreAdapter {
     for (const path of [...live.files.keys(), ...live.skipped.keys()])
       if (store.fileHash(path) === undefined) await this.remove(path);
     for (const [path, content] of store.files)
-      if (live.get(path) !== content) await writeAtomic(this.fullPath(path), content);
+      if (live.get(path) !== content) await writeAtomic(await this.writePath(path), content);
     for (const [path, file] of store.skipped)
-      if (live.fileHash(path) !== store.fileHash(path)) await writeAtomic(this.fullPath(path), file.bytes);
+      if (live.fileHash(path) !== store.fileHash(path)) await writeAtomic(await this.writePath(path), file.bytes);
   }
 
   /** Deletes a file and the folders it leaves empty (never the root, never a folder holding dot files). */

@@ -34,16 +34,6 @@ export function legacyPrefix(scope: AgentScope): string {
 /** The agent's namespace, or where its objects were kept before namespaces. */
 const namespace = (scope: AgentScope, legacy = false) => (legacy ? legacyPrefix(scope) : scopePrefix(scope));
 
-/** Whether an S3 key lies in the agent's namespace (for keys that arrive in a message, such as an edit). */
-export function ownsKey(scope: AgentScope, key: unknown): key is string {
-  if (typeof key !== 'string') return false;
-  const prefix = scopePrefix(scope);
-  if (!key.startsWith(prefix)) return false;
-  const rest = key.slice(prefix.length);
-  // no way back out: every segment is a plain name
-  return rest.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('\\'));
-}
-
 /** The hour a per-hour limit counts in (`2026-12-07T13`), from an ISO time. */
 const hourOf = (at: string) => at.slice(0, 13).replace(/[^0-9T-]/g, '');
 

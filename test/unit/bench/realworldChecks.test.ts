@@ -44,4 +44,10 @@ describe('real-world checks (line-based, independent of the dreamer)', () => {
     const out = files({ '/a.md': '- keep\n', '/archive/a.md': '- moved\n' });
     expect(lostLines(input, out, new Set(['- held line']))).toEqual(['/a.md: - gone']);
   });
+
+  it('lost lines: the same text kept under other list markup elsewhere is kept, other text is not', () => {
+    const input = files({ '/notes.md': '- **URL:** https://a.example\n- [ ] call Bo\n- URL: https://b.example\n' });
+    const out = files({ '/notes.md': '', '/overview.md': '**URL:** https://a.example  \n1. call Bo\n' });
+    expect(lostLines(input, out, new Set())).toEqual(['/notes.md: - URL: https://b.example']);
+  });
 });
