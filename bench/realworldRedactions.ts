@@ -50,13 +50,18 @@ export function falseRedactions(
       if (!line.includes('[REDACTED:') || before.has(line)) continue;
       const a = anchor(line);
       if (a.trim().length < 3) continue; // a marker alone on its line says nothing about what it stood for
-      const values = sources
+      const planted = (v: { value: string }) => secrets.some((s) => v.value.includes(s) || s.includes(v.value));
+      // several source lines may share the marked line's shape (a template `token: "123:ABC..."` beside the
+      // real one): the line was redacted from one of them, so the reading with the fewest unplanted values counts
+      const readings = sources
         .filter((s) => s.includes(a))
-        .map((s) => redactedValues(s, line))
-        .find((v) => v !== undefined);
-      for (const v of values ?? [])
-        if (!secrets.some((s) => v.value.includes(s) || s.includes(v.value)))
-          out.push(`${isArchive(path) ? 'archive ' : ''}${path}: ${v.kind}`);
+        .map((s) => redactedValues(s, line)?.filter((v) => !planted(v)))
+        .filter((v) => v !== undefined);
+      const fewest = readings.reduce<(typeof readings)[number] | undefined>(
+        (best, r) => (best === undefined || r.length < best.length ? r : best),
+        undefined,
+      );
+      for (const v of fewest ?? []) out.push(`${isArchive(path) ? 'archive ' : ''}${path}: ${v.kind}`);
     }
   return out;
 }

@@ -26,6 +26,16 @@ export function randomKey(token: string): boolean {
   return switches >= 4 && relativeEntropy(token) >= 0.8;
 }
 
+/**
+ * A label that names an identifier (`client_id`, `secretId`, `App ID`): what it labels is public, as
+ * detect-secrets' `is_likely_id_string` filter reads an entropy string after `id`.
+ */
+const idLabel = /(?:(?<![A-Za-z])(?:id|ID|Id)|(?<=[a-z])I[dD])s?["'`*_ \t)]{0,6}$/;
+
+/** Does `before` end with an identifier's label and its separator (`aws_access_key_id = `, `**App ID**: `)? */
+export const labelsAnId = (before: string): boolean =>
+  idLabel.test(before.replace(/[ \t]{0,4}(?:[:=：]|:=)[ \t]{0,4}["'`]?$/, ''));
+
 /** `: <user> / <password>` ending the line or a parenthesis: the pair is a label's whole value. */
 const pair =
   /[:：=][ \t]{0,3}[\p{L}\p{N}_.@-]{1,64}[ \t]{1,3}\/[ \t]{1,3}([^\s/()（）`"']{6,128})(?=[ \t]{0,8}(?:$|[)）]))/gmu;
@@ -56,6 +66,8 @@ export function strongPassword(v: string): boolean {
   )
     return false;
   if (!/\p{Lu}/u.test(v) || !/\p{Ll}/u.test(v) || !/[!#$%^&*?~@+]/.test(v)) return false;
+  // a path or a glob over one (`api/app/Http/Controllers/Api/*Controller.php`): names of folders, not chosen
+  if (/^[\w.*-]{0,64}(?:\/[\w.*-]{0,64}){2,16}$/.test(v)) return false;
   // an assignment or a slot (`KEY=changeme`, `KEY=<service-role-key>`) holds a value, it is none
   if (/[<>＜＞=]/.test(v) || /@[\w-]{1,63}\./.test(v) || /:\/\//.test(v)) return false;
   return !isReference(v) && !isPlaceholder(v);
@@ -120,9 +132,10 @@ export function shapedSpans(text: string): Candidate[] {
     }
   for (const m of text.matchAll(assigned)) {
     const token = m[1]!;
-    // a file's name (`….md`) is no key
+    // a file's name (`….md`) is no key, nor is the value of an identifier's label (`secretId = AKID…`, `App ID: cli_…`)
     if (!randomKey(token) || publicAddress.test(token) || /^\.[A-Za-z]{1,5}\b/.test(text.slice(m.index + m[0].length)))
       continue;
+    if (labelsAnId(text.slice(Math.max(0, m.index - 40), m.index + 1))) continue;
     const start = m.index + m[0].length - token.length;
     out.push({ start, end: start + token.length, kind: 'high-entropy-value' });
   }
@@ -144,4 +157,4 @@ export function shapedSpans(text: string): Candidate[] {
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const shapePatterns: RegExp[] = [assigned, pair, wholeValue, publicAddress, base64Run, idSecret];
+export const shapePatterns: RegExp[] = [assigned, idLabel, pair, wholeValue, publicAddress, base64Run, idSecret];

@@ -120,7 +120,7 @@ export function pairSecret(text: string, v: Value): Candidate | undefined {
   if (inToken > 0 && inToken < v.text.length - 3 && !v.text.includes('//'))
     return { start: v.start + inToken + 1, end: v.end, kind: 'password' };
   const m = /^[ \t]{0,2}[/|][ \t]{0,2}(?:`|\*\*)?([^\s`*]{3,200})/.exec(text.slice(v.end, v.end + 220));
-  if (!m || isReference(m[1]!) || isPlaceholder(m[1]!)) return undefined;
+  if (!m || isReference(m[1]!) || isPlaceholder(m[1]!, [v.text])) return undefined;
   const secret = m[1]!.replace(/[.,;]$/, '');
   const start = v.end + m[0].length - m[1]!.length;
   return { start, end: start + secret.length, kind: 'password' };

@@ -64,13 +64,20 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   // value in reach, and then only a random-looking one (detect-secrets' keyword detector takes such suffixes)
   if (/[\p{L}\p{N}_]/u.test(text[end] ?? ''))
     return qualifiers.has(word.toLowerCase()) ? nearKeyword(text, identifierEnd(text, end), 20) : undefined;
+  // an identifier's name (`Key ID`, `key id`): the value names the key, as detect-secrets' id filter reads it
+  if (namesAnId(text.slice(end, end + 4))) return undefined;
   // a command-line flag: dashes right before the name (`--password`, `--db-pass`), not a list marker (`- Password`)
   const flag =
     word.includes('-') && /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
   const sep =
     separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
+  // a variable's name being expanded (`"${PWD}:/app"`, `$DB_PASSWORD`) is read there, not assigned: no label
+  if (!sep && expanded(text, start)) return undefined;
   if (!sep) return passwordAfterName(text, name, end) ?? 'unlabelled';
   let v = valueAt(text, sep.from);
+  // a YAML tag says how to read the value after it (`password: !secret db_password`, `!!str …`): that is the value
+  if (v && !v.quoted && /^!{1,2}[A-Za-z][\w.-]{0,40}$/.test(v.text) && /^[ \t]{1,3}\S/.test(text.slice(v.end)))
+    v = valueAt(text, v.end);
   // a type annotation (`password: String? = null`, `token: string = "…"`): the value is what follows its `=`
   const typed = v && !v.quoted ? /^[ \t]{0,3}=(?![=>])/.exec(text.slice(v.end, v.end + 8)) : null;
   if (v && typed) v = valueAt(text, v.end + typed[0].length);
@@ -114,6 +121,16 @@ const wordChar = (code: number, ch: string) =>
   code === 45 ||
   (code > 127 && /[\p{L}\p{N}]/u.test(ch));
 
+/** `ID`, `Id`, `_id` or ` id` right after a credential's name: it names an identifier of the key, not the key. */
+export const namesAnId = (after: string): boolean => /^(?:[ _-]?(?:id|ID)|Id)s?(?![\p{L}\p{N}])/u.test(after);
+
+/** Is the identifier holding the name at `start` expanded as a variable (`$X`, `${X}`, `%X%`)? */
+function expanded(text: string, start: number): boolean {
+  let j = start;
+  while (j > 0 && start - j < 60 && /[A-Za-z0-9_]/.test(text[j - 1]!)) j--;
+  return text[j - 1] === '$' || text[j - 1] === '%' || (text[j - 1] === '{' && text[j - 2] === '$');
+}
+
 /** Where an identifier that goes on after a credential's name ends (`private_key|_id`). */
 function identifierEnd(text: string, from: number): number {
   let i = from;
@@ -126,10 +143,10 @@ function identifierEnd(text: string, from: number): number {
  * (`รหัสผ่าน admin หน้าเว็บ: …`, `סיסמה לאינטראנט: …`, `contraseña del panel: …`): up to four more words,
  * then a separator. Only a value shaped like a password passes (`loose`): three character classes.
  */
+const looseLabel =
+  /^[ \t]{1,3}(?:[^\s:=：.,;!?()*`]{1,24}[ \t]{1,3}){0,3}(?:[^\s:=：.,;!?()*`]{1,24}|\([^()\n]{1,40}\)|（[^（）\n]{1,40}）)[ \t]{0,3}[*_`]{0,3}[ \t]{0,3}[:=：]/u;
 function looseSeparator(text: string, end: number): { from: number; decorated: boolean; loose: true } | undefined {
-  const m = /^[ \t]{1,3}(?:[^\s:=：.,;!?()]{1,24}[ \t]{1,3}){0,3}[^\s:=：.,;!?()]{1,24}[ \t]{0,3}[:=：]/u.exec(
-    text.slice(end, end + 120),
-  );
+  const m = looseLabel.exec(text.slice(end, end + 120));
   return m && !text.startsWith('//', end + m[0].length)
     ? { from: end + m[0].length, decorated: true, loose: true }
     : undefined;
@@ -244,6 +261,7 @@ export function credentialSpans(text: string): Candidate[] {
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
 export const credentialPatterns: RegExp[] = [
+  looseLabel,
   commandWithUser,
   passwordFlag,
   windowsUser,

@@ -45,7 +45,12 @@ const wordsOf = (v: string) => v.toLowerCase().split(/[^\p{L}\p{N}]{1,8}/u);
  * sequential-string filter reads them.
  */
 export function isMasked(v: string): boolean {
-  if (/(.)\1{3}/u.test(v) || /([^\p{L}\p{N}])\1{2}/u.test(v)) return true;
+  if (/([^\p{L}\p{N}])\1{2}/u.test(v)) return true;
+  // a run of one character masks what it stands in, unless what is left is random itself (`0x4AAAAAAAbQ7r…`)
+  if (/(.)\1{3}/u.test(v)) {
+    const rest = v.replace(/(.)\1{3,}/gu, '');
+    return rest.length < 16 || characterClasses(rest.replace(/[^A-Za-z0-9]/g, '')) < 3 || relativeEntropy(rest) < 0.8;
+  }
   if (/…|\.\.\.$/.test(v)) return true;
   const s = v.toLowerCase();
   return s.length >= 6 && ('0123456789'.repeat(2).includes(s) || 'abcdefghijklmnopqrstuvwxyz'.includes(s));
@@ -68,6 +73,7 @@ export function isReference(v: string): boolean {
     /[()[\]{}]/.test(v) || // code: a call, a type (Optional[str]), an object
     /^(?:~|\.{1,2})?\//.test(v) || // a file
     /^#\/[\w./-]{0,200}$/.test(v) || // a JSON pointer (`#/components/schemas/User`)
+    /^(?:\p{Ll}{2,24}:){2,8}[^\s:/]/u.test(v) || // a name in a namespace (`agent:main:subagent:<id>`, `urn:uuid:…`)
     builtOnReferences(v)
   );
 }
@@ -106,11 +112,26 @@ export const referencePattern = referencePart;
  * words; a passphrase of unrelated words (`orange-tiger-river`) is a secret.
  */
 export function isPlaceholder(v: string, labelWords: readonly string[] = []): boolean {
-  if (isMasked(v)) return true;
+  if (isMasked(v) || ownWordAndSequence(v, labelWords)) return true;
   if (!wordsOnly(v) || /\p{Lu}/u.test(v)) return false;
   if (letters(v) < 12) return true;
   const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
   return wordsOf(v).some((w) => own.has(w) || [...own].some((o) => o.length >= 4 && w.includes(o)));
+}
+
+/**
+ * A value that says nothing its label does not: a word of its own label, the user's name beside it or a
+ * credential's word, then at most a sequence (`password123`, `admin / admin123`, `secret1`): an example or a
+ * seeded default in docs and tests. What it adds is detect-secrets' sequential string; a chosen part
+ * (`admin2024x`, `password!Kq7`) makes it a password.
+ */
+export function ownWordAndSequence(v: string, labelWords: readonly string[]): boolean {
+  const s = v.toLowerCase();
+  return [...labelWords.map((w) => w.toLowerCase()), ...credentialWords].some((w) => {
+    if (w.length < 4 || !s.startsWith(w)) return false;
+    const rest = /^[-_.]?(\d{0,10})$/.exec(s.slice(w.length))?.[1];
+    return rest !== undefined && '01234567890123456789'.includes(rest);
+  });
 }
 
 /** The words a placeholder uses to name what goes in its place (English, as templates are written). */

@@ -30,9 +30,19 @@ const hiddenChars = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF
 // eslint-disable-next-line no-control-regex
 const controlChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\r(?!\n|$)/;
 
-/** Invisible or control characters: never legitimate in a memory line. */
+/**
+ * A joiner inside a word of a script that writes with one (Persian `می‌شود`, Devanagari conjuncts) or inside an
+ * emoji sequence (👩‍💻): spelling, not hiding. Latin, Greek and Cyrillic words never need one.
+ */
+const joinerInWord =
+  /(?<=(?![\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}])[\p{L}\p{M}])[\u200C\u200D](?=[\p{L}\p{M}])|(?<=\p{Extended_Pictographic}\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
+
+/** The text with the joiners its own spelling needs taken out: what is left invisible is hidden. */
+const withoutSpelling = (text: string): string => text.replace(joinerInWord, '');
+
+/** Invisible or control characters: never legitimate in a memory line (a joiner its script spells with is). */
 export function hasHiddenCharacters(text: string): boolean {
-  return new RegExp(hiddenChars.source).test(text) || controlChars.test(text);
+  return new RegExp(hiddenChars.source).test(withoutSpelling(text)) || controlChars.test(text);
 }
 
 /** NFKC (folds full-width and compatibility letters), hidden characters removed, whitespace collapsed. */
@@ -214,14 +224,15 @@ export function detectInjection(text: string, untrusted: boolean): Finding | und
   const direct = matchRules(text, untrusted);
   if (direct) return direct;
   if (untrusted) {
-    const hidden = text.match(hiddenChars);
+    const spelt = withoutSpelling(text);
+    const hidden = spelt.match(hiddenChars);
     if (hidden && hidden.length > 0) {
-      const at = text.search(hiddenChars);
+      const at = spelt.search(hiddenChars);
       return {
         detector: 'hidden-unicode',
         excerpt: `${hidden.length} invisible character(s)`,
         at,
-        context: redactKnown(normalizeForScreening(text.slice(Math.max(0, at - 300), at + 300))).text,
+        context: redactKnown(normalizeForScreening(spelt.slice(Math.max(0, at - 300), at + 300))).text,
       };
     }
   }
@@ -253,4 +264,5 @@ export const injectionPatterns: RegExp[] = [
   base64Run,
   hexRun,
   tokenLike,
+  joinerInWord,
 ];

@@ -9,6 +9,7 @@ import { lintSource } from '@secretlint/core';
 import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
 import { secretLintProfiler } from '@secretlint/profiler';
 import { credentialPatterns, credentialSpans, type Candidate } from './credentials.js';
+import { labelsAnId } from './credentialShapes.js';
 import {
   characterClasses,
   isMasked,
@@ -25,8 +26,8 @@ interface SecretRule {
   pattern: RegExp;
   /** The secret is this capture group (the rest of the match, e.g. a label, stays). */
   group?: number;
-  /** A value this rule matches that is not a secret (a placeholder). */
-  unless?: (value: string) => boolean;
+  /** A value this rule matches that is not a secret (a placeholder); the text `before` and `after` the match. */
+  unless?: (value: string, before: string, after: string) => boolean;
   /** The whole match is the secret; `unless` reads group 1. */
   whole?: boolean;
 }
@@ -44,7 +45,13 @@ const providerRules: SecretRule[] = [
   { kind: 'anthropic-api-key', pattern: /\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{20,300}/g },
   { kind: 'openai-api-key', pattern: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,300}|[A-Za-z0-9]{32,300})\b/g },
   { kind: 'api-key', pattern: /\bsk-[a-z]{2,12}-[A-Za-z0-9_-]{32,300}\b/g },
-  { kind: 'aws-access-key-id', pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g },
+  {
+    kind: 'aws-access-key-id',
+    pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g,
+    // the public half of a key pair, its secret the other: labelled as the ID it is (`aws_access_key_id = AKIA…`),
+    // or first in an `id / secret` pair, where a user's name stands (`aws: AKIA… / Wq9…`)
+    unless: (_, before, after) => labelsAnId(before) || /^[ \t]{1,3}\/[ \t]{1,3}\S/.test(after),
+  },
   {
     kind: 'aws-secret-access-key',
     pattern: /(\baws[_-]?secret[_-]?(?:access[_-]?)?key["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)([A-Za-z0-9/+]{40})\b/gi,
@@ -98,10 +105,14 @@ export function redactKnown(text: string, collect?: Set<string>): Redaction {
   const found: Record<string, number> = {};
   let out = text;
   for (const { kind, pattern, group, unless, whole } of providerRules) {
-    out = out.replace(pattern, (...m: string[]) => {
-      if (unless?.(m[whole ? 1 : (group ?? 0)]!)) return m[0]!;
+    const source = out;
+    out = source.replace(pattern, (...m: (string | number | undefined)[]) => {
+      const at = m.find((x): x is number => typeof x === 'number') ?? 0;
+      const match = m[0] as string;
+      const around = [source.slice(Math.max(0, at - 60), at), source.slice(at + match.length, at + match.length + 8)];
+      if (unless?.(m[whole ? 1 : (group ?? 0)] as string, around[0]!, around[1]!)) return match;
       found[kind] = (found[kind] ?? 0) + 1;
-      collect?.add(group ? m[group]! : m[0]!);
+      collect?.add(group ? (m[group] as string) : match);
       return group ? `${m.slice(1, group).join('')}[REDACTED:${kind}]` : `[REDACTED:${kind}]`;
     });
   }

@@ -19,4 +19,14 @@ describe('false redactions', () => {
     expect(falseRedactions(input, output, sources, ['Zq81vW7mTa9kLp3'])).toEqual([]);
     expect(falseRedactions(input, output, sources, [])).toEqual(['/a.md: labelled-key']);
   });
+  it('reads a marked line from the source that explains it when a template line shares its shape', () => {
+    const input = new Map([
+      ['/docs.md', 'token: "123456:ABC-DEF..."\n'],
+      ['/c.md', 'token: "7341928850:AAGx4Lk9Tq"\n'],
+    ]);
+    const output = new Map([['/c.md', 'token: "[REDACTED:labelled-key]"\n']]);
+    const sources = ['token: "123456:ABC-DEF..."', 'token: "7341928850:AAGx4Lk9Tq"'];
+    expect(falseRedactions(input, output, sources, ['7341928850:AAGx4Lk9Tq'])).toEqual([]);
+    expect(falseRedactions(input, output, sources, [])).toEqual(['/c.md: labelled-key']);
+  });
 });

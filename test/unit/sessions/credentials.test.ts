@@ -149,3 +149,53 @@ describe('a redaction ends where the secret’s own charset ends', () => {
     expect(secretsOf('Passwort: Köln2026!Dom')).toEqual(['Köln2026!Dom']);
   });
 });
+
+describe('examples, identifiers and references stay; the secret beside them goes', () => {
+  it.each([
+    [
+      'a status down its column, not a label',
+      '| T-1 | Settings | ✅ PASS | Save/load/defaults working |\n| T-2 | Router | ✅ PASS | All 8 routes |',
+      [],
+    ],
+    [
+      'a password column of two systems',
+      '| db | Password | Xy7!kq2Lm |\n| api | Password | Rt5#mq8Zp |',
+      ['Xy7!kq2Lm', 'Rt5#mq8Zp'],
+    ],
+    ['a path with a glob', '- Controllers: `api/app/Http/Controllers/Api/*Controller.php`', []],
+    ['a YAML tag then a reference', 'evcc_password: !secret evcc_password', []],
+    ['a YAML tag then a value', 'password: !!str Xk9mQ2!pLz', ['Xk9mQ2!pLz']],
+    ['a variable expanded', 'docker run -v "${PWD}:/app" mcr.microsoft.com/playwright/dotnet:v1.52.0-noble', []],
+    ['a PHP variable assigned', '$password = "Xk9mQ2!pLz";', ['Xk9mQ2!pLz']],
+    [
+      'an identifier beside its secret',
+      'secretId = AKIDz8krbsJ5yKBZQpn74WFkmLPx3\nsecretKey = Yz7kQw2Lm9Xv4Tb8Nc1Hs6Jd3Fg0',
+      ['Yz7kQw2Lm9Xv4Tb8Nc1Hs6Jd3Fg0'],
+    ],
+    ['a key’s id and its issuer', 'Key ID 7QK2M9ZC4T, issuer 69a6de7e-2f1b-47e3-e053-5b8c7c11a4d1', []],
+    ['an app id', '**App ID**: cli_a8Kq2Lm9Xv4Tb8Nc1Hs6Jd', []],
+    ['a name in a namespace', '- **Session Key**: agent:main:feishu:direct:ou_8ecfb716b16e34a44c0d1289ce525d7b', []],
+    ['a label’s own word and a sequence', "const password = 'password123';\n# Login: admin / admin123", []],
+    ['a chosen part after the user’s name', 'Credentials: admin / admin2024x', ['admin2024x']],
+  ])('%s', (_, text, secrets) => {
+    expect([...new Set(secretsOf(text))]).toEqual(secrets);
+  });
+});
+
+describe('secrets a label in another shape still names', () => {
+  it.each([
+    [
+      'a head-first label with a parenthetical, decorated',
+      '- **Hasło do panelu Horizon (staging):** `Hz!4mq9TrL2x`',
+      ['Hz!4mq9TrL2x'],
+    ],
+    [
+      'a key with a run of one letter in it',
+      'TURNSTILE_SECRET_KEY = "0x4AAAAAAAbQ7rT2pL9xWm3Kv8NcHs1Jd"',
+      ['0x4AAAAAAAbQ7rT2pL9xWm3Kv8NcHs1Jd'],
+    ],
+    ['a masked key', 'API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxx', []],
+  ])('%s', (_, text, secrets) => {
+    expect([...new Set(secretsOf(text))]).toEqual(secrets);
+  });
+});

@@ -39,3 +39,16 @@ describe('secrets: copies and tokens handed over', () => {
     expect((await redactSecrets(key)).text).toBe('[REDACTED:private-key]');
   });
 });
+
+describe('secrets: the public half of a key pair', () => {
+  it('keeps an access key id labelled as the id it is, redacts one standing alone and its secret', async () => {
+    const pair =
+      'aws_access_key_id = AKIAZ7Q2M9XV4TB8NC1H\naws_secret_access_key = Wq9Lm2Vx7Tz4Wc8Nh1Rs6Dp0Gf5Yj2Ue8Io7Pa';
+    const kept = (await redactSecrets(pair)).text;
+    expect(kept).toContain('aws_access_key_id = AKIAZ7Q2M9XV4TB8NC1H');
+    expect(kept).not.toContain('Wq9Lm2Vx7Tz4Wc8Nh1Rs6Dp0Gf5Yj2Ue8Io7Pa');
+    const handed = (await redactSecrets('aws: AKIAZ7Q2M9XV4TB8NC1H / Wq9Lm2Vx7Tz4Wc8Nh1Rs6Dp0Gf5Yj2Ue8Io7Pa')).text;
+    expect(handed).toBe('aws: AKIAZ7Q2M9XV4TB8NC1H / [REDACTED:password]');
+    expect((await redactSecrets('it logged AKIAZ7Q2M9XV4TB8NC1H')).text).toBe('it logged [REDACTED:aws-access-key-id]');
+  });
+});
