@@ -86,12 +86,12 @@ export function errorLines(output: string): string[] {
       // (an object's dump, `code: 'X',` / `syscall: …,` / `}`, is fields, not a message going on)
       const dump = (t: string) => /[,{}[\]]$/.test(t.trim());
       for (let k = i + 1; k < plain.length && more.length < 2 && !dump(l); k++) {
-        if (dump(plain[k]!) || plain[k]!.trim() === '') break;
+        if (dump(plain[k]!) || plain[k]!.trim() === '' || plain[k]!.includes('\t')) break;
         if (gap[k] || framing(plain[k]!, k) || isFlagged.has(k) || logged[k]!.level !== undefined || warned.has(k))
           break;
         more.push(plain[k]!.trim());
       }
-      return [l.trim(), ...more].join(' ');
+      return [l.trim(), ...more, ...(heads.get(i) ?? [])].join(' ');
     };
     return firstDistinct(flagged.map(continued), 6);
   }
@@ -127,8 +127,9 @@ function framesOf(lines: readonly string[]): boolean[] {
  * Java), or, when a header ending in a colon introduces them (`Traceback (most recent call last):`), the line
  * right below them (Python).
  */
-function exceptionHeads(lines: readonly string[], frames: readonly boolean[]): Set<number> {
-  const heads = new Set<number>();
+function exceptionHeads(lines: readonly string[], frames: readonly boolean[]): Map<number, string[]> {
+  // each head with the fields printed below its frames (`  response: { "error": "…" }`, as Node prints them)
+  const heads = new Map<number, string[]>();
   for (let i = 0; i < lines.length; i++) {
     if (!frames[i] || (i > 0 && frames[i - 1])) continue;
     let end = i;
@@ -137,8 +138,23 @@ function exceptionHeads(lines: readonly string[], frames: readonly boolean[]): S
     const indent = (l: string) => /^\s*/.exec(l)![0].length;
     // a head stands out of its frames (`TypeError: …` above `    at …`); a detail beside them does not
     if (above >= 0 && !/[:：]$/.test(lines[above]!.trim())) {
-      if (indent(lines[above]!) < indent(lines[i]!)) heads.add(above);
-    } else if (end + 1 < lines.length) heads.add(end + 1);
+      if (indent(lines[above]!) < indent(lines[i]!)) {
+        const fields: string[] = [];
+        for (let k = end + 1; k < lines.length && fields.length < 2; k++) {
+          const field = lines[k]!;
+          if (
+            frames[k] ||
+            indent(field) <= indent(lines[above]!) ||
+            tally(field) ||
+            rule.test(field) ||
+            /,$/.test(field)
+          )
+            break;
+          fields.push(field.trim());
+        }
+        heads.set(above, fields);
+      }
+    } else if (end + 1 < lines.length) heads.set(end + 1, []);
     i = end;
   }
   return heads;
