@@ -4,9 +4,9 @@
  * id or test name in it, and it is still one error; another code or exception name is another error.
  */
 
-/** An error's own name or code: `ValueError:`, `ENOENT`, `E403`, `SQLITE_CANTOPEN`, `TS2304`. */
+/** An error's own name or code: `ValueError:`, `ENOENT`, `E403`, `SQLITE_CANTOPEN`, `TS2304`, `P1002`. */
 export const errorName =
-  /\b[A-Z]\w*(?:Error|Exception)\b|\bE(?!RRORS?\b)[A-Z]{3,}\b|\bE\d{3,}\b|\b[A-Z]{2,}_[A-Z_]{3,}\b|\b[A-Z]{2,4}\d{3,5}\b/;
+  /\b[A-Z]\w*(?:Error|Exception)\b|\bE(?!RRORS?\b)[A-Z]{3,}\b|\bE\d{3,}\b|\b[A-Z]{2,}_[A-Z_]{3,}\b|\b[A-Z]{1,4}\d{3,5}\b/;
 export const errorNames = new RegExp(errorName.source, 'g');
 /** A code a message ends with (`[code: 8000007]`, `code=10013`): it names the error, its message starts before it. */
 export const errorCode = /\bcode[:=]\s*["']?\d{3,}\b/i;
@@ -79,6 +79,19 @@ export function similarity(a: string, b: string): number {
   return common / (x.size + y.size - common);
 }
 
+/**
+ * How much of the shorter signature the longer one says (its words in common over the shorter's): one tool
+ * prints an error's code alone, another its code and the message after it.
+ */
+export function containment(a: string, b: string): number {
+  if (a === b) return 1;
+  const [x, y] = [words(a), words(b)];
+  if (x.size === 0 || y.size === 0) return 0;
+  let common = 0;
+  for (const w of x) if (y.has(w)) common++;
+  return common / Math.min(x.size, y.size);
+}
+
 /** Two words in ten may differ (a field, a test, a module's name): more, and it is another message. */
 export const sameErrorAt = 0.75;
 
@@ -91,10 +104,11 @@ export const errorKey = (line: string): ErrorKey => ({ ids: identifiers(line), s
 
 /**
  * Whether two error lines are the same error: the same identifiers (another code or exception is another error)
- * and signatures at least `sameErrorAt` alike.
+ * and signatures at least `sameErrorAt` alike (when both are named, the shorter said within the longer).
  */
 export function sameError(a: string | ErrorKey, b: string | ErrorKey): boolean {
   const [x, y] = [typeof a === 'string' ? errorKey(a) : a, typeof b === 'string' ? errorKey(b) : b];
   if (x.ids.length !== y.ids.length || x.ids.some((n) => !y.ids.includes(n))) return false;
-  return similarity(x.signature, y.signature) >= sameErrorAt;
+  // named by the same identifiers, one may say more of the message than the other; unnamed, both say it alike
+  return (x.ids.length > 0 ? containment : similarity)(x.signature, y.signature) >= sameErrorAt;
 }

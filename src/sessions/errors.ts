@@ -281,7 +281,9 @@ export function errorHeadline(output: string, max = 240): string {
  */
 export function headlineOf(lines: readonly string[], max = 240): string {
   // a line whose error names a longer line says too adds nothing (`code: 'ECONNREFUSED',` beside the message)
-  const namesOf = (l: string) => [...l.matchAll(errorNames), ...l.matchAll(errorCodes)].map((m) => m[0]);
+  // a name inside a link is part of an address (`[Help 1] http://…/MojoExecutionException`), not the error's
+  const bare = (l: string) => l.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ');
+  const namesOf = (l: string) => [...bare(l).matchAll(errorNames), ...bare(l).matchAll(errorCodes)].map((m) => m[0]);
   // so does a summary line that repeats, after its own mark, the message another line says whole
   // (`FAILED test_x - Exception: Could not …` beside `Exception: Could not … <its cause>`)
   const lastSaid = (l: string) => {
@@ -299,7 +301,7 @@ export function headlineOf(lines: readonly string[], max = 240): string {
         ((names.length > 0 && names.every((n) => o.includes(n))) || (tail !== undefined && o.includes(tail))),
     );
   });
-  const isNamed = (l: string) => errorName.test(l) || errorCode.test(l);
+  const isNamed = (l: string) => errorName.test(bare(l)) || errorCode.test(bare(l));
   const named = told.filter(isNamed).reverse();
   const ordered = [...named, ...told.filter((l) => !isNamed(l))].slice(0, 2);
   const room = Math.max(60, Math.floor(max / Math.max(1, ordered.length)) - 3);

@@ -18,6 +18,20 @@ describe('error signatures compared by similarity', () => {
     );
   });
 
+  it('takes a code printed alone and the same code with its message after it as one error', () => {
+    const full = 'Error: Q2041 The queue broker at `mq-7f3a.internal:5672` was reached but refused the login.';
+    expect(identifiers('Error: Q2041')).toEqual(['Q2041']);
+    expect(sameError('Error: Q2041', full)).toBe(true);
+    // a log prefix and the next lines run into the message: the named message is still said whole in it
+    expect(
+      sameError(
+        "ImportError: cannot import name 'Pool'",
+        "7 host python3[4411]: ImportError: cannot import name 'Pool' 7 host systemd[1]: app.service: exited",
+      ),
+    ).toBe(true);
+    expect(sameError('Error: Q2041', 'Error: Q2042 The queue broker refused the login.')).toBe(false);
+  });
+
   it('keeps different messages apart', () => {
     expect(sameError('TypeError: x.map is not a function', 'TypeError: Cannot read properties of null')).toBe(false);
     expect(similarity('a b c d', 'e f g h')).toBe(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorExcerpt, errorHeadline, errorLines, errorSignature } from '../../../src/sessions/errors.js';
+import { errorExcerpt, errorHeadline, errorLines, errorSignature, headlineOf } from '../../../src/sessions/errors.js';
 
 const tarball = (version: string, size: string) =>
   [
@@ -216,5 +216,18 @@ describe('errors by structure, however the output is framed', () => {
       expect(errorLines(out)).toContain('Project missing. The name matches none of your projects. [code: 7001234]');
       expect(errorHeadline(out)).toMatch(/^Project missing\. .*\[code: 7001234\]/);
     });
+  });
+});
+
+describe('a headline names the error, not a link to its help', () => {
+  it('skips a name that is part of an address and keeps the line that says what went wrong', () => {
+    const lines = [
+      '[ERROR] Failed to execute goal com.example:schema-plugin:4.2.0:check on project api: com.example.SchemaCheckException: Check failed',
+      '[ERROR] Column type drift in table orders',
+      '[ERROR] -> [Help 1] http://docs.example.org/display/BUILD/MojoExecutionException',
+    ];
+    const headline = headlineOf(lines);
+    expect(headline).toContain('Column type drift');
+    expect(headline).not.toContain('Help 1');
   });
 });
