@@ -1,5 +1,6 @@
 import type { Evidence } from '../memory/changeSet.js';
 import type { SessionDigest, ToolCall } from '../sessions/digest.js';
+import { errorKey, sameError, type ErrorKey } from '../sessions/errorSignature.js';
 import { clipWords, errorLines, errorSignature, headlineOf } from '../sessions/errors.js';
 
 /** How many distinct sessions must show a mistake or a workflow before it becomes memory. */
@@ -39,9 +40,9 @@ export function normalizeError(text: string): string {
 export function fixFor(s: Pick<SessionDigest, 'toolCalls' | 'userStatements'>, i: number): Fix | undefined {
   const calls = s.toolCalls;
   const failed = calls[i]!;
-  const signatures = new Set(errorLines(failed.error ?? '').map(errorSignature));
+  const keys = linesOf(failed).map(errorKey);
   const recurs = (c: ToolCall) =>
-    c.name === failed.name && !!c.error && errorLines(c.error).some((l) => signatures.has(errorSignature(l)));
+    c.name === failed.name && !!c.error && linesOf(c).some((l) => keys.some((k) => sameError(k, errorKey(l))));
   const last = calls.findLastIndex((c, k) => k >= i && recurs(c));
   const retry = (c: ToolCall) => c.name === failed.name && c.input.trim() === failed.input.trim();
   const later = calls.slice(last + 1).filter((c) => !c.error && !memoryTools.has(c.name));
@@ -54,6 +55,9 @@ export function fixFor(s: Pick<SessionDigest, 'toolCalls' | 'userStatements'>, i
   return told ? { told: told.text } : undefined;
 }
 
+/** The error lines of a failed call: as its digest found them in the whole output, else read from its excerpt. */
+export const linesOf = (c: ToolCall): string[] => c.errorLines ?? errorLines(c.error ?? '');
+
 /** What worked next: another call, or what the user said. */
 export type Fix = { call: ToolCall } | { told: string };
 
@@ -61,6 +65,7 @@ interface Cluster {
   tool: string;
   /** The error line as first seen (level prefix aside), and its order among its call's error lines. */
   line: string;
+  key: ErrorKey;
   order: number;
   example: string;
   hits: Map<string, Evidence>;
@@ -74,17 +79,18 @@ interface Cluster {
  * lesson, named by all of them.
  */
 export function recurringMistakes(sessions: readonly SessionDigest[], min = minSessionsForPattern): Lesson[] {
-  const clusters = new Map<string, Cluster>();
+  const clusters: Cluster[] = [];
   for (const s of sessions) {
     s.toolCalls.forEach((call, i) => {
       if (!call.error || call.name === 'memory') return;
       const fix = fixFor(s, i);
-      errorLines(call.error).forEach((line, order) => {
-        const key = `${call.name}\0${errorSignature(line)}`;
-        let c = clusters.get(key);
+      linesOf(call).forEach((line, order) => {
+        // the same error however it was framed: the first cluster of the tool whose first line is alike
+        const key = errorKey(line);
+        let c = clusters.find((k) => k.tool === call.name && sameError(k.key, key));
         if (!c) {
           const example = clipWords(call.input.split('\n')[0]!, 120);
-          clusters.set(key, (c = { tool: call.name, line, order, example, hits: new Map(), fixes: new Map() }));
+          clusters.push((c = { tool: call.name, line, key, order, example, hits: new Map(), fixes: new Map() }));
         }
         if (!c.hits.has(s.sessionId)) c.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
         // what worked next, counted by its shape across sessions
@@ -102,16 +108,17 @@ export function recurringMistakes(sessions: readonly SessionDigest[], min = minS
   }
   // lines of one error recur in the same sessions: one lesson, its lines in the order the tool prints them
   const lessons = new Map<string, { signature: string; clusters: Cluster[] }>();
-  for (const [key, c] of clusters) {
+  for (const c of clusters) {
     if (c.hits.size < min) continue;
     const id = `${c.tool}\0${[...c.hits.keys()].sort().join(',')}`;
-    const l = lessons.get(id) ?? { signature: key, clusters: [] };
+    const l = lessons.get(id) ?? { signature: `${c.tool}\0${c.key.signature}`, clusters: [] };
     l.clusters.push(c);
     lessons.set(id, l);
   }
   return [...lessons.values()]
     .map(({ signature, clusters: cs }) => {
-      const ordered = [...cs].sort((a, b) => a.order - b.order).slice(0, 3);
+      // every line of the error goes to the headline, which names it by the lines that carry its identifier
+      const ordered = [...cs].sort((a, b) => a.order - b.order);
       const first = ordered[0]!;
       const fixes = new Map<string, { text: string; count: number }>();
       for (const c of cs)

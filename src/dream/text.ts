@@ -120,8 +120,9 @@ export function factKey(line: string): string {
   // symbols carry meaning words do not: ✅ and ❌ mark opposite examples, `;` and `&&` chain commands apart
   const marks = (n.match(/[\p{S}&]+/gu) ?? []).sort().join(' ');
   // scripts written without spaces between words: the text itself, punctuation and spacing aside
+  // (a mark between two digits stays: `21-3` and `21.3` are two numbers, not one)
   if (!hasSpaces(n) || /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(n))
-    return `${n.replace(/[\p{P}\p{S}\s]/gu, '')}|${marks}`;
+    return `${n.replace(/(?<!\d)[\p{P}\p{S}\s]|[\p{P}\p{S}\s](?!\d)/gu, '')}|${marks}`;
   const tokens = n
     .split(/[\s,;:!?()"“”'‘’]+/)
     .map((w) => w.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''))

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, type SessionEvent } from './events.js';
-import { errorExcerpt } from './errors.js';
+import { clipWords, errorExcerpt, errorLines } from './errors.js';
 import { readsWorkspace } from './destinations.js';
 import { FlowScreen } from './flow.js';
 import { readLines } from '../util/readLines.js';
@@ -40,7 +40,10 @@ export interface ToolCall {
   name: string;
   /** A redacted one-line summary of the input (a command, a query, a path). */
   input: string;
+  /** What a failed call printed: its opening and its error lines, redacted, at most 500 characters. */
   error?: string;
+  /** The lines that carry the error, found in the whole output (`errorLines`), redacted. */
+  errorLines?: string[];
 }
 
 export interface UserStatement {
@@ -312,7 +315,11 @@ class SessionReader {
     const id = typeof e.tool_use_id === 'string' ? e.tool_use_id : '';
     const p = this.pending.get(id);
     // the error lines are found in the whole output: a tool may print a long summary before its error
-    if (p && e.is_error === true) p.call.error = await this.redact(errorExcerpt(t));
+    if (p && e.is_error === true) {
+      p.call.error = await this.redact(errorExcerpt(t));
+      const lines = errorLines(t).map((l) => clipWords(l, 500));
+      if (lines.length > 0) p.call.errorLines = (await this.redact(lines.join('\n'))).split('\n');
+    }
     if (p?.readsMemory) this.storeText(t, eventId, p.reads ?? 'memory');
     else
       this.flow.outsideText(

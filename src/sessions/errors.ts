@@ -1,3 +1,5 @@
+import { errorCode, errorCodes, errorLevel, errorName, errorNames, fromMarker, signatureOf } from './errorSignature.js';
+
 /**
  * Tool errors by their structure, not the words around them: the lines of a failed call's output that carry
  * the error (error-level lines, an exception's head, else the last line that is not a stack frame), a
@@ -8,18 +10,29 @@
 // terminal colours and cursor movement; a carriage return that overwrites a progress line
 // eslint-disable-next-line no-control-regex -- terminal escapes are control characters
 const ansi = /\u001b\[[0-9;?]{0,20}[ -/]{0,4}[@-~]|\u001b\][^\u0007\u001b]{0,500}(?:\u0007|\u001b\\)/g;
-/** A stack frame: `    at f (file.js:1:2)`, `  File "x.py", line 3, in f`, `#3 0x… in main`. */
-const frame = /^\s+(?:at\s|File\s"|in\s|from\s|#\d+\s)|^\s{4,}\S/;
-/** A log line at error level, whatever tool prints it: `error:`, `npm ERR!`, `ERROR`, `E: `, `fatal:`, `✘ [ERROR]`. */
-const errorLevel =
-  /(?:^|[\s[(|:!-])(?:err(?:or)?!?|fatal|panic|critical|exception|failed|failure|denied|refused)(?:[\s\]):!]|$)|^\s*(?:[✘×✗]|E:)\s/i;
-/** An error's own name or code: `ValueError:`, `ENOENT`, `E403`, `SQLITE_CANTOPEN`, `TS2304`. */
-const errorName =
-  /\b[A-Z]\w*(?:Error|Exception)\b|\bE[A-Z]{3,}\b|\bE\d{3,}\b|\b[A-Z]{2,}_[A-Z_]{3,}\b|\b[A-Z]{2,4}\d{3,5}\b/;
-const errorNames = new RegExp(errorName.source, 'g');
-const carriesError = (line: string) => errorLevel.test(line) || errorName.test(line);
+/**
+ * A stack frame or the code it points at: `    at f (file.js:1:2)`, `  File "x.py", line 3, in f`, `#3 0x… in
+ * main`, a code frame (`  142 |     await x(`, `    |  ^`), an indented location (` ❯ f src/a.ts:3:17`).
+ */
+const frame = /^\s+(?:at\s|File\s"|in\s|from\s|#\d+\s)|^\s*>?\s*\d*\s*\|(?:\s|$)|^\s+\S.*[\w)]\.\w+:\d+(?::\d+)?\)?$/;
+const carriesError = (line: string) => errorLevel.test(line) || errorName.test(line) || errorCode.test(line);
 /** Lines that only say the call failed (`Exit code 1`, `exited with 2`): true, but no error of their own. */
 const statusOnly = /^\W*(?:exit(?:ed)?(?: with)?(?: code| status)?\s*[:=]?\s*-?\d+|process exited.*)\W*$/i;
+/** A tally (`Tests: 1 failed, 27 passed`, `(4 tests | 4 failed) 38ms`): how many failed, not what. */
+const tally = (line: string) =>
+  /(?<![\w.])\d+\s+\p{L}+\s*[,|]\s*\d+\s+\p{L}|\p{L}:\s*\d+\s*,\s*\p{L}+:\s*\d+(?![\w.:])/u.test(line);
+/**
+ * A rule or a banner between sections (`=== FAILURES ===`, `⎯⎯ Failed Tests 4 ⎯⎯`), or a progress line of marks
+ * (`EEEE....  30 / 30 (100%)`): runs of one character, and hardly a word beside them.
+ */
+const rule = {
+  test: (l: string) =>
+    /([-=_⎯─━~*#])\1{2,}/.test(l) ||
+    (/(.)\1{3,}/u.test(l) && l.replace(/(.)\1{3,}/gu, '').replace(/\P{L}/gu, '').length < 3),
+};
+const errorLevels = new RegExp(errorLevel.source, 'gi');
+/** A warning, not an error: a warning level mark or a warning's own name (`ExperimentalWarning`). */
+const warning = /(?:^|[\s[(|:!-])warn(?:ing)?s?(?:[\s\]):!]|$)|\w+Warning\b|^\s*▲/i;
 
 export function stripTerminal(text: string): string {
   return text
@@ -31,40 +44,66 @@ export function stripTerminal(text: string): string {
 }
 
 /**
- * The lines of a failed call's output that carry the error: its error-level lines (at most three, a level
- * prefix a tool repeats on every line is one mark), or an exception's head, or the last line that is not a
- * stack frame or a bare exit status. What the tool printed before (a summary, a banner) is left out.
+ * The lines of a failed call's output that carry the error: its error-level lines and named errors (at most six,
+ * a level prefix a tool repeats on every line is one mark), an exception's head beside its stack trace, each with
+ * the line that continues its message; else the last line that is not a stack frame or a bare exit status.
+ * What the tool printed around it (a summary, a banner, warnings, tallies of passed and failed) is left out.
  */
 export function errorLines(output: string): string[] {
   // an error is near the end of what a tool printed: a huge output is read from its last 100 KB
-  const lines = withoutLogPrefix(
-    stripTerminal(output.length > 100_000 ? output.slice(-100_000) : output)
-      .split('\n')
-      .map((l) => l.replace(/\s+$/, ''))
-      .filter((l) => l.trim() !== ''),
-  );
+  const all = stripTerminal(output.length > 100_000 ? output.slice(-100_000) : output)
+    .split('\n')
+    .map((l) => l.replace(/\s+$/, ''));
+  const gap = all.flatMap((l, i) => (l.trim() === '' ? [] : [i > 0 && all[i - 1]!.trim() === '']));
+  const lines = withoutLogPrefix(all.filter((l) => l.trim() !== ''));
   const logged = lines.map(structuredLog);
   const plain = logged.map((l) => l.text);
+  const frames = framesOf(plain);
   // a line just before a position marker (`At line:1 char:12`, `В строка:1 знак:12`) is the message it points into
   const pointed = new Set(plain.flatMap((l, i) => (i > 0 && position.test(l) ? [i - 1] : [])));
-  const own = plain.flatMap((l, i) =>
-    !frame.test(l) && !position.test(l) && !echo.test(l) && !statusOnly.test(l.trim()) ? [{ l, i }] : [],
-  );
+  const heads = exceptionHeads(plain, frames);
+  const warned = warnings(plain, gap);
+  // a short heading (`Error Message:`, `Stack Trace:`) introduces an error; it is not one
+  const framing = (l: string, i: number) =>
+    frames[i] ||
+    position.test(l) ||
+    echo.test(l) ||
+    statusOnly.test(l.trim()) ||
+    tally(l) ||
+    rule.test(l) ||
+    /^[\p{L}\s]{0,30}[:：]$/u.test(l.trim());
+  const own = plain.flatMap((l, i) => (!framing(l, i) ? [{ l, i }] : []));
   const flagged = own.filter(
-    ({ l, i }) => logged[i]!.level === 'error' || pointed.has(i) || (logged[i]!.level === undefined && carriesError(l)),
+    ({ l, i }) =>
+      logged[i]!.level === 'error' ||
+      (!warned.has(i) && (pointed.has(i) || heads.has(i) || (logged[i]!.level === undefined && carriesError(l)))),
   );
-  if (flagged.length > 0)
-    return firstDistinct(
-      flagged.map((x) => x.l),
-      6,
-    );
+  if (flagged.length > 0) {
+    const isFlagged = new Set(flagged.map((f) => f.i));
+    // a message goes on in the lines right below it, up to a gap, a frame, a rule or another error
+    const continued = ({ l, i }: { l: string; i: number }) => {
+      const more: string[] = [];
+      // (an object's dump, `code: 'X',` / `syscall: …,` / `}`, is fields, not a message going on)
+      const dump = (t: string) => /[,{}[\]]$/.test(t.trim());
+      for (let k = i + 1; k < plain.length && more.length < 2 && !dump(l); k++) {
+        if (dump(plain[k]!) || plain[k]!.trim() === '' || plain[k]!.includes('\t')) break;
+        if (gap[k] || framing(plain[k]!, k) || isFlagged.has(k) || logged[k]!.level !== undefined || warned.has(k))
+          break;
+        more.push(plain[k]!.trim());
+      }
+      return [l.trim(), ...more, ...(heads.get(i) ?? [])].join(' ');
+    };
+    return firstDistinct(flagged.map(continued), 6);
+  }
   // nothing marked as an error: the last line written as `label: message` (an error in any language), else the last
   // (after a stack trace, the line that follows its last frame is the error: nothing before it counts)
-  const lastFrame = plain.findLastIndex((l) => frame.test(l));
-  const tail = own.filter(({ i }) => i > lastFrame);
+  const lastFrame = frames.lastIndexOf(true);
+  // a warning is no error, unless the tool printed nothing else
+  const unwarned = own.filter(({ i }) => !warned.has(i));
+  const tail = unwarned.filter(({ i }) => i > lastFrame);
   // (a label may be an exception's dotted name: `vendor.errors.QuotaExhausted: …`)
   const labelled = tail.filter(({ l }) => /^\s*[\p{L}][\p{L}\p{M}\p{N} _.-]{0,60}[:：]\s+\S/u.test(l));
-  const last = labelled.at(-1) ?? own.at(-1);
+  const last = labelled.at(-1) ?? unwarned.at(-1) ?? own.at(-1);
   if (!last) return plain.length > 0 ? [plain.at(-1)!.trim()] : [];
   // a message wrapped over two lines (`… internal or external command,` / `operable program …`) is one
   const before = own[own.indexOf(last) - 1];
@@ -72,10 +111,78 @@ export function errorLines(output: string): string[] {
   return [wrapped ? `${before.l.trim()} ${last.l.trim()}` : last.l.trim()];
 }
 
+/**
+ * Which lines are stack frames or the code they show: a frame's own shape, or a line right below a frame and
+ * indented deeper (`  File "x.py", line 3` / `    main()`).
+ */
+function framesOf(lines: readonly string[]): boolean[] {
+  const out: boolean[] = [];
+  const indent = (l: string) => /^\s*/.exec(l)![0].length;
+  lines.forEach((l, i) => out.push(frame.test(l) || (i > 0 && out[i - 1]! && indent(l) > indent(lines[i - 1]!))));
+  return out;
+}
+
+/**
+ * An exception's head by where it stands beside its stack trace: the line right above the frames (JavaScript,
+ * Java), or, when a header ending in a colon introduces them (`Traceback (most recent call last):`), the line
+ * right below them (Python).
+ */
+function exceptionHeads(lines: readonly string[], frames: readonly boolean[]): Map<number, string[]> {
+  // each head with the fields printed below its frames (`  response: { "error": "…" }`, as Node prints them)
+  const heads = new Map<number, string[]>();
+  for (let i = 0; i < lines.length; i++) {
+    if (!frames[i] || (i > 0 && frames[i - 1])) continue;
+    let end = i;
+    while (end + 1 < lines.length && frames[end + 1]) end++;
+    const above = i - 1;
+    const indent = (l: string) => /^\s*/.exec(l)![0].length;
+    // a head stands out of its frames (`TypeError: …` above `    at …`); a detail beside them does not
+    if (above >= 0 && !/[:：]$/.test(lines[above]!.trim())) {
+      if (indent(lines[above]!) < indent(lines[i]!)) {
+        const fields: string[] = [];
+        for (let k = end + 1; k < lines.length && fields.length < 2; k++) {
+          const field = lines[k]!;
+          if (
+            frames[k] ||
+            indent(field) <= indent(lines[above]!) ||
+            tally(field) ||
+            rule.test(field) ||
+            /,$/.test(field)
+          )
+            break;
+          fields.push(field.trim());
+        }
+        heads.set(above, fields);
+      }
+    } else if (end + 1 < lines.length) heads.set(end + 1, []);
+    i = end;
+  }
+  return heads;
+}
+
+/**
+ * Lines that are warnings: a line at warning level, and the lines a warning heading (`WARNINGS:`) introduces,
+ * up to a gap or the next heading.
+ */
+function warnings(lines: readonly string[], gap: readonly boolean[]): Set<number> {
+  const out = new Set<number>();
+  let under = false;
+  lines.forEach((l, i) => {
+    const heading = /[:：]$/.test(l.trim());
+    if (gap[i] || heading) under = false;
+    const [w, e] = [warning.exec(l)?.index, errorLevel.exec(l)?.index];
+    if (w !== undefined && (e === undefined || w <= e)) {
+      out.add(i);
+      if (heading) under = true;
+    } else if (under) out.add(i);
+  });
+  return out;
+}
+
 /** Where an error points (`At line:1 char:12`, `In Zeile:1 Zeichen:5`): words, each with a number after a colon. */
 const position = /^\s*\S+\s\S+:\s?\d+\s\S+:\s?\d+\s*$/u;
 /** A shell's echo of the command under its error (`+ Remove-Item …`, `+ ~~~~`). */
-const echo = /^\+\s/;
+const echo = /^\s*\+\s/;
 
 /**
  * A structured log line (a JSON object with a level): its message and error type as text, and whether its level
@@ -126,10 +233,22 @@ function withoutLogPrefix(lines: readonly string[]): string[] {
     let i = 0;
     while (i < prefix.length && i < l.length && prefix[i] === l[i]) i++;
     prefix = prefix.slice(0, i);
-    if (prefix === '') return out;
+    if (prefix === '') return withoutColumn(out);
   }
   // a runner's frame has columns or a time in it; a shared indentation or a tool's own name is not one
   return /[\t|]|\d[:T-]\d/.test(prefix) ? out.map((l) => l.slice(prefix.length)) : out;
+}
+
+/** Lines without a container's column (`web-1  | `) that two lines in three start with (the rest: the runner's own). */
+function withoutColumn(lines: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const l of lines) {
+    const c = /^[^|\t\s][^|\t]{0,39}[|\t]/.exec(l)?.[0];
+    if (c) counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  const [column, n] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+  const strip = (l: string) => (l.startsWith(column) ? l.slice(column.length).replace(/^ /, '') : l);
+  return n * 3 >= lines.length * 2 ? lines.map(strip) : lines;
 }
 
 /** The first `n` lines that are not the same error said again (a level prefix on every line is one mark). */
@@ -145,41 +264,6 @@ function firstDistinct(lines: readonly string[], n: number): string[] {
   }
   return out;
 }
-
-/** One error line in a form that is the same for the same error wherever and whenever it happened. */
-function signatureOf(line: string): string {
-  return (
-    fromMarker(line)
-      .toLowerCase()
-      .replace(/\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?/g, ' ')
-      .replace(/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, ' ')
-      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<id>')
-      // a quoted value varies (a name, a path); a quoted code (`'ERR_REQUIRE_ESM'`) is the error's name
-      .replace(/(["'`‘“])([^"'`’”\n]{0,200})["'`’”]/g, (m, _q: string, inner: string) =>
-        /^[a-z][a-z0-9_]{2,}$/.test(inner) && /_|\d/.test(inner) ? inner : '…',
-      )
-      .replace(/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'`)]+/g, '<url>')
-      .replace(/(?:~|\.{1,2})?(?:[/\\][\w.@+~-]+){2,}[/\\]?|\b[a-z]:\\[^\s]+/g, '<path>')
-      .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{7,}\b/g, '<hex>')
-      .replace(/(?<![a-z0-9_])\d+(?:[.,:]\d+)*(?![a-z0-9_])/g, 'N')
-      .replace(/^[\W_]*(?:err(?:or)?|fatal)[!:\]]*\s*/, '') // a level mark is framing
-      .replace(/\s+/g, ' ')
-      .trim()
-  );
-}
-
-/**
- * A line from where its error starts (the error's name or level mark): what comes before is framing (a
- * process name and pid, a logger's columns, a package path before an exception's name).
- */
-function fromMarker(line: string): string {
-  const at = [errorName.exec(line)?.index, levelAt(line)].filter((i): i is number => i !== undefined);
-  return at.length ? line.slice(Math.min(...at)).trim() : line.trim();
-}
-const levelAt = (line: string) => {
-  const m = errorLevel.exec(line);
-  return m ? m.index + (m[0].length - m[0].trimStart().length) : undefined;
-};
 
 /** The same error in other words: the error lines of the output, each normalized. */
 export function errorSignature(output: string): string {
@@ -197,15 +281,29 @@ export function errorHeadline(output: string, max = 240): string {
  */
 export function headlineOf(lines: readonly string[], max = 240): string {
   // a line whose error names a longer line says too adds nothing (`code: 'ECONNREFUSED',` beside the message)
-  const namesOf = (l: string) => [...l.matchAll(errorNames)].map((m) => m[0]);
+  // a name inside a link is part of an address (`[Help 1] http://…/MojoExecutionException`), not the error's
+  const bare = (l: string) => l.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ');
+  const namesOf = (l: string) => [...bare(l).matchAll(errorNames), ...bare(l).matchAll(errorCodes)].map((m) => m[0]);
+  // so does a summary line that repeats, after its own mark, the message another line says whole
+  // (`FAILED test_x - Exception: Could not …` beside `Exception: Could not … <its cause>`)
+  const lastSaid = (l: string) => {
+    const mark = [...l.matchAll(errorLevels)].at(-1);
+    const tail = mark ? l.slice(mark.index + mark[0].length).trim() : '';
+    return tail.length >= 20 && tail.length < l.length ? tail : undefined;
+  };
   const told = lines.filter((l) => {
     const names = namesOf(l);
-    return (
-      names.length === 0 || !lines.some((o) => o !== l && o.length > l.length && names.every((n) => o.includes(n)))
+    const tail = lastSaid(l);
+    return !lines.some(
+      (o) =>
+        o !== l &&
+        o.length > l.length &&
+        ((names.length > 0 && names.every((n) => o.includes(n))) || (tail !== undefined && o.includes(tail))),
     );
   });
-  const named = told.filter((l) => errorName.test(l)).reverse();
-  const ordered = [...named, ...told.filter((l) => !errorName.test(l))].slice(0, 2);
+  const isNamed = (l: string) => errorName.test(bare(l)) || errorCode.test(bare(l));
+  const named = told.filter(isNamed).reverse();
+  const ordered = [...named, ...told.filter((l) => !isNamed(l))].slice(0, 2);
   const room = Math.max(60, Math.floor(max / Math.max(1, ordered.length)) - 3);
   const text = ordered
     .map((l) => fromMarker(l).replace(/^(?:ERR!|error:?)\s+/i, ''))
@@ -233,7 +331,14 @@ export function errorExcerpt(output: string, max = 500): string {
   const context: string[] = [];
   for (const line of stripTerminal(output.slice(0, 10 * max)).split('\n')) {
     // a position marker points into the line before it: kept without its error, it would point elsewhere
-    if (line.trim() === '' || carriesError(line) || position.test(line) || errors.includes(line.trim())) continue;
+    if (
+      line.trim() === '' ||
+      carriesError(line) ||
+      frame.test(line) ||
+      position.test(line) ||
+      errors.includes(line.trim())
+    )
+      continue;
     if (size + line.length + 1 > max) break;
     context.push(line);
     size += line.length + 1;

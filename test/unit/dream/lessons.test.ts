@@ -98,4 +98,34 @@ describe('lessons by error signature', () => {
     // the example is cut at a word's end
     expect(lessons[0]).toMatch(/\(e\.g\. `cd backend && npm run db:migrate [^`]* 30000…`\)/);
   });
+
+  it('finds one error framed three ways (warnings, timestamps, a tally) and names its identifier', async () => {
+    const run = (i: number, field: string) =>
+      [
+        [
+          '\u001b[33m(node:1421) ExperimentalWarning: loading ES Module\u001b[39m',
+          '',
+          `[2026-08-0${i}T08:14:51.201Z] emulator up`,
+        ][i]!,
+        ' PASS  src/a.test.ts (5.12 s)',
+        ' \u001b[31mFAIL\u001b[39m  src/b.test.ts',
+        '',
+        `    StoreError: write() called with invalid data. Unsupported value: undefined (in field ${field} of doc d_${i}07)`,
+        '',
+        '      12 |     await save(ref, {',
+        'Tests:       1 failed, 27 passed, 28 total',
+      ].join('\n');
+    const lessons = await lessonsOf((b, i) =>
+      b
+        .tool('bash', { command: `npx jest src/part${i}` }, run(i, ['reason', 'notes', 'threadId'][i]!), true)
+        .tool('bash', { command: `sed -i 's/x,/x ?? null,/' src/part${i}.ts` }, '')
+        .tool('bash', { command: `npx jest src/part${i}` }, 'Tests: 28 passed'),
+    );
+    expect(lessons).toHaveLength(1);
+    expect(lessons[0]).toMatch(
+      /fails with "StoreError: write\(\) called with invalid data\. Unsupported value: undefined/,
+    );
+    expect(lessons[0]).not.toMatch(/27 passed/);
+    expect(lessons[0]).toMatch(/seen in 3 sessions/);
+  });
 });

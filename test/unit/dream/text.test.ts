@@ -45,6 +45,12 @@ describe('the same fact in other words', () => {
     expect(factKey('- 構建狀態：成功。')).toBe(factKey('構建狀態: 成功'));
     expect(sameFact('- 構建狀態：成功', '- 構建狀態：失敗')).toBe(false);
   });
+  it('keeps the mark between two digits in text without spaces: another number is another fact', () => {
+    expect(factKey('- サービス21-3のキャッシュを削除する。')).not.toBe(
+      factKey('- サービス21.3のキャッシュを削除する。'),
+    );
+    expect(factKey('- サービス21-3のキャッシュを削除する。')).toBe(factKey('サービス 21-3 の キャッシュを削除する'));
+  });
 });
 
 describe('keyed facts', () => {

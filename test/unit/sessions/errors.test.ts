@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorExcerpt, errorHeadline, errorLines, errorSignature } from '../../../src/sessions/errors.js';
+import { errorExcerpt, errorHeadline, errorLines, errorSignature, headlineOf } from '../../../src/sessions/errors.js';
 
 const tarball = (version: string, size: string) =>
   [
@@ -142,5 +142,92 @@ describe('errors by structure, however the output is framed', () => {
         expect(errorSignature(errorExcerpt(out(1)))).toBe(errorSignature(out(1)));
         expect(errorHeadline(out(1))).toMatch(names);
       });
+  });
+
+  describe('the line that carries the error, whatever the tool printed around it', () => {
+    it('takes the exception after a traceback, not a warning block before it that names a setting', () => {
+      const out = [
+        'System check identified some issues:',
+        'WARNINGS:',
+        "?: (assets.W010) The folder '/srv/shop/assets' in the ASSET_DIRS setting does not exist.",
+        'Applying migrations:',
+        'Traceback (most recent call last):',
+        '  File "/srv/shop/run.py", line 9, in <module>',
+        '    main()',
+        '  File "/srv/shop/.venv/lib/loader.py", line 88, in check',
+        '    raise HistoryMismatch(',
+        'shop.db.errors.HistoryMismatch: step billing.0007 ran before its dependency ledger.0002.',
+      ].join('\n');
+      expect(errorLines(out)).toEqual([
+        'shop.db.errors.HistoryMismatch: step billing.0007 ran before its dependency ledger.0002.',
+      ]);
+    });
+
+    it('takes an indented message beside its code frame, not the tally of failed and passed', () => {
+      const out = [
+        ' PASS  src/a.test.ts',
+        ' FAIL  src/b.test.ts',
+        '  ● Store › saves a visit without notes',
+        '',
+        '    StoreError: write() called with invalid data. Unsupported value: undefined (in field notes)',
+        '',
+        '      12 |     await save(ref, {',
+        '    > 13 |       notes: input.notes,',
+        '         |       ^',
+        '',
+        'Test Suites: 1 failed, 2 passed, 3 total',
+        'Tests:       1 failed, 27 passed, 28 total',
+      ].join('\n');
+      expect(errorHeadline(out)).toMatch(/^StoreError: write\(\) called with invalid data/);
+    });
+
+    it('takes the last detail of an unmarked error, however deep it is indented', () => {
+      const out = [
+        'Installing from lock file',
+        'Your lock file does not contain a compatible set of packages.',
+        '  Problem 1',
+        '    - acme/router 2.0.2 requires php >=8.1 -> your php version (7.4.33) does not satisfy that requirement.',
+      ].join('\n');
+      expect(errorHeadline(out)).toMatch(/your php version \(7\.4\.33\) does not satisfy/);
+    });
+
+    it('keeps the line that goes on with an exception message, and drops a summary that repeats it', () => {
+      const out = [
+        '----- Captured stderr call -----',
+        'Exception: Could not load table with version 4 (expected 3).',
+        'Generator version 2.1 does not match the current runtime version 2.0',
+        '===== short test summary info =====',
+        'FAILED tests/test_x.py::test_y - Exception: Could not load table with version 4 (expected 3).',
+        '1 failed, 12 passed in 2.31s',
+      ].join('\n');
+      expect(errorHeadline(out)).toBe(
+        'Exception: Could not load table with version 4 (expected 3). Generator version 2.1 does not match the current runtime version 2.0',
+      );
+    });
+
+    it('names a code printed below an error mark, and reads lines under a container column', () => {
+      const out = [
+        'WARN[0000] compose.yaml: the attribute `version` is obsolete',
+        'web-1  | ready in 412 ms',
+        'web-1  | ✘ [ERROR] A request to the API (/accounts/5be7d1/projects) failed.',
+        'web-1  | ',
+        'web-1  |   Project missing. The name matches none of your projects. [code: 7001234]',
+      ].join('\n');
+      expect(errorLines(out)).toContain('Project missing. The name matches none of your projects. [code: 7001234]');
+      expect(errorHeadline(out)).toMatch(/^Project missing\. .*\[code: 7001234\]/);
+    });
+  });
+});
+
+describe('a headline names the error, not a link to its help', () => {
+  it('skips a name that is part of an address and keeps the line that says what went wrong', () => {
+    const lines = [
+      '[ERROR] Failed to execute goal com.example:schema-plugin:4.2.0:check on project api: com.example.SchemaCheckException: Check failed',
+      '[ERROR] Column type drift in table orders',
+      '[ERROR] -> [Help 1] http://docs.example.org/display/BUILD/MojoExecutionException',
+    ];
+    const headline = headlineOf(lines);
+    expect(headline).toContain('Column type drift');
+    expect(headline).not.toContain('Help 1');
   });
 });
