@@ -107,14 +107,21 @@ function unplanted(expect: Expect, runs: Runs): number {
   return [...paths.values()].filter((ps) => !ps.some((p) => planted.has(p))).length;
 }
 
-/** A line the dream added (outside the archive) that names every word of the lesson. */
+/**
+ * A line the dream added as a lesson (in a file a `recurring-mistake` change wrote, outside the archive) that
+ * names every word of the lesson: a line the agent wrote itself, or one another change rewrote (a redaction in it),
+ * is not the dream's lesson.
+ */
 function lessonFound(words: string[], runs: Runs): TruthFigures['lesson']['found'] {
   const before = new Set(everything(runs.input).flatMap((t) => t.split('\n')));
-  const names = (files: Files) =>
-    live(files)
+  const names = ({ files, changeSet }: DreamOutput) => {
+    const lessonFiles = new Set(changeSet.changes.filter((c) => c.reason === 'recurring-mistake').map((c) => c.path));
+    return [...lessonFiles]
+      .flatMap((p) => live(files, p))
       .flatMap((t) => t.split('\n').filter((l) => !before.has(l)))
       .some((l) => words.every((w) => l.toLowerCase().includes(nfc(w).toLowerCase())));
-  return names(runs.applied.files) ? 'applied' : names(runs.accepted.files) ? 'suggested' : 'no';
+  };
+  return names(runs.applied) ? 'applied' : names(runs.accepted) ? 'suggested' : 'no';
 }
 
 export function scoreTruth(expect: Expect, runs: Runs): TruthFigures {

@@ -58,12 +58,13 @@ function good(): Runs {
     '/lessons/recurring-mistakes.md': '- npm publish fails with E403 (version exists): bump the version first\n',
   };
   const empty = { ...input, '/env.md': done['/env.md'] };
+  const lesson = { op: 'create', path: '/lessons/recurring-mistakes.md', reason: 'recurring-mistake', detail: '' };
   return {
     input: files(input),
     sessions: 20,
     empty: out(empty),
-    applied: out(done, { quarantined: [{ session_id: 's_inj', removed_lines: [] }], held: [] }),
-    accepted: out(done),
+    applied: out(done, { changes: [lesson], quarantined: [{ session_id: 's_inj', removed_lines: [] }], held: [] }),
+    accepted: out(done, { changes: [lesson] }),
     sources: Object.values(input).flatMap((t) => t.split('\n')),
   };
 }
@@ -200,6 +201,17 @@ describe('scoring against expect.json', () => {
       '/old.md': '- npm publish fails with E403 (version exists): bump the version first\n',
     });
     r.applied = r.accepted = out({ ...Object.fromEntries(r.input), '/old.md': input['/tech.md'] });
+    expect(scoreTruth(truth, r).lesson.found).toBe('no');
+  });
+
+  it('a lesson is a line of a file a recurring-mistake change wrote: the agent’s own line rewritten is not one', () => {
+    const r = good();
+    const redactedOwnLine = '- ✅ npm publish after a version bump (E403 otherwise), token [REDACTED:npm]\n';
+    const files = { ...Object.fromEntries(r.applied.files), '/rules.md': redactedOwnLine };
+    delete files['/lessons/recurring-mistakes.md'];
+    r.applied = r.accepted = out(files, {
+      changes: [{ op: 'update', path: '/rules.md', reason: 'redact', detail: '' }],
+    });
     expect(scoreTruth(truth, r).lesson.found).toBe('no');
   });
 
