@@ -207,7 +207,7 @@ describe('scoring against expect.json', () => {
   it('a lesson is a line of a file a recurring-mistake change wrote: the agent’s own line rewritten is not one', () => {
     const r = good();
     const redactedOwnLine = '- ✅ npm publish after a version bump (E403 otherwise), token [REDACTED:npm]\n';
-    const files = { ...Object.fromEntries(r.applied.files), '/rules.md': redactedOwnLine };
+    const files: Record<string, string> = { ...Object.fromEntries(r.applied.files), '/rules.md': redactedOwnLine };
     delete files['/lessons/recurring-mistakes.md'];
     r.applied = r.accepted = out(files, {
       changes: [{ op: 'update', path: '/rules.md', reason: 'redact', detail: '' }],
