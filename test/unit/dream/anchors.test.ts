@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { anchoredValues, anchorOf, sameKind } from '../../../src/dream/anchors.js';
-import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
-import { runDream } from '../../../src/dream/run.js';
-import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
-import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sources/sessions.js';
-import { SessionBuilder, writeSessions } from '../../support/sessions.js';
+import { heuristicDream } from '../../support/dream.js';
+import { SessionBuilder } from '../../support/sessions.js';
 
 const pairs = (line: string) => anchoredValues(line).map((a) => `${a.anchor}=${a.value.text}`);
 
@@ -40,17 +36,8 @@ describe('anchors: names by their form, in any script', () => {
   });
 });
 
-async function dream(store: Record<string, string>, sessions: SessionBuilder[]) {
-  const root = await writeSessions('agent-a', sessions);
-  const input = {
-    agentId: 'agent-a',
-    snapshotId: null,
-    store: MemoryStore.from(store),
-    sessions: await selectSessions(root, 'agent-a'),
-  };
-  const result = await runDream(new HeuristicDreamer(), input);
-  return { ...result, accepted: () => acceptSuggestions(result.changeSet, input.store, 'all').candidate };
-}
+const dream = (store: Record<string, string>, sessions: SessionBuilder[] = []) =>
+  heuristicDream('agent-a', store, sessions);
 const at = Date.parse('2026-11-01T09:00:00Z');
 /** A session that adds `line` below `before` in `path`, and the store as it is after it. */
 function adds(store: Record<string, string>, id: string, path: string, before: string, line: string) {

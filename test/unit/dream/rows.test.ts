@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
 import { structureHarm } from '../../../src/dream/harm.js';
 import { cellsOf } from '../../../src/dream/markdown.js';
 import { rowAnchors } from '../../../src/dream/rows.js';
-import { runDream } from '../../../src/dream/run.js';
-import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
-import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sources/sessions.js';
-import { SessionBuilder, writeSessions } from '../../support/sessions.js';
+import { heuristicDream } from '../../support/dream.js';
+import { SessionBuilder } from '../../support/sessions.js';
 
 const pairs = (line: string) => rowAnchors(line).map((a) => `${a.anchor}=${a.value.text}`);
 
@@ -36,17 +32,8 @@ describe('table rows as the old place of a value', () => {
   });
 });
 
-async function dream(store: Record<string, string>, sessions: SessionBuilder[]) {
-  const root = await writeSessions('agent-r', sessions);
-  const input = {
-    agentId: 'agent-r',
-    snapshotId: null,
-    store: MemoryStore.from(store),
-    sessions: await selectSessions(root, 'agent-r'),
-  };
-  const result = await runDream(new HeuristicDreamer(), input);
-  return { ...result, accepted: () => acceptSuggestions(result.changeSet, input.store, 'all').candidate };
-}
+const dream = (store: Record<string, string>, sessions: SessionBuilder[] = []) =>
+  heuristicDream('agent-r', store, sessions);
 
 describe('a session writes the new value in prose, in another file and language', () => {
   const line = '- Fahrzeug-Poll-Intervall (`poll_interval_minutes`) ist jetzt 30 Minuten';

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
-import { runDream } from '../../../src/dream/run.js';
-import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
-import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sources/sessions.js';
-import { SessionBuilder, writeSessions } from '../../support/sessions.js';
+import { heuristicDream } from '../../support/dream.js';
+import { SessionBuilder } from '../../support/sessions.js';
 
 /** Updates the store holds in other shapes than the session wrote them: placed by structure and evidence. */
-async function dream(store: Record<string, string>, sessions: SessionBuilder[]) {
-  const root = await writeSessions('agent-s', sessions);
-  const input = {
-    agentId: 'agent-s',
-    snapshotId: null,
-    store: MemoryStore.from(store),
-    sessions: await selectSessions(root, 'agent-s'),
-  };
-  const result = await runDream(new HeuristicDreamer(), input);
-  return { ...result, accepted: () => acceptSuggestions(result.changeSet, input.store, 'all').candidate };
-}
+const dream = (store: Record<string, string>, sessions: SessionBuilder[] = []) =>
+  heuristicDream('agent-s', store, sessions);
 const day = (d: number) => Date.parse('2026-11-01T09:00:00Z') + d * 86_400_000;
 /** A session that adds `line` to the end of the file at `path` (which the store also holds). */
 const adds = (id: string, path: string, before: string, line: string) =>

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
-import { runDream } from '../../../src/dream/run.js';
-import { acceptSuggestions } from '../../../src/dream/tiers.js';
-import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sources/sessions.js';
-import { SessionBuilder, writeSessions } from '../../support/sessions.js';
+import { heuristicDream } from '../../support/dream.js';
+import { SessionBuilder } from '../../support/sessions.js';
 
-async function dream(store: Record<string, string>, sessions: SessionBuilder[]) {
-  const root = await writeSessions('agent-f', sessions);
-  const input = {
-    agentId: 'agent-f',
-    snapshotId: null,
-    store: MemoryStore.from(store),
-    sessions: await selectSessions(root, 'agent-f'),
-  };
-  const result = await runDream(new HeuristicDreamer(), input);
-  return { ...result, accepted: () => acceptSuggestions(result.changeSet, input.store, 'all').candidate };
-}
+const dream = (store: Record<string, string>, sessions: SessionBuilder[] = []) =>
+  heuristicDream('agent-f', store, sessions);
 const at = (h: number) => Date.parse('2026-11-20T00:00:00Z') + h * 3_600_000;
 
 describe('a field each place fills in with its own value', () => {

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { HeuristicDreamer } from '../../../src/dream/heuristic.js';
-import { runDream } from '../../../src/dream/run.js';
-import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
-import { MemoryStore } from '../../../src/memory/store.js';
-import { selectSessions } from '../../../src/sources/sessions.js';
-import { SessionBuilder, writeSessions } from '../../support/sessions.js';
+import { heuristicDream } from '../../support/dream.js';
+import { SessionBuilder } from '../../support/sessions.js';
 
 /** Issue 19's minimal cases of updates and duplicates, with the evidence each tier needs. */
-async function dream(store: Record<string, string>, sessions: SessionBuilder[] = []) {
-  const root = await writeSessions('agent-u', sessions);
-  const input = {
-    agentId: 'agent-u',
-    snapshotId: null,
-    store: MemoryStore.from(store),
-    sessions: await selectSessions(root, 'agent-u'),
-  };
-  const result = await runDream(new HeuristicDreamer(), input);
-  return { ...result, accepted: () => acceptSuggestions(result.changeSet, input.store, 'all').candidate };
-}
+const dream = (store: Record<string, string>, sessions: SessionBuilder[] = []) =>
+  heuristicDream('agent-u', store, sessions);
 const day = (d: number) => Date.parse('2026-11-01T09:00:00Z') + d * 86_400_000;
 const tooling = '# Tooling\n\n- Package manager: yarn 1\n- Node: 20\n';
 const pnpm = '- **Package manager**: pnpm 9 (switched today)';
