@@ -112,7 +112,7 @@ export const referencePattern = referencePart;
  * words; a passphrase of unrelated words (`orange-tiger-river`) is a secret.
  */
 export function isPlaceholder(v: string, labelWords: readonly string[] = []): boolean {
-  if (isMasked(v) || ownWordAndSequence(v, labelWords)) return true;
+  if (isMasked(v) || ownWordAndSequence(v, labelWords) || namesItself(v, labelWords)) return true;
   if (!wordsOnly(v) || /\p{Lu}/u.test(v)) return false;
   if (letters(v) < 12) return true;
   const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
@@ -132,6 +132,39 @@ export function ownWordAndSequence(v: string, labelWords: readonly string[]): bo
     const rest = /^[-_.]?(\d{0,10})$/.exec(s.slice(w.length))?.[1];
     return rest !== undefined && '01234567890123456789'.includes(rest);
   });
+}
+
+/** The characters people write for a letter when a site asks for a digit or a symbol (`P@ssw0rd`). */
+const lookalikes: Record<string, string> = { a: 'a@4', e: 'e3', i: 'i1!', l: 'l1', o: 'o0', s: 's$5', t: 't7' };
+const spelledAnyway = (w: string) => [...w].map((c) => `[${lookalikes[c] ?? c}]`).join('');
+const credentialSpellings = () =>
+  new RegExp(
+    `^(\\p{L}{0,3})(?:${credentialWords
+      .filter((w) => w.length >= 4)
+      .map(spelledAnyway)
+      .join('|')})([-_.]?\\d{0,10})([!?.#*]{0,2})$`,
+    'iu',
+  );
+let spellings: RegExp | undefined;
+
+/**
+ * A value that is a credential's own word however it is spelled, with a short word before it and at most a
+ * sequence and a mark after it (`P@ssw0rd!`, `NewP@ssw0rd!`, `Secr3t1`): the first value any cracker's list
+ * tries, written in docs and API examples to show where a password goes. A chosen part makes it a password.
+ */
+export function namesItself(v: string, labelWords: readonly string[] = []): boolean {
+  spellings ??= credentialSpellings();
+  const m = spellings.exec(v);
+  if (m) return '01234567890123456789'.includes(m[2]!.replace(/^[-_.]/, ''));
+  // words that describe themselves, with a sequence: every part a lower-case word or a counting number, one
+  // of them the label's own word or a credential's (`sk-invalid-key-123`, `test_token_1`)
+  const parts = v.split(/[-_.]/);
+  const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
+  return (
+    parts.length >= 2 &&
+    parts.every((p) => /^[a-z]{1,12}$/.test(p) || (/^\d{1,10}$/.test(p) && '01234567890123456789'.includes(p))) &&
+    parts.some((p) => own.has(p))
+  );
 }
 
 /** The words a placeholder uses to name what goes in its place (English, as templates are written). */

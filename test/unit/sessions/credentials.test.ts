@@ -199,3 +199,43 @@ describe('secrets a label in another shape still names', () => {
     expect([...new Set(secretsOf(text))]).toEqual(secrets);
   });
 });
+
+describe('documented examples and references stay, by structure; the secrets beside them do not', () => {
+  it.each([
+    [
+      'a password spelled with look-alikes in an API example',
+      '{ "email": "user@example.com", "password": "P@ssw0rd!" }',
+    ],
+    ['the same with a word before it', '  "password": "NewP@ssw0rd!"'],
+    ['words that describe themselves, with a count', 'OPENAI_API_KEY=sk-invalid-key-123'],
+    ['a type whose words hold the label’s name', '- Password hashing: `UserPasswordHasherInterface` (argon2id)'],
+    ['constraints listed after a password label', '- Hasło: `NotBlank`, `Length(min=8, max=4096)`.'],
+    ['a default where a variable is expanded', '- DB_PASS=${DB_PASS:-password}'],
+    ['a ratio after a label in capitals', 'DeleteEntityCommand.test.ts 9/9 PASS = 16/16 PASS'],
+    ['a UUID in a payload’s plain field', '      "url_token": "d6f0b0aa-6bf6-4d0c-82b2-6d8a37e6dcff",'],
+    ['a setting near a credential word', '- hardening: blowfish_secret kept, LoginCookieValidity=3600'],
+    [
+      'an id in the next clause after a credential word',
+      '- login API answers HTTP 200; workflow `4LlPbAKU5BZLgiTg` reachable',
+    ],
+    [
+      'a file under folders near a credential word',
+      '- token review: see specs/100-infra/140-ocr-sidecar/review-report.md',
+    ],
+  ])('%s', (_, text) => {
+    expect(secretsOf(text)).toEqual([]);
+  });
+
+  it.each([
+    ['a chosen password with a credential word in it', '"password": "Password2024!Kq7"', 'Password2024!Kq7'],
+    ['a default with a password’s mix', 'DB_PASS=${DB_PASS:-Zq8-tw!Lm2}', 'Zq8-tw!Lm2'],
+    [
+      'a UUID under an API key’s name',
+      'HEROKU_API_KEY=6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
+      '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
+    ],
+    ['a password of one word in a code span', '- Hasło: `Zielony7Ogród`'],
+  ])('%s is redacted', (_, text, secret = 'Zielony7Ogród') => {
+    expect(secretsOf(text)).toContain(secret);
+  });
+});
