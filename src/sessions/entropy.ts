@@ -112,7 +112,13 @@ export const referencePattern = referencePart;
  * words; a passphrase of unrelated words (`orange-tiger-river`) is a secret.
  */
 export function isPlaceholder(v: string, labelWords: readonly string[] = []): boolean {
-  if (isMasked(v) || ownWordAndSequence(v, labelWords) || namesItself(v, labelWords)) return true;
+  if (
+    (v.startsWith('eyJ') && sampleJwt(v)) ||
+    isMasked(v) ||
+    ownWordAndSequence(v, labelWords) ||
+    namesItself(v, labelWords)
+  )
+    return true;
   if (!wordsOnly(v) || /\p{Lu}/u.test(v)) return false;
   if (letters(v) < 12) return true;
   const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
@@ -179,3 +185,26 @@ export const tokenShaped = (v: string): boolean =>
 
 /** A passphrase: words only, at least 12 letters (diceware's three words), or capitals inside a word. */
 export const passphrase = (v: string): boolean => wordsOnly(v) && (letters(v) >= 12 || /\p{Ll}\p{Lu}/u.test(v));
+
+/** The names RFC 2606 and RFC 6761 reserve for documentation: a host or an address under them is an example. */
+const reservedForExamples = /(?:^|[@.])example\.(?:com|org|net)$|\.(?:example|test|invalid)$/i;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A JWT written to show the format (jwt.io's `{"sub": "1234567890", …}`), read from its decoded claims: a claim
+ * is a counting sequence, masked, a slot in angle brackets or an address reserved for examples, and none is
+ * drawn at random (an id, a UUID). A token whose payload is no JSON object is left to be redacted.
+ */
+export function sampleJwt(token: string): boolean {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return false;
+  const values = Object.values(claims).filter((v): v is string => typeof v === 'string');
+  if (values.some((v) => uuid.test(v) || (v.length >= 12 && characterClasses(v) >= 3 && relativeEntropy(v) >= 0.8)))
+    return false;
+  return values.some((v) => isMasked(v) || /^<[^<>]{1,80}>$/.test(v) || reservedForExamples.test(v));
+}

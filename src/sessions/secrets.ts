@@ -21,6 +21,9 @@ import {
 
 export { isPlaceholder } from './entropy.js';
 
+/** A JWT's shape: three base64url parts, the first two JSON objects (`eyJ` is `{"`). */
+export const jwtShape = /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}\b/g;
+
 interface SecretRule {
   kind: string;
   pattern: RegExp;
@@ -61,8 +64,17 @@ const providerRules: SecretRule[] = [
   { kind: 'slack-token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,250}\b/g },
   { kind: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,250}\b/g },
   { kind: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
-  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}\b/g },
-  { kind: 'bearer-token', pattern: /(\bbearer[ \t]{1,4})(?!\[REDACTED)([A-Za-z0-9._~+/-]{20,4096}={0,2})/gi, group: 2 },
+  {
+    kind: 'jwt',
+    pattern: jwtShape,
+    unless: (token) => isPlaceholder(token), // a sample that shows the format (its claims decoded)
+  },
+  {
+    kind: 'bearer-token',
+    pattern: /(\bbearer[ \t]{1,4})(?!\[REDACTED)([A-Za-z0-9._~+/-]{20,4096}={0,2})/gi,
+    group: 2,
+    unless: (v) => isPlaceholder(v),
+  },
 ];
 
 export interface Redaction {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { credentialSpans } from '../../../src/sessions/credentials.js';
+import { redactSecrets } from '../../../src/sessions/secrets.js';
 
 const secretsOf = (text: string) => credentialSpans(text).map((s) => text.slice(s.start, s.end));
 
@@ -237,5 +238,29 @@ describe('documented examples and references stay, by structure; the secrets bes
     ['a password of one word in a code span', '- Hasło: `Zielony7Ogród`'],
   ])('%s is redacted', (_, text, secret = 'Zielony7Ogród') => {
     expect(secretsOf(text)).toContain(secret);
+  });
+});
+
+describe('a JWT is read by its decoded claims', () => {
+  const sample =
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+  const example =
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJlbWFpbCI6InVzZXJAZXhhbXBsZS5jb20iLCJyb2xlIjoiYWRtaW4ifQ.Xk9Lq2Vm7Tz4Wc8Nh1Rs6Dp3Fj0Gy5Ue';
+  const real =
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI4ZjNhMmM3MS05ZDRlLTRiMWEtYTJmMC02YzVlN2Q4YjlhMDEiLCJlbWFpbCI6ImFuYUBhY21lLmlvIiwiaWF0IjoxNzE2MjM5MDIyfQ.Qm7Lz2Xv9Tb4Wc8Nh1Rs6Dp3Fj0Gy5Ue';
+  const service = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.Xk9Lq2Vm7Tz4Wc8Nh1Rs6Dp3Fj0Gy5Ue';
+
+  it.each([
+    ['the format’s own sample (a counting subject)', `Authorization: Bearer ${sample}`],
+    ['a response example whose claims hold a reserved example address', `    "token": "${example}",`],
+  ])('%s stays', async (_, text) => {
+    expect((await redactSecrets(text)).text).toBe(text);
+  });
+
+  it.each([
+    ['a token for a user id drawn at random', `"token": "${real}"`, real],
+    ['a service role key', `SUPABASE_SERVICE_ROLE_KEY=${service}`, service],
+  ])('%s is redacted', async (_, text, token) => {
+    expect((await redactSecrets(text)).text).not.toContain(token.split('.')[1]);
   });
 });
