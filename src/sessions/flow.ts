@@ -9,8 +9,9 @@
  * - a destination (a host, an address, a handle, a phone, a wallet, a path) first seen in outside content
  *   that neither the user, the store nor the agent before it named;
  * - an order, told by structure: the line is copied from outside text that a human reader would not see
- *   (a comment, a hidden element) or from a quotation the text dictates (`…: "…"`); or it carries invisible
- *   characters or an encoded payload (whoever wrote it);
+ *   (a comment, a hidden element), from a quotation the text dictates (`…: "…"`), or from a clause the text
+ *   says to its reader under a label the copy leaves behind, with no value about its subject (addressed.ts);
+ *   or it carries invisible characters or an encoded payload (whoever wrote it);
  * - a copied line that the phrase detectors read as an instruction.
  *
  * A phrase signal alone never holds anything; on a held line, or in the outside text a structurally held
@@ -19,7 +20,16 @@
 import { covered, destinationsIn, knownKeys, topFolder, type Destination } from './destinations.js';
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
 import { redactKnown } from './secrets.js';
-import { TextIndex, copiedFromOutside, originOf, traceLine, type LineOrigin, type SourceMeta } from './provenance.js';
+import { addressedCopy } from './addressed.js';
+import {
+  TextIndex,
+  copiedFromOutside,
+  normalizeForTrace,
+  originOf,
+  traceLine,
+  type LineOrigin,
+  type SourceMeta,
+} from './provenance.js';
 import { addOutside } from './regions.js';
 
 type Trust = 'user' | 'store' | 'agent' | 'outside';
@@ -150,6 +160,12 @@ export class FlowScreen {
     const source = t.outsideSource?.source ?? 'outside content';
     if (t.hidden * 2 >= t.outside) grounds.push(`it is copied from text hidden from a reader in ${source}`);
     if (t.quoted * 2 >= t.outside) grounds.push(`it is copied from a quotation ${source} dictates`);
+    const page = t.outsideSource ? this.outside.eventText(t.outsideSource.eventId) : '';
+    const addressed = addressedCopy(normalizeForTrace(line), t.copiedFrom ?? [], page);
+    if (addressed)
+      grounds.push(
+        `it is copied from what ${source} says to its reader under "${addressed.label.slice(0, 60)}:", with no value about its subject`,
+      );
     const phrase = detectInjection(line, true);
     if (phrase) grounds.push(`it reads as an instruction (${phrase.detector})`);
     // an order reworded: the words were copied from a sentence in which the outside text instructed its reader

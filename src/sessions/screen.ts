@@ -3,6 +3,7 @@
  * secrets (secrets.ts). Where a memory line's text came from is provenance.ts's; what screening decides with
  * it, digest.ts's. This module keeps the names other parts import.
  */
+import { addressedPatterns } from './addressed.js';
 import { destinationPatterns } from './destinations.js';
 import { injectionPatterns } from './injection.js';
 import { provenancePatterns } from './provenance.js';
@@ -19,4 +20,5 @@ export const screeningPatterns: RegExp[] = [
   ...destinationPatterns,
   ...provenancePatterns,
   ...regionPatterns,
+  ...addressedPatterns,
 ];
