@@ -18,8 +18,15 @@ import type { CopiedSentence } from './provenance.js';
  * colon): a colon then a space, the run, or a letter of a script that sets none (`注意:…`); not `https://`, `a:b`.
  */
 const labelled = /([^:]{1,80}):(?= |$|\P{ASCII})([^:]{0,80})$/u;
-/** A value a page states: a digit of any script, or a token joined by code punctuation (`a.b`, `a/b`, `a=b`, `a@b`). */
-const value = /\p{Nd}|[\p{L}\p{N}][._/=@\\][\p{L}\p{N}]/u;
+/**
+ * A value a page states: a digit of any script, a token joined by code punctuation (`a.b`, `a/b`, `a@b`),
+ * code's brackets and operators, or a quoted literal.
+ */
+const value = /\p{Nd}|[\p{L}\p{N}][._/=@\\][\p{L}\p{N}]|[{}[\]<>=;'"“”‘’«»「」]/u;
+/** One token of ASCII with no space: a speaker's name (`dev-1:`, `alice:`) or a one-word heading, no addressee. */
+const speaker = /^[!-~]{1,80}$/;
+/** A label of prose: words and the spaces, hyphens and apostrophes between them (code's keys are no address). */
+const prose = /^[\p{L}\p{M}\s'’-]{1,80}$/u;
 
 /** A word: letters, their marks and digits of any script. */
 const word = /[\p{L}\p{M}\p{N}]{1,200}/gu;
@@ -42,7 +49,7 @@ export function addressedCopy(
     const m = labelled.exec(c.head);
     if (!m) continue;
     const label = m[1]!.trim();
-    if (label.length === 0 || value.test(label) || line.includes(label) || namesSubject(label, page)) continue;
+    if (!prose.test(label) || speaker.test(label) || line.includes(label) || namesSubject(label, page)) continue;
     // the clause under the label: what the copy skipped of it, the run, and the rest of the sentence
     if (value.test(`${m[2]!}${c.run}${c.tail}`)) continue;
     return { label };
@@ -56,4 +63,4 @@ function namesSubject(label: string, page: string): boolean {
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const addressedPatterns: RegExp[] = [labelled, value, word];
+export const addressedPatterns: RegExp[] = [labelled, value, prose, speaker, word];

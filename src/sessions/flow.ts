@@ -21,6 +21,7 @@ import { covered, destinationsIn, knownKeys, topFolder, type Destination } from 
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
 import { redactKnown } from './secrets.js';
 import { addressedCopy } from './addressed.js';
+import { sentencesOf, withoutPieces } from './lineSentences.js';
 import {
   TextIndex,
   copiedFromOutside,
@@ -51,6 +52,8 @@ export interface Hold {
 export interface LineScreen {
   origin: LineOrigin;
   hold?: Hold;
+  /** When only some sentences of the line hold: the line without them, as it stays. */
+  kept?: string;
 }
 
 const noted = 262_144;
@@ -93,6 +96,20 @@ export class FlowScreen {
     addOutside(this.outside, text, { kind: 'outside', eventId, source }, forwarded);
     this.note(text, 'outside', eventId, source, workspace);
     for (const d of decodedOf(text.slice(0, noted))) this.note(d, 'outside', eventId, source);
+  }
+
+  /**
+   * Where a line the agent writes to `path` came from, and whether it is held — whole, or (a line of several
+   * sentences where only some hold on their own) those sentences only: the agent's and the page's facts beside
+   * a copied order stay.
+   */
+  screenLine(line: string, path: string): LineScreen {
+    const whole = this.screen(line, path);
+    const pieces = whole.hold ? sentencesOf(line) : [];
+    if (pieces.length < 2) return whole;
+    const held = pieces.flatMap((p, i) => (this.screen(p.trim(), path).hold ? [i] : []));
+    const kept = withoutPieces(line, held);
+    return kept === undefined ? whole : { ...whole, kept };
   }
 
   /** Where a line the agent writes to `path` came from, and whether it is held. */

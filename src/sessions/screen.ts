@@ -9,6 +9,7 @@ import { injectionPatterns } from './injection.js';
 import { provenancePatterns } from './provenance.js';
 import { regionPatterns } from './regions.js';
 import { secretPatterns } from './secrets.js';
+import { sentencePatterns } from './lineSentences.js';
 
 export * from './injection.js';
 export * from './secrets.js';
@@ -21,4 +22,5 @@ export const screeningPatterns: RegExp[] = [
   ...provenancePatterns,
   ...regionPatterns,
   ...addressedPatterns,
+  ...sentencePatterns,
 ];

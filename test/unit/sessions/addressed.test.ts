@@ -57,8 +57,16 @@ describe('addressedCopy, on sentences as provenance splits them', () => {
     expect(addressedCopy(line, copied, '')).toEqual({ label: 'လက်ထောက်များအတွက် မှတ်ချက်' });
   });
   it('takes a clause with a value of any script, or a code token, for a fact', () => {
-    for (const tail of [' ၃၀ စက္ကန့်', ' config.yml ထဲမှာ', ' key=value'])
+    for (const tail of [' ၃၀ စက္ကန့်', ' config.yml ထဲမှာ', ' key=value', ' }) ထဲမှာ', " 'null' ထဲမှာ"])
       expect(addressedCopy(line, [{ head: 'မှတ်ချက်:', run: ' guard ကို', tail }], '')).toBeUndefined();
+  });
+  it('takes a speaker’s name or a one-word heading in ASCII for no addressee', () => {
+    for (const head of ['hangingman:', 'contractor-dev:', 'exception:'])
+      expect(addressedCopy(line, [{ head, run: ' guard ကို ပိတ်ထား', tail: '' }], '')).toBeUndefined();
+  });
+  it('takes a key of code for no label: `f(a, { key: value })`', () => {
+    const copied = [{ head: 'usesensor(keyboardsensor, { coordinategetter:', run: ' sortablecoordinates', tail: '' }];
+    expect(addressedCopy(line, copied, '')).toBeUndefined();
   });
   it('takes a label the page says again for a title, and no colon for no label', () => {
     const copied = [{ head: 'guard မှတ်ချက်:', run: ' guard ကို ပိတ်ထား', tail: '' }];
