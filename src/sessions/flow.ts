@@ -22,6 +22,7 @@ import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } 
 import { redactKnown } from './secrets.js';
 import { addressedCopy } from './addressed.js';
 import { sentencesOf, withoutPieces } from './lineSentences.js';
+import { withoutQuotations } from './mention.js';
 import {
   TextIndex,
   copiedFromOutside,
@@ -157,7 +158,8 @@ export class FlowScreen {
     const meta: Pick<SourceMeta, 'eventId' | 'source'> | undefined =
       t.outsideSource ?? (first ? { eventId: first.eventId!, source: first.source! } : undefined);
     // a phrase raises the hold: in the line itself, or in the outside text a structurally held line came from
-    raised ??= detectInjection(line, true) ?? (structural ? this.phraseOf(meta?.eventId) : undefined);
+    raised ??=
+      detectInjection(withoutQuotations(line), true) ?? (structural ? this.phraseOf(meta?.eventId) : undefined);
     return {
       origin,
       hold: {
@@ -183,10 +185,11 @@ export class FlowScreen {
       grounds.push(
         `it is copied from what ${source} says to its reader under "${addressed.label.slice(0, 60)}:", with no value about its subject`,
       );
-    const phrase = detectInjection(line, true);
+    // a phrase the line or its source puts in quotation marks is mentioned, not said to the reader (mention.ts)
+    const phrase = detectInjection(withoutQuotations(line), true);
     if (phrase) grounds.push(`it reads as an instruction (${phrase.detector})`);
     // an order reworded: the words were copied from a sentence in which the outside text instructed its reader
-    const told = phrase ? undefined : t.outsideContext && detectInjection(t.outsideContext, true);
+    const told = phrase ? undefined : t.outsideContext && detectInjection(withoutQuotations(t.outsideContext), true);
     if (told) grounds.push(`it is copied from text in ${source} that instructs its reader (${told.detector})`);
     const signal = phrase ?? (told || undefined);
     return { grounds, ...(signal ? { phrase: signal } : {}) };

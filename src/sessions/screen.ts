@@ -10,6 +10,7 @@ import { provenancePatterns } from './provenance.js';
 import { regionPatterns } from './regions.js';
 import { secretPatterns } from './secrets.js';
 import { sentencePatterns } from './lineSentences.js';
+import { mentionPatterns } from './mention.js';
 
 export * from './injection.js';
 export * from './secrets.js';
@@ -23,4 +24,5 @@ export const screeningPatterns: RegExp[] = [
   ...regionPatterns,
   ...addressedPatterns,
   ...sentencePatterns,
+  ...mentionPatterns,
 ];
