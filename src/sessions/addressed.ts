@@ -62,5 +62,8 @@ function namesSubject(label: string, page: string): boolean {
   return (label.match(word) ?? []).some((w) => w.length >= 3 && page.split(w).length > 2);
 }
 
+/** Does the text state a value (a digit, a code token, a quoted literal)? A fact does; a note to the reader need not. */
+export const carriesValue = (text: string): boolean => value.test(text);
+
 /** Every pattern here, for the test that checks each quantifier is bounded. */
 export const addressedPatterns: RegExp[] = [labelled, value, prose, speaker, word];

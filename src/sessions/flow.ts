@@ -20,7 +20,7 @@
 import { covered, destinationsIn, knownKeys, topFolder, type Destination } from './destinations.js';
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
 import { redactKnown } from './secrets.js';
-import { addressedCopy } from './addressed.js';
+import { addressedCopy, carriesValue } from './addressed.js';
 import { sentencesOf, withoutPieces } from './lineSentences.js';
 import { withoutQuotations } from './mention.js';
 import {
@@ -58,6 +58,7 @@ export interface LineScreen {
 }
 
 const noted = 262_144;
+const codeSpan = /`[^`\n]{1,200}`/;
 const hexRun = /\b[0-9a-fA-F]{64,8192}\b/g;
 const decodedOf = (text: string) => [
   ...decodeBase64Runs(text),
@@ -178,7 +179,11 @@ export class FlowScreen {
     const grounds: string[] = [];
     const source = t.outsideSource?.source ?? 'outside content';
     if (t.hidden * 2 >= t.outside) grounds.push(`it is copied from text hidden from a reader in ${source}`);
-    if (t.quoted * 2 >= t.outside) grounds.push(`it is copied from a quotation ${source} dictates`);
+    // a quotation that states a value is a fact the page quotes (a search result's snippet), not a line it dictates;
+    // tracing folds `_` and backticks, so a code span the line marks counts as a value too
+    const copiedText = (t.copiedFrom ?? []).map((c) => c.run).join(' ');
+    if (t.quoted * 2 >= t.outside && !carriesValue(copiedText) && !codeSpan.test(line))
+      grounds.push(`it is copied from a quotation ${source} dictates`);
     const page = t.outsideSource ? this.outside.eventText(t.outsideSource.eventId) : '';
     const addressed = addressedCopy(normalizeForTrace(line), t.copiedFrom ?? [], page);
     if (addressed)
