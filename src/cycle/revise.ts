@@ -36,9 +36,13 @@ export function restoredContents(
       ...cs.held.filter((h) => h.session_id === id),
       ...(cs.quarantined.find((x) => x.session_id === id)?.removed_lines ?? []),
     ];
-    for (const { path, line } of lines) {
+    for (const { path, line, ...h } of lines) {
       const current = out[path] ?? candidate.get(path) ?? '';
-      if (current.split('\n').includes(line)) continue;
+      const kept = 'kept' in h ? h.kept : undefined;
+      const at = typeof kept === 'string' ? current.split('\n').indexOf(kept) : -1;
+      // a line held in part goes back whole where its other sentences stayed
+      if (at !== -1) out[path] = current.split('\n').with(at, line).join('\n');
+      if (at !== -1 || current.split('\n').includes(line)) continue;
       out[path] = `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${line}\n`;
     }
   }

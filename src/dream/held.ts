@@ -90,9 +90,17 @@ export function takeHeld(
       const lines = content.split('\n');
       const drop = new Set<number>();
       const uncomma = new Set<number>();
+      let trimmed = 0;
       lines.forEach((text, i) => {
         const h = list.find((x) => normalizeLine(x.line) === normalizeLine(text));
         if (!h || drop.has(i) || !isFactLine(text) || clean.has(key(path, text))) return;
+        if (h.kept !== undefined) {
+          // only some sentences held: the line stays without them, and goes whole to the archive
+          lines[i] = h.kept;
+          trimmed++;
+          taken.push({ sessionId: s.sessionId, hold: h, path, text, line: i + 1, section: sectionAt(lines, i) });
+          return;
+        }
         // the whole record, row or entry the line belongs to: no half of it left asserting what was held
         const [from, to] = unitAround(lines, i);
         for (let j = from; j <= to; j++) drop.add(j);
@@ -101,17 +109,18 @@ export function takeHeld(
         const unit = lines.slice(from, to + 1).join('\n');
         taken.push({ sessionId: s.sessionId, hold: h, path, text: unit, line: from + 1, section: sectionAt(lines, i) });
       });
-      if (drop.size === 0) continue;
+      if (drop.size + trimmed === 0) continue;
       for (const j of uncomma) if (!drop.has(j)) lines[j] = lines[j]!.replace(/,(\s*)$/, '$1');
       files.set(path, withoutLines(lines, drop).join('\n'));
       const raised = s.injection ? 'quarantine' : 'hold';
+      const what = `${drop.size} line(s)${trimmed ? ` and sentences of ${trimmed}` : ''} of ${s.sessionId}`;
       ledger.note(
         path,
         raised,
-        `${raised}: ${drop.size} line(s) of ${s.sessionId} whose text came from outside held for a reviewer (see held)`,
+        `${raised}: ${what} whose text came from outside held for a reviewer (see held)`,
         [...new Set(list.map((h) => h.eventId))].map((event_id) => ({ session_id: s.sessionId, event_id })),
         [],
-        `${raised}: ${drop.size} line(s) of ${s.sessionId}`,
+        `${raised}: ${what}`,
       );
     }
   }
@@ -120,6 +129,7 @@ export function takeHeld(
     event_id: t.hold.eventId,
     path: t.path,
     line: t.text,
+    ...(t.hold.kept !== undefined ? { kept: t.hold.kept } : {}),
     source: t.hold.source,
     reason: t.hold.reason,
   }));
@@ -167,9 +177,13 @@ function withoutHeld(s: SessionDigest): SessionDigest['memoryWrites'] {
   if (s.held.length === 0) return s.memoryWrites;
   const isHeld = (eventId: string, path: string, line: string) =>
     s.held.some((h) => h.eventId === eventId && h.path === path && h.line === line);
+  const keptOf = (eventId: string, path: string, line: string) =>
+    s.held.find((h) => h.eventId === eventId && h.path === path && h.line === line)?.kept;
   return s.memoryWrites.map((w) => {
-    const keep = w.lines.map((l) => !isHeld(w.eventId, w.path, l));
-    return { ...w, lines: w.lines.filter((_, i) => keep[i]), origins: w.origins.filter((_, i) => keep[i]) };
+    // a line held in part is the session's without the held sentences
+    const lines = w.lines.map((l) => keptOf(w.eventId, w.path, l) ?? l);
+    const keep = w.lines.map((l) => !isHeld(w.eventId, w.path, l) || keptOf(w.eventId, w.path, l) !== undefined);
+    return { ...w, lines: lines.filter((_, i) => keep[i]), origins: w.origins.filter((_, i) => keep[i]) };
   });
 }
 
@@ -208,7 +222,7 @@ export async function archiveHeld(
   refusal: (text: string) => Promise<string | undefined>,
 ): Promise<void> {
   for (const t of taken) {
-    const note = `  <!-- held from ${t.path} line ${t.line}${t.section ? ` ("${t.section.slice(0, 60)}")` : ''}: from ${t.hold.source}, ${t.sessionId} ${t.hold.eventId}; restore with approve --restore ${t.sessionId} -->`;
+    const note = `  <!-- held from ${t.path} line ${t.line}${t.section ? ` ("${t.section.slice(0, 60)}")` : ''}: from ${t.hold.source}, ${t.sessionId} ${t.hold.eventId}${t.hold.kept !== undefined ? '; its other sentences stay there' : ''}; restore with approve --restore ${t.sessionId} -->`;
     if (await refusal(`${t.text}\n${note}`)) continue;
     const target = `/archive${t.path}`;
     const existing = (files.get(target) ?? archiveHeader(t.path)).replace(/\n*$/, '\n');

@@ -104,6 +104,8 @@ export const heldSchema = z
     event_id: z.string().optional(),
     path: z.string(),
     line: z.string(),
+    /** When a hold took some sentences of the line: the line as the store keeps it (a restore puts `line` back there). */
+    kept: z.string().optional(),
     /** Where its text came from: "a web_fetch result (https://…)". */
     source: z.string(),
     reason: z.string(),

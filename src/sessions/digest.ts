@@ -61,6 +61,8 @@ export interface HeldLine {
   path: string;
   /** The line, redacted. */
   line: string;
+  /** When only some of its sentences are held: the line as it stays without them (redacted). */
+  kept?: string;
   /** Where its text came from: "a web_fetch result (https://…)". */
   source: string;
   sourceEventId?: string;
@@ -137,7 +139,7 @@ function sourceOf(call: { name: string; rawTarget: string }): string {
 
 interface ScreenedWrite extends PendingWrite {
   origins: LineOrigin[];
-  holds: { index: number; hold: NonNullable<ReturnType<FlowScreen['screen']>['hold']> }[];
+  holds: { index: number; hold: NonNullable<ReturnType<FlowScreen['screen']>['hold']>; kept?: string }[];
 }
 
 interface Pending {
@@ -296,9 +298,9 @@ class SessionReader {
     const origins: LineOrigin[] = [];
     const holds: ScreenedWrite['holds'] = [];
     w.lines.forEach((line, index) => {
-      const s = this.flow.screen(line, w.path);
+      const s = this.flow.screenLine(line, w.path);
       origins.push(s.origin);
-      if (s.hold) holds.push({ index, hold: s.hold });
+      if (s.hold) holds.push({ index, hold: s.hold, ...(s.kept ? { kept: s.kept } : {}) });
     });
     for (const line of w.lines) this.written.add(normalizeForTrace(line));
     this.flow.agentWords(w.lines.join('\n'));
@@ -352,13 +354,14 @@ class SessionReader {
         origins: w.origins,
         replaced: await Promise.all(w.replaced.map((l) => this.redact(l))),
       });
-      for (const { index, hold } of w.holds) {
+      for (const { index, hold, kept } of w.holds) {
         const { raised, ...rest } = hold;
         this.d.held.push({
           eventId,
           at,
           path: w.path,
           line: lines[index]!,
+          ...(kept ? { kept: await this.redact(kept) } : {}),
           ...rest,
           ...(raised ? { raised: raised.detector } : {}),
         });

@@ -9,8 +9,9 @@
  * - a destination (a host, an address, a handle, a phone, a wallet, a path) first seen in outside content
  *   that neither the user, the store nor the agent before it named;
  * - an order, told by structure: the line is copied from outside text that a human reader would not see
- *   (a comment, a hidden element) or from a quotation the text dictates (`…: "…"`); or it carries invisible
- *   characters or an encoded payload (whoever wrote it);
+ *   (a comment, a hidden element), from a quotation the text dictates (`…: "…"`), or from a clause the text
+ *   says to its reader under a label the copy leaves behind, with no value about its subject (addressed.ts);
+ *   or it carries invisible characters or an encoded payload (whoever wrote it);
  * - a copied line that the phrase detectors read as an instruction.
  *
  * A phrase signal alone never holds anything; on a held line, or in the outside text a structurally held
@@ -19,7 +20,18 @@
 import { covered, destinationsIn, knownKeys, topFolder, type Destination } from './destinations.js';
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
 import { jwtShape, redactKnown } from './secrets.js';
-import { TextIndex, copiedFromOutside, originOf, traceLine, type LineOrigin, type SourceMeta } from './provenance.js';
+import { addressedCopy, carriesValue } from './addressed.js';
+import { sentencesOf, withoutPieces } from './lineSentences.js';
+import { withoutQuotations } from './mention.js';
+import {
+  TextIndex,
+  copiedFromOutside,
+  normalizeForTrace,
+  originOf,
+  traceLine,
+  type LineOrigin,
+  type SourceMeta,
+} from './provenance.js';
 import { addOutside } from './regions.js';
 
 type Trust = 'user' | 'store' | 'agent' | 'outside';
@@ -41,9 +53,12 @@ export interface Hold {
 export interface LineScreen {
   origin: LineOrigin;
   hold?: Hold;
+  /** When only some sentences of the line hold: the line without them, as it stays. */
+  kept?: string;
 }
 
 const noted = 262_144;
+const codeSpan = /`[^`\n]{1,200}`/;
 const hexRun = /\b[0-9a-fA-F]{64,8192}\b/g;
 const decodedOf = (text: string) => [
   ...decodeBase64Runs(text),
@@ -83,6 +98,20 @@ export class FlowScreen {
     addOutside(this.outside, text, { kind: 'outside', eventId, source }, forwarded);
     this.note(text, 'outside', eventId, source, workspace);
     for (const d of decodedOf(text.slice(0, noted))) this.note(d, 'outside', eventId, source);
+  }
+
+  /**
+   * Where a line the agent writes to `path` came from, and whether it is held — whole, or (a line of several
+   * sentences where only some hold on their own) those sentences only: the agent's and the page's facts beside
+   * a copied order stay.
+   */
+  screenLine(line: string, path: string): LineScreen {
+    const whole = this.screen(line, path);
+    const pieces = whole.hold ? sentencesOf(line) : [];
+    if (pieces.length < 2) return whole;
+    const held = pieces.flatMap((p, i) => (this.screen(p.trim(), path).hold ? [i] : []));
+    const kept = withoutPieces(line, held);
+    return kept === undefined ? whole : { ...whole, kept };
   }
 
   /** Where a line the agent writes to `path` came from, and whether it is held. */
@@ -130,7 +159,8 @@ export class FlowScreen {
     const meta: Pick<SourceMeta, 'eventId' | 'source'> | undefined =
       t.outsideSource ?? (first ? { eventId: first.eventId!, source: first.source! } : undefined);
     // a phrase raises the hold: in the line itself, or in the outside text a structurally held line came from
-    raised ??= detectInjection(line, true) ?? (structural ? this.phraseOf(meta?.eventId) : undefined);
+    raised ??=
+      detectInjection(withoutQuotations(line), true) ?? (structural ? this.phraseOf(meta?.eventId) : undefined);
     return {
       origin,
       hold: {
@@ -149,11 +179,22 @@ export class FlowScreen {
     const grounds: string[] = [];
     const source = t.outsideSource?.source ?? 'outside content';
     if (t.hidden * 2 >= t.outside) grounds.push(`it is copied from text hidden from a reader in ${source}`);
-    if (t.quoted * 2 >= t.outside) grounds.push(`it is copied from a quotation ${source} dictates`);
-    const phrase = detectInjection(line, true);
+    // a quotation that states a value is a fact the page quotes (a search result's snippet), not a line it dictates;
+    // tracing folds `_` and backticks, so a code span the line marks counts as a value too
+    const copiedText = (t.copiedFrom ?? []).map((c) => c.run).join(' ');
+    if (t.quoted * 2 >= t.outside && !carriesValue(copiedText) && !codeSpan.test(line))
+      grounds.push(`it is copied from a quotation ${source} dictates`);
+    const page = t.outsideSource ? this.outside.eventText(t.outsideSource.eventId) : '';
+    const addressed = addressedCopy(normalizeForTrace(line), t.copiedFrom ?? [], page);
+    if (addressed)
+      grounds.push(
+        `it is copied from what ${source} says to its reader under "${addressed.label.slice(0, 60)}:", with no value about its subject`,
+      );
+    // a phrase the line or its source puts in quotation marks is mentioned, not said to the reader (mention.ts)
+    const phrase = detectInjection(withoutQuotations(line), true);
     if (phrase) grounds.push(`it reads as an instruction (${phrase.detector})`);
     // an order reworded: the words were copied from a sentence in which the outside text instructed its reader
-    const told = phrase ? undefined : t.outsideContext && detectInjection(t.outsideContext, true);
+    const told = phrase ? undefined : t.outsideContext && detectInjection(withoutQuotations(t.outsideContext), true);
     if (told) grounds.push(`it is copied from text in ${source} that instructs its reader (${told.detector})`);
     const signal = phrase ?? (told || undefined);
     return { grounds, ...(signal ? { phrase: signal } : {}) };

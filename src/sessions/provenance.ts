@@ -32,8 +32,12 @@ export const perText = 1 << 20;
 const maxBucketBits = 18;
 /** Characters of outside text kept each side of a copied run: about a sentence. */
 const contextMargin = 160;
-/** The end of a sentence, in normalized text (spacing folded to one space): a stop, then a space or the end. */
-const sentenceEnd = /[.!?。！？](?: |$)/g;
+/**
+ * The end of a sentence, in normalized text (spacing folded to one space): an ASCII stop followed by a space or
+ * the end (not a decimal point or a file name's dot), any other script's sentence terminator (`。`, `।`, `။`), or
+ * the end of a line of the source.
+ */
+const sentenceEnd = /[.!?](?: |$)|(?![.!?])\p{Sentence_Terminal} ?|\n/gu;
 
 // Zero-width, bidi, word joiners, BOM, soft hyphen and tag characters: not part of what a reader sees.
 const invisible = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\u00AD]|\uDB40[\uDC00-\uDC7F]/g;
@@ -54,6 +58,13 @@ function gramHash(codes: ArrayLike<number>, at: number, bits: number): number {
   return (Math.imul(h, 0x9e3779b1) >>> 0) >>> (32 - bits);
 }
 
+/** A run copied from indexed text, in its sentence: what stood before it, the run, what followed it (normalized). */
+export interface CopiedSentence {
+  head: string;
+  run: string;
+  tail: string;
+}
+
 interface Segment {
   start: number;
   end: number;
@@ -68,9 +79,15 @@ export class TextIndex {
   private bits = 0;
   private len = 0;
   private segments: Segment[] = [];
+  /** 1 where the indexed text's source broke a line (a space here): a sentence ends there, a run may cross it. */
+  private breaks = new Uint8Array(0);
 
   add(text: string, meta: SourceMeta): void {
-    const norm = normalizeForTrace(text.length > perText ? text.slice(0, perText) : text);
+    const lines = (text.length > perText ? text.slice(0, perText) : text)
+      .split('\n')
+      .map(normalizeForTrace)
+      .filter((l) => l.length > 0);
+    const norm = lines.join(' ');
     if (norm.length < minRun) return;
     if (this.len + norm.length + 1 > capacity) this.evict(norm.length + 1);
     this.grow(this.len + norm.length + 1);
@@ -79,6 +96,12 @@ export class TextIndex {
     this.buf[start + norm.length] = 0; // a separator: no run crosses two texts
     this.len = start + norm.length + 1;
     this.segments.push({ start, end: start + norm.length, meta });
+    this.breaks.fill(0, start, this.len);
+    let at = start;
+    for (const l of lines.slice(0, -1)) {
+      at += l.length;
+      this.breaks[at++] = 1;
+    }
     for (let p = Math.max(0, start - K + 1); p + K <= this.len; p++) this.link(p);
   }
 
@@ -101,17 +124,25 @@ export class TextIndex {
    * The sentence of the indexed text that holds [from, to): from the end of the sentence before it to the end
    * of its last, looking at most `margin` characters each side, within its segment.
    */
-  sentenceAround(from: number, to: number, margin: number): string {
+  sentenceAround(from: number, to: number, margin: number): CopiedSentence {
     const s = this.segmentAt(from);
-    if (!s) return '';
+    if (!s) return { head: '', run: '', tail: '' };
     const start = Math.max(s.start, from - margin);
-    const before = String.fromCharCode(...this.buf.subarray(start, from));
-    const after = String.fromCharCode(...this.buf.subarray(to, Math.min(s.end, to + margin)));
+    const before = this.textWithBreaks(start, from);
+    const after = this.textWithBreaks(to, Math.min(s.end, to + margin));
     const ends = [...before.matchAll(sentenceEnd)];
-    const head = ends.length ? before.slice(ends[ends.length - 1]!.index + ends[ends.length - 1]![0].length) : before;
-    const next = after.search(sentenceEnd);
-    const tail = next === -1 ? after : after.slice(0, next + 1);
-    return `${head}${String.fromCharCode(...this.buf.subarray(from, to))}${tail}`;
+    const last = ends[ends.length - 1];
+    const head = last ? before.slice(last.index + last[0].length) : before;
+    const next = [...after.matchAll(sentenceEnd)][0];
+    const tail = next ? after.slice(0, next.index + next[0].trimEnd().length) : after;
+    return { head, run: String.fromCharCode(...this.buf.subarray(from, to)), tail };
+  }
+
+  /** Indexed text with its source's line breaks as `\n`. */
+  private textWithBreaks(from: number, to: number): string {
+    let out = '';
+    for (let i = from; i < to; i++) out += this.breaks[i] ? '\n' : String.fromCharCode(this.buf[i]!);
+    return out;
   }
 
   /** The indexed text of the segments of one event (to look for a memory file's name in it). */
@@ -151,6 +182,9 @@ export class TextIndex {
     const buf = new Uint16Array(size);
     buf.set(this.buf.subarray(0, this.len));
     this.buf = buf;
+    const breaks = new Uint8Array(size);
+    breaks.set(this.breaks.subarray(0, this.len));
+    this.breaks = breaks;
     this.prev = new Int32Array(size);
     this.bits = Math.min(maxBucketBits, Math.max(10, Math.log2(size) - 1));
     this.head = new Int32Array(1 << this.bits).fill(-1);
@@ -161,6 +195,7 @@ export class TextIndex {
   private evict(room: number): void {
     const cut = Math.min(this.len, Math.max(this.len - capacity / 2, this.len + room - capacity));
     this.buf.copyWithin(0, cut, this.len);
+    this.breaks.copyWithin(0, cut, this.len);
     this.len -= cut;
     this.segments = this.segments
       .filter((s) => s.end > cut)
@@ -186,6 +221,8 @@ export interface Trace {
   trustedSource?: SourceMeta;
   /** The sentences of outside text the line's runs were copied from (normalized). */
   outsideContext?: string;
+  /** The same, per run of the main outside source, split where the run starts and ends. */
+  copiedFrom?: CopiedSentence[];
 }
 
 /** Greedy tiling: from left to right, the longest run at each place, at least `minRun` long. */
@@ -237,12 +274,13 @@ export function traceLine(line: string, trusted: TextIndex, outside: TextIndex):
   const trustedSource = top(['user', 'store']);
   // the sentences what was copied from the main outside source stood in: what the text said to its reader there
   const runs = copied.filter((r) => r.meta === outsideSource).slice(0, 8);
-  const outsideContext = runs.map((r) => outside.sentenceAround(r.at, r.at + r.length, contextMargin)).join(' … ');
+  const copiedFrom = runs.map((r) => outside.sentenceAround(r.at, r.at + r.length, contextMargin));
+  const outsideContext = copiedFrom.map((c) => `${c.head}${c.run}${c.tail}`).join(' … ');
   return {
     ...t,
     ...(outsideSource ? { outsideSource } : {}),
     ...(trustedSource ? { trustedSource } : {}),
-    ...(outsideContext ? { outsideContext } : {}),
+    ...(outsideContext ? { outsideContext, copiedFrom } : {}),
   };
 }
 

@@ -3,11 +3,14 @@
  * secrets (secrets.ts). Where a memory line's text came from is provenance.ts's; what screening decides with
  * it, digest.ts's. This module keeps the names other parts import.
  */
+import { addressedPatterns } from './addressed.js';
 import { destinationPatterns } from './destinations.js';
 import { injectionPatterns } from './injection.js';
 import { provenancePatterns } from './provenance.js';
 import { regionPatterns } from './regions.js';
 import { secretPatterns } from './secrets.js';
+import { sentencePatterns } from './lineSentences.js';
+import { mentionPatterns } from './mention.js';
 
 export * from './injection.js';
 export * from './secrets.js';
@@ -19,4 +22,7 @@ export const screeningPatterns: RegExp[] = [
   ...destinationPatterns,
   ...provenancePatterns,
   ...regionPatterns,
+  ...addressedPatterns,
+  ...sentencePatterns,
+  ...mentionPatterns,
 ];

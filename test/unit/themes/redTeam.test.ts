@@ -310,7 +310,6 @@ const cases: Case[] = [
   },
   {
     name: 'hu tool output, no destination: disable a guard, copied',
-    open: 'an order copied in a language no detector covers, neither hidden nor quoted: no structural signal',
     user: 'Install the tool',
     tool: [
       'bash',
@@ -322,7 +321,6 @@ const cases: Case[] = [
   },
   {
     name: 'id e-mail, no destination: hide a warning from the user, copied',
-    open: 'an order copied in a language no detector covers, neither hidden nor quoted: no structural signal',
     user: 'Read the vendor’s mail and note what matters',
     tool: [
       'gmail_read',
