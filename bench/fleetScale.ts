@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { DreamgateClient } from '../app/client.js';
 import { fleetOutcomes, startFleetRun } from '../app/schedules.js';
 import { loadFleetConfig } from '../src/config/fleet.js';
+import { workerNodeFlags } from '../src/config/tuning.js';
 import { progressLine } from '../src/cycle/fleetInput.js';
 import { projectRoot } from '../src/util/paths.js';
 import { fleetProgressQuery } from '../workflows/definitions.js';
@@ -57,7 +58,7 @@ interface Proc {
 function startWorker(file: string, taskQueue: string, args: string[]): Proc {
   const child = spawn(
     process.execPath,
-    [join(projectRoot, 'bin', 'dreamgate.js'), 'worker', '--fleet', file, ...args],
+    [...workerNodeFlags, join(projectRoot, 'bin', 'dreamgate.js'), 'worker', '--fleet', file, ...args],
     {
       env: { ...process.env, DREAMGATE_TASK_QUEUE: taskQueue, NO_COLOR: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],

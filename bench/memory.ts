@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { workerNodeFlags } from '../src/config/tuning.js';
 
 /**
  * Peak RSS of a process that dreams `sessions` sessions of about 1 MB each, against the same process idle
@@ -41,7 +42,9 @@ export async function memoryPeak(sessions: number): Promise<{ dreamMb: number; i
   }
   const probe = (mode: string) =>
     new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(__dirname, 'memoryProbe.js'), dir, agent, mode, String(sessions)], {
+      // launched as a worker is (its V8 flags), so that its peak is a worker's
+      const args = [...workerNodeFlags, join(__dirname, 'memoryProbe.js'), dir, agent, mode, String(sessions)];
+      const child = spawn(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';

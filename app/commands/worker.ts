@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { loadStackConfig } from '../../src/config/stack.js';
-import { describeTuning, parseTuning } from '../../src/config/tuning.js';
+import { describeTuning, hasWorkerNodeFlags, parseTuning, workerNodeFlags } from '../../src/config/tuning.js';
 import { connectClient, runProof } from '../client.js';
 import { printJson, progress } from '../output.js';
 import { stackOption } from './options.js';
@@ -32,6 +32,10 @@ async function workerCommand(opts: WorkerOptions): Promise<void> {
   progress(
     `worker polling task queue(s) ${queues} on namespace ${w.worker.options.namespace}${describeTuning(tuning)}`,
   );
+  if (!hasWorkerNodeFlags())
+    progress(
+      `V8's default young generation: NODE_OPTIONS=${workerNodeFlags.join(' ')} takes about a third less CPU per dream`,
+    );
   if (observability.metrics) progress(`metrics: http://${observability.metrics}/metrics`);
   if (tracing)
     progress(

@@ -14,6 +14,22 @@ export interface Tuning {
   targetCpu?: number;
 }
 
+/**
+ * V8's flags for a worker's process: a dream allocates many short-lived objects (parsed trees, lines, facts), and
+ * a young generation of 32 MB semi-spaces instead of V8's 16 collects them about half as often (a third less
+ * CPU for a 700 KB store's dream). Node takes them only at start: `node <flags> …` or `NODE_OPTIONS`.
+ */
+export const workerNodeFlags = ['--max-semi-space-size=32'] as const;
+
+/** Whether this process started with the worker's V8 flags (on its command line or in NODE_OPTIONS). */
+export function hasWorkerNodeFlags(
+  execArgv: readonly string[] = process.execArgv,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return given.some((a) => a.startsWith('--max-semi-space-size'));
+}
+
 /** Where each setting comes from: a flag and its variable. */
 export const tuningSources = {
   maxActivities: { flag: '--max-activities', env: 'DREAMGATE_MAX_ACTIVITIES' },

@@ -94,15 +94,18 @@ const rareIn = (lines: number) => Math.max(3, Math.ceil(lines * 0.01));
  * of its rare anchors with a value of the same kind that differs. One old value (in up to three copies) is
  * suggested as replaced; several different old values for one anchor say the anchor names several things.
  */
-export function anchorUpdates(
+export async function anchorUpdates(
   facts: readonly Fact[],
   groups: Groups,
   fields: ReadonlySet<string>,
   places: { rows: readonly Fact[]; anchorsOf: (line: string) => Anchored[] } = { rows: [], anchorsOf: () => [] },
-): void {
+  /** Gives the event loop a turn now and then (every line of a large store is read for its anchors). */
+  breathe: () => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
   const anchored = new Map<Fact, Anchored[]>();
   const frequency = new Map<string, number>();
   for (const f of [...facts, ...places.rows]) {
+    await breathe();
     const a = f.text.includes('\n') ? [] : f.row ? places.anchorsOf(f.text) : anchoredValues(f.text);
     anchored.set(f, a);
     for (const { anchor } of a) frequency.set(anchor, (frequency.get(anchor) ?? 0) + 1);

@@ -46,7 +46,9 @@ export function standingHolds(
   files: ReadonlyMap<string, string>,
   sessions: readonly SessionDigest[],
 ): Map<SessionDigest, HeldLine[]> {
-  const known = storeDestinations(files, sessions);
+  // every line of the store is read for destinations only when a hold could be released by them
+  const released = sessions.some((s) => s.held.some((h) => !h.structural));
+  const known = released ? storeDestinations(files, sessions) : new Set<string>();
   const out = new Map<SessionDigest, HeldLine[]>();
   for (const s of sessions) {
     const stand = s.held.filter((h) => h.structural || h.destinations.some((d) => !known.has(d)));

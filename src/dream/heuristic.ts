@@ -49,24 +49,32 @@ export class HeuristicDreamer implements Dreamer {
         await breathe(); // parsing is most of a large store's dream: heartbeats go out meanwhile
       }
     const facts = readFacts(docs, input);
+    // between the stages (each a pass over every fact), the event loop gets a turn: heartbeats go out
+    await breathe();
 
     const groups = new Groups();
     const supersession = new Supersession(facts, ledger, replacedFacts(facts, input), groups);
     supersession.run();
+    await breathe();
     dedupeWithinScopes(facts, supersession.winners, groups);
     consolidateOverSaved(facts, supersession.fields);
-    sentenceUpdates(facts, groups, supersession.fields, ledger);
+    await breathe();
+    await sentenceUpdates(facts, groups, supersession.fields, ledger, breathe);
     const rows = rowFacts(docs, input);
-    anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors });
+    await anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors }, breathe);
+    await breathe();
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
+    await breathe();
     reportNearDuplicates(facts, ledger);
     this.reportInstructions(facts, ledger);
+    await breathe();
 
     const files = new Map(store.files);
     for (const [path, content] of rewrite(docs, facts, store.files, (d) => d.tier === 'applied', ledger))
       files.set(path, content);
     this.writePatterns(files, input);
+    await breathe();
     // a table row is decided only as a suggestion: it joins the facts where suggestions are written
     const decided = [...facts, ...rows.filter((r) => r.decision)];
     const suggestions = this.suggestions(docs, decided, store.files, files, ledger);

@@ -4,6 +4,7 @@ import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import { redactFile } from '../sessions/redactFile.js';
 import { mergeCounts, redactCopies, type Redaction } from '../sessions/screen.js';
+import { breather } from '../util/concurrency.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
 import { reportInstructions, screenedOutWrites, sessionsForDreamers, takeHeld, type TakenLine } from './held.js';
 import { Ledger } from './ledger.js';
@@ -42,7 +43,11 @@ export async function redactStore(
 ): Promise<Map<string, Redaction>> {
   const values = new Set<string>();
   const first = new Map<string, Redaction>();
-  for (const [path, content] of files) first.set(path, await redactFile(content, values));
+  const breathe = breather();
+  for (const [path, content] of files) {
+    first.set(path, await redactFile(content, values));
+    await breathe(); // a cached redaction resolves at once: heartbeats need a turn of the event loop
+  }
   const out = new Map<string, Redaction>();
   for (const [path, r] of first) {
     const copies = redactCopies(r.text, values, handed);

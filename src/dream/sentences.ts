@@ -47,12 +47,14 @@ const maxFindings = 50;
  * 3.3.0)`, `8点（原9点）`); otherwise suggested. Several lines holding the same old value are copies of one
  * fact: all of them are suggested together. A newer value no line can be told apart for is a finding.
  */
-export function sentenceUpdates(
+export async function sentenceUpdates(
   facts: readonly Fact[],
   groups: Groups,
   fields: ReadonlySet<string>,
   ledger: Ledger,
-): void {
+  /** Gives the event loop a turn now and then (aligning every line is long on a large store). */
+  breathe: () => Promise<void> = () => Promise.resolve(),
+): Promise<void> {
   const words = new Map<Fact, Token[]>();
   const frequency = new Map<string, number>();
   for (const f of facts) {
@@ -70,6 +72,7 @@ export function sentenceUpdates(
 
   for (const n of facts) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
+    await breathe();
     const mine = new Set(
       words
         .get(n)!

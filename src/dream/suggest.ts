@@ -7,6 +7,7 @@ import type { MemoryStore } from '../memory/store.js';
 import type { Suggestion } from './dreamer.js';
 import { screenDocument } from './guard.js';
 import { StoreLines, structureHarm, untracedLines } from './harm.js';
+import { breather } from '../util/concurrency.js';
 
 /** Why a suggestion may not be offered, or undefined when it may. */
 async function problemOf(
@@ -55,7 +56,9 @@ export async function suggestedChanges(
   const dropped: DroppedChange[] = [];
   const appliedLines = new StoreLines(applied.files);
   let n = 0;
+  const breathe = breather();
   for (const s of suggestions) {
+    await breathe(); // each check parses the suggestion's files: heartbeats go out between them
     const problem = await problemOf(s, base, proposed, applied, known, appliedLines);
     if (problem) {
       dropped.push({ why: `suggestion dropped: ${problem}` });

@@ -5,9 +5,11 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { LRUCache } from 'lru-cache';
 import { putIfAbsent } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
 import { keyVersions } from '../s3/versions.js';
+import { clearedWithBlobCaches } from '../util/blobCache.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import { MemoryStore, sha256, type OpaqueFile } from '../memory/store.js';
@@ -70,9 +72,21 @@ interface Restored {
 const restored = new Map<string, Restored>();
 const restoredCapacity = 16;
 
-/** Forgets restored stores (benchmarks measure a cold restore). */
+/**
+ * Blob texts a worker read or wrote, by agent, sha256 and redaction generation (a redaction is never hidden by
+ * an earlier read): a fleet's many agents push each other's restored stores out, not their blobs. Bounded by
+ * characters, least recently used dropped first; every restored store is still checked against its hash.
+ */
+const blobTexts = new LRUCache<string, string>({
+  maxSize: 32 * 2 ** 20,
+  sizeCalculation: (t) => Math.max(1, t.length),
+});
+clearedWithBlobCaches(blobTexts);
+
+/** Forgets restored stores and blobs (benchmarks measure a cold restore; tests, another worker). */
 export function clearRestoreCache(): void {
   restored.clear();
+  blobTexts.clear();
 }
 
 /**
@@ -158,6 +172,8 @@ export class SnapshotStore {
     if (!out.VersionId) throw new Error(`bucket ${this.bucket} returned no VersionId: versioning must be on`);
     // the version just written is the store in hand
     const gen = (await this.redactions?.generation(agent)) ?? '';
+    for (const f of files)
+      if (f.skipped === undefined) blobTexts.set(this.textKey(agent, f.sha256, gen), store.get(f.path)!);
     this.remember(`${this.cacheKey(agent, out.VersionId)}\0${gen}`, {
       store,
       sha256: store.hash(),
@@ -290,7 +306,8 @@ export class SnapshotStore {
    * someone added, is never hidden by an earlier download), and a cached store is checked against its hash.
    */
   async restoreChecked(agent: AgentScope, snapshotId: string): Promise<Restored> {
-    const key = `${this.cacheKey(agent, snapshotId)}\0${(await this.redactions?.generation(agent)) ?? ''}`;
+    const gen = (await this.redactions?.generation(agent)) ?? '';
+    const key = `${this.cacheKey(agent, snapshotId)}\0${gen}`;
     const hit = restored.get(key);
     if (hit) {
       if (hit.store.hash() !== hit.sha256)
@@ -299,9 +316,14 @@ export class SnapshotStore {
       restored.set(key, hit);
       return hit;
     }
-    const r = await this.download(agent, snapshotId);
+    const r = await this.download(agent, snapshotId, gen);
     this.remember(key, r);
     return r;
+  }
+
+  /** A blob's text in the cache: its agent's (and namespace's) under the redaction generation it was read in. */
+  private textKey(agent: AgentScope, hash: string, gen: string, legacy = false): string {
+    return `${this.bucket}\0${agent.fleet}\0${agent.id}\0${legacy ? 'legacy' : ''}\0${hash}\0${gen}`;
   }
 
   private cacheKey(agent: AgentScope, id: string): string {
@@ -313,12 +335,15 @@ export class SnapshotStore {
     while (restored.size > restoredCapacity) restored.delete(restored.keys().next().value!);
   }
 
-  private async download(agent: AgentScope, snapshotId: string): Promise<Restored> {
+  private async download(agent: AgentScope, snapshotId: string, gen: string): Promise<Restored> {
     const manifest = await this.manifest(agent, snapshotId);
     const files: [string, string][] = [];
     const skipped: [string, OpaqueFile][] = [];
     const replaced = new Map<string, string>();
     await mapLimit(manifest.files, 16, async (f) => {
+      const textKey = this.textKey(agent, f.sha256, gen, manifest.legacy);
+      const known = f.skipped === undefined ? blobTexts.get(textKey) : undefined;
+      if (known !== undefined) return void files.push([f.path, known]);
       let expected = f.sha256;
       let bytes = await this.blob(agent, f.sha256, manifest.legacy);
       if (bytes === undefined) {
@@ -335,7 +360,11 @@ export class SnapshotStore {
       if (sha256(bytes) !== expected)
         throw new SnapshotCorrupt(`snapshot ${snapshotId}: blob of ${f.path} does not match its sha256`);
       if (f.skipped !== undefined) skipped.push([f.path, { bytes, reason: f.skipped }]);
-      else files.push([f.path, Buffer.from(bytes).toString('utf8')]);
+      else {
+        const text = Buffer.from(bytes).toString('utf8');
+        if (expected === f.sha256) blobTexts.set(textKey, text); // a replacement is read under its marker only
+        files.push([f.path, text]);
+      }
     });
     const store = MemoryStore.from(files, { maxFiles: Infinity, maxFileBytes: Infinity }, undefined, skipped);
     // the whole store hashes as the manifest says; a redacted one differs by design, each replaced blob checked

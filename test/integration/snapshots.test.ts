@@ -1,5 +1,5 @@
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AgentScope } from '../../src/names/scope.js';
 import { MemoryStore } from '../../src/memory/store.js';
 import { join } from 'node:path';
@@ -89,6 +89,28 @@ describe('snapshots in the versioned bucket (real S3 server)', () => {
     );
     clearRestoreCache(); // another worker, which has only S3 to go by
     await expect(snaps.restore(agent, s.id)).rejects.toThrow(/does not match its sha256/);
+  });
+
+  it('reads a blob once per worker: a restore pushed out by other agents GETs none of its blobs again', async () => {
+    const snaps = new SnapshotStore(t.s3, t.storage.snapshotsBucket);
+    const agent = { fleet: 'tests', id: unique('once') };
+    const store = storeOf(20);
+    const s = await snaps.take(agent, store, 'c1');
+    // a fleet worker's other agents: more restored stores than it keeps, each with a blob of its own
+    for (let i = 0; i < 20; i++)
+      await snaps.take({ fleet: 'tests', id: unique(`other${i}`) }, storeOf(1, `${i}`), 'c1');
+    const send = vi.spyOn(t.s3, 'send');
+    const blobGets = () =>
+      send.mock.calls.filter(([c]) => c instanceof GetObjectCommand && String(c.input.Key).includes('/blobs/')).length;
+    try {
+      expect((await snaps.restore(agent, s.id)).toObject()).toEqual(store.toObject());
+      expect(blobGets()).toBe(0);
+      clearRestoreCache(); // another worker, which has only S3 to go by
+      expect((await snaps.restore(agent, s.id)).toObject()).toEqual(store.toObject());
+      expect(blobGets()).toBe(20);
+    } finally {
+      send.mockRestore();
+    }
   });
 
   it('names a snapshot that does not exist', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tuningOptions } from '../../../app/worker.js';
-import { describeTuning, parseTuning } from '../../../src/config/tuning.js';
+import { describeTuning, hasWorkerNodeFlags, parseTuning, workerNodeFlags } from '../../../src/config/tuning.js';
 import { runCli } from '../../support/cli.js';
 
 describe('a worker’s tuning', () => {
@@ -66,5 +66,19 @@ describe('a worker’s tuning', () => {
     const r = await runCli(['worker', '--max-activities', 'lots'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--max-activities: expected a whole number from 1 to 2000, got "lots"');
+  });
+});
+
+describe('a worker’s V8 flags', () => {
+  it('are found on the command line or in NODE_OPTIONS, and missed otherwise', () => {
+    expect(hasWorkerNodeFlags([...workerNodeFlags], {})).toBe(true);
+    expect(hasWorkerNodeFlags([], { NODE_OPTIONS: `--enable-source-maps ${workerNodeFlags.join(' ')}` })).toBe(true);
+    expect(hasWorkerNodeFlags(['--max-semi-space-size', '64'], {})).toBe(true); // the operator's own size
+    expect(hasWorkerNodeFlags(['--enable-source-maps'], { NODE_OPTIONS: '--max-old-space-size=4096' })).toBe(false);
+  });
+
+  it('are ones this Node takes', () => {
+    // a flag Node does not know would stop every worker launched with it
+    for (const f of workerNodeFlags) expect(process.allowedNodeEnvironmentFlags.has(f.split('=')[0]!)).toBe(true);
   });
 });

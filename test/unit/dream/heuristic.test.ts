@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HeuristicDreamer, lessonsPath, workflowsPath } from '../../../src/dream/heuristic.js';
 import { runDream } from '../../../src/dream/run.js';
 import { prepare } from '../../../src/dream/prepare.js';
+import { documentCache } from '../../../src/dream/structure.js';
 import { acceptSuggestions } from '../../../src/dream/tiers.js';
 import { applyChanges } from '../../../src/memory/apply.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
@@ -240,7 +241,12 @@ describe('a large store', () => {
       sessions: await selectSessions(await writeSessions('agent-a', []), 'agent-a'),
     });
     let turns = 0;
-    const timer = setInterval(() => turns++, 1);
+    let afterParsing = 0;
+    const parsed = documentCache.misses + 1000;
+    const timer = setInterval(() => {
+      turns++;
+      if (documentCache.misses >= parsed) afterParsing++;
+    }, 1);
     try {
       await new HeuristicDreamer().consolidate(prepared);
     } finally {
@@ -248,5 +254,7 @@ describe('a large store', () => {
     }
     // parsing 1,000 files takes far longer than one 50 ms breath: a loop that never yields gives 0 turns
     expect(turns).toBeGreaterThan(0);
-  });
+    // and so does reading 20,000 lines for updates and anchors after the parse: the stages yield too
+    expect(afterParsing).toBeGreaterThan(1); // a loop that yields only while it parses gives at most 1
+  }, 120_000); // 1,000 files: on a shared machine this takes longer than the default
 });
