@@ -9,6 +9,7 @@
  */
 import { evidenceOf, writtenAt, type Fact } from './facts.js';
 import type { Groups } from './supersession.js';
+import { measureAt, unitAgreement } from './measures.js';
 import { parseKeyedFact } from './text.js';
 import { shape, valuesOf, withPairs, type Pair, type Value } from './valueAlign.js';
 import { isJournal } from './values.js';
@@ -75,6 +76,8 @@ export function sameKind(a: string, b: string): boolean {
   // `Vite 7` still holds of `7.4.1`: a value said less precisely is the same value
   if (x === y || `${x}.`.startsWith(`${y}.`) || `${y}.`.startsWith(`${x}.`) || year(x) !== year(y)) return false;
   if (shape(a) === shape(b)) return ratio(x, y) <= 10;
+  // a bound said with its mark (`1.107+`, `18+`, `v18.x`) is a version of the same form as the bare one
+  if (shape(x) === shape(y)) return ratio(x, y) <= 2;
   const dotted = (v: string) => /^v?\d+(?:\.(?:\d+|x))*\+?$/iu.test(v);
   return dotted(a) && dotted(b) && ratio(x, y) <= 2 && !/^\d+$/.test(x) !== !/^\d+$/.test(y);
 }
@@ -114,7 +117,7 @@ export function anchorUpdates(
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
       if ((frequency.get(mine.anchor) ?? 0) > rare) continue;
-      const olds = all.filter((o) => older(o, n, fields) && carries(anchored.get(o)!, mine));
+      const olds = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
       const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value.text));
       if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
       const group = groups.next();
@@ -145,9 +148,17 @@ function older(o: Fact, n: Fact, fields: ReadonlySet<string>): boolean {
 }
 
 /** The older line gives the anchor a value of the newer one's kind, and does not hold the newer value already. */
-function carries(olds: readonly Anchored[], mine: Anchored): boolean {
+function carries(o: Fact, olds: readonly Anchored[], n: Fact, mine: Anchored): boolean {
   const a = olds.find((x) => x.anchor === mine.anchor);
-  return a !== undefined && sameKind(a.value.text, mine.value.text);
+  // values in two units of different quantities (`5 min`, `5 MB`) are two things, whatever name they follow
+  const units = a && unitAgreement(measureIn(o.text, a.value), measureIn(n.text, mine.value));
+  return a !== undefined && units !== 'other' && sameKind(a.value.text, mine.value.text);
+}
+
+/** The unit of a value anchoredValues found (in the line with its code marks read as spaces). */
+function measureIn(line: string, v: Value) {
+  const core = /\d+(?:[.:]\d+)*/u.exec(v.text);
+  return core ? measureAt(line.replace(/`/g, ' '), v.at + core.index, v.at + core.index + core[0].length) : undefined;
 }
 
 /** The part of a value that is the number (`7.x+` keeps its `+`, `v18.x` its `v`): only that changes. */

@@ -4,6 +4,7 @@
  * paired by what stands around them (character pairs of the words just before and after each value), never by
  * the words a store uses.
  */
+import { measureAt, unitAgreement, type Measure } from './measures.js';
 import { parseKeyedFact, type KeyedFact } from './text.js';
 
 export type ValueKind = 'number' | 'name';
@@ -148,6 +149,14 @@ const names = (text: string, name: string) =>
   );
 const year = (v: string) => /^(?:19|20)\d\d$/.test(v);
 
+/** The unit a number value is given in: read after its digits (`300ms`, `10-minute`, `15 นาที`) or before (`%75`). */
+function measureOf(text: string, v: Value): Measure | undefined {
+  const core = numberCore.exec(v.text);
+  if (!core) return undefined;
+  const at = v.at + core.index;
+  return measureAt(text, at, at + core[0].length);
+}
+
 /** Two numbers that can be two values of one thing: one shape, a year only for a year, within a factor of ten. */
 function comparable(a: string, b: string): boolean {
   if (shape(a) !== shape(b) || year(a) !== year(b)) return false;
@@ -194,8 +203,11 @@ export function alignValues(older: string, newer: string): Pair[] {
         if (kind === 'number' ? !comparable(from.text, to.text) : !choice(from.text, to.text)) continue;
         const named = kind === 'number' ? holds(newer, from.text) : names(newer, from.text);
         if (kind === 'name' && !named) continue;
+        // one unit on both sides (`5 min` / `15 นาที`) says the same quantity; a duration and a size are two things
+        const units = kind === 'number' ? unitAgreement(measureOf(older, from), measureOf(newer, to)) : 'unknown';
+        if (units === 'other') continue;
         const context = contextScore(older, from, newer, to);
-        const score = context + (named ? 0.3 : 0);
+        const score = context + (named ? 0.3 : 0) + (units === 'same' ? 0.3 : 0);
         if (score < (kind === 'number' ? 0.5 : 0.8)) continue;
         // the newer line says the older value again where the older line says it: a restatement of it
         const again = theirs.filter((v) => lower(v.text) === lower(from.text) && !v.aside);

@@ -33,6 +33,10 @@ describe('anchors: names by their form, in any script', () => {
     expect(sameKind('7', '7.4.1')).toBe(false);
     expect(sameKind('8', '2026')).toBe(false);
     expect(sameKind('3', '400')).toBe(false);
+    // a bound with its mark is a version of the bare one's form
+    expect(sameKind('1.107+', '1.109')).toBe(true);
+    expect(sameKind('18+', '22')).toBe(true);
+    expect(sameKind('18+', '2026')).toBe(false);
   });
 });
 
