@@ -17,6 +17,7 @@ import { reportNearDuplicates } from './nearDuplicates.js';
 import { rewrite } from './rewrite.js';
 import { sentenceUpdates } from './sentences.js';
 import { anchorUpdates } from './anchors.js';
+import { namedValueUpdates, writtenLines } from './namedValues.js';
 import { rowAnchors, rowFacts } from './rows.js';
 import { Groups, Supersession } from './supersession.js';
 
@@ -58,6 +59,7 @@ export class HeuristicDreamer implements Dreamer {
     sentenceUpdates(facts, groups, supersession.fields, ledger);
     const rows = rowFacts(docs, input);
     anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors });
+    namedValueUpdates(facts, rows, writtenLines(input, facts), groups);
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
     reportNearDuplicates(facts, ledger);

@@ -271,6 +271,19 @@ function speaksOf(subject: string, text: string): boolean {
   return mine.size === 0 || [...subjectWords(text)].some((w) => mine.has(w));
 }
 
+/**
+ * The pairs with the other places a unit of several lines says each paired value (`5001` on one line,
+ * `http://localhost:5001` on the next): one paragraph says one thing, so the value changes everywhere in it.
+ */
+export function everywhere(older: string, pairs: readonly Pair[]): Pair[] {
+  if (!older.includes('\n')) return [...pairs];
+  const out = [...pairs];
+  for (const p of pairs)
+    for (const v of valuesOf(older))
+      if (v.text === p.from.text && !out.some((q) => overlaps(q.from, v))) out.push({ ...p, from: v });
+  return out;
+}
+
 /** The older text with each paired value replaced by its newer one. */
 export function withPairs(older: string, pairs: readonly Pair[]): string {
   let out = older;
