@@ -11,7 +11,7 @@ import { evidenceOf, writtenAt, type Fact } from './facts.js';
 import type { Groups } from './supersession.js';
 import { measureAt, unitAgreement } from './measures.js';
 import { parseKeyedFact } from './text.js';
-import { shape, valuesOf, withPairs, type Pair, type Value } from './valueAlign.js';
+import { holds, shape, valuesOf, withPairs, type Pair, type Value } from './valueAlign.js';
 import { isJournal } from './values.js';
 
 /** A value a line gives an anchor: the number that follows it in the same clause. */
@@ -101,11 +101,18 @@ export function anchorUpdates(
   facts: readonly Fact[],
   groups: Groups,
   fields: ReadonlySet<string>,
-  places: { rows: readonly Fact[]; anchorsOf: (line: string) => Anchored[] } = { rows: [], anchorsOf: () => [] },
+  places: { rows: readonly Fact[]; anchorsOf: (line: string) => Anchored[]; written?: readonly Fact[] } = {
+    rows: [],
+    anchorsOf: () => [],
+  },
 ): void {
   const anchored = new Map<Fact, Anchored[]>();
   const frequency = new Map<string, number>();
-  for (const f of [...facts, ...places.rows]) {
+  // lines a session wrote that are no unit (a block quote, a settings file's line) speak as newer lines only
+  const written = places.written ?? [];
+  const ownRows = new Set(written.map((w) => `${w.path}\0${w.start}`));
+  const rows = places.rows.filter((r) => !ownRows.has(`${r.path}\0${r.start}`));
+  for (const f of [...facts, ...rows, ...written]) {
     const a = f.text.includes('\n') ? [] : f.row ? places.anchorsOf(f.text) : anchoredValues(f.text);
     anchored.set(f, a);
     for (const { anchor } of a) frequency.set(anchor, (frequency.get(anchor) ?? 0) + 1);
@@ -113,10 +120,11 @@ export function anchorUpdates(
   const all = [...anchored.keys()];
   const rare = rareIn(all.length);
   const bys = new Set(facts.flatMap((f) => (f.decision ? [f.decision.by] : [])));
-  for (const n of facts) {
+  for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
-      if ((frequency.get(mine.anchor) ?? 0) > rare) continue;
+      // a value in brackets is a remark of the newer line (`(App Router, React 19)`), not what it states
+      if ((frequency.get(mine.anchor) ?? 0) > rare || mine.value.aside) continue;
       const olds = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
       const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value.text));
       if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
@@ -152,7 +160,9 @@ function carries(o: Fact, olds: readonly Anchored[], n: Fact, mine: Anchored): b
   const a = olds.find((x) => x.anchor === mine.anchor);
   // values in two units of different quantities (`5 min`, `5 MB`) are two things, whatever name they follow
   const units = a && unitAgreement(measureIn(o.text, a.value), measureIn(n.text, mine.value));
-  return a !== undefined && units !== 'other' && sameKind(a.value.text, mine.value.text);
+  // a line that holds the newer value already (`600/800/1200` of 1200) lists it, it is not outdated by it
+  if (a === undefined || holds(o.text.replace(/`/g, ' '), narrowed(mine.value).text)) return false;
+  return units !== 'other' && sameKind(a.value.text, mine.value.text);
 }
 
 /** The unit of a value anchoredValues found (in the line with its code marks read as spaces). */

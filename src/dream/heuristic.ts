@@ -58,8 +58,9 @@ export class HeuristicDreamer implements Dreamer {
     consolidateOverSaved(facts, supersession.fields);
     sentenceUpdates(facts, groups, supersession.fields, ledger);
     const rows = rowFacts(docs, input);
-    anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors });
-    namedValueUpdates(facts, rows, writtenLines(input, facts), groups);
+    const written = writtenLines(input, facts);
+    anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors, written });
+    namedValueUpdates(facts, rows, written, groups);
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
     reportNearDuplicates(facts, ledger);

@@ -125,7 +125,7 @@ const lower = (s: string) => s.toLowerCase();
 const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a.at + a.text.length;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
-const holds = (text: string, v: string) => {
+export const holds = (text: string, v: string): boolean => {
   const line = lineOf(text);
   // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
   return line.ascii && ascii.test(v) && !line.lower.includes(lower(v)) ? false : valuePattern(v).test(text);

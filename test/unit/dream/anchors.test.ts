@@ -79,6 +79,21 @@ describe('an update tied to the older line by a shared rare name only', () => {
     expect((await dream(same.after, [same.session])).changeSet.changes).toEqual([]);
   });
 
+  it('reads a block quote a session wrote as the newer line, but not a value it puts in brackets', async () => {
+    const quoted = adds(store, 'sess_q', '/activeContext.md', '## Сейчас', '> **Обновление:** Vite обновлён до 7.4.1');
+    const { changeSet, accepted } = await dream(quoted.after, [quoted.session]);
+    expect(changeSet.changes.find((c) => c.path === '/systemPatterns.md')).toMatchObject({ tier: 'suggested' });
+    expect(accepted().get('/systemPatterns.md')).toContain('- **Build Tool**: Vite 7.4.1');
+    const aside = adds(store, 'sess_a', '/activeContext.md', '## Сейчас', '- Сборка чистая (Vite 7.4.1)');
+    expect((await dream(aside.after, [aside.session])).changeSet.changes).toEqual([]);
+  });
+
+  it('leaves a line that lists the newer value among its own', async () => {
+    const listed = { ...store, '/TASKS.md': '# Tasks\n\n- [ ] QUERY_MAX_CODES 운영값 확정(600/800/1200 A/B)\n' };
+    const s = adds(listed, 'sess_l', '/activeContext.md', '## Сейчас', '- QUERY_MAX_CODES 운영값 1200');
+    expect((await dream(s.after, [s.session])).changeSet.changes).toEqual([]);
+  });
+
   it('takes nothing from a name many lines give values to', async () => {
     const common = {
       ...store,
