@@ -123,8 +123,7 @@ export function anchorUpdates(
   for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
-      // a value in brackets is a remark of the newer line (`(App Router, React 19)`), not what it states
-      if ((frequency.get(mine.anchor) ?? 0) > rare || mine.value.aside) continue;
+      if ((frequency.get(mine.anchor) ?? 0) > rare) continue;
       const olds = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
       const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value.text));
       if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
@@ -162,6 +161,8 @@ function carries(o: Fact, olds: readonly Anchored[], n: Fact, mine: Anchored): b
   const units = a && unitAgreement(measureIn(o.text, a.value), measureIn(n.text, mine.value));
   // a line that holds the newer value already (`600/800/1200` of 1200) lists it, it is not outdated by it
   if (a === undefined || holds(o.text.replace(/`/g, ' '), narrowed(mine.value).text)) return false;
+  // a value in brackets is a remark of the newer line (`(App Router, React 19)`), unless the older one says it so too
+  if (mine.value.aside && !a.value.aside) return false;
   return units !== 'other' && sameKind(a.value.text, mine.value.text);
 }
 

@@ -88,6 +88,14 @@ describe('an update tied to the older line by a shared rare name only', () => {
     expect((await dream(aside.after, [aside.session])).changeSet.changes).toEqual([]);
   });
 
+  it('reads a value in brackets where the older line gives its own in brackets too', async () => {
+    const zone = { ...store, '/USER.md': '# User\n\n- **Timezone:** Asia/Makassar (WITA / UTC+8)\n' };
+    const s = adds(zone, 'sess_z', '/activeContext.md', '## Сейчас', '- zona waktu Asia/Jakarta (WIB, UTC+7)');
+    const { changeSet, accepted } = await dream(s.after, [s.session]);
+    expect(changeSet.changes.find((c) => c.path === '/USER.md')).toMatchObject({ tier: 'suggested' });
+    expect(accepted().get('/USER.md')).toContain('UTC+7');
+  });
+
   it('leaves a line that lists the newer value among its own', async () => {
     const listed = { ...store, '/TASKS.md': '# Tasks\n\n- [ ] QUERY_MAX_CODES 운영값 확정(600/800/1200 A/B)\n' };
     const s = adds(listed, 'sess_l', '/activeContext.md', '## Сейчас', '- QUERY_MAX_CODES 운영값 1200');
