@@ -14,7 +14,7 @@ import { evidenceOf, writtenAt, type Fact, type Written } from './facts.js';
 import { measureAt, unitAgreement } from './measures.js';
 import type { Groups } from './supersession.js';
 import { normalizeLine } from './text.js';
-import { shape, valuesOf, withPairs, type Value } from './valueAlign.js';
+import { holds, shape, valuesOf, withPairs, type Value } from './valueAlign.js';
 import { isJournal } from './values.js';
 
 /** At most this many older lines may hold a named value: more, and the value is common, not a name. */
@@ -109,6 +109,8 @@ export function namedValueUpdates(
       const to = pairs[0]!.stated;
       if (to.length !== 1 || pairs.some((p) => p.stated.length !== 1 || p.stated[0] !== to[0])) continue;
       const stated = values.find((s) => s.text === to[0])!;
+      // an older line that lists both values (`600/800/1200`) says they are options: the newer line picks one, it updates none
+      if (mine.some((o) => holds(o.text, stated.text))) continue;
       const group = groups.next();
       for (const { o, held } of pairs)
         o.decision = {

@@ -60,6 +60,13 @@ describe('an update that names the value it replaces', () => {
     expect((await dream(together.after, [together.session])).changeSet.changes).toEqual([]);
   });
 
+  it('leaves the store alone when an older line lists the stated value beside the named one', async () => {
+    const options = { ...store, '/TASKS.md': '# Tasks\n\n- [ ] pick the port (5001/5080 A/B)\n' };
+    const s = adds(options, 'sess_o', '/NOTES.md', '## Local', '- The wiki is on 5080 now (5001 clashed)');
+    const { changeSet } = await dream(s.after, [s.session]);
+    expect(changeSet.changes.some((c) => c.path === '/guide.md' || c.path === '/TASKS.md')).toBe(false);
+  });
+
   it('leaves a value alone that many lines hold', async () => {
     const common = {
       ...store,
