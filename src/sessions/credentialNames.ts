@@ -53,3 +53,21 @@ const families = new Map<string, Family>([
 export function familyOf(name: string): Family {
   return families.get(name.toLowerCase().replace(/[_-]/g, ' ')) ?? 'key';
 }
+
+const asciiNames = allNames.filter((n) => /^[a-z]+$/.test(n));
+const asciiSet = new Set(asciiNames);
+
+/**
+ * Does an identifier (a variable's or a flag's name) name a credential? Its last word is one in any spelling
+ * (`DB_PASSWORD`, `apiToken`, `--db-pass`), or it ends in one of four letters or more run together
+ * (`--requirepass`, `APITOKEN`). An identifier's id (`KEY_ID`) or a path (`SSH_KEY_PATH`) names none.
+ */
+export function credentialName(identifier: string): boolean {
+  const words = identifier
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const last = words[words.length - 1] ?? '';
+  return asciiSet.has(last) || asciiNames.some((n) => n.length >= 4 && last.endsWith(n));
+}

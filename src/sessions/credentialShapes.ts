@@ -136,6 +136,8 @@ export function shapedSpans(text: string): Candidate[] {
     if (!randomKey(token) || publicAddress.test(token) || /^\.[A-Za-z]{1,5}\b/.test(text.slice(m.index + m[0].length)))
       continue;
     if (labelsAnId(text.slice(Math.max(0, m.index - 40), m.index + 1))) continue;
+    // the first part of a JWT: the token is read whole, by its claims (secrets.ts)
+    if (text.startsWith('.eyJ', m.index + m[0].length)) continue;
     const start = m.index + m[0].length - token.length;
     out.push({ start, end: start + token.length, kind: 'high-entropy-value' });
   }

@@ -76,6 +76,8 @@ export interface Label {
   strong: boolean;
   /** An assignment (`SESSION_KEY=…`, `"password": …`, `--token …`) rather than a label in prose. */
   assignment: boolean;
+  /** Named as an API's, a secret's or an environment's key (`api_key`, `client_secret`, `HEROKU_TOKEN`), not a field's plain name. */
+  qualified?: boolean;
   words: string[];
 }
 
@@ -92,7 +94,16 @@ export function secretValue(v: Value, label: Label): boolean {
     label.words.some((w) => w.length >= 3 && t.toLowerCase().includes(w))
   )
     return false;
+  // a type that does something with passwords: their name, then more words (`UserPasswordHasherInterface`)
+  if (label.family === 'password' && typeAbout(t, label.words)) return false;
+  // small numbers joined (`16/16`, `3.5`, `10:30`, `2025-10-01`): a count, a ratio, a time or a date
+  if (/^\d{1,4}(?:[/.:,-]\d{1,4}){1,3}$/.test(t)) return false;
+  // an identifier's format (a UUID) under a field's plain name (`"url_token": "<uuid>"` in a payload) is an id;
+  // under an API's, a secret's or an environment's name (`HEROKU_API_KEY`, `client_secret`) it is the key
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(t) && !label.qualified) return false;
   if (label.family === 'password') {
+    // one of a list of words in code spans (`Hasło: \`NotBlank\`, \`Length(min=8)\``): constraints, not a password
+    if (v.quoted && wordsOnly(t) && /^[ \t]{0,2}[,;、][ \t]{0,2}[`'"]/.test(after(v).slice(1))) return false;
     if (v.quoted) return t.length >= 3;
     if (!wordsOnly(t)) return t.length >= 4;
     if (!label.assignment && /^[ \t]{1,3}\p{L}/u.test(after(v))) return false; // more words follow: a sentence
@@ -108,6 +119,14 @@ export function secretValue(v: Value, label: Label): boolean {
   if (!label.strong) return false;
   if (wordsOnly(t)) return label.assignment && passphrase(t);
   return t.length >= 8 && /[\d\W_]/u.test(t);
+}
+
+/** A type's name in words (`PasswordEncoder`, `UserPasswordHasherInterface`) with the label's word before another. */
+function typeAbout(t: string, words: readonly string[]): boolean {
+  const humps = t.match(/\p{Lu}\p{Ll}+/gu);
+  if (!humps || humps.join('') !== t) return false;
+  const lower = humps.map((h) => h.toLowerCase());
+  return lower.slice(0, -1).some((h) => words.some((w) => w.length >= 4 && h === w));
 }
 
 /** A value after a loose label: a password's shape (three character classes) or a key's. */

@@ -6,9 +6,10 @@
  * detect-secrets (its keyword detector and high-entropy strings). The scan starts at each occurrence of a
  * credential's name and looks a bounded distance around it: linear in the text.
  */
-import { isPlaceholder, isReference, shannonEntropy } from './entropy.js';
+import { characterClasses, isPlaceholder, isReference, shannonEntropy } from './entropy.js';
 import { camelNameAt, familyOf, nameAt, qualifiers } from './credentialNames.js';
 import { passwordAfterName, shapedSpans, shapePatterns } from './credentialShapes.js';
+import { commandPatterns, commandSpans } from './credentialCommands.js';
 import { cellName, tableSpans } from './credentialTables.js';
 import { looseValue, pairSecret, secretValue, valueAt, type Candidate, type Label } from './credentialValues.js';
 
@@ -69,6 +70,8 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   // a command-line flag: dashes right before the name (`--password`, `--db-pass`), not a list marker (`- Password`)
   const flag =
     word.includes('-') && /(?:^|\s)--?[\p{L}\p{N}_-]{0,30}$/u.test(text.slice(Math.max(0, start - 34), start));
+  // a variable's default where it is expanded (`${DB_PASS:-password}`): the default is the value, if any is
+  if (expanded(text, start) && /^:?[-=?+]/.test(text.slice(end, end + 2))) return expansionDefault(text, end);
   const sep =
     separatorAfter(text, end, flag) ?? (familyOf(name) === 'password' ? looseSeparator(text, end) : undefined);
   // a variable's name being expanded (`"${PWD}:/app"`, `$DB_PASSWORD`) is read there, not assigned: no label
@@ -98,6 +101,7 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     family,
     strong: family !== 'key' || env || !/^key$/i.test(name) || qualifiers.has(qualifier),
     assignment: !sep.decorated && (identifier || flag || text[sep.from - 1] === '='),
+    qualified: env || qualifiers.has(qualifier) || /^[A-Z0-9_]{3,}$/.test(word),
     words: [name.toLowerCase(), qualifier],
   };
   if ('loose' in sep ? !looseValue(v.text, label) && !secretValue(v, label) : !secretValue(v, label)) return undefined;
@@ -131,6 +135,15 @@ function expanded(text: string, start: number): boolean {
   return text[j - 1] === '$' || text[j - 1] === '%' || (text[j - 1] === '{' && text[j - 2] === '$');
 }
 
+/** The default of `${NAME:-default}` (or `:=`, `-`, `=`): a secret when it has a password's or a key's mix. */
+function expansionDefault(text: string, end: number): Candidate | undefined {
+  const v = valueAt(text, end + (text[end] === ':' ? 2 : 1));
+  if (!v || text[v.end] !== '}' || isReference(v.text) || isPlaceholder(v.text)) return undefined;
+  return characterClasses(v.text) >= 3 && v.text.length >= 6
+    ? { start: v.start, end: v.end, kind: 'password' }
+    : undefined;
+}
+
 /** Where an identifier that goes on after a credential's name ends (`private_key|_id`). */
 function identifierEnd(text: string, from: number): number {
   let i = from;
@@ -162,7 +175,9 @@ const tokenRun = /(?<![$%{A-Za-z0-9+/=_.:~@-])[A-Za-z0-9+/=_.:~-]{16,256}/g;
  */
 function nearKeyword(text: string, end: number, minLength = 16): Candidate | undefined {
   const window = text.slice(end, end + 296);
-  const line = window.slice(0, (window.indexOf('\n') + 1 || window.length + 1) - 1);
+  // a keyword's reach ends with its clause (`login API answers 200; workflow \`4LlPb…\``: the id is the workflow's)
+  const clause = /\n|[;；。]|\.[ \t]/.exec(window);
+  const line = window.slice(0, clause ? clause.index : window.length);
   // a value after the next label is that label's (`Key ID: 7QK2 — Issuer: 69a6…`): the reach ends at it
   const labels = [...line.matchAll(/[:=：](?=[ \t])/g)].map((m) => m.index);
   const reach = Math.min(40, labels.length > 1 ? labels[1]! : 40);
@@ -177,6 +192,9 @@ function nearKeyword(text: string, end: number, minLength = 16): Candidate | und
 
 const genericSecret = (token: string) =>
   !/:\/\/|^[~./]|@/.test(token) &&
+  // a setting (`LoginCookieValidity=3600`: the name is written, the value a number) or a file under folders
+  !/^[A-Za-z_][\w.-]{0,60}=\d{0,12}$/.test(token) &&
+  !/^[\w.-]{1,80}(?:\/[\w.-]{1,80}){1,16}\.[A-Za-z]{1,6}$/.test(token) &&
   !/^(?:[a-z0-9-]{1,63}\.){1,6}[a-z]{2,24}$/.test(token) && // a host's name (`avi1840.github.io`)
   // words and small numbers joined by separators: a slug, a model's or a file's name (`google-x/gemini-3-flash`)
   !token.split(/[-_/.:]/).every((w) => /^[a-z]{0,40}$/.test(w) || /^\d{1,4}$/.test(w)) &&
@@ -256,7 +274,7 @@ export function credentialSpans(text: string): Candidate[] {
       const near = found === 'unlabelled' ? nearKeyword(text, m.index + m[0].length) : found;
       if (near) out.push(near);
     }
-  return [...out, ...tableSpans(text), ...shapedSpans(text)];
+  return [...out, ...tableSpans(text), ...shapedSpans(text), ...commandSpans(text)];
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
@@ -273,4 +291,5 @@ export const credentialPatterns: RegExp[] = [
   secretPath,
   cellName,
   ...shapePatterns,
+  ...commandPatterns,
 ];

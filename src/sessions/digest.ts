@@ -255,11 +255,13 @@ class SessionReader {
     const words = own.replace(/\s+/g, ' ').trim();
     // a secret the user hands over, labelled or not, is one wherever it shows up again
     const handed = new Set(handedOverTokens(words));
-    const r = await redactSecrets(words, handed);
+    // redacted as written, line by line (a label's value ends its line), then put on one line
+    const r = await redactSecrets(own, handed);
     this.remember(handed, 6);
     if (words) {
       mergeCounts(this.d.secrets, r.found);
-      this.d.userStatements.push({ eventId, at, text: clip(redactCopies(r.text, this.values).text) });
+      const said = redactCopies(r.text, this.values).text.replace(/\s+/g, ' ').trim();
+      this.d.userStatements.push({ eventId, at, text: clip(said) });
       this.flow.userWords(words, eventId);
     }
     for (const f of forwarded) this.flow.outsideText(f, eventId, 'text the user forwarded or quoted', true);
@@ -369,6 +371,8 @@ class SessionReader {
   async finish(): Promise<SessionDigest> {
     for (const id of [...this.pending.keys()]) await this.settle(id, false); // a write with no result recorded still happened
     if (this.d.events === 0) throw new InvalidInput(`${this.file}: no events (an empty session)`);
+    // a secret found later in the session (a write labels what the user only said) leaves what the user said too
+    for (const u of this.d.userStatements) u.text = redactCopies(u.text, this.values).text;
     return this.d;
   }
 }

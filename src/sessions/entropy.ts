@@ -112,7 +112,13 @@ export const referencePattern = referencePart;
  * words; a passphrase of unrelated words (`orange-tiger-river`) is a secret.
  */
 export function isPlaceholder(v: string, labelWords: readonly string[] = []): boolean {
-  if (isMasked(v) || ownWordAndSequence(v, labelWords)) return true;
+  if (
+    (v.startsWith('eyJ') && sampleJwt(v)) ||
+    isMasked(v) ||
+    ownWordAndSequence(v, labelWords) ||
+    namesItself(v, labelWords)
+  )
+    return true;
   if (!wordsOnly(v) || /\p{Lu}/u.test(v)) return false;
   if (letters(v) < 12) return true;
   const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
@@ -134,6 +140,39 @@ export function ownWordAndSequence(v: string, labelWords: readonly string[]): bo
   });
 }
 
+/** The characters people write for a letter when a site asks for a digit or a symbol (`P@ssw0rd`). */
+const lookalikes: Record<string, string> = { a: 'a@4', e: 'e3', i: 'i1!', l: 'l1', o: 'o0', s: 's$5', t: 't7' };
+const spelledAnyway = (w: string) => [...w].map((c) => `[${lookalikes[c] ?? c}]`).join('');
+const credentialSpellings = () =>
+  new RegExp(
+    `^(\\p{L}{0,3})(?:${credentialWords
+      .filter((w) => w.length >= 4)
+      .map(spelledAnyway)
+      .join('|')})([-_.]?\\d{0,10})([!?.#*]{0,2})$`,
+    'iu',
+  );
+let spellings: RegExp | undefined;
+
+/**
+ * A value that is a credential's own word however it is spelled, with a short word before it and at most a
+ * sequence and a mark after it (`P@ssw0rd!`, `NewP@ssw0rd!`, `Secr3t1`): the first value any cracker's list
+ * tries, written in docs and API examples to show where a password goes. A chosen part makes it a password.
+ */
+export function namesItself(v: string, labelWords: readonly string[] = []): boolean {
+  spellings ??= credentialSpellings();
+  const m = spellings.exec(v);
+  if (m) return '01234567890123456789'.includes(m[2]!.replace(/^[-_.]/, ''));
+  // words that describe themselves, with a sequence: every part a lower-case word or a counting number, one
+  // of them the label's own word or a credential's (`sk-invalid-key-123`, `test_token_1`)
+  const parts = v.split(/[-_.]/);
+  const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
+  return (
+    parts.length >= 2 &&
+    parts.every((p) => /^[a-z]{1,12}$/.test(p) || (/^\d{1,10}$/.test(p) && '01234567890123456789'.includes(p))) &&
+    parts.some((p) => own.has(p))
+  );
+}
+
 /** The words a placeholder uses to name what goes in its place (English, as templates are written). */
 const credentialWords = ['password', 'passwd', 'secret', 'token', 'key', 'apikey', 'credential', 'credentials'];
 
@@ -146,3 +185,26 @@ export const tokenShaped = (v: string): boolean =>
 
 /** A passphrase: words only, at least 12 letters (diceware's three words), or capitals inside a word. */
 export const passphrase = (v: string): boolean => wordsOnly(v) && (letters(v) >= 12 || /\p{Ll}\p{Lu}/u.test(v));
+
+/** The names RFC 2606 and RFC 6761 reserve for documentation: a host or an address under them is an example. */
+const reservedForExamples = /(?:^|[@.])example\.(?:com|org|net)$|\.(?:example|test|invalid)$/i;
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A JWT written to show the format (jwt.io's `{"sub": "1234567890", …}`), read from its decoded claims: a claim
+ * is a counting sequence, masked, a slot in angle brackets or an address reserved for examples, and none is
+ * drawn at random (an id, a UUID). A token whose payload is no JSON object is left to be redacted.
+ */
+export function sampleJwt(token: string): boolean {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return false;
+  const values = Object.values(claims).filter((v): v is string => typeof v === 'string');
+  if (values.some((v) => uuid.test(v) || (v.length >= 12 && characterClasses(v) >= 3 && relativeEntropy(v) >= 0.8)))
+    return false;
+  return values.some((v) => isMasked(v) || /^<[^<>]{1,80}>$/.test(v) || reservedForExamples.test(v));
+}

@@ -18,7 +18,7 @@
  */
 import { covered, destinationsIn, knownKeys, topFolder, type Destination } from './destinations.js';
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
-import { redactKnown } from './secrets.js';
+import { jwtShape, redactKnown } from './secrets.js';
 import { TextIndex, copiedFromOutside, originOf, traceLine, type LineOrigin, type SourceMeta } from './provenance.js';
 import { addOutside } from './regions.js';
 
@@ -97,8 +97,8 @@ export class FlowScreen {
       structural = true;
       raised = { detector: 'hidden-unicode', excerpt: 'invisible or control characters', at: 0, context: '' };
     }
-    // secrets first: a token that happens to be base64 (a JWT) is not an encoded message
-    const decoded = decodedOf(redactKnown(line).text);
+    // secrets first: a token that happens to be base64 (a JWT, a sample one too) is not an encoded message
+    const decoded = decodedOf(redactKnown(line).text.replace(jwtShape, ' '));
     if (decoded.length > 0) {
       grounds.push('it carries an encoded text');
       structural = true;

@@ -21,6 +21,9 @@ import {
 
 export { isPlaceholder } from './entropy.js';
 
+/** A JWT's shape: three base64url parts, the first two JSON objects (`eyJ` is `{"`). */
+export const jwtShape = /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}\b/g;
+
 interface SecretRule {
   kind: string;
   pattern: RegExp;
@@ -32,7 +35,7 @@ interface SecretRule {
   whole?: boolean;
 }
 
-/** Provider formats that secretlint's preset does not read as we need, and credentials in URLs. */
+/** Provider formats that secretlint's preset does not read as we need (URLs' passwords: credentialCommands.ts). */
 const providerRules: SecretRule[] = [
   {
     kind: 'private-key',
@@ -61,14 +64,17 @@ const providerRules: SecretRule[] = [
   { kind: 'slack-token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,250}\b/g },
   { kind: 'stripe-key', pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,250}\b/g },
   { kind: 'google-api-key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
-  { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,4096}\.[A-Za-z0-9_-]{8,4096}\b/g },
   {
-    kind: 'password-in-url',
-    pattern: /(\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@[\]]{1,256}:)(?!\[REDACTED)([^\s@/]{3,256})(?=@)/gi,
-    group: 2,
-    unless: (v) => isPlaceholder(v) || isReference(v),
+    kind: 'jwt',
+    pattern: jwtShape,
+    unless: (token) => isPlaceholder(token), // a sample that shows the format (its claims decoded)
   },
-  { kind: 'bearer-token', pattern: /(\bbearer[ \t]{1,4})(?!\[REDACTED)([A-Za-z0-9._~+/-]{20,4096}={0,2})/gi, group: 2 },
+  {
+    kind: 'bearer-token',
+    pattern: /(\bbearer[ \t]{1,4})(?!\[REDACTED)([A-Za-z0-9._~+/-]{20,4096}={0,2})/gi,
+    group: 2,
+    unless: (v) => isPlaceholder(v),
+  },
 ];
 
 export interface Redaction {
@@ -139,7 +145,7 @@ const userinfo = /^[a-z][a-z0-9+.-]{0,30}:\/\/[^:@/\s]{0,200}:([^@/\s]{1,200})@/
  */
 function stillSecret(text: string, range: readonly [number, number]): boolean {
   const password = userinfo.exec(text.slice(range[0], range[1]))?.[1];
-  return password === undefined || !(isPlaceholder(password) || password.startsWith('[REDACTED'));
+  return password === undefined || !(isPlaceholder(password) || isReference(password));
 }
 
 /**

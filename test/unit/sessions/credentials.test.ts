@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { credentialSpans } from '../../../src/sessions/credentials.js';
+import { redactSecrets } from '../../../src/sessions/secrets.js';
 
 const secretsOf = (text: string) => credentialSpans(text).map((s) => text.slice(s.start, s.end));
 
@@ -197,5 +198,69 @@ describe('secrets a label in another shape still names', () => {
     ['a masked key', 'API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxx', []],
   ])('%s', (_, text, secrets) => {
     expect([...new Set(secretsOf(text))]).toEqual(secrets);
+  });
+});
+
+describe('documented examples and references stay, by structure; the secrets beside them do not', () => {
+  it.each([
+    [
+      'a password spelled with look-alikes in an API example',
+      '{ "email": "user@example.com", "password": "P@ssw0rd!" }',
+    ],
+    ['the same with a word before it', '  "password": "NewP@ssw0rd!"'],
+    ['words that describe themselves, with a count', 'OPENAI_API_KEY=sk-invalid-key-123'],
+    ['a type whose words hold the label’s name', '- Password hashing: `UserPasswordHasherInterface` (argon2id)'],
+    ['constraints listed after a password label', '- Hasło: `NotBlank`, `Length(min=8, max=4096)`.'],
+    ['a default where a variable is expanded', '- DB_PASS=${DB_PASS:-password}'],
+    ['a ratio after a label in capitals', 'DeleteEntityCommand.test.ts 9/9 PASS = 16/16 PASS'],
+    ['a UUID in a payload’s plain field', '      "url_token": "d6f0b0aa-6bf6-4d0c-82b2-6d8a37e6dcff",'],
+    ['a setting near a credential word', '- hardening: blowfish_secret kept, LoginCookieValidity=3600'],
+    [
+      'an id in the next clause after a credential word',
+      '- login API answers HTTP 200; workflow `4LlPbAKU5BZLgiTg` reachable',
+    ],
+    [
+      'a file under folders near a credential word',
+      '- token review: see specs/100-infra/140-ocr-sidecar/review-report.md',
+    ],
+  ])('%s', (_, text) => {
+    expect(secretsOf(text)).toEqual([]);
+  });
+
+  it.each([
+    ['a chosen password with a credential word in it', '"password": "Password2024!Kq7"', 'Password2024!Kq7'],
+    ['a default with a password’s mix', 'DB_PASS=${DB_PASS:-Zq8-tw!Lm2}', 'Zq8-tw!Lm2'],
+    [
+      'a UUID under an API key’s name',
+      'HEROKU_API_KEY=6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
+      '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f',
+    ],
+    ['a password of one word in a code span', '- Hasło: `Zielony7Ogród`'],
+  ])('%s is redacted', (_, text, secret = 'Zielony7Ogród') => {
+    expect(secretsOf(text)).toContain(secret);
+  });
+});
+
+describe('a JWT is read by its decoded claims', () => {
+  const sample =
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c';
+  const example =
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJlbWFpbCI6InVzZXJAZXhhbXBsZS5jb20iLCJyb2xlIjoiYWRtaW4ifQ.Xk9Lq2Vm7Tz4Wc8Nh1Rs6Dp3Fj0Gy5Ue';
+  const real =
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI4ZjNhMmM3MS05ZDRlLTRiMWEtYTJmMC02YzVlN2Q4YjlhMDEiLCJlbWFpbCI6ImFuYUBhY21lLmlvIiwiaWF0IjoxNzE2MjM5MDIyfQ.Qm7Lz2Xv9Tb4Wc8Nh1Rs6Dp3Fj0Gy5Ue';
+  const service = 'eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.Xk9Lq2Vm7Tz4Wc8Nh1Rs6Dp3Fj0Gy5Ue';
+
+  it.each([
+    ['the format’s own sample (a counting subject)', `Authorization: Bearer ${sample}`],
+    ['a response example whose claims hold a reserved example address', `    "token": "${example}",`],
+  ])('%s stays', async (_, text) => {
+    expect((await redactSecrets(text)).text).toBe(text);
+  });
+
+  it.each([
+    ['a token for a user id drawn at random', `"token": "${real}"`, real],
+    ['a service role key', `SUPABASE_SERVICE_ROLE_KEY=${service}`, service],
+  ])('%s is redacted', async (_, text, token) => {
+    expect((await redactSecrets(text)).text).not.toContain(token.split('.')[1]);
   });
 });

@@ -39,6 +39,26 @@ describe('reading a session', () => {
     expect(d.injection).toBeUndefined();
   });
 
+  it("redacts a user's message line by line before it is put on one line (a label's value ends its line)", async () => {
+    const s = new SessionBuilder('sess_l').user(
+      'Note these for staging.\nMySQL root: Hq7#vR2mXp9w\nThe app user is fswiki',
+    );
+    const root = await writeSessions('agent-a', [s]);
+    const d = await digestSession(join(root, 'agent-a', 'sess_l.jsonl'));
+    expect(d.userStatements.map((u) => u.text)).toEqual([
+      'Note these for staging. MySQL root: [REDACTED:password] The app user is fswiki',
+    ]);
+  });
+
+  it('redacts what the user said with a secret the session found only later, in a write', async () => {
+    const s = new SessionBuilder('sess_k')
+      .user('root gets Zk8pQ2wLm4Tx from now on')
+      .memory('create', '/staging.md', { file_text: 'MYSQL_ROOT_PASSWORD: "Zk8pQ2wLm4Tx"' });
+    const root = await writeSessions('agent-a', [s]);
+    const d = await digestSession(join(root, 'agent-a', 'sess_k.jsonl'));
+    expect(d.userStatements.map((u) => u.text)).toEqual(['root gets [REDACTED:known-secret] from now on']);
+  });
+
   it('does not count a memory write whose tool call failed', async () => {
     const s = new SessionBuilder('sess_2').tool(
       'memory',

@@ -9,6 +9,7 @@ import {
   shannonEntropy,
   tokenShaped,
 } from '../../../src/sessions/entropy.js';
+import { namesItself } from '../../../src/sessions/entropy.js';
 
 describe('entropy', () => {
   it('is Shannon entropy in bits a character, over the value’s own characters', () => {
@@ -82,4 +83,16 @@ describe('a value built around references', () => {
   ])('%s → %s', (v, built) => {
     expect(builtOnReferences(v)).toBe(built);
   });
+});
+
+describe('a value that names itself', () => {
+  it.each(['P@ssw0rd!', 'NewP@ssw0rd!', 'Secr3t1', 'passw0rd123', 'sk-invalid-key-123', 'test_token_1'])('%s', (v) => {
+    expect(namesItself(v)).toBe(true);
+  });
+  it.each(['Password2024!Kq7', 'orange-tiger-river', 'prod-key-2024', 'Tr0ub4dor', 'P@ss-Kq7w!9'])(
+    '%s does not',
+    (v) => {
+      expect(namesItself(v)).toBe(false);
+    },
+  );
 });

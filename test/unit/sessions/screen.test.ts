@@ -67,7 +67,7 @@ describe('secret detectors', () => {
     ['private-key', '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----'],
     [
       'jwt',
-      'Authorization: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      'Authorization: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1N0txMlh3OUxtNCJ9.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
     ],
     ['github-token', 'ghp_1234567890abcdefghijklmnopqrstuvwxyzAB'],
     ['slack-token', 'xoxb-123456789012-abcdefghijkl'],
