@@ -9,8 +9,9 @@
  */
 import { evidenceOf, writtenAt, type Fact } from './facts.js';
 import type { Groups } from './supersession.js';
+import { measureAt, unitAgreement } from './measures.js';
 import { parseKeyedFact } from './text.js';
-import { shape, valuesOf, withPairs, type Pair, type Value } from './valueAlign.js';
+import { holds, shape, valuesOf, withPairs, type Pair, type Value } from './valueAlign.js';
 import { isJournal } from './values.js';
 
 /** A value a line gives an anchor: the number that follows it in the same clause. */
@@ -75,6 +76,8 @@ export function sameKind(a: string, b: string): boolean {
   // `Vite 7` still holds of `7.4.1`: a value said less precisely is the same value
   if (x === y || `${x}.`.startsWith(`${y}.`) || `${y}.`.startsWith(`${x}.`) || year(x) !== year(y)) return false;
   if (shape(a) === shape(b)) return ratio(x, y) <= 10;
+  // a bound said with its mark (`1.107+`, `18+`, `v18.x`) is a version of the same form as the bare one
+  if (shape(x) === shape(y)) return ratio(x, y) <= 2;
   const dotted = (v: string) => /^v?\d+(?:\.(?:\d+|x))*\+?$/iu.test(v);
   return dotted(a) && dotted(b) && ratio(x, y) <= 2 && !/^\d+$/.test(x) !== !/^\d+$/.test(y);
 }
@@ -98,13 +101,20 @@ export async function anchorUpdates(
   facts: readonly Fact[],
   groups: Groups,
   fields: ReadonlySet<string>,
-  places: { rows: readonly Fact[]; anchorsOf: (line: string) => Anchored[] } = { rows: [], anchorsOf: () => [] },
+  places: { rows: readonly Fact[]; anchorsOf: (line: string) => Anchored[]; written?: readonly Fact[] } = {
+    rows: [],
+    anchorsOf: () => [],
+  },
   /** Gives the event loop a turn now and then (every line of a large store is read for its anchors). */
   breathe: () => Promise<void> = () => Promise.resolve(),
 ): Promise<void> {
   const anchored = new Map<Fact, Anchored[]>();
   const frequency = new Map<string, number>();
-  for (const f of [...facts, ...places.rows]) {
+  // lines a session wrote that are no unit (a block quote, a settings file's line) speak as newer lines only
+  const written = places.written ?? [];
+  const ownRows = new Set(written.map((w) => `${w.path}\0${w.start}`));
+  const rows = places.rows.filter((r) => !ownRows.has(`${r.path}\0${r.start}`));
+  for (const f of [...facts, ...rows, ...written]) {
     await breathe();
     const a = f.text.includes('\n') ? [] : f.row ? places.anchorsOf(f.text) : anchoredValues(f.text);
     anchored.set(f, a);
@@ -113,11 +123,11 @@ export async function anchorUpdates(
   const all = [...anchored.keys()];
   const rare = rareIn(all.length);
   const bys = new Set(facts.flatMap((f) => (f.decision ? [f.decision.by] : [])));
-  for (const n of facts) {
+  for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
       if ((frequency.get(mine.anchor) ?? 0) > rare) continue;
-      const olds = all.filter((o) => older(o, n, fields) && carries(anchored.get(o)!, mine));
+      const olds = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
       const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value.text));
       if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
       const group = groups.next();
@@ -148,9 +158,21 @@ function older(o: Fact, n: Fact, fields: ReadonlySet<string>): boolean {
 }
 
 /** The older line gives the anchor a value of the newer one's kind, and does not hold the newer value already. */
-function carries(olds: readonly Anchored[], mine: Anchored): boolean {
+function carries(o: Fact, olds: readonly Anchored[], n: Fact, mine: Anchored): boolean {
   const a = olds.find((x) => x.anchor === mine.anchor);
-  return a !== undefined && sameKind(a.value.text, mine.value.text);
+  // values in two units of different quantities (`5 min`, `5 MB`) are two things, whatever name they follow
+  const units = a && unitAgreement(measureIn(o.text, a.value), measureIn(n.text, mine.value));
+  // a line that holds the newer value already (`600/800/1200` of 1200) lists it, it is not outdated by it
+  if (a === undefined || holds(o.text.replace(/`/g, ' '), narrowed(mine.value).text)) return false;
+  // a value in brackets is a remark of the newer line (`(App Router, React 19)`), unless the older one says it so too
+  if (mine.value.aside && !a.value.aside) return false;
+  return units !== 'other' && sameKind(a.value.text, mine.value.text);
+}
+
+/** The unit of a value anchoredValues found (in the line with its code marks read as spaces). */
+function measureIn(line: string, v: Value) {
+  const core = /\d+(?:[.:]\d+)*/u.exec(v.text);
+  return core ? measureAt(line.replace(/`/g, ' '), v.at + core.index, v.at + core.index + core[0].length) : undefined;
 }
 
 /** The part of a value that is the number (`7.x+` keeps its `+`, `v18.x` its `v`): only that changes. */

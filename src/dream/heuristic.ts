@@ -17,6 +17,7 @@ import { reportNearDuplicates } from './nearDuplicates.js';
 import { rewrite } from './rewrite.js';
 import { sentenceUpdates } from './sentences.js';
 import { anchorUpdates } from './anchors.js';
+import { namedValueUpdates, writtenLines } from './namedValues.js';
 import { rowAnchors, rowFacts } from './rows.js';
 import { Groups, Supersession } from './supersession.js';
 
@@ -61,7 +62,9 @@ export class HeuristicDreamer implements Dreamer {
     await breathe();
     await sentenceUpdates(facts, groups, supersession.fields, ledger, breathe);
     const rows = rowFacts(docs, input);
-    await anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors }, breathe);
+    const written = writtenLines(input, facts);
+    await anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors, written }, breathe);
+    namedValueUpdates(facts, rows, written, groups);
     await breathe();
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);

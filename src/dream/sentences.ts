@@ -10,7 +10,7 @@ import { day, evidenceOf, place, writtenAt, type Fact } from './facts.js';
 import { quote, type Ledger } from './ledger.js';
 import type { Groups } from './supersession.js';
 import { parseKeyedFact } from './text.js';
-import { alignValues, valuesOf, withPairs, type Pair } from './valueAlign.js';
+import { alignValues, everywhere, valuesOf, withPairs, type Pair } from './valueAlign.js';
 import { isAtomic, isJournal } from './values.js';
 
 interface Token {
@@ -98,7 +98,7 @@ export async function sentenceUpdates(
       o.decision = {
         kind: 'replaced',
         by: n,
-        text: withPairs(o.text, pairs),
+        text: withPairs(o.text, everywhere(o.text, pairs)),
         evidence: evidenceOf(n.written),
         tier,
         group: tier === 'applied' ? 0 : group || groups.next(),

@@ -4,6 +4,7 @@
  * paired by what stands around them (character pairs of the words just before and after each value), never by
  * the words a store uses.
  */
+import { measureAt, unitAgreement, type Measure } from './measures.js';
 import { parseKeyedFact, type KeyedFact } from './text.js';
 
 export type ValueKind = 'number' | 'name';
@@ -124,7 +125,7 @@ const lower = (s: string) => s.toLowerCase();
 const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a.at + a.text.length;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
-const holds = (text: string, v: string) => {
+export const holds = (text: string, v: string): boolean => {
   const line = lineOf(text);
   // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
   return line.ascii && ascii.test(v) && !line.lower.includes(lower(v)) ? false : valuePattern(v).test(text);
@@ -147,6 +148,14 @@ const names = (text: string, name: string) =>
     lower(text).includes(lower(w.slice(0, Math.max(3, w.length - 2)))),
   );
 const year = (v: string) => /^(?:19|20)\d\d$/.test(v);
+
+/** The unit a number value is given in: read after its digits (`300ms`, `10-minute`, `15 นาที`) or before (`%75`). */
+function measureOf(text: string, v: Value): Measure | undefined {
+  const core = numberCore.exec(v.text);
+  if (!core) return undefined;
+  const at = v.at + core.index;
+  return measureAt(text, at, at + core[0].length);
+}
 
 /** Two numbers that can be two values of one thing: one shape, a year only for a year, within a factor of ten. */
 function comparable(a: string, b: string): boolean {
@@ -194,8 +203,11 @@ export function alignValues(older: string, newer: string): Pair[] {
         if (kind === 'number' ? !comparable(from.text, to.text) : !choice(from.text, to.text)) continue;
         const named = kind === 'number' ? holds(newer, from.text) : names(newer, from.text);
         if (kind === 'name' && !named) continue;
+        // one unit on both sides (`5 min` / `15 นาที`) says the same quantity; a duration and a size are two things
+        const units = kind === 'number' ? unitAgreement(measureOf(older, from), measureOf(newer, to)) : 'unknown';
+        if (units === 'other') continue;
         const context = contextScore(older, from, newer, to);
-        const score = context + (named ? 0.3 : 0);
+        const score = context + (named ? 0.3 : 0) + (units === 'same' ? 0.3 : 0);
         if (score < (kind === 'number' ? 0.5 : 0.8)) continue;
         // the newer line says the older value again where the older line says it: a restatement of it
         const again = theirs.filter((v) => lower(v.text) === lower(from.text) && !v.aside);
@@ -257,6 +269,19 @@ const series = (a: string, b: string) => a !== b && a.replace(/\d+/g, '9') === b
 function speaksOf(subject: string, text: string): boolean {
   const mine = subjectWords(subject);
   return mine.size === 0 || [...subjectWords(text)].some((w) => mine.has(w));
+}
+
+/**
+ * The pairs with the other places a unit of several lines says each paired value (`5001` on one line,
+ * `http://localhost:5001` on the next): one paragraph says one thing, so the value changes everywhere in it.
+ */
+export function everywhere(older: string, pairs: readonly Pair[]): Pair[] {
+  if (!older.includes('\n')) return [...pairs];
+  const out = [...pairs];
+  for (const p of pairs)
+    for (const v of valuesOf(older))
+      if (v.text === p.from.text && !out.some((q) => overlaps(q.from, v))) out.push({ ...p, from: v });
+  return out;
 }
 
 /** The older text with each paired value replaced by its newer one. */

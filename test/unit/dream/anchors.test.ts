@@ -33,6 +33,10 @@ describe('anchors: names by their form, in any script', () => {
     expect(sameKind('7', '7.4.1')).toBe(false);
     expect(sameKind('8', '2026')).toBe(false);
     expect(sameKind('3', '400')).toBe(false);
+    // a bound with its mark is a version of the bare one's form
+    expect(sameKind('1.107+', '1.109')).toBe(true);
+    expect(sameKind('18+', '22')).toBe(true);
+    expect(sameKind('18+', '2026')).toBe(false);
   });
 });
 
@@ -73,6 +77,29 @@ describe('an update tied to the older line by a shared rare name only', () => {
     expect((await dream(s.after, [s.session])).changeSet.changes).toEqual([]);
     const same = adds(store, 'sess_w', '/activeContext.md', '## Сейчас', '- Vite 7.3.0 собирает всё за 4 с');
     expect((await dream(same.after, [same.session])).changeSet.changes).toEqual([]);
+  });
+
+  it('reads a block quote a session wrote as the newer line, but not a value it puts in brackets', async () => {
+    const quoted = adds(store, 'sess_q', '/activeContext.md', '## Сейчас', '> **Обновление:** Vite обновлён до 7.4.1');
+    const { changeSet, accepted } = await dream(quoted.after, [quoted.session]);
+    expect(changeSet.changes.find((c) => c.path === '/systemPatterns.md')).toMatchObject({ tier: 'suggested' });
+    expect(accepted().get('/systemPatterns.md')).toContain('- **Build Tool**: Vite 7.4.1');
+    const aside = adds(store, 'sess_a', '/activeContext.md', '## Сейчас', '- Сборка чистая (Vite 7.4.1)');
+    expect((await dream(aside.after, [aside.session])).changeSet.changes).toEqual([]);
+  });
+
+  it('reads a value in brackets where the older line gives its own in brackets too', async () => {
+    const zone = { ...store, '/USER.md': '# User\n\n- **Timezone:** Asia/Makassar (WITA / UTC+8)\n' };
+    const s = adds(zone, 'sess_z', '/activeContext.md', '## Сейчас', '- zona waktu Asia/Jakarta (WIB, UTC+7)');
+    const { changeSet, accepted } = await dream(s.after, [s.session]);
+    expect(changeSet.changes.find((c) => c.path === '/USER.md')).toMatchObject({ tier: 'suggested' });
+    expect(accepted().get('/USER.md')).toContain('UTC+7');
+  });
+
+  it('leaves a line that lists the newer value among its own', async () => {
+    const listed = { ...store, '/TASKS.md': '# Tasks\n\n- [ ] QUERY_MAX_CODES 운영값 확정(600/800/1200 A/B)\n' };
+    const s = adds(listed, 'sess_l', '/activeContext.md', '## Сейчас', '- QUERY_MAX_CODES 운영값 1200');
+    expect((await dream(s.after, [s.session])).changeSet.changes).toEqual([]);
   });
 
   it('takes nothing from a name many lines give values to', async () => {

@@ -90,3 +90,18 @@ describe('pairing an older value with a newer one by what stands around them', (
     );
   });
 });
+
+describe('numbers with units, in any language (units from ICU)', () => {
+  it('pairs values given in one unit across languages, the surroundings alone being too weak', () => {
+    expect(updated('- Search input with debouncing (300ms)', '- Ô tìm kiếm sân bay: debounce 200ms')).toBe(
+      '- Search input with debouncing (200ms)',
+    );
+    expect(updated('cache ใน Redis TTL 5 min', '- Pattern Layer แคชผลใน Redis 15 นาที')).toBe(
+      'cache ใน Redis TTL 15 min',
+    );
+  });
+
+  it('never pairs a duration with a size, whatever stands around them', () => {
+    expect(updated('- Upload cache: 5 minutes', '- Upload cache: 50 MB')).toBeUndefined();
+  });
+});
