@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
-import { contentText, eventProblem, type SessionEvent } from './events.js';
+import { contentText, eventProblem, summarizeInput, type SessionEvent } from './events.js';
+import { namesIn } from './errorNames.js';
 import { clipWords, errorExcerpt, errorLines } from './errors.js';
 import { readsWorkspace } from './destinations.js';
 import { FlowScreen } from './flow.js';
@@ -44,6 +45,8 @@ export interface ToolCall {
   error?: string;
   /** The lines that carry the error, found in the whole output (`errorLines`), redacted. */
   errorLines?: string[];
+  /** The names a failed call's whole output speaks of (`namesIn`), redacted: what ties one error's framings. */
+  names?: string[];
 }
 
 export interface UserStatement {
@@ -105,6 +108,8 @@ export interface SessionDigest {
   handed: string[];
   /** Secrets redacted from what this digest holds, by kind. */
   secrets: Record<string, number>;
+  /** Names printed by calls that passed (`namesIn`): a name they print marks no one error. */
+  passingNames?: string[];
 }
 
 const maxText = 2_000;
@@ -116,14 +121,6 @@ export interface DigestOptions {
    * name files their own way (Claude Code's absolute paths) pass their own; the default reads SPEC §2's.
    */
   memoryPathOf?: (toolName: string, input: Record<string, unknown>) => string | undefined;
-}
-
-function summarizeInput(input: unknown): string {
-  if (!input || typeof input !== 'object') return '';
-  const i = input as Record<string, unknown>;
-  for (const k of ['command', 'cmd', 'query', 'url', 'file_path', 'path', 'pattern'])
-    if (typeof i[k] === 'string') return clip(i[k] as string, 300);
-  return clip(JSON.stringify(input), 300);
 }
 
 const isToolUse = (t: string) => t === 'agent.tool_use' || t === 'agent.custom_tool_use' || t === 'agent.mcp_tool_use';
@@ -168,6 +165,9 @@ class SessionReader {
   private readonly values = new Set<string>();
   /** Lines this session wrote (normalized): a later read of them is not the store speaking. */
   private readonly written = new Set<string>();
+  /** Names that calls which passed printed, read from their first 8 MB (bounded work on a huge session). */
+  private readonly passing = new Set<string>();
+  private passingRead = 0;
   private lastAt = -Infinity;
 
   constructor(
@@ -319,7 +319,8 @@ class SessionReader {
       p.call.error = await this.redact(errorExcerpt(t));
       const lines = errorLines(t).map((l) => clipWords(l, 500));
       if (lines.length > 0) p.call.errorLines = (await this.redact(lines.join('\n'))).split('\n');
-    }
+      p.call.names = (await this.redact(namesIn(t).join('\n'))).split('\n').filter((n) => n !== '');
+    } else if (p && (this.passingRead += t.length) < 8_000_000) for (const n of namesIn(t)) this.passing.add(n);
     if (p?.readsMemory) this.storeText(t, eventId, p.reads ?? 'memory');
     else
       this.flow.outsideText(
@@ -368,6 +369,7 @@ class SessionReader {
 
   async finish(): Promise<SessionDigest> {
     for (const id of [...this.pending.keys()]) await this.settle(id, false); // a write with no result recorded still happened
+    if (this.passing.size > 0) this.d.passingNames = [...this.passing];
     if (this.d.events === 0) throw new InvalidInput(`${this.file}: no events (an empty session)`);
     return this.d;
   }

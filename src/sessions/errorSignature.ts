@@ -104,11 +104,19 @@ export const errorKey = (line: string): ErrorKey => ({ ids: identifiers(line), s
 
 /**
  * Whether two error lines are the same error: the same identifiers (another code or exception is another error)
- * and signatures at least `sameErrorAt` alike (when both are named, the shorter said within the longer).
+ * and signatures at least `sameErrorAt` alike (when both are named, the shorter said within the longer). One tool
+ * may print the exception's name where another prints only its message: a name missing is no other name, when
+ * the unnamed message (five words or more) is said within the named one.
  */
 export function sameError(a: string | ErrorKey, b: string | ErrorKey): boolean {
   const [x, y] = [typeof a === 'string' ? errorKey(a) : a, typeof b === 'string' ? errorKey(b) : b];
+  const [nx, ny] = [x.ids.length > 0, y.ids.length > 0];
+  if (nx !== ny)
+    return (
+      Math.min(words(x.signature).size, words(y.signature).size) >= 5 &&
+      containment(x.signature, y.signature) >= sameErrorAt
+    );
   if (x.ids.length !== y.ids.length || x.ids.some((n) => !y.ids.includes(n))) return false;
   // named by the same identifiers, one may say more of the message than the other; unnamed, both say it alike
-  return (x.ids.length > 0 ? containment : similarity)(x.signature, y.signature) >= sameErrorAt;
+  return (nx ? containment : similarity)(x.signature, y.signature) >= sameErrorAt;
 }

@@ -61,6 +61,8 @@ export function errorLines(output: string): string[] {
   const frames = framesOf(plain);
   // a line just before a position marker (`At line:1 char:12`, `В строка:1 знак:12`) is the message it points into
   const pointed = new Set(plain.flatMap((l, i) => (i > 0 && position.test(l) ? [i - 1] : [])));
+  // a heading at error level (`error during build:`) announces the line right below it as the error
+  for (let i = 0; i + 1 < plain.length; i++) if (heading(plain[i]!) && errorLevel.test(plain[i]!)) pointed.add(i + 1);
   const heads = exceptionHeads(plain, frames);
   const warned = warnings(plain, gap);
   // a short heading (`Error Message:`, `Stack Trace:`) introduces an error; it is not one
@@ -71,7 +73,7 @@ export function errorLines(output: string): string[] {
     statusOnly.test(l.trim()) ||
     tally(l) ||
     rule.test(l) ||
-    /^[\p{L}\s]{0,30}[:：]$/u.test(l.trim());
+    heading(l);
   const own = plain.flatMap((l, i) => (!framing(l, i) ? [{ l, i }] : []));
   const flagged = own.filter(
     ({ l, i }) =>
@@ -118,7 +120,11 @@ export function errorLines(output: string): string[] {
 function framesOf(lines: readonly string[]): boolean[] {
   const out: boolean[] = [];
   const indent = (l: string) => /^\s*/.exec(l)![0].length;
-  lines.forEach((l, i) => out.push(frame.test(l) || (i > 0 && out[i - 1]! && indent(l) > indent(lines[i - 1]!))));
+  // a named error labelled as a message (`page.goto: net::ERR_CERT_…`) under a step's location is its error, not code
+  const message = (l: string) => /^\s*[\w.$<>-]+:\s/.test(l) && errorName.test(l);
+  lines.forEach((l, i) =>
+    out.push(frame.test(l) || (i > 0 && out[i - 1]! && indent(l) > indent(lines[i - 1]!) && !message(l))),
+  );
   return out;
 }
 
@@ -178,6 +184,9 @@ function warnings(lines: readonly string[], gap: readonly boolean[]): Set<number
   });
   return out;
 }
+
+/** A short heading (`Error Message:`, `Stack Trace:`): it introduces what follows. */
+const heading = (l: string) => /^[\p{L}\s]{0,30}[:：]$/u.test(l.trim());
 
 /** Where an error points (`At line:1 char:12`, `In Zeile:1 Zeichen:5`): words, each with a number after a colon. */
 const position = /^\s*\S+\s\S+:\s?\d+\s\S+:\s?\d+\s*$/u;

@@ -230,4 +230,26 @@ describe('a headline names the error, not a link to its help', () => {
     expect(headline).toContain('Column type drift');
     expect(headline).not.toContain('Help 1');
   });
+
+  it('reads the line a heading at error level announces, and a named message under a step location', () => {
+    const bundled = [
+      'bundling for production...',
+      '[bundler]: failed to resolve an import',
+      'error while bundling:',
+      'lib/DayCell.tsx (3:9): "isoWeekStart" is not exported by "node_modules/calendar-kit/dist/index.mjs".',
+    ].join('\n');
+    expect(errorLines(bundled).join('\n')).toContain('"isoWeekStart" is not exported');
+    const steps = [
+      'Failures:',
+      '',
+      '1) Scenario: Export the weekly report # features/report.feature:4',
+      '   ✔ Before # support/hooks.ts:8',
+      '   ✖ Given I open the report page # steps/report.steps.ts:12',
+      '       page.goto: net::ERR_NAME_NOT_RESOLVED at https://reports.internal.test/week',
+      '   - Then I download the PDF # steps/report.steps.ts:20',
+      '',
+      '1 scenario (1 failed)',
+    ].join('\n');
+    expect(errorHeadline(steps)).toContain('ERR_NAME_NOT_RESOLVED');
+  });
 });
