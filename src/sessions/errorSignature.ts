@@ -8,6 +8,7 @@
 export const errorName =
   /\b[A-Z]\w*(?:Error|Exception)\b|\bE(?!RRORS?\b)[A-Z]{3,}\b|\bE\d{3,}\b|\b[A-Z]{2,}_[A-Z_]{3,}\b|\b[A-Z]{1,4}\d{3,5}\b/;
 export const errorNames = new RegExp(errorName.source, 'g');
+const wholeName = new RegExp(`^(?:${errorName.source})$`);
 /** A code a message ends with (`[code: 8000007]`, `code=10013`): it names the error, its message starts before it. */
 export const errorCode = /\bcode[:=]\s*["']?\d{3,}\b/i;
 export const errorCodes = new RegExp(errorCode.source, 'gi');
@@ -34,8 +35,23 @@ export const errorLevel =
  * process name and pid, a logger's columns, a package path before an exception's name).
  */
 export function fromMarker(line: string): string {
-  const at = [errorName.exec(line)?.index, levelAt(line)].filter((i): i is number => i !== undefined);
+  const bare = unquoted(line);
+  const at = [errorName.exec(bare)?.index, levelAt(bare)].filter((i): i is number => i !== undefined);
   return at.length ? line.slice(Math.min(...at)).trim() : line.trim();
+}
+
+/**
+ * The line with what it quotes and the values it dumps (`'…'`, `"…"`, `{…}`) blanked, each character kept in
+ * place: a name inside a value (`input_value={'DATABASE_URL': …}`) is data the error shows, not where it starts;
+ * a quoted code alone (`'MODULE_NOT_FOUND'`) stays.
+ */
+export function unquoted(line: string): string {
+  return line
+    .replace(/\{[^{}\n]*\}/g, (m) => ' '.repeat(m.length))
+    .replace(/(?<![\p{L}\p{N}])(["'`])([^"'`\n]*)\1(?![\p{L}\p{N}])/gu, (m, _q: string, inner: string) =>
+      // a quoted code (`code: 'MODULE_NOT_FOUND'`) is the error's own name, not data
+      m.length > 2 && !wholeName.test(inner) ? `${m[0]}${' '.repeat(m.length - 2)}${m[0]}` : m,
+    );
 }
 const levelAt = (line: string) => {
   const m = errorLevel.exec(line);

@@ -252,4 +252,28 @@ describe('a headline names the error, not a link to its help', () => {
     ].join('\n');
     expect(errorHeadline(steps)).toContain('ERR_NAME_NOT_RESOLVED');
   });
+
+  it('names the error as printed: a field under its message, a bracketed detail, a deepest cause said last', () => {
+    const settings = [
+      'Traceback (most recent call last):',
+      '  File "/srv/app/main.py", line 4, in <module>',
+      '    settings = Settings()',
+      'pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings',
+      'LEDGER_SIGNING_KEY',
+      "  Field required [type=missing, input_value={'API_BASE': 'https://…'}, input_type=dict]",
+    ].join('\n');
+    const headline = errorHeadline(settings);
+    expect(headline).toMatch(/^ValidationError: 1 validation error for Settings LEDGER_SIGNING_KEY Field required/);
+    expect(headline).not.toMatch(/^API_BASE/);
+    const chained = [
+      '[INFO] BUILD FAILURE',
+      `[ERROR] Could not resolve dependencies for project org.example:ledger:jar:2.4.0: ${'Failed to collect dependencies at org.example:ledger-core:jar:2.4.0 -> '.repeat(3)}org.example:ledger-api:jar:2.4.0: Unknown host mirror.internal.test: Temporary failure in name resolution`,
+    ].join('\n');
+    const said = errorHeadline(chained);
+    expect(said).not.toMatch(/FAILURE/);
+    expect(said).toMatch(
+      /^\[ERROR\] Could not resolve dependencies .* … .*Unknown host mirror\.internal\.test: Temporary failure in name resolution$/,
+    );
+    expect(said.length).toBeLessThanOrEqual(240);
+  });
 });
