@@ -14,7 +14,7 @@ import { errorLines } from '../sessions/errors.js';
 /** Memory tools fail for reasons of their own (a path, a conflict): what they print is no lesson about the work. */
 const memoryTools = new Set(['memory', 'session.error']);
 
-/** A failed call: where it is, and the lines that carry its error. */
+/** A failed call, or one whose output reports an error: where it is, and the lines that carry its error. */
 export interface Failure {
   session: SessionDigest;
   index: number;
@@ -37,7 +37,9 @@ export const linesOf = (c: ToolCall): string[] => c.errorLines ?? errorLines(c.e
 export function failuresOf(sessions: readonly SessionDigest[]): Failure[] {
   return sessions.flatMap((session) =>
     session.toolCalls.flatMap((call, index) =>
-      call.error && !memoryTools.has(call.name) ? [{ session, index, call, lines: linesOf(call) }] : [],
+      (call.error || call.reported) && !memoryTools.has(call.name)
+        ? [{ session, index, call, lines: linesOf(call) }]
+        : [],
     ),
   );
 }
@@ -94,9 +96,11 @@ export function errorGroups(sessions: readonly SessionDigest[], min: number): Er
   const failures = failuresOf(sessions);
   const sessionKey = (t: Tie) => [...new Set([...t.members].map((i) => failures[i]!.session.sessionId))].sort();
   const groups = new Map<string, Tie>();
+  // an error a passing call's output reported (a log read) counts beside two sessions or more whose calls failed
+  const failed = (t: Tie) => new Set([...t.members].flatMap((i) => (failures[i]!.call.error ? [i] : [])));
   for (const t of [...lineTies(failures), ...nameTies(failures, sessions, min)]) {
     const ids = sessionKey(t);
-    if (ids.length < min) continue;
+    if (ids.length < min || sessionKey({ ...t, members: failed(t) }).length < 2) continue;
     const g = groups.get(ids.join(','));
     if (!g) groups.set(ids.join(','), { members: new Set(t.members), lines: [...t.lines], names: [...t.names] });
     else {

@@ -1,8 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
 import { contentText, eventProblem, summarizeInput, type SessionEvent } from './events.js';
-import { namesIn } from './errorNames.js';
-import { clipWords, errorExcerpt, errorLines } from './errors.js';
+import { resultErrors } from './errorNames.js';
 import { readsWorkspace } from './destinations.js';
 import { FlowScreen } from './flow.js';
 import { readLines } from '../util/readLines.js';
@@ -45,8 +44,10 @@ export interface ToolCall {
   error?: string;
   /** The lines that carry the error, found in the whole output (`errorLines`), redacted. */
   errorLines?: string[];
-  /** The names a failed call's whole output speaks of (`namesIn`), redacted: what ties one error's framings. */
+  /** The names its error speaks of (`resultErrors`), redacted: what ties one error's framings across tools. */
   names?: string[];
+  /** The call passed, but its output reports an error at error level (a log it read): `errorLines` are those. */
+  reported?: boolean;
 }
 
 export interface UserStatement {
@@ -314,13 +315,14 @@ class SessionReader {
     const t = contentText(e.content);
     const id = typeof e.tool_use_id === 'string' ? e.tool_use_id : '';
     const p = this.pending.get(id);
-    // the error lines are found in the whole output: a tool may print a long summary before its error
-    if (p && e.is_error === true) {
-      p.call.error = await this.redact(errorExcerpt(t));
-      const lines = errorLines(t).map((l) => clipWords(l, 500));
-      if (lines.length > 0) p.call.errorLines = (await this.redact(lines.join('\n'))).split('\n');
-      p.call.names = (await this.redact(namesIn(t).join('\n'))).split('\n').filter((n) => n !== '');
-    } else if (p && (this.passingRead += t.length) < 8_000_000) for (const n of namesIn(t)) this.passing.add(n);
+    if (p) {
+      const r = resultErrors(t, e.is_error === true, (this.passingRead += t.length) < 8_000_000);
+      if (r.excerpt !== undefined) p.call.error = await this.redact(r.excerpt);
+      if (r.lines.length > 0) p.call.errorLines = (await this.redact(r.lines.join('\n'))).split('\n');
+      if (r.names.length > 0) p.call.names = (await this.redact(r.names.join('\n'))).split('\n');
+      if (r.reported) p.call.reported = true;
+      for (const n of r.passing) this.passing.add(n);
+    }
     if (p?.readsMemory) this.storeText(t, eventId, p.reads ?? 'memory');
     else
       this.flow.outsideText(

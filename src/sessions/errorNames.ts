@@ -1,5 +1,5 @@
-import { errorName } from './errorSignature.js';
-import { stripTerminal } from './errors.js';
+import { errorCode, errorLevel, errorName, unquoted } from './errorSignature.js';
+import { clipWords, errorExcerpt, errorLines, stripTerminal } from './errors.js';
 
 /**
  * The names a tool's output speaks of, by their shape alone: what is quoted (`'RNMmkv'`, `"database"`), a
@@ -40,4 +40,44 @@ export function namesIn(text: string, max = 400): string[] {
     if (out.size >= max) break;
   }
   return [...out];
+}
+
+/** What a tool result tells of errors: a failed call's error, or an error a call that passed reports. */
+export interface ResultErrors {
+  /** A failed call's opening and error lines (`errorExcerpt`). */
+  excerpt?: string;
+  lines: string[];
+  /** The names the failure speaks of: a failed call's whole output, or the lines a passing one reports. */
+  names: string[];
+  /** The call passed but its output reports an error (a log it read): lines at error level that name it. */
+  reported: boolean;
+  /** Names of a passing output outside the error it reports (none beyond `budget`: bounded work). */
+  passing: string[];
+}
+
+/**
+ * A line of a passing output that reports an error: at error level, and naming the error by a name, a code or
+ * an exception's label (`error: Exception: Request failed …`).
+ */
+const reports = (l: string) => {
+  const bare = unquoted(l);
+  const mark = errorLevel.exec(bare);
+  if (!mark) return false;
+  const after = bare.slice(mark.index + mark[0].length);
+  return errorName.test(bare) || errorCode.test(bare) || /^\s*[A-Z][A-Za-z]+:\s/.test(after);
+};
+
+export function resultErrors(output: string, failed: boolean, budget: boolean): ResultErrors {
+  if (failed) {
+    const lines = errorLines(output).map((l) => clipWords(l, 500));
+    return { excerpt: errorExcerpt(output), lines, names: namesIn(output), reported: false, passing: [] };
+  }
+  const lines = stripTerminal(output.slice(-100_000))
+    .split('\n')
+    .filter(reports)
+    .slice(0, 3)
+    .map((l) => clipWords(l.trim(), 500));
+  const names = lines.length > 0 ? namesIn(lines.join('\n')) : [];
+  const passing = budget ? namesIn(output).filter((n) => !names.includes(n)) : [];
+  return { lines, names, reported: lines.length > 0, passing };
 }

@@ -84,4 +84,25 @@ describe('one error, many framings and tools', () => {
     );
     expect(recurringMistakes(await digests(sessions))).toEqual([]);
   });
+
+  it('counts an error a passing call read in a log beside two sessions whose calls failed, never alone', async () => {
+    const quota = 'Error  Exception: Request to https://quota.example.test failed with code 503: Capacity exhausted';
+    const log = (i: number) => `[web.js:${40 + i}] upload started\n[web.js:${52 + i}] backend error: ${quota.slice(7)}`;
+    const failing = [0, 1].map((i) =>
+      new SessionBuilder(`sess_${i}`, day(i)).tool('bash', { command: 'gas run ocr' }, `10:0${i} ${quota}`, true),
+    );
+    const reading = new SessionBuilder('sess_2', day(2))
+      .tool('browser_console', { url: 'https://app.example.test' }, log(2))
+      .tool('bash', { command: 'gas push --backoff' }, 'Pushed 2 files.');
+    const lessons = recurringMistakes(await digests([...failing, reading]));
+    expect(lessons).toHaveLength(1);
+    expect(lessons[0]!.sessions).toEqual(['sess_0', 'sess_1', 'sess_2']);
+    expect(lessons[0]!.error).toContain('failed with code 503');
+    expect(lessons[0]!.fix).toBe('`bash gas push --backoff`');
+    // read in logs only, with one failure: no lesson
+    const logs = [0, 1].map((i) =>
+      new SessionBuilder(`sess_l${i}`, day(i)).tool('browser_console', { url: 'https://app.example.test' }, log(i)),
+    );
+    expect(recurringMistakes(await digests([failing[0]!, ...logs]))).toEqual([]);
+  });
 });
