@@ -19,6 +19,8 @@ export interface FleetScaleOptions {
   agentsPerRun?: number;
   /** Passed to each `dreamgate worker` (its tuning flags). */
   workerArgs: string[];
+  /** The local stack's server processes, when this machine runs them: their CPU is part of a cycle's cost. */
+  serverPids?: Partial<Record<'temporal' | 's3', number>>;
 }
 
 export interface FleetScaleRow {
@@ -41,6 +43,8 @@ export interface FleetScaleRow {
   startRssMb: number[];
   /** The machine's 1-minute load average when the workers started and when the run ended (all its users). */
   load?: { start: number; end: number };
+  /** CPU seconds per cycle spent by all the workers, by Temporal's server and by the S3 gateway. */
+  cpuPerCycle?: { workers: number; temporal?: number; s3?: number };
 }
 
 /** A `dreamgate worker` process on the benchmark's task queue. */
@@ -74,6 +78,39 @@ async function rssMb(pid: number, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
   return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** User + system CPU seconds a process has used so far (Linux `/proc/<pid>/stat`, in clock ticks of 1/100 s). */
+export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // the fields after the command name, which is in parentheses and may hold spaces
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15 of the whole line
+  return Number.isFinite(ticks) ? ticks / 100 : undefined;
+}
+
+/** CPU seconds of the workers (summed) and of each server, now. */
+async function cpuNow(procs: Proc[], servers: FleetScaleOptions['serverPids'] = {}) {
+  const workers = await Promise.all(procs.map((p) => cpuSeconds(p.child.pid)));
+  return {
+    workers: workers.reduce<number>((a, b) => a + (b ?? 0), 0),
+    temporal: await cpuSeconds(servers.temporal),
+    s3: await cpuSeconds(servers.s3),
+  };
+}
+
+/** The CPU the run used per cycle: the difference of two readings, over the cycles it ran. */
+function perCycle(start: Awaited<ReturnType<typeof cpuNow>>, end: typeof start, cycles: number) {
+  const per = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? undefined : (b - a) / cycles;
+  const temporal = per(start.temporal, end.temporal);
+  const s3 = per(start.s3, end.s3);
+  return {
+    workers: (end.workers - start.workers) / cycles,
+    ...(temporal === undefined ? {} : { temporal }),
+    ...(s3 === undefined ? {} : { s3 }),
+  };
 }
 
 async function stop(p: Proc): Promise<void> {
@@ -112,6 +149,7 @@ export async function fleetScale(
     await Promise.all(procs.map((p) => p.ready));
     const startRssMb = await Promise.all(procs.map((p) => rssMb(p.child.pid!, 'VmRSS')));
     const loadStart = loadavg()[0]!;
+    const cpuStart = await cpuNow(procs, opts.serverPids);
     const client = { ...c, temporal: { ...c.temporal, taskQueue, sharedQueue: true } };
 
     const t0 = performance.now();
@@ -128,6 +166,7 @@ export async function fleetScale(
     const result = await handle.result().finally(() => clearInterval(ticker));
     const seconds = (performance.now() - t0) / 1000;
     const peakRssMb = await Promise.all(procs.map((p) => rssMb(p.child.pid!, 'VmHWM')));
+    const cpuPerCycle = perCycle(cpuStart, await cpuNow(procs, opts.serverPids), opts.agents);
     const load = { start: loadStart, end: loadavg()[0]! };
 
     const outcomes = await fleetOutcomes(client, result);
@@ -157,6 +196,7 @@ export async function fleetScale(
       peakRssMb,
       startRssMb,
       load,
+      cpuPerCycle,
     };
   } catch (err) {
     for (const p of procs) if (p.stderr()) say(`worker ${p.child.pid}: ${p.stderr().slice(-1_000)}`);
@@ -168,15 +208,16 @@ export async function fleetScale(
 }
 
 const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number | undefined) => (x === undefined ? '?' : x.toFixed(2));
 
 /** The rows as the README's fleet table shows them. */
 export function fleetScaleTable(rows: FleetScaleRow[]): string {
   return [
-    '| fleet run | workers | at a time | minutes | cycles / minute | events / cycle | fleet run: runs, most events (bytes) in one | RSS per worker: ready → peak | machine load (1 min): start → end | every outcome once |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| fleet run | workers | at a time | minutes | cycles / minute | events / cycle | fleet run: runs, most events (bytes) in one | RSS per worker: ready → peak | machine load (1 min): start → end | CPU s / cycle: workers · Temporal · S3 | every outcome once |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.agents.toLocaleString('en-US')} agents | ${r.workers} | ${r.concurrency} | ${f1(r.seconds / 60)} | ${f1(r.cyclesPerMinute)} | ${f1(r.eventsPerCycle.mean)} | ${r.fleetRuns}, ${r.fleetRunEvents.max} (${Math.round(r.fleetRunBytes.max / 1024)} KB) | ${r.peakRssMb.map((m, i) => `${Math.round(r.startRssMb[i] ?? NaN)} → ${Math.round(m)} MB`).join(', ')} | ${r.load ? `${f1(r.load.start)} → ${f1(r.load.end)}` : 'n/a'} | ${r.countedOnce ? 'yes' : 'NO'}: ${Object.entries(
+        `| ${r.agents.toLocaleString('en-US')} agents | ${r.workers} | ${r.concurrency} | ${f1(r.seconds / 60)} | ${f1(r.cyclesPerMinute)} | ${f1(r.eventsPerCycle.mean)} | ${r.fleetRuns}, ${r.fleetRunEvents.max} (${Math.round(r.fleetRunBytes.max / 1024)} KB) | ${r.peakRssMb.map((m, i) => `${Math.round(r.startRssMb[i] ?? NaN)} → ${Math.round(m)} MB`).join(', ')} | ${r.load ? `${f1(r.load.start)} → ${f1(r.load.end)}` : 'n/a'} | ${r.cpuPerCycle ? `${f2(r.cpuPerCycle.workers)} · ${f2(r.cpuPerCycle.temporal)} · ${f2(r.cpuPerCycle.s3)}` : 'n/a'} | ${r.countedOnce ? 'yes' : 'NO'}: ${Object.entries(
           r.counts,
         )
           .map(([k, v]) => `${k} ${v}`)

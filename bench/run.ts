@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from '../app/client.js';
-import { stackDown, stackUp } from '../app/stack/servers.js';
+import { stackDown, stackStatus, stackUp } from '../app/stack/servers.js';
 import { progress } from '../app/output.js';
 import { loadStackConfig, localStackVariable, type StackConfig } from '../src/config/stack.js';
 import { InvalidInput } from '../src/util/errors.js';
@@ -85,11 +85,12 @@ async function fleet(args: string[], cfg: StackConfig): Promise<void> {
   const workerArgs = ['--max-activities', '--max-workflow-tasks', '--target-cpu'].flatMap((f) =>
     args.includes(f) ? [f, args[args.indexOf(f) + 1] ?? ''] : [],
   );
+  const serverPids = Object.fromEntries((await stackStatus(cfg)).flatMap((s) => (s.pid ? [[s.server, s.pid]] : [])));
   const c = await connectClient(cfg);
   try {
     const row = await fleetScale(
       c,
-      { agents, workers, concurrency, workerArgs, ...(agentsPerRun ? { agentsPerRun } : {}) },
+      { agents, workers, concurrency, workerArgs, serverPids, ...(agentsPerRun ? { agentsPerRun } : {}) },
       progress,
     );
     const machine = machineInfo();
