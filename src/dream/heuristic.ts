@@ -153,8 +153,8 @@ export class HeuristicDreamer implements Dreamer {
     const lessons = recurringMistakes([...input.sessions, ...(input.untrusted ?? [])]);
     if (lessons.length > 0) {
       const entries = lessons.map((l) => ({
-        prefix: `- \`${l.tool}\` fails with "${l.error}"`,
-        line: `- \`${l.tool}\` fails with "${l.error}"${l.example ? ` (e.g. \`${l.example}\`)` : ''}${l.fix ? ` — what worked next: ${l.fix}` : ''} (seen in ${l.sessions.length} sessions: ${l.sessions.join(', ')})`,
+        prefix: `- \`${l.tool}\` ${l.tool.includes('`') ? 'fail' : 'fails'} with "${l.error}"`,
+        line: `- \`${l.tool}\` ${l.tool.includes('`') ? 'fail' : 'fails'} with "${l.error}"${l.example ? ` (e.g. \`${l.example}\`)` : ''}${l.fix ? ` — what worked next: ${l.fix}` : ''} (seen in ${l.sessions.length} sessions: ${l.sessions.join(', ')})`,
         lesson: l,
       }));
       const at = this.placed(

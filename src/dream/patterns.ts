@@ -1,7 +1,8 @@
 import type { Evidence } from '../memory/changeSet.js';
 import type { SessionDigest, ToolCall } from '../sessions/digest.js';
-import { errorKey, sameError, type ErrorKey } from '../sessions/errorSignature.js';
-import { clipWords, errorLines, errorSignature, headlineOf } from '../sessions/errors.js';
+import { errorKey, sameError, signatureOf } from '../sessions/errorSignature.js';
+import { clipWords, errorSignature, headlineOf } from '../sessions/errors.js';
+import { errorGroups, linesOf, type Failure } from './errorGroups.js';
 
 /** How many distinct sessions must show a mistake or a workflow before it becomes memory. */
 export const minSessionsForPattern = 3;
@@ -32,18 +33,19 @@ export function normalizeError(text: string): string {
 }
 
 /**
- * What fixed a failed call, found by structure: after the last call that failed with the same error, the step
- * after which it stopped recurring. A retry of the same command that now succeeds fixed nothing itself: what
- * came between (the last other call that succeeded, else the user's words) did. No retry: the first other call
- * that succeeded.
+ * What fixed a failed call, found by structure: after the last call that failed with the same error (`recurs`,
+ * by default the same tool and error line), the step after which it stopped recurring. A retry of the same
+ * command that now succeeds fixed nothing itself: what came between (the last other call that succeeded, else the
+ * user's words) did. No retry: the first other call that succeeded.
  */
-export function fixFor(s: Pick<SessionDigest, 'toolCalls' | 'userStatements'>, i: number): Fix | undefined {
+export function fixFor(
+  s: Pick<SessionDigest, 'toolCalls' | 'userStatements'>,
+  i: number,
+  recurs: (c: ToolCall, k: number) => boolean = sameErrorAs(s.toolCalls[i]!),
+): Fix | undefined {
   const calls = s.toolCalls;
   const failed = calls[i]!;
-  const keys = linesOf(failed).map(errorKey);
-  const recurs = (c: ToolCall) =>
-    c.name === failed.name && !!c.error && linesOf(c).some((l) => keys.some((k) => sameError(k, errorKey(l))));
-  const last = calls.findLastIndex((c, k) => k >= i && recurs(c));
+  const last = calls.findLastIndex((c, k) => k >= i && (k === i || recurs(c, k)));
   const retry = (c: ToolCall) => c.name === failed.name && c.input.trim() === failed.input.trim();
   const later = calls.slice(last + 1).filter((c) => !c.error && !memoryTools.has(c.name));
   const retried = later.findIndex(retry);
@@ -55,85 +57,53 @@ export function fixFor(s: Pick<SessionDigest, 'toolCalls' | 'userStatements'>, i
   return told ? { told: told.text } : undefined;
 }
 
-/** The error lines of a failed call: as its digest found them in the whole output, else read from its excerpt. */
-export const linesOf = (c: ToolCall): string[] => c.errorLines ?? errorLines(c.error ?? '');
+/** A later call of the same tool that failed with one of the same error lines. */
+function sameErrorAs(failed: ToolCall): (c: ToolCall) => boolean {
+  const keys = linesOf(failed).map(errorKey);
+  return (c) =>
+    c.name === failed.name && !!c.error && linesOf(c).some((l) => keys.some((k) => sameError(k, errorKey(l))));
+}
+
+export { linesOf };
 
 /** What worked next: another call, or what the user said. */
 export type Fix = { call: ToolCall } | { told: string };
 
-interface Cluster {
-  tool: string;
-  /** The error line as first seen (level prefix aside), and its order among its call's error lines. */
-  line: string;
-  key: ErrorKey;
-  order: number;
-  example: string;
-  hits: Map<string, Evidence>;
-  fixes: Map<string, { text: string; count: number }>;
-}
+/** A fix as a lesson says it: the call in backticks, or the user's words. */
+const fixText = (fix: Fix) =>
+  'told' in fix
+    ? `the user said "${clipWords(fix.told, 160)}"`
+    : `\`${fix.call.input ? `${fix.call.name} ${fix.call.input}` : fix.call.name}\``;
 
 /**
- * Mistakes made in at least `min` sessions, with the call that fixed them when a later call succeeded. Each
- * error line of a failed call is clustered by its signature on its own, so one session that prints one more
- * line (a wrapper's "command exited with 1") still counts; lines that recur in the same sessions are one
- * lesson, named by all of them.
+ * Mistakes made in at least `min` sessions (errorGroups.ts: one error however each tool framed it), each with
+ * what fixed it: what the latest session that got past the error did next.
  */
 export function recurringMistakes(sessions: readonly SessionDigest[], min = minSessionsForPattern): Lesson[] {
-  const clusters: Cluster[] = [];
-  for (const s of sessions) {
-    s.toolCalls.forEach((call, i) => {
-      if (!call.error || call.name === 'memory') return;
-      const fix = fixFor(s, i);
-      linesOf(call).forEach((line, order) => {
-        // the same error however it was framed: the first cluster of the tool whose first line is alike
-        const key = errorKey(line);
-        let c = clusters.find((k) => k.tool === call.name && sameError(k.key, key));
-        if (!c) {
-          const example = clipWords(call.input.split('\n')[0]!, 120);
-          clusters.push((c = { tool: call.name, line, key, order, example, hits: new Map(), fixes: new Map() }));
-        }
-        if (!c.hits.has(s.sessionId)) c.hits.set(s.sessionId, { session_id: s.sessionId, event_id: call.eventId });
-        // what worked next, counted by its shape across sessions
-        if (fix && !c.fixes.has(`${s.sessionId}`)) {
-          const text =
-            'told' in fix
-              ? `the user said "${clipWords(fix.told, 160)}"`
-              : `\`${fix.call.input ? `${fix.call.name} ${fix.call.input}` : fix.call.name}\``;
-          const shape = 'told' in fix ? '\0told' : `${fix.call.name}\0${normalizeError(fix.call.input)}`;
-          const seen = c.fixes.get(shape);
-          c.fixes.set(shape, { text: seen?.text ?? text, count: (seen?.count ?? 0) + 1 });
-        }
-      });
-    });
-  }
-  // lines of one error recur in the same sessions: one lesson, its lines in the order the tool prints them
-  const lessons = new Map<string, { signature: string; clusters: Cluster[] }>();
-  for (const c of clusters) {
-    if (c.hits.size < min) continue;
-    const id = `${c.tool}\0${[...c.hits.keys()].sort().join(',')}`;
-    const l = lessons.get(id) ?? { signature: `${c.tool}\0${c.key.signature}`, clusters: [] };
-    l.clusters.push(c);
-    lessons.set(id, l);
-  }
-  return [...lessons.values()]
-    .map(({ signature, clusters: cs }) => {
-      // every line of the error goes to the headline, which names it by the lines that carry its identifier
-      const ordered = [...cs].sort((a, b) => a.order - b.order);
-      const first = ordered[0]!;
-      const fixes = new Map<string, { text: string; count: number }>();
-      for (const c of cs)
-        for (const [k, f] of c.fixes)
-          fixes.set(k, { text: f.text, count: Math.max(fixes.get(k)?.count ?? 0, f.count) });
-      const fix = [...fixes.entries()].sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))[0]?.[1].text;
-      const sessionIds = [...first.hits.keys()].sort();
+  return errorGroups(sessions, min)
+    .map((g) => {
+      const members = new Set(g.failures.map((f) => f.call));
+      const bySession = new Map<string, Failure[]>();
+      for (const f of g.failures)
+        bySession.set(f.session.sessionId, [...(bySession.get(f.session.sessionId) ?? []), f]);
+      const sessionIds = [...bySession.keys()].sort();
+      // the latest session first: its fix is the one that held
+      const latest = [...bySession.values()].sort((a, b) => b[0]!.session.startedAt - a[0]!.session.startedAt);
+      const fix = latest
+        .map((fs) => fixFor(fs[0]!.session, fs[0]!.index, (c) => members.has(c)))
+        .find((x) => x !== undefined);
+      const first = g.failures[0]!;
+      const tools = [...new Set(g.failures.map((f) => f.call.name))];
+      const ordered = [...g.lines].sort((a, b) => a.order - b.order).map((l) => l.line);
+      const example = clipWords(first.call.input.split('\n')[0]!, 120);
       return {
-        tool: first.tool,
-        error: headlineOf(ordered.map((c) => c.line)),
-        signature,
-        ...(first.example ? { example: first.example } : {}),
-        ...(fix ? { fix } : {}),
+        tool: tools.join('`, `'),
+        error: headlineOf(ordered),
+        signature: `${tools.join(',')}\0${signatureOf(ordered[0] ?? '')}`,
+        ...(example ? { example } : {}),
+        ...(fix ? { fix: fixText(fix) } : {}),
         sessions: sessionIds,
-        evidence: sessionIds.map((id) => first.hits.get(id)!),
+        evidence: sessionIds.map((id) => ({ session_id: id, event_id: bySession.get(id)![0]!.call.eventId })),
       };
     })
     .sort((a, b) => b.sessions.length - a.sessions.length || (a.signature < b.signature ? -1 : 1));

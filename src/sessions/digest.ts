@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
-import { contentText, eventProblem, type SessionEvent } from './events.js';
-import { clipWords, errorExcerpt, errorLines } from './errors.js';
+import { contentText, eventProblem, summarizeInput, type SessionEvent } from './events.js';
+import { resultErrors } from './errorNames.js';
 import { readsWorkspace } from './destinations.js';
 import { FlowScreen } from './flow.js';
 import { readLines } from '../util/readLines.js';
@@ -44,6 +44,10 @@ export interface ToolCall {
   error?: string;
   /** The lines that carry the error, found in the whole output (`errorLines`), redacted. */
   errorLines?: string[];
+  /** The names its error speaks of (`resultErrors`), redacted: what ties one error's framings across tools. */
+  names?: string[];
+  /** The call passed, but its output reports an error at error level (a log it read): `errorLines` are those. */
+  reported?: boolean;
 }
 
 export interface UserStatement {
@@ -107,6 +111,8 @@ export interface SessionDigest {
   handed: string[];
   /** Secrets redacted from what this digest holds, by kind. */
   secrets: Record<string, number>;
+  /** Names printed by calls that passed (`namesIn`): a name they print marks no one error. */
+  passingNames?: string[];
 }
 
 const maxText = 2_000;
@@ -118,14 +124,6 @@ export interface DigestOptions {
    * name files their own way (Claude Code's absolute paths) pass their own; the default reads SPEC §2's.
    */
   memoryPathOf?: (toolName: string, input: Record<string, unknown>) => string | undefined;
-}
-
-function summarizeInput(input: unknown): string {
-  if (!input || typeof input !== 'object') return '';
-  const i = input as Record<string, unknown>;
-  for (const k of ['command', 'cmd', 'query', 'url', 'file_path', 'path', 'pattern'])
-    if (typeof i[k] === 'string') return clip(i[k] as string, 300);
-  return clip(JSON.stringify(input), 300);
 }
 
 const isToolUse = (t: string) => t === 'agent.tool_use' || t === 'agent.custom_tool_use' || t === 'agent.mcp_tool_use';
@@ -170,6 +168,9 @@ class SessionReader {
   private readonly values = new Set<string>();
   /** Lines this session wrote (normalized): a later read of them is not the store speaking. */
   private readonly written = new Set<string>();
+  /** Names that calls which passed printed, read from their first 8 MB (bounded work on a huge session). */
+  private readonly passing = new Set<string>();
+  private passingRead = 0;
   private lastAt = -Infinity;
 
   constructor(
@@ -318,11 +319,13 @@ class SessionReader {
     const t = contentText(e.content);
     const id = typeof e.tool_use_id === 'string' ? e.tool_use_id : '';
     const p = this.pending.get(id);
-    // the error lines are found in the whole output: a tool may print a long summary before its error
-    if (p && e.is_error === true) {
-      p.call.error = await this.redact(errorExcerpt(t));
-      const lines = errorLines(t).map((l) => clipWords(l, 500));
-      if (lines.length > 0) p.call.errorLines = (await this.redact(lines.join('\n'))).split('\n');
+    if (p) {
+      const r = resultErrors(t, e.is_error === true, (this.passingRead += t.length) < 8_000_000);
+      if (r.excerpt !== undefined) p.call.error = await this.redact(r.excerpt);
+      if (r.lines.length > 0) p.call.errorLines = (await this.redact(r.lines.join('\n'))).split('\n');
+      if (r.names.length > 0) p.call.names = (await this.redact(r.names.join('\n'))).split('\n');
+      if (r.reported) p.call.reported = true;
+      for (const n of r.passing) this.passing.add(n);
     }
     if (p?.readsMemory) this.storeText(t, eventId, p.reads ?? 'memory');
     else
@@ -373,6 +376,7 @@ class SessionReader {
 
   async finish(): Promise<SessionDigest> {
     for (const id of [...this.pending.keys()]) await this.settle(id, false); // a write with no result recorded still happened
+    if (this.passing.size > 0) this.d.passingNames = [...this.passing];
     if (this.d.events === 0) throw new InvalidInput(`${this.file}: no events (an empty session)`);
     // a secret found later in the session (a write labels what the user only said) leaves what the user said too
     for (const u of this.d.userStatements) u.text = redactCopies(u.text, this.values).text;

@@ -8,6 +8,7 @@
 export const errorName =
   /\b[A-Z]\w*(?:Error|Exception)\b|\bE(?!RRORS?\b)[A-Z]{3,}\b|\bE\d{3,}\b|\b[A-Z]{2,}_[A-Z_]{3,}\b|\b[A-Z]{1,4}\d{3,5}\b/;
 export const errorNames = new RegExp(errorName.source, 'g');
+const wholeName = new RegExp(`^(?:${errorName.source})$`);
 /** A code a message ends with (`[code: 8000007]`, `code=10013`): it names the error, its message starts before it. */
 export const errorCode = /\bcode[:=]\s*["']?\d{3,}\b/i;
 export const errorCodes = new RegExp(errorCode.source, 'gi');
@@ -34,8 +35,23 @@ export const errorLevel =
  * process name and pid, a logger's columns, a package path before an exception's name).
  */
 export function fromMarker(line: string): string {
-  const at = [errorName.exec(line)?.index, levelAt(line)].filter((i): i is number => i !== undefined);
+  const bare = unquoted(line);
+  const at = [errorName.exec(bare)?.index, levelAt(bare)].filter((i): i is number => i !== undefined);
   return at.length ? line.slice(Math.min(...at)).trim() : line.trim();
+}
+
+/**
+ * The line with what it quotes and the values it dumps (`'…'`, `"…"`, `{…}`) blanked, each character kept in
+ * place: a name inside a value (`input_value={'DATABASE_URL': …}`) is data the error shows, not where it starts;
+ * a quoted code alone (`'MODULE_NOT_FOUND'`) stays.
+ */
+export function unquoted(line: string): string {
+  return line
+    .replace(/\{[^{}\n]*\}/g, (m) => ' '.repeat(m.length))
+    .replace(/(?<![\p{L}\p{N}])(["'`])([^"'`\n]*)\1(?![\p{L}\p{N}])/gu, (m, _q: string, inner: string) =>
+      // a quoted code (`code: 'MODULE_NOT_FOUND'`) is the error's own name, not data
+      m.length > 2 && !wholeName.test(inner) ? `${m[0]}${' '.repeat(m.length - 2)}${m[0]}` : m,
+    );
 }
 const levelAt = (line: string) => {
   const m = errorLevel.exec(line);
@@ -104,11 +120,19 @@ export const errorKey = (line: string): ErrorKey => ({ ids: identifiers(line), s
 
 /**
  * Whether two error lines are the same error: the same identifiers (another code or exception is another error)
- * and signatures at least `sameErrorAt` alike (when both are named, the shorter said within the longer).
+ * and signatures at least `sameErrorAt` alike (when both are named, the shorter said within the longer). One tool
+ * may print the exception's name where another prints only its message: a name missing is no other name, when
+ * the unnamed message (five words or more) is said within the named one.
  */
 export function sameError(a: string | ErrorKey, b: string | ErrorKey): boolean {
   const [x, y] = [typeof a === 'string' ? errorKey(a) : a, typeof b === 'string' ? errorKey(b) : b];
+  const [nx, ny] = [x.ids.length > 0, y.ids.length > 0];
+  if (nx !== ny)
+    return (
+      Math.min(words(x.signature).size, words(y.signature).size) >= 5 &&
+      containment(x.signature, y.signature) >= sameErrorAt
+    );
   if (x.ids.length !== y.ids.length || x.ids.some((n) => !y.ids.includes(n))) return false;
   // named by the same identifiers, one may say more of the message than the other; unnamed, both say it alike
-  return (x.ids.length > 0 ? containment : similarity)(x.signature, y.signature) >= sameErrorAt;
+  return (nx ? containment : similarity)(x.signature, y.signature) >= sameErrorAt;
 }

@@ -1,4 +1,13 @@
-import { errorCode, errorCodes, errorLevel, errorName, errorNames, fromMarker, signatureOf } from './errorSignature.js';
+import {
+  errorCode,
+  errorCodes,
+  errorLevel,
+  errorName,
+  errorNames,
+  fromMarker,
+  signatureOf,
+  unquoted,
+} from './errorSignature.js';
 
 /**
  * Tool errors by their structure, not the words around them: the lines of a failed call's output that carry
@@ -15,7 +24,11 @@ const ansi = /\u001b\[[0-9;?]{0,20}[ -/]{0,4}[@-~]|\u001b\][^\u0007\u001b]{0,500
  * main`, a code frame (`  142 |     await x(`, `    |  ^`), an indented location (` ❯ f src/a.ts:3:17`).
  */
 const frame = /^\s+(?:at\s|File\s"|in\s|from\s|#\d+\s)|^\s*>?\s*\d*\s*\|(?:\s|$)|^\s+\S.*[\w)]\.\w+:\d+(?::\d+)?\)?$/;
-const carriesError = (line: string) => errorLevel.test(line) || errorName.test(line) || errorCode.test(line);
+// (a name quoted or inside a dumped value is data the error shows, not an error of the line's own)
+const carriesError = (line: string) => {
+  const bare = unquoted(line);
+  return errorLevel.test(bare) || errorName.test(bare) || errorCode.test(bare);
+};
 /** Lines that only say the call failed (`Exit code 1`, `exited with 2`): true, but no error of their own. */
 const statusOnly = /^\W*(?:exit(?:ed)?(?: with)?(?: code| status)?\s*[:=]?\s*-?\d+|process exited.*)\W*$/i;
 /** A tally (`Tests: 1 failed, 27 passed`, `(4 tests | 4 failed) 38ms`): how many failed, not what. */
@@ -61,6 +74,8 @@ export function errorLines(output: string): string[] {
   const frames = framesOf(plain);
   // a line just before a position marker (`At line:1 char:12`, `В строка:1 знак:12`) is the message it points into
   const pointed = new Set(plain.flatMap((l, i) => (i > 0 && position.test(l) ? [i - 1] : [])));
+  // a heading at error level (`error during build:`) announces the line right below it as the error
+  for (let i = 0; i + 1 < plain.length; i++) if (heading(plain[i]!) && errorLevel.test(plain[i]!)) pointed.add(i + 1);
   const heads = exceptionHeads(plain, frames);
   const warned = warnings(plain, gap);
   // a short heading (`Error Message:`, `Stack Trace:`) introduces an error; it is not one
@@ -71,12 +86,15 @@ export function errorLines(output: string): string[] {
     statusOnly.test(l.trim()) ||
     tally(l) ||
     rule.test(l) ||
-    /^[\p{L}\s]{0,30}[:：]$/u.test(l.trim());
+    heading(l);
   const own = plain.flatMap((l, i) => (!framing(l, i) ? [{ l, i }] : []));
+  // one word right below an error line (`SECRET_KEY` under `1 validation error for Settings`) names its field
+  const field = (l: string, i: number) => !/\s/.test(l.trim()) && i > 0 && carriesError(plain[i - 1]!);
   const flagged = own.filter(
     ({ l, i }) =>
-      logged[i]!.level === 'error' ||
-      (!warned.has(i) && (pointed.has(i) || heads.has(i) || (logged[i]!.level === undefined && carriesError(l)))),
+      !field(l, i) &&
+      (logged[i]!.level === 'error' ||
+        (!warned.has(i) && (pointed.has(i) || heads.has(i) || (logged[i]!.level === undefined && carriesError(l))))),
   );
   if (flagged.length > 0) {
     const isFlagged = new Set(flagged.map((f) => f.i));
@@ -84,7 +102,8 @@ export function errorLines(output: string): string[] {
     const continued = ({ l, i }: { l: string; i: number }) => {
       const more: string[] = [];
       // (an object's dump, `code: 'X',` / `syscall: …,` / `}`, is fields, not a message going on)
-      const dump = (t: string) => /[,{}[\]]$/.test(t.trim());
+      // (a message may end in a bracketed detail: `Field required [type=missing]`)
+      const dump = (t: string) => /[,{[]$|^[}\]]/.test(t.trim());
       for (let k = i + 1; k < plain.length && more.length < 2 && !dump(l); k++) {
         if (dump(plain[k]!) || plain[k]!.trim() === '' || plain[k]!.includes('\t')) break;
         if (gap[k] || framing(plain[k]!, k) || isFlagged.has(k) || logged[k]!.level !== undefined || warned.has(k))
@@ -118,7 +137,11 @@ export function errorLines(output: string): string[] {
 function framesOf(lines: readonly string[]): boolean[] {
   const out: boolean[] = [];
   const indent = (l: string) => /^\s*/.exec(l)![0].length;
-  lines.forEach((l, i) => out.push(frame.test(l) || (i > 0 && out[i - 1]! && indent(l) > indent(lines[i - 1]!))));
+  // a named error labelled as a message (`page.goto: net::ERR_CERT_…`) under a step's location is its error, not code
+  const message = (l: string) => /^\s*[\w.$<>-]+:\s/.test(l) && errorName.test(l);
+  lines.forEach((l, i) =>
+    out.push(frame.test(l) || (i > 0 && out[i - 1]! && indent(l) > indent(lines[i - 1]!) && !message(l))),
+  );
   return out;
 }
 
@@ -178,6 +201,9 @@ function warnings(lines: readonly string[], gap: readonly boolean[]): Set<number
   });
   return out;
 }
+
+/** A short heading (`Error Message:`, `Stack Trace:`): it introduces what follows. */
+const heading = (l: string) => /^[\p{L}\s]{0,30}[:：]$/u.test(l.trim());
 
 /** Where an error points (`At line:1 char:12`, `In Zeile:1 Zeichen:5`): words, each with a number after a colon. */
 const position = /^\s*\S+\s\S+:\s?\d+\s\S+:\s?\d+\s*$/u;
@@ -291,7 +317,13 @@ export function headlineOf(lines: readonly string[], max = 240): string {
     const tail = mark ? l.slice(mark.index + mark[0].length).trim() : '';
     return tail.length >= 20 && tail.length < l.length ? tail : undefined;
   };
-  const told = lines.filter((l) => {
+  // a line that says nothing but its level (`[INFO] BUILD FAILURE`) names no error beside one that does
+  const levelOnly = (l: string) =>
+    fromMarker(l)
+      .replace(errorLevels, ' ')
+      .replace(/[^\p{L}\p{N}]+/gu, '') === '';
+  const said = lines.filter((l) => !levelOnly(l));
+  const told = (said.length > 0 ? said : lines).filter((l) => {
     const names = namesOf(l);
     const tail = lastSaid(l);
     return !lines.some(
@@ -301,7 +333,8 @@ export function headlineOf(lines: readonly string[], max = 240): string {
         ((names.length > 0 && names.every((n) => o.includes(n))) || (tail !== undefined && o.includes(tail))),
     );
   });
-  const isNamed = (l: string) => errorName.test(bare(l)) || errorCode.test(bare(l));
+  // (a name inside a quoted or dumped value does not name the line's error)
+  const isNamed = (l: string) => errorName.test(unquoted(bare(l))) || errorCode.test(unquoted(bare(l)));
   const named = told.filter(isNamed).reverse();
   const ordered = [...named, ...told.filter((l) => !isNamed(l))].slice(0, 2);
   const room = Math.max(60, Math.floor(max / Math.max(1, ordered.length)) - 3);
@@ -309,7 +342,21 @@ export function headlineOf(lines: readonly string[], max = 240): string {
     .map((l) => fromMarker(l).replace(/^(?:ERR!|error:?)\s+/i, ''))
     .map((l) => (ordered.length > 1 ? clipWords(l, room) : l))
     .join(' — ');
-  return clipWords(text, max);
+  // one message alone says its deepest cause last: its middle goes
+  return ordered.length === 1 ? clipMiddle(text, max) : clipWords(text, max);
+}
+
+/**
+ * `text` cut to `max` characters in its middle, at word ends, marked with `…`: a message chains its causes
+ * (`Could not transfer artifact …: Unknown host proxy: Name or service not known`), the deepest said last.
+ */
+export function clipMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = clipWords(text, Math.floor(max / 3)).replace(/…$/, '');
+  const room = max - head.length - 3;
+  const tail = text.slice(-room);
+  const start = tail.search(/(?<=\s)\S/);
+  return `${head} … ${start > 0 && start < room / 2 ? tail.slice(start) : tail}`;
 }
 
 /** `text` cut to `max` characters at the end of a word, marked with `…`. */

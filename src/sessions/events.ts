@@ -51,3 +51,13 @@ export function contentText(content: unknown): string {
     })
     .join('\n');
 }
+
+/** A tool call's input in one line a reader recognises (a command, a query, a path), at most 300 characters. */
+export function summarizeInput(input: unknown): string {
+  const clip = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s);
+  if (!input || typeof input !== 'object') return '';
+  const i = input as Record<string, unknown>;
+  for (const k of ['command', 'cmd', 'query', 'url', 'file_path', 'path', 'pattern'])
+    if (typeof i[k] === 'string') return clip(i[k] as string);
+  return clip(JSON.stringify(input));
+}

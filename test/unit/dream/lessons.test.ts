@@ -128,4 +128,16 @@ describe('lessons by error signature', () => {
     expect(lessons[0]).not.toMatch(/27 passed/);
     expect(lessons[0]).toMatch(/seen in 3 sessions/);
   });
+
+  it('writes one lesson for one error that two tools print, naming both', async () => {
+    const missing =
+      "Invariant Violation: 'RNQuill' could not be found. Verify that a module by this name is registered.";
+    const lessons = await lessonsOf((b, i) =>
+      b
+        .tool(i === 1 ? 'device_log' : 'bash', { command: 'npx expo start' }, `ERROR  ${missing}`, true)
+        .tool('bash', { command: 'npx expo prebuild --clean' }, 'done'),
+    );
+    expect(lessons).toHaveLength(1);
+    expect(lessons[0]).toMatch(/^- `bash`, `device_log` fail with "Invariant Violation: 'RNQuill' could not be found/);
+  });
 });

@@ -230,4 +230,50 @@ describe('a headline names the error, not a link to its help', () => {
     expect(headline).toContain('Column type drift');
     expect(headline).not.toContain('Help 1');
   });
+
+  it('reads the line a heading at error level announces, and a named message under a step location', () => {
+    const bundled = [
+      'bundling for production...',
+      '[bundler]: failed to resolve an import',
+      'error while bundling:',
+      'lib/DayCell.tsx (3:9): "isoWeekStart" is not exported by "node_modules/calendar-kit/dist/index.mjs".',
+    ].join('\n');
+    expect(errorLines(bundled).join('\n')).toContain('"isoWeekStart" is not exported');
+    const steps = [
+      'Failures:',
+      '',
+      '1) Scenario: Export the weekly report # features/report.feature:4',
+      '   ✔ Before # support/hooks.ts:8',
+      '   ✖ Given I open the report page # steps/report.steps.ts:12',
+      '       page.goto: net::ERR_NAME_NOT_RESOLVED at https://reports.internal.test/week',
+      '   - Then I download the PDF # steps/report.steps.ts:20',
+      '',
+      '1 scenario (1 failed)',
+    ].join('\n');
+    expect(errorHeadline(steps)).toContain('ERR_NAME_NOT_RESOLVED');
+  });
+
+  it('names the error as printed: a field under its message, a bracketed detail, a deepest cause said last', () => {
+    const settings = [
+      'Traceback (most recent call last):',
+      '  File "/srv/app/main.py", line 4, in <module>',
+      '    settings = Settings()',
+      'pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings',
+      'LEDGER_SIGNING_KEY',
+      "  Field required [type=missing, input_value={'API_BASE': 'https://…'}, input_type=dict]",
+    ].join('\n');
+    const headline = errorHeadline(settings);
+    expect(headline).toMatch(/^ValidationError: 1 validation error for Settings LEDGER_SIGNING_KEY Field required/);
+    expect(headline).not.toMatch(/^API_BASE/);
+    const chained = [
+      '[INFO] BUILD FAILURE',
+      `[ERROR] Could not resolve dependencies for project org.example:ledger:jar:2.4.0: ${'Failed to collect dependencies at org.example:ledger-core:jar:2.4.0 -> '.repeat(3)}org.example:ledger-api:jar:2.4.0: Unknown host mirror.internal.test: Temporary failure in name resolution`,
+    ].join('\n');
+    const said = errorHeadline(chained);
+    expect(said).not.toMatch(/FAILURE/);
+    expect(said).toMatch(
+      /^\[ERROR\] Could not resolve dependencies .* … .*Unknown host mirror\.internal\.test: Temporary failure in name resolution$/,
+    );
+    expect(said.length).toBeLessThanOrEqual(240);
+  });
 });
