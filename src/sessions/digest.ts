@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { InvalidInput } from '../util/errors.js';
-import { contentText, eventProblem, summarizeInput, type SessionEvent } from './events.js';
+import { contentText, eventProblem, isToolResult, isToolUse, sourceOf, summarizeInput } from './events.js';
+import type { SessionEvent } from './events.js';
 import { resultErrors } from './errorNames.js';
 import { readsWorkspace } from './destinations.js';
 import { FlowScreen } from './flow.js';
@@ -124,15 +125,6 @@ export interface DigestOptions {
    * name files their own way (Claude Code's absolute paths) pass their own; the default reads SPEC §2's.
    */
   memoryPathOf?: (toolName: string, input: Record<string, unknown>) => string | undefined;
-}
-
-const isToolUse = (t: string) => t === 'agent.tool_use' || t === 'agent.custom_tool_use' || t === 'agent.mcp_tool_use';
-const isToolResult = (t: string) => t.endsWith('tool_result');
-
-/** A tool result's provenance, in words a reviewer reads: which tool, on what. */
-function sourceOf(call: { name: string; rawTarget: string }): string {
-  const target = call.rawTarget ? ` (${clip(redactKnown(call.rawTarget).text, 80)})` : '';
-  return `a ${call.name} result${target}`;
 }
 
 interface ScreenedWrite extends PendingWrite {

@@ -1,3 +1,5 @@
+import { redactKnown } from './secrets.js';
+
 /** The event shapes of SPEC §2 that dreaming reads (Managed Agents `sessions.events.list`). */
 export interface SessionEvent {
   type: string;
@@ -11,6 +13,19 @@ export interface SessionEvent {
   stop_reason?: unknown;
   error?: { type?: string; message?: string };
   [key: string]: unknown;
+}
+
+/** A call of a tool of any kind (built-in, custom, MCP), and the result of one. */
+export const isToolUse = (t: string) =>
+  t === 'agent.tool_use' || t === 'agent.custom_tool_use' || t === 'agent.mcp_tool_use';
+export const isToolResult = (t: string) => t.endsWith('tool_result');
+
+/** A tool result's provenance, in words a reviewer reads: which tool, on what (its target masked and cut). */
+export function sourceOf(call: { name: string; rawTarget: string }): string {
+  const target = redactKnown(call.rawTarget).text;
+  return call.rawTarget
+    ? `a ${call.name} result (${target.length > 80 ? `${target.slice(0, 80)}…` : target})`
+    : `a ${call.name} result`;
 }
 
 const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
