@@ -98,9 +98,14 @@ export function errorGroups(sessions: readonly SessionDigest[], min: number): Er
   const groups = new Map<string, Tie>();
   // an error a passing call's output reported (a log read) counts beside two sessions or more whose calls failed
   const failed = (t: Tie) => new Set([...t.members].flatMap((i) => (failures[i]!.call.error ? [i] : [])));
-  for (const t of [...lineTies(failures), ...nameTies(failures, sessions, min)]) {
+  const counts = (t: Tie) => sessionKey(t).length >= min && sessionKey({ ...t, members: failed(t) }).length >= 2;
+  const byLine = lineTies(failures).filter(counts);
+  // a rare name inside one error the lines already tie (an address each of ten sessions printed) splits nothing
+  const within = (t: Tie) =>
+    byLine.some((l) => [...t.members].every((m) => l.members.has(m)) && sessionKey(l).length > sessionKey(t).length);
+  const byName = nameTies(failures, sessions, min).filter((t) => counts(t) && !within(t));
+  for (const t of [...byLine, ...byName]) {
     const ids = sessionKey(t);
-    if (ids.length < min || sessionKey({ ...t, members: failed(t) }).length < 2) continue;
     const g = groups.get(ids.join(','));
     if (!g) groups.set(ids.join(','), { members: new Set(t.members), lines: [...t.lines], names: [...t.names] });
     else {
