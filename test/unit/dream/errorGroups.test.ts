@@ -35,6 +35,21 @@ const runner = [
 ].join('\n');
 
 describe('one error, many framings and tools', () => {
+  it('keeps one error whole when each of its sessions also prints a name of its own, shared by a few', async () => {
+    // six sessions, one error line; three of them look up one address, three another: the addresses are rare
+    // names of three sessions each, inside the error the line already ties
+    const sessions = [0, 1, 2, 3, 4, 5].map((i) => {
+      const who = i % 2 === 0 ? 'ana@tallow.example' : 'bo@ferrule.example';
+      return new SessionBuilder(`sess_${i}`, day(i))
+        .user('Find the account')
+        .tool('crm', { q: who }, `404: no account matches "${who}" (look up by account id)`, true)
+        .tool('crm', { q: `acct_${i}` }, 'found');
+    });
+    const groups = errorGroups(await digests(sessions), 3);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.failures.map((f) => f.session.sessionId)).toEqual(sessions.map((s) => s.id));
+  });
+
   it('ties three tools that name the same missing export by the names they share, and names what fixed it', async () => {
     const outputs = [compiler, bundler, runner];
     const sessions = outputs.map((out, i) =>
