@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { anchoredValues, anchorOf, sameKind } from '../../../src/dream/anchors.js';
 import { appliedChanges } from '../../../src/memory/changeSet.js';
-import { heuristicDream } from '../../support/dream.js';
+import { heuristicDream, sessionAdding } from '../../support/dream.js';
 import { SessionBuilder } from '../../support/sessions.js';
 
 const pairs = (line: string) => anchoredValues(line).map((a) => `${a.anchor}=${a.value.text}`);
@@ -44,13 +44,8 @@ const dream = (store: Record<string, string>, sessions: SessionBuilder[] = []) =
   heuristicDream('agent-a', store, sessions);
 const at = Date.parse('2026-11-01T09:00:00Z');
 /** A session that adds `line` below `before` in `path`, and the store as it is after it. */
-function adds(store: Record<string, string>, id: string, path: string, before: string, line: string) {
-  const session = new SessionBuilder(id, at).memory('str_replace', path, {
-    old_str: before,
-    new_str: `${before}\n${line}`,
-  });
-  return { after: { ...store, [path]: store[path]!.replace(before, `${before}\n${line}`) }, session };
-}
+const adds = (store: Record<string, string>, id: string, path: string, before: string, line: string) =>
+  sessionAdding(store, id, at, { path, before, line });
 
 describe('an update tied to the older line by a shared rare name only', () => {
   const store = {
