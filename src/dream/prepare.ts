@@ -3,7 +3,7 @@ import type { Held } from '../memory/changeSet.js';
 import { defaultLimits } from '../memory/limits.js';
 import { MemoryStore } from '../memory/store.js';
 import { redactFile } from '../sessions/redactFile.js';
-import { mergeCounts, redactCopies, type Redaction } from '../sessions/screen.js';
+import { mergeCounts, redactCopies, standsAlone, type Redaction } from '../sessions/screen.js';
 import { breather } from '../util/concurrency.js';
 import type { DreamInput, PreparedInput } from './dreamer.js';
 import { reportInstructions, screenedOutWrites, sessionsForDreamers, takeHeld, type TakenLine } from './held.js';
@@ -48,9 +48,11 @@ export async function redactStore(
     first.set(path, await redactFile(content, values));
     await breathe(); // a cached redaction resolves at once: heartbeats need a turn of the event loop
   }
+  // a value the store held is looked for elsewhere only when it is a secret by its own characters (standsAlone)
+  const alone = new Set([...values].filter(standsAlone));
   const out = new Map<string, Redaction>();
   for (const [path, r] of first) {
-    const copies = redactCopies(r.text, values, handed);
+    const copies = redactCopies(r.text, alone, handed);
     const found = { ...r.found };
     mergeCounts(found, copies.found);
     out.set(path, { text: copies.text, found });

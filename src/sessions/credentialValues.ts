@@ -78,8 +78,14 @@ export interface Label {
   assignment: boolean;
   /** Named as an API's, a secret's or an environment's key (`api_key`, `client_secret`, `HEROKU_TOKEN`), not a field's plain name. */
   qualified?: boolean;
+  /** A field of a JSON object (`"url_token": …`): named for the API that sends it, not by the person keeping it. */
+  field?: boolean;
+  /** A name of more than one word (`merchant key`, `merchant_key`): named for what it opens, not a map's bare `key`. */
+  compound?: boolean;
   words: string[];
 }
+
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Is a labelled value a secret? The label's family and strength and the value's structure decide. */
 export function secretValue(v: Value, label: Label): boolean {
@@ -98,9 +104,10 @@ export function secretValue(v: Value, label: Label): boolean {
   if (label.family === 'password' && typeAbout(t, label.words)) return false;
   // small numbers joined (`16/16`, `3.5`, `10:30`, `2025-10-01`): a count, a ratio, a time or a date
   if (/^\d{1,4}(?:[/.:,-]\d{1,4}){1,3}$/.test(t)) return false;
-  // an identifier's format (a UUID) under a field's plain name (`"url_token": "<uuid>"` in a payload) is an id;
-  // under an API's, a secret's or an environment's name (`HEROKU_API_KEY`, `client_secret`) it is the key
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(t) && !label.qualified) return false;
+  // an identifier's format (a UUID) is a secret only with more evidence than its shape: an API's, a secret's or an
+  // environment's name (`HEROKU_API_KEY`, `client_secret`), or a credential's name a person gave it in a label or
+  // a config (`merchant_key: <uuid>`); a JSON payload's plain field (`"url_token": "<uuid>"`) or a bare `key` is an id
+  if (uuidShape.test(t) && !label.qualified && (label.field || !(label.strong || label.compound))) return false;
   if (label.family === 'password') {
     // one of a list of words in code spans (`Hasło: \`NotBlank\`, \`Length(min=8)\``): constraints, not a password
     if (v.quoted && wordsOnly(t) && /^[ \t]{0,2}[,;、][ \t]{0,2}[`'"]/.test(after(v).slice(1))) return false;

@@ -11,6 +11,7 @@ import { camelNameAt, familyOf, nameAt, qualifiers } from './credentialNames.js'
 import { passwordAfterName, shapedSpans, shapePatterns } from './credentialShapes.js';
 import { commandPatterns, commandSpans } from './credentialCommands.js';
 import { cellName, tableSpans } from './credentialTables.js';
+import { queryPatterns, querySpans } from './credentialQueries.js';
 import { looseValue, pairSecret, secretValue, valueAt, type Candidate, type Label } from './credentialValues.js';
 
 export type { Candidate } from './credentialValues.js';
@@ -63,8 +64,14 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
   const word = wordBefore(text, start);
   // not the last word of its name (`key_path`, `private_key_id`): only a compound credential name keeps its
   // value in reach, and then only a random-looking one (detect-secrets' keyword detector takes such suffixes)
-  if (/[\p{L}\p{N}_]/u.test(text[end] ?? ''))
-    return qualifiers.has(word.toLowerCase()) ? nearKeyword(text, identifierEnd(text, end), 20) : undefined;
+  if (/[\p{L}\p{N}_]/u.test(text[end] ?? '')) {
+    if (!qualifiers.has(word.toLowerCase())) return undefined;
+    const near = nearKeyword(text, identifierEnd(text, end), 20);
+    // an id's name over capitals and digits (`aws_access_key_id = AKIA…`): a key's public id as providers write it
+    const publicId =
+      near && namesAnId(text.slice(end, end + 4)) && /^[A-Z0-9]+$/.test(text.slice(near.start, near.end));
+    return publicId ? undefined : near;
+  }
   // an identifier's name (`Key ID`, `key id`): the value names the key, as detect-secrets' id filter reads it
   if (namesAnId(text.slice(end, end + 4))) return undefined;
   // a command-line flag: dashes right before the name (`--password`, `--db-pass`), not a list marker (`- Password`)
@@ -102,6 +109,10 @@ function labelled(text: string, start: number, end: number): Candidate | 'unlabe
     strong: family !== 'key' || env || !/^key$/i.test(name) || qualifiers.has(qualifier),
     assignment: !sep.decorated && (identifier || flag || text[sep.from - 1] === '='),
     qualified: env || qualifiers.has(qualifier) || /^[A-Z0-9_]{3,}$/.test(word),
+    compound: /\p{L}/u.test(word),
+    field:
+      /"[\w.-]{0,60}$/.test(text.slice(Math.max(0, start - 61), start)) &&
+      /^"[ \t]{0,3}:/.test(text.slice(end, end + 5)),
     words: [name.toLowerCase(), qualifier],
   };
   if ('loose' in sep ? !looseValue(v.text, label) && !secretValue(v, label) : !secretValue(v, label)) return undefined;
@@ -274,7 +285,7 @@ export function credentialSpans(text: string): Candidate[] {
       const near = found === 'unlabelled' ? nearKeyword(text, m.index + m[0].length) : found;
       if (near) out.push(near);
     }
-  return [...out, ...tableSpans(text), ...shapedSpans(text), ...commandSpans(text)];
+  return [...out, ...tableSpans(text), ...shapedSpans(text), ...commandSpans(text), ...querySpans(text)];
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
@@ -292,4 +303,5 @@ export const credentialPatterns: RegExp[] = [
   cellName,
   ...shapePatterns,
   ...commandPatterns,
+  ...queryPatterns,
 ];

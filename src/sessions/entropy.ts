@@ -65,7 +65,7 @@ export function isReference(v: string): boolean {
   return (
     /^\[REDACTED/.test(v) ||
     /^<[^<>]{1,80}>$/.test(v) || // <ADMIN_PASSWORD>, <token>
-    /^[A-Z][A-Z0-9_]{2,}$/.test(v) || // an environment variable's name
+    (/^[A-Z][A-Z0-9_]{2,}$/.test(v) && !drawnInCapitals(v)) || // an environment variable's name
     /^(?:\$\{?|%|\{\{|\$\()/.test(v) || // $VAR, ${VAR}, %VAR%, {{var}}, $(cmd)
     /^(?:process\.env|os\.environ|env)\b/.test(v) ||
     // config.database.password, process.env.KEY: words, not a token's random runs (`pk.eyJ1Ijoi…`)
@@ -77,6 +77,13 @@ export function isReference(v: string): boolean {
     builtOnReferences(v)
   );
 }
+
+/**
+ * Capitals and digits drawn, not a name: 12 or more with no `_` between words, letters and digits alternating
+ * three times or more (`F00DBABE1234F00D`, a base32 `JBSWY3DPEHPK3PXP`); `SHA256`, `OAUTH2_TOKEN` are names.
+ */
+const drawnInCapitals = (v: string) =>
+  !v.includes('_') && v.length >= 12 && (v.match(/(?<=\d)[A-Z]|(?<=[A-Z])\d/g)?.length ?? 0) >= 3;
 
 /**
  * The references a value may be built around: a template expression (`${{ secrets.X }}`, `{{ vault … }}`), a
@@ -121,6 +128,10 @@ export function isPlaceholder(v: string, labelWords: readonly string[] = []): bo
     return true;
   if (!wordsOnly(v) || /\p{Lu}/u.test(v)) return false;
   if (letters(v) < 12) return true;
+  // a phrase (`django-insecure-change-me`, `set-it-in-env`): three words or more, one of one or two letters,
+  // is written language; a passphrase is drawn from a word list, whose words have three letters or more (EFF's)
+  const words = wordsOf(v);
+  if (words.length >= 3 && words.some((w) => w.length <= 2)) return true;
   const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
   return wordsOf(v).some((w) => own.has(w) || [...own].some((o) => o.length >= 4 && w.includes(o)));
 }

@@ -10,6 +10,8 @@ import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-pr
 import { secretLintProfiler } from '@secretlint/profiler';
 import { credentialPatterns, credentialSpans, type Candidate } from './credentials.js';
 import { labelsAnId } from './credentialShapes.js';
+import { asciiDigits } from './digits.js';
+import { isStyleValue } from './styleValues.js';
 import {
   characterClasses,
   isMasked,
@@ -17,6 +19,7 @@ import {
   isReference,
   referencePattern,
   relativeEntropy,
+  shannonEntropy,
 } from './entropy.js';
 
 export { isPlaceholder } from './entropy.js';
@@ -122,7 +125,9 @@ export function redactKnown(text: string, collect?: Set<string>): Redaction {
       return group ? `${m.slice(1, group).join('')}[REDACTED:${kind}]` : `[REDACTED:${kind}]`;
     });
   }
-  return { text: replaceSpans(out, credentialSpans(out), found, collect), found };
+  // digits of every script read as ASCII for shapes and entropy (same offsets); a CSS value is never a secret
+  const spans = credentialSpans(asciiDigits(out)).filter((s) => !isStyleValue(out.slice(s.start, s.end)));
+  return { text: replaceSpans(out, spans, found, collect), found };
 }
 
 // secretlint 11 profiles every lint whether asked or not: a performance mark per rule per call, kept in arrays
@@ -196,6 +201,19 @@ export function handedOverTokens(text: string): string[] {
     out.push(t);
   }
   return out;
+}
+
+/**
+ * A secret by its own characters, without the label it was found under: long and random (16 characters or
+ * more at gitleaks' 3.5 bits a character) or a chosen password's mix (8 or more, a letter, a digit and a third
+ * class). Only such a value is looked for unlabelled in a store's other documents: a word, a colour or a name
+ * that one label made a secret is, written elsewhere without it, what it says there.
+ */
+export function standsAlone(value: string): boolean {
+  if (isStyleValue(value) || isReference(value) || isPlaceholder(value)) return false;
+  const v = asciiDigits(value);
+  const mixed = v.length >= 8 && /\p{L}/u.test(v) && /\d/.test(v) && characterClasses(v) >= 3;
+  return mixed || (v.length >= 16 && shannonEntropy(v) >= 3.5);
 }
 
 /** A secret as screening remembers it across texts: its length and hash, never its text. */

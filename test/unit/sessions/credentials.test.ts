@@ -264,3 +264,23 @@ describe('a JWT is read by its decoded claims', () => {
     expect((await redactSecrets(text)).text).not.toContain(token.split('.')[1]);
   });
 });
+
+describe('a UUID is a secret only with evidence beyond its shape', () => {
+  const uuid = '3f6c1d2e-8a7b-4c9d-b0e1-f2a3b4c5d6e7';
+  it.each([
+    ['a credential’s name a person gave it in a label', `- Zarinpal merchant key: ${uuid}`],
+    ['a credential’s name in a config', `merchant_key = "${uuid}"`],
+    ['a secret’s name', `payment_secret: ${uuid}`],
+    ['an environment’s name', `PAYMENT_TOKEN=${uuid}`],
+  ])('redacts one under %s', (_case, text) => {
+    expect(secretsOf(text)).toContain(uuid);
+  });
+  it.each([
+    ['an id’s name', `merchant_id: ${uuid}`],
+    ['an id in an environment', `MERCHANT_ID=${uuid}`],
+    ['a JSON payload’s field', `{ "url_token": "${uuid}" }`],
+    ['a bare key (a map’s)', `{ key: '${uuid}', value: 'Americas' }`],
+  ])('keeps one under %s', (_case, text) => {
+    expect(secretsOf(text)).not.toContain(uuid);
+  });
+});
