@@ -8,6 +8,7 @@ import type { Held, Move, Quarantine } from '../memory/changeSet.js';
 import { isArchivePath } from '../memory/paths.js';
 import { destinationsIn, knownKeys } from '../sessions/destinations.js';
 import { detectInjection } from '../sessions/injection.js';
+import { redactKnown } from '../sessions/secrets.js';
 import type { HeldLine, SessionDigest } from '../sessions/digest.js';
 import type { Ledger } from './ledger.js';
 import { withoutLines } from './markdown.js';
@@ -133,7 +134,8 @@ export function takeHeld(
     line: t.text,
     ...(t.hold.kept !== undefined ? { kept: t.hold.kept } : {}),
     source: t.hold.source,
-    reason: t.hold.reason,
+    // the reason names the destinations it saw in the session's text as written: never a secret among them
+    reason: redactKnown(t.hold.reason).text,
   }));
   const quarantined: Quarantine[] = sessions
     .filter((s) => s.injection)

@@ -91,7 +91,7 @@ function notesOf(
   for (const h of cs.held)
     out.push(
       paint.red(t(`held ${h.session_id} ${h.path}: ${maskValues(h.line.trim(), secrets)}`)) +
-        paint.dim(t(` — from ${h.source}: ${h.reason}`)),
+        paint.dim(t(` — from ${h.source}: ${maskValues(h.reason, secrets)}`)),
     );
   for (const f of cs.findings)
     out.push(
@@ -126,9 +126,10 @@ export function renderChangeSet(
   // a suggestion is shown as what accepting it adds to the applied tier
   const applied = new Map(appliedChanges(cs.changes).map((c) => [c.path, c.op === 'delete' ? '' : c.after]));
   // a value redacted anywhere in the change set is shown nowhere: a redacted line may have moved to another file
+  // (a held line is redacted in `held` and gone from its file: its `-` line is masked by it)
   const secrets = redactionsAcross(
     cs.changes.flatMap((c) => base.get(c.path) ?? []),
-    cs.changes.flatMap((c) => c.after ?? []),
+    [...cs.changes.flatMap((c) => c.after ?? []), ...cs.held.map((h) => h.line)],
   );
   for (const c of cs.changes) {
     const suggested = tierOf(c) === 'suggested';

@@ -18,7 +18,9 @@ const assigned = /(?<![:/])[:=：﹕∶꞉][ \t]{0,3}[*_`"'“「]{0,3}([A-Za-z0
  */
 export function randomKey(token: string): boolean {
   // words joined by `_` or `-` (a file's or a slug's name: `intel_03_CAE_K12_risks`) are written, not drawn
-  const longest = token.split(/[-_]/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  // `/` beside `-` or `_` is in neither base64 alphabet (RFC 4648 §4, §5): a path's segments (`tasks/JB-2026…/raw_db`)
+  const parts = token.split(/\//.test(token) && /[-_]/.test(token) ? /[-_/]/ : /[-_]/);
+  const longest = parts.reduce((a, b) => (b.length > a.length ? b : a), '');
   if (longest.length < 16) return false;
   const alnum = token.replace(/[^A-Za-z0-9]/g, '');
   if (characterClasses(alnum) < 3 || token.startsWith('/') || isReference(token) || isMasked(token)) return false;

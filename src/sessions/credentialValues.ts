@@ -122,6 +122,8 @@ export function secretValue(v: Value, label: Label): boolean {
   // keys and tokens are written in ASCII: a value with letters of another script is prose about the key
   // (`JWT Secret: 環境変数で管理、…`: kept in an environment variable), not the key
   if (/(?!\p{Script=Latin})\p{L}/u.test(t)) return false;
+  // nor has a key spaces between symbols (`조인키: \`date + symbol\``: an expression of what joins)
+  if (/\s/.test(t) && !wordsOnly(t)) return false;
   if (tokenShaped(t)) return true;
   if (!label.strong) return false;
   if (wordsOnly(t)) return label.assignment && passphrase(t);

@@ -208,7 +208,7 @@ const genericSecret = (token: string) =>
   !/^[\w.-]{1,80}(?:\/[\w.-]{1,80}){1,16}\.[A-Za-z]{1,6}$/.test(token) &&
   !/^(?:[a-z0-9-]{1,63}\.){1,6}[a-z]{2,24}$/.test(token) && // a host's name (`avi1840.github.io`)
   // words and small numbers joined by separators: a slug, a model's or a file's name (`google-x/gemini-3-flash`)
-  !token.split(/[-_/.:]/).every((w) => /^[a-z]{0,40}$/.test(w) || /^\d{1,4}$/.test(w)) &&
+  !token.split(/[-_/.:]/).every((w) => /^[a-z]{0,40}\d{0,4}$/.test(w)) && // numbered words too (`stage2_checks`)
   !/^[\w.-]{1,253}:\d{1,5}(?:\/|$)/.test(token) && // host:port/path
   !/^\d{1,4}(?:[-/.:]\d{1,4}){1,6}/.test(token) && // a date, a time, a version
   /\d/.test(token) &&

@@ -3,6 +3,7 @@
  * looked up (a placeholder, a reference). No list of example values: brackets, character classes,
  * repetition, entropy and the words of the value's own label decide.
  */
+import { allNames } from './credentialNames.js';
 
 /** Shannon entropy in bits per character, over the value's own characters (as gitleaks and detect-secrets compute it). */
 export function shannonEntropy(value: string): number {
@@ -126,6 +127,7 @@ export function isPlaceholder(v: string, labelWords: readonly string[] = []): bo
     namesItself(v, labelWords)
   )
     return true;
+  if (describesItself(v)) return true;
   if (!wordsOnly(v) || /\p{Lu}/u.test(v)) return false;
   if (letters(v) < 12) return true;
   // a phrase (`django-insecure-change-me`, `set-it-in-env`): three words or more, one of one or two letters,
@@ -133,8 +135,28 @@ export function isPlaceholder(v: string, labelWords: readonly string[] = []): bo
   const words = wordsOf(v);
   if (words.length >= 3 && words.some((w) => w.length <= 2)) return true;
   const own = new Set([...labelWords.map((w) => w.toLowerCase()), ...credentialWords]);
-  return wordsOf(v).some((w) => own.has(w) || [...own].some((o) => o.length >= 4 && w.includes(o)));
+  // a credential's own name in any language the names are kept in (`sua-chave-aqui`: "your key here")
+  return words.some(
+    (w) => own.has(w) || credentialNames.has(w) || [...own].some((o) => o.length >= 4 && w.includes(o)),
+  );
 }
+
+/** Credentials' names of one word, in every language credentialNames.ts keeps them in. */
+const credentialNames = new Set(allNames.filter((n) => !n.includes(' ')));
+
+/**
+ * A description of a value in place of one (`random_64_char_string`, `min-32-chars`): three or more lower-case
+ * words joined by one separator, one of them a number of one to three digits (a length, a count).
+ */
+const describesItself = (v: string): boolean => {
+  const parts = v.split(/[-_.]/);
+  return (
+    parts.length >= 3 &&
+    /^[a-z0-9]{1,12}(?:([-_.])[a-z0-9]{1,12}(?:\1[a-z0-9]{1,12}){1,8})$/.test(v) &&
+    parts.every((p) => /^[a-z]{2,12}$/.test(p) || /^\d{1,3}$/.test(p)) &&
+    parts.filter((p) => /^\d/.test(p)).length === 1
+  );
+};
 
 /**
  * A value that says nothing its label does not: a word of its own label, the user's name beside it or a

@@ -56,7 +56,9 @@ const providerRules: SecretRule[] = [
     pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g,
     // the public half of a key pair, its secret the other: labelled as the ID it is (`aws_access_key_id = AKIA…`),
     // or first in an `id / secret` pair, where a user's name stands (`aws: AKIA… / Wq9…`)
-    unless: (_, before, after) => labelsAnId(before) || /^[ \t]{1,3}\/[ \t]{1,3}\S/.test(after),
+    // AWS documents its formats with keys that end in EXAMPLE (`AKIAIOSFODNN7EXAMPLE`), as gitleaks' aws rule allows
+    unless: (id, before, after) =>
+      labelsAnId(before) || /^[ \t]{1,3}\/[ \t]{1,3}\S/.test(after) || id.endsWith('EXAMPLE'),
   },
   {
     kind: 'aws-secret-access-key',
@@ -212,6 +214,8 @@ export function handedOverTokens(text: string): string[] {
 export function standsAlone(value: string): boolean {
   if (isStyleValue(value) || isReference(value) || isPlaceholder(value)) return false;
   const v = asciiDigits(value);
+  // words and numbered words joined (`stage2_input_policy_checks`, `--brand-primary`) are written, not drawn
+  if (v.split(/[-_./]/).every((w) => /^[a-z]{0,40}\d{0,4}$/.test(w))) return false;
   const mixed = v.length >= 8 && /\p{L}/u.test(v) && /\d/.test(v) && characterClasses(v) >= 3;
   return mixed || (v.length >= 16 && shannonEntropy(v) >= 3.5);
 }

@@ -139,4 +139,36 @@ describe('maskRedacted', () => {
     expect(text).toContain('-- token: Bearer [MASKED:stripe]');
     expect(text).toContain('held s1 /MEMORY.md: - token: Bearer [MASKED:stripe]');
   });
+
+  it('masks a held line that went to no archive, by its redacted form in `held`, and the reason naming it', () => {
+    const pw = 'Pg_V1p!2025x';
+    const url = `postgresql://app:${pw}@db.stg.example.vn:5432/app`;
+    const base = MemoryStore.from({ '/tech.md': `# Env\nDATABASE_URL="${url}"\n- plain\n` });
+    const cs = changeSetOf(
+      base,
+      [
+        {
+          op: 'update',
+          path: '/tech.md',
+          before_sha256: base.fileHash('/tech.md')!,
+          after: '# Env\n- plain\n',
+          reason: 'insight',
+          detail: 'held',
+          evidence: [],
+        },
+      ],
+      [
+        {
+          session_id: 's1',
+          path: '/tech.md',
+          line: 'DATABASE_URL="postgresql://app:[REDACTED:password-in-url]@db.stg.example.vn:5432/app"',
+          source: 'text the user forwarded or quoted',
+          reason: `it names ${url}, which came from outside`,
+        },
+      ],
+    );
+    const text = renderChangeSet(cs, base);
+    expect(text).not.toContain(pw);
+    expect(text).toContain('-DATABASE_URL="postgresql://app:[MASKED:password-in-url]@db.stg.example.vn:5432/app"');
+  });
 });
