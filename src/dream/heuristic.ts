@@ -20,6 +20,7 @@ import { anchorUpdates } from './anchors.js';
 import { namedValueUpdates, writtenLines } from './namedValues.js';
 import { rowAnchors, rowFacts } from './rows.js';
 import { codeFacts } from './codeValues.js';
+import { measuredLabelUpdates } from './measuredLabels.js';
 import { Groups, Supersession } from './supersession.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -73,6 +74,7 @@ export class HeuristicDreamer implements Dreamer {
       breathe,
     );
     namedValueUpdates(facts, rows, written, groups);
+    measuredLabelUpdates(facts, groups, supersession.fields);
     await breathe();
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
