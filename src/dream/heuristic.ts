@@ -21,6 +21,7 @@ import { namedValueUpdates, writtenLines } from './namedValues.js';
 import { rowAnchors, rowFacts } from './rows.js';
 import { codeFacts } from './codeValues.js';
 import { measuredLabelUpdates } from './measuredLabels.js';
+import { namedChoiceUpdates } from './namedChoices.js';
 import { Groups, Supersession } from './supersession.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -75,6 +76,7 @@ export class HeuristicDreamer implements Dreamer {
     );
     namedValueUpdates(facts, rows, written, groups);
     measuredLabelUpdates(facts, groups, supersession.fields);
+    namedChoiceUpdates(facts, groups, supersession.fields);
     await breathe();
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);

@@ -136,3 +136,26 @@ describe('a label in another script, tied by the unit of its one quantity', () =
     expect((await update(one, '- **Cache TTL**: 60 seconds')).changeSet.changes).toEqual([]);
   });
 });
+
+describe('a choice changed from one name to another, in any language', () => {
+  it.each([
+    ['- **Bundler**: webpack 5\n', '- 打包工具从 webpack 换成了 Vite 6', '- **Bundler**: Vite 6'],
+    [
+      '- **Server**: Hetzner CX21 (Falkenstein)\n',
+      '- Сервер переехал с Hetzner на DigitalOcean',
+      '- **Server**: DigitalOcean',
+    ],
+  ])('suggests %j updated by %j', async (old, line, now) => {
+    const r = await update(`# Infra\n\n${old}- Tests: vitest\n`, line);
+    expect(r.applied).toEqual([]);
+    expect(r.suggested).toHaveLength(1);
+    expect(r.accepted.get('/tech.md')).toContain(now);
+    expect(r.accepted.get('/archive/tech.md')).toContain(old.trim());
+  });
+
+  it('leaves the store alone when the names stand in two clauses, or two new names follow', async () => {
+    const store = '# Infra\n\n- **Deploy**: Vercel\n- Tests: vitest\n';
+    for (const line of ['- Vercel 预览失败；ESLint 配置修好了', '- Vercel 上同时试了 Netlify 和 Render'])
+      expect((await update(store, line)).changeSet.changes).toEqual([]);
+  });
+});
