@@ -114,6 +114,8 @@ const ratio = (x: string, y: string) => {
  * named all over its store, but given a version in a few lines only.
  */
 const rareIn = (lines: number) => Math.max(3, Math.ceil(lines * 0.01));
+/** How many copies of one value, the only one the store gives a name, a newer value may update together. */
+const copies = 6;
 
 /**
  * For each line a session wrote that no other mechanism placed: the older lines in other files that share one
@@ -148,7 +150,9 @@ export async function anchorUpdates(
   for (const [f, a] of anchored) {
     const keyed = a.map((x) => ({ ...x, key: keyOf(x.anchor) }));
     anchored.set(f, keyed);
-    for (const key of new Set(keyed.map((x) => x.key))) frequency.set(key, (frequency.get(key) ?? 0) + 1);
+    // a value in brackets is a remark of its line (`pdfkraft 3.2 (PHP 8.2+)`): it does not make the name common
+    for (const key of new Set(keyed.filter((x) => !x.value.aside).map((x) => x.key)))
+      frequency.set(key!, (frequency.get(key!) ?? 0) + 1);
   }
   const all = [...anchored.keys()];
   const rare = rareIn(all.length);
@@ -156,13 +160,26 @@ export async function anchorUpdates(
   for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
-      if ((frequency.get(mine.key!) ?? 0) > rare) continue;
-      const olds = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
-      const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.key === mine.key)!.value.text));
-      if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
+      const carried = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
+      const valueOf = (o: Fact) => anchored.get(o)!.find((a) => a.key === mine.key)!.value;
+      // remarks in brackets give way to lines that state the value
+      const stated = carried.filter((o) => !valueOf(o).aside);
+      const olds = stated.length > 0 ? stated : carried;
+      const values = new Set(olds.map((o) => valueOf(o).text));
+      // a name every line gives one value (copies of one fact) is one thing, however often the store says it
+      const only = core([...values][0] ?? '');
+      const agreeing =
+        values.size === 1 &&
+        all.every(
+          (o) =>
+            o === n ||
+            anchored.get(o)!.every((x) => x.key !== mine.key || x.value.aside || core(x.value.text) === only),
+        );
+      if ((frequency.get(mine.key!) ?? 0) > rare && !agreeing) continue;
+      if (olds.length === 0 || olds.length > (agreeing ? copies : 3) || values.size !== 1) continue;
       const group = groups.next();
       for (const o of olds) {
-        const from = narrowed(anchored.get(o)!.find((a) => a.key === mine.key)!.value);
+        const from = narrowed(valueOf(o));
         const pair: Pair = { from, to: narrowed(mine.value), score: 0 };
         o.decision = {
           kind: 'replaced',

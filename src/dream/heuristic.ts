@@ -76,7 +76,7 @@ export class HeuristicDreamer implements Dreamer {
     );
     namedValueUpdates(facts, rows, written, groups);
     measuredLabelUpdates(facts, groups, supersession.fields);
-    namedChoiceUpdates(facts, groups, supersession.fields);
+    namedChoiceUpdates(facts, written, groups, supersession.fields);
     await breathe();
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);

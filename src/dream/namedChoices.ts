@@ -14,51 +14,59 @@ import { isAtomic, isJournal } from './values.js';
 
 // a name in a script with case: letters, then letters, digits or joiners (`webpack`, `DigitalOcean`, `Next.js`)
 const name = /(?<![\p{L}\p{N}_.-])[\p{Script=Latin}][\p{Script=Latin}\p{Nd}]*(?:[.+#-][\p{Script=Latin}\p{Nd}]+)*/gu;
-const version = /^\s?v?\d+(?:\.\d+)*(?![\p{L}\p{N}])/u;
+const version = /^\s?v?\d+(?:\.\d+)*(?![\p{Nd}]|\.\d|[\p{Script=Latin}])/u;
 const clause = /[;,。，；、|()（）]|[.!?]\s|\s[—–-]\s/u;
 /** At most this many words between the old name and the new one: one short statement of a change. */
 const reach = 4;
-/** At most this many lines of the store may hold the old name: more, and it names many things. */
+/** At most this many lines of a small store may hold the old name (2 % of a large one's): more, and it names many things. */
 const rare = 3;
 
 const lower = (s: string) => s.toLowerCase();
 const namesIn = (text: string) => [...text.matchAll(name)].filter((m) => /\p{L}{3}/u.test(m[0]));
 
 /**
- * Suggests, for each line a session wrote that no other mechanism placed, the older label line whose value is
- * the name the newer line changes from.
+ * Suggests, for each line a session wrote that no other mechanism placed, the older label line whose value names
+ * what the newer line changes from: the old name followed in one clause by the new one (`从 webpack 换成了 Vite`),
+ * or the old name in a remark after the new one (`PostgreSQL 16으로 변경 (MongoDB 미사용)`).
  */
-export function namedChoiceUpdates(facts: readonly Fact[], groups: Groups, fields: ReadonlySet<string>): void {
+export function namedChoiceUpdates(
+  facts: readonly Fact[],
+  written: readonly Fact[],
+  groups: Groups,
+  fields: ReadonlySet<string>,
+): void {
   // how many lines hold each name; which names the store held before these sessions
   const holders = new Map<string, number>();
   const baseline = new Set<string>();
-  for (const f of facts)
+  for (const f of [...facts, ...written])
     for (const n of new Set(namesIn(f.text).map((m) => lower(m[0])))) {
       holders.set(n, (holders.get(n) ?? 0) + 1);
       if (!f.written) baseline.add(n);
     }
-  // older label lines whose value starts with a name: the choice they record
+  // older label lines with a short value: the choice they record, by each name the value holds
   const choices = new Map<string, Fact[]>();
   for (const f of facts) {
     const keyed = f.start === f.end && !f.written ? parseKeyedFact(f.text) : undefined;
     if (keyed?.form !== 'label' || !isAtomic(keyed.value)) continue;
     const at = f.text.lastIndexOf(keyed.raw);
-    const first = at > 0 ? namesIn(f.text.slice(at).replace(/^[*_`\s]+/u, ''))[0] : undefined;
-    if (first?.index === 0) choices.set(lower(first[0]), [...(choices.get(lower(first[0])) ?? []), f]);
+    if (at <= 0) continue;
+    for (const m of new Set(namesIn(f.text.slice(at)).map((x) => lower(x[0]))))
+      choices.set(m, [...(choices.get(m) ?? []), f]);
   }
   const bys = new Set(facts.flatMap((f) => (f.decision ? [f.decision.by] : [])));
-  for (const n of facts) {
+  // a project's own choice is named in a few lines of a hundred; a word of its language in many more
+  const common = Math.max(rare + 1, Math.ceil(facts.length * 0.02));
+  for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n) || n.start !== n.end) continue;
     const names = namesIn(n.text);
     for (const [i, from] of names.entries()) {
       const olds = (choices.get(lower(from[0])) ?? []).filter((o) => older(o, n, fields));
-      if (olds.length !== 1 || (holders.get(lower(from[0])) ?? 0) > rare + 1) continue;
-      // the one name after it, in the same clause, a few words on, that the store never held
-      const to = names.slice(i + 1).filter((m) => !baseline.has(lower(m[0])) && near(n.text, from, m));
-      if (to.length !== 1 || names.slice(i + 1).some((m) => m !== to[0] && near(n.text, from, m) && !isVersion(m[0])))
-        continue;
+      if (olds.length !== 1 || (holders.get(lower(from[0])) ?? 0) > common) continue;
       const o = olds[0]!;
-      const text = withChoice(o, n.text, to[0]!);
+      const theirs = new Set(namesIn(o.text).map((m) => lower(m[0])));
+      const to = successor(n.text, names, i, baseline).filter((m) => !theirs.has(lower(m[0])));
+      if (to.length !== 1) continue;
+      const text = withChoice(o, from[0], n.text, to[0]!);
       if (text === undefined) continue;
       o.decision = {
         kind: 'replaced',
@@ -75,6 +83,40 @@ export function namedChoiceUpdates(facts: readonly Fact[], groups: Groups, field
   }
 }
 
+/**
+ * The names that may replace `names[i]`: in one clause a few words after it, those the store never held; or, when
+ * it stands in a remark (brackets), the new names of the clause the remark follows, else those written as names
+ * (a capital or a version after them).
+ */
+function successor(
+  text: string,
+  names: RegExpMatchArray[],
+  i: number,
+  baseline: ReadonlySet<string>,
+): RegExpMatchArray[] {
+  const from = names[i]!;
+  const open = remarkStart(text, from.index!);
+  if (open === undefined) {
+    const after = names.slice(i + 1).filter((m) => near(text, from, m) && !isVersion(m[0]));
+    const fresh = after.filter((m) => !baseline.has(lower(m[0])));
+    return fresh.length === 1 && after.length === 1 ? fresh : [];
+  }
+  const head = text.slice(0, open);
+  const start = Math.max(0, ...[...head.matchAll(new RegExp(clause.source, 'gu'))].map((m) => m.index + m[0].length));
+  const before = names.filter((m) => m.index! >= start && m.index! < open && !isVersion(m[0]));
+  const fresh = before.filter((m) => !baseline.has(lower(m[0])));
+  if (fresh.length > 0) return fresh;
+  return before.filter((m) => /^\p{Lu}/u.test(m[0]) || version.test(text.slice(m.index! + m[0].length)));
+}
+
+/** Where the bracketed remark around `at` opens, or undefined when `at` is in no brackets. */
+function remarkStart(text: string, at: number): number | undefined {
+  const open = Math.max(text.lastIndexOf('(', at), text.lastIndexOf('（', at));
+  if (open === -1) return undefined;
+  const close = [text.indexOf(')', open), text.indexOf('）', open)].filter((c) => c !== -1);
+  return close.length === 0 || Math.min(...close) > at ? open : undefined;
+}
+
 const isVersion = (s: string) => /^v\d/u.test(s);
 
 /** The second name follows the first in one clause, with at most `reach` words between them. */
@@ -83,14 +125,16 @@ function near(text: string, a: RegExpMatchArray, b: RegExpMatchArray): boolean {
   return !clause.test(between) && (between.match(/[\p{L}\p{N}]+/gu) ?? []).length <= reach;
 }
 
-/** The older line with its value replaced by the new name and the version the newer line gives it. */
-function withChoice(o: Fact, newer: string, to: RegExpMatchArray): string | undefined {
+/** The older line with the old name (and the version after it) replaced by the new name and the version the newer line gives it. */
+function withChoice(o: Fact, from: string, newer: string, to: RegExpMatchArray): string | undefined {
   const keyed = parseKeyedFact(o.text)!;
   const at = o.text.lastIndexOf(keyed.raw);
-  if (at <= 0) return undefined;
-  const v = version.exec(newer.slice(to.index! + to[0].length))?.[0] ?? '';
-  const value = `${to[0]}${v.startsWith(' ') || v === '' ? v : ` ${v}`}`;
-  return `${o.text.slice(0, at)}${value}${o.text.slice(at + keyed.raw.length)}`;
+  const hit = namesIn(o.text.slice(at)).find((m) => lower(m[0]) === lower(from));
+  if (at <= 0 || !hit) return undefined;
+  const start = at + hit.index!;
+  const end = start + hit[0].length + (version.exec(o.text.slice(start + hit[0].length))?.[0].length ?? 0);
+  const v = version.exec(newer.slice(to.index! + to[0].length))?.[0].trim() ?? '';
+  return `${o.text.slice(0, start)}${to[0]}${v === '' ? '' : ` ${v}`}${o.text.slice(end)}`;
 }
 
 /** An older line in another file, undecided, that is not a journal's record of its day nor a field of many records. */
