@@ -58,7 +58,9 @@ export function namedChoiceUpdates(
   const common = Math.max(rare + 1, Math.ceil(facts.length * 0.02));
   for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n) || n.start !== n.end) continue;
-    const names = namesIn(n.text);
+    // in a line all in Latin letters, only what is written as a name is one (`Vite`, `C++17`, `next.js`)
+    const cased = !/(?=\p{L})\P{Script=Latin}/u.test(n.text);
+    const names = namesIn(n.text).filter((m) => !cased || /\p{Lu}|\d|[.+#-]/u.test(m[0]));
     for (const [i, from] of names.entries()) {
       const olds = (choices.get(lower(from[0])) ?? []).filter((o) => older(o, n, fields));
       if (olds.length !== 1 || (holders.get(lower(from[0])) ?? 0) > common) continue;
