@@ -18,6 +18,10 @@ import { isJournal } from './values.js';
 export interface Anchored {
   anchor: string;
   value: Value;
+  /** A lower-case word right before a version (`node v20`): a name only where another line names it by its form. */
+  weak?: true;
+  /** What anchors are compared by in one store (anchorUpdates): the anchor's key, or the shorter variant's. */
+  key?: string;
 }
 
 // a token of letters, digits and the joiners of names (`Next.js`, `C++17`, `QUERY_MAX_CODES`, `python:3.12-slim`)
@@ -42,22 +46,41 @@ export function anchorOf(word: string): string | undefined {
   return named && word.length >= 2 ? word.toLowerCase() : undefined;
 }
 
+/**
+ * The key two anchors are compared by: one name however it is written (`Node.js`, `nodejs`, `node`; `QUERY_MAX_CODES`,
+ * `query-max-codes`): case and the joiners aside, and the `.js` a JavaScript project's name may carry.
+ */
+export function anchorKey(anchor: string): string {
+  const bare = anchor.toLowerCase().replace(/\.?js$/u, '');
+  return (/\p{L}.*\p{L}/u.test(bare) ? bare : anchor.toLowerCase()).replace(/[._\-\s]+/gu, '');
+}
+
+// a version by its shape right after a word: `v20`, `3.12`, `@19.1` (a bare number after a lower-case word is no version)
+const versionAfter = /^(?:\s|@)(?:v\d+(?:\.\d+)*|\d+(?:\.\d+)+)(?![\p{L}\p{N}])/u;
+const lowerWord = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}]{3,}$/u;
+
 /** The anchors of a line and the value each carries; a value inside the line's subject names which thing it is (`v1 服务`). */
 export function anchoredValues(line: string): Anchored[] {
   const text = line.replace(/`/g, ' ');
   const keyed = parseKeyedFact(text);
-  const subjectEnd = keyed ? Math.max(0, text.lastIndexOf(keyed.raw)) : 0;
+  // a label's own number names which thing it is (`v1 服务: …`); a sentence's subject states one (`Postgres 16 is now …`)
+  const subjectEnd = keyed?.form === 'label' ? Math.max(0, text.lastIndexOf(keyed.raw)) : 0;
   const values = valuesOf(text).filter((v) => v.kind === 'number' && v.at >= subjectEnd && !/^\p{L}/u.test(v.text));
   const out: Anchored[] = [];
   for (const m of text.matchAll(token)) {
-    const anchor = anchorOf(m[0]);
-    if (anchor === undefined) continue;
     const end = m.index + m[0].length;
+    const named = anchorOf(m[0]);
+    // a lower-case word a version follows (`node v20`, `postgres 16.2`) may name what the other line names by its form
+    const weak = named === undefined && lowerWord.test(m[0]) && versionAfter.test(text.slice(end));
+    const anchor = named ?? (weak ? m[0].toLowerCase() : undefined);
+    if (anchor === undefined) continue;
     const value = values
       .sort((a, b) => a.at - b.at)
       .filter((v) => v.at >= m.index + Math.min(anchor.length, m[0].length) && v.at < m.index + m[0].length + 80)
       .find((v) => v.at < end || within(text.slice(end, v.at)));
-    if (value && !out.some((a) => a.anchor === anchor)) out.push({ anchor, value });
+    if (!value || out.some((a) => a.anchor === anchor) || (weak && !/^[\s@]v?$/u.test(text.slice(end, value.at))))
+      continue;
+    out.push({ anchor, value, ...(weak ? { weak: true as const } : {}) });
   }
   // a value belongs to the name nearest before it (`Build Tool: Vite 7.3.0`: Vite's, not the label's)
   return out.filter((a, i) => !out.slice(i + 1).some((b) => b.value === a.value));
@@ -91,6 +114,8 @@ const ratio = (x: string, y: string) => {
  * named all over its store, but given a version in a few lines only.
  */
 const rareIn = (lines: number) => Math.max(3, Math.ceil(lines * 0.01));
+/** How many copies of one value, the only one the store gives a name, a newer value may update together. */
+const copies = 6;
 
 /**
  * For each line a session wrote that no other mechanism placed: the older lines in other files that share one
@@ -116,9 +141,18 @@ export async function anchorUpdates(
   const rows = places.rows.filter((r) => !ownRows.has(`${r.path}\0${r.start}`));
   for (const f of [...facts, ...rows, ...written]) {
     await breathe();
-    const a = f.text.includes('\n') ? [] : f.row ? places.anchorsOf(f.text) : anchoredValues(f.text);
+    // a line of a code block comes with the anchors its syntax gives it (codeValues.ts)
+    const a = f.anchored ?? (f.text.includes('\n') ? [] : f.row ? places.anchorsOf(f.text) : anchoredValues(f.text));
     anchored.set(f, a);
-    for (const { anchor } of a) frequency.set(anchor, (frequency.get(anchor) ?? 0) + 1);
+  }
+  // one name however it is written: a key, or the shorter of two keys one of which only adds two letters (`postgres`, `postgresql`)
+  const keyOf = variants([...anchored.values()].flatMap((a) => a.map((x) => anchorKey(x.anchor))));
+  for (const [f, a] of anchored) {
+    const keyed = a.map((x) => ({ ...x, key: keyOf(x.anchor) }));
+    anchored.set(f, keyed);
+    // a value in brackets is a remark of its line (`pdfkraft 3.2 (PHP 8.2+)`): it does not make the name common
+    for (const key of new Set(keyed.filter((x) => !x.value.aside).map((x) => x.key)))
+      frequency.set(key!, (frequency.get(key!) ?? 0) + 1);
   }
   const all = [...anchored.keys()];
   const rare = rareIn(all.length);
@@ -126,13 +160,26 @@ export async function anchorUpdates(
   for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
-      if ((frequency.get(mine.anchor) ?? 0) > rare) continue;
-      const olds = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
-      const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value.text));
-      if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
+      const carried = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
+      const valueOf = (o: Fact) => anchored.get(o)!.find((a) => a.key === mine.key)!.value;
+      // remarks in brackets give way to lines that state the value
+      const stated = carried.filter((o) => !valueOf(o).aside);
+      const olds = stated.length > 0 ? stated : carried;
+      const values = new Set(olds.map((o) => valueOf(o).text));
+      // a name every line gives one value (copies of one fact) is one thing, however often the store says it
+      const only = core([...values][0] ?? '');
+      const agreeing =
+        values.size === 1 &&
+        all.every(
+          (o) =>
+            o === n ||
+            anchored.get(o)!.every((x) => x.key !== mine.key || x.value.aside || core(x.value.text) === only),
+        );
+      if ((frequency.get(mine.key!) ?? 0) > rare && !agreeing) continue;
+      if (olds.length === 0 || olds.length > (agreeing ? copies : 3) || values.size !== 1) continue;
       const group = groups.next();
       for (const o of olds) {
-        const from = narrowed(anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value);
+        const from = narrowed(valueOf(o));
         const pair: Pair = { from, to: narrowed(mine.value), score: 0 };
         o.decision = {
           kind: 'replaced',
@@ -150,6 +197,22 @@ export async function anchorUpdates(
   }
 }
 
+/**
+ * The key each anchor is compared by: its own, or a shorter key of the store it only adds one or two letters to
+ * (`postgresql` → `postgres`, `mongodb` → `mongo`), the shorter being five letters or more.
+ */
+function variants(keys: readonly string[]): (anchor: string) => string {
+  const known = new Set(keys);
+  const shorter = (k: string) => {
+    for (let cut = 1; cut <= 2; cut++) {
+      const stem = k.slice(0, -cut);
+      if (stem.length >= 5 && /^\p{L}+$/u.test(k.slice(-cut)) && known.has(stem)) return stem;
+    }
+    return k;
+  };
+  return (anchor) => shorter(anchorKey(anchor));
+}
+
 /** An older line in another file, undecided, that a session's line may update. */
 function older(o: Fact, n: Fact, fields: ReadonlySet<string>): boolean {
   if (o === n || o.decision || !o.removable || o.path === n.path || writtenAt(o) >= writtenAt(n)) return false;
@@ -159,7 +222,9 @@ function older(o: Fact, n: Fact, fields: ReadonlySet<string>): boolean {
 
 /** The older line gives the anchor a value of the newer one's kind, and does not hold the newer value already. */
 function carries(o: Fact, olds: readonly Anchored[], n: Fact, mine: Anchored): boolean {
-  const a = olds.find((x) => x.anchor === mine.anchor);
+  const a = olds.find((x) => x.key === mine.key);
+  // two lower-case words before versions: neither names anything by its form
+  if (a?.weak && mine.weak) return false;
   // values in two units of different quantities (`5 min`, `5 MB`) are two things, whatever name they follow
   const units = a && unitAgreement(measureIn(o.text, a.value), measureIn(n.text, mine.value));
   // a line that holds the newer value already (`600/800/1200` of 1200) lists it, it is not outdated by it

@@ -1,5 +1,6 @@
 /** The units of a store as the offline dreamer reads them: each with its keyed fact, its write, and what is decided about it. */
 import type { Evidence, Place, Tier } from '../memory/changeSet.js';
+import type { Anchored } from './anchors.js';
 import type { PreparedInput } from './dreamer.js';
 import type { MarkdownDocument, Unit } from './markdown.js';
 import { normalizeLine, parseKeyedFact, type KeyedFact } from './text.js';
@@ -39,8 +40,10 @@ export interface Fact extends Unit {
   fact?: KeyedFact;
   written?: Written;
   decision?: Decision;
-  /** A table row (rows.ts): never taken out, only its value replaced in place as a suggestion. */
+  /** A table row or a line of a code block (rows.ts, codeValues.ts): never taken out, only its value replaced in place as a suggestion. */
   row?: true;
+  /** The names and values a code block's syntax gives the line (codeValues.ts), read instead of its words. */
+  anchored?: Anchored[];
 }
 
 export const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -3,6 +3,7 @@
  * front-matter keys, headings or table rows, change a code block, or leave a JSON or YAML file that parsed
  * unparseable; and no line may leave the store without a trace of where it went.
  */
+import { blockLeaves } from './codeValues.js';
 import { cellsOf, documentKind } from './markdown.js';
 import { structureOf } from './structure.js';
 import { normalizeLine } from './text.js';
@@ -22,8 +23,12 @@ function missing(a: readonly string[], b: readonly string[]): string[] {
 
 const clip = (s: string, n = 60) => JSON.stringify(s.length > n ? `${s.slice(0, n)}…` : s);
 
-/** Why an edit of `path` from `before` to `after` breaks its structure; empty when it keeps it. */
-export function structureHarm(path: string, before: string, after: string): string[] {
+/**
+ * Why an edit of `path` from `before` to `after` breaks its structure; empty when it keeps it. With `codeValues`
+ * (a suggestion a reviewer accepts, never the applied tier) a code block may have numbers of its values changed
+ * in place, when it still reads as the syntax it read as before.
+ */
+export function structureHarm(path: string, before: string, after: string, codeValues = false): string[] {
   if (before === after) return [];
   const kind = documentKind(path);
   const a = structureOf(path, before);
@@ -46,9 +51,27 @@ export function structureHarm(path: string, before: string, after: string): stri
     out.push(`removes heading ${clip(headings[0]!)}${headings.length > 1 ? ` and ${headings.length - 1} more` : ''}`);
   const rows = editedInPlace(missing(a.tableRows, b.tableRows), missing(b.tableRows, a.tableRows));
   if (rows.length > 0) out.push(`removes ${rows.length} table row(s), first ${clip(rows[0]!)}`);
-  const code = missing(a.codeBlocks, b.codeBlocks);
+  const code = codeValues
+    ? numbersEdited(missing(a.codeBlocks, b.codeBlocks), missing(b.codeBlocks, a.codeBlocks))
+    : missing(a.codeBlocks, b.codeBlocks);
   if (code.length > 0) out.push(`changes ${code.length} code block(s) (first: ${clip(code[0]!.split('\n')[1] ?? '')})`);
   return out;
+}
+
+/** The code blocks gone that no block with only numbers changed took the place of (the same syntax, still parsing). */
+function numbersEdited(gone: readonly string[], added: readonly string[]): string[] {
+  const skeleton = (block: string) => block.replace(/\d+(?:\.\d+)*/g, '#');
+  const leaves = (block: string) => {
+    const [lang, ...body] = block.split('\n');
+    return blockLeaves(lang!, body.join('\n')).length;
+  };
+  const left = [...added];
+  return gone.filter((block) => {
+    const i = left.findIndex((b) => skeleton(b) === skeleton(block) && (leaves(block) === 0 || leaves(b) > 0));
+    if (i === -1) return true;
+    left.splice(i, 1);
+    return false;
+  });
 }
 
 /**

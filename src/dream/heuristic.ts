@@ -19,6 +19,9 @@ import { sentenceUpdates } from './sentences.js';
 import { anchorUpdates } from './anchors.js';
 import { namedValueUpdates, writtenLines } from './namedValues.js';
 import { rowAnchors, rowFacts } from './rows.js';
+import { codeFacts } from './codeValues.js';
+import { measuredLabelUpdates } from './measuredLabels.js';
+import { namedChoiceUpdates } from './namedChoices.js';
 import { Groups, Supersession } from './supersession.js';
 
 export const lessonsPath = '/lessons/recurring-mistakes.md';
@@ -62,9 +65,18 @@ export class HeuristicDreamer implements Dreamer {
     await breathe();
     await sentenceUpdates(facts, groups, supersession.fields, ledger, breathe);
     const rows = rowFacts(docs, input);
+    const code = codeFacts(docs, input);
     const written = writtenLines(input, facts);
-    await anchorUpdates(facts, groups, supersession.fields, { rows, anchorsOf: rowAnchors, written }, breathe);
+    await anchorUpdates(
+      facts,
+      groups,
+      supersession.fields,
+      { rows: [...rows, ...code], anchorsOf: rowAnchors, written },
+      breathe,
+    );
     namedValueUpdates(facts, rows, written, groups);
+    measuredLabelUpdates(facts, groups, supersession.fields);
+    namedChoiceUpdates(facts, written, groups, supersession.fields);
     await breathe();
     settleChains(facts);
     reportAcrossScopes(facts, ledger, supersession.fields);
@@ -78,8 +90,8 @@ export class HeuristicDreamer implements Dreamer {
       files.set(path, content);
     this.writePatterns(files, input);
     await breathe();
-    // a table row is decided only as a suggestion: it joins the facts where suggestions are written
-    const decided = [...facts, ...rows.filter((r) => r.decision)];
+    // a table row or a code line is decided only as a suggestion: it joins the facts where suggestions are written
+    const decided = [...facts, ...rows.filter((r) => r.decision), ...code.filter((c) => c.decision)];
     const suggestions = this.suggestions(docs, decided, store.files, files, ledger);
     // the file limit is enforced when the candidate is vetted (runDream), by dropping new files beyond it
     return { store: MemoryStore.from(files, { ...defaultLimits, maxFiles: Infinity }), suggestions };

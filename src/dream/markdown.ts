@@ -59,6 +59,14 @@ export interface MarkdownDocument {
   headings: Heading[];
   /** The body rows of the document's tables (0-based lines, header rows aside): never units, but a value's old place. */
   rows: number[];
+  /** Fenced code blocks, anywhere in the tree: their info string and the lines between the fences (0-based, inclusive). */
+  code: CodeBlock[];
+}
+
+export interface CodeBlock {
+  lang: string;
+  start: number;
+  end: number;
 }
 
 /**
@@ -182,7 +190,23 @@ export function documentOf(path: string, lines: string[], tree: Root): MarkdownD
         break; // structure: front matter, code, html, table, blockquote, thematic break, definitions
     }
   }
-  return { path, lines, units, headings, rows: tableRows(tree) };
+  return { path, lines, units, headings, rows: tableRows(tree), code: codeBlocks(tree, lines) };
+}
+
+/** The fenced code blocks of the tree, with a body of one line or more (an indented block has no fences to keep). */
+function codeBlocks(tree: Root, lines: readonly string[]): CodeBlock[] {
+  const out: CodeBlock[] = [];
+  const visit = (node: RootContent) => {
+    if (node.type === 'code') {
+      const [a, b] = [startLine(node), endLine(node)];
+      const fence = /^\s{0,12}(?:[-*+>]\s*)*(`{3,}|~{3,})/;
+      // an unclosed fence runs to the end of its container: its last line is code, not a fence
+      const end = b > a && fence.test(lines[b] ?? '') && !/\S/.test((lines[b] ?? '').replace(fence, '')) ? b - 1 : b;
+      if (fence.test(lines[a] ?? '') && end > a) out.push({ lang: (node.lang ?? '').toLowerCase(), start: a + 1, end });
+    } else if ('children' in node) for (const child of node.children as RootContent[]) visit(child);
+  };
+  for (const node of tree.children) visit(node);
+  return out;
 }
 
 /** The body rows of the document's tables (0-based lines), header rows aside. */

@@ -119,6 +119,7 @@ function atPath(doc: MarkdownDocument, path: string): MarkdownDocument {
     lines: [...doc.lines],
     headings: doc.headings.map((h) => ({ ...h })),
     rows: [...doc.rows],
+    code: doc.code.map((c) => ({ ...c })),
     units: doc.units.map((u) => ({ ...u, path, scope: `${path}${u.scope}` })), // a scope starts with its path
   };
 }

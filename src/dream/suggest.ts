@@ -22,7 +22,7 @@ async function problemOf(
     // made on an applied change that was dropped or refused: accepting it would bring that change back
     if (proposed.get(path) !== applied.get(path)) return `${path}: the applied change it is made on was dropped`;
     const before = base.get(path);
-    const harm = before === undefined ? [] : structureHarm(path, before, after);
+    const harm = before === undefined ? [] : structureHarm(path, before, after, true);
     if (harm.length > 0) return `${path}: ${harm.join('; ')}`;
     const refused = await screenDocument(path, after, known);
     if (refused) return refused;
