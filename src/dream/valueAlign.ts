@@ -126,11 +126,26 @@ const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
 export const holds = (text: string, v: string): boolean => {
-  const line = lineOf(text);
-  // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
-  return line.ascii && ascii.test(v) && !line.lower.includes(lower(v)) ? false : valuePattern(v).test(text);
+  const { folded } = lineOf(text);
+  if (folded === null || v === '' || !ascii.test(v)) return valuePattern(v).test(text);
+  // an ASCII value in a text with no character that folds to ASCII: the places it stands are those of its
+  // ASCII-folded text, and only the edges are for the regular expression (one per value cost most of a dream)
+  const want = foldAscii(v);
+  for (let at = folded.indexOf(want); at !== -1; at = folded.indexOf(want, at + 1)) {
+    valueStart.lastIndex = at;
+    valueEnd.lastIndex = at + v.length;
+    if (valueStart.test(text) && valueEnd.test(text)) return true;
+  }
+  return false;
 };
 const ascii = /^[ -~\t\r\n]*$/; // printable ASCII and whitespace
+/** The edges of `valuePattern`, tried where the value stands; sticky, so each is read at `lastIndex` only. */
+const valueStart = /(?<![\p{L}\p{N}.])/iuy;
+const valueEnd = /(?![\p{N}]|\.\d)/iuy;
+/** Case-folds ASCII letters only: the text keeps its length, so a place in it is a place in the text. */
+const foldAscii = (s: string) => s.replace(/[A-Z]+/g, lower);
+/** Under case-insensitive Unicode matching only `ſ` (U+017F) and the Kelvin sign (U+212A) match an ASCII letter. */
+const foldsToAscii = /[\u017f\u212a]/u;
 /** Compiled once per value: a store's lines are aligned pair by pair, and compiling was most of a dream's time. */
 const valuePatterns = new Map<string, RegExp>();
 function valuePattern(v: string): RegExp {
@@ -229,8 +244,8 @@ interface Line {
   keyed: KeyedFact | undefined;
   /** Its values outside the subject: a value inside a line's subject (`v1 服务: …`) names which thing it is about. */
   values: Value[];
-  lower: string;
-  ascii: boolean;
+  /** Its text with ASCII letters in lower case, or null when a character of it matches an ASCII letter too. */
+  folded: string | null;
 }
 
 /** What alignment reads of a line, once per text: a sentence is aligned with each of its many candidates. */
@@ -241,7 +256,7 @@ function lineOf(text: string): Line {
     if (lines.size >= 20_000) lines.clear(); // bounded: the lines of one store at a time
     const keyed = parseKeyedFact(text);
     const values = valuesOf(text).filter((v) => !inSubject(text, keyed, v));
-    line = { keyed, values, lower: lower(text), ascii: ascii.test(text) };
+    line = { keyed, values, folded: foldsToAscii.test(text) ? null : foldAscii(text) };
     lines.set(text, line);
   }
   return line;
