@@ -122,12 +122,20 @@ export async function anchorUpdates(
   }
   const all = [...anchored.keys()];
   const rare = rareIn(all.length);
+  // the lines that name each anchor, in the order of `all`: a line that does not name it carries no value of it
+  const naming = new Map<string, Fact[]>();
+  for (const [f, a] of anchored)
+    for (const anchor of new Set(a.map((x) => x.anchor))) {
+      const lines = naming.get(anchor);
+      if (lines) lines.push(f);
+      else naming.set(anchor, [f]);
+    }
   const bys = new Set(facts.flatMap((f) => (f.decision ? [f.decision.by] : [])));
   for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
       if ((frequency.get(mine.anchor) ?? 0) > rare) continue;
-      const olds = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
+      const olds = naming.get(mine.anchor)!.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
       const values = new Set(olds.map((o) => anchored.get(o)!.find((a) => a.anchor === mine.anchor)!.value.text));
       if (olds.length === 0 || olds.length > 3 || values.size !== 1) continue;
       const group = groups.next();
