@@ -106,19 +106,38 @@ const dice = (a: Set<string>, b: Set<string>) =>
 
 /** How alike the surroundings of two values are: 0 (nothing shared) to 2 (the same words on both sides). */
 export function contextScore(a: string, av: Value, b: string, bv: Value): number {
+  const [x, y] = [around(a, av), around(b, bv)];
   // a label may stand right before a value or a few words earlier: the nearer three words, or five
-  const before = Math.max(
-    ...[3, 5].map((n) => dice(side(a, av.at - 48, av.at, true, n), side(b, bv.at - 48, bv.at, true, n))),
-  );
-  const after = dice(
-    side(a, av.at + av.text.length, av.at + av.text.length + 40, false),
-    side(b, bv.at + bv.text.length, bv.at + bv.text.length + 40, false),
-  );
+  const before = Math.max(dice(x.before3, y.before3), dice(x.before5, y.before5));
+  const after = dice(x.after, y.after);
   // the word right before both values is the same (`port 3456` / `port 3500`, `Java 17` / `Java 21`): a label
-  const next = (t: string, v: Value) =>
-    /([\p{L}]+)[^\p{L}\p{N}]{0,3}$/u.exec(t.slice(Math.max(0, v.at - 40), v.at))?.[1];
-  const label = next(a, av);
-  return before + after + (label !== undefined && lower(label) === lower(next(b, bv) ?? '') ? 0.3 : 0);
+  return before + after + (x.label !== undefined && lower(x.label) === lower(y.label ?? '') ? 0.3 : 0);
+}
+
+/** What stands around a value of a line: read once per value, as a line is scored against many candidates. */
+interface Around {
+  before3: Set<string>;
+  before5: Set<string>;
+  after: Set<string>;
+  /** The word right before the value. */
+  label: string | undefined;
+}
+
+function around(text: string, v: Value): Around {
+  const known = lineOf(text).around;
+  const key = `${v.at}:${v.text.length}`;
+  let a = known.get(key);
+  if (!a) {
+    const end = v.at + v.text.length;
+    a = {
+      before3: side(text, v.at - 48, v.at, true, 3),
+      before5: side(text, v.at - 48, v.at, true, 5),
+      after: side(text, end, end + 40, false),
+      label: /([\p{L}]+)[^\p{L}\p{N}]{0,3}$/u.exec(text.slice(Math.max(0, v.at - 40), v.at))?.[1],
+    };
+    known.set(key, a);
+  }
+  return a;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -246,6 +265,8 @@ interface Line {
   values: Value[];
   /** Its text with ASCII letters in lower case, or null when a character of it matches an ASCII letter too. */
   folded: string | null;
+  /** The surroundings of its values, by place and length (`around`). */
+  around: Map<string, Around>;
 }
 
 /** What alignment reads of a line, once per text: a sentence is aligned with each of its many candidates. */
@@ -256,7 +277,7 @@ function lineOf(text: string): Line {
     if (lines.size >= 20_000) lines.clear(); // bounded: the lines of one store at a time
     const keyed = parseKeyedFact(text);
     const values = valuesOf(text).filter((v) => !inSubject(text, keyed, v));
-    line = { keyed, values, folded: foldsToAscii.test(text) ? null : foldAscii(text) };
+    line = { keyed, values, folded: foldsToAscii.test(text) ? null : foldAscii(text), around: new Map() };
     lines.set(text, line);
   }
   return line;
