@@ -156,11 +156,20 @@ export async function anchorUpdates(
   }
   const all = [...anchored.keys()];
   const rare = rareIn(all.length);
+  // the lines that name each key, in the order of `all`: a line that does not name it carries no value of it
+  const namingOf = new Map<string, Fact[]>();
+  for (const [f, a] of anchored)
+    for (const key of new Set(a.map((x) => x.key!))) {
+      const lines = namingOf.get(key);
+      if (lines) lines.push(f);
+      else namingOf.set(key, [f]);
+    }
   const bys = new Set(facts.flatMap((f) => (f.decision ? [f.decision.by] : [])));
   for (const n of [...facts, ...written]) {
     if (!n.written || n.written.untrusted || n.decision || bys.has(n)) continue;
     for (const mine of anchored.get(n)!) {
-      const carried = all.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
+      const naming = namingOf.get(mine.key!) ?? [];
+      const carried = naming.filter((o) => older(o, n, fields) && carries(o, anchored.get(o)!, n, mine));
       const valueOf = (o: Fact) => anchored.get(o)!.find((a) => a.key === mine.key)!.value;
       // remarks in brackets give way to lines that state the value
       const stated = carried.filter((o) => !valueOf(o).aside);
@@ -170,7 +179,7 @@ export async function anchorUpdates(
       const only = core([...values][0] ?? '');
       const agreeing =
         values.size === 1 &&
-        all.every(
+        naming.every(
           (o) =>
             o === n ||
             anchored.get(o)!.every((x) => x.key !== mine.key || x.value.aside || core(x.value.text) === only),

@@ -1,9 +1,13 @@
 /**
  * The unit a number is written with, in any language: `5 min`, `15 นาที`, `15 phút`, `300ms`, `10-minute`, `%75`,
- * `5 ימים`. The unit words are not typed here: they are generated once from the runtime's ICU data, which names
- * the units of every locale it knows (`Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay })`). A
+ * `5 ימים`. The unit words are not typed here: they are generated from the runtime's ICU data (by the build, and
+ * again at run time by a runtime of other ICU data), which names the units of every locale it knows (`Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay })`). A
  * word two units share in different locales (`m`: metre or minute) names neither.
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../util/paths.js';
 
 /** A measure a number is given in: the ICU unit and its dimension (durations, data sizes, …). */
 export interface Measure {
@@ -35,9 +39,27 @@ function samplesOf(locale: string): number[] {
   return [...byCategory.values()];
 }
 
-/** Every locale ICU has (by language code: two letters, all tried), each unit's words in it: built on first use. */
-function unitWords(): Map<string, Measure> {
-  if (table) return table;
+/** The unit words of this runtime's ICU data, as the build ships them (`unitWordsFile`). */
+export interface UnitWords {
+  /** The ICU data they were generated from (`icuData()`): words of other data are not used. */
+  icu: string;
+  /** Each word and the one unit it names, in the order ICU gave them. */
+  words: [string, string][];
+}
+
+/** Which ICU data the runtime has: Node's version and ICU's, and any data file given to it instead. */
+export const icuData = (): string =>
+  JSON.stringify([
+    process.version,
+    process.versions.icu,
+    process.versions.unicode,
+    process.versions.cldr,
+    process.env.NODE_ICU_DATA ?? '',
+    process.execArgv.filter((a) => a.startsWith('--icu-data-dir')),
+  ]);
+
+/** Every locale ICU has (by language code: two letters, all tried), each unit's words in it. */
+export function generateUnitWords(): UnitWords {
   const letters = 'abcdefghijklmnopqrstuvwxyz';
   const codes = [...letters].flatMap((a) => [...letters].map((b) => a + b));
   const found = new Map<string, string | null>(); // null: two units claim the word
@@ -55,8 +77,32 @@ function unitWords(): Map<string, Measure> {
         }
       }
   }
-  table = new Map();
-  for (const [word, unit] of found) if (unit !== null) table.set(word, { unit, dimension: dimensionOf(unit)! });
+  const words = [...found].filter((e): e is [string, string] => e[1] !== null);
+  return { icu: icuData(), words };
+}
+
+/**
+ * Generated at build time (scripts/unit-words.js): generating them takes a few hundred milliseconds of a
+ * worker's first dream.
+ */
+export const unitWordsFile = join(projectRoot, 'dist', 'unit-words.json');
+
+/** The unit words a file holds, when they were generated from the ICU data this runtime has. */
+export function readUnitWords(file: string): UnitWords | undefined {
+  let words: UnitWords;
+  try {
+    words = JSON.parse(readFileSync(file, 'utf8')) as UnitWords;
+  } catch {
+    return undefined; // not built (tests run from the sources) or unreadable: generated instead
+  }
+  return words.icu === icuData() && Array.isArray(words.words) ? words : undefined;
+}
+
+/** The unit words of the runtime's ICU: the build's when they are of the same ICU data, else generated on first use. */
+function unitWords(): Map<string, Measure> {
+  if (table) return table;
+  const { words } = readUnitWords(unitWordsFile) ?? generateUnitWords();
+  table = new Map(words.map(([word, unit]) => [word, { unit, dimension: dimensionOf(unit)! }]));
   return table;
 }
 

@@ -106,19 +106,38 @@ const dice = (a: Set<string>, b: Set<string>) =>
 
 /** How alike the surroundings of two values are: 0 (nothing shared) to 2 (the same words on both sides). */
 export function contextScore(a: string, av: Value, b: string, bv: Value): number {
+  const [x, y] = [around(a, av), around(b, bv)];
   // a label may stand right before a value or a few words earlier: the nearer three words, or five
-  const before = Math.max(
-    ...[3, 5].map((n) => dice(side(a, av.at - 48, av.at, true, n), side(b, bv.at - 48, bv.at, true, n))),
-  );
-  const after = dice(
-    side(a, av.at + av.text.length, av.at + av.text.length + 40, false),
-    side(b, bv.at + bv.text.length, bv.at + bv.text.length + 40, false),
-  );
+  const before = Math.max(dice(x.before3, y.before3), dice(x.before5, y.before5));
+  const after = dice(x.after, y.after);
   // the word right before both values is the same (`port 3456` / `port 3500`, `Java 17` / `Java 21`): a label
-  const next = (t: string, v: Value) =>
-    /([\p{L}]+)[^\p{L}\p{N}]{0,3}$/u.exec(t.slice(Math.max(0, v.at - 40), v.at))?.[1];
-  const label = next(a, av);
-  return before + after + (label !== undefined && lower(label) === lower(next(b, bv) ?? '') ? 0.3 : 0);
+  return before + after + (x.label !== undefined && lower(x.label) === lower(y.label ?? '') ? 0.3 : 0);
+}
+
+/** What stands around a value of a line: read once per value, as a line is scored against many candidates. */
+interface Around {
+  before3: Set<string>;
+  before5: Set<string>;
+  after: Set<string>;
+  /** The word right before the value. */
+  label: string | undefined;
+}
+
+function around(text: string, v: Value): Around {
+  const known = lineOf(text).around;
+  const key = `${v.at}:${v.text.length}`;
+  let a = known.get(key);
+  if (!a) {
+    const end = v.at + v.text.length;
+    a = {
+      before3: side(text, v.at - 48, v.at, true, 3),
+      before5: side(text, v.at - 48, v.at, true, 5),
+      after: side(text, end, end + 40, false),
+      label: /([\p{L}]+)[^\p{L}\p{N}]{0,3}$/u.exec(text.slice(Math.max(0, v.at - 40), v.at))?.[1],
+    };
+    known.set(key, a);
+  }
+  return a;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -126,11 +145,26 @@ const overlaps = (a: Value, b: Value) => a.at < b.at + b.text.length && b.at < a
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The text holds the value as a value of its own (`1200` in `600/800/1200`, not in `12000`). */
 export const holds = (text: string, v: string): boolean => {
-  const line = lineOf(text);
-  // ASCII on both sides: case folding is lower-casing, and a value not in the text at all is not there alone
-  return line.ascii && ascii.test(v) && !line.lower.includes(lower(v)) ? false : valuePattern(v).test(text);
+  const { folded } = lineOf(text);
+  if (folded === null || v === '' || !ascii.test(v)) return valuePattern(v).test(text);
+  // an ASCII value in a text with no character that folds to ASCII: the places it stands are those of its
+  // ASCII-folded text, and only the edges are for the regular expression (one per value cost most of a dream)
+  const want = foldAscii(v);
+  for (let at = folded.indexOf(want); at !== -1; at = folded.indexOf(want, at + 1)) {
+    valueStart.lastIndex = at;
+    valueEnd.lastIndex = at + v.length;
+    if (valueStart.test(text) && valueEnd.test(text)) return true;
+  }
+  return false;
 };
 const ascii = /^[ -~\t\r\n]*$/; // printable ASCII and whitespace
+/** The edges of `valuePattern`, tried where the value stands; sticky, so each is read at `lastIndex` only. */
+const valueStart = /(?<![\p{L}\p{N}.])/iuy;
+const valueEnd = /(?![\p{N}]|\.\d)/iuy;
+/** Case-folds ASCII letters only: the text keeps its length, so a place in it is a place in the text. */
+const foldAscii = (s: string) => s.replace(/[A-Z]+/g, lower);
+/** Under case-insensitive Unicode matching only `ſ` (U+017F) and the Kelvin sign (U+212A) match an ASCII letter. */
+const foldsToAscii = /[\u017f\u212a]/u;
 /** Compiled once per value: a store's lines are aligned pair by pair, and compiling was most of a dream's time. */
 const valuePatterns = new Map<string, RegExp>();
 function valuePattern(v: string): RegExp {
@@ -229,8 +263,10 @@ interface Line {
   keyed: KeyedFact | undefined;
   /** Its values outside the subject: a value inside a line's subject (`v1 服务: …`) names which thing it is about. */
   values: Value[];
-  lower: string;
-  ascii: boolean;
+  /** Its text with ASCII letters in lower case, or null when a character of it matches an ASCII letter too. */
+  folded: string | null;
+  /** The surroundings of its values, by place and length (`around`). */
+  around: Map<string, Around>;
 }
 
 /** What alignment reads of a line, once per text: a sentence is aligned with each of its many candidates. */
@@ -241,7 +277,7 @@ function lineOf(text: string): Line {
     if (lines.size >= 20_000) lines.clear(); // bounded: the lines of one store at a time
     const keyed = parseKeyedFact(text);
     const values = valuesOf(text).filter((v) => !inSubject(text, keyed, v));
-    line = { keyed, values, lower: lower(text), ascii: ascii.test(text) };
+    line = { keyed, values, folded: foldsToAscii.test(text) ? null : foldAscii(text), around: new Map() };
     lines.set(text, line);
   }
   return line;

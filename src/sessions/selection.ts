@@ -20,6 +20,13 @@ export interface SelectOptions {
 
 export const defaultSessionLimit = 100;
 
+/**
+ * Session files read at once. Reading is CPU work on one thread (parsing, screening, tracing); what runs at
+ * once is the memory each reader holds (its provenance indexes: about 16 MB for a 1 MB session), and two keep
+ * the disk busy while one thread computes.
+ */
+const readersAtOnce = 2;
+
 /** Newest first, only those after `since`, at most `limit`: the same rule for every sessions source. */
 export function finishSelection(
   digests: (SessionDigest | undefined)[],
@@ -36,7 +43,7 @@ export function finishSelection(
 }
 
 /**
- * Reads session files four at a time: a file that is not regular, or whose reading is invalid input, is
+ * Reads session files `readersAtOnce` at a time: a file that is not regular, or whose reading is invalid input, is
  * reported (naming file and line) and the others go on; any other failure names the file and stops the read.
  */
 export async function readSessionFiles(
@@ -45,7 +52,7 @@ export async function readSessionFiles(
   read: (file: string) => Promise<SessionDigest | undefined>,
 ): Promise<SessionSelection> {
   const invalid: SessionSelection['invalid'] = [];
-  const digests = await mapLimit(files, 4, async ({ file, regular }) => {
+  const digests = await mapLimit(files, readersAtOnce, async ({ file, regular }) => {
     opts.signal?.throwIfAborted();
     if (!regular) {
       invalid.push({ file, error: `${file}: not a regular file` });

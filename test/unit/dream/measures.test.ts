@@ -1,5 +1,14 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { measureAt, unitAgreement } from '../../../src/dream/measures.js';
+import {
+  generateUnitWords,
+  measureAt,
+  readUnitWords,
+  unitAgreement,
+  unitWordsFile,
+} from '../../../src/dream/measures.js';
 
 /** The unit of the first `value` in `text`, as measureAt reads it. */
 const unitOf = (text: string, value: string) => {
@@ -41,5 +50,29 @@ describe('measures: a number’s unit in any language, from ICU', () => {
     expect(unitAgreement(m('TTL 5 min', '5'), m('limit 5 MB', '5'))).toBe('other');
     expect(unitAgreement(m('TTL 5 min', '5'), m('TTL 30 s', '30'))).toBe('unknown');
     expect(unitAgreement(m('TTL 5 min', '5'), m('port 5', '5'))).toBe('unknown');
+  });
+});
+
+describe('the unit words the build ships', () => {
+  const generated = generateUnitWords();
+
+  it('are read back as ICU gives them at run time, and only when they are of the same ICU data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dg-units-'));
+    try {
+      const file = join(dir, 'unit-words.json');
+      writeFileSync(file, JSON.stringify(generated));
+      expect(readUnitWords(file)).toEqual(generated);
+      writeFileSync(file, JSON.stringify({ ...generated, icu: 'other ICU data' }));
+      expect(readUnitWords(file)).toBeUndefined();
+      expect(readUnitWords(join(dir, 'absent.json'))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('of this build (`npm run build`) are those this runtime’s ICU gives', () => {
+    expect(generated.words.length).toBeGreaterThan(100);
+    // tests run from the sources, whether or not a build is there: a built table must be this runtime's
+    if (existsSync(unitWordsFile)) expect(readUnitWords(unitWordsFile)).toEqual(generated);
   });
 });

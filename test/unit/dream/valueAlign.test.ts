@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alignValues, valuesOf, withPairs } from '../../../src/dream/valueAlign.js';
+import fc from 'fast-check';
+import { alignValues, holds, valuesOf, withPairs } from '../../../src/dream/valueAlign.js';
 
 /** The older line as the newer one would have it, or undefined when nothing pairs. */
 const updated = (older: string, newer: string) => {
@@ -103,5 +104,32 @@ describe('numbers with units, in any language (units from ICU)', () => {
 
   it('never pairs a duration with a size, whatever stands around them', () => {
     expect(updated('- Upload cache: 5 minutes', '- Upload cache: 50 MB')).toBeUndefined();
+  });
+});
+
+describe('a value held by a text', () => {
+  /** The definition: the value, any case, with no letter, digit or dot before it and no digit after it. */
+  const byPattern = (text: string, v: string) =>
+    new RegExp(`(?<![\\p{L}\\p{N}.])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{N}]|\\.\\d)`, 'iu').test(text);
+
+  it('is found alone, in any case, in any script', () => {
+    expect(holds('- pool: 600/800/1200 rps', '1200')).toBe(true);
+    expect(holds('- pool: 12000 rps', '1200')).toBe(false);
+    expect(holds('Порт v1.2.3 открыт', 'V1.2')).toBe(false);
+    expect(holds('Порт V1.2 открыт', 'v1.2')).toBe(true);
+    expect(holds('ſtage-2 (Kelvin 3K)', 'stage-2')).toBe(true); // ſ folds to s
+    expect(holds('x\u0345abc', 'abc')).toBe(false); // U+0345 folds to a Greek letter
+  });
+
+  it('agrees with its definition on any text', () => {
+    const char = fc.constantFrom(...'aAsSkK1290.-:/ _\u017f\u212a\u0345\u00e9Ω日𝟘😀\n'.split(/(?:)/u));
+    const text = fc.array(char, { maxLength: 24 }).map((cs) => cs.join(''));
+    const value = fc.array(char, { minLength: 1, maxLength: 4 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(text, value, (t, v) => {
+        expect(holds(t, v)).toBe(byPattern(t, v));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
