@@ -4,6 +4,9 @@ import { AuditLog, type AuditRecord } from '../../src/audit/audit.js';
 import { CycleObjects } from '../../src/cycle/objects.js';
 import { createS3Client, type S3RequestCount } from '../../src/s3/client.js';
 import { createOnly } from '../../src/s3/createOnly.js';
+import { MemoryStore } from '../../src/memory/store.js';
+import { RedactionIndex } from '../../src/snapshots/redact.js';
+import { clearRestoreCache, SnapshotStore } from '../../src/snapshots/snapshots.js';
 import { testStorage, unique, type TestStorage } from './helpers.js';
 
 // What a worker reads back of what it wrote, and what it still asks S3 (real S3 server): each saving stands on
@@ -72,5 +75,23 @@ describe('reading back what this worker wrote', () => {
     // the whole chain verifies on the same bytes
     const chain = await new AuditLog(t.s3, t.storage.auditBucket, 1).verify({ fleet: 'rb', id: place.agent_id });
     expect(chain.keys.map((k) => k.record?.event)).toEqual(['e0', 'e1', 'e2']);
+  });
+
+  it('a snapshot written after a restore lists no redaction markers; each restore lists them', async () => {
+    const markers = new RedactionIndex(counted, t.storage.auditBucket, () => []);
+    const snaps = new SnapshotStore(counted, t.storage.snapshotsBucket, 'snapshot', markers);
+    const scope = { fleet: 'rb', id: unique('agent') };
+    clearRestoreCache();
+    const first = await snaps.take(scope, MemoryStore.from({ '/a.md': '- one\n' }), 'first');
+    sent.clear();
+    await snaps.restore(scope, first.id);
+    const listedByRestore = requests('ListObjectVersions');
+    expect(listedByRestore).toBeGreaterThan(0); // a restore never reuses a store read before a redaction
+    sent.clear();
+    await snaps.take(scope, MemoryStore.from({ '/a.md': '- one\n- two\n' }), 'second');
+    expect(requests('ListObjectVersions')).toBe(0);
+    sent.clear();
+    await snaps.restore(scope, first.id);
+    expect(requests('ListObjectVersions')).toBe(listedByRestore);
   });
 });
