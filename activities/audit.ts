@@ -49,7 +49,7 @@ export async function appendRecord(
   if (!Number.isInteger(entry.seq) || entry.seq < 0 || entry.seq > 9_999) throw new Unauthorized('seq out of range');
   if (typeof entry.at !== 'string' || entry.at.length > 40) throw new Unauthorized('at is not a time');
   if (entry.seq > 0) {
-    const before = await w.objects.getText(auditClaimKey(a.scope, a.run, entry.seq - 1));
+    const before = await w.objects.claimed(auditClaimKey(a.scope, a.run, entry.seq - 1));
     if (before === undefined || before !== entry.prev)
       throw new Unauthorized(`record ${entry.seq} does not follow the record this cycle wrote before it`);
   }

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { LRUCache } from 'lru-cache';
 import { proofKinds } from '../src/cycle/authority.js';
 import { derivedExemptKey, derivedSuiteKey, evalReportKey } from '../src/names/keys.js';
 import { seal } from '../src/cycle/seal.js';
@@ -6,6 +7,7 @@ import type { CycleRef, EvalSummary, StoreTarget } from '../src/cycle/types.js';
 import { deriveCases, withDerived, type DerivedCase } from '../src/evaluate/derive.js';
 import { loadSuite, type Suite } from '../src/evaluate/suite.js';
 import type { MemoryStore } from '../src/memory/store.js';
+import { clearedWithBlobCaches } from '../src/util/blobCache.js';
 import { activity, progress } from './activity.js';
 import type { Agent, Authorized, CycleContext } from './context.js';
 
@@ -53,16 +55,53 @@ export async function suiteFor(
   const written = agent.suite ? await loadSuite(agent.suite) : undefined;
   if (agent.deriveSuite === false) return written ?? { file: '(no suite)', cases: [] };
   const key = derivedKey(a, cycleId);
-  let derived = await w.objects.getJson<DerivedCase[]>(key);
+  const [found, exempt] = await Promise.all([
+    derivedCases(w, key),
+    w.objects.getJson<string[]>(exemptKey(a, cycleId)).then((x) => x ?? []),
+  ]);
+  let derived = found;
   if (!derived) {
     if (target.series !== 'snapshot') throw new Error(`derived suite ${key} is missing: the baseline eval makes it`);
     const sessions =
       agent.dreamer === 'team-lessons' ? [] : (await w.sessionsOf(agent, { limit: agent.maxSessions })).sessions;
-    derived = await deriveCases(store, sessions);
-    await w.objects.putJson(key, derived);
+    const cases = await deriveCases(store, sessions);
+    const { etag } = await w.objects.putJsonTagged(key, cases);
+    if (etag) derivedSuites.set(key, { etag, cases, suites: new Map() });
+    derived = { cases, ...(etag ? { etag } : {}) };
   }
-  const exempt = (await w.objects.getJson<string[]>(exemptKey(a, cycleId))) ?? [];
-  return withDerived(written, derived, exempt);
+  // the suite made of these very cases, exemptions and written suite before: reused, as it is only read
+  const known = derived.etag === undefined ? undefined : derivedSuites.get(key);
+  const made = `${JSON.stringify(exempt)}\0${JSON.stringify(written ?? null)}`;
+  const same = known && known.etag === derived.etag ? known : undefined;
+  const hit = same?.suites.get(made);
+  if (hit) return hit;
+  const suite = withDerived(written, derived.cases, exempt);
+  same?.suites.set(made, suite);
+  return suite;
+}
+
+/**
+ * Derived suites this worker wrote or read, by key, with the ETag of the object as S3 gave it (and the suites
+ * made of them): a later eval of the cycle asks S3 whether the object is still that one (a conditional GET,
+ * no body when it is) instead of downloading and parsing it again. A derived suite of a large store is
+ * megabytes (every fact is a retention item).
+ */
+const derivedSuites = new LRUCache<string, { etag: string; cases: DerivedCase[]; suites: Map<string, Suite> }>({
+  max: 8,
+});
+clearedWithBlobCaches(derivedSuites);
+
+/** The cycle's derived cases: from memory when S3 still holds the object they were read from or written as. */
+async function derivedCases(
+  w: CycleContext,
+  key: string,
+): Promise<{ cases: DerivedCase[]; etag?: string } | undefined> {
+  const known = derivedSuites.get(key);
+  const got = await w.objects.getJsonUnless<DerivedCase[]>(key, known?.etag);
+  if (got === 'unchanged') return { cases: known!.cases, etag: known!.etag };
+  if (!got) return undefined;
+  if (got.etag) derivedSuites.set(key, { etag: got.etag, cases: got.value, suites: new Map() });
+  return { cases: got.value, ...(got.etag ? { etag: got.etag } : {}) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { loadStackConfig, localStackVariable, type StackConfig } from '../src/co
 import { InvalidInput } from '../src/util/errors.js';
 import { projectRoot } from '../src/util/paths.js';
 import { fleetScale, fleetScaleTable, type FleetScaleRow } from './fleetScale.js';
+import { overheadOnly } from './overhead.js';
 import { realworldBenchmark } from './realworld.js';
 import { realworldTable } from './realworldTable.js';
 import { machineInfo, machineLine, rewriteReadmeBlock, type Machine } from './report.js';
@@ -17,6 +18,7 @@ const usage = `usage: npm run bench [-- --quick]
        npm run bench -- --fleet <agents> [--workers <n>] [--concurrency <n>] [--agents-per-run <n>]
                         [--max-activities <n>] [--max-workflow-tasks <n>] [--target-cpu <fraction>]
        npm run bench -- --realworld <dir> [--json]
+       npm run bench -- --overhead <files>[,<files>…] [--runs <n>]
 
   (no option)   quality, screening, cycles against their floors, snapshots, fleet throughput and memory;
                 rewrites the README's table (about ten minutes; --quick: a small version, under a minute)
@@ -24,6 +26,9 @@ const usage = `usage: npm run bench [-- --quick]
                 local stack, --concurrency cycles at a time (default 20 a worker, at most 100); the worker
                 tuning flags go to each worker. Fleets of 200 agents or more go into the README's fleet table
   --realworld   the offline dreamer over real agents' memory (below)
+  --overhead    only the cycle-overhead rows, for stores of that many files (e.g. 200,2000), each the median of
+                --runs measurements (default 1), with where each cycle's time and S3 requests go, activity by
+                activity; nothing is written (the full run's 200- and 2,000-file rows, in minutes, not ten)
 `;
 
 const realworldUsage = `usage: npm run bench -- --realworld <dir> [--json]
@@ -120,14 +125,36 @@ async function record(row: RecordedRow): Promise<void> {
   );
 }
 
+/** `--overhead 200,2000 [--runs 3]`: the store sizes, each a whole number of files from 1 to 20,000. */
+function overheadSizes(args: string[]): number[] {
+  const raw = args[args.indexOf('--overhead') + 1] ?? '';
+  const sizes = raw.split(',').map((x) => (/^\d+$/.test(x) ? Number(x) : NaN));
+  if (sizes.some((n) => !(n >= 1 && n <= 20_000)))
+    throw new InvalidInput(
+      `--overhead: expected file counts from 1 to 20000 separated by commas, got ${JSON.stringify(raw)}`,
+    );
+  return sizes;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--realworld')) return realworld(args);
   if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(usage);
-  const known = ['--quick', '--fleet', '--workers', '--concurrency', '--agents-per-run', '--json'];
+  const known = [
+    '--quick',
+    '--fleet',
+    '--workers',
+    '--concurrency',
+    '--agents-per-run',
+    '--json',
+    '--overhead',
+    '--runs',
+  ];
   const tuning = ['--max-activities', '--max-workflow-tasks', '--target-cpu'];
   const unknown = args.find((a) => a.startsWith('-') && ![...known, ...tuning].includes(a));
   if (unknown) throw new InvalidInput(`unknown option ${unknown}\n${usage}`);
+  const sizes = args.includes('--overhead') ? overheadSizes(args) : undefined;
+  const runs = count(args, '--runs', 1, 9, 1)!;
   // benchmarks measure the local stack, whatever Temporal or AWS this machine is set up for
   process.env[localStackVariable] = '1';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -138,7 +165,8 @@ async function main(): Promise<void> {
     if (args.includes('--fleet')) return await fleet(args, cfg);
     const c = await connectClient(cfg);
     try {
-      await syntheticSuite(cfg, c, args.includes('--quick'));
+      if (sizes) await overheadOnly(cfg, c, sizes, runs, (line) => process.stdout.write(`${line}\n`));
+      else await syntheticSuite(cfg, c, args.includes('--quick'));
     } finally {
       await c.close();
     }

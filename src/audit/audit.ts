@@ -9,9 +9,11 @@ import {
   legacyPrefix,
   scopePrefix,
 } from '../names/keys.js';
-import { putIfAbsent } from '../s3/createOnly.js';
+import { LRUCache } from 'lru-cache';
+import { createOnly } from '../s3/createOnly.js';
 import { httpStatus } from '../s3/errors.js';
 import { objectVersionPages } from '../s3/versions.js';
+import { clearedWithBlobCaches } from '../util/blobCache.js';
 import { mapLimit } from '../util/concurrency.js';
 import { InvalidInput } from '../util/errors.js';
 import type { AuditKey } from '../cycle/workerKey.js';
@@ -44,6 +46,19 @@ export interface StoredRecord {
 export class AuditConflict extends Error {
   override readonly name = 'AuditConflict';
 }
+
+/**
+ * The bytes of object versions this worker wrote or read, by bucket, key and version id. A version id names one
+ * set of bytes for good (S3 never changes a version; the audit bucket's Object Lock keeps it), so reading a
+ * record again (the next record's chain check, the agent's standing, the pause check, night after night) needs
+ * no request; every check still runs on these bytes. Which versions exist is always listed from S3.
+ */
+const versionBytes = new LRUCache<string, Uint8Array>({
+  maxSize: 16 * 2 ** 20,
+  sizeCalculation: (b) => Math.max(1, b.length),
+});
+clearedWithBlobCaches(versionBytes);
+const versionKey = (bucket: string, key: string, versionId: string) => `${bucket}\0${key}\0${versionId}`;
 
 /** The bytes a record is stored as (canonical JSON): its sha256 is what the next record's `prev` names. */
 export const recordBytes = (record: AuditRecord): Buffer => Buffer.from(canonicalJson(record), 'utf8');
@@ -93,12 +108,15 @@ export class AuditLog {
       throw new InvalidInput(`audit record ${key}: "prev" must be the sha256 of the previous record, or null`);
     const body = recordBytes(record);
     const sha256 = sha256Hex(body);
-    const put = await putIfAbsent(
+    const put = await createOnly(
       this.s3,
       { Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' },
       { lockDays: this.retentionDays },
     );
-    if (put === 'created') return { key, created: true, sha256 };
+    if (put.put === 'created') {
+      if (put.versionId) versionBytes.set(versionKey(this.bucket, key, put.versionId), new Uint8Array(body));
+      return { key, created: true, sha256 };
+    }
     const existing = await this.original(key);
     if (existing && Buffer.from(existing).equals(body)) return { key, created: false, sha256 };
     // a step run again because its workflow task was (a local activity whose result Temporal had not yet
@@ -141,10 +159,14 @@ export class AuditLog {
 
   /** The records of one run that carry a valid signature by `keys` and lie where they belong, by sequence. */
   async signedIn(prefix: string, keys: readonly AuditKey[]): Promise<StoredRecord[]> {
-    const out: StoredRecord[] = [];
-    for (const k of await this.versions(prefix)) {
+    const listed = await this.versions(prefix);
+    // the original version of each key, read side by side (a record read before comes from memory)
+    const read = await mapLimit(listed, 16, async (k) => {
       const original = k.versions.at(-1);
-      const bytes = original ? await this.get(k.key, original) : undefined;
+      return { key: k.key, bytes: original ? await this.get(k.key, original) : undefined };
+    });
+    const out: StoredRecord[] = [];
+    for (const { key, bytes } of read) {
       const record = bytes ? parseRecord(bytes) : undefined;
       if (!record || !signedBy(record, keys)) continue;
       let expected: string | undefined;
@@ -153,7 +175,7 @@ export class AuditLog {
       } catch {
         continue;
       }
-      if (expected === k.key) out.push({ key: k.key, sha256: sha256Hex(bytes!), record });
+      if (expected === key) out.push({ key, sha256: sha256Hex(bytes!), record });
     }
     return out.sort((a, b) => a.record.seq - b.record.seq);
   }
@@ -180,9 +202,7 @@ export class AuditLog {
   /** The signed records of the agent's newest `scan` runs, newest run first (what was decided lately). */
   async recentSignedRuns(scope: AgentScope, keys: readonly AuditKey[], scan = 20): Promise<StoredRecord[][]> {
     const runs = (await this.folders(scopePrefix(scope))).sort().reverse().slice(0, scan);
-    const out: StoredRecord[][] = [];
-    for (const p of runs) out.push(await this.signedIn(p, keys));
-    return out;
+    return mapLimit(runs, 4, (p) => this.signedIn(p, keys));
   }
 
   /** The folders directly under a prefix (one per cycle run), hidden ones included. */
@@ -248,10 +268,15 @@ export class AuditLog {
     return v ? this.get(key, v) : undefined;
   }
 
+  /** A version's bytes: from memory when this worker wrote or read that very version, else from S3. */
   private async get(key: string, versionId: string): Promise<Uint8Array | undefined> {
+    const cached = versionBytes.get(versionKey(this.bucket, key, versionId));
+    if (cached) return cached;
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
-      return await out.Body!.transformToByteArray();
+      const bytes = await out.Body!.transformToByteArray();
+      versionBytes.set(versionKey(this.bucket, key, versionId), bytes);
+      return bytes;
     } catch (err) {
       if (httpStatus(err) === 404 || httpStatus(err) === 400) return undefined;
       throw err;

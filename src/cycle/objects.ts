@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { AgentScope } from '../names/scope.js';
 import { changeSetSchema, type ChangeSet } from '../memory/changeSet.js';
 import { putIfAbsent } from '../s3/createOnly.js';
@@ -20,6 +21,12 @@ export class ChangeSetTampered extends Error {
 }
 
 const sha256 = (body: string | Buffer) => createHash('sha256').update(body).digest('hex');
+
+/**
+ * Claims this worker created, by bucket and key: a claim is create-only, so the value a worker created is the
+ * value its run claimed there (a chain check that reads it back asks only where another worker claimed).
+ */
+const created = new LRUCache<string, string>({ max: 20_000 });
 
 /** JSON artefacts of cycles (change sets, eval reports, agent state) in the snapshots bucket. */
 export class CycleObjects {
@@ -62,6 +69,36 @@ export class CycleObjects {
     return { key, sha256: sha256(body) };
   }
 
+  /** As `putJson`, with the ETag S3 gave the object written (what `getJsonUnless` names it by). */
+  async putJsonTagged(key: string, value: unknown): Promise<{ key: string; sha256: string; etag?: string }> {
+    const body = JSON.stringify(value, null, 1);
+    const out = await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+    );
+    return { key, sha256: sha256(body), ...(out.ETag ? { etag: out.ETag } : {}) };
+  }
+
+  /**
+   * A JSON object unless S3 still holds the version whose ETag is `etag` (a conditional GET, If-None-Match:
+   * S3 answers 304 without the body): `unchanged`, the object and its ETag, or undefined when there is none.
+   */
+  async getJsonUnless<T>(
+    key: string,
+    etag: string | undefined,
+  ): Promise<'unchanged' | { value: T; etag?: string } | undefined> {
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(etag ? { IfNoneMatch: etag } : {}) }),
+      );
+      const value = JSON.parse(await out.Body!.transformToString('utf-8')) as T;
+      return { value, ...(out.ETag ? { etag: out.ETag } : {}) };
+    } catch (err) {
+      if (etag && httpStatus(err) === 304) return 'unchanged';
+      if (httpStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   async getText(key: string): Promise<string | undefined> {
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -90,8 +127,16 @@ export class CycleObjects {
    */
   async claim(key: string, value: string): Promise<'mine' | 'taken'> {
     const put = await putIfAbsent(this.s3, { Bucket: this.bucket, Key: key, Body: value, ContentType: 'text/plain' });
-    if (put === 'created') return 'mine';
+    if (put === 'created') {
+      created.set(`${this.bucket}\0${key}`, value);
+      return 'mine';
+    }
     return (await this.getText(key)) === value ? 'mine' : 'taken';
+  }
+
+  /** The value claimed at `key`: the one this worker created there, or else as S3 holds it now. */
+  async claimed(key: string): Promise<string | undefined> {
+    return created.get(`${this.bucket}\0${key}`) ?? (await this.getText(key));
   }
 
   /** Keys under a prefix, in order. */

@@ -18,6 +18,15 @@ export async function putIfAbsent(
   input: CreateOnlyInput,
   opts: { lockDays?: number } = {},
 ): Promise<'created' | 'exists'> {
+  return (await createOnly(s3, input, opts)).put;
+}
+
+/** As `putIfAbsent`, with the version id S3 gave the object it created (in a versioned bucket). */
+export async function createOnly(
+  s3: S3Client,
+  input: CreateOnlyInput,
+  opts: { lockDays?: number } = {},
+): Promise<{ put: 'created'; versionId?: string } | { put: 'exists' }> {
   const lock =
     opts.lockDays === undefined
       ? {}
@@ -27,10 +36,10 @@ export async function putIfAbsent(
           ObjectLockRetainUntilDate: new Date(Date.now() + opts.lockDays * 86_400_000),
         };
   try {
-    await s3.send(new PutObjectCommand({ ...input, ...lock, IfNoneMatch: '*' }));
-    return 'created';
+    const out = await s3.send(new PutObjectCommand({ ...input, ...lock, IfNoneMatch: '*' }));
+    return { put: 'created', ...(out.VersionId ? { versionId: out.VersionId } : {}) };
   } catch (err) {
-    if (httpStatus(err) === 412) return 'exists';
+    if (httpStatus(err) === 412) return { put: 'exists' };
     throw err;
   }
 }

@@ -82,12 +82,20 @@ export class RedactionIndex implements RedactionLookup {
     return isSha256(m.new) ? m.new : undefined;
   }
 
+  /**
+   * Every marker version of the agent (its namespace's and, before namespaces, its legacy prefix's): the two
+   * listings are sent side by side, so a restore waits for one round trip, not two.
+   */
   async generation(scope: AgentScope): Promise<string> {
-    const seen: string[] = [];
-    for (const prefix of [redactionsPrefix(scope), redactionsPrefix(scope, true)])
-      for await (const page of objectVersionPages(this.s3, this.auditBucket, prefix))
-        for (const v of page.Versions ?? []) seen.push(`${v.Key}@${v.VersionId}`);
-    return seen.sort().join('\n');
+    const listed = await Promise.all(
+      [redactionsPrefix(scope), redactionsPrefix(scope, true)].map(async (prefix) => {
+        const seen: string[] = [];
+        for await (const page of objectVersionPages(this.s3, this.auditBucket, prefix))
+          for (const v of page.Versions ?? []) seen.push(`${v.Key}@${v.VersionId}`);
+        return seen;
+      }),
+    );
+    return listed.flat().sort().join('\n');
   }
 
   /** Writes a marker once, signed by the worker, create-only, under COMPLIANCE retention. */

@@ -83,27 +83,28 @@ const blobTexts = new LRUCache<string, string>({
 });
 clearedWithBlobCaches(blobTexts);
 
+/** The redaction generation a worker last listed, by agent (what a snapshot it writes is cached under). */
+const listedGenerations = new LRUCache<string, string>({ max: 10_000 });
+clearedWithBlobCaches(listedGenerations);
+
 /** Forgets restored stores and blobs (benchmarks measure a cold restore; tests, another worker). */
 export function clearRestoreCache(): void {
-  restored.clear();
-  blobTexts.clear();
+  for (const c of [restored, blobTexts, listedGenerations]) c.clear();
 }
+
+/** A file's bytes as stored: its text, or the bytes of a file the store keeps unread. */
+const bytesOf = (store: MemoryStore, path: string): Uint8Array =>
+  store.skipped.get(path)?.bytes ?? Buffer.from(store.get(path)!, 'utf8');
 
 /**
  * Snapshots in a versioned bucket: each file is a content-addressed blob written once, and each snapshot
  * is a new version of the agent's manifest. A snapshot of an unchanged store writes one manifest; a
  * slightly changed store writes only the changed blobs.
  */
-/** A file's bytes as stored: its text, or the bytes of a file the store keeps unread. */
-const bytesOf = (store: MemoryStore, path: string): Uint8Array =>
-  store.skipped.get(path)?.bytes ?? Buffer.from(store.get(path)!, 'utf8');
-
 export class SnapshotStore {
   /**
    * @param series `snapshot` for the rollback points of the live store, `candidate` for dreamed stores
    * awaiting the gate and review; both share the agent's blobs.
-   */
-  /**
    * @param redactions where a restore learns which blob replaced one that `dreamgate redact` removed (the
    * markers in the audit bucket); without it, a redacted snapshot cannot be restored.
    */
@@ -170,8 +171,8 @@ export class SnapshotStore {
     cost.putRequests++;
     cost.bytesWritten += body.length;
     if (!out.VersionId) throw new Error(`bucket ${this.bucket} returned no VersionId: versioning must be on`);
-    // the version just written is the store in hand
-    const gen = (await this.redactions?.generation(agent)) ?? '';
+    // the store in hand, under the generation last listed: once a marker is added it is never listed again
+    const gen = await this.generation(agent, true);
     for (const f of files)
       if (f.skipped === undefined) blobTexts.set(this.textKey(agent, f.sha256, gen), store.get(f.path)!);
     this.remember(`${this.cacheKey(agent, out.VersionId)}\0${gen}`, {
@@ -306,7 +307,7 @@ export class SnapshotStore {
    * someone added, is never hidden by an earlier download), and a cached store is checked against its hash.
    */
   async restoreChecked(agent: AgentScope, snapshotId: string): Promise<Restored> {
-    const gen = (await this.redactions?.generation(agent)) ?? '';
+    const gen = await this.generation(agent);
     const key = `${this.cacheKey(agent, snapshotId)}\0${gen}`;
     const hit = restored.get(key);
     if (hit) {
@@ -319,6 +320,16 @@ export class SnapshotStore {
     const r = await this.download(agent, snapshotId, gen);
     this.remember(key, r);
     return r;
+  }
+
+  /** The agent's redaction generation as listed now, or (`last`) as this worker last listed it. */
+  private async generation(agent: AgentScope, last = false): Promise<string> {
+    const key = `${this.bucket}\0${agent.fleet}\0${agent.id}`;
+    const known = last ? listedGenerations.get(key) : undefined;
+    if (known !== undefined) return known;
+    const gen = (await this.redactions?.generation(agent)) ?? '';
+    listedGenerations.set(key, gen);
+    return gen;
   }
 
   /** A blob's text in the cache: its agent's (and namespace's) under the redaction generation it was read in. */
