@@ -311,8 +311,8 @@ export class FlowScreen {
     }
     const last = this.recent[this.recent.length - 1]!;
     const prose = line.replace(/^[\s>*#|-]{0,12}/, '');
-    // a line that names nothing the rest of that text names either: not a note about what it states
-    const unexplained = names.every((n) => !last.rest!.has(n));
+    // a line that names (with a capital) nothing the rest of that text names: not a note about what it states
+    const unexplained = [...namesIn(line, true)].every((n) => !last.rest!.has(n));
     if (
       last.parts!.length > 0 &&
       unexplained &&

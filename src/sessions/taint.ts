@@ -84,12 +84,15 @@ function repeated(label: string, text: string): boolean {
   return (label.match(word) ?? []).some((w) => w.length >= 3 && text.split(w).length > 2);
 }
 
-/** Name-like tokens of a text (Latin letters and digits), lower-cased: an acronym of two letters, or three or more. */
-export function namesIn(text: string): Set<string> {
+/**
+ * Name-like tokens of a text (Latin letters and digits), lower-cased: an acronym of two letters, or three or more.
+ * `proper`: only those written with a capital (a name, an acronym, a word that starts a sentence).
+ */
+export function namesIn(text: string, proper = false): Set<string> {
   const out = new Set<string>();
   for (const m of text.normalize('NFKC').matchAll(nameToken)) {
     const t = m[0];
-    if (/^\p{Nd}+$/u.test(t)) continue;
+    if (/^\p{Nd}+$/u.test(t) || (proper && !/\p{Lu}/u.test(t))) continue;
     if (t.length >= 3 || /^\p{Lu}{2}$/u.test(t)) out.add(t.toLowerCase());
   }
   return out;
