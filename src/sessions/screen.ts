@@ -4,6 +4,8 @@
  * it, digest.ts's. This module keeps the names other parts import.
  */
 import { addressedPatterns } from './addressed.js';
+import { apartPatterns } from './apart.js';
+import { taintPatterns } from './taint.js';
 import { destinationPatterns } from './destinations.js';
 import { injectionPatterns } from './injection.js';
 import { provenancePatterns } from './provenance.js';
@@ -23,6 +25,8 @@ export const screeningPatterns: RegExp[] = [
   ...provenancePatterns,
   ...regionPatterns,
   ...addressedPatterns,
+  ...apartPatterns,
+  ...taintPatterns,
   ...sentencePatterns,
   ...mentionPatterns,
 ];
