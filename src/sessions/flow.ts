@@ -21,7 +21,7 @@ import { covered, destinationsIn, knownKeys, topFolder, type Destination } from 
 import { decodeBase64Runs, detectInjection, hasHiddenCharacters, type Finding } from './injection.js';
 import { jwtShape, redactKnown } from './secrets.js';
 import { addressedCopy, carriesValue } from './addressed.js';
-import { apartFrom, languagesOf, proseOf } from './apart.js';
+import { apartFrom, languagesOf } from './apart.js';
 import { sentencesOf, withoutPieces } from './lineSentences.js';
 import { withoutQuotations } from './mention.js';
 import {
@@ -34,7 +34,6 @@ import {
   type SourceMeta,
 } from './provenance.js';
 import { addOutside } from './regions.js';
-import { addressedParts, namesIn, statesValue } from './taint.js';
 
 type Trust = 'user' | 'store' | 'agent' | 'outside';
 
@@ -77,17 +76,6 @@ export class FlowScreen {
   /** The first folders of absolute paths the user, the store or the agent used: the machine's, as the session shows it. */
   private readonly machineFolders = new Set<string>();
   private readonly phraseOfEvent = new Map<string, Finding | undefined>();
-  /** The latest outside texts, for the parts of them that address their reader (taint.ts), found when needed. */
-  private readonly recent: {
-    eventId: string;
-    source: string;
-    text: string;
-    parts?: string[];
-    names?: Set<string>;
-    rest?: Set<string>;
-  }[] = [];
-  /** Names (taint.ts) the user, the store, the agent's messages and outside text outside such parts gave. */
-  private readonly givenNames = new Set<string>();
   /** A sample of every text of the session (the event of outside ones): the languages the session works in. */
   private readonly samples: { text: string; eventId?: string; languages?: string[] }[] = [];
 
@@ -95,14 +83,12 @@ export class FlowScreen {
     this.trusted.add(text, { kind: 'user', eventId, source: "the user's words" });
     this.note(text, 'user');
     this.sample(text);
-    this.give(text);
   }
 
   storeText(text: string, eventId: string, path: string): void {
     this.trusted.add(text, { kind: 'store', eventId, source: `the store (${path})` });
     this.note(text, 'store');
     this.sample(text);
-    this.give(text);
   }
 
   agentWords(text: string): void {
@@ -113,7 +99,6 @@ export class FlowScreen {
   agentMessage(text: string): void {
     this.agentWords(text);
     this.sample(text);
-    this.give(text);
   }
 
   /**
@@ -124,8 +109,6 @@ export class FlowScreen {
     addOutside(this.outside, text, { kind: 'outside', eventId, source }, forwarded);
     this.note(text, 'outside', eventId, source, workspace);
     this.sample(text, eventId);
-    this.recent.push({ eventId, source, text: text.slice(0, 65_536) });
-    if (this.recent.length > 16) this.give(this.recent.shift()!.text);
     for (const d of decodedOf(text.slice(0, noted))) this.note(d, 'outside', eventId, source);
   }
 
@@ -182,15 +165,6 @@ export class FlowScreen {
         raised ??= send.phrase;
       }
     }
-    let tainted = false;
-    if (grounds.length === 0 && origin.kind !== 'user' && origin.kind !== 'store') {
-      const taint = this.taintOf(line, t);
-      if (taint) {
-        grounds.push(taint.ground);
-        structural = tainted = true;
-        t.outsideSource ??= { kind: 'outside', eventId: taint.eventId, source: taint.source };
-      }
-    }
     if (grounds.length === 0) return { origin };
     // where the text came from: the outside text it copies, or the one that first named its destination
     const first = introduced.map((d) => this.seen.get(d.key)).find((x) => x?.source);
@@ -198,8 +172,7 @@ export class FlowScreen {
       t.outsideSource ?? (first ? { eventId: first.eventId!, source: first.source! } : undefined);
     // a phrase raises the hold: in the line itself, or in the outside text a structurally held line came from
     raised ??=
-      detectInjection(withoutQuotations(line), true) ??
-      (structural && !tainted ? this.phraseOf(meta?.eventId) : undefined);
+      detectInjection(withoutQuotations(line), true) ?? (structural ? this.phraseOf(meta?.eventId) : undefined);
     return {
       origin,
       hold: {
@@ -278,58 +251,6 @@ export class FlowScreen {
       if (trust === 'agent') return d.kind !== 'host' || k === d.key;
       return trust !== undefined && trust !== 'outside';
     });
-  }
-
-  /**
-   * A line the agent wrote in its own words, tainted by a part of an outside text that addresses its reader: it
-   * names something (`NVTX`, `CSRF`) only such a part gave, or it states no value and follows such a part in the
-   * latest outside text the agent read.
-   */
-  private taintOf(
-    line: string,
-    t: ReturnType<typeof traceLine>,
-  ): { ground: string; eventId: string; source: string } | undefined {
-    if (this.recent.length === 0 || t.user + t.store >= t.length * 0.3) return undefined;
-    for (const r of this.recent)
-      if (r.parts === undefined) {
-        r.parts = addressedParts(r.text, this.languagesBut(r.eventId));
-        let rest = r.text;
-        for (const p of r.parts) rest = rest.split(p).join(' ');
-        r.rest = namesIn(rest);
-        for (const n of r.rest) this.givenNames.add(n);
-        r.names = namesIn(r.parts.join(' '));
-      }
-    const names = [...namesIn(line)];
-    for (const r of [...this.recent].reverse()) {
-      const only = names.filter((n) => r.names!.has(n) && !this.givenNames.has(n));
-      if (only.length > 0)
-        return {
-          ground: `it names ${only.slice(0, 3).join(', ')}, which only a part of ${r.source} addressed to its reader gave`,
-          eventId: r.eventId,
-          source: r.source,
-        };
-    }
-    const last = this.recent[this.recent.length - 1]!;
-    const prose = line.replace(/^[\s>*#|-]{0,12}/, '');
-    // a line that names (with a capital) nothing the rest of that text names: not a note about what it states
-    const unexplained = [...namesIn(line, true)].every((n) => !last.rest!.has(n));
-    if (
-      last.parts!.length > 0 &&
-      unexplained &&
-      !/^\s{0,3}#/.test(line) &&
-      proseOf(prose).length >= 20 &&
-      !statesValue(prose)
-    )
-      return {
-        ground: `it states no value of a page's subject, and follows a part of ${last.source} addressed to its reader`,
-        eventId: last.eventId,
-        source: last.source,
-      };
-    return undefined;
-  }
-
-  private give(text: string): void {
-    if (this.givenNames.size < 200_000) for (const n of namesIn(text.slice(0, 65_536))) this.givenNames.add(n);
   }
 
   /** Keeps a sample of a text of the session; its languages are told when first needed. */

@@ -5,7 +5,6 @@
  */
 import { addressedPatterns } from './addressed.js';
 import { apartPatterns } from './apart.js';
-import { taintPatterns } from './taint.js';
 import { destinationPatterns } from './destinations.js';
 import { injectionPatterns } from './injection.js';
 import { provenancePatterns } from './provenance.js';
@@ -26,7 +25,6 @@ export const screeningPatterns: RegExp[] = [
   ...regionPatterns,
   ...addressedPatterns,
   ...apartPatterns,
-  ...taintPatterns,
   ...sentencePatterns,
   ...mentionPatterns,
 ];
