@@ -232,7 +232,7 @@ class SessionReader {
     d.startedAt = Math.min(d.startedAt, at);
     d.endedAt = Math.max(d.endedAt, at);
     if (e.type === 'user.message') await this.user(e, eventId, at);
-    else if (e.type === 'agent.message') this.flow.agentWords(contentText(e.content));
+    else if (e.type === 'agent.message') this.flow.agentMessage(contentText(e.content));
     else if (isToolUse(e.type) && typeof e.name === 'string') await this.toolUse(e, eventId, at);
     else if (isToolResult(e.type)) await this.toolResult(e, eventId);
     else if (e.type === 'session.error' && e.error)

@@ -33,6 +33,7 @@ import {
   type SourceMeta,
 } from './provenance.js';
 import { addOutside } from './regions.js';
+import { TaintScreen } from './taint.js';
 
 type Trust = 'user' | 'store' | 'agent' | 'outside';
 
@@ -75,19 +76,29 @@ export class FlowScreen {
   /** The first folders of absolute paths the user, the store or the agent used: the machine's, as the session shows it. */
   private readonly machineFolders = new Set<string>();
   private readonly phraseOfEvent = new Map<string, Finding | undefined>();
+  /** Lines written after outside content carried a suspect region (taint.ts): orders reworded past the tracing. */
+  private readonly taint = new TaintScreen(this.trusted, this.outside, false);
 
   userWords(text: string, eventId: string): void {
     this.trusted.add(text, { kind: 'user', eventId, source: "the user's words" });
     this.note(text, 'user');
+    this.taint.trustedText(text, eventId, "the user's words");
   }
 
   storeText(text: string, eventId: string, path: string): void {
     this.trusted.add(text, { kind: 'store', eventId, source: `the store (${path})` });
     this.note(text, 'store');
+    this.taint.trustedText(text, eventId, `the store (${path})`);
   }
 
   agentWords(text: string): void {
     this.note(text, 'agent');
+  }
+
+  /** What the agent says to the user: its own words, trusted as the user sees them. */
+  agentMessage(text: string): void {
+    this.agentWords(text);
+    this.taint.trustedText(text, '', "the agent's words to the user", true);
   }
 
   /**
@@ -97,6 +108,7 @@ export class FlowScreen {
   outsideText(text: string, eventId: string, source: string, forwarded = false, workspace = false): void {
     addOutside(this.outside, text, { kind: 'outside', eventId, source }, forwarded);
     this.note(text, 'outside', eventId, source, workspace);
+    this.taint.outsideText(text, eventId, source, forwarded);
     for (const d of decodedOf(text.slice(0, noted))) this.note(d, 'outside', eventId, source);
   }
 
@@ -153,11 +165,17 @@ export class FlowScreen {
         raised ??= send.phrase;
       }
     }
+    // a line written after a suspect region, that nothing trusted nor visible accounts for
+    const tainted = grounds.length === 0 && origin.kind !== 'user' ? this.taint.check(line) : undefined;
+    if (tainted) grounds.push(tainted.reason);
+    structural ||= tainted !== undefined;
     if (grounds.length === 0) return { origin };
     // where the text came from: the outside text it copies, or the one that first named its destination
     const first = introduced.map((d) => this.seen.get(d.key)).find((x) => x?.source);
     const meta: Pick<SourceMeta, 'eventId' | 'source'> | undefined =
-      t.outsideSource ?? (first ? { eventId: first.eventId!, source: first.source! } : undefined);
+      t.outsideSource ??
+      (first ? { eventId: first.eventId!, source: first.source! } : undefined) ??
+      (tainted ? { eventId: tainted.region.eventId, source: tainted.region.source } : undefined);
     // a phrase raises the hold: in the line itself, or in the outside text a structurally held line came from
     raised ??=
       detectInjection(withoutQuotations(line), true) ?? (structural ? this.phraseOf(meta?.eventId) : undefined);

@@ -11,6 +11,8 @@ import { regionPatterns } from './regions.js';
 import { secretPatterns } from './secrets.js';
 import { sentencePatterns } from './lineSentences.js';
 import { mentionPatterns } from './mention.js';
+import { scriptPatterns } from './scripts.js';
+import { taintPatterns } from './taint.js';
 
 export * from './injection.js';
 export * from './secrets.js';
@@ -25,4 +27,6 @@ export const screeningPatterns: RegExp[] = [
   ...addressedPatterns,
   ...sentencePatterns,
   ...mentionPatterns,
+  ...taintPatterns,
+  ...scriptPatterns,
 ];
