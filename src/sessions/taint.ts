@@ -106,9 +106,14 @@ export function addressedClauses(text: string): { from: number; to: number; labe
   return out;
 }
 
+/** Code spans and tokens with digits or code punctuation: names and values, not the prose a script is told from. */
+const notProse = /`[^`\n]{0,200}`|\S{0,200}(?:[\p{Nd}_/\\@=<>{}[\]#$%&|~^]|[\p{L}\p{N}][.:][\p{L}\p{N}])\S{0,200}/gu;
+
 /**
- * Blocks of consecutive lines written in a script that no other block of the page is written in, and that the
- * session's trusted texts are not written in either (`session`: the scripts they use).
+ * Blocks of consecutive lines written in a script the session's trusted texts are not written in (`session`:
+ * the scripts they use), that no other block of the page is written in either, and that is not what the page
+ * is mostly written in: the rest of the page carries more prose, or speaks a script of the session's other
+ * than Latin (Latin is also every page's names and code). Letters are counted in prose only.
  */
 export function apartBlocks(
   text: string,
@@ -116,10 +121,12 @@ export function apartBlocks(
 ): { from: number; to: number; script: string }[] {
   if (!/[^\t\n\r -~]/.test(text)) return [];
   const blocks: { from: number; to: number; script: string; letters: number }[] = [];
+  const prose: string[] = [];
   let at = 0;
   for (const line of text.split('\n')) {
-    const counts = scriptsOf(line);
-    const main = counts[0];
+    const p = line.replace(notProse, (m) => ' '.repeat(m.length));
+    prose.push(p);
+    const main = scriptsOf(p)[0];
     if (main && main.letters >= 4) {
       const last = blocks[blocks.length - 1];
       if (last?.script === main.script) [last.to, last.letters] = [at + line.length, last.letters + main.letters];
@@ -127,9 +134,22 @@ export function apartBlocks(
     }
     at += line.length + 1;
   }
-  return blocks
-    .filter((b) => b.letters >= 12 && !session.has(b.script))
-    .filter((b) => blocks.some((o) => o.script !== b.script) && !blocks.some((o) => o !== b && o.script === b.script))
+  const apart = blocks.filter(
+    (b) =>
+      b.letters >= 12 &&
+      !session.has(b.script) &&
+      blocks.some((o) => o.script !== b.script) &&
+      !blocks.some((o) => o !== b && o.script === b.script),
+  );
+  if (apart.length === 0) return [];
+  // the same length as the text: a block's offsets hold in it
+  const all = prose.join('\n');
+  return apart
+    .filter((b) => {
+      const rest = scriptsOf(`${all.slice(0, b.from)}\n${all.slice(b.to)}`);
+      const restLetters = rest.reduce((n, r) => n + r.letters, 0);
+      return restLetters > b.letters || rest.some((r) => r.script !== 'Latin' && session.has(r.script));
+    })
     .map(({ from, to, script }) => ({ from, to, script }));
 }
 
@@ -334,6 +354,7 @@ function add(to: Set<string>, from: Iterable<string>): void {
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
 export const taintPatterns: RegExp[] = [
+  notProse,
   nonAscii,
   asciiWordRun,
   asciiNumberRun,
