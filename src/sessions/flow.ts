@@ -34,6 +34,7 @@ import {
   type SourceMeta,
 } from './provenance.js';
 import { addOutside } from './regions.js';
+import { TaintScreen } from './taint.js';
 
 type Trust = 'user' | 'store' | 'agent' | 'outside';
 
@@ -78,27 +79,32 @@ export class FlowScreen {
   private readonly phraseOfEvent = new Map<string, Finding | undefined>();
   /** A sample of every text of the session (the event of outside ones): the languages the session works in. */
   private readonly samples: { text: string; eventId?: string; languages?: string[] }[] = [];
+  /** Lines written after outside content carried a suspect region (taint.ts): orders reworded past the tracing. */
+  private readonly taint = new TaintScreen(this.trusted, this.outside, false);
 
   userWords(text: string, eventId: string): void {
     this.trusted.add(text, { kind: 'user', eventId, source: "the user's words" });
     this.note(text, 'user');
     this.sample(text);
+    this.taint.trustedText(text, eventId, "the user's words");
   }
 
   storeText(text: string, eventId: string, path: string): void {
     this.trusted.add(text, { kind: 'store', eventId, source: `the store (${path})` });
     this.note(text, 'store');
     this.sample(text);
+    this.taint.trustedText(text, eventId, `the store (${path})`);
   }
 
   agentWords(text: string): void {
     this.note(text, 'agent');
   }
 
-  /** What the agent says to the user: its words, in the language it and the user work in. */
+  /** What the agent says to the user: its own words, in the language it and the user work in, trusted as the user sees them. */
   agentMessage(text: string): void {
     this.agentWords(text);
     this.sample(text);
+    this.taint.trustedText(text, '', "the agent's words to the user", true);
   }
 
   /**
@@ -109,6 +115,7 @@ export class FlowScreen {
     addOutside(this.outside, text, { kind: 'outside', eventId, source }, forwarded);
     this.note(text, 'outside', eventId, source, workspace);
     this.sample(text, eventId);
+    this.taint.outsideText(text, eventId, source, forwarded);
     for (const d of decodedOf(text.slice(0, noted))) this.note(d, 'outside', eventId, source);
   }
 
@@ -165,11 +172,17 @@ export class FlowScreen {
         raised ??= send.phrase;
       }
     }
+    // a line written after a suspect region, that nothing trusted nor visible accounts for
+    const tainted = grounds.length === 0 && origin.kind !== 'user' ? this.taint.check(line) : undefined;
+    if (tainted) grounds.push(tainted.reason);
+    structural ||= tainted !== undefined;
     if (grounds.length === 0) return { origin };
     // where the text came from: the outside text it copies, or the one that first named its destination
     const first = introduced.map((d) => this.seen.get(d.key)).find((x) => x?.source);
     const meta: Pick<SourceMeta, 'eventId' | 'source'> | undefined =
-      t.outsideSource ?? (first ? { eventId: first.eventId!, source: first.source! } : undefined);
+      t.outsideSource ??
+      (first ? { eventId: first.eventId!, source: first.source! } : undefined) ??
+      (tainted ? { eventId: tainted.region.eventId, source: tainted.region.source } : undefined);
     // a phrase raises the hold: in the line itself, or in the outside text a structurally held line came from
     raised ??=
       detectInjection(withoutQuotations(line), true) ?? (structural ? this.phraseOf(meta?.eventId) : undefined);

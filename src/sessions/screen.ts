@@ -12,6 +12,8 @@ import { regionPatterns } from './regions.js';
 import { secretPatterns } from './secrets.js';
 import { sentencePatterns } from './lineSentences.js';
 import { mentionPatterns } from './mention.js';
+import { scriptPatterns } from './scripts.js';
+import { taintPatterns } from './taint.js';
 
 export * from './injection.js';
 export * from './secrets.js';
@@ -27,4 +29,6 @@ export const screeningPatterns: RegExp[] = [
   ...apartPatterns,
   ...sentencePatterns,
   ...mentionPatterns,
+  ...taintPatterns,
+  ...scriptPatterns,
 ];
