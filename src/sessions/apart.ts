@@ -11,6 +11,7 @@
  * punctuation, addresses) is left out before any language is told.
  */
 import { detectAll } from 'tinyld';
+import { carriesValue } from './addressed.js';
 
 /** Letters a text needs before its language is told: shorter spans are too noisy to say. */
 const minLetters = 20;
@@ -192,6 +193,8 @@ export function apartFrom(span: string, page: string, session: ReadonlySet<strin
     .slice(0, maxSentences)
     .filter((s) => letters(proseOf(s)) >= minLetters);
   for (const sentence of span.split(sentenceEnd).slice(0, 8)) {
+    // a sentence that states a value (`ESLint 9 flat config` on a Korean page) is the page's fact in a borrowed tongue
+    if (carriesValue(sentence)) continue;
     const [script, ...langs] = languagesOf(sentence);
     if (script === undefined) continue;
     const prose = proseOf(sentence);

@@ -202,7 +202,8 @@ describe('reading a session', () => {
     expect(d.events).toBe(100_000);
     // the file is ~55 MB; holding it as a string would take over 100 MB of heap
     expect(peak - before).toBeLessThan(60 * 1024 * 1024);
-  });
+    // it checks that memory stays bounded, not how fast: 100,000 events take 20-30 s on a loaded 2-core machine
+  }, 120_000);
 });
 
 describe('selecting sessions', () => {
