@@ -12,6 +12,7 @@
  */
 import { detectAll } from 'tinyld';
 import { carriesValue } from './addressed.js';
+import { scriptsOf } from './scripts.js';
 
 /** Letters a text needs before its language is told: shorter spans are too noisy to say. */
 const minLetters = 20;
@@ -36,67 +37,12 @@ export const proseOf = (text: string): string =>
 const letters = (text: string): number => text.match(letter)?.length ?? 0;
 
 /**
- * Unicode's scripts of the world's written languages (a closed list: the Script property's values): a language
- * tinyld does not know is still told apart by the script it is written in.
+ * The script most of a text's letters are written in (scripts.ts: Unicode's Script property, Japanese kana
+ * counted with Han): a language tinyld does not know is still told apart by the script it is written in.
  */
-const scripts = [
-  'Latin',
-  'Cyrillic',
-  'Greek',
-  'Armenian',
-  'Georgian',
-  'Hebrew',
-  'Arabic',
-  'Syriac',
-  'Thaana',
-  'Nko',
-  'Devanagari',
-  'Bengali',
-  'Gurmukhi',
-  'Gujarati',
-  'Oriya',
-  'Tamil',
-  'Telugu',
-  'Kannada',
-  'Malayalam',
-  'Sinhala',
-  'Thai',
-  'Lao',
-  'Tibetan',
-  'Myanmar',
-  'Khmer',
-  'Mongolian',
-  'Ethiopic',
-  'Cherokee',
-  'Canadian_Aboriginal',
-  'Hangul',
-  'Han',
-  'Hiragana',
-  'Katakana',
-  'Bopomofo',
-  'Yi',
-  'Tifinagh',
-  'Javanese',
-  'Balinese',
-  'Sundanese',
-  'Tai_Le',
-  'Tai_Tham',
-  'Tai_Viet',
-  'Ol_Chiki',
-  'Adlam',
-  'Vai',
-  'Bamum',
-].map((name) => ({ name, re: new RegExp(`\\p{Script=${name}}`, 'gu') }));
-
-/** The script most of a text's letters are written in (Japanese kana counted with Han). */
 function scriptOf(text: string): string {
-  let best = '';
-  let most = 0;
-  for (const s of scripts) {
-    const n = text.match(s.re)?.length ?? 0;
-    if (n > most) [best, most] = [s.name, n];
-  }
-  return best === 'Hiragana' || best === 'Katakana' ? 'Han' : best;
+  const top = scriptsOf(text)[0]?.script;
+  return top === undefined || top === 'Other' ? '' : top;
 }
 
 /** tinyld's score from which a guess is taken as the language: below it, only the script is told. */
@@ -217,4 +163,4 @@ export function apartFrom(span: string, page: string, session: ReadonlySet<strin
 }
 
 /** Every pattern here, for the test that checks each quantifier is bounded. */
-export const apartPatterns: RegExp[] = [notProse, letter, sentenceEnd, nonLetters, ...scripts.map((s) => s.re)];
+export const apartPatterns: RegExp[] = [notProse, letter, sentenceEnd, nonLetters];
